@@ -1,0 +1,313 @@
+package dev.jgrad.autodiff;
+
+import dev.jgrad.tensor.Kernels;
+import dev.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reverse-mode tape: a scoped recording of the ops applied to values that need gradients.
+ *
+ * <pre>{@code
+ * try (Tape tape = Tape.record()) {
+ *     Variable loss = model(x).crossEntropy(targets);
+ *     loss.backward();               // leaf gradients land in Variable.grad()
+ * }
+ * }</pre>
+ *
+ * <p>Recording is scoped to the current thread: {@link #record()} makes a new tape current until
+ * {@link #close()}; {@link #noGrad()} suspends recording, so the ops inside it record nothing and
+ * cost only their arithmetic. There is no global tape: a tape exists only inside its
+ * try-with-resources block and is garbage once unreferenced, so a training loop that opens one tape
+ * per step holds no graph between steps.
+ *
+ * <p>The recording order is a topological order (an op is recorded after its inputs exist), so
+ * backward walks the tape from the output's position downwards: no graph search, no recursion, and
+ * chains of any length cost no stack.
+ *
+ * <p>Values recorded on another tape, or before this one, are constants here: their gradients are
+ * not propagated further (this is how state carried between truncated-BPTT batches is detached).
+ */
+public final class Tape implements AutoCloseable {
+    private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
+
+    private final Tape previous;
+    private Variable[] nodes = new Variable[64];
+    private int size;
+    private boolean anomaly;
+    private String label;
+    private boolean closed;
+
+    private Tape(Tape previous) {
+        this.previous = previous;
+    }
+
+    /** Opens a tape and makes it the current thread's recording tape until {@link #close()}. */
+    public static Tape record() {
+        Tape t = new Tape(CURRENT.get());
+        CURRENT.set(t);
+        return t;
+    }
+
+    /** A scope in which nothing is recorded; closing it restores recording. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Suspends recording on this thread until the returned scope is closed. */
+    public static Scope noGrad() {
+        Tape prev = CURRENT.get();
+        CURRENT.set(null);
+        return () -> CURRENT.set(prev);
+    }
+
+    /** The tape recording on this thread, or null. */
+    static Tape current() {
+        return CURRENT.get();
+    }
+
+    /** Whether a tape is recording on this thread. */
+    public static boolean isRecording() {
+        return CURRENT.get() != null;
+    }
+
+    /**
+     * Turns on anomaly detection: every op's forward result and every derivative rule's result is
+     * checked for NaN and ±∞, and the first one found throws {@link NonFiniteException} naming the
+     * op, the shapes, this tape's label and where the op was recorded. Costs a scan per op and a
+     * stack trace per recorded op; meant for debugging.
+     */
+    public Tape withAnomalyDetection() {
+        this.anomaly = true;
+        return this;
+    }
+
+    /** A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports. */
+    public Tape label(String label) {
+        this.label = label;
+        return this;
+    }
+
+    boolean anomalyDetection() {
+        return anomaly;
+    }
+
+    /** Number of ops recorded so far. */
+    public int size() {
+        return size;
+    }
+
+    /** Stops recording; values already recorded can still be differentiated. Never throws. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (CURRENT.get() == this) {
+            CURRENT.set(previous);
+        }
+    }
+
+    Variable record(Op op, Variable[] in, Tensor out) {
+        if (size == nodes.length) {
+            nodes = Arrays.copyOf(nodes, size * 2);
+        }
+        StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
+        Variable v = Variable.node(out, op, in, this, size, origin);
+        nodes[size++] = v;
+        return v;
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    static void backwardFrom(Variable output, Variable cotangent) {
+        checkCotangent(output, cotangent);
+        if (!output.requiresGrad()) {
+            throw new IllegalStateException("backward: the value " + output.shape()
+                    + " does not depend on anything that requires a gradient (was it computed outside a "
+                    + "Tape.record() block, or from constants only?)");
+        }
+        if (output.isLeaf()) {
+            output.accumulateGrad(cotangent.value());
+            return;
+        }
+        Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false);
+        for (Map.Entry<Variable, Variable> e : leaves.entrySet()) {
+            e.getKey().accumulateGrad(e.getValue().value());
+        }
+    }
+
+    /**
+     * The vector-Jacobian product: the gradients of {@code Σ_k ⟨cotangents[k], outputs[k]⟩} with
+     * respect to each of {@code wrt} (leaves or recorded values), without touching any leaf's
+     * {@link Variable#grad()}. An input the outputs do not depend on gets zeros.
+     *
+     * @param createGraph record the backward pass on this tape, so the returned gradients can be
+     *                    differentiated again (grad-of-grad, Hessian-vector products)
+     */
+    public List<Variable> gradients(List<Variable> outputs, List<Variable> cotangents, List<Variable> wrt, boolean createGraph) {
+        if (outputs.size() != cotangents.size()) {
+            throw new IllegalArgumentException("gradients: " + outputs.size() + " outputs but " + cotangents.size() + " cotangents");
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            checkCotangent(outputs.get(i), cotangents.get(i));
+        }
+        Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph);
+        List<Variable> result = new ArrayList<>(wrt.size());
+        for (Variable w : wrt) {
+            Variable g = found.get(w);
+            result.add(g != null ? g : Variable.constant(Tensor.zeros(w.dtype(), w.shape())));
+        }
+        return result;
+    }
+
+    /** {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones. */
+    public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
+        return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
+    }
+
+    private static void checkCotangent(Variable output, Variable cotangent) {
+        if (!output.shape().equals(cotangent.shape()) || output.dtype() != cotangent.dtype()) {
+            throw new IllegalArgumentException("backward: cotangent " + cotangent.dtype() + cotangent.shape()
+                    + " does not match output " + output.dtype() + output.shape());
+        }
+    }
+
+    /**
+     * Walks the tape backwards from the outputs. Returns the total gradient of every reached leaf and
+     * of every value in {@code wrt}.
+     */
+    private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph) {
+        Map<Variable, Variable> result = new IdentityHashMap<>();
+        Variable[] grads = new Variable[size];
+        int top = -1;
+        Tape prev = CURRENT.get();
+        CURRENT.set(createGraph ? this : null);
+        try {
+            for (int k = 0; k < outputs.length; k++) {
+                Variable o = outputs[k];
+                if (o.tape == this) {
+                    grads[o.index] = add(grads[o.index], cotangents[k]);
+                    top = Math.max(top, o.index);
+                } else if (o.isLeaf() && o.requiresGrad()) {
+                    result.merge(o, cotangents[k], Tape::add);
+                }
+            }
+            int bottom = 0;
+            for (int i = top; i >= bottom; i--) {
+                Variable g = grads[i];
+                if (g == null) {
+                    continue;
+                }
+                Variable node = nodes[i];
+                Variable[] in = node.inputs;
+                Variable[] gin = node.op.backward(in, node, g);
+                for (int j = 0; j < in.length; j++) {
+                    Variable x = in[j];
+                    Variable gj = gin[j];
+                    if (gj == null || !x.requiresGrad()) {
+                        continue;
+                    }
+                    // Note [Broadcasting]: the one place where a gradient is summed back to its input's shape.
+                    if (!gj.shape().equals(x.shape())) {
+                        gj = gj.sumTo(x.shape());
+                    }
+                    if (anomaly) {
+                        checkBackward(node, j, gj.value());
+                    }
+                    if (x.tape == this) {
+                        grads[x.index] = add(grads[x.index], gj);
+                    } else if (x.isLeaf()) {
+                        result.merge(x, gj, Tape::add);
+                    }
+                }
+            }
+            for (Variable w : wrt) {
+                if (w.tape == this && w.index < grads.length && grads[w.index] != null) {
+                    result.put(w, grads[w.index]);
+                }
+            }
+        } finally {
+            CURRENT.set(prev);
+        }
+        return result;
+    }
+
+    private static Variable add(Variable a, Variable b) {
+        return a == null ? b : a.plus(b);
+    }
+
+    // ------------------------------------------------------------------ anomaly detection
+
+    void checkForward(Op op, Variable[] in, Tensor out) {
+        int bad = Kernels.firstNonFinite(out);
+        if (bad < 0) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(op.name()).append(" produced ").append(describe(out.at(bad))).append(" in its forward pass at element ")
+                .append(Arrays.toString(out.shape().unravel(bad))).append(" of its output ").append(out.dtype()).append(out.shape())
+                .append("; inputs ").append(shapes(in));
+        for (int i = 0; i < in.length; i++) {
+            if (in[i].value().hasNonFinite()) {
+                sb.append("; input ").append(i).append(" was already non-finite");
+            }
+        }
+        appendContext(sb, new Throwable().getStackTrace());
+        throw new NonFiniteException(op.name(), sb.toString());
+    }
+
+    private void checkBackward(Variable node, int input, Tensor g) {
+        int bad = Kernels.firstNonFinite(g);
+        if (bad < 0) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("the derivative rule of ").append(node.op.name()).append(" produced ").append(describe(g.at(bad)))
+                .append(" in the gradient of input ").append(input).append(" ").append(g.dtype()).append(g.shape())
+                .append(" at element ").append(Arrays.toString(g.shape().unravel(bad))).append("; inputs ").append(shapes(node.inputs));
+        appendContext(sb, node.origin);
+        throw new NonFiniteException(node.op.name(), sb.toString());
+    }
+
+    private void appendContext(StringBuilder sb, StackTraceElement[] trace) {
+        if (label != null) {
+            sb.append("; during ").append(label);
+        }
+        StackTraceElement site = userFrame(trace);
+        if (site != null) {
+            sb.append("; recorded at ").append(site);
+        }
+    }
+
+    /** The first frame outside this package: where user code applied the op. */
+    private static StackTraceElement userFrame(StackTraceElement[] trace) {
+        if (trace == null) {
+            return null;
+        }
+        for (StackTraceElement e : trace) {
+            if (!e.getClassName().startsWith("dev.jgrad.autodiff.")) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(double v) {
+        return Double.isNaN(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity";
+    }
+
+    private static String shapes(Variable[] in) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < in.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(in[i].dtype()).append(in[i].shape());
+        }
+        return sb.toString();
+    }
+
+}

@@ -1,0 +1,464 @@
+package dev.jgrad.autodiff;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A tensor value that takes part in differentiation: a leaf (an input or parameter, possibly
+ * requiring a gradient), a constant, or the output of an op recorded on a {@link Tape}.
+ *
+ * <p>The fluent methods are exactly the op set of {@link Op} plus a few compositions of it
+ * ({@code mean}, {@code stack}, {@code transpose}, …). Each computes its value at once; when a tape
+ * is recording (see {@link Tape#record()}) and some input requires a gradient, it is also recorded.
+ * Outside a recording tape the same calls are plain eager arithmetic.
+ *
+ * <pre>{@code
+ * Variable x = Variable.leaf("x", Tensor.vector(1, 2, 3));
+ * try (Tape tape = Tape.record()) {
+ *     Variable y = x.times(x).sigmoid().sum();
+ *     y.backward();
+ * }
+ * Tensor dydx = x.grad();
+ * }</pre>
+ */
+public final class Variable {
+    private final Tensor value;
+    private final boolean requiresGrad;
+    private final String name;
+    /** For a recorded node: its op, inputs, tape and position on the tape; null / −1 otherwise. */
+    final Op op;
+    final Variable[] inputs;
+    final Tape tape;
+    final int index;
+    /** Where the node was recorded, captured only under anomaly detection. */
+    final StackTraceElement[] origin;
+    /** Accumulated gradient of a leaf after {@link #backward()}. */
+    private Tensor grad;
+
+    private Variable(Tensor value, boolean requiresGrad, String name, Op op, Variable[] inputs, Tape tape, int index,
+            StackTraceElement[] origin) {
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.name = name;
+        this.op = op;
+        this.inputs = inputs;
+        this.tape = tape;
+        this.index = index;
+        this.origin = origin;
+    }
+
+    /** A leaf that requires a gradient: an input to differentiate with respect to. */
+    public static Variable leaf(Tensor value) {
+        return new Variable(value, true, null, null, null, null, -1, null);
+    }
+
+    /** A named leaf that requires a gradient; the name appears in error and gradient-check reports. */
+    public static Variable leaf(String name, Tensor value) {
+        return new Variable(value, true, name, null, null, null, -1, null);
+    }
+
+    /** A value that never receives a gradient. */
+    public static Variable constant(Tensor value) {
+        return new Variable(value, false, null, null, null, null, -1, null);
+    }
+
+    static Variable node(Tensor value, Op op, Variable[] inputs, Tape tape, int index, StackTraceElement[] origin) {
+        return new Variable(value, true, null, op, inputs, tape, index, origin);
+    }
+
+    /** Applies an op: computes it and, when a tape is recording and an input needs a gradient, records it. */
+    static Variable apply(Op op, Variable... in) {
+        Tensor[] vals = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            vals[i] = in[i].value;
+        }
+        Tensor out = op.forward(vals);
+        Tape tape = Tape.current();
+        if (tape == null) {
+            return constant(out);
+        }
+        if (tape.anomalyDetection()) {
+            tape.checkForward(op, in, out);
+        }
+        for (Variable v : in) {
+            if (v.requiresGrad) {
+                return tape.record(op, in, out);
+            }
+        }
+        return constant(out);
+    }
+
+    // ------------------------------------------------------------------ state
+
+    public Tensor value() {
+        return value;
+    }
+
+    public Shape shape() {
+        return value.shape();
+    }
+
+    public DType dtype() {
+        return value.dtype();
+    }
+
+    /** Whether gradients flow to this value (a leaf that asked for one, or a recorded node). */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether this is a leaf (not the output of a recorded op). */
+    public boolean isLeaf() {
+        return op == null;
+    }
+
+    /** The name given at creation, or null. */
+    public String name() {
+        return name;
+    }
+
+    /** The op that produced this node, or null for leaves and constants. */
+    public Op op() {
+        return op;
+    }
+
+    /** The gradient accumulated into this leaf by {@link #backward()} calls, or null before any. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Forgets the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    void accumulateGrad(Tensor g) {
+        grad = grad == null ? g : dev.jgrad.tensor.Kernels.binary(dev.jgrad.tensor.Kernels.Binary.ADD, grad, g);
+    }
+
+    /** The same value cut off from the graph: no gradient flows through it (stop-gradient). */
+    public Variable detach() {
+        return constant(value);
+    }
+
+    /**
+     * Backpropagates from this value with a cotangent of ones (for a scalar loss: dloss/dloss = 1),
+     * adding each reached leaf's gradient to {@link #grad()}.
+     */
+    public void backward() {
+        Tape.backwardFrom(this, Variable.constant(Tensor.full(dtype(), 1.0, shape())));
+    }
+
+    /** Backpropagates from this value with the given cotangent (same shape and dtype). */
+    public void backward(Tensor cotangent) {
+        Tape.backwardFrom(this, Variable.constant(cotangent));
+    }
+
+    // ------------------------------------------------------------------ arithmetic
+
+    /** {@code this + other}, broadcasting. */
+    public Variable plus(Variable other) {
+        return apply(new Op.Add(), this, other);
+    }
+
+    /** {@code this + c}. */
+    public Variable plus(double c) {
+        return apply(new Op.Affine(1.0, c), this);
+    }
+
+    /** {@code this − other}, broadcasting. */
+    public Variable minus(Variable other) {
+        return apply(new Op.Sub(), this, other);
+    }
+
+    /** {@code this − c}. */
+    public Variable minus(double c) {
+        return apply(new Op.Affine(1.0, -c), this);
+    }
+
+    /** {@code this ⊙ other} (Hadamard), broadcasting. */
+    public Variable times(Variable other) {
+        return apply(new Op.Mul(), this, other);
+    }
+
+    /** {@code this · c}. */
+    public Variable times(double c) {
+        return apply(new Op.Affine(c, 0.0), this);
+    }
+
+    /** {@code this / other}, broadcasting. */
+    public Variable div(Variable other) {
+        return apply(new Op.Div(), this, other);
+    }
+
+    /** {@code this / c}. */
+    public Variable div(double c) {
+        return apply(new Op.Affine(1.0 / c, 0.0), this);
+    }
+
+    /** {@code −this}. */
+    public Variable neg() {
+        return apply(new Op.Neg(), this);
+    }
+
+    /** {@code 1 − this}, as in the GRU's {@code (1 − z)}. */
+    public Variable oneMinus() {
+        return apply(new Op.Affine(-1.0, 1.0), this);
+    }
+
+    /** {@code this^p} elementwise. */
+    public Variable pow(double p) {
+        return apply(new Op.Pow(p), this);
+    }
+
+    /** {@code this²} elementwise. */
+    public Variable square() {
+        return apply(new Op.Square(), this);
+    }
+
+    public Variable exp() {
+        return apply(new Op.Exp(), this);
+    }
+
+    public Variable log() {
+        return apply(new Op.Log(), this);
+    }
+
+    public Variable tanh() {
+        return apply(new Op.Tanh(), this);
+    }
+
+    /** The logistic function, finite and in [0, 1] for every input. */
+    public Variable sigmoid() {
+        return apply(new Op.Sigmoid(), this);
+    }
+
+    public Variable relu() {
+        return apply(new Op.Relu(), this);
+    }
+
+    /** This value in another dtype (itself when it already has it). */
+    public Variable cast(DType to) {
+        return to == dtype() ? this : apply(new Op.Cast(to), this);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    /** Matrix product {@code this · other}: {@code [..., m, k] x [..., k, n] → [..., m, n]}, batch dimensions broadcast. */
+    public Variable matmul(Variable other) {
+        return apply(new Op.MatMul(false, false), this, other);
+    }
+
+    /** {@code op(this) · op(other)}, where a set flag transposes that operand's last two dimensions (read in place). */
+    public Variable matmul(Variable other, boolean transThis, boolean transOther) {
+        return apply(new Op.MatMul(transThis, transOther), this, other);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements, a scalar. */
+    public Variable sum() {
+        return apply(new Op.Sum(new int[0], false), this);
+    }
+
+    /** Sum over the given axes, dropping them. */
+    public Variable sum(int... axes) {
+        requireAxes("sum", axes);
+        return apply(new Op.Sum(axes.clone(), false), this);
+    }
+
+    /** Sum over the given axes, keeping them as size 1 when {@code keepDims}. */
+    public Variable sum(boolean keepDims, int... axes) {
+        requireAxes("sum", axes);
+        return apply(new Op.Sum(axes.clone(), keepDims), this);
+    }
+
+    /** Mean of all elements. */
+    public Variable mean() {
+        return sum().times(1.0 / shape().size());
+    }
+
+    /** Mean over the given axes. */
+    public Variable mean(boolean keepDims, int... axes) {
+        requireAxes("mean", axes);
+        int count = 1;
+        for (int a : axes) {
+            count *= shape().dim(a);
+        }
+        return sum(keepDims, axes).times(1.0 / count);
+    }
+
+    /** Maximum of all elements. */
+    public Variable max() {
+        return apply(new Op.Max(new int[0], false), this);
+    }
+
+    /** Maximum over the given axes. */
+    public Variable max(boolean keepDims, int... axes) {
+        requireAxes("max", axes);
+        return apply(new Op.Max(axes.clone(), keepDims), this);
+    }
+
+    private void requireAxes(String op, int[] axes) {
+        if (axes.length == 0) {
+            throw new IllegalArgumentException(op + ": no axes given for " + shape() + "; use " + op + "() to reduce all");
+        }
+    }
+
+    /** {@code sum(this ⊙ other)}: the inner product of two same-shaped values, a scalar. */
+    public Variable dot(Variable other) {
+        return times(other).sum();
+    }
+
+    // ------------------------------------------------------------------ softmax family
+
+    /** Softmax along {@code axis}, with the max-subtraction trick. */
+    public Variable softmax(int axis) {
+        return apply(new Op.Softmax(shape().axis(axis, "softmax")), this);
+    }
+
+    /** Log-softmax along {@code axis}, with the max-subtraction trick. */
+    public Variable logSoftmax(int axis) {
+        return apply(new Op.LogSoftmax(shape().axis(axis, "logSoftmax")), this);
+    }
+
+    /** Mean softmax cross-entropy of these logits {@code [N, C]} against targets in [0, C), fused and stable. */
+    public Variable crossEntropy(int[] targets) {
+        dev.jgrad.tensor.Kernels.checkTargets(value, targets);
+        return apply(new Op.CrossEntropy(targets.clone()), this);
+    }
+
+    // ------------------------------------------------------------------ shape ops
+
+    /** Same values, another shape; one dimension may be −1. */
+    public Variable reshape(int... dims) {
+        return reshape(value.reshape(dims).shape());
+    }
+
+    public Variable reshape(Shape to) {
+        if (to.equals(shape())) {
+            return this;
+        }
+        value.reshape(to); // validates with a message naming both shapes
+        return apply(new Op.Reshape(to), this);
+    }
+
+    /** Swaps the last two dimensions. */
+    public Variable transpose() {
+        if (shape().rank() < 2) {
+            throw new IllegalArgumentException("transpose: needs at least 2 dimensions, got " + shape());
+        }
+        return transpose(-2, -1);
+    }
+
+    /** Swaps two dimensions. */
+    public Variable transpose(int a, int b) {
+        int r = shape().rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        int x = shape().axis(a, "transpose");
+        int y = shape().axis(b, "transpose");
+        perm[x] = y;
+        perm[y] = x;
+        return permute(perm);
+    }
+
+    /** Reorders dimensions: result dimension i is this value's dimension {@code perm[i]}. */
+    public Variable permute(int... perm) {
+        return apply(new Op.Permute(perm.clone()), this);
+    }
+
+    /** {@code this[..., start:end, ...]} along {@code axis}. */
+    public Variable slice(int axis, int start, int end) {
+        return apply(new Op.Slice(shape().axis(axis, "slice"), start, end), this);
+    }
+
+    /** This value placed at {@code start} inside zeros of length {@code full} along {@code axis} (the adjoint of slice). */
+    public Variable unslice(int axis, int start, int full) {
+        return apply(new Op.Unslice(shape().axis(axis, "unslice"), start, full), this);
+    }
+
+    /** Joins values along an existing axis. */
+    public static Variable concat(int axis, List<Variable> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("concat: no values");
+        }
+        return apply(new Op.Concat(parts.get(0).shape().axis(axis, "concat")), parts.toArray(Variable[]::new));
+    }
+
+    /** Joins values along an existing axis. */
+    public static Variable concat(int axis, Variable... parts) {
+        return concat(axis, List.of(parts));
+    }
+
+    /** Stacks same-shaped values along a new axis {@code axis} (0 ≤ axis ≤ rank). */
+    public static Variable stack(int axis, List<Variable> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("stack: no values");
+        }
+        Shape s = parts.get(0).shape();
+        if (axis < 0) {
+            axis += s.rank() + 1;
+        }
+        if (axis < 0 || axis > s.rank()) {
+            throw new IllegalArgumentException("stack: axis " + axis + " is out of range for values of shape " + s);
+        }
+        int[] d = s.dims();
+        int[] e = new int[d.length + 1];
+        System.arraycopy(d, 0, e, 0, axis);
+        e[axis] = 1;
+        System.arraycopy(d, axis, e, axis + 1, d.length - axis);
+        Variable[] expanded = new Variable[parts.size()];
+        for (int i = 0; i < expanded.length; i++) {
+            Variable p = parts.get(i);
+            if (!p.shape().equals(s)) {
+                throw new IllegalArgumentException("stack: shapes " + s + " and " + p.shape() + " differ");
+            }
+            expanded[i] = p.reshape(e);
+        }
+        return concat(axis, Arrays.asList(expanded));
+    }
+
+    /** Index-select along {@code axis}: {@code out[..., i, ...] = this[..., indices[i], ...]}. Rows of an embedding table. */
+    public Variable gather(int axis, int[] indices) {
+        return apply(new Op.Gather(shape().axis(axis, "gather"), indices.clone()), this);
+    }
+
+    /** Adds slices of this value into zeros of length {@code size} along {@code axis} at {@code indices} (the adjoint of gather). */
+    public Variable indexAdd(int axis, int[] indices, int size) {
+        return apply(new Op.IndexAdd(shape().axis(axis, "indexAdd"), indices.clone(), size), this);
+    }
+
+    /** Repeats this value along broadcast dimensions to {@code target}. */
+    public Variable broadcastTo(Shape target) {
+        if (target.equals(shape())) {
+            return this;
+        }
+        if (!shape().broadcastsTo(target)) {
+            throw new IllegalArgumentException("broadcastTo: " + shape() + " does not broadcast to " + target);
+        }
+        return apply(new Op.BroadcastTo(target), this);
+    }
+
+    /** Sums this value down to {@code target}, the shape it was broadcast from. */
+    public Variable sumTo(Shape target) {
+        if (target.equals(shape())) {
+            return this;
+        }
+        if (!target.broadcastsTo(shape())) {
+            throw new IllegalArgumentException("sumTo: " + target + " does not broadcast to " + shape());
+        }
+        return apply(new Op.SumTo(target), this);
+    }
+
+    @Override
+    public String toString() {
+        String kind = op != null ? op.name() : requiresGrad ? "leaf" : "constant";
+        return "Variable(" + (name != null ? name + ", " : "") + kind + ", " + value + ")";
+    }
+}

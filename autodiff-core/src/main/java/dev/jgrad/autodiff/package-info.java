@@ -1,0 +1,8 @@
+/**
+ * Reverse-mode automatic differentiation: {@link dev.jgrad.autodiff.Variable} (values with the
+ * fluent op surface), {@link dev.jgrad.autodiff.Tape} (scoped recording and the backward walk, where
+ * broadcasting is undone), and {@link dev.jgrad.autodiff.Op}, the closed set of ops, each with its
+ * forward and its derivative rule side by side. Rules are written with differentiable ops, so
+ * grad-of-grad works for every op.
+ */
+package dev.jgrad.autodiff;

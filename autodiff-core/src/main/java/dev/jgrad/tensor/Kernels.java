@@ -1,0 +1,717 @@
+package dev.jgrad.tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The numeric forward of every tensor op, eager and not differentiable: the one place where loops
+ * over storage live. Differentiable ops ({@code dev.jgrad.autodiff}) call these and add their
+ * derivative rules; users may call them directly for plain array arithmetic.
+ *
+ * <p>Every kernel keeps its inputs' dtype and rejects mixed dtypes with a message naming both.
+ * float32 elementwise results are computed in double and rounded once; float32 matmul accumulates
+ * in float, as BLAS does.
+ */
+public final class Kernels {
+    private Kernels() {
+    }
+
+    /** Elementwise functions of one tensor. */
+    public enum Unary {
+        NEG, EXP, LOG, TANH, SIGMOID, RELU,
+        /** {@code x > 0 ? 1 : 0}, the derivative of relu. */
+        STEP,
+        SQUARE, SQRT, ABS
+    }
+
+    /** Elementwise functions of two broadcast tensors. */
+    public enum Binary {
+        ADD("add"), SUB("sub"), MUL("mul"), DIV("div");
+
+        final String opName;
+
+        Binary(String opName) {
+            this.opName = opName;
+        }
+    }
+
+    static void sameDType(String op, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException(op + ": dtypes " + a.dtype + a.shape + " and " + b.dtype + b.shape
+                    + " differ; cast one explicitly");
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** {@code f(a)} elementwise. */
+    public static Tensor unary(Unary op, Tensor a) {
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        int n = a.size();
+        if (a.d != null) {
+            double[] x = a.d;
+            double[] o = out.d;
+            switch (op) {
+                case NEG -> { for (int i = 0; i < n; i++) o[i] = -x[i]; }
+                case EXP -> { for (int i = 0; i < n; i++) o[i] = Math.exp(x[i]); }
+                case LOG -> { for (int i = 0; i < n; i++) o[i] = Math.log(x[i]); }
+                case TANH -> { for (int i = 0; i < n; i++) o[i] = Math.tanh(x[i]); }
+                case SIGMOID -> { for (int i = 0; i < n; i++) o[i] = sigmoid(x[i]); }
+                case RELU -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0.0; }
+                case STEP -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? 1.0 : 0.0; }
+                case SQUARE -> { for (int i = 0; i < n; i++) o[i] = x[i] * x[i]; }
+                case SQRT -> { for (int i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }
+                case ABS -> { for (int i = 0; i < n; i++) o[i] = Math.abs(x[i]); }
+            }
+        } else {
+            float[] x = a.f;
+            float[] o = out.f;
+            switch (op) {
+                case NEG -> { for (int i = 0; i < n; i++) o[i] = -x[i]; }
+                case EXP -> { for (int i = 0; i < n; i++) o[i] = (float) Math.exp(x[i]); }
+                case LOG -> { for (int i = 0; i < n; i++) o[i] = (float) Math.log(x[i]); }
+                case TANH -> { for (int i = 0; i < n; i++) o[i] = (float) Math.tanh(x[i]); }
+                case SIGMOID -> { for (int i = 0; i < n; i++) o[i] = (float) sigmoid(x[i]); }
+                case RELU -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0f; }
+                case STEP -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? 1f : 0f; }
+                case SQUARE -> { for (int i = 0; i < n; i++) o[i] = x[i] * x[i]; }
+                case SQRT -> { for (int i = 0; i < n; i++) o[i] = (float) Math.sqrt(x[i]); }
+                case ABS -> { for (int i = 0; i < n; i++) o[i] = Math.abs(x[i]); }
+            }
+        }
+        return out;
+    }
+
+    /** The logistic function, written so that neither branch overflows: σ(±800) is exactly 1 or 0. */
+    public static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1.0 / (1.0 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1.0 + e);
+    }
+
+    /** {@code a·scale + shift} elementwise. */
+    public static Tensor affine(Tensor a, double scale, double shift) {
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        int n = a.size();
+        if (a.d != null) {
+            for (int i = 0; i < n; i++) out.d[i] = a.d[i] * scale + shift;
+        } else {
+            float s = (float) scale;
+            float t = (float) shift;
+            for (int i = 0; i < n; i++) out.f[i] = a.f[i] * s + t;
+        }
+        return out;
+    }
+
+    /** {@code a^p} elementwise for a real exponent. */
+    public static Tensor pow(Tensor a, double p) {
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            out.set(i, Math.pow(a.at(i), p));
+        }
+        return out;
+    }
+
+    /** {@code a ∘ b} elementwise with NumPy broadcasting (Note [Broadcasting] on {@link Shape}). */
+    public static Tensor binary(Binary op, Tensor a, Tensor b) {
+        sameDType(op.opName, a, b);
+        Shape os = Shape.broadcast(a.shape, b.shape, op.opName);
+        Tensor out = Tensor.allocate(a.dtype, os);
+        if (a.shape.equals(b.shape)) {
+            inner(op, a, 0, 1, b, 0, 1, out, 0, os.size());
+            return out;
+        }
+        int r = os.rank();
+        if (r == 0) {
+            inner(op, a, 0, 1, b, 0, 1, out, 0, 1);
+            return out;
+        }
+        int[] sa = broadcastStrides(a.shape, os);
+        int[] sb = broadcastStrides(b.shape, os);
+        int[] so = os.strides();
+        Walk w = new Walk(os, sa, sb, so);
+        int n = os.dim(r - 1);
+        do {
+            inner(op, a, w.off[0], sa[r - 1], b, w.off[1], sb[r - 1], out, w.off[2], n);
+        } while (w.next());
+        return out;
+    }
+
+    private static void inner(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
+        if (a.d != null) {
+            double[] x = a.d;
+            double[] y = b.d;
+            double[] o = out.d;
+            if (as == 1 && bs == 1) {
+                switch (op) {
+                    case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
+                    case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] - y[bo + i]; }
+                    case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] * y[bo + i]; }
+                    case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] / y[bo + i]; }
+                }
+            } else {
+                switch (op) {
+                    case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] + y[bo + i * bs]; }
+                    case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] - y[bo + i * bs]; }
+                    case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] * y[bo + i * bs]; }
+                    case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] / y[bo + i * bs]; }
+                }
+            }
+        } else {
+            float[] x = a.f;
+            float[] y = b.f;
+            float[] o = out.f;
+            if (as == 1 && bs == 1) {
+                switch (op) {
+                    case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
+                    case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] - y[bo + i]; }
+                    case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] * y[bo + i]; }
+                    case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] / y[bo + i]; }
+                }
+            } else {
+                switch (op) {
+                    case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] + y[bo + i * bs]; }
+                    case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] - y[bo + i * bs]; }
+                    case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] * y[bo + i * bs]; }
+                    case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] / y[bo + i * bs]; }
+                }
+            }
+        }
+    }
+
+    /** Strides of {@code s} as seen from the broadcast shape {@code target}: 0 along broadcast dimensions. */
+    static int[] broadcastStrides(Shape s, Shape target) {
+        int r = target.rank();
+        int off = r - s.rank();
+        int[] st = s.strides();
+        int[] out = new int[r];
+        for (int i = off; i < r; i++) {
+            out[i] = s.dim(i - off) == 1 ? 0 : st[i - off];
+        }
+        return out;
+    }
+
+    /**
+     * An odometer over all dimensions but the last of a shape, carrying one flat offset per operand.
+     * The caller runs the last dimension as a tight loop.
+     */
+    private static final class Walk {
+        final int[] dims;
+        final int[][] strides;
+        final int[] idx;
+        final int[] off;
+
+        Walk(Shape shape, int[]... strides) {
+            this.dims = shape.dims();
+            this.strides = strides;
+            this.idx = new int[dims.length];
+            this.off = new int[strides.length];
+        }
+
+        /** Advances to the next row; false when every row has been visited. */
+        boolean next() {
+            for (int ax = dims.length - 2; ax >= 0; ax--) {
+                if (++idx[ax] < dims[ax]) {
+                    for (int k = 0; k < off.length; k++) {
+                        off[k] += strides[k][ax];
+                    }
+                    return true;
+                }
+                for (int k = 0; k < off.length; k++) {
+                    off[k] -= strides[k][ax] * (dims[ax] - 1);
+                }
+                idx[ax] = 0;
+            }
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ broadcasting pair
+
+    /** {@code a} repeated along broadcast dimensions to {@code target}. */
+    public static Tensor broadcastTo(Tensor a, Shape target) {
+        if (!a.shape.broadcastsTo(target)) {
+            throw new IllegalArgumentException("broadcastTo: " + a.shape + " does not broadcast to " + target);
+        }
+        if (a.shape.equals(target)) {
+            return a;
+        }
+        return binary(Binary.ADD, zeros(a.dtype, target), a);
+    }
+
+    private static Tensor zeros(DType dtype, Shape s) {
+        return Tensor.allocate(dtype, s);
+    }
+
+    /**
+     * The sum of {@code a} over the dimensions along which {@code target} was broadcast to
+     * {@code a.shape}: the adjoint of {@link #broadcastTo}.
+     */
+    public static Tensor sumTo(Tensor a, Shape target) {
+        if (!target.broadcastsTo(a.shape)) {
+            throw new IllegalArgumentException("sumTo: " + target + " does not broadcast to " + a.shape);
+        }
+        if (a.shape.equals(target)) {
+            return a;
+        }
+        int lead = a.rank() - target.rank();
+        int[] axes = new int[a.rank()];
+        int n = 0;
+        for (int i = 0; i < a.rank(); i++) {
+            if (i < lead || (target.dim(i - lead) == 1 && a.shape.dim(i) != 1)) {
+                axes[n++] = i;
+            }
+        }
+        return sum(a, Arrays.copyOf(axes, n), false).reshape(target);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Normalises reduction axes (negative allowed, no repeats); an empty array means all axes. */
+    public static int[] axes(Shape s, int[] axes, String op) {
+        if (axes.length == 0) {
+            int[] all = new int[s.rank()];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+        int[] out = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            out[i] = s.axis(axes[i], op);
+            for (int j = 0; j < i; j++) {
+                if (out[j] == out[i]) {
+                    throw new IllegalArgumentException(op + ": axis " + axes[i] + " repeated for shape " + s);
+                }
+            }
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** The shape after reducing {@code axes} (sorted, resolved), keeping them as 1 or dropping them. */
+    public static Shape reducedShape(Shape s, int[] axes, boolean keepDims) {
+        int[] d = s.dims();
+        int[] out = new int[keepDims ? d.length : d.length - axes.length];
+        int k = 0;
+        for (int i = 0; i < d.length; i++) {
+            boolean reduced = Arrays.binarySearch(axes, i) >= 0;
+            if (keepDims) {
+                out[k++] = reduced ? 1 : d[i];
+            } else if (!reduced) {
+                out[k++] = d[i];
+            }
+        }
+        return Shape.of(out);
+    }
+
+    /** Sum over {@code axes} (all when empty). */
+    public static Tensor sum(Tensor a, int[] axes, boolean keepDims) {
+        return reduce(a, axes, keepDims, false, "sum");
+    }
+
+    /** Maximum over {@code axes} (all when empty). NaN propagates. */
+    public static Tensor max(Tensor a, int[] axes, boolean keepDims) {
+        return reduce(a, axes, keepDims, true, "max");
+    }
+
+    private static Tensor reduce(Tensor a, int[] rawAxes, boolean keepDims, boolean isMax, String op) {
+        int[] ax = axes(a.shape, rawAxes, op);
+        Shape kept = reducedShape(a.shape, ax, true);
+        if (isMax) {
+            for (int axis : ax) {
+                if (a.shape.dim(axis) == 0) {
+                    throw new IllegalArgumentException("max: axis " + axis + " of shape " + a.shape + " is empty");
+                }
+            }
+        }
+        Tensor out = Tensor.allocate(a.dtype, kept);
+        double[] acc = new double[kept.size()];
+        if (isMax) {
+            Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+        }
+        if (a.size() > 0) {
+            int r = a.rank();
+            if (r == 0) {
+                acc[0] = a.at(0);
+            } else {
+                int[] so = broadcastStrides(kept, a.shape);
+                Walk w = new Walk(a.shape, a.shape.strides(), so);
+                int n = a.shape.dim(r - 1);
+                int s = so[r - 1];
+                do {
+                    int ai = w.off[0];
+                    int oi = w.off[1];
+                    for (int i = 0; i < n; i++) {
+                        double v = a.at(ai + i);
+                        int o = oi + i * s;
+                        if (isMax) {
+                            if (v > acc[o] || Double.isNaN(v)) acc[o] = v;
+                        } else {
+                            acc[o] += v;
+                        }
+                    }
+                } while (w.next());
+            }
+        }
+        for (int i = 0; i < acc.length; i++) {
+            out.set(i, acc[i]);
+        }
+        return keepDims ? out : out.reshape(reducedShape(a.shape, ax, false));
+    }
+
+    /**
+     * For the gradient of {@link #max}: 1/k at each of the k positions that attain the maximum of
+     * their reduced group, 0 elsewhere (ties share the gradient evenly, as PyTorch's amax does).
+     */
+    public static Tensor maxMask(Tensor a, int[] axes) {
+        Tensor m = max(a, axes, true);
+        Tensor mb = broadcastTo(m, a.shape);
+        Tensor hit = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            hit.set(i, a.at(i) == mb.at(i) ? 1.0 : 0.0);
+        }
+        Tensor count = sum(hit, axes, true);
+        return binary(Binary.DIV, hit, count);
+    }
+
+    // ------------------------------------------------------------------ softmax family
+
+    /**
+     * Softmax along {@code axis}: {@code exp(x − max) / Σ exp(x − max)}.
+     *
+     * <p>Note [Softmax max trick]: subtracting the row maximum leaves the result unchanged
+     * (it cancels between numerator and denominator) and keeps every exponent ≤ 0, so logits of
+     * ±1e4 neither overflow nor produce NaN. Because it cancels, no gradient flows through the
+     * subtracted maximum: the derivative rules use only the output.
+     */
+    public static Tensor softmax(Tensor a, int axis) {
+        return softmaxFamily(a, axis, false);
+    }
+
+    /** Log-softmax along {@code axis}: {@code x − max − log Σ exp(x − max)} (Note [Softmax max trick]). */
+    public static Tensor logSoftmax(Tensor a, int axis) {
+        return softmaxFamily(a, axis, true);
+    }
+
+    private static Tensor softmaxFamily(Tensor a, int rawAxis, boolean log) {
+        String op = log ? "logSoftmax" : "softmax";
+        int axis = a.shape.axis(rawAxis, op);
+        int n = a.shape.dim(axis);
+        int inner = 1;
+        for (int i = axis + 1; i < a.rank(); i++) inner *= a.shape.dim(i);
+        int outer = n == 0 || inner == 0 ? 0 : a.size() / (n * inner);
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        double[] row = new double[n];
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                int base = o * n * inner + in;
+                double m = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) {
+                    row[k] = a.at(base + k * inner);
+                    m = Math.max(m, row[k]);
+                }
+                if (m == Double.NEGATIVE_INFINITY) {
+                    m = 0; // an all −∞ row: keep exp(−∞ − 0) = 0 rather than NaN from −∞ − (−∞)
+                }
+                double s = 0;
+                for (int k = 0; k < n; k++) {
+                    s += Math.exp(row[k] - m);
+                }
+                double logS = Math.log(s);
+                for (int k = 0; k < n; k++) {
+                    double v = log ? row[k] - m - logS : Math.exp(row[k] - m) / s;
+                    out.set(base + k * inner, v);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Mean softmax cross-entropy of {@code logits [N, C]} against integer {@code targets} in [0, C):
+     * {@code (1/N) Σ_n (logsumexp(logits[n]) − logits[n, targets[n]])}, with the max trick.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets) {
+        checkTargets(logits, targets);
+        int n = logits.shape.dim(0);
+        int c = logits.shape.dim(1);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) m = Math.max(m, logits.at(i * c + k));
+            double s = 0;
+            for (int k = 0; k < c; k++) s += Math.exp(logits.at(i * c + k) - m);
+            total += m + Math.log(s) - logits.at(i * c + targets[i]);
+        }
+        return Tensor.full(logits.dtype, n == 0 ? Double.NaN : total / n, Shape.scalar());
+    }
+
+    /** Validates cross-entropy arguments: logits [N, C], N targets each in [0, C). */
+    public static void checkTargets(Tensor logits, int[] targets) {
+        if (logits.rank() != 2) {
+            throw new IllegalArgumentException("crossEntropy: logits must be [N, C], got " + logits.shape);
+        }
+        int n = logits.shape.dim(0);
+        int c = logits.shape.dim(1);
+        if (targets.length != n) {
+            throw new IllegalArgumentException("crossEntropy: logits " + logits.shape + " but " + targets.length + " targets");
+        }
+        for (int i = 0; i < n; i++) {
+            if (targets[i] < 0 || targets[i] >= c) {
+                throw new IllegalArgumentException("crossEntropy: target " + targets[i] + " at row " + i
+                        + " is outside [0, " + c + ") for logits " + logits.shape);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    /** The result shape of {@link #matmul}, or an error naming both shapes. */
+    public static Shape matmulShape(Shape a, Shape b, boolean transA, boolean transB) {
+        String sig = "matmul: " + a + (transA ? "ᵀ" : "") + " x " + b + (transB ? "ᵀ" : "");
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException(sig + ": both operands need at least 2 dimensions");
+        }
+        int m = transA ? a.dim(-1) : a.dim(-2);
+        int ka = transA ? a.dim(-2) : a.dim(-1);
+        int kb = transB ? b.dim(-1) : b.dim(-2);
+        int n = transB ? b.dim(-2) : b.dim(-1);
+        if (ka != kb) {
+            throw new IllegalArgumentException(sig + ": inner dimensions " + ka + " and " + kb + " differ");
+        }
+        Shape batch;
+        try {
+            batch = Shape.broadcast(batchShape(a), batchShape(b), "matmul");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(sig + ": batch dimensions " + batchShape(a) + " and " + batchShape(b)
+                    + " do not broadcast", e);
+        }
+        int[] d = Arrays.copyOf(batch.dims(), batch.rank() + 2);
+        d[batch.rank()] = m;
+        d[batch.rank() + 1] = n;
+        return Shape.of(d);
+    }
+
+    private static Shape batchShape(Shape s) {
+        return Shape.of(Arrays.copyOf(s.dims(), s.rank() - 2));
+    }
+
+    /**
+     * Batched matrix product {@code op(A) · op(B)} where {@code op} transposes the last two
+     * dimensions when its flag is set: {@code A [..., m, k]} (or {@code [..., k, m]} transposed),
+     * {@code B [..., k, n]} (or {@code [..., n, k]}), result {@code [..., m, n]}; batch dimensions
+     * broadcast. The transposed forms are what backward needs ({@code g·Bᵀ}, {@code Aᵀ·g}); they are
+     * read in place, never materialised as tensors.
+     */
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        sameDType("matmul", a, b);
+        Shape os = matmulShape(a.shape, b.shape, transA, transB);
+        int r = os.rank();
+        int m = os.dim(-2);
+        int n = os.dim(-1);
+        int k = transA ? a.shape.dim(-2) : a.shape.dim(-1);
+        Tensor out = Tensor.allocate(a.dtype, os);
+        Shape batch = batchShape(os);
+        int aMat = a.shape.dim(-1) * a.shape.dim(-2);
+        int bMat = b.shape.dim(-1) * b.shape.dim(-2);
+        int[] sa = matrixStrides(batchShape(a.shape), batch);
+        int[] sb = matrixStrides(batchShape(b.shape), batch);
+        int batches = batch.size();
+        int[] idx = new int[batch.rank()];
+        int[] bd = batch.dims();
+        for (int bi = 0; bi < batches; bi++) {
+            int ao = 0;
+            int bo = 0;
+            for (int i = 0; i < idx.length; i++) {
+                ao += idx[i] * sa[i];
+                bo += idx[i] * sb[i];
+            }
+            Gemm.gemm(a, ao * aMat, transA, b, bo * bMat, transB, out, bi * m * n, m, n, k);
+            for (int i = idx.length - 1; i >= 0; i--) {
+                if (++idx[i] < bd[i]) break;
+                idx[i] = 0;
+            }
+        }
+        assert r == os.rank();
+        return out;
+    }
+
+    /** Batch strides in units of whole matrices, 0 along broadcast batch dimensions. */
+    private static int[] matrixStrides(Shape s, Shape target) {
+        return broadcastStrides(s, target);
+    }
+
+    // ------------------------------------------------------------------ shape ops
+
+    /** Permutes dimensions: {@code out.dim(i) = a.dim(perm[i])}. */
+    public static Tensor permute(Tensor a, int[] perm) {
+        int r = a.rank();
+        if (perm.length != r) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for shape " + a.shape);
+        }
+        boolean[] seen = new boolean[r];
+        int[] od = new int[r];
+        int[] as = a.shape.strides();
+        int[] ps = new int[r];
+        for (int i = 0; i < r; i++) {
+            int p = perm[i] < 0 ? perm[i] + r : perm[i];
+            if (p < 0 || p >= r || seen[p]) {
+                throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " is not a permutation of the axes of " + a.shape);
+            }
+            seen[p] = true;
+            od[i] = a.shape.dim(p);
+            ps[i] = as[p];
+        }
+        Shape os = Shape.of(od);
+        Tensor out = Tensor.allocate(a.dtype, os);
+        if (os.size() == 0) {
+            return out;
+        }
+        if (r == 0) {
+            return a;
+        }
+        Walk w = new Walk(os, ps, os.strides());
+        int n = os.dim(r - 1);
+        int s = ps[r - 1];
+        do {
+            int ai = w.off[0];
+            int oi = w.off[1];
+            if (a.d != null) {
+                for (int i = 0; i < n; i++) out.d[oi + i] = a.d[ai + i * s];
+            } else {
+                for (int i = 0; i < n; i++) out.f[oi + i] = a.f[ai + i * s];
+            }
+        } while (w.next());
+        return out;
+    }
+
+    /** {@code a[..., start:end, ...]} along {@code axis}. */
+    public static Tensor slice(Tensor a, int rawAxis, int start, int end) {
+        int axis = a.shape.axis(rawAxis, "slice");
+        int d = a.shape.dim(axis);
+        if (start < 0 || end > d || start > end) {
+            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") along axis " + rawAxis
+                    + " is outside shape " + a.shape);
+        }
+        Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, end - start));
+        copyBlocks(a, axis, start, out, 0, end - start);
+        return out;
+    }
+
+    /** The adjoint of {@link #slice}: zeros of length {@code full} along {@code axis} with {@code a} placed at {@code start}. */
+    public static Tensor unslice(Tensor a, int rawAxis, int start, int full) {
+        int axis = a.shape.axis(rawAxis, "unslice");
+        int len = a.shape.dim(axis);
+        if (start < 0 || start + len > full) {
+            throw new IllegalArgumentException("unslice: " + a.shape + " at " + start + " does not fit length " + full + " along axis " + rawAxis);
+        }
+        Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, full));
+        copyBlocks(a, axis, 0, out, start, len);
+        return out;
+    }
+
+    /** Copies {@code len} positions along {@code axis} from src (from srcStart) into dst (at dstStart). */
+    private static void copyBlocks(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int len) {
+        int inner = 1;
+        for (int i = axis + 1; i < src.rank(); i++) inner *= src.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= src.shape.dim(i);
+        int sd = src.shape.dim(axis);
+        int dd = dst.shape.dim(axis);
+        int block = len * inner;
+        for (int o = 0; o < outer; o++) {
+            int so = (o * sd + srcStart) * inner;
+            int doff = (o * dd + dstStart) * inner;
+            if (src.d != null) {
+                System.arraycopy(src.d, so, dst.d, doff, block);
+            } else {
+                System.arraycopy(src.f, so, dst.f, doff, block);
+            }
+        }
+    }
+
+    /** Joins tensors along an existing {@code axis}; all other dimensions and the dtype must agree. */
+    public static Tensor concat(List<Tensor> parts, int rawAxis) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("concat: no tensors");
+        }
+        Tensor first = parts.get(0);
+        int axis = first.shape.axis(rawAxis, "concat");
+        int total = 0;
+        for (Tensor p : parts) {
+            sameDType("concat", first, p);
+            if (p.rank() != first.rank() || !p.shape.with(axis, 0).equals(first.shape.with(axis, 0))) {
+                throw new IllegalArgumentException("concat: shapes " + first.shape + " and " + p.shape
+                        + " differ outside axis " + rawAxis);
+            }
+            total += p.shape.dim(axis);
+        }
+        Tensor out = Tensor.allocate(first.dtype, first.shape.with(axis, total));
+        int at = 0;
+        for (Tensor p : parts) {
+            int len = p.shape.dim(axis);
+            copyBlocks(p, axis, 0, out, at, len);
+            at += len;
+        }
+        return out;
+    }
+
+    /** {@code out[..., i, ...] = a[..., indices[i], ...]} along {@code axis}: index-select, the embedding lookup. */
+    public static Tensor gather(Tensor a, int rawAxis, int[] indices) {
+        int axis = a.shape.axis(rawAxis, "gather");
+        int d = a.shape.dim(axis);
+        checkIndices("gather", indices, d, a.shape, rawAxis);
+        Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, indices.length));
+        for (int i = 0; i < indices.length; i++) {
+            copyBlocks(a, axis, indices[i], out, i, 1);
+        }
+        return out;
+    }
+
+    /** The adjoint of {@link #gather}: zeros of length {@code size} along {@code axis}, {@code g}'s slices added at their indices. */
+    public static Tensor indexAdd(Tensor g, int rawAxis, int[] indices, int size) {
+        int axis = g.shape.axis(rawAxis, "indexAdd");
+        if (g.shape.dim(axis) != indices.length) {
+            throw new IllegalArgumentException("indexAdd: " + indices.length + " indices for " + g.shape + " along axis " + rawAxis);
+        }
+        checkIndices("indexAdd", indices, size, g.shape, rawAxis);
+        Tensor out = Tensor.allocate(g.dtype, g.shape.with(axis, size));
+        int inner = 1;
+        for (int i = axis + 1; i < g.rank(); i++) inner *= g.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= g.shape.dim(i);
+        int gd = indices.length;
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < gd; i++) {
+                int go = (o * gd + i) * inner;
+                int oo = (o * size + indices[i]) * inner;
+                if (g.d != null) {
+                    for (int j = 0; j < inner; j++) out.d[oo + j] += g.d[go + j];
+                } else {
+                    for (int j = 0; j < inner; j++) out.f[oo + j] += g.f[go + j];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void checkIndices(String op, int[] indices, int d, Shape s, int axis) {
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= d) {
+                throw new IllegalArgumentException(op + ": index " + indices[i] + " at position " + i
+                        + " is outside [0, " + d + ") along axis " + axis + " of " + s);
+            }
+        }
+    }
+
+    /** 1 where {@code a} is NaN or infinite: used by anomaly reports to find the first bad element. */
+    public static int firstNonFinite(Tensor a) {
+        for (int i = 0; i < a.size(); i++) {
+            if (!Double.isFinite(a.at(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

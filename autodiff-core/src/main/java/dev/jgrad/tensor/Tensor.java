@@ -1,0 +1,384 @@
+package dev.jgrad.tensor;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * An N-dimensional, row-major array of float64 or float32 values, immutable from the outside.
+ *
+ * <p>A tensor never changes after construction, so reshaping shares storage and a value can be
+ * read by many recorded ops at once. Arithmetic on tensors lives in {@link Kernels}; differentiable
+ * arithmetic lives on {@code dev.jgrad.autodiff.Variable}.
+ */
+public final class Tensor {
+    final Shape shape;
+    final DType dtype;
+    /** Storage when {@code dtype == F64}, else null. */
+    final double[] d;
+    /** Storage when {@code dtype == F32}, else null. */
+    final float[] f;
+
+    Tensor(Shape shape, double[] d) {
+        this.shape = shape;
+        this.dtype = DType.F64;
+        this.d = d;
+        this.f = null;
+        check();
+    }
+
+    Tensor(Shape shape, float[] f) {
+        this.shape = shape;
+        this.dtype = DType.F32;
+        this.d = null;
+        this.f = f;
+        check();
+    }
+
+    private void check() {
+        int n = d != null ? d.length : f.length;
+        if (n != shape.size()) {
+            throw new IllegalArgumentException("tensor: " + n + " values do not fill shape " + shape
+                    + " (" + shape.size() + " elements)");
+        }
+    }
+
+    /** A new zero-filled tensor of the dtype (package use: kernels fill it before anyone sees it). */
+    static Tensor allocate(DType dtype, Shape shape) {
+        return dtype == DType.F64 ? new Tensor(shape, new double[shape.size()]) : new Tensor(shape, new float[shape.size()]);
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A float64 tensor holding a copy of {@code values} in row-major order. */
+    public static Tensor of(double[] values, int... dims) {
+        return new Tensor(Shape.of(dims), values.clone());
+    }
+
+    /** A float32 tensor holding a copy of {@code values} in row-major order. */
+    public static Tensor of(float[] values, int... dims) {
+        return new Tensor(Shape.of(dims), values.clone());
+    }
+
+    /** A tensor of the dtype holding {@code values} (rounded to float for F32). */
+    public static Tensor of(DType dtype, double[] values, int... dims) {
+        return dtype == DType.F64 ? of(values, dims) : of(values, dims).cast(DType.F32);
+    }
+
+    /** A float64 vector {@code [values.length]}. */
+    public static Tensor vector(double... values) {
+        return of(values, values.length);
+    }
+
+    /** A float64 matrix from rows of equal length. */
+    public static Tensor matrix(double[]... rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        double[] v = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("matrix: row " + i + " has " + rows[i].length + " values, row 0 has " + cols);
+            }
+            System.arraycopy(rows[i], 0, v, i * cols, cols);
+        }
+        return new Tensor(Shape.of(rows.length, cols), v);
+    }
+
+    /** A float64 scalar (rank 0). */
+    public static Tensor scalar(double value) {
+        return new Tensor(Shape.scalar(), new double[] {value});
+    }
+
+    /** A scalar (rank 0) of the dtype. */
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** Zeros of the dtype and shape. */
+    public static Tensor zeros(DType dtype, int... dims) {
+        return allocate(dtype, Shape.of(dims));
+    }
+
+    /** Zeros of the dtype and shape. */
+    public static Tensor zeros(DType dtype, Shape shape) {
+        return allocate(dtype, shape);
+    }
+
+    /** Ones of the dtype and shape. */
+    public static Tensor ones(DType dtype, int... dims) {
+        return full(dtype, 1.0, dims);
+    }
+
+    /** Every element {@code value}. */
+    public static Tensor full(DType dtype, double value, int... dims) {
+        return full(dtype, value, Shape.of(dims));
+    }
+
+    /** Every element {@code value}. */
+    public static Tensor full(DType dtype, double value, Shape shape) {
+        Tensor t = allocate(dtype, shape);
+        if (t.d != null) {
+            Arrays.fill(t.d, value);
+        } else {
+            Arrays.fill(t.f, (float) value);
+        }
+        return t;
+    }
+
+    /** {@code [0, 1, …, n−1]}. */
+    public static Tensor arange(DType dtype, int n) {
+        Tensor t = allocate(dtype, Shape.of(n));
+        for (int i = 0; i < n; i++) {
+            t.set(i, i);
+        }
+        return t;
+    }
+
+    /** Independent standard normal values scaled by {@code std}, drawn from {@code rng}. */
+    public static Tensor randn(Rng rng, DType dtype, double std, int... dims) {
+        Tensor t = allocate(dtype, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, std * rng.nextGaussian());
+        }
+        return t;
+    }
+
+    /** Independent uniform values in [lo, hi), drawn from {@code rng}. */
+    public static Tensor uniform(Rng rng, DType dtype, double lo, double hi, int... dims) {
+        Tensor t = allocate(dtype, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, rng.uniform(lo, hi));
+        }
+        return t;
+    }
+
+    /**
+     * One-hot encoding: {@code out[..., c] = (indices[...] == c)}, shape {@code indices.shape + [classes]}.
+     *
+     * @throws IllegalArgumentException when an index is outside [0, classes)
+     */
+    public static Tensor oneHot(DType dtype, int[] indices, int classes, int... indexDims) {
+        Shape is = Shape.of(indexDims);
+        if (is.size() != indices.length) {
+            throw new IllegalArgumentException("oneHot: " + indices.length + " indices do not fill shape " + is);
+        }
+        int[] od = Arrays.copyOf(indexDims, indexDims.length + 1);
+        od[indexDims.length] = classes;
+        Tensor t = allocate(dtype, Shape.of(od));
+        for (int i = 0; i < indices.length; i++) {
+            int c = indices[i];
+            if (c < 0 || c >= classes) {
+                throw new IllegalArgumentException("oneHot: index " + c + " at position " + i + " is outside [0, " + classes + ")");
+            }
+            t.set(i * classes + c, 1.0);
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return shape.size();
+    }
+
+    public int rank() {
+        return shape.rank();
+    }
+
+    /** Element at a multi-index (one index per dimension). */
+    public double get(int... index) {
+        if (index.length != shape.rank()) {
+            throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of shape " + shape);
+        }
+        int[] st = shape.strides();
+        int off = 0;
+        for (int i = 0; i < index.length; i++) {
+            int ix = index[i];
+            if (ix < 0 || ix >= shape.dim(i)) {
+                throw new IndexOutOfBoundsException("get: index " + Arrays.toString(index) + " is outside shape " + shape);
+            }
+            off += ix * st[i];
+        }
+        return at(off);
+    }
+
+    /** Element at a flat row-major offset. */
+    public double at(int flatIndex) {
+        return d != null ? d[flatIndex] : f[flatIndex];
+    }
+
+    /** The single value of a one-element tensor. */
+    public double item() {
+        if (size() != 1) {
+            throw new IllegalStateException("item: tensor of shape " + shape + " has " + size() + " elements, not 1");
+        }
+        return at(0);
+    }
+
+    /** A copy of the values, widened to double. */
+    public double[] toDoubleArray() {
+        if (d != null) {
+            return d.clone();
+        }
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
+        }
+        return out;
+    }
+
+    /** A copy of the values, rounded to float. */
+    public float[] toFloatArray() {
+        if (f != null) {
+            return f.clone();
+        }
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (float) d[i];
+        }
+        return out;
+    }
+
+    /** This tensor in another dtype (itself when the dtype already matches). */
+    public Tensor cast(DType to) {
+        if (to == dtype) {
+            return this;
+        }
+        return to == DType.F64 ? new Tensor(shape, toDoubleArray()) : new Tensor(shape, toFloatArray());
+    }
+
+    /** The same values under another shape with the same number of elements; shares storage. */
+    public Tensor reshape(Shape to) {
+        if (to.size() != size()) {
+            throw new IllegalArgumentException("reshape: cannot view " + shape + " (" + size() + " elements) as " + to
+                    + " (" + to.size() + " elements)");
+        }
+        if (to.equals(shape)) {
+            return this;
+        }
+        return d != null ? new Tensor(to, d) : new Tensor(to, f);
+    }
+
+    /** {@link #reshape(Shape)} with dimensions; one dimension may be −1 and is then inferred. */
+    public Tensor reshape(int... dims) {
+        return reshape(inferShape(dims, size(), shape));
+    }
+
+    static Shape inferShape(int[] dims, int size, Shape from) {
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("reshape: " + from + " to " + Arrays.toString(dims) + ": at most one −1");
+                }
+                infer = i;
+            } else {
+                known *= dims[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot view " + from + " as " + Arrays.toString(dims));
+            }
+            int[] d = dims.clone();
+            d[infer] = (int) (size / known);
+            return Shape.of(d);
+        }
+        return Shape.of(dims);
+    }
+
+    /** Whether any element is NaN or infinite. */
+    public boolean hasNonFinite() {
+        if (d != null) {
+            for (double v : d) {
+                if (!Double.isFinite(v)) {
+                    return true;
+                }
+            }
+        } else {
+            for (float v : f) {
+                if (!Float.isFinite(v)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Largest |this − other| over all elements; shapes must match. */
+    public double maxAbsDiff(Tensor other) {
+        if (!shape.equals(other.shape)) {
+            throw new IllegalArgumentException("maxAbsDiff: shapes " + shape + " and " + other.shape + " differ");
+        }
+        double m = 0;
+        for (int i = 0; i < size(); i++) {
+            double diff = Math.abs(at(i) - other.at(i));
+            if (Double.isNaN(diff)) {
+                return Double.NaN;
+            }
+            m = Math.max(m, diff);
+        }
+        return m;
+    }
+
+    /** Same shape and {@code |a − b| ≤ atol + rtol·|b|} everywhere (NaN is never close). */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        if (!shape.equals(other.shape)) {
+            return false;
+        }
+        for (int i = 0; i < size(); i++) {
+            double a = at(i);
+            double b = other.at(i);
+            if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // package-private writers used while a kernel fills a fresh tensor
+    void set(int i, double v) {
+        if (d != null) {
+            d[i] = v;
+        } else {
+            f[i] = (float) v;
+        }
+    }
+
+    /** {@code F64[2, 3] [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}; long tensors are elided. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(dtype).append(shape).append(' ');
+        if (size() > 1000) {
+            sb.append("[").append(size()).append(" values]");
+            return sb.toString();
+        }
+        format(sb, 0, 0);
+        return sb.toString();
+    }
+
+    private int format(StringBuilder sb, int axis, int off) {
+        if (axis == shape.rank()) {
+            sb.append(String.format(Locale.ROOT, "%.6g", at(off)));
+            return off + 1;
+        }
+        sb.append('[');
+        for (int i = 0; i < shape.dim(axis); i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            off = format(sb, axis + 1, off);
+        }
+        sb.append(']');
+        return off;
+    }
+}
