@@ -1,0 +1,51 @@
+package dev.jgrad.examples;
+
+import dev.jgrad.examples.bench.BenchCommand;
+import dev.jgrad.examples.flow.GradientFlowCommand;
+import dev.jgrad.examples.rungru.RunGruCommand;
+import dev.jgrad.examples.train.SampleCommand;
+import dev.jgrad.examples.train.TrainCommand;
+import dev.jgrad.examples.walkthrough.WalkthroughCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gru-examples} program: one subcommand per example. */
+@Command(name = "gru-examples", mixinStandardHelpOptions = true, version = "gru-examples 0.1.0",
+        description = "GRU examples built on jgrad: walkthrough, train, sample, run-gru, gradient-flow, bench.",
+        subcommands = {WalkthroughCommand.class, TrainCommand.class, SampleCommand.class, RunGruCommand.class,
+                GradientFlowCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The configured command line: invalid options give a one-line error and exit code 2; an error
+     * inside a command gives a one-line message and exit code 1, never a stack trace
+     * (set {@code -Djgrad.debug=true} to see it).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            if (Boolean.getBoolean("jgrad.debug")) {
+                ex.printStackTrace(line.getErr());
+            }
+            line.getErr().println(line.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println(c.getCommandName() + ": " + ex.getMessage() + " (try --help)");
+            return 2;
+        });
+        return cl;
+    }
+}
