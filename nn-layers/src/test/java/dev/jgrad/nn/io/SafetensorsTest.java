@@ -1,0 +1,283 @@
+package dev.jgrad.nn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafetensorsTest {
+
+    @TempDir
+    Path dir;
+
+    private static Map<String, Tensor> sample() {
+        Rng rng = Rng.seeded(7);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("w64", Tensor.randn(rng, DType.F64, 1.0, 3, 4));
+        m.put("w32", Tensor.randn(rng, DType.F32, 1.0, 2, 3, 2));
+        m.put("scalar", Tensor.scalar(-2.5));
+        m.put("empty", Tensor.zeros(DType.F64, 0));
+        m.put("empty3", Tensor.zeros(DType.F32, 2, 0, 3));
+        m.put("special", Tensor.vector(Double.NaN, Double.POSITIVE_INFINITY, -0.0, Double.MIN_VALUE, -Double.MAX_VALUE));
+        return m;
+    }
+
+    static void assertSameTensors(Map<String, Tensor> expected, Map<String, Tensor> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            Tensor e = expected.get(name);
+            Tensor a = actual.get(name);
+            assertEquals(e.dtype(), a.dtype(), name);
+            assertEquals(e.shape(), a.shape(), name);
+            if (e.dtype() == DType.F64) {
+                double[] ed = e.toDoubleArray();
+                double[] ad = a.toDoubleArray();
+                for (int i = 0; i < ed.length; i++) {
+                    assertEquals(Double.doubleToRawLongBits(ed[i]), Double.doubleToRawLongBits(ad[i]), name + "[" + i + "]");
+                }
+            } else {
+                float[] ef = e.toFloatArray();
+                float[] af = a.toFloatArray();
+                for (int i = 0; i < ef.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(ef[i]), Float.floatToRawIntBits(af[i]), name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void roundTripsInMemoryBitForBit() {
+        SafetensorsFile f = new SafetensorsFile(sample(), Map.of("format", "pt", "note", "é ✓"));
+        SafetensorsFile back = Safetensors.read(Safetensors.toBytes(f));
+        assertSameTensors(f.tensors(), back.tensors());
+        assertEquals(f.metadata(), back.metadata());
+    }
+
+    @Test
+    void roundTripsThroughAFileAndLeavesNoTemporaryFiles() throws IOException {
+        Path p = dir.resolve("w.safetensors");
+        SafetensorsFile f = new SafetensorsFile(sample(), Map.of("k", "v"));
+        Safetensors.write(p, f);
+        assertSameTensors(f.tensors(), Safetensors.read(p).tensors());
+        assertArrayEquals(Safetensors.toBytes(f), Files.readAllBytes(p));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(p), files.toList());
+        }
+    }
+
+    @Test
+    void emptyFileHasOnlyAHeader() {
+        byte[] bytes = Safetensors.toBytes(SafetensorsFile.of(Map.of()));
+        assertEquals(0, Safetensors.read(bytes).tensors().size());
+        assertEquals(bytes.length - 8, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong());
+    }
+
+    @Test
+    void headerIsPaddedSoDataIsEightByteAligned() {
+        for (int len = 1; len < 12; len++) {
+            byte[] bytes = Safetensors.toBytes(SafetensorsFile.of(Map.of("x".repeat(len), Tensor.vector(1, 2))));
+            long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            assertEquals(0, n % 8, "header length for name length " + len);
+        }
+    }
+
+    @Test
+    void overwriteReplacesAndFailedWriteKeepsThePreviousFile() throws IOException {
+        Path p = dir.resolve("w.safetensors");
+        Safetensors.write(p, SafetensorsFile.of(Map.of("a", Tensor.vector(1, 2, 3))));
+        byte[] before = Files.readAllBytes(p);
+        Map<String, Tensor> bad = new LinkedHashMap<>();
+        bad.put("ok", Tensor.vector(9));
+        bad.put("__metadata__", Tensor.vector(1));
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.write(p, SafetensorsFile.of(bad)));
+        assertArrayEquals(before, Files.readAllBytes(p));
+        Safetensors.write(p, SafetensorsFile.of(Map.of("b", Tensor.vector(4))));
+        assertEquals(Map.of("b", 4.0), Map.of("b", Safetensors.read(p).tensor("b").at(0)));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void writingIntoAMissingDirectoryIsAnUncheckedIoErrorNamingThePath() {
+        Path p = dir.resolve("missing/w.safetensors");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> Safetensors.write(p, SafetensorsFile.of(Map.of("a", Tensor.vector(1)))));
+        assertTrue(e.getMessage().contains("w.safetensors"), e.getMessage());
+    }
+
+    @Test
+    void readsHalfAndBrainFloatAsFloat32() {
+        // IEEE half: 1, -2, 65504 (max), 2^-24 (smallest subnormal), +inf; bfloat16: 1, -3, 2^-133 (subnormal), -inf
+        short[] half = {0x3C00, (short) 0xC000, 0x7BFF, 0x0001, 0x7C00};
+        float[] halfValues = {1f, -2f, 65504f, 0x1p-24f, Float.POSITIVE_INFINITY};
+        short[] brain = {0x3F80, (short) 0xC040, 0x0001, (short) 0xFF80};
+        float[] brainValues = {1f, -3f, Float.intBitsToFloat(0x00010000), Float.NEGATIVE_INFINITY};
+        ByteBuffer data = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+        for (short s : half) {
+            data.putShort(s);
+        }
+        for (short s : brain) {
+            data.putShort(s);
+        }
+        byte[] file = handMade("{\"h\":{\"dtype\":\"F16\",\"shape\":[5],\"data_offsets\":[0,10]},"
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2,2],\"data_offsets\":[10,18]}}", data.array());
+        SafetensorsFile f = Safetensors.read(file);
+        assertEquals(DType.F32, f.tensor("h").dtype());
+        assertArrayEquals(halfValues, f.tensor("h").toFloatArray());
+        assertEquals(DType.F32, f.tensor("b").dtype());
+        assertArrayEquals(brainValues, f.tensor("b").toFloatArray());
+    }
+
+    @Test
+    void acceptsEntriesInAnyJsonOrderAndNullMetadata() {
+        ByteBuffer data = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putDouble(-4);
+        byte[] file = handMade("{\"second\":{\"data_offsets\":[8,16],\"shape\":[],\"dtype\":\"F64\"},"
+                + "\"__metadata__\":null,\"first\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", data.array());
+        SafetensorsFile f = Safetensors.read(file);
+        assertEquals(List.of("first", "second"), List.copyOf(f.tensors().keySet()), "ordered by data offset");
+        assertEquals(-4.0, f.tensor("second").item());
+        assertEquals(Map.of(), f.metadata());
+    }
+
+    // ---------------------------------------------------------------- refusals, one per rule
+
+    /** The 8-byte length, the header text (unpadded) and the data. */
+    static byte[] handMade(String header, byte[] data) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length).put(h).put(data).array();
+    }
+
+    private static void assertRefused(byte[] file, String... fragments) {
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(file));
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
+        }
+    }
+
+    private static String entry(String name, String dtype, String shape, long begin, long end) {
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + begin + "," + end + "]}";
+    }
+
+    @Test
+    void refusesShortFilesAndHeaderLengthsBeyondTheFileOrTheLimit() {
+        assertRefused(new byte[5], "5 bytes", "8-byte header length");
+        byte[] huge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).array();
+        assertRefused(huge, "18446744073709551615", "exceeds the limit");
+        byte[] past = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array();
+        assertRefused(past, "header length 1000", "past the end");
+        byte[] overLimit = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Safetensors.MAX_HEADER_BYTES + 1).array();
+        assertRefused(overLimit, "exceeds the limit");
+    }
+
+    @Test
+    void refusesBadJsonAndNonObjects() {
+        assertRefused(handMade("{\"a\":", new byte[0]), "not valid JSON");
+        assertRefused(handMade("[1,2]", new byte[0]), "does not start with '{'");
+        assertRefused(handMade(" {}", new byte[0]), "does not start with '{'");
+        assertRefused(handMade("{} {}", new byte[0]), "not valid JSON");
+        assertRefused(handMade("{\"a\":1}", new byte[0]), "tensor 'a'", "not an object");
+        byte[] badUtf8 = handMade("{\"a\":\"\"}", new byte[0]);
+        badUtf8[8 + 2] = (byte) 0xC3;  // a lead byte followed by '"' is malformed UTF-8
+        assertRefused(badUtf8, "UTF-8");
+    }
+
+    @Test
+    void refusesMissingExtraAndDuplicateKeys() {
+        byte[] eight = new byte[8];
+        assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1]}}", eight), "tensor 'w'", "missing key 'data_offsets'");
+        assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],\"x\":1}}", eight),
+                "tensor 'w'", "unexpected key 'x'");
+        assertRefused(handMade("{" + entry("w", "F64", "[1]", 0, 8) + "," + entry("w", "F64", "[1]", 0, 8) + "}", eight),
+                "not valid JSON", "w");
+        assertRefused(handMade("{\"__metadata__\":{\"k\":1}," + entry("w", "F64", "[1]", 0, 8) + "}", eight),
+                "__metadata__", "'k'", "not a string");
+        assertRefused(handMade("{\"__metadata__\":[]," + entry("w", "F64", "[1]", 0, 8) + "}", eight), "__metadata__", "not an object");
+    }
+
+    @Test
+    void refusesUnknownAndUnsupportedDtypes() {
+        byte[] eight = new byte[8];
+        assertRefused(handMade("{" + entry("w", "F128", "[1]", 0, 8) + "}", eight), "tensor 'w'", "unknown dtype 'F128'");
+        assertRefused(handMade("{" + entry("w", "I64", "[1]", 0, 8) + "}", eight), "tensor 'w'", "I64 is not supported");
+        assertRefused(handMade("{\"w\":{\"dtype\":8,\"shape\":[1],\"data_offsets\":[0,8]}}", eight), "tensor 'w'", "not a string");
+    }
+
+    @Test
+    void refusesNegativeNonIntegerAndOverflowingShapes() {
+        byte[] eight = new byte[8];
+        assertRefused(handMade("{" + entry("w", "F64", "[-1]", 0, 8) + "}", eight), "tensor 'w'", "shape entry 0", "-1");
+        assertRefused(handMade("{" + entry("w", "F64", "[1.5]", 0, 8) + "}", eight), "tensor 'w'", "1.5");
+        assertRefused(handMade("{" + entry("w", "F64", "[\"1\"]", 0, 8) + "}", eight), "tensor 'w'", "shape entry 0");
+        assertRefused(handMade("{" + entry("w", "F64", "1", 0, 8) + "}", eight), "tensor 'w'", "not an array");
+        assertRefused(handMade("{" + entry("w", "F64", "[99999999999999999999999]", 0, 8) + "}", eight), "tensor 'w'");
+        assertRefused(handMade("{" + entry("w", "F64", "[2147483647,2147483647,2147483647,4]", 0, 8) + "}", eight), "tensor 'w'");
+        // products that wrap around a long to a small number must not slip through
+        assertRefused(handMade("{" + entry("w", "F64", "[2147483639,2147483639,2147483639,2147483639,2147483639]", 0, 8) + "}", eight),
+                "tensor 'w'");
+    }
+
+    @Test
+    void refusesByteCountsThatDisagreeWithTheShape() {
+        assertRefused(handMade("{" + entry("w", "F64", "[2]", 0, 8) + "}", new byte[8]), "tensor 'w'", "needs 16 bytes", "hold 8");
+        assertRefused(handMade("{" + entry("w", "F32", "[2,3]", 0, 8) + "}", new byte[8]), "tensor 'w'", "[2, 3]", "needs 24");
+    }
+
+    @Test
+    void refusesOffsetsOutOfRangeReversedOverlappingGappedOrTrailing() {
+        byte[] sixteen = new byte[16];
+        assertRefused(handMade("{" + entry("w", "F64", "[1]", 8, 0) + "}", sixteen), "tensor 'w'", "end before");
+        assertRefused(handMade("{" + entry("w", "F64", "[3]", 0, 24) + "}", sixteen), "tensor 'w'", "past the data section");
+        assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[-8,0]}}", sixteen), "tensor 'w'", "begin");
+        assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0]}}", sixteen), "tensor 'w'", "pair");
+        assertRefused(handMade("{" + entry("a", "F64", "[2]", 0, 16) + "," + entry("b", "F64", "[1]", 8, 16) + "}", sixteen),
+                "tensor 'b'", "overlap tensor 'a'");
+        assertRefused(handMade("{" + entry("a", "F64", "[1]", 8, 16) + "}", sixteen), "tensor 'a'", "gap of 8 bytes");
+        assertRefused(handMade("{" + entry("a", "F64", "[1]", 0, 8) + "}", sixteen), "8 trailing bytes", "'a'");
+        assertRefused(handMade("{}", new byte[3]), "3 trailing bytes");
+        // an empty tensor inside another tensor's range breaks the tiling too (as in the reference implementation)
+        assertRefused(handMade("{" + entry("a", "F64", "[2]", 0, 16) + "," + entry("e", "F64", "[0]", 8, 8) + "}", sixteen),
+                "tensor 'e'", "overlap");
+    }
+
+    @Test
+    void aTruncatedFileOnDiskIsRefusedNotHalfLoaded() throws IOException {
+        Path p = dir.resolve("t.safetensors");
+        byte[] full = Safetensors.toBytes(SafetensorsFile.of(sample()));
+        Files.write(p, java.util.Arrays.copyOf(full, full.length - 3));
+        assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(p));
+    }
+
+    @Test
+    void readingTheArrayIsIsolatedFromLaterChangesToIt() {
+        byte[] bytes = Safetensors.toBytes(SafetensorsFile.of(Map.of("a", Tensor.vector(1, 2))));
+        SafetensorsFile f = Safetensors.read(bytes);
+        java.util.Arrays.fill(bytes, (byte) 0);
+        assertEquals(2.0, f.tensor("a").at(1));
+    }
+
+    @Test
+    void missingTensorLookupNamesWhatIsPresent() {
+        SafetensorsFile f = SafetensorsFile.of(Map.of("a", Tensor.vector(1)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.tensor("b"));
+        assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("[a]"), e.getMessage());
+    }
+}
