@@ -1,0 +1,109 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The matmul kernel against the naive double loop at chosen sizes: empty, tiny, odd, prime, beyond every block. */
+class GemmTest {
+    private static final int[][] SIZES = {
+            {0, 3, 4}, {3, 0, 4}, {3, 4, 0}, {1, 1, 1}, {1, 7, 1}, {5, 3, 7}, {4, 4, 4}, {13, 17, 19},
+            {3, 257, 5}, {9, 259, 17}, {6, 11, 513}, {2, 520, 530}, {67, 31, 41},
+    };
+
+    @ParameterizedTest(name = "{0} transA={1} transB={2}")
+    @CsvSource({"F64,false,false", "F64,false,true", "F64,true,false", "F64,true,true",
+            "F32,false,false", "F32,false,true", "F32,true,false", "F32,true,true"})
+    void matchesNaiveLoopAtChosenSizes(DType dtype, boolean ta, boolean tb) {
+        Rng rng = Rng.seeded(42);
+        for (int[] s : SIZES) {
+            check(rng, dtype, s[0], s[1], s[2], ta, tb);
+        }
+    }
+
+    @Test
+    void resultIsBitIdenticalForAnyThreadCount() {
+        int saved = Parallelism.threads();
+        try {
+            for (DType dtype : DType.values()) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        Rng rng = Rng.seeded(7);
+                        // Both split directions: more rows than columns, and more columns than rows.
+                        for (int[] s : new int[][] {{131, 263, 37}, {33, 261, 299}}) {
+                            Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
+                            Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
+                            Parallelism.setThreads(1);
+                            double[] one = Kernels.matmul(a, b, ta, tb).toDoubleArray();
+                            for (int t : new int[] {2, 3, 5, 8}) {
+                                Parallelism.setThreads(t);
+                                double[] many = Kernels.matmul(a, b, ta, tb).toDoubleArray();
+                                assertArrayEquals(one, many, 0.0, dtype + " " + Arrays.toString(s) + " ta=" + ta + " tb=" + tb
+                                        + ": " + t + " threads differ from 1");
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    @Test
+    void infinityTimesZeroGivesNaNAndNaNPropagates() {
+        for (DType dtype : DType.values()) {
+            Tensor a = Tensor.of(dtype, new double[] {Double.POSITIVE_INFINITY, 1, 2, 3, Double.NaN, 5}, 3, 2);
+            Tensor b = Tensor.of(dtype, new double[] {0, 0, 0, 1, 1, 1}, 2, 3);
+            Tensor c = Kernels.matmul(a, b, false, false);
+            for (int j = 0; j < 3; j++) {
+                assertTrue(Double.isNaN(c.get(0, j)), dtype + ": inf·0 must be NaN, got " + c.get(0, j));
+                assertEquals(3.0, c.get(1, j), 0.0, dtype + ": clean row");
+                assertTrue(Double.isNaN(c.get(2, j)), dtype + ": NaN row must stay NaN, got " + c.get(2, j));
+            }
+        }
+    }
+
+    @Test
+    void rejectsMismatchedShapesNamingBoth() {
+        Tensor a = Tensor.zeros(DType.F64, 2, 3);
+        Tensor b = Tensor.zeros(DType.F64, 4, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.matmul(a, b, false, false));
+        assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("[2, 3]") && e.getMessage().contains("[4, 5]"),
+                e.getMessage());
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.matmul(Tensor.zeros(DType.F64, 2, 3, 4), Tensor.zeros(DType.F64, 3, 4, 5), false, false));
+        assertTrue(batch.getMessage().contains("batch"), batch.getMessage());
+        IllegalArgumentException dtypes = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.matmul(Tensor.zeros(DType.F64, 2, 3), Tensor.zeros(DType.F32, 3, 2), false, false));
+        assertTrue(dtypes.getMessage().contains("matmul"), dtypes.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Parallelism.setThreads(0));
+    }
+
+    static void check(Rng rng, DType dtype, int m, int k, int n, boolean ta, boolean tb) {
+        Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {k, m} : new int[] {m, k});
+        Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {n, k} : new int[] {k, n});
+        assertMatchesReference(a, b, ta, tb);
+    }
+
+    static void assertMatchesReference(Tensor a, Tensor b, boolean ta, boolean tb) {
+        Tensor c = Kernels.matmul(a, b, ta, tb);
+        Shape os = Kernels.matmulShape(a.shape(), b.shape(), ta, tb);
+        assertEquals(os, c.shape());
+        assertEquals(a.dtype(), c.dtype());
+        double[] ref = GemmReference.product(a, b, ta, tb, os);
+        double[] mag = GemmReference.magnitude(a, b, ta, tb, os);
+        int k = ta ? a.shape().dim(-2) : a.shape().dim(-1);
+        for (int i = 0; i < ref.length; i++) {
+            double tol = GemmReference.tolerance(a.dtype(), k, mag[i]);
+            double got = c.at(i);
+            if (!(Math.abs(got - ref[i]) <= tol)) {
+                fail(a.dtype() + " " + a.shape() + (ta ? "ᵀ" : "") + " x " + b.shape() + (tb ? "ᵀ" : "")
+                        + ": element " + i + " is " + got + ", naive loop gives " + ref[i] + " (bound " + tol + ")");
+            }
+        }
+    }
+}
