@@ -1,0 +1,100 @@
+package dev.jgrad.autodiff;
+
+import static dev.jgrad.testing.CotangentChecks.assertBothOrders;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.Tensor;
+import dev.jgrad.testing.MatmulShapes;
+import dev.jgrad.testing.TensorArbitraries;
+import java.util.List;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Matrix product properties: gradients (first and second order, through a random cotangent) for 2-D
+ * operands with every transpose-flag combination and for batched operands with broadcasting batch
+ * dimensions; and the forward of each flag combination equal to the product of explicitly
+ * transposed operands.
+ */
+class MatmulProperties {
+
+    record Operands(MatmulShapes shapes, Tensor a, Tensor b) {
+        Variable apply(List<Variable> x) {
+            return x.get(0).matmul(x.get(1), shapes.transA(), shapes.transB());
+        }
+    }
+
+    @Property
+    void matmul2dGradients(@ForAll("operands2d") Operands o, @ForAll long seed) {
+        assertBothOrders(o::apply, List.of(o.a(), o.b()), seed);
+    }
+
+    @Property
+    void batchedMatmulGradients(@ForAll("operandsBatched") Operands o, @ForAll long seed) {
+        assertBothOrders(o::apply, List.of(o.a(), o.b()), seed);
+    }
+
+    /** {@code op(A)·op(B)} equals the flag-free product of the explicitly transposed operands, to rounding. */
+    @Property
+    void transposeFlagsMatchExplicitTransposes(@ForAll("operandsBatched") Operands o) {
+        Variable a = Variable.constant(o.a());
+        Variable b = Variable.constant(o.b());
+        Tensor flagged = a.matmul(b, o.shapes().transA(), o.shapes().transB()).value();
+        Tensor explicit = (o.shapes().transA() ? a.transpose() : a).matmul(o.shapes().transB() ? b.transpose() : b).value();
+        assertEquals(explicit.shape(), flagged.shape());
+        assertTrue(flagged.allClose(explicit, 1e-12, 1e-12), () -> flagged + " vs " + explicit);
+    }
+
+    /** The product against an element-by-element triple loop over the broadcast batch. */
+    @Property
+    void batchedMatmulMatchesNaiveLoop(@ForAll("operandsBatched") Operands o) {
+        Variable a = Variable.constant(o.a());
+        Variable b = Variable.constant(o.b());
+        Variable at = o.shapes().transA() ? a.transpose() : a;
+        Variable bt = o.shapes().transB() ? b.transpose() : b;
+        Tensor c = a.matmul(b, o.shapes().transA(), o.shapes().transB()).value();
+        int[] cd = c.shape().dims();
+        int r = cd.length;
+        int k = at.shape().dim(-1);
+        for (int flat = 0; flat < c.size(); flat++) {
+            int[] idx = c.shape().unravel(flat);
+            double expected = 0;
+            for (int p = 0; p < k; p++) {
+                expected += at.value().get(operandIndex(at.shape().dims(), idx, idx[r - 2], p))
+                        * bt.value().get(operandIndex(bt.shape().dims(), idx, p, idx[r - 1]));
+            }
+            assertEquals(expected, c.at(flat), 1e-12, "element " + java.util.Arrays.toString(idx));
+        }
+    }
+
+    /** The operand's index for output index {@code out}: batch dims right-aligned, 1-dims pinned to 0. */
+    private static int[] operandIndex(int[] dims, int[] out, int row, int col) {
+        int[] ix = new int[dims.length];
+        int off = out.length - dims.length;
+        for (int i = 0; i < dims.length - 2; i++) {
+            ix[i] = dims[i] == 1 ? 0 : out[i + off];
+        }
+        ix[dims.length - 2] = row;
+        ix[dims.length - 1] = col;
+        return ix;
+    }
+
+    @Provide
+    Arbitrary<Operands> operands2d() {
+        return TensorArbitraries.matmulShapes().flatMap(MatmulProperties::operands);
+    }
+
+    @Provide
+    Arbitrary<Operands> operandsBatched() {
+        return TensorArbitraries.batchedMatmulShapes().flatMap(MatmulProperties::operands);
+    }
+
+    private static Arbitrary<Operands> operands(MatmulShapes s) {
+        return Combinators.combine(TensorArbitraries.tensors(s.a(), -2, 2), TensorArbitraries.tensors(s.b(), -2, 2))
+                .as((a, b) -> new Operands(s, a, b));
+    }
+}

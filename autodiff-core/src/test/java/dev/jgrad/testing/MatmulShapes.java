@@ -1,0 +1,11 @@
+package dev.jgrad.testing;
+
+import dev.jgrad.tensor.Shape;
+
+/**
+ * Operand shapes for {@code op(A) · op(B)}: with {@code transA}, {@code a} is stored {@code [..., k, m]}
+ * (otherwise {@code [..., m, k]}); with {@code transB}, {@code b} is {@code [..., n, k]} (otherwise
+ * {@code [..., k, n]}). Batch dimensions broadcast.
+ */
+public record MatmulShapes(Shape a, Shape b, boolean transA, boolean transB) {
+}
