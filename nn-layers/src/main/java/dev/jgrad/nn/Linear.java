@@ -1,0 +1,67 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import java.util.Map;
+
+/**
+ * An affine map {@code y = x·Wᵀ + b} for {@code x [..., in] → y [..., out]}, in PyTorch's layout:
+ * {@code weight [out, in]}, {@code bias [out]}, both initialised U(−1/√in, 1/√in).
+ */
+public final class Linear implements Module {
+    private final int in;
+    private final int out;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Map<String, Parameter> params;
+
+    public Linear(int in, int out, boolean bias, DType dtype, Rng rng) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
+        }
+        this.in = in;
+        this.out = out;
+        double bound = 1.0 / Math.sqrt(in);
+        this.weight = Parameter.uniform("weight", rng, dtype, bound, out, in);
+        this.bias = bias ? Parameter.uniform("bias", rng, dtype, bound, out) : null;
+        this.params = Module.named(weight, this.bias);
+    }
+
+    public int inFeatures() {
+        return in;
+    }
+
+    public int outFeatures() {
+        return out;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias, or null when built without one. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return params;
+    }
+
+    /** {@code x [..., in] → x·Wᵀ + b [..., out]}; the transpose is a matmul flag, never materialised. */
+    public Variable forward(Variable x) {
+        int[] d = x.shape().dims();
+        if (d.length == 0 || d[d.length - 1] != in) {
+            throw new IllegalArgumentException("Linear.forward: input " + x.shape() + " does not end in " + in
+                    + " (weight " + weight.value().shape() + ")");
+        }
+        Variable y = x.reshape(-1, in).matmul(weight.variable(), false, true);
+        if (bias != null) {
+            y = y.plus(bias.variable());
+        }
+        d[d.length - 1] = out;
+        return y.reshape(d);
+    }
+}

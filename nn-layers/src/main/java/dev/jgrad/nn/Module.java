@@ -1,0 +1,93 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Something with trainable parameters. Names are dotted and hierarchical, as in PyTorch's
+ * {@code state_dict} ({@code layers.0.weight_hh}), and their order is stable: it is the order in which
+ * the module declares them.
+ */
+public interface Module {
+
+    /** Every parameter under its dotted name, in a stable order; the map is unmodifiable. */
+    Map<String, Parameter> parameters();
+
+    /** Total number of scalar parameters. */
+    default long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters().values()) {
+            n += p.value().size();
+        }
+        return n;
+    }
+
+    /** The current values by name, in parameter order. */
+    default Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        parameters().forEach((k, p) -> out.put(k, p.value()));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Replaces every parameter's value, all or nothing: everything is validated before anything is
+     * written, so on error no parameter has changed.
+     *
+     * @throws IllegalArgumentException naming the first unknown name, missing name, or tensor with the
+     *                                  wrong shape or dtype, or containing NaN or ±∞
+     */
+    default void loadStateDict(Map<String, Tensor> state) {
+        Map<String, Parameter> params = parameters();
+        for (String k : state.keySet()) {
+            if (!params.containsKey(k)) {
+                throw new IllegalArgumentException("loadStateDict: unknown parameter " + k + "; expected one of " + params.keySet());
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (String k : params.keySet()) {
+            if (!state.containsKey(k)) {
+                missing.add(k);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("loadStateDict: missing parameter(s) " + missing);
+        }
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            Tensor cur = e.getValue().value();
+            if (t == null || !cur.shape().equals(t.shape()) || cur.dtype() != t.dtype()) {
+                throw new IllegalArgumentException("loadStateDict: parameter " + e.getKey() + ": expected " + cur.dtype()
+                        + cur.shape() + ", got " + (t == null ? "null" : t.dtype() + "" + t.shape()));
+            }
+            if (t.hasNonFinite()) {
+                throw new IllegalArgumentException("loadStateDict: parameter " + e.getKey() + " " + t.dtype() + t.shape()
+                        + " contains NaN or infinity");
+            }
+        }
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            e.getValue().set(state.get(e.getKey()));
+        }
+    }
+
+    /** Parameters keyed by their own names, in the given order: the parameter map of a leaf module. */
+    static Map<String, Parameter> named(Parameter... ps) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        for (Parameter p : ps) {
+            if (p != null && out.put(p.name(), p) != null) {
+                throw new IllegalArgumentException("Module.named: duplicate parameter name " + p.name());
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The parameters of {@code children} under {@code childName.}: the parameter map of a container. */
+    static Map<String, Parameter> nested(Map<String, ? extends Module> children) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        children.forEach((prefix, m) -> m.parameters().forEach((k, p) -> out.put(prefix + "." + k, p)));
+        return Collections.unmodifiableMap(out);
+    }
+}

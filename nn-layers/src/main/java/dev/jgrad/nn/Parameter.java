@@ -1,0 +1,94 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * A named trainable tensor. Its current value is held by one leaf {@link Variable} that requires a
+ * gradient; {@link #variable()} returns that same instance until {@link #set(Tensor)} replaces the
+ * value with a fresh leaf (whose gradient starts empty). Shape and dtype never change.
+ */
+public final class Parameter {
+    private final String name;
+    private Variable variable;
+
+    /** A parameter named {@code name} (its local name inside its module) holding {@code value}. */
+    public Parameter(String name, Tensor value) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.variable = Variable.leaf(name, Objects.requireNonNull(value, "value"));
+    }
+
+    /** A parameter initialised U(−bound, bound), PyTorch's default for linear and recurrent weights with bound 1/√fanIn. */
+    public static Parameter uniform(String name, Rng rng, DType dtype, double bound, int... dims) {
+        return new Parameter(name, Tensor.uniform(rng, dtype, -bound, bound, dims));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Tensor value() {
+        return variable.value();
+    }
+
+    /** The leaf variable for the current value; the same instance until {@link #set}. */
+    public Variable variable() {
+        return variable;
+    }
+
+    /** The gradient accumulated into the current leaf, or null when none. */
+    public Tensor grad() {
+        return variable.grad();
+    }
+
+    /**
+     * Replaces the value with a fresh leaf; the accumulated gradient is dropped.
+     *
+     * @throws IllegalArgumentException when the shape or dtype differs, naming this parameter and both
+     */
+    public void set(Tensor value) {
+        checkCompatible(value);
+        variable = Variable.leaf(name, value);
+    }
+
+    /** Throws unless {@code value} has this parameter's shape and dtype. */
+    public void checkCompatible(Tensor value) {
+        Objects.requireNonNull(value, name);
+        Tensor cur = variable.value();
+        if (!cur.shape().equals(value.shape()) || cur.dtype() != value.dtype()) {
+            throw new IllegalArgumentException("parameter " + name + ": expected " + cur.dtype() + cur.shape()
+                    + ", got " + value.dtype() + value.shape());
+        }
+    }
+
+    /**
+     * Replaces the accumulated gradient (clipping rescales it this way); null forgets it.
+     *
+     * @throws IllegalArgumentException when the gradient's shape or dtype differs from the value's
+     */
+    public void setGrad(Tensor grad) {
+        variable.zeroGrad();
+        if (grad != null) {
+            Tensor cur = variable.value();
+            if (!cur.shape().equals(grad.shape()) || cur.dtype() != grad.dtype()) {
+                throw new IllegalArgumentException("parameter " + name + ": gradient " + grad.dtype() + grad.shape()
+                        + " does not match value " + cur.dtype() + cur.shape());
+            }
+            // Backward from a leaf with a cotangent accumulates exactly that cotangent into it.
+            variable.backward(grad);
+        }
+    }
+
+    /** Forgets the accumulated gradient. */
+    public void zeroGrad() {
+        variable.zeroGrad();
+    }
+
+    @Override
+    public String toString() {
+        return "Parameter(" + name + ", " + value().dtype() + value().shape() + ")";
+    }
+}

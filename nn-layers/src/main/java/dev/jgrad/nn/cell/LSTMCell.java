@@ -1,0 +1,90 @@
+package dev.jgrad.nn.cell;
+
+import static dev.jgrad.nn.cell.Projection.block;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * The long short-term memory cell (Hochreiter and Schmidhuber, 1997, with the forget gate of Gers
+ * et al.), in PyTorch's layout: {@code weight_ih [4H, I]}, {@code weight_hh [4H, H]},
+ * {@code bias_ih [4H]}, {@code bias_hh [4H]}, gate blocks in the order i, f, g, o, all initialised
+ * U(−1/√H, 1/√H). The state is {@code (h, c)}:
+ * <pre>
+ * i = σ(W_ii x + b_ii + W_hi h + b_hi)    f = σ(W_if x + b_if + W_hf h + b_hf)
+ * g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
+ * c' = f ⊙ c + i ⊙ g                      h' = o ⊙ tanh(c')
+ * </pre>
+ */
+public final class LSTMCell implements RecurrentCell {
+    private final int in;
+    private final int hidden;
+    private final Parameter weightIh, weightHh, biasIh, biasHh;
+    private final Map<String, Parameter> params;
+
+    private LSTMCell(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        if (in <= 0 || hidden <= 0) {
+            throw new IllegalArgumentException("LSTMCell: sizes must be positive, got input " + in + ", hidden " + hidden);
+        }
+        this.in = in;
+        this.hidden = hidden;
+        double k = 1.0 / Math.sqrt(hidden);
+        weightIh = Parameter.uniform("weight_ih", rng, dtype, k, 4 * hidden, in);
+        weightHh = Parameter.uniform("weight_hh", rng, dtype, k, 4 * hidden, hidden);
+        biasIh = bias ? Parameter.uniform("bias_ih", rng, dtype, k, 4 * hidden) : null;
+        biasHh = bias ? Parameter.uniform("bias_hh", rng, dtype, k, 4 * hidden) : null;
+        params = Module.named(weightIh, weightHh, biasIh, biasHh);
+    }
+
+    public static LSTMCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        return new LSTMCell(in, hidden, bias, dtype, rng);
+    }
+
+    @Override
+    public int inputSize() {
+        return in;
+    }
+
+    @Override
+    public int hiddenSize() {
+        return hidden;
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return params;
+    }
+
+    /** {@code (h, c)}, both zeros {@code [batch, H]}. */
+    @Override
+    public State initialState(int batch, DType dtype) {
+        Variable zeros = Variable.constant(Tensor.zeros(dtype, batch, hidden));
+        return State.of(zeros, zeros);
+    }
+
+    @Override
+    public State step(Variable x, State s) {
+        checkStep(x, s);
+        if (s.parts().size() != 2) {
+            throw new IllegalArgumentException("LSTMCell.step: state needs (h, c), got " + s.parts().size() + " part(s)");
+        }
+        Variable h = s.h();
+        Variable c = s.part(1);
+        Variable i = gate(x, h, 0).sigmoid();
+        Variable f = gate(x, h, 1).sigmoid();
+        Variable g = gate(x, h, 2).tanh();
+        Variable o = gate(x, h, 3).sigmoid();
+        Variable cNext = f.times(c).plus(i.times(g));
+        return State.of(o.times(cNext.tanh()), cNext);
+    }
+
+    /** The pre-activation of gate block {@code k}: {@code W_ik x + b_ik + W_hk h + b_hk}. */
+    private Variable gate(Variable x, Variable h, int k) {
+        return block(x, weightIh, biasIh, k, hidden).plus(block(h, weightHh, biasHh, k, hidden));
+    }
+}

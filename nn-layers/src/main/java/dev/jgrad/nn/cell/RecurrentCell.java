@@ -1,0 +1,36 @@
+package dev.jgrad.nn.cell;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Module;
+import dev.jgrad.tensor.DType;
+
+/**
+ * One time step of a recurrent network, {@code (x_t [B, I], s_{t−1}) → s_t}. Implement
+ * {@link #step} with the cell's forward equations only; gradients come from the tape. See
+ * {@link MGUCell} for a complete example in a few lines.
+ */
+public interface RecurrentCell extends Module {
+
+    int inputSize();
+
+    int hiddenSize();
+
+    /** The all-zeros state for a batch of {@code batch}, as PyTorch uses when no initial state is given. */
+    State initialState(int batch, DType dtype);
+
+    /** One step: {@code x [B, I]} and the previous state give the next state. */
+    State step(Variable x, State s);
+
+    /** Validates a step's input against the cell's sizes, naming the cell and the shapes. */
+    default void checkStep(Variable x, State s) {
+        if (x.shape().rank() != 2 || x.shape().dim(1) != inputSize()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".step: input " + x.shape() + " is not [B, "
+                    + inputSize() + "]");
+        }
+        Variable h = s.h();
+        if (h.shape().rank() != 2 || h.shape().dim(0) != x.shape().dim(0) || h.shape().dim(1) != hiddenSize()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".step: hidden state " + h.shape()
+                    + " is not [" + x.shape().dim(0) + ", " + hiddenSize() + "] for input " + x.shape());
+        }
+    }
+}

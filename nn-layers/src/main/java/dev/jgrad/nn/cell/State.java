@@ -1,0 +1,36 @@
+package dev.jgrad.nn.cell;
+
+import dev.jgrad.autodiff.Variable;
+import java.util.List;
+
+/**
+ * The recurrent state carried between time steps: {@code parts.get(0)} is the hidden state
+ * {@code h [B, H]}; cells with more state add parts (the LSTM's cell state {@code c}).
+ */
+public record State(List<Variable> parts) {
+    public State {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("State: needs at least the hidden state h");
+        }
+        parts = List.copyOf(parts);
+    }
+
+    public static State of(Variable... parts) {
+        return new State(List.of(parts));
+    }
+
+    /** The hidden state {@code h [B, H]}. */
+    public Variable h() {
+        return parts.get(0);
+    }
+
+    /** Part {@code i} ({@code 0} is {@code h}; the LSTM's {@code c} is {@code 1}). */
+    public Variable part(int i) {
+        return parts.get(i);
+    }
+
+    /** The same values cut off from the graph, for truncated backpropagation through time. */
+    public State detach() {
+        return new State(parts.stream().map(Variable::detach).toList());
+    }
+}

@@ -1,0 +1,174 @@
+package dev.jgrad.nn.layer;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.LSTMCell;
+import dev.jgrad.nn.cell.RNNCell;
+import dev.jgrad.nn.cell.RecurrentCell;
+import dev.jgrad.nn.cell.State;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * A stack of recurrent cells run over a batch-first sequence {@code x [B, T, I]}: layer 0 reads
+ * {@code x}, layer k reads layer k−1's hidden states, and each layer's step at time t is exactly its
+ * cell's {@link RecurrentCell#step}. Parameters are named {@code layers.{k}.{cell parameter}}.
+ */
+public final class RecurrentLayer implements Module {
+
+    /**
+     * The result of a forward pass: {@code outputs [B, T, H]} (the last layer's hidden state at every
+     * step) and the final state of every layer.
+     */
+    public record Output(Variable outputs, List<State> finalStates) {
+        public Output {
+            finalStates = List.copyOf(finalStates);
+        }
+
+        /** The final hidden states of all layers stacked, {@code [L, B, H]} (PyTorch's {@code h_n}). */
+        public Variable hN() {
+            return Variable.stack(0, finalStates.stream().map(State::h).toList());
+        }
+
+        /** The final LSTM cell states stacked, {@code [L, B, H]} (PyTorch's {@code c_n}). */
+        public Variable cN() {
+            if (finalStates.get(0).parts().size() < 2) {
+                throw new IllegalStateException("cN: the cells carry no cell state (only h)");
+            }
+            return Variable.stack(0, finalStates.stream().map(s -> s.part(1)).toList());
+        }
+
+        /** The final states cut off from the graph: the initial states of the next truncated-BPTT batch. */
+        public List<State> detachedStates() {
+            return detach(finalStates);
+        }
+    }
+
+    private final List<RecurrentCell> cells;
+    private final Map<String, Parameter> params;
+
+    private RecurrentLayer(List<RecurrentCell> cells) {
+        if (cells.isEmpty()) {
+            throw new IllegalArgumentException("RecurrentLayer: needs at least one cell");
+        }
+        for (int k = 1; k < cells.size(); k++) {
+            if (cells.get(k).inputSize() != cells.get(k - 1).hiddenSize()) {
+                throw new IllegalArgumentException("RecurrentLayer: layer " + k + " takes input size " + cells.get(k).inputSize()
+                        + " but layer " + (k - 1) + " produces hidden size " + cells.get(k - 1).hiddenSize());
+            }
+        }
+        this.cells = List.copyOf(cells);
+        Map<String, RecurrentCell> children = new LinkedHashMap<>();
+        for (int k = 0; k < cells.size(); k++) {
+            children.put("layers." + k, cells.get(k));
+        }
+        this.params = Module.nested(children);
+    }
+
+    /** A layer of the given cells, bottom first; layer k's input size must equal layer k−1's hidden size. */
+    public static RecurrentLayer of(List<? extends RecurrentCell> cells) {
+        return new RecurrentLayer(List.copyOf(cells));
+    }
+
+    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRUCell}). */
+    public static RecurrentLayer gru(GRUCell.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        return build(layers, k -> GRUCell.create(variant, k == 0 ? in : hidden, hidden, bias, dtype, rng));
+    }
+
+    /** {@code layers} LSTM cells. */
+    public static RecurrentLayer lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        return build(layers, k -> LSTMCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
+    }
+
+    /** {@code layers} tanh RNN cells. */
+    public static RecurrentLayer rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        return build(layers, k -> RNNCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
+    }
+
+    private static RecurrentLayer build(int layers, IntFunction<RecurrentCell> cell) {
+        if (layers <= 0) {
+            throw new IllegalArgumentException("RecurrentLayer: number of layers must be positive, got " + layers);
+        }
+        List<RecurrentCell> cs = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            cs.add(cell.apply(k));
+        }
+        return new RecurrentLayer(cs);
+    }
+
+    public List<RecurrentCell> cells() {
+        return cells;
+    }
+
+    public int numLayers() {
+        return cells.size();
+    }
+
+    public int inputSize() {
+        return cells.get(0).inputSize();
+    }
+
+    public int hiddenSize() {
+        return cells.get(cells.size() - 1).hiddenSize();
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return params;
+    }
+
+    /** Every layer's zero state for a batch of {@code batch}. */
+    public List<State> initialStates(int batch, DType dtype) {
+        return cells.stream().map(c -> c.initialState(batch, dtype)).toList();
+    }
+
+    /**
+     * Runs the sequence {@code x [B, T, I]} through every layer.
+     *
+     * @param initial one state per layer, or null for zeros
+     * @throws IllegalArgumentException when {@code x} is not {@code [B, T, I]} with T ≥ 1, or the
+     *                                  number of initial states differs from the number of layers
+     */
+    public Output forward(Variable x, List<State> initial) {
+        if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize() || x.shape().dim(1) == 0) {
+            throw new IllegalArgumentException("RecurrentLayer.forward: input " + x.shape() + " is not [B, T, " + inputSize()
+                    + "] with T ≥ 1");
+        }
+        int b = x.shape().dim(0);
+        int t = x.shape().dim(1);
+        List<State> states = initial != null ? initial : initialStates(b, x.dtype());
+        if (states.size() != cells.size()) {
+            throw new IllegalArgumentException("RecurrentLayer.forward: " + states.size() + " initial states for "
+                    + cells.size() + " layers");
+        }
+        List<Variable> steps = new ArrayList<>(t);
+        for (int i = 0; i < t; i++) {
+            steps.add(x.slice(1, i, i + 1).reshape(b, inputSize()));
+        }
+        List<State> finals = new ArrayList<>(cells.size());
+        for (int k = 0; k < cells.size(); k++) {
+            RecurrentCell cell = cells.get(k);
+            State s = states.get(k);
+            List<Variable> hs = new ArrayList<>(t);
+            for (Variable xt : steps) {
+                s = cell.step(xt, s);
+                hs.add(s.h());
+            }
+            finals.add(s);
+            steps = hs;
+        }
+        return new Output(Variable.stack(1, steps), finals);
+    }
+
+    /** States cut off from the graph, for truncated backpropagation through time between batches. */
+    public static List<State> detach(List<State> states) {
+        return states.stream().map(State::detach).toList();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.jgrad.nn.optim;
+
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-parameter float64 buffers of an optimizer ({@code kind.parameterName}, e.g.
+ * {@code exp_avg.layers.0.weight_ih}) plus named scalars such as the step count, with export to and
+ * all-or-nothing import from a {@code Map<String, Tensor>}.
+ */
+final class OptimizerState {
+    private final String optimizer;
+    private final Map<String, Parameter> params;
+    private final List<String> kinds;
+    private final Map<String, double[]> buffers = new HashMap<>();
+    private final Map<String, Double> scalars = new LinkedHashMap<>();
+
+    OptimizerState(String optimizer, Map<String, Parameter> params, List<String> kinds, List<String> scalarNames) {
+        this.optimizer = optimizer;
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        this.kinds = List.copyOf(kinds);
+        for (String s : scalarNames) {
+            scalars.put(s, 0.0);
+        }
+    }
+
+    Map<String, Parameter> params() {
+        return params;
+    }
+
+    /** The buffer of {@code kind} for a parameter, or null before its first update. */
+    double[] get(String kind, String name) {
+        return buffers.get(kind + "." + name);
+    }
+
+    void put(String kind, String name, double[] values) {
+        buffers.put(kind + "." + name, values);
+    }
+
+    double scalar(String name) {
+        return scalars.get(name);
+    }
+
+    void setScalar(String name, double value) {
+        scalars.put(name, value);
+    }
+
+    /** Throws before anything changes when a gradient holds NaN or ±∞, naming the parameter. */
+    void requireFiniteGradients() {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Tensor g = e.getValue().grad();
+            if (g != null && g.hasNonFinite()) {
+                throw new IllegalStateException(optimizer + ".step: gradient of " + e.getKey() + " " + g.dtype() + g.shape()
+                        + " contains NaN or infinity; no parameter was updated");
+            }
+        }
+    }
+
+    void zeroGrad() {
+        params.values().forEach(Parameter::zeroGrad);
+    }
+
+    Map<String, Tensor> export() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        scalars.forEach((k, v) -> out.put(k, Tensor.scalar(DType.F64, v)));
+        for (String kind : kinds) {
+            params.forEach((name, p) -> {
+                double[] b = get(kind, name);
+                if (b != null) {
+                    out.put(kind + "." + name, Tensor.of(b, p.value().shape().dims()));
+                }
+            });
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    void load(Map<String, Tensor> state) {
+        Map<String, double[]> newBuffers = new HashMap<>();
+        Map<String, Double> newScalars = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String key = e.getKey();
+            Tensor t = e.getValue();
+            if (scalars.containsKey(key)) {
+                if (t.size() != 1) {
+                    throw new IllegalArgumentException(optimizer + ".loadState: " + key + " must be a scalar, got " + t.shape());
+                }
+                newScalars.put(key, t.item());
+                continue;
+            }
+            int dot = key.indexOf('.');
+            String kind = dot < 0 ? key : key.substring(0, dot);
+            Parameter p = dot < 0 ? null : params.get(key.substring(dot + 1));
+            if (!kinds.contains(kind) || p == null) {
+                throw new IllegalArgumentException(optimizer + ".loadState: unknown entry " + key);
+            }
+            Shape want = p.value().shape();
+            if (!t.shape().equals(want) || t.dtype() != DType.F64) {
+                throw new IllegalArgumentException(optimizer + ".loadState: " + key + ": expected F64" + want + ", got "
+                        + t.dtype() + t.shape());
+            }
+            if (t.hasNonFinite()) {
+                throw new IllegalArgumentException(optimizer + ".loadState: " + key + " contains NaN or infinity");
+            }
+            newBuffers.put(key, t.toDoubleArray());
+        }
+        for (String s : scalars.keySet()) {
+            if (!newScalars.containsKey(s)) {
+                throw new IllegalArgumentException(optimizer + ".loadState: missing entry " + s);
+            }
+        }
+        buffers.clear();
+        buffers.putAll(newBuffers);
+        scalars.putAll(newScalars);
+    }
+}
