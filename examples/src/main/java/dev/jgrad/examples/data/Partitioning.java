@@ -77,7 +77,18 @@ public enum Partitioning {
     }
 
     private static List<Minibatch> sequential(int[] corpus, int batch, int steps, Rng rng) {
-        int offset = rng.nextInt(steps + 1);
+        return sequentialAt(corpus, batch, steps, rng.nextInt(steps + 1));
+    }
+
+    /**
+     * d2l's sequential layout for a given {@code offset} (the walkthrough uses 0): row {@code b} of
+     * minibatch {@code k} starts at {@code offset + b·cols + k·steps}, with
+     * {@code cols = ⌊(n − offset − 1) / batch⌋}. May be empty when the corpus is too short.
+     */
+    public static List<Minibatch> sequentialAt(int[] corpus, int batch, int steps, int offset) {
+        if (offset < 0 || offset > steps) {
+            throw new IllegalArgumentException("partition sequential: offset " + offset + " is outside [0, " + steps + "]");
+        }
         int tokens = Math.max(corpus.length - offset - 1, 0) / batch * batch;
         int cols = tokens / batch;
         int batches = cols / steps;
