@@ -285,7 +285,8 @@ public final class Variable {
     public Variable mean(boolean keepDims, int... axes) {
         requireAxes("mean", axes);
         int count = 1;
-        for (int a : axes) {
+        // resolved here so a bad or repeated axis is reported as mean's, not as a bare shape lookup's
+        for (int a : dev.jgrad.tensor.Kernels.axes(shape(), axes, "mean")) {
             count *= shape().dim(a);
         }
         return sum(keepDims, axes).times(1.0 / count);
@@ -413,13 +414,15 @@ public final class Variable {
         System.arraycopy(d, 0, e, 0, axis);
         e[axis] = 1;
         System.arraycopy(d, axis, e, axis + 1, d.length - axis);
-        Variable[] expanded = new Variable[parts.size()];
-        for (int i = 0; i < expanded.length; i++) {
-            Variable p = parts.get(i);
+        // every shape is checked before any reshape is recorded, so a rejected stack leaves the tape as it was
+        for (Variable p : parts) {
             if (!p.shape().equals(s)) {
                 throw new IllegalArgumentException("stack: shapes " + s + " and " + p.shape() + " differ");
             }
-            expanded[i] = p.reshape(e);
+        }
+        Variable[] expanded = new Variable[parts.size()];
+        for (int i = 0; i < expanded.length; i++) {
+            expanded[i] = parts.get(i).reshape(e);
         }
         return concat(axis, Arrays.asList(expanded));
     }
