@@ -285,17 +285,30 @@ public final class Tape implements AutoCloseable {
         }
     }
 
-    /** The first frame outside this package: where user code applied the op. */
+    /**
+     * The first frame outside the tape machinery (Tape, Variable, Op and their nested classes): where
+     * user code applied the op. Matched by class, not by package, so code that itself lives in
+     * {@code dev.jgrad.autodiff} (tests, say) is still found.
+     */
     private static StackTraceElement userFrame(StackTraceElement[] trace) {
         if (trace == null) {
             return null;
         }
         for (StackTraceElement e : trace) {
-            if (!e.getClassName().startsWith("dev.jgrad.autodiff.")) {
+            if (!isMachinery(e.getClassName())) {
                 return e;
             }
         }
         return null;
+    }
+
+    private static boolean isMachinery(String className) {
+        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class}) {
+            if (className.equals(c.getName()) || className.startsWith(c.getName() + "$")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(double v) {
