@@ -137,7 +137,11 @@ class SafetensorsProperties {
         List<String> names = new ArrayList<>();
         header.fieldNames().forEachRemaining(names::add);
         if (names.isEmpty()) {
-            header.putObject("x");
+            // an empty tensor gives the mutation something to work on
+            ObjectNode empty = header.putObject("x");
+            empty.put("dtype", "F64");
+            empty.putArray("shape").add(0);
+            empty.putArray("data_offsets").add(0).add(0);
             names.add("x");
         }
         String name = names.get(rng.nextInt(names.size()));
