@@ -1,13 +1,118 @@
 package dev.jgrad.examples.rungru;
 
+import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.io.Safetensors;
+import dev.jgrad.nn.io.SafetensorsFile;
+import dev.jgrad.tensor.Tensor;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder: replaced by the command's implementation. */
-@Command(name = "run-gru", mixinStandardHelpOptions = true, description = "(not implemented yet)")
+/** {@code run-gru}: runs PyTorch {@code nn.GRU} weights on given inputs; see {@link GruRun} and {@link TorchGru}. */
+@Command(name = "run-gru", mixinStandardHelpOptions = true,
+        description = {
+            "Runs an nn.GRU state_dict (weight_ih_l{k}, weight_hh_l{k}, optional bias_ih_l{k}, bias_hh_l{k}; layers read from"
+                    + " the names) on x [B, T, I] (batch first) and optional h0 [L, B, H] from --input.",
+            "Writes y [B, T, H] and h_n [L, B, H] to --output; when --input also holds the cotangents dy [B, T, H] and/or"
+                    + " dh_n [L, B, H], also the vector-Jacobian product: grad.x, grad.h0 (when h0 was given) and"
+                    + " grad.<name> for every weight. F64 or F32, kept as given.",
+            "--variant reset-before uses the same r, z, n blocks in Cho et al.'s equations:"
+                    + " h~ = tanh(x W_in^T + (r*h) W_hn^T + b_in + b_hn) instead of PyTorch's"
+                    + " n = tanh(x W_in^T + b_in + r*(h W_hn^T + b_hn))."})
 public final class RunGruCommand implements Callable<Integer> {
+    /** The two variants by their command-line names. */
+    enum VariantName {
+        RESET_AFTER("reset-after", GRUCell.Variant.RESET_AFTER),
+        RESET_BEFORE("reset-before", GRUCell.Variant.RESET_BEFORE);
+
+        final String label;
+        final GRUCell.Variant variant;
+
+        VariantName(String label, GRUCell.Variant variant) {
+            this.label = label;
+            this.variant = variant;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "The nn.GRU state_dict.")
+    Path weights;
+
+    @Option(names = "--input", required = true, paramLabel = "X.safetensors", description = "x, and optionally h0, dy, dh_n.")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write the results (atomically).")
+    Path output;
+
+    @Option(names = "--variant", paramLabel = "reset-after|reset-before", converter = VariantConverter.class,
+            description = "GRU equations (default: reset-after, PyTorch's).")
+    VariantName variant = VariantName.RESET_AFTER;
+
+    /** Accepts the variant's command-line spelling. */
+    static final class VariantConverter implements picocli.CommandLine.ITypeConverter<VariantName> {
+        @Override
+        public VariantName convert(String value) {
+            for (VariantName v : VariantName.values()) {
+                if (v.label.equals(value)) {
+                    return v;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a GRU variant (reset-after or reset-before)");
+        }
+    }
+
     @Override
     public Integer call() {
-        throw new UnsupportedOperationException("run-gru is not implemented yet");
+        SafetensorsFile w = read(weights, "weights");
+        SafetensorsFile x = read(input, "input");
+        TorchGru gru;
+        Map<String, Tensor> result;
+        try {
+            gru = TorchGru.fromStateDict(w.tensors(), variant.variant);
+            result = GruRun.run(gru, x.tensors());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^weights:", weights + ":").replaceFirst("^input:", input + ":"), e);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("producer", "gru-examples run-gru");
+        meta.put("variant", variant.label);
+        meta.put("weights", weights.getFileName().toString());
+        meta.put("input", input.getFileName().toString());
+        Safetensors.write(output, new SafetensorsFile(result, meta));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("GRU %s: %d layer%s, input %d, hidden %d, %s%s; x %s -> y %s, h_n %s%n", variant.label, gru.layers(),
+                gru.layers() == 1 ? "" : "s", gru.inputSize(), gru.hiddenSize(), gru.dtype(), gru.hasBias() ? "" : ", no biases",
+                x.tensors().get("x").shape(), result.get("y").shape(), result.get("h_n").shape());
+        out.printf("wrote %d tensors to %s%s%n", result.size(), output, result.containsKey("grad.x") ? " (with gradients)" : "");
+        out.flush();
+        return 0;
+    }
+
+    private static SafetensorsFile read(Path path, String role) {
+        try {
+            return Safetensors.read(path);
+        } catch (UncheckedIOException e) {
+            String why = switch (e.getCause()) {
+                case java.nio.file.NoSuchFileException ignored -> "no such file";
+                case java.nio.file.AccessDeniedException ignored -> "permission denied";
+                case null -> e.getMessage();
+                default -> e.getCause().getMessage();
+            };
+            throw new IllegalArgumentException("cannot read " + role + " file " + path + ": " + why, e);
+        }
     }
 }
