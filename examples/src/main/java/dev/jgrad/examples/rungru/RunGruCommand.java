@@ -83,9 +83,13 @@ public final class RunGruCommand implements Callable<Integer> {
         Map<String, Tensor> result;
         try {
             gru = TorchGru.fromStateDict(w.tensors(), variant.variant);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+        }
+        try {
             result = GruRun.run(gru, x.tensors());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().replaceFirst("^weights:", weights + ":").replaceFirst("^input:", input + ":"), e);
+            throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("producer", "gru-examples run-gru");

@@ -3,6 +3,7 @@ package dev.jgrad.examples.rungru;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.io.TorchRecurrentWeights;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -11,15 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A multi-layer GRU built from a PyTorch {@code nn.GRU} state_dict, and the way back from its
  * parameter gradients to PyTorch's names.
  *
- * <p>PyTorch names layer {@code k}'s tensors {@code weight_ih_l{k} [3H, I_k]},
+ * <p>Loading and validation are {@link TorchRecurrentWeights}'s; this class adds the RESET_BEFORE
+ * reading of the same tensors and the mapping of gradients back. PyTorch names layer {@code k}'s tensors {@code weight_ih_l{k} [3H, I_k]},
  * {@code weight_hh_l{k} [3H, H]}, {@code bias_ih_l{k} [3H]}, {@code bias_hh_l{k} [3H]}, gate blocks
  * in the order r, z, n, with {@code I_0 = I} and {@code I_k = H} above; biases are absent for
  * {@code bias=False}. The number of layers is read from the names.
@@ -41,7 +40,6 @@ import java.util.regex.Pattern;
  * gradient given to both {@code bias_ih} and {@code bias_hh}.
  */
 public final class TorchGru {
-    private static final Pattern NAME = Pattern.compile("(weight_ih|weight_hh|bias_ih|bias_hh)_l(\\d+)");
     private static final String[] GATES = {"r", "z", "h"};
 
     private final GRUCell.Variant variant;
@@ -63,113 +61,51 @@ public final class TorchGru {
     }
 
     /**
-     * The GRU whose weights are {@code stateDict}.
+     * The GRU whose weights are {@code stateDict}, validated and (for RESET_AFTER) loaded by
+     * {@link TorchRecurrentWeights#load(Map)}.
      *
-     * @throws IllegalArgumentException naming the tensor and the shapes when a name is not a GRU
-     *                                  weight, a layer's weight is missing, biases are given for some
-     *                                  layers only, a shape does not fit, dtypes are mixed, or a value
-     *                                  is NaN or infinite
+     * @throws IllegalArgumentException naming the tensor and the shapes when a name is not a
+     *                                  recurrent weight, a layer's weight is missing, biases are given
+     *                                  for some layers only, a shape does not fit, dtypes are mixed, a
+     *                                  value is NaN or infinite, or the weights are an LSTM's or RNN's
      */
     public static TorchGru fromStateDict(Map<String, Tensor> stateDict, GRUCell.Variant variant) {
-        if (stateDict.isEmpty()) {
-            throw new IllegalArgumentException("weights: no tensors; expected weight_ih_l0, weight_hh_l0 and optionally bias_ih_l0, bias_hh_l0");
+        RecurrentLayer torchLayer = TorchRecurrentWeights.load(stateDict);
+        TorchRecurrentWeights.Kind kind = TorchRecurrentWeights.kindOf(torchLayer);
+        if (kind != TorchRecurrentWeights.Kind.GRU) {
+            throw new IllegalArgumentException("weight_hh_l0 " + stateDict.get("weight_hh_l0").shape() + " stacks " + kind.gates()
+                    + " gate block(s): these are nn." + (kind == TorchRecurrentWeights.Kind.LSTM ? "LSTM" : "RNN")
+                    + " weights, not nn.GRU ones (3 blocks r, z, n)");
         }
-        TreeSet<Integer> layerIds = new TreeSet<>();
-        DType dtype = null;
-        String firstName = null;
-        for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
-            Matcher m = NAME.matcher(e.getKey());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("weights: unexpected tensor '" + e.getKey() + "' " + e.getValue().shape()
-                        + "; an nn.GRU state_dict holds only weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}");
-            }
-            layerIds.add(Integer.parseInt(m.group(2)));
-            Tensor t = e.getValue();
-            if (dtype == null) {
-                dtype = t.dtype();
-                firstName = e.getKey();
-            } else if (t.dtype() != dtype) {
-                throw new IllegalArgumentException("weights: tensor '" + e.getKey() + "' is " + t.dtype() + " but '" + firstName
-                        + "' is " + dtype + "; all weights must have one dtype");
-            }
-            if (t.hasNonFinite()) {
-                throw new IllegalArgumentException("weights: tensor '" + e.getKey() + "' " + t.shape() + " contains NaN or infinity");
-            }
+        int layers = torchLayer.numLayers();
+        int input = torchLayer.inputSize();
+        int hidden = torchLayer.hiddenSize();
+        boolean bias = stateDict.containsKey("bias_ih_l0");
+        DType dtype = stateDict.get("weight_ih_l0").dtype();
+        if (variant == GRUCell.Variant.RESET_AFTER) {
+            return new TorchGru(variant, torchLayer, layers, input, hidden, bias, dtype);
         }
-        int layers = layerIds.last() + 1;
-        Tensor hh0 = require(stateDict, "weight_hh_l0", layers);
-        if (hh0.rank() != 2 || hh0.shape().dim(0) != 3 * hh0.shape().dim(1) || hh0.shape().dim(1) == 0) {
-            throw new IllegalArgumentException("weights: 'weight_hh_l0' has shape " + hh0.shape() + "; expected [3H, H]");
-        }
-        int hidden = hh0.shape().dim(1);
-        Tensor ih0 = require(stateDict, "weight_ih_l0", layers);
-        if (ih0.rank() != 2 || ih0.shape().dim(0) != 3 * hidden || ih0.shape().dim(1) == 0) {
-            throw new IllegalArgumentException("weights: 'weight_ih_l0' has shape " + ih0.shape() + "; expected [" + 3 * hidden
-                    + ", I] (3H = " + 3 * hidden + " from weight_hh_l0 " + hh0.shape() + ")");
-        }
-        int input = ih0.shape().dim(1);
-        boolean bias = stateDict.containsKey("bias_ih_l0") || stateDict.containsKey("bias_hh_l0");
-        for (int k = 0; k < layers; k++) {
-            expectShape(require(stateDict, "weight_ih_l" + k, layers), "weight_ih_l" + k, 3 * hidden, k == 0 ? input : hidden);
-            expectShape(require(stateDict, "weight_hh_l" + k, layers), "weight_hh_l" + k, 3 * hidden, hidden);
-            for (String b : new String[] {"bias_ih_l" + k, "bias_hh_l" + k}) {
-                if (bias) {
-                    if (!stateDict.containsKey(b)) {
-                        throw new IllegalArgumentException("weights: missing tensor '" + b + "' [" + 3 * hidden
-                                + "]; biases must be given for every layer or for none");
-                    }
-                    expectShape(stateDict.get(b), b, 3 * hidden);
-                } else if (stateDict.containsKey(b)) {
-                    throw new IllegalArgumentException("weights: tensor '" + b + "' is given but layer 0 has no biases;"
-                            + " biases must be given for every layer or for none");
-                }
-            }
-        }
+        // The tensors are valid now; re-arrange the same blocks into Cho's parameters (x·W layout, one bias per gate).
         RecurrentLayer layer = RecurrentLayer.gru(variant, input, hidden, layers, bias, dtype, Rng.seeded(0));
         Map<String, Tensor> cellState = new LinkedHashMap<>();
         try (Tape.Scope ignored = Tape.noGrad()) {
             for (int k = 0; k < layers; k++) {
                 String p = "layers." + k + ".";
-                if (variant == GRUCell.Variant.RESET_AFTER) {
-                    cellState.put(p + "weight_ih", stateDict.get("weight_ih_l" + k));
-                    cellState.put(p + "weight_hh", stateDict.get("weight_hh_l" + k));
+                Variable ih = Variable.constant(stateDict.get("weight_ih_l" + k));
+                Variable hh = Variable.constant(stateDict.get("weight_hh_l" + k));
+                for (int g = 0; g < 3; g++) {
+                    cellState.put(p + "W_x" + GATES[g], ih.slice(0, g * hidden, (g + 1) * hidden).transpose().value());
+                    cellState.put(p + "W_h" + GATES[g], hh.slice(0, g * hidden, (g + 1) * hidden).transpose().value());
                     if (bias) {
-                        cellState.put(p + "bias_ih", stateDict.get("bias_ih_l" + k));
-                        cellState.put(p + "bias_hh", stateDict.get("bias_hh_l" + k));
-                    }
-                } else {
-                    Variable ih = Variable.constant(stateDict.get("weight_ih_l" + k));
-                    Variable hh = Variable.constant(stateDict.get("weight_hh_l" + k));
-                    for (int g = 0; g < 3; g++) {
-                        cellState.put(p + "W_x" + GATES[g], ih.slice(0, g * hidden, (g + 1) * hidden).transpose().value());
-                        cellState.put(p + "W_h" + GATES[g], hh.slice(0, g * hidden, (g + 1) * hidden).transpose().value());
-                        if (bias) {
-                            Variable bi = Variable.constant(stateDict.get("bias_ih_l" + k)).slice(0, g * hidden, (g + 1) * hidden);
-                            Variable bh = Variable.constant(stateDict.get("bias_hh_l" + k)).slice(0, g * hidden, (g + 1) * hidden);
-                            cellState.put(p + "b_" + GATES[g], bi.plus(bh).value());
-                        }
+                        Variable bi = Variable.constant(stateDict.get("bias_ih_l" + k)).slice(0, g * hidden, (g + 1) * hidden);
+                        Variable bh = Variable.constant(stateDict.get("bias_hh_l" + k)).slice(0, g * hidden, (g + 1) * hidden);
+                        cellState.put(p + "b_" + GATES[g], bi.plus(bh).value());
                     }
                 }
             }
         }
         layer.loadStateDict(cellState);
         return new TorchGru(variant, layer, layers, input, hidden, bias, dtype);
-    }
-
-    private static Tensor require(Map<String, Tensor> stateDict, String name, int layers) {
-        Tensor t = stateDict.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("weights: missing tensor '" + name + "' (the names imply " + layers + " layer"
-                    + (layers == 1 ? "" : "s") + ")");
-        }
-        return t;
-    }
-
-    private static void expectShape(Tensor t, String name, int... dims) {
-        if (!t.shape().equals(dev.jgrad.tensor.Shape.of(dims))) {
-            throw new IllegalArgumentException("weights: '" + name + "' has shape " + t.shape() + "; expected "
-                    + dev.jgrad.tensor.Shape.of(dims));
-        }
     }
 
     public GRUCell.Variant variant() {

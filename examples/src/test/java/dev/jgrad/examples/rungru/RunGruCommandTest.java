@@ -167,7 +167,19 @@ class RunGruCommandTest {
         Map<String, Tensor> x = inputs();
         w.remove("weight_hh_l1");
         Run r = failing(w, x);
-        assertTrue(r.err().contains("missing tensor 'weight_hh_l1'") && r.err().contains("3 layers"), r.err());
+        assertTrue(r.err().contains("missing tensor 'weight_hh_l1'") && r.err().contains("bad-w.safetensors"), r.err());
+    }
+
+    @Test
+    void lstmWeightsAreRefusedAsNotAGru() {
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        Safetensors.read(TORCH.resolve("lstm_basic.safetensors")).tensors().forEach((k, t) -> {
+            if (k.matches("(weight|bias)_(ih|hh)_l\\d+")) {
+                w.put(k, t);
+            }
+        });
+        Run r = failing(w, inputs());
+        assertTrue(r.err().contains("nn.LSTM weights, not nn.GRU"), r.err());
     }
 
     @Test
@@ -203,7 +215,7 @@ class RunGruCommandTest {
         w = weights();
         w.put("weight_hh_l0", Tensor.zeros(DType.F64, 8, 3));
         r = failing(w, inputs());
-        assertTrue(r.err().contains("'weight_hh_l0' has shape [8, 3]") && r.err().contains("[3H, H]"), r.err());
+        assertTrue(r.err().contains("weight_hh_l0 has shape [8, 3]") && r.err().contains("[G·H, H]"), r.err());
 
         w = weights();
         w.put("bias_hh_l2", Tensor.zeros(DType.F64, 8));
