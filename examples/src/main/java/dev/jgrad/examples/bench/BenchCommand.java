@@ -1,13 +1,159 @@
 package dev.jgrad.examples.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Parallelism;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder: replaced by the command's implementation. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "(not implemented yet)")
+/**
+ * {@code bench}: training throughput in tokens per second of full training steps (forward over all
+ * time steps, softmax cross-entropy, backward, gradient clipping, SGD) for named configurations,
+ * cells, dtypes and thread counts; or, with {@code --matmul}, matmul GFLOP/s. Every table starts
+ * with the machine facts; {@code --json} prints one JSON object per line instead (the first one the
+ * machine); {@code --reference} adds PyTorch's figures and our ratio to them.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Training throughput (tokens/s of full training steps) or, with --matmul, matmul GFLOP/s.",
+                "Configs: tiny (vocab 4, hidden 2, batch 2, steps 3), d2l (28, 256, 32, 35), large (96, 512, 64, 64)."})
 public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", split = ",", defaultValue = "tiny,d2l", description = "tiny, d2l, large (comma-separated; default ${DEFAULT-VALUE})")
+    List<String> configs;
+
+    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
+    List<String> cells;
+
+    @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")
+    List<String> dtypes;
+
+    @Option(names = "--threads", split = ",", description = "kernel threads (default 1 for training, 1,2 for --matmul)")
+    List<Integer> threads;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per figure, split over the repetitions (default ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "warm-up seconds per figure (default ${DEFAULT-VALUE})")
+    double warmup;
+
+    @Option(names = "--repetitions", defaultValue = "5", description = "timed repetitions; the median is reported (default ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = "--matmul", description = "measure matmul GFLOP/s at the square and GRU shapes instead of training")
+    boolean matmul;
+
+    @Option(names = "--json", description = "one JSON object per line instead of a table")
+    boolean json;
+
+    @Option(names = "--reference", paramLabel = "FILE", description = "JSON lines from scripts/torch/bench_gru.py to compare with")
+    Path reference;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
+    long seed;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
     @Override
     public Integer call() {
-        throw new UnsupportedOperationException("bench is not implemented yet");
+        // Validate every option before spending time measuring.
+        TrainingBench.Budget budget = new TrainingBench.Budget(warmup, seconds, repetitions);
+        List<BenchConfig> cfgs = configs.stream().map(BenchConfig::named).toList();
+        List<EquationLanguageModel.Cell> cellList = cells.stream().map(EquationLanguageModel.Cell::named).toList();
+        List<DType> dts = dtypes.stream().map(BenchCommand::dtype).toList();
+        List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
+        for (int t : ths) {
+            if (t < 1) throw new IllegalArgumentException("bench: --threads must be at least 1, got " + t);
+        }
+        ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
+        PrintWriter out = spec.commandLine().getOut();
+        MachineFacts facts = MachineFacts.detect();
+        int savedThreads = Parallelism.threads();
+        try {
+            if (json) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("kind", "machine");
+                m.putAll(facts.fields());
+                out.println(line(m));
+            } else {
+                out.println(facts.describe());
+            }
+            if (matmul) {
+                if (!json) out.printf(Locale.ROOT, "%-26s %-5s %7s %9s%s%n", "matmul", "dtype", "threads", "GFLOP/s",
+                        reference != null ? "   reference GFLOP/s (ours/theirs)" : "");
+                for (MatmulBench.Case c : MatmulBench.CASES) {
+                    for (DType dt : dts) {
+                        for (int t : ths) {
+                            Figure.Matmul f = MatmulBench.run(c, dt, t, budget, seed);
+                            print(out, f, ref.forMatmul(f));
+                        }
+                    }
+                }
+            } else {
+                if (!json) out.printf(Locale.ROOT, "%-6s %-16s %-5s %7s %12s %21s %9s%s%n", "config", "cell", "dtype", "threads",
+                        "tokens/s", "(min..max)", "peak MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
+                for (BenchConfig cfg : cfgs) {
+                    for (EquationLanguageModel.Cell cell : cellList) {
+                        for (DType dt : dts) {
+                            for (int t : ths) {
+                                Figure.Train f = TrainingBench.run(cfg, cell, dt, t, budget, seed);
+                                print(out, f, ref.forTrain(f));
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(savedThreads);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void print(PrintWriter out, Figure f, List<ReferenceFigures.Comparison> refs) {
+        if (json) {
+            out.println(line(f.fields()));
+            out.flush();
+            return;
+        }
+        StringBuilder extra = new StringBuilder();
+        for (ReferenceFigures.Comparison c : refs) {
+            extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
+        }
+        switch (f) {
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-6s %-16s %-5s %7d %12.1f %21s %9.0f%s%n", t.config(), t.cell(), t.dtype(),
+                    t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)", t.minTokensPerSecond(),
+                            t.maxTokensPerSecond()), t.peakRssMib(), extra);
+            case Figure.Matmul m -> out.printf(Locale.ROOT, "%-26s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
+                    m.gflops(), extra);
+        }
+        out.flush();
+    }
+
+    private String line(Map<String, Object> fields) {
+        try {
+            return mapper.writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("bench: cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static DType dtype(String s) {
+        return switch (s) {
+            case "f32" -> DType.F32;
+            case "f64" -> DType.F64;
+            default -> throw new IllegalArgumentException("bench: unknown dtype '" + s + "'; known: f32, f64");
+        };
     }
 }

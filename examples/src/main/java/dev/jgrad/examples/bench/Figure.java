@@ -1,0 +1,60 @@
+package dev.jgrad.examples.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One measured figure, ours or PyTorch's, in the JSON-lines schema shared with {@code scripts/torch/bench_gru.py}. */
+sealed interface Figure {
+    /** The figure as ordered JSON fields. */
+    Map<String, Object> fields();
+
+    /**
+     * Training throughput.
+     *
+     * @param tokensPerSecond the median over repetitions of (steps × batch × sequence length) / seconds
+     * @param peakRssMib      the process's peak resident set so far (VmHWM), in MiB
+     */
+    record Train(String impl, String config, String cell, String dtype, int threads, double tokensPerSecond,
+                 double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
+                 double peakRssMib) implements Figure {
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "train");
+            m.put("impl", impl);
+            m.put("config", config);
+            m.put("cell", cell);
+            m.put("dtype", dtype);
+            m.put("threads", threads);
+            m.put("tokens_per_second", tokensPerSecond);
+            m.put("min_tokens_per_second", minTokensPerSecond);
+            m.put("max_tokens_per_second", maxTokensPerSecond);
+            m.put("repetitions", repetitions);
+            m.put("steps", steps);
+            m.put("loss", loss);
+            m.put("peak_rss_mib", peakRssMib);
+            return m;
+        }
+    }
+
+    /** Matrix-product speed for {@code op(A)[m×k] · op(B)[k×n]}: {@code 2mnk} flops / median seconds. */
+    record Matmul(String impl, String shape, int m, int k, int n, boolean transA, boolean transB, String dtype, int threads,
+                  double gflops) implements Figure {
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("kind", "matmul");
+            f.put("impl", impl);
+            f.put("shape", shape);
+            f.put("m", m);
+            f.put("k", k);
+            f.put("n", n);
+            f.put("trans_a", transA);
+            f.put("trans_b", transB);
+            f.put("dtype", dtype);
+            f.put("threads", threads);
+            f.put("gflops", gflops);
+            return f;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.jgrad.examples.bench;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Parallelism;
+import dev.jgrad.tensor.Rng;
+import java.util.Arrays;
+
+/**
+ * Times full training steps of {@link EquationLanguageModel}: a warm-up (so the JIT has compiled the
+ * hot paths), then {@code repetitions} timed runs of at least one step each, each reporting tokens per
+ * second; the figure is their median.
+ */
+final class TrainingBench {
+    /** The implementation label in figures: our cell written from its equations on the tape. */
+    static final String IMPL = "jgrad-equations";
+    /** d2l's learning rate and clipping threshold for its character-level RNNs. */
+    private static final double LR = 1.0;
+    private static final double MAX_NORM = 1.0;
+
+    private TrainingBench() {
+    }
+
+    /** How long to run: {@code seconds} in total over the timed repetitions, plus a warm-up of {@code warmupSeconds}. */
+    record Budget(double warmupSeconds, double seconds, int repetitions) {
+        Budget {
+            if (!(warmupSeconds >= 0) || !(seconds > 0) || repetitions < 1) {
+                throw new IllegalArgumentException("bench: need warm-up ≥ 0 s, time > 0 s and ≥ 1 repetition, got "
+                        + warmupSeconds + ", " + seconds + ", " + repetitions);
+            }
+        }
+    }
+
+    static Figure.Train run(BenchConfig config, EquationLanguageModel.Cell cell, DType dtype, int threads, Budget budget, long seed) {
+        Parallelism.setThreads(threads);
+        Rng rng = Rng.seeded(seed);
+        EquationLanguageModel model = new EquationLanguageModel(cell, config, dtype, rng);
+        int[][] inputs = new int[config.steps()][config.batch()];
+        int[] targets = new int[config.steps() * config.batch()];
+        for (int t = 0; t < config.steps(); t++) {
+            for (int b = 0; b < config.batch(); b++) {
+                inputs[t][b] = rng.nextInt(config.vocab());
+                targets[t * config.batch() + b] = rng.nextInt(config.vocab());
+            }
+        }
+        long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
+        double loss = model.trainStep(inputs, targets, LR, MAX_NORM);
+        while (System.nanoTime() < warmEnd) {
+            loss = model.trainStep(inputs, targets, LR, MAX_NORM);
+        }
+        double[] rates = new double[budget.repetitions()];
+        long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
+        long totalSteps = 0;
+        for (int r = 0; r < rates.length; r++) {
+            long start = System.nanoTime();
+            long steps = 0;
+            long now;
+            do {
+                loss = model.trainStep(inputs, targets, LR, MAX_NORM);
+                steps++;
+                now = System.nanoTime();
+            } while (now - start < perRep);
+            totalSteps += steps;
+            rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        return new Figure.Train(IMPL, config.name(), cell.label, dtype.name().toLowerCase(), threads, median(sorted), sorted[0],
+                sorted[sorted.length - 1], rates.length, totalSteps, loss, MachineFacts.peakRssMib());
+    }
+
+    /** The median of sorted values (mean of the middle two for an even count). */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.jgrad.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jgrad.examples.Main;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Parallelism;
+import dev.jgrad.tensor.Rng;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The bench command's output contract (fields, machine facts, reference ratios, errors); never its speed. */
+class BenchCommandTest {
+    private static final String[] QUICK = {"--seconds", "0.02", "--warmup", "0", "--repetitions", "2"};
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static String[] args(String... extra) {
+        List<String> a = new ArrayList<>(List.of("bench"));
+        a.addAll(List.of(QUICK));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void jsonLinesCarryTheSchemaForEveryCellAndDtype() throws Exception {
+        int threadsBefore = Parallelism.threads();
+        Run r = run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
+        assertEquals(0, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        assertEquals("machine", lines.get(0).path("kind").asText());
+        assertTrue(lines.get(0).path("cores").asInt() >= 1);
+        assertTrue(lines.get(0).has("avx2") && lines.get(0).has("fma") && lines.get(0).has("avx512f") && lines.get(0).has("runtime"));
+        assertEquals(1 + 4 * 2 * 2, lines.size(), r.out());
+        for (JsonNode n : lines.subList(1, lines.size())) {
+            assertEquals("train", n.path("kind").asText());
+            assertEquals("tiny", n.path("config").asText());
+            assertTrue(List.of("f32", "f64").contains(n.path("dtype").asText()), n.toString());
+            assertTrue(List.of(1, 2).contains(n.path("threads").asInt()), n.toString());
+            assertTrue(n.path("tokens_per_second").asDouble() > 0, n.toString());
+            assertTrue(n.path("min_tokens_per_second").asDouble() <= n.path("tokens_per_second").asDouble());
+            assertTrue(n.path("tokens_per_second").asDouble() <= n.path("max_tokens_per_second").asDouble());
+            assertTrue(Double.isFinite(n.path("loss").asDouble()), n.toString());
+            assertTrue(n.path("peak_rss_mib").asDouble() > 0, n.toString());
+        }
+        assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
+    }
+
+    @Test
+    void tableShowsMachineFactsAndRatiosAgainstReference(@TempDir Path dir) throws Exception {
+        Path ref = dir.resolve("torch.jsonl");
+        Files.writeString(ref, """
+                {"kind": "machine", "cores": 2}
+                {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
+                {"kind": "train", "impl": "torch-other", "config": "d2l", "cell": "gru", "dtype": "f32", "threads": 1, "tokens_per_second": 5}
+
+                """);
+        Run r = run(args("--config", "tiny", "--reference", ref.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("machine: "), r.out());
+        assertTrue(r.out().contains("avx2=") && r.out().contains("JDK"), r.out());
+        assertTrue(r.out().contains("torch-nn.GRU (gru-reset-after) 0.001000 ("), r.out());
+        assertFalse(r.out().contains("torch-other"), "a d2l figure must not be compared with tiny: " + r.out());
+    }
+
+    @Test
+    void matmulFiguresArePositive() {
+        Figure.Matmul f = MatmulBench.run(new MatmulBench.Case("small", 5, 7, 3, true, true), DType.F64, 2,
+                new TrainingBench.Budget(0, 0.01, 2), 3);
+        assertTrue(f.gflops() > 0 && Double.isFinite(f.gflops()), f.toString());
+        assertEquals("f64", f.dtype());
+        assertEquals(2, f.threads());
+    }
+
+    @Test
+    void badOptionsAndReferencesFailWithOneLine(@TempDir Path dir) throws Exception {
+        Run unknown = run(args("--config", "huge"));
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("unknown config 'huge'") && unknown.err().contains("tiny"), unknown.err());
+        Run cell = run(args("--cell", "transformer"));
+        assertTrue(cell.err().contains("unknown cell 'transformer'"), cell.err());
+        Run threads = run(args("--threads", "0"));
+        assertTrue(threads.err().contains("--threads must be at least 1"), threads.err());
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"kind\": \"train\"}\nnot json\n");
+        Run ref = run(args("--config", "tiny", "--reference", bad.toString()));
+        assertEquals(1, ref.code());
+        assertTrue(ref.err().contains("line 2"), ref.err());
+        assertEquals("", ref.out(), "nothing is measured when the reference is unreadable");
+    }
+
+    @Test
+    void everyCellLearnsARepeatedBatch() {
+        BenchConfig cfg = new BenchConfig("t", 5, 8, 3, 4);
+        for (EquationLanguageModel.Cell cell : EquationLanguageModel.Cell.values()) {
+            Rng rng = Rng.seeded(11);
+            EquationLanguageModel model = new EquationLanguageModel(cell, cfg, DType.F64, rng);
+            int[][] in = new int[cfg.steps()][cfg.batch()];
+            int[] targets = new int[cfg.steps() * cfg.batch()];
+            for (int t = 0; t < cfg.steps(); t++) {
+                for (int b = 0; b < cfg.batch(); b++) {
+                    in[t][b] = rng.nextInt(cfg.vocab());
+                    targets[t * cfg.batch() + b] = in[t][b];   // learnable: predict the current token
+                }
+            }
+            double first = model.trainStep(in, targets, 0.5, 1.0);
+            // Weights within ±1/√hidden give nearly uniform predictions: the first loss is near log(vocab).
+            assertEquals(Math.log(cfg.vocab()), first, 0.5, cell + " initial loss");
+            double last = first;
+            for (int i = 0; i < 200; i++) last = model.trainStep(in, targets, 0.5, 1.0);
+            assertTrue(last < 0.5 * first, cell + ": loss " + first + " -> " + last);
+        }
+    }
+}

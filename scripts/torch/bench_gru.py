@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""PyTorch reference figures for `gru-examples bench --reference FILE` (run by hand, never by CI).
+
+Measures, in the JSON-lines schema `bench --json` prints:
+  * training throughput (tokens/s of full training steps: forward over all time steps, softmax
+    cross-entropy, backward, global-norm gradient clipping, SGD update) of
+      (a) "torch-equations": the d2l GRU written from its equations (reset gate before the hidden
+          matmul, cell "gru"), and
+      (b) "torch-nn.GRU": torch.nn.GRU (reset gate after it, cell "gru-reset-after"),
+    for the configurations tiny, d2l and large, float32 and float64, 1 and 2 threads;
+    each figure is the median over timed repetitions after a warm-up;
+  * matmul GFLOP/s at the shapes `bench --matmul` uses, forward and transposed backward forms.
+
+peak_rss_mib is the process's VmHWM after the figure, so it includes everything run before it:
+run `--config large` alone to read the peak of a large run.
+
+Usage:  /usr/bin/python3 scripts/torch/bench_gru.py [--config tiny,d2l,large] [--dtype f32,f64]
+            [--threads 1,2] [--impl torch-equations,torch-nn.GRU] [--seconds 3] [--warmup 1]
+            [--repetitions 5] [--no-train] [--no-matmul] > torch.jsonl
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+CONFIGS = {"tiny": (4, 2, 2, 3), "d2l": (28, 256, 32, 35), "large": (96, 512, 64, 64)}
+# (name, m, k, n, trans_a, trans_b): op(A)[m×k]·op(B)[k×n], the same cases as MatmulBench.CASES.
+MATMUL_CASES = [
+    ("square 1024", 1024, 1024, 1024, False, False),
+    ("x·W 32x256·256x768", 32, 256, 768, False, False),
+    ("g·Wᵀ 32x768·(256x768)ᵀ", 32, 768, 256, False, True),
+    ("xᵀ·g (32x256)ᵀ·32x768", 256, 32, 768, True, False),
+]
+LR = 1.0
+MAX_NORM = 1.0
+
+
+def peak_rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def machine():
+    flags = set()
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+                if line.startswith("model name") and model == "unknown":
+                    model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return {"kind": "machine", "cores": os.cpu_count(), "cpu": model, "avx2": "avx2" in flags, "fma": "fma" in flags,
+            "avx512f": "avx512f" in flags,
+            "runtime": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version())}
+
+
+class EquationGRU:
+    """The d2l GRU from scratch: z, r gates, candidate with the reset before the hidden matmul."""
+
+    def __init__(self, vocab, hidden, dtype, gen):
+        def p(*shape, zero=False):
+            t = torch.zeros(*shape, dtype=dtype) if zero else (torch.rand(*shape, dtype=dtype, generator=gen) * 2 - 1) / hidden ** 0.5
+            return t.requires_grad_()
+
+        self.params = []
+        for _ in range(3):
+            self.params += [p(vocab, hidden), p(hidden, hidden), p(hidden, zero=True)]
+        self.params += [p(hidden, vocab), p(vocab, zero=True)]
+        self.hidden = hidden
+
+    def logits(self, x_onehot):  # x_onehot [T, B, V]
+        w_xz, w_hz, b_z, w_xr, w_hr, b_r, w_xh, w_hh, b_h, w_hq, b_q = self.params
+        h = torch.zeros(x_onehot.shape[1], self.hidden, dtype=x_onehot.dtype)
+        outs = []
+        for x in x_onehot:
+            z = torch.sigmoid(x @ w_xz + h @ w_hz + b_z)
+            r = torch.sigmoid(x @ w_xr + h @ w_hr + b_r)
+            h_tilde = torch.tanh(x @ w_xh + (r * h) @ w_hh + b_h)
+            h = z * h + (1 - z) * h_tilde
+            outs.append(h)
+        return torch.cat(outs, dim=0) @ w_hq + b_q
+
+
+class TorchGRU:
+    """torch.nn.GRU plus a linear output layer."""
+
+    def __init__(self, vocab, hidden, dtype, gen):
+        torch.manual_seed(int(torch.randint(0, 2 ** 31, (1,), generator=gen)))
+        self.rnn = torch.nn.GRU(vocab, hidden).to(dtype)
+        self.out = torch.nn.Linear(hidden, vocab).to(dtype)
+        self.params = list(self.rnn.parameters()) + list(self.out.parameters())
+
+    def logits(self, x_onehot):
+        y, _ = self.rnn(x_onehot)
+        return self.out(y.reshape(-1, y.shape[-1]))
+
+
+def train_step(model, x_onehot, targets):
+    loss = F.cross_entropy(model.logits(x_onehot), targets)
+    loss.backward()
+    with torch.no_grad():
+        norm = torch.sqrt(sum(torch.sum(p.grad ** 2) for p in model.params))
+        scale = MAX_NORM / norm if norm > MAX_NORM else 1.0
+        for p in model.params:
+            p -= LR * scale * p.grad
+            p.grad = None
+    return float(loss)
+
+
+def bench_train(impl, name, dtype_name, threads, args):
+    vocab, hidden, batch, steps = CONFIGS[name]
+    dtype = torch.float32 if dtype_name == "f32" else torch.float64
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(args.seed)
+    model = EquationGRU(vocab, hidden, dtype, gen) if impl == "torch-equations" else TorchGRU(vocab, hidden, dtype, gen)
+    tokens = torch.randint(0, vocab, (steps, batch), generator=gen)
+    targets = torch.randint(0, vocab, (steps * batch,), generator=gen)
+    # One-hot inputs as d2l builds them (time-major [T, B, V]); built once, outside the timing.
+    x = F.one_hot(tokens, vocab).to(dtype)
+    loss = train_step(model, x, targets)
+    warm_end = time.perf_counter() + args.warmup
+    while time.perf_counter() < warm_end:
+        loss = train_step(model, x, targets)
+    rates = []
+    per_rep = args.seconds / args.repetitions
+    total = 0
+    for _ in range(args.repetitions):
+        start = time.perf_counter()
+        n = 0
+        while True:
+            loss = train_step(model, x, targets)
+            n += 1
+            now = time.perf_counter()
+            if now - start >= per_rep:
+                break
+        total += n
+        rates.append(n * batch * steps / (now - start))
+    return {"kind": "train", "impl": impl, "config": name,
+            "cell": "gru" if impl == "torch-equations" else "gru-reset-after", "dtype": dtype_name, "threads": threads,
+            "tokens_per_second": statistics.median(rates), "min_tokens_per_second": min(rates),
+            "max_tokens_per_second": max(rates), "repetitions": args.repetitions, "steps": total, "loss": loss,
+            "peak_rss_mib": peak_rss_mib()}
+
+
+def bench_matmul(case, dtype_name, threads, args):
+    name, m, k, n, ta, tb = case
+    dtype = torch.float32 if dtype_name == "f32" else torch.float64
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(args.seed)
+    a = torch.randn(*((k, m) if ta else (m, k)), dtype=dtype, generator=gen)
+    b = torch.randn(*((n, k) if tb else (k, n)), dtype=dtype, generator=gen)
+    op_a = a.t() if ta else a
+    op_b = b.t() if tb else b
+    warm_end = time.perf_counter() + args.warmup
+    while True:
+        torch.matmul(op_a, op_b)
+        if time.perf_counter() >= warm_end:
+            break
+    secs = []
+    per_rep = args.seconds / args.repetitions
+    for _ in range(args.repetitions):
+        start = time.perf_counter()
+        calls = 0
+        while True:
+            torch.matmul(op_a, op_b)
+            calls += 1
+            now = time.perf_counter()
+            if now - start >= per_rep:
+                break
+        secs.append((now - start) / calls)
+    return {"kind": "matmul", "impl": "torch", "shape": name, "m": m, "k": k, "n": n, "trans_a": ta, "trans_b": tb,
+            "dtype": dtype_name, "threads": threads, "gflops": 2.0 * m * n * k / statistics.median(secs) / 1e9}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="tiny,d2l,large")
+    ap.add_argument("--impl", default="torch-equations,torch-nn.GRU")
+    ap.add_argument("--dtype", default="f32,f64")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per figure, split over the repetitions")
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-train", action="store_true")
+    ap.add_argument("--no-matmul", action="store_true")
+    args = ap.parse_args()
+    for c in args.config.split(","):
+        if c not in CONFIGS:
+            ap.error("unknown config %r; known: %s" % (c, ", ".join(CONFIGS)))
+    print(json.dumps(machine()), flush=True)
+    threads = [int(t) for t in args.threads.split(",")]
+    dtypes = args.dtype.split(",")
+    if not args.no_train:
+        for name in args.config.split(","):
+            for impl in args.impl.split(","):
+                for dt in dtypes:
+                    for t in threads:
+                        print(json.dumps(bench_train(impl, name, dt, t, args)), flush=True)
+    if not args.no_matmul:
+        for case in MATMUL_CASES:
+            for dt in dtypes:
+                for t in threads:
+                    print(json.dumps(bench_matmul(case, dt, t, args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
