@@ -223,7 +223,10 @@ public final class Safetensors {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new SafetensorsFormatException(at + ": header is not valid JSON: " + e.getOriginalMessage(), e);
+            String why = e.getOriginalMessage();
+            // Jackson reports a repeated key (a tensor name, or a key inside one entry) as "Duplicate field 'w'"
+            String what = why != null && why.startsWith("Duplicate field") ? "header repeats a name: " : "header is not valid JSON: ";
+            throw new SafetensorsFormatException(at + ": " + what + why, e);
         }
         if (root == null || !root.isObject()) {
             throw new SafetensorsFormatException(at + ": header is not a JSON object");
@@ -428,6 +431,7 @@ public final class Safetensors {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
+            forceDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("safetensors: cannot write " + path + ": " + e.getMessage(), e);
         } catch (UncheckedIOException e) {
@@ -440,6 +444,15 @@ public final class Safetensors {
                     // the write already failed; that error is the one worth reporting
                 }
             }
+        }
+    }
+
+    /** Makes the rename itself durable where the platform allows syncing a directory (Linux does). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // the file is complete and renamed; only its durability across a power cut is not guaranteed here
         }
     }
 

@@ -74,6 +74,14 @@ public final class TorchRecurrentWeights {
         return load(Safetensors.read(path).tensors(), "");
     }
 
+    /**
+     * Loads the layer stored under {@code prefix} in a safetensors file (a whole model's weights,
+     * say, with the recurrent module's under {@code "rnn."}); see {@link #load(Map, String)}.
+     */
+    public static RecurrentLayer load(Path path, String prefix) {
+        return load(Safetensors.read(path).tensors(), prefix);
+    }
+
     /** Builds the layer a PyTorch recurrent module's state_dict describes; every entry must belong to it. */
     public static RecurrentLayer load(Map<String, Tensor> stateDict) {
         return load(stateDict, "");

@@ -207,7 +207,9 @@ class SafetensorsTest {
         assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],\"x\":1}}", eight),
                 "tensor 'w'", "unexpected key 'x'");
         assertRefused(handMade("{" + entry("w", "F64", "[1]", 0, 8) + "," + entry("w", "F64", "[1]", 0, 8) + "}", eight),
-                "not valid JSON", "w");
+                "repeats a name", "'w'");
+        assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", eight),
+                "repeats a name", "'dtype'");
         assertRefused(handMade("{\"__metadata__\":{\"k\":1}," + entry("w", "F64", "[1]", 0, 8) + "}", eight),
                 "__metadata__", "'k'", "not a string");
         assertRefused(handMade("{\"__metadata__\":[]," + entry("w", "F64", "[1]", 0, 8) + "}", eight), "__metadata__", "not an object");

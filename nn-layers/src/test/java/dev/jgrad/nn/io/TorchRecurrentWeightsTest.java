@@ -81,6 +81,11 @@ class TorchRecurrentWeightsTest {
         RecurrentLayer layer = TorchRecurrentWeights.load(model, "rnn.");
         assertEquals(TorchRecurrentWeights.Kind.LSTM, TorchRecurrentWeights.kindOf(layer));
         assertEquals(1, layer.numLayers());
+        Path p = dir.resolve("model.safetensors");
+        Safetensors.write(p, SafetensorsFile.of(model));
+        SafetensorsTest.assertSameTensors(layer.stateDict(), TorchRecurrentWeights.load(p, "rnn.").stateDict());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchRecurrentWeights.load(p));
+        assertTrue(e.getMessage().contains("unexpected tensor 'rnn."), e.getMessage());
     }
 
     private static Map<String, Tensor> weightsOf(SafetensorsFile ref) {
