@@ -10,6 +10,7 @@ import java.util.Map;
 
 import static dev.jgrad.nn.cell.Projection.block;
 import static dev.jgrad.nn.cell.Projection.xw;
+import static dev.jgrad.nn.cell.Projection.xwT;
 
 /**
  * The gated recurrent unit (Cho et al., 2014), in either of its two published variants.
@@ -122,21 +123,15 @@ public final class GRUCell implements RecurrentCell {
     public State step(Variable x, State s) {
         checkStep(x, s);
         Variable h = s.h();
-        Gates g = gates(x, h);
-        Variable hTilde = candidate(x, h, g.r());
+        Projections p = project(x, h);
+        Gates g = gates(p);
+        Variable hTilde = candidate(p, h, g.r());
         return State.of(g.z().times(h).plus(g.z().oneMinus().times(hTilde)));
     }
 
     /** The update and reset gates for input {@code x [B, I]} and state {@code h [B, H]}. */
     public Gates gates(Variable x, Variable h) {
-        if (variant == Variant.RESET_BEFORE) {
-            Variable z = xw(x, wxz, null).plus(xw(h, whz, bz)).sigmoid();
-            Variable r = xw(x, wxr, null).plus(xw(h, whr, br)).sigmoid();
-            return new Gates(z, r);
-        }
-        Variable r = block(x, weightIh, biasIh, 0, hidden).plus(block(h, weightHh, biasHh, 0, hidden)).sigmoid();
-        Variable z = block(x, weightIh, biasIh, 1, hidden).plus(block(h, weightHh, biasHh, 1, hidden)).sigmoid();
-        return new Gates(z, r);
+        return gates(project(x, h));
     }
 
     /**
@@ -144,10 +139,40 @@ public final class GRUCell implements RecurrentCell {
      * (RESET_BEFORE) or {@code tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))} (RESET_AFTER).
      */
     public Variable candidate(Variable x, Variable h, Variable r) {
+        return candidate(project(x, h), h, r);
+    }
+
+    /**
+     * The projections a step shares between its gates and candidate. RESET_AFTER: {@code gi = x·W_ihᵀ + b_ih}
+     * and {@code gh = h·W_hhᵀ + b_hh}, each {@code [B, 3H]} with blocks r, z, n, one matmul each.
+     * RESET_BEFORE: none (its candidate needs {@code r ⊙ h} before the hidden matmul); {@code x, h} kept.
+     */
+    private record Projections(Variable x, Variable h, Variable gi, Variable gh) {
+    }
+
+    private Projections project(Variable x, Variable h) {
         if (variant == Variant.RESET_BEFORE) {
-            return xw(x, wxh, null).plus(xw(r.times(h), whh, bh)).tanh();
+            return new Projections(x, h, null, null);
         }
-        Variable hn = block(h, weightHh, biasHh, 2, hidden);
-        return block(x, weightIh, biasIh, 2, hidden).plus(r.times(hn)).tanh();
+        return new Projections(x, h, xwT(x, weightIh, biasIh), xwT(h, weightHh, biasHh));
+    }
+
+    private Gates gates(Projections p) {
+        if (variant == Variant.RESET_BEFORE) {
+            Variable z = xw(p.x(), wxz, null).plus(xw(p.h(), whz, bz)).sigmoid();
+            Variable r = xw(p.x(), wxr, null).plus(xw(p.h(), whr, br)).sigmoid();
+            return new Gates(z, r);
+        }
+        Variable r = block(p.gi(), 0, hidden).plus(block(p.gh(), 0, hidden)).sigmoid();
+        Variable z = block(p.gi(), 1, hidden).plus(block(p.gh(), 1, hidden)).sigmoid();
+        return new Gates(z, r);
+    }
+
+    /** The candidate; {@code h} is passed separately so a caller can hold the projections' {@code h} fixed. */
+    private Variable candidate(Projections p, Variable h, Variable r) {
+        if (variant == Variant.RESET_BEFORE) {
+            return xw(p.x(), wxh, null).plus(xw(r.times(h), whh, bh)).tanh();
+        }
+        return block(p.gi(), 2, hidden).plus(r.times(block(p.gh(), 2, hidden))).tanh();
     }
 }

@@ -1,6 +1,7 @@
 package dev.jgrad.nn.cell;
 
 import static dev.jgrad.nn.cell.Projection.block;
+import static dev.jgrad.nn.cell.Projection.xwT;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
@@ -75,16 +76,13 @@ public final class LSTMCell implements RecurrentCell {
         }
         Variable h = s.h();
         Variable c = s.part(1);
-        Variable i = gate(x, h, 0).sigmoid();
-        Variable f = gate(x, h, 1).sigmoid();
-        Variable g = gate(x, h, 2).tanh();
-        Variable o = gate(x, h, 3).sigmoid();
+        // All four gate pre-activations in two matmuls, [B, 4H] with blocks i, f, g, o.
+        Variable pre = xwT(x, weightIh, biasIh).plus(xwT(h, weightHh, biasHh));
+        Variable i = block(pre, 0, hidden).sigmoid();
+        Variable f = block(pre, 1, hidden).sigmoid();
+        Variable g = block(pre, 2, hidden).tanh();
+        Variable o = block(pre, 3, hidden).sigmoid();
         Variable cNext = f.times(c).plus(i.times(g));
         return State.of(o.times(cNext.tanh()), cNext);
-    }
-
-    /** The pre-activation of gate block {@code k}: {@code W_ik x + b_ik + W_hk h + b_hk}. */
-    private Variable gate(Variable x, Variable h, int k) {
-        return block(x, weightIh, biasIh, k, hidden).plus(block(h, weightHh, biasHh, k, hidden));
     }
 }

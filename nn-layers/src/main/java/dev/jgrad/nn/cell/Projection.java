@@ -15,11 +15,16 @@ final class Projection {
     }
 
     /**
-     * {@code v·W[k]ᵀ + b[k]} for gate block {@code k} of a PyTorch-layout weight {@code [G·H, in]} whose
-     * rows hold G gate blocks of {@code size} rows each; no bias when {@code b} is null.
+     * {@code v·Wᵀ + b} for a weight in PyTorch's layout {@code [G·H, in]} (G gate blocks stacked by
+     * rows), all blocks in one matmul; no bias when {@code b} is null. The transpose is a matmul flag.
      */
-    static Variable block(Variable v, Parameter w, Parameter b, int k, int size) {
-        Variable y = v.matmul(w.variable().slice(0, k * size, (k + 1) * size), false, true);
-        return b == null ? y : y.plus(b.variable().slice(0, k * size, (k + 1) * size));
+    static Variable xwT(Variable v, Parameter w, Parameter b) {
+        Variable y = v.matmul(w.variable(), false, true);
+        return b == null ? y : y.plus(b.variable());
+    }
+
+    /** Gate block {@code k} (columns {@code k·size … (k+1)·size − 1}) of a packed projection {@code [B, G·size]}. */
+    static Variable block(Variable packed, int k, int size) {
+        return packed.slice(1, k * size, (k + 1) * size);
     }
 }

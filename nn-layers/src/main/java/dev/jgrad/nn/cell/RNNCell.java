@@ -1,6 +1,6 @@
 package dev.jgrad.nn.cell;
 
-import static dev.jgrad.nn.cell.Projection.block;
+import static dev.jgrad.nn.cell.Projection.xwT;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
@@ -62,6 +62,6 @@ public final class RNNCell implements RecurrentCell {
     @Override
     public State step(Variable x, State s) {
         checkStep(x, s);
-        return State.of(block(x, weightIh, biasIh, 0, hidden).plus(block(s.h(), weightHh, biasHh, 0, hidden)).tanh());
+        return State.of(xwT(x, weightIh, biasIh).plus(xwT(s.h(), weightHh, biasHh)).tanh());
     }
 }
