@@ -1,0 +1,93 @@
+package dev.jgrad.examples.train;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * d2l's {@code RNNModel}: one-hot inputs {@code [B, T, V]} (d2l's default encoding; a one-hot row
+ * times a weight matrix is the row lookup an embedding would do), a stack of recurrent cells, and a
+ * linear layer from the last hidden state to logits over the vocabulary:
+ * {@code logits[b, t] = h_t[b]·W_outᵀ + b_out}, {@code [B, T, V]}. Parameters are named
+ * {@code rnn.layers.{k}.{cell parameter}}, {@code output.weight}, {@code output.bias}.
+ */
+public final class CharModel implements Module {
+    private final int vocab;
+    private final DType dtype;
+    private final RecurrentLayer rnn;
+    private final Linear output;
+    private final Map<String, Parameter> params;
+
+    /** The model's logits {@code [B, T, V]} and each layer's final state. */
+    public record Output(Variable logits, List<State> finalStates) {
+    }
+
+    private CharModel(CellKind cell, int vocab, int hidden, int layers, DType dtype, Rng rng) {
+        if (vocab < 2) {
+            throw new IllegalArgumentException("CharModel: vocabulary of " + vocab + " tokens is too small (need ≥ 2)");
+        }
+        this.vocab = vocab;
+        this.dtype = dtype;
+        this.rnn = cell.layer(vocab, hidden, layers, dtype, rng);
+        this.output = new Linear(hidden, vocab, true, dtype, rng);
+        Map<String, Module> children = new LinkedHashMap<>();
+        children.put("rnn", rnn);
+        children.put("output", output);
+        this.params = Module.nested(children);
+    }
+
+    /** A model of {@code layers} cells of {@code cell} with hidden size {@code hidden}, initialised from {@code rng}. */
+    public static CharModel create(CellKind cell, int vocab, int hidden, int layers, DType dtype, Rng rng) {
+        return new CharModel(cell, vocab, hidden, layers, dtype, rng);
+    }
+
+    public int vocabSize() {
+        return vocab;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return params;
+    }
+
+    /** Every layer's zero state for a batch of {@code batch}. */
+    public List<State> initialStates(int batch) {
+        return rnn.initialStates(batch, dtype);
+    }
+
+    /**
+     * Runs token indices {@code inputs [B][T]} from the given states (null: zeros).
+     *
+     * @throws IllegalArgumentException when the rows differ in length or an index is outside [0, V)
+     */
+    public Output forward(int[][] inputs, List<State> initial) {
+        int b = inputs.length;
+        int t = b == 0 ? 0 : inputs[0].length;
+        if (b == 0 || t == 0) {
+            throw new IllegalArgumentException("CharModel.forward: inputs [" + b + ", " + t + "] are empty");
+        }
+        int[] flat = new int[b * t];
+        for (int i = 0; i < b; i++) {
+            if (inputs[i].length != t) {
+                throw new IllegalArgumentException("CharModel.forward: row " + i + " has " + inputs[i].length + " tokens, row 0 has " + t);
+            }
+            System.arraycopy(inputs[i], 0, flat, i * t, t);
+        }
+        Variable x = Variable.constant(Tensor.oneHot(dtype, flat, vocab, b, t));
+        RecurrentLayer.Output out = rnn.forward(x, initial);
+        return new Output(output.forward(out.outputs()), out.finalStates());
+    }
+}

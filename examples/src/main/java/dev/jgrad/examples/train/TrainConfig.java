@@ -1,0 +1,53 @@
+package dev.jgrad.examples.train;
+
+import dev.jgrad.examples.data.Partitioning;
+import dev.jgrad.tensor.DType;
+
+/**
+ * Everything that determines a training run's numbers; saved in every checkpoint, so a resumed run
+ * is the same run. (Where output goes — metrics file, checkpoint folder, threads — is not part of it.)
+ *
+ * @param corpus      the corpus file, or null for the generated arithmetic corpus
+ * @param d2lText     apply d2l's preprocessing (lowercase letters and spaces) to the corpus file
+ * @param maxTokens   keep only the first {@code maxTokens} characters (0: all)
+ * @param corpusLines lines of the generated arithmetic corpus
+ * @param maxOperand  largest operand of the generated arithmetic corpus
+ * @param anomaly     record every step with anomaly detection (names the op that produced a NaN)
+ */
+public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int corpusLines, int maxOperand, CellKind cell,
+        int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, String optimizer, DType dtype,
+        long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly) {
+
+    public TrainConfig {
+        require(hidden > 0, "--hidden must be positive, got " + hidden);
+        require(layers > 0, "--layers must be positive, got " + layers);
+        require(batch > 0, "--batch must be positive, got " + batch);
+        require(steps > 0, "--steps must be positive, got " + steps);
+        require(lr > 0 && Double.isFinite(lr), "--lr must be positive and finite, got " + lr);
+        require(clip > 0, "--clip must be positive, got " + clip);
+        require(epochs >= 0, "--epochs must not be negative, got " + epochs);
+        require(maxTokens >= 0, "--max-tokens must not be negative, got " + maxTokens);
+        require(corpusLines > 0, "--corpus-lines must be positive, got " + corpusLines);
+        require(maxOperand >= 1, "--max-operand must be at least 1, got " + maxOperand);
+        require(sampleEvery >= 0, "--sample-every must not be negative, got " + sampleEvery);
+        require(sampleLength >= 0, "--sample-length must not be negative, got " + sampleLength);
+        require(optimizer.equals("sgd") || optimizer.equals("adam"), "--optimizer must be sgd or adam, got " + optimizer);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Whether the corpus is the generated arithmetic one (which has a quality measure). */
+    public boolean arithmetic() {
+        return corpus == null;
+    }
+
+    /** The same run with a different number of epochs (how {@code --resume --epochs N} extends a run). */
+    public TrainConfig withEpochs(int n) {
+        return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, hidden, layers, batch, steps, lr, clip, n,
+                optimizer, dtype, seed, sampling, prefix, sampleEvery, sampleLength, anomaly);
+    }
+}
