@@ -1,0 +1,73 @@
+package dev.jgrad.nn.check;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.jgrad.autodiff.Variable;
+import dev.jgrad.check.GradCheck;
+import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The checker itself: it must catch a wrong gradient, name where, and leave the module as it found it. */
+class ModuleGradCheckTest {
+
+    /** {@code y = tanh(x·a)·b} where the path through {@code a} is cut by a detach: its tape gradient is wrongly zero. */
+    private static final class BrokenModule implements Module {
+        final Parameter a = new Parameter("a", Tensor.of(new double[] {0.3, -0.2, 0.5, 0.1}, 2, 2));
+        final Parameter b = new Parameter("b", Tensor.vector(1.5, -0.7));
+        private final Map<String, Parameter> params = Module.named(a, b);
+
+        @Override
+        public Map<String, Parameter> parameters() {
+            return params;
+        }
+
+        Variable forward(Variable x) {
+            return x.matmul(a.variable().detach()).tanh().times(b.variable());
+        }
+    }
+
+    @Test
+    void catchesAMissingGradientAndNamesTheParameter() {
+        BrokenModule m = new BrokenModule();
+        Variable x = Variable.constant(Tensor.of(new double[] {1, 2, -1, 0.5}, 2, 2));
+        Supplier<Variable> loss = ModuleGradCheck.contracted(() -> m.forward(x), Rng.seeded(1));
+        GradCheck.Report full = ModuleGradCheck.check(m, loss);
+        assertFalse(full.passed());
+        assertEquals(6, full.compared());
+        assertTrue(full.mismatches().stream().allMatch(mm -> mm.input().startsWith("a ")), full.toString());
+        assertEquals(4, full.mismatches().size(), full.toString());
+        GradCheck.Report dir = ModuleGradCheck.check(m, loss, GradCheck.Options.defaults().randomDirections(3));
+        assertFalse(dir.passed(), dir.toString());
+        assertThrows(AssertionError.class, () -> ModuleGradCheck.assertGradients(m, loss));
+    }
+
+    @Test
+    void restoresParametersAndClearsGradients() {
+        Linear lin = new Linear(3, 2, true, DType.F64, Rng.seeded(4));
+        Map<String, Tensor> before = lin.stateDict();
+        Variable x = Variable.constant(Tensor.randn(Rng.seeded(5), DType.F64, 1.0, 4, 3));
+        ModuleGradCheck.assertGradients(lin, ModuleGradCheck.contracted(() -> lin.forward(x), Rng.seeded(6)));
+        ModuleGradCheck.assertGradients(lin, ModuleGradCheck.contracted(() -> lin.forward(x), Rng.seeded(6)),
+                GradCheck.Options.defaults().randomDirections(4));
+        before.forEach((k, v) -> assertEquals(0.0, v.maxAbsDiff(lin.stateDict().get(k)), k));
+        lin.parameters().values().forEach(p -> assertNull(p.grad()));
+    }
+
+    @Test
+    void rejectsFloat32ParametersAndNonScalarLosses() {
+        Linear f32 = new Linear(2, 2, true, DType.F32, Rng.seeded(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModuleGradCheck.check(f32, () -> f32.weight().variable().sum()));
+        assertTrue(e.getMessage().contains("weight") && e.getMessage().contains("F64"), e.getMessage());
+        Linear f64 = new Linear(2, 2, true, DType.F64, Rng.seeded(1));
+        e = assertThrows(IllegalArgumentException.class, () -> ModuleGradCheck.check(f64, () -> f64.weight().variable()));
+        assertTrue(e.getMessage().contains("[2, 2]"), e.getMessage());
+    }
+}
