@@ -50,22 +50,38 @@ public final class PropertyRunSummary implements AroundPropertyHook, AroundConta
         if (context.optionalContainerClass().isPresent()) {
             return; // a test class finished; the summary belongs to the engine, which has no class
         }
-        int p = properties.get();
-        long t = tries.get();
         String filter = System.getProperty("test");
-        System.out.println("jqwik: " + p + " properties, " + t + " tries"
-                + (filter != null && !filter.isBlank() ? " (test filter " + filter + ")" : ""));
-        if (p > 0 && t == 0) {
-            throw new AssertionError("jqwik: " + p + " properties ran but executed 0 tries in total (is jqwik.tries.default 0?)");
-        }
-        if (p == 0 && (filter == null || filter.isBlank()) && hasPropertyClasses()) {
-            throw new AssertionError("jqwik: 0 properties ran, but this module's test classes declare @Property methods"
-                    + " (check the Surefire includes and the jqwik engine on the test classpath)");
+        String line = summary(properties.get(), tries.get(), filter);
+        System.out.println(line);
+        String failure = failure(properties.get(), tries.get(), filter, PropertyRunSummary::hasPropertyClasses);
+        if (failure != null) {
+            throw new AssertionError(failure);
         }
     }
 
+    /** The summary line: {@code jqwik: N properties, M tries}, noting a Surefire test filter when one is set. */
+    static String summary(int properties, long tries, String filter) {
+        return "jqwik: " + properties + " properties, " + tries + " tries"
+                + (filter != null && !filter.isBlank() ? " (test filter " + filter + ")" : "");
+    }
+
+    /**
+     * Why this run must fail, or null: properties ran but no try executed; or no property ran although
+     * the module's test classes declare some and no test filter narrowed the run.
+     */
+    static String failure(int properties, long tries, String filter, java.util.function.BooleanSupplier hasPropertyClasses) {
+        if (properties > 0 && tries == 0) {
+            return "jqwik: " + properties + " properties ran but executed 0 tries in total (is jqwik.tries.default 0?)";
+        }
+        if (properties == 0 && (filter == null || filter.isBlank()) && hasPropertyClasses.getAsBoolean()) {
+            return "jqwik: 0 properties ran, but this module's test classes declare @Property methods"
+                    + " (check the Surefire includes and the jqwik engine on the test classpath)";
+        }
+        return null;
+    }
+
     /** Whether a {@code test-classes} directory on the class path holds a class using {@code @Property}. */
-    private static boolean hasPropertyClasses() {
+    static boolean hasPropertyClasses() {
         byte[] marker = "Lnet/jqwik/api/Property;".getBytes(StandardCharsets.US_ASCII);
         for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
             Path dir = Path.of(entry);
