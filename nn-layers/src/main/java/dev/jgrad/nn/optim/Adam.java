@@ -26,6 +26,11 @@ public final class Adam implements Optimizer {
     private final double eps;
     private final double weightDecay;
 
+    /** Adam with all of PyTorch's defaults, {@code lr = 1e-3}. */
+    public Adam(Map<String, Parameter> params) {
+        this(params, 1e-3);
+    }
+
     /** Adam with PyTorch's defaults and learning rate {@code lr}. */
     public Adam(Map<String, Parameter> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0.0);
