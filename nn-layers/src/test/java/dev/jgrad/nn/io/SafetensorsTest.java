@@ -269,6 +269,15 @@ class SafetensorsTest {
     }
 
     @Test
+    void everyTruncationOfAFileIsRefused() {
+        byte[] full = Safetensors.toBytes(new SafetensorsFile(sample(), Map.of("k", "v")));
+        for (int length = 0; length < full.length; length++) {
+            int n = length;
+            assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(java.util.Arrays.copyOf(full, n)), "length " + n);
+        }
+    }
+
+    @Test
     void readingTheArrayIsIsolatedFromLaterChangesToIt() {
         byte[] bytes = Safetensors.toBytes(SafetensorsFile.of(Map.of("a", Tensor.vector(1, 2))));
         SafetensorsFile f = Safetensors.read(bytes);
