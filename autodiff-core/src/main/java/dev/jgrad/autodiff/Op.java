@@ -85,11 +85,14 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(scale)}; }
     }
 
-    /** {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1). */
+    /** {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant). */
     record Pow(double p) implements Op {
         public String name() { return "pow"; }
         public Tensor forward(Tensor[] in) { return Kernels.pow(in[0], p); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            if (p == 0) {
+                return new Variable[] {null}; // a^0 is constant; 0·a^(−1) would be NaN at a = 0
+            }
             return new Variable[] {g.times(in[0].pow(p - 1).times(p))};
         }
     }

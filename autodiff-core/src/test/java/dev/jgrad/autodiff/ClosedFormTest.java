@@ -73,6 +73,19 @@ class ClosedFormTest {
         assertValues(new double[] {0.25, 1, 6, 1, Math.exp(2), 0, 0}, x.grad(), 1e-15);
     }
 
+    /** d/dx xᵖ at x = 0 for integer p ≥ 0: 0, 1, 0, 0 — finite, including x⁰ whose naive rule 0·0⁻¹ is NaN. */
+    @Test
+    void powAtZero() {
+        double[] expected = {0, 1, 0, 0};
+        for (int p = 0; p <= 3; p++) {
+            Variable x = Variable.leaf(Tensor.vector(0.0));
+            try (Tape tape = Tape.record().withAnomalyDetection()) {
+                x.pow(p).sum().backward();
+            }
+            assertEquals(expected[p], x.grad() == null ? 0.0 : x.grad().item(), 0, "p = " + p);
+        }
+    }
+
     @Test
     void matmulOfSmallMatrices() {
         Tensor c = Variable.constant(Tensor.matrix(new double[] {1, 2}, new double[] {3, 4}))
