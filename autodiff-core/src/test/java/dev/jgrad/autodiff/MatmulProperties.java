@@ -38,6 +38,19 @@ class MatmulProperties {
         assertBothOrders(o::apply, List.of(o.a(), o.b()), seed);
     }
 
+    /** Each of the four transpose-flag combinations explicitly (the generators draw them at random). */
+    @net.jqwik.api.Example
+    void allFourTransposeCombinations() {
+        dev.jgrad.tensor.Rng rng = dev.jgrad.tensor.Rng.seeded(3);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Tensor a = Tensor.randn(rng, dev.jgrad.tensor.DType.F64, 1, ta ? 4 : 3, ta ? 3 : 4);
+                Tensor b = Tensor.randn(rng, dev.jgrad.tensor.DType.F64, 1, tb ? 2 : 4, tb ? 4 : 2);
+                assertBothOrders(x -> x.get(0).matmul(x.get(1), ta, tb), List.of(a, b), 17);
+            }
+        }
+    }
+
     /** {@code op(A)·op(B)} equals the flag-free product of the explicitly transposed operands, to rounding. */
     @Property
     void transposeFlagsMatchExplicitTransposes(@ForAll("operandsBatched") Operands o) {

@@ -87,6 +87,24 @@ class TapeTest {
         assertFalse(Tape.isRecording());
     }
 
+    /** Recording is per thread: another thread sees no tape and records nothing on this one. */
+    @Test
+    void recordingIsScopedToTheThread() throws InterruptedException {
+        Variable x = Variable.leaf(Tensor.vector(1.0));
+        try (Tape tape = Tape.record()) {
+            boolean[] seen = new boolean[2];
+            Thread other = new Thread(() -> {
+                seen[0] = Tape.isRecording();
+                seen[1] = x.exp().requiresGrad();
+            });
+            other.start();
+            other.join();
+            assertFalse(seen[0]);
+            assertFalse(seen[1]);
+            assertEquals(0, tape.size());
+        }
+    }
+
     /** Operations on constants only record nothing even inside a tape. */
     @Test
     void constantsAreNotRecorded() {
