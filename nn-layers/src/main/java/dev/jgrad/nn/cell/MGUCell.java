@@ -26,7 +26,10 @@ public final class MGUCell implements RecurrentCell {
     private final Parameter wxf, whf, bf, wxh, whh, bh;
     private final Map<String, Parameter> params;
 
-    public MGUCell(int in, int hidden, DType dtype, Rng rng) {
+    private MGUCell(int in, int hidden, DType dtype, Rng rng) {
+        if (in <= 0 || hidden <= 0) {
+            throw new IllegalArgumentException("MGUCell: sizes must be positive, got input " + in + ", hidden " + hidden);
+        }
         this.in = in;
         this.hidden = hidden;
         double k = 1.0 / Math.sqrt(hidden);
@@ -37,6 +40,10 @@ public final class MGUCell implements RecurrentCell {
         whh = Parameter.uniform("W_hh", rng, dtype, k, hidden, hidden);
         bh = Parameter.uniform("b_h", rng, dtype, k, hidden);
         params = Module.named(wxf, whf, bf, wxh, whh, bh);
+    }
+
+    public static MGUCell create(int in, int hidden, DType dtype, Rng rng) {
+        return new MGUCell(in, hidden, dtype, rng);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.jgrad.nn.cell;
 
-import dev.jgrad.autodiff.Variable;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -17,7 +16,7 @@ public enum CellKind {
             case GRU_RESET_AFTER -> GRUCell.create(GRUCell.Variant.RESET_AFTER, in, hidden, bias, dtype, rng);
             case LSTM -> LSTMCell.create(in, hidden, bias, dtype, rng);
             case RNN -> RNNCell.create(in, hidden, bias, dtype, rng);
-            case MGU -> new MGUCell(in, hidden, dtype, rng);
+            case MGU -> MGUCell.create(in, hidden, dtype, rng);
         };
     }
 
@@ -33,9 +32,5 @@ public enum CellKind {
             parts.add(Tensor.uniform(rng, DType.F64, -0.9, 0.9, batch, hidden));
         }
         return parts;
-    }
-
-    public static State state(List<Variable> parts) {
-        return new State(parts);
     }
 }

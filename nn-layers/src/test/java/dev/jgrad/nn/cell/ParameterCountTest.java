@@ -29,7 +29,7 @@ class ParameterCountTest {
         assertEquals(ih + hh + 2L * h, RNNCell.create(in, h, true, DType.F64, rng).parameterCount());
         assertEquals(ih + hh, RNNCell.create(in, h, false, DType.F64, rng).parameterCount());
         // Minimal gated unit: two of the GRU's three blocks.
-        assertEquals(2 * (ih + hh + h), new MGUCell(in, h, DType.F64, rng).parameterCount());
+        assertEquals(2 * (ih + hh + h), MGUCell.create(in, h, DType.F64, rng).parameterCount());
         assertEquals(ih + h, new Linear(in, h, true, DType.F64, rng).parameterCount());
         // Stacked layers: layer 0 reads the input, layers ≥ 1 read H.
         assertEquals(3 * (ih + hh) + 6L * h + 2 * (3 * (hh + hh) + 6L * h),
