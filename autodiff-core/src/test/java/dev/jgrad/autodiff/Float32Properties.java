@@ -23,7 +23,7 @@ import net.jqwik.api.Property;
  * <p>Tolerance, normwise per tensor: {@code |r32 − r64| ≤ TOL · max(1, max|r64|)} with
  * {@code TOL = 32 · ε32 ≈ 3.8e-6} (ε32 = 2⁻²³, float32's machine epsilon). Each float32 operation
  * rounds with relative error at most ε32/2; the longest forward-plus-backward chain here is under 10
- * operations and the longest sum has 25 terms, with inputs in [−2, 2] where no op amplifies relative
+ * operations and the longest sum has 25 terms, with inputs in [−4, 4] where no op amplifies relative
  * error by more than about 4. The worst case, every rounding in the same direction, is
  * (10 + 25)·ε32/2·4 ≈ 70·ε32; round-to-nearest errors add like a random walk, √35·ε32/2·4 ≈ 12·ε32,
  * and 32·ε32 leaves room above that. A float32 path that silently returns float64 is reported
