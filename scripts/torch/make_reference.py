@@ -127,9 +127,24 @@ def make_case(out_dir, name, kind, description, input_size, hidden, layers, batc
         "dtype": NUMPY_LE[dtype][0],
         "seed": str(seed),
     }
+    if weight_scale != 1.0:
+        metadata["saturated_gates_l0_t0"] = "%.2f" % saturated_fraction(module, x, kind, hidden)
     path = os.path.join(out_dir, name + ".safetensors")
     size = save_safetensors(path, tensors, metadata)
-    print(f"wrote {path} ({size} bytes, {len(tensors)} tensors): {description}")
+    saturation = f" (saturated gates at layer 0, step 0: {metadata['saturated_gates_l0_t0']})" if weight_scale != 1.0 else ""
+    print(f"wrote {path} ({size} bytes, {len(tensors)} tensors): {description}{saturation}")
+
+
+def saturated_fraction(module, x, kind, hidden):
+    """Fraction of layer 0's sigmoid gates at step 0 (zero state) within 1e-3 of 0 or 1: evidence a case saturates."""
+    with torch.no_grad():
+        pre = x[:, 0, :] @ module.weight_ih_l0.T
+        if module.bias:
+            pre = pre + module.bias_ih_l0 + module.bias_hh_l0
+        # sigmoid gate blocks: GRU r, z (rows 0..2H); LSTM i, f (0..2H) and o (3H..4H)
+        rows = list(range(2 * hidden)) + (list(range(3 * hidden, 4 * hidden)) if kind == "LSTM" else [])
+        s = torch.sigmoid(pre[:, rows])
+        return ((s < 1e-3) | (s > 1 - 1e-3)).double().mean().item()
 
 
 def make_dtypes(out_dir):
@@ -160,7 +175,7 @@ def main():
         ("gru_deep", "GRU", "three layers, with h0", 5, 3, 3, 2, 4, dict(seed=2)),
         ("gru_batch1_zero_state", "GRU", "batch 1, two layers, no h0 (zeros)", 4, 3, 2, 1, 3, dict(seed=3, initial_state=False)),
         ("gru_one_step", "GRU", "a single time step, with h0", 2, 5, 1, 3, 1, dict(seed=4)),
-        ("gru_saturating", "GRU", "weights x8 and inputs x3: gates saturate", 3, 4, 2, 2, 6,
+        ("gru_saturating", "GRU", "weights x8 and inputs x3: many gates saturate", 3, 4, 2, 2, 6,
          dict(seed=5, weight_scale=8.0, input_scale=3.0)),
         ("gru_no_bias", "GRU", "bias=False, two layers, with h0", 3, 4, 2, 2, 4, dict(seed=6, bias=False)),
         ("gru_f32", "GRU", "float32, two layers, with h0", 3, 4, 2, 2, 5, dict(seed=7, dtype=f32)),
@@ -169,7 +184,7 @@ def main():
         ("lstm_batch1_zero_state", "LSTM", "batch 1, two layers, no h0/c0 (zeros)", 4, 3, 2, 1, 3,
          dict(seed=13, initial_state=False)),
         ("lstm_one_step", "LSTM", "a single time step, with h0 and c0", 2, 5, 1, 3, 1, dict(seed=14)),
-        ("lstm_saturating", "LSTM", "weights x8 and inputs x3: gates saturate", 3, 4, 2, 2, 6,
+        ("lstm_saturating", "LSTM", "weights x8 and inputs x3: many gates saturate", 3, 4, 2, 2, 6,
          dict(seed=15, weight_scale=8.0, input_scale=3.0)),
         ("lstm_no_bias", "LSTM", "bias=False, two layers, with h0 and c0", 3, 4, 2, 2, 4, dict(seed=16, bias=False)),
         ("lstm_f32", "LSTM", "float32, two layers, with h0 and c0", 3, 4, 2, 2, 5, dict(seed=17, dtype=f32)),

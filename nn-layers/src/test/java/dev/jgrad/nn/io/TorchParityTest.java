@@ -123,6 +123,10 @@ class TorchParityTest {
     void float64MatchesPyTorchTo1e10(String name) {
         SafetensorsFile ref = Safetensors.read(TorchFiles.path(name));
         assertEquals("F64", ref.metadata().get("dtype"));
+        if (name.endsWith("saturating")) {
+            // the fixture must do what its name says: a good share of sigmoid gates within 1e-3 of 0 or 1
+            assertTrue(Double.parseDouble(ref.metadata().get("saturated_gates_l0_t0")) >= 0.25, ref.metadata().toString());
+        }
         Map<String, Tensor> ours = run(ref, DType.F64);
         assertAllCompared(ref, ours);
         for (Map.Entry<String, Tensor> e : ours.entrySet()) {
