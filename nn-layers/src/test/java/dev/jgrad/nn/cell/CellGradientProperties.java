@@ -52,4 +52,20 @@ class CellGradientProperties {
         }, inputs);
         assertTrue(r.passed(), r.toString());
     }
+
+    /** The cells' backward passes are themselves differentiable (Hessian-vector products, gradient penalties). */
+    @Property(tries = 5)
+    void secondDerivativesMatchFiniteDifferences(@ForAll CellKind kind, @ForAll long seed) {
+        Rng rng = Rng.seeded(seed);
+        RecurrentCell cell = kind.create(2, 2, true, DType.F64, rng);
+        List<Tensor> inputs = new ArrayList<>();
+        inputs.add(Tensor.randn(rng, DType.F64, 1.0, 1, 2));
+        inputs.addAll(kind.randomState(1, 2, rng));
+        Tensor c = Tensor.randn(rng, DType.F64, 1.0, 1, 2 * kind.stateParts());
+        GradCheck.Report r = GradCheck.checkSecondOrder(in -> {
+            State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
+            return Variable.concat(1, s.parts()).times(Variable.constant(c)).sum();
+        }, inputs);
+        assertTrue(r.passed(), r.toString());
+    }
 }
