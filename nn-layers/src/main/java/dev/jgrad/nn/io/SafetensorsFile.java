@@ -16,9 +16,14 @@ import java.util.Objects;
  */
 public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> metadata) {
 
+    /**
+     * @throws NullPointerException if a map, a name, a tensor, a metadata key or a value is null
+     */
     public SafetensorsFile {
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tensors, "tensors")));
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
+        tensors.forEach((name, t) -> Objects.requireNonNull(t, "safetensors: tensor '" + Objects.requireNonNull(name, "tensor name") + "' is null"));
+        metadata.forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
     }
 
     /** A file with tensors and no metadata. */

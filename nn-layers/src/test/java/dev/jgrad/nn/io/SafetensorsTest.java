@@ -286,6 +286,17 @@ class SafetensorsTest {
     }
 
     @Test
+    void nullNamesTensorsAndMetadataAreRefusedAtConstruction() {
+        Map<String, Tensor> nullTensor = new LinkedHashMap<>();
+        nullTensor.put("w", null);
+        NullPointerException e = assertThrows(NullPointerException.class, () -> SafetensorsFile.of(nullTensor));
+        assertTrue(e.getMessage().contains("'w'"), e.getMessage());
+        Map<String, String> nullValue = new LinkedHashMap<>();
+        nullValue.put("k", null);
+        assertThrows(NullPointerException.class, () -> new SafetensorsFile(Map.of(), nullValue));
+    }
+
+    @Test
     void missingTensorLookupNamesWhatIsPresent() {
         SafetensorsFile f = SafetensorsFile.of(Map.of("a", Tensor.vector(1)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.tensor("b"));
