@@ -2,6 +2,7 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,9 +59,10 @@ public final class Adam implements Optimizer {
     public void step() {
         state.requireFiniteGradients();
         double t = state.scalar(STEP) + 1;
-        state.setScalar(STEP, t);
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        Map<String, double[]> values = new LinkedHashMap<>();
+        Map<String, double[]> buffers = new LinkedHashMap<>();
         state.params().forEach((name, p) -> {
             Tensor grad = p.grad();
             if (grad == null) {
@@ -68,22 +70,22 @@ public final class Adam implements Optimizer {
             }
             double[] g = grad.toDoubleArray();
             double[] w = p.value().toDoubleArray();
-            double[] m = state.get(M, name);
-            double[] v = state.get(V, name);
-            if (m == null) {
-                m = new double[w.length];
-                v = new double[w.length];
-            }
+            double[] oldM = state.get(M, name);
+            double[] oldV = state.get(V, name);
+            double[] m = new double[w.length];
+            double[] v = new double[w.length];
             for (int i = 0; i < w.length; i++) {
                 double gi = weightDecay != 0 ? g[i] + weightDecay * w[i] : g[i];
-                m[i] = beta1 * m[i] + (1 - beta1) * gi;
-                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+                m[i] = beta1 * (oldM == null ? 0 : oldM[i]) + (1 - beta1) * gi;
+                v[i] = beta2 * (oldV == null ? 0 : oldV[i]) + (1 - beta2) * gi * gi;
                 w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps);
             }
-            state.put(M, name, m);
-            state.put(V, name, v);
-            p.set(Tensor.of(p.value().dtype(), w, p.value().shape().dims()));
+            buffers.put(M + "." + name, m);
+            buffers.put(V + "." + name, v);
+            values.put(name, w);
         });
+        state.commit(values, buffers);
+        state.setScalar(STEP, t);
     }
 
     @Override

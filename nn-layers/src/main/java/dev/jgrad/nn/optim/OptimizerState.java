@@ -40,10 +40,6 @@ final class OptimizerState {
         return buffers.get(kind + "." + name);
     }
 
-    void put(String kind, String name, double[] values) {
-        buffers.put(kind + "." + name, values);
-    }
-
     double scalar(String name) {
         return scalars.get(name);
     }
@@ -61,6 +57,27 @@ final class OptimizerState {
                         + " contains NaN or infinity; no parameter was updated");
             }
         }
+    }
+
+    /**
+     * Writes one step's results all at once: the new parameter values (by parameter name) and
+     * buffers (by {@code kind.name}). Throws before writing anything when a new value is not finite
+     * (an overflowing update), naming the parameter, so no weight ever becomes NaN or ±∞.
+     */
+    void commit(Map<String, double[]> values, Map<String, double[]> newBuffers) {
+        for (Map.Entry<String, double[]> e : values.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            Tensor t = Tensor.of(p.value().dtype(), e.getValue(), p.value().shape().dims());
+            if (t.hasNonFinite()) {
+                throw new IllegalStateException(optimizer + ".step: the update of " + e.getKey() + " " + t.dtype() + t.shape()
+                        + " overflows to NaN or infinity; no parameter was updated");
+            }
+        }
+        values.forEach((name, v) -> {
+            Parameter p = params.get(name);
+            p.set(Tensor.of(p.value().dtype(), v, p.value().shape().dims()));
+        });
+        buffers.putAll(newBuffers);
     }
 
     void zeroGrad() {

@@ -2,6 +2,7 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +34,8 @@ public final class Sgd implements Optimizer {
     @Override
     public void step() {
         state.requireFiniteGradients();
+        Map<String, double[]> values = new LinkedHashMap<>();
+        Map<String, double[]> buffers = new LinkedHashMap<>();
         state.params().forEach((name, p) -> {
             Tensor grad = p.grad();
             if (grad == null) {
@@ -42,22 +45,20 @@ public final class Sgd implements Optimizer {
             double[] w = p.value().toDoubleArray();
             double[] d = g;
             if (momentum != 0) {
-                double[] b = state.get(BUFFER, name);
-                if (b == null) {
-                    b = g.clone();
-                } else {
-                    for (int i = 0; i < b.length; i++) {
-                        b[i] = momentum * b[i] + g[i];
-                    }
+                double[] old = state.get(BUFFER, name);
+                double[] b = g.clone();
+                for (int i = 0; old != null && i < b.length; i++) {
+                    b[i] = momentum * old[i] + g[i];
                 }
-                state.put(BUFFER, name, b);
+                buffers.put(BUFFER + "." + name, b);
                 d = b;
             }
             for (int i = 0; i < w.length; i++) {
                 w[i] -= lr * d[i];
             }
-            p.set(Tensor.of(p.value().dtype(), w, p.value().shape().dims()));
+            values.put(name, w);
         });
+        state.commit(values, buffers);
     }
 
     @Override

@@ -125,6 +125,26 @@ class OptimizerTest {
         }
     }
 
+    @Test
+    void anUpdateThatOverflowsThrowsAndChangesNothing() {
+        Parameter a = new Parameter("a", Tensor.vector(1.0));
+        Parameter b = new Parameter("b", Tensor.vector(-1e308));
+        Sgd sgd = new Sgd(params(a, b), 10.0, 0.5);
+        a.setGrad(Tensor.vector(1.0));
+        b.setGrad(Tensor.vector(1e308));
+        IllegalStateException e = assertThrows(IllegalStateException.class, sgd::step);
+        assertTrue(e.getMessage().contains("b") && e.getMessage().contains("overflows"), e.getMessage());
+        assertEquals(1.0, a.value().at(0));
+        assertEquals(-1e308, b.value().at(0));
+        assertTrue(sgd.state().isEmpty(), "no momentum buffer written: " + sgd.state());
+        // float32 parameters overflow at 3.4e38, where the float64 arithmetic alone would not.
+        Parameter f = new Parameter("f", Tensor.vector(3e38).cast(DType.F32));
+        Sgd sgd32 = new Sgd(params(f), 1.0);
+        f.setGrad(Tensor.vector(-3e38).cast(DType.F32));
+        assertThrows(IllegalStateException.class, sgd32::step);
+        assertEquals(3e38, f.value().at(0), 1e32);
+    }
+
     /** Two steps after a state export and import equal two steps without the interruption, bit for bit. */
     @Test
     void stateRoundTripResumesBitExactly() {
