@@ -1,5 +1,9 @@
 package dev.jgrad.nn.cell;
 
+import static dev.jgrad.nn.cell.Projection.block;
+import static dev.jgrad.nn.cell.Projection.xw;
+import static dev.jgrad.nn.cell.Projection.xwT;
+
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
@@ -7,10 +11,6 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import java.util.Map;
-
-import static dev.jgrad.nn.cell.Projection.block;
-import static dev.jgrad.nn.cell.Projection.xw;
-import static dev.jgrad.nn.cell.Projection.xwT;
 
 /**
  * The gated recurrent unit (Cho et al., 2014), in either of its two published variants.
@@ -28,11 +28,12 @@ import static dev.jgrad.nn.cell.Projection.xwT;
  *       {@code h' = (1 − z) ⊙ n + z ⊙ h}. Parameters in PyTorch's names and {@code x·Wᵀ} layout:
  *       {@code weight_ih [3H, I]}, {@code weight_hh [3H, H]}, {@code bias_ih [3H]}, {@code bias_hh [3H]},
  *       gate blocks in the order r, z, n. Because the hidden projection no longer depends on
- *       {@code r}, it can be computed for all three gates in one matmul; that is why the fast
- *       implementations chose it, and why it needs the separate hidden bias {@code b_hn}.</li>
+ *       {@code r}, it is computed for all three gates in one matmul per step (as this class does);
+ *       {@code b_hn} sits inside the reset, so it cannot be merged into {@code b_in}.</li>
  * </ul>
  * Both are "the GRU", and they give different numbers for the same weights, so the variant is
- * always named. Their recurrence Jacobians {@code ∂h'/∂h} differ too; the tests state both.
+ * always named. Their recurrence Jacobians {@code ∂h'/∂h} differ too; both are derived and checked
+ * in the tests ({@code GruRecurrenceJacobianProperties}).
  *
  * <p>All weights and biases are initialised U(−1/√H, 1/√H), as PyTorch does.
  */
