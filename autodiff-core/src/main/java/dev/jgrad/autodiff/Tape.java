@@ -109,7 +109,12 @@ public final class Tape implements AutoCloseable {
         }
         closed = true;
         if (CURRENT.get() == this) {
-            CURRENT.set(previous);
+            // skip enclosing tapes closed out of order, so a closed tape never becomes current again
+            Tape p = previous;
+            while (p != null && p.closed) {
+                p = p.previous;
+            }
+            CURRENT.set(p);
         }
     }
 

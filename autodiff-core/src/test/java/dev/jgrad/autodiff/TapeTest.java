@@ -105,6 +105,28 @@ class TapeTest {
         }
     }
 
+    /** Nested tapes restore the enclosing one; closing out of order never revives a closed tape. */
+    @Test
+    void nestedTapesAndOutOfOrderClose() {
+        Tape outer = Tape.record();
+        Tape inner = Tape.record();
+        inner.close();
+        assertTrue(Tape.isRecording(), "closing the inner tape restores the outer one");
+        inner.close(); // idempotent
+        outer.close();
+        assertFalse(Tape.isRecording());
+
+        Tape a = Tape.record();
+        Tape b = Tape.record();
+        a.close(); // out of order: b is still current
+        assertTrue(Tape.isRecording());
+        b.close();
+        assertFalse(Tape.isRecording(), "the closed outer tape must not become current again");
+        Variable x = Variable.leaf(Tensor.vector(1.0));
+        x.exp();
+        assertEquals(0, a.size());
+    }
+
     /** Operations on constants only record nothing even inside a tape. */
     @Test
     void constantsAreNotRecorded() {
