@@ -185,6 +185,15 @@ public final class LineChart {
         XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
                 .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setYAxisLogarithmic(logY);
+        if (logY) {
+            // XChart labels a log axis only at powers of ten: widen it to whole decades so labels appear.
+            double lo = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.ys())).min().orElse(1);
+            double hi = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.ys())).max().orElse(10);
+            double decadeLo = Math.pow(10, Math.floor(Math.log10(lo)));
+            double decadeHi = Math.pow(10, Math.ceil(Math.log10(hi)));
+            chart.getStyler().setYAxisMin(decadeLo);
+            chart.getStyler().setYAxisMax(decadeHi > decadeLo ? decadeHi : decadeLo * 10);
+        }
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendVisible(series.size() > 1);
         for (Series s : series) {
@@ -199,6 +208,7 @@ public final class LineChart {
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
                 }
+                makeReadable(tmp);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -207,5 +217,12 @@ public final class LineChart {
             throw new UncheckedIOException("chart '" + title + "': cannot write " + file + ": " + e.getMessage(), e);
         }
         return file;
+    }
+
+    // A temporary file is created owner-only; a chart is meant to be shared like any other output file.
+    private static void makeReadable(Path file) throws IOException {
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
     }
 }

@@ -45,7 +45,7 @@ public final class SampleCommand implements Callable<Integer> {
         model.loadStateDict(cp.model());
         String start = prefix;
         if (start == null || start.isEmpty()) {
-            start = c.prefix() != null && !c.prefix().isEmpty() ? c.prefix() : c.arithmetic() ? "12+7=" : c.d2lText() ? "time traveller" : null;
+            start = Trainer.defaultPrefix(c);
         }
         if (start == null) {
             throw new ParameterException(spec.commandLine(), "--prefix is required for this checkpoint (its run had none)");

@@ -196,13 +196,22 @@ public final class Trainer {
 
     /** The prefix generated text starts from: the configured one, else one suited to the corpus. */
     public String prefix() {
+        String p = defaultPrefix(config);
+        return p != null ? p : text.substring(0, Math.min(10, text.length()));
+    }
+
+    /**
+     * The configured prefix, else {@code 12+7=} for the arithmetic corpus or d2l's
+     * {@code time traveller} for d2l text; null for another corpus without a configured prefix.
+     */
+    static String defaultPrefix(TrainConfig config) {
         if (config.prefix() != null && !config.prefix().isEmpty()) {
             return config.prefix();
         }
         if (config.arithmetic()) {
             return "12+7=";
         }
-        return config.d2lText() ? "time traveller" : text.substring(0, Math.min(10, text.length()));
+        return config.d2lText() ? "time traveller" : null;
     }
 
     /**
