@@ -444,7 +444,7 @@ public final class Kernels {
             for (int k = 0; k < c; k++) s += Math.exp(logits.at(i * c + k) - m);
             total += m + Math.log(s) - logits.at(i * c + targets[i]);
         }
-        return Tensor.full(logits.dtype, n == 0 ? Double.NaN : total / n, Shape.scalar());
+        return Tensor.full(logits.dtype, total / n, Shape.scalar());
     }
 
     /** Validates cross-entropy arguments: logits [N, C], N targets each in [0, C). */
@@ -456,6 +456,10 @@ public final class Kernels {
         int c = logits.shape.dim(1);
         if (targets.length != n) {
             throw new IllegalArgumentException("crossEntropy: logits " + logits.shape + " but " + targets.length + " targets");
+        }
+        if (n == 0) {
+            // the mean over no rows is 0/0: refuse rather than hand back a NaN loss
+            throw new IllegalArgumentException("crossEntropy: logits " + logits.shape + " have no rows to average over");
         }
         for (int i = 0; i < n; i++) {
             if (targets[i] < 0 || targets[i] >= c) {

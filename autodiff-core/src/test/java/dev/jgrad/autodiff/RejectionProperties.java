@@ -206,6 +206,7 @@ class RejectionProperties {
     void crossEntropyShapeErrors() {
         rejected(() -> zeros(2, 3).crossEntropy(new int[] {0}), "crossEntropy", "[2, 3]", "1 targets");
         rejected(() -> zeros(2, 3, 4).crossEntropy(new int[] {0, 0}), "crossEntropy", "[2, 3, 4]");
+        rejected(() -> zeros(0, 3).crossEntropy(new int[0]), "crossEntropy", "[0, 3]", "no rows");
     }
 
     @Example
