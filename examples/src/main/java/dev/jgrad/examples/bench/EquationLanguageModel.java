@@ -51,6 +51,8 @@ final class EquationLanguageModel {
     private final BenchConfig config;
     /** Current parameter values by name; replaced (never mutated) by each SGD step. */
     private final Map<String, Tensor> params = new LinkedHashMap<>();
+    /** Ops the last step recorded on its tape (the forward pass), for per-op cost figures. */
+    private int recordedOps;
 
     EquationLanguageModel(Cell cell, BenchConfig config, DType dtype, Rng rng) {
         this.cell = cell;
@@ -66,6 +68,10 @@ final class EquationLanguageModel {
         }
         params.put("w_q", Tensor.uniform(rng, dtype, -bound, bound, h, v));
         params.put("b_q", Tensor.zeros(dtype, v));
+    }
+
+    int recordedOps() {
+        return recordedOps;
     }
 
     Map<String, Tensor> parameters() {
@@ -114,6 +120,7 @@ final class EquationLanguageModel {
             Variable logits = Variable.concat(0, outs).matmul(p.get("w_q")).plus(p.get("b_q"));
             Variable l = logits.crossEntropy(targets);
             loss = l.value().item();
+            recordedOps = tape.size();
             l.backward();
         }
         update(p, lr, maxNorm);

@@ -12,11 +12,13 @@ sealed interface Figure {
      * Training throughput.
      *
      * @param tokensPerSecond the median over repetitions of (steps × batch × sequence length) / seconds
+     * @param opsPerStep      ops recorded on the tape by one step's forward pass (0 where not known)
+     * @param nsPerOp         median step time divided by {@code opsPerStep}: the whole step's cost per recorded op
      * @param peakRssMib      the process's peak resident set so far (VmHWM), in MiB
      */
     record Train(String impl, String config, String cell, String dtype, int threads, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
-                 double peakRssMib) implements Figure {
+                 int opsPerStep, double nsPerOp, double peakRssMib) implements Figure {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -32,6 +34,8 @@ sealed interface Figure {
             m.put("repetitions", repetitions);
             m.put("steps", steps);
             m.put("loss", loss);
+            m.put("ops_per_step", opsPerStep);
+            m.put("ns_per_op", nsPerOp);
             m.put("peak_rss_mib", peakRssMib);
             return m;
         }

@@ -64,6 +64,7 @@ class BenchCommandTest {
             assertTrue(n.path("tokens_per_second").asDouble() <= n.path("max_tokens_per_second").asDouble());
             assertTrue(Double.isFinite(n.path("loss").asDouble()), n.toString());
             assertTrue(n.path("peak_rss_mib").asDouble() > 0, n.toString());
+            assertTrue(n.path("ops_per_step").asInt() > 0 && n.path("ns_per_op").asDouble() > 0, n.toString());
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
