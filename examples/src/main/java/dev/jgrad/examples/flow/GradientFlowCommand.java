@@ -52,8 +52,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
     @Option(names = "--length", description = "Sequence length of the Jacobian study (default: ${DEFAULT-VALUE}).")
     int length = 100;
 
-    @Option(names = "--lengths", split = ",", paramLabel = "T[,T...]",
-            description = "Adding-problem sequence lengths to train at (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lengths", split = ",", paramLabel = "T",
+            description = "Adding-problem sequence lengths to train at, comma-separated (default: 50,200).")
     List<Integer> lengths = List.of(50, 200);
 
     @Option(names = "--steps", description = "Training steps per model and length (default: ${DEFAULT-VALUE}).")
@@ -71,7 +71,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
     @Option(names = "--test-size", description = "Sequences in the adding-problem test set (default: ${DEFAULT-VALUE}).")
     int testSize = 500;
 
-    @Option(names = "--models", split = ",", paramLabel = "M[,M...]",
+    @Option(names = "--models", split = ",", paramLabel = "M",
             description = "Models to compare, from gru, lstm, rnn (default: gru,lstm,rnn).")
     List<String> models = List.of("gru", "lstm", "rnn");
 

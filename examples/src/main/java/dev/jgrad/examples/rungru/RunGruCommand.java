@@ -49,10 +49,10 @@ public final class RunGruCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "The nn.GRU state_dict.")
+    @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "The nn.GRU state_dict, and nothing else.")
     Path weights;
 
-    @Option(names = "--input", required = true, paramLabel = "X.safetensors", description = "x, and optionally h0, dy, dh_n.")
+    @Option(names = "--input", required = true, paramLabel = "X.safetensors", description = "x, and optionally h0, dy, dh_n, and nothing else.")
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write the results (atomically).")
