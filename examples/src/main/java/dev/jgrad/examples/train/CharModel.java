@@ -1,6 +1,7 @@
 package dev.jgrad.examples.train;
 
 import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Embedding;
 import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
@@ -14,15 +15,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * d2l's {@code RNNModel}: one-hot inputs {@code [B, T, V]} (d2l's default encoding; a one-hot row
- * times a weight matrix is the row lookup an embedding would do), a stack of recurrent cells, and a
- * linear layer from the last hidden state to logits over the vocabulary:
+ * d2l's {@code RNNModel}: one-hot inputs {@code [B, T, V]} (d2l's default encoding) or, with an
+ * embedding size {@code E > 0}, learned embedding rows {@code [B, T, E]}; a stack of recurrent cells;
+ * and a linear layer from the last hidden state to logits over the vocabulary:
  * {@code logits[b, t] = h_t[b]·W_outᵀ + b_out}, {@code [B, T, V]}. Parameters are named
- * {@code rnn.layers.{k}.{cell parameter}}, {@code output.weight}, {@code output.bias}.
+ * {@code embedding.weight} (when used), {@code rnn.layers.{k}.{cell parameter}}, {@code output.weight},
+ * {@code output.bias}.
  */
 public final class CharModel implements Module {
     private final int vocab;
     private final DType dtype;
+    private final Embedding embedding;
     private final RecurrentLayer rnn;
     private final Linear output;
     private final Map<String, Parameter> params;
@@ -31,23 +34,40 @@ public final class CharModel implements Module {
     public record Output(Variable logits, List<State> finalStates) {
     }
 
-    private CharModel(CellKind cell, int vocab, int hidden, int layers, DType dtype, Rng rng) {
+    private CharModel(CellKind cell, int vocab, int embed, int hidden, int layers, DType dtype, Rng rng) {
         if (vocab < 2) {
             throw new IllegalArgumentException("CharModel: vocabulary of " + vocab + " tokens is too small (need ≥ 2)");
         }
+        if (embed < 0) {
+            throw new IllegalArgumentException("CharModel: embedding size must be ≥ 0 (0: one-hot), got " + embed);
+        }
         this.vocab = vocab;
         this.dtype = dtype;
-        this.rnn = cell.layer(vocab, hidden, layers, dtype, rng);
+        this.embedding = embed > 0 ? new Embedding(vocab, embed, dtype, rng) : null;
+        this.rnn = cell.layer(embed > 0 ? embed : vocab, hidden, layers, dtype, rng);
         this.output = new Linear(hidden, vocab, true, dtype, rng);
         Map<String, Module> children = new LinkedHashMap<>();
+        if (embedding != null) {
+            children.put("embedding", embedding);
+        }
         children.put("rnn", rnn);
         children.put("output", output);
         this.params = Module.nested(children);
     }
 
-    /** A model of {@code layers} cells of {@code cell} with hidden size {@code hidden}, initialised from {@code rng}. */
+    /** A one-hot model of {@code layers} cells of {@code cell} with hidden size {@code hidden}, initialised from {@code rng}. */
     public static CharModel create(CellKind cell, int vocab, int hidden, int layers, DType dtype, Rng rng) {
-        return new CharModel(cell, vocab, hidden, layers, dtype, rng);
+        return new CharModel(cell, vocab, 0, hidden, layers, dtype, rng);
+    }
+
+    /** As {@link #create(CellKind, int, int, int, DType, Rng)}, reading embeddings of size {@code embed} (0: one-hot). */
+    public static CharModel create(CellKind cell, int vocab, int embed, int hidden, int layers, DType dtype, Rng rng) {
+        return new CharModel(cell, vocab, embed, hidden, layers, dtype, rng);
+    }
+
+    /** The model a training configuration describes, for a vocabulary of {@code vocab} tokens. */
+    static CharModel of(TrainConfig c, int vocab) {
+        return create(c.cell(), vocab, c.embedding(), c.hidden(), c.layers(), c.dtype(), dev.jgrad.tensor.Rng.seeded(c.seed()));
     }
 
     public int vocabSize() {
@@ -86,7 +106,12 @@ public final class CharModel implements Module {
             }
             System.arraycopy(inputs[i], 0, flat, i * t, t);
         }
-        Variable x = Variable.constant(Tensor.oneHot(dtype, flat, vocab, b, t));
+        for (int i : flat) {
+            if (i < 0 || i >= vocab) {
+                throw new IllegalArgumentException("CharModel.forward: token " + i + " is outside [0, " + vocab + ")");
+            }
+        }
+        Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype, flat, vocab, b, t));
         RecurrentLayer.Output out = rnn.forward(x, initial);
         return new Output(output.forward(out.outputs()), out.finalStates());
     }

@@ -41,7 +41,7 @@ public final class SampleCommand implements Callable<Integer> {
         Checkpoint cp = Checkpoint.read(checkpoint);
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
         TrainConfig c = cp.config();
-        CharModel model = CharModel.create(c.cell(), vocab.size(), c.hidden(), c.layers(), c.dtype(), Rng.seeded(c.seed()));
+        CharModel model = CharModel.of(c, vocab.size());
         model.loadStateDict(cp.model());
         String start = prefix;
         if (start == null || start.isEmpty()) {

@@ -49,6 +49,8 @@ public final class TrainCommand implements Callable<Integer> {
     int maxOperand;
     @Option(names = "--cell", defaultValue = "gru", description = "gru (Cho/d2l), gru-reset-after (PyTorch), lstm or rnn (default: ${DEFAULT-VALUE}).")
     String cell;
+    @Option(names = "--embedding", paramLabel = "E", defaultValue = "0", description = "Input embedding size; 0: one-hot characters, as d2l (default: ${DEFAULT-VALUE}).")
+    int embedding;
     @Option(names = "--hidden", defaultValue = "128", description = "Hidden size (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "1", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
@@ -105,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
         };
         try {
             return new TrainConfig(corpus == null ? null : corpus.toString(), d2lText, maxTokens, corpusLines, maxOperand,
-                    CellKind.parse(cell), hidden, layers, batch, steps, lr, clip, epochs == null ? DEFAULT_EPOCHS : epochs,
+                    CellKind.parse(cell), embedding, hidden, layers, batch, steps, lr, clip, epochs == null ? DEFAULT_EPOCHS : epochs,
                     optimizer.toLowerCase(Locale.ROOT), dt, seed, part, prefix, sampleEvery, sampleLength, anomaly);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -129,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Checkpoint cp = Checkpoint.read(checkpoint);
             List<String> ignored = new ArrayList<>();
-            for (String o : List.of("--corpus", "--d2l-text", "--max-tokens", "--corpus-lines", "--max-operand", "--cell", "--hidden",
+            for (String o : List.of("--corpus", "--d2l-text", "--max-tokens", "--corpus-lines", "--max-operand", "--cell", "--embedding", "--hidden",
                     "--layers", "--batch", "--steps", "--lr", "--clip", "--optimizer", "--dtype", "--seed", "--sampling", "--prefix",
                     "--sample-every", "--sample-length", "--detect-anomaly")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
@@ -154,10 +156,11 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.checkpointTo(checkpoint);
         }
         TrainConfig c = trainer.config();
-        out.printf(Locale.ROOT, "corpus: %s, %,d characters, vocabulary %d; model: %s x%d, hidden %d, %,d parameters, %s; "
+        out.printf(Locale.ROOT, "corpus: %s, %,d characters, vocabulary %d; model: %s, %s x%d, hidden %d, %,d parameters, %s; "
                         + "%s, lr %s, clip %s, batch %d x %d steps, %s partitioning, %d epochs%n",
                 c.arithmetic() ? "generated arithmetic (" + c.corpusLines() + " lines, operands 0.." + c.maxOperand() + ")" : c.corpus(),
-                trainer.text().length(), trainer.vocabulary().size(), c.cell(), c.layers(), c.hidden(),
+                trainer.text().length(), trainer.vocabulary().size(),
+                c.embedding() > 0 ? "embedding " + c.embedding() : "one-hot", c.cell(), c.layers(), c.hidden(),
                 trainer.model().parameterCount(), c.dtype(), c.optimizer(), c.lr(), c.clip(), c.batch(), c.steps(),
                 c.sampling().name().toLowerCase(Locale.ROOT), c.epochs());
         out.flush();

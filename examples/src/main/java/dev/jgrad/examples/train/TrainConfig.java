@@ -12,13 +12,15 @@ import dev.jgrad.tensor.DType;
  * @param maxTokens   keep only the first {@code maxTokens} characters (0: all)
  * @param corpusLines lines of the generated arithmetic corpus
  * @param maxOperand  largest operand of the generated arithmetic corpus
+ * @param embedding   input embedding size; 0 for one-hot inputs (d2l's default)
  * @param anomaly     record every step with anomaly detection (names the op that produced a NaN)
  */
 public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int corpusLines, int maxOperand, CellKind cell,
-        int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, String optimizer, DType dtype,
+        int embedding, int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, String optimizer, DType dtype,
         long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly) {
 
     public TrainConfig {
+        require(embedding >= 0, "--embedding must not be negative (0: one-hot), got " + embedding);
         require(hidden > 0, "--hidden must be positive, got " + hidden);
         require(layers > 0, "--layers must be positive, got " + layers);
         require(batch > 0, "--batch must be positive, got " + batch);
@@ -47,7 +49,7 @@ public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int cor
 
     /** The same run with a different number of epochs (how {@code --resume --epochs N} extends a run). */
     public TrainConfig withEpochs(int n) {
-        return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, hidden, layers, batch, steps, lr, clip, n,
+        return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, embedding, hidden, layers, batch, steps, lr, clip, n,
                 optimizer, dtype, seed, sampling, prefix, sampleEvery, sampleLength, anomaly);
     }
 }

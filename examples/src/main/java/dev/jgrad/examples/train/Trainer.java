@@ -107,8 +107,7 @@ public final class Trainer {
     public static Trainer start(TrainConfig config) {
         String text = corpusText(config);
         Vocabulary vocab = config.d2lText() ? Vocabulary.of(text, Corpora.D2L_ALPHABET) : Vocabulary.of(text);
-        CharModel model = CharModel.create(config.cell(), vocab.size(), config.hidden(), config.layers(), config.dtype(),
-                Rng.seeded(config.seed()));
+        CharModel model = CharModel.of(config, vocab.size());
         long dataState = Rng.seeded(config.seed() ^ DATA_STREAM).state();
         return new Trainer(config, text, vocab, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0), List.of(), 0);
     }
@@ -126,8 +125,7 @@ public final class Trainer {
                     + sha + ", checkpoint has " + cp.corpusSha256() + ")");
         }
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
-        CharModel model = CharModel.create(config.cell(), vocab.size(), config.hidden(), config.layers(), config.dtype(),
-                Rng.seeded(config.seed()));
+        CharModel model = CharModel.of(config, vocab.size());
         try {
             model.loadStateDict(cp.model());
         } catch (IllegalArgumentException e) {

@@ -24,15 +24,16 @@ class ResumeTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0} {1} {2} {3}, stop in epoch 2 at batch {4}")
+    @ParameterizedTest(name = "{0} {1} {2} {3} embedding {5}, stop in epoch 2 at batch {4}")
     @CsvSource({
-        "GRU, SEQUENTIAL, adam, F32, 0",
-        "GRU, SEQUENTIAL, adam, F32, 3",
-        "GRU_RESET_AFTER, RANDOM, sgd, F64, 2",
-        "LSTM, SEQUENTIAL, sgd, F64, 4",
-        "RNN, RANDOM, adam, F32, 1"})
-    void stoppedAndResumedEqualsUninterrupted(CellKind cell, Partitioning sampling, String opt, DType dtype, int stopBatch) {
-        TrainConfig config = TinyRuns.config(cell, sampling, opt, dtype, 3);
+        "GRU, SEQUENTIAL, adam, F32, 0, 0",
+        "GRU, SEQUENTIAL, adam, F32, 3, 0",
+        "GRU_RESET_AFTER, RANDOM, sgd, F64, 2, 0",
+        "LSTM, SEQUENTIAL, sgd, F64, 4, 0",
+        "RNN, RANDOM, adam, F32, 1, 0",
+        "GRU, SEQUENTIAL, adam, F64, 2, 5"})
+    void stoppedAndResumedEqualsUninterrupted(CellKind cell, Partitioning sampling, String opt, DType dtype, int stopBatch, int embed) {
+        TrainConfig config = TinyRuns.config(cell, sampling, opt, dtype, 3, embed);
         Trainer straight = Trainer.start(config);
         assertEquals(Trainer.Outcome.COMPLETED, straight.run(new Trainer.Listener() { }));
 

@@ -76,6 +76,14 @@ class TrainCommandTest {
     }
 
     @Test
+    void embeddingInputIsAnOptionAndSampleRebuildsIt() {
+        String out = run(0, args("--epochs", "1", "--embedding", "6", "--checkpoint", dir.resolve("ck").toString()));
+        assertTrue(out.contains("model: embedding 6, gru x1"), out);
+        assertTrue(run(0, "sample", "--checkpoint", dir.resolve("ck").toString(), "--length", "5").startsWith("12+7="));
+        run(2, args("--embedding", "-1"));
+    }
+
+    @Test
     void anExistingCheckpointIsNotOverwrittenWithoutResume() {
         run(0, args("--epochs", "1", "--checkpoint", dir.resolve("ck").toString()));
         run(2, args("--epochs", "1", "--checkpoint", dir.resolve("ck").toString()));
