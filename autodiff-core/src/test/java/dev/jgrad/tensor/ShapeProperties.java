@@ -10,6 +10,8 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.statistics.StatisticsReport;
 
 /**
  * Shape arithmetic the ops rely on (Note [Broadcasting]), the broadcasting kernels' adjointness, and
@@ -25,6 +27,49 @@ class ShapeProperties {
         assertTrue(p.left().broadcastsTo(b), p.left() + " → " + b);
         assertTrue(p.right().broadcastsTo(b), p.right() + " → " + b);
         assertEquals(Math.max(p.left().rank(), p.right().rank()), b.rank());
+    }
+
+    /**
+     * The pair generator really exercises broadcasting: rank differences, stretched 1-dimensions and
+     * identical pairs each make up a fair share of the pairs (checked by jqwik's coverage statistics).
+     */
+    @Property
+    @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
+    void broadcastPairsCoverEveryKind(@ForAll("pairs") ShapePair p) {
+        Shape b = p.broadcast();
+        boolean rankDiffers = p.left().rank() != p.right().rank();
+        boolean stretched = stretches(p.left(), b) || stretches(p.right(), b);
+        Statistics.label("rank differs").collect(rankDiffers);
+        Statistics.label("1-dimension stretched").collect(stretched);
+        Statistics.label("identical").collect(p.left().equals(p.right()));
+        Statistics.label("rank differs").coverage(c -> c.check(true).percentage(x -> x >= 10));
+        Statistics.label("1-dimension stretched").coverage(c -> c.check(true).percentage(x -> x >= 15));
+        Statistics.label("identical").coverage(c -> c.check(true).percentage(x -> x >= 5));
+    }
+
+    /** Whether {@code s} has a 1 where {@code b} (its broadcast) has more, aligned at the right. */
+    private static boolean stretches(Shape s, Shape b) {
+        int off = b.rank() - s.rank();
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.dim(i) == 1 && b.dim(i + off) > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Batched matmul shapes broadcast their batch dimensions in a fair share of cases. */
+    @Property
+    @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
+    void batchedMatmulShapesBroadcastBatches(@ForAll("batched") dev.jgrad.testing.MatmulShapes m) {
+        int ra = m.a().rank();
+        int rb = m.b().rank();
+        Shape ba = Shape.of(java.util.Arrays.copyOf(m.a().dims(), ra - 2));
+        Shape bb = Shape.of(java.util.Arrays.copyOf(m.b().dims(), rb - 2));
+        Statistics.label("batch broadcast").collect(!ba.equals(bb));
+        Statistics.label("batch broadcast").coverage(c -> c.check(true).percentage(x -> x >= 20));
+        Statistics.label("transA").collect(m.transA());
+        Statistics.label("transA").coverage(c -> c.check(true).percentage(x -> x >= 25));
     }
 
     /** unravel inverts the row-major offset Σ index·stride. */
@@ -99,6 +144,11 @@ class ShapeProperties {
     @Provide
     Arbitrary<ShapePair> pairs() {
         return TensorArbitraries.broadcastPairs();
+    }
+
+    @Provide
+    Arbitrary<dev.jgrad.testing.MatmulShapes> batched() {
+        return TensorArbitraries.batchedMatmulShapes();
     }
 
     @Provide

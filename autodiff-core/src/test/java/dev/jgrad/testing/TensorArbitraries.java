@@ -7,6 +7,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 /**
  * jqwik generators of shapes and float64 tensors for property tests of tensor ops. Everything shrinks
@@ -48,15 +49,21 @@ public final class TensorArbitraries {
     }
 
     /**
-     * Pairs of shapes that broadcast: a result shape of rank 0 to 4, from which each operand drops
-     * some leading dimensions (rank differences) and turns some of the rest into 1 (stretched
-     * dimensions). Identical pairs are included (nothing dropped, nothing set to 1).
+     * Pairs of shapes that broadcast: a result shape of rank 0 to 4 with every dimension at least 2,
+     * from which each operand drops some leading dimensions (rank differences) and turns some of the
+     * rest into 1 (stretched dimensions: a 1 here always stretches). Identical pairs are included
+     * (nothing dropped, nothing set to 1). ShapeProperties checks each kind is well represented.
      */
     public static Arbitrary<ShapePair> broadcastPairs() {
-        Arbitrary<List<Boolean>> ones = Arbitraries.of(true, false, false).list().ofSize(4);
+        Arbitrary<List<Boolean>> ones = Arbitraries.of(true, false).list().ofSize(4);
         Arbitrary<Integer> drop = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, Arbitraries.just(0)), net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(1, 4)));
-        return Combinators.combine(shapes(0, 4), drop, drop, ones, ones)
+                Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 4)));
+        // ranks 1–3 weighted up: a rank-0 result has nothing to stretch
+        Arbitrary<Integer> rank = Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(0)), Tuple.of(2, Arbitraries.just(1)),
+                Tuple.of(3, Arbitraries.just(2)), Tuple.of(2, Arbitraries.just(3)), Tuple.of(1, Arbitraries.just(4)));
+        Arbitrary<Shape> results = rank.flatMap(r ->
+                Arbitraries.integers().between(2, Math.max(2, maxDim(r))).list().ofSize(r).map(TensorArbitraries::shapeOf));
+        return Combinators.combine(results, drop, drop, ones, ones)
                 .as((full, dropA, dropB, onesA, onesB) -> new ShapePair(operand(full, dropA, onesA), operand(full, dropB, onesB)));
     }
 
