@@ -73,8 +73,8 @@ public final class GruWalkthrough {
             Tensor resetState, Terms candidate, Tensor keep, Tensor blend, Tensor h, Output output) {
     }
 
-    /** One minibatch: its sequences and its steps. */
-    public record Batch(int index, List<String> inputs, List<String> targets, List<Step> steps) {
+    /** One minibatch: its sequences, their one-hot encoding {@code [B, T, V]}, and its steps. */
+    public record Batch(int index, List<String> inputs, List<String> targets, Tensor oneHot, List<Step> steps) {
     }
 
     /** The whole walkthrough: the weights used (by the library's names) and every batch. */
@@ -108,7 +108,12 @@ public final class GruWalkthrough {
                 steps.add(s);
                 h = Variable.constant(s.h());
             }
-            batches.add(new Batch(k + 1, rows(mb.inputs()), rows(mb.targets()), steps));
+            int[] flat = new int[BATCH * STEPS];
+            for (int b = 0; b < BATCH; b++) {
+                System.arraycopy(mb.inputs()[b], 0, flat, b * STEPS, STEPS);
+            }
+            Tensor oneHot = Tensor.oneHot(DType.F64, flat, VOCAB, BATCH, STEPS);
+            batches.add(new Batch(k + 1, rows(mb.inputs()), rows(mb.targets()), oneHot, steps));
         }
         return new Result(seed, weights, batches);
     }

@@ -35,6 +35,19 @@ final class WalkthroughPrinter {
             out.println();
             out.println("=== Batch " + b.index() + ": inputs " + b.inputs() + ", targets " + b.targets()
                     + " (row b of this batch continues row b of the previous one)");
+            out.println("One-hot batch X  " + b.oneHot().shape() + "  [batch, time step, vocabulary]; X_t below is its slice at step t:");
+            int t = GruWalkthrough.STEPS;
+            int v = GruWalkthrough.VOCAB;
+            for (int seq = 0; seq < GruWalkthrough.BATCH; seq++) {
+                out.println("  sequence " + (seq + 1) + " \"" + b.inputs().get(seq) + "\"  [" + t + ", " + v + "]");
+                for (int step = 0; step < t; step++) {
+                    StringBuilder sb = new StringBuilder("      [");
+                    for (int c = 0; c < v; c++) {
+                        sb.append(String.format(Locale.ROOT, " %9.5f", b.oneHot().get(seq, step, c)));
+                    }
+                    out.println(sb.append(" ]  '").append(b.inputs().get(seq).charAt(step)).append('\''));
+                }
+            }
             for (Step s : b.steps()) {
                 out.println();
                 out.println("--- Batch " + b.index() + ", time step " + s.t() + ": input characters " + chars(s.inputs())

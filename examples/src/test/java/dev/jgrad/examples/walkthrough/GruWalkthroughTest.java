@@ -33,6 +33,16 @@ class GruWalkthroughTest {
         assertEquals(List.of("Mat", "hMa"), first.inputs());
         assertEquals(List.of("ath", "Mat"), first.targets());
         assertEquals(List.of("hMa", "thM"), r.batches().get(1).inputs(), "each row continues the previous batch's row");
+        assertEquals(Shape.of(2, 3, 4), first.oneHot().shape());
+        for (int b = 0; b < 2; b++) {
+            for (int t = 0; t < 3; t++) {
+                int idx = GruWalkthrough.DICTIONARY.indexOf(first.inputs().get(b).charAt(t));
+                for (int c = 0; c < 4; c++) {
+                    assertEquals(c == idx ? 1.0 : 0.0, first.oneHot().get(b, t, c), "one-hot of sequence " + b + " step " + t);
+                    assertEquals(first.oneHot().get(b, t, c), first.steps().get(t).x().get(b, c), "X_t is the batch's step-t slice");
+                }
+            }
+        }
         Step s = first.steps().get(0);
         assertEquals(Shape.of(2, 4), s.x().shape());
         assertEquals(Shape.of(2, 2), s.hPrev().shape());
@@ -127,7 +137,7 @@ class GruWalkthroughTest {
         assertEquals(a, run("walkthrough", "--seed", "7"));
         assertNotEquals(a, run("walkthrough", "--seed", "8"));
         for (String expected : List.of("Update gate z:", "Reset gate r:", "Candidate state:", "New hidden state:",
-                "O - max", "exp(O - max)", "X_1 (one-hot)  [2, 4]", "H_3 is this batch's final state", "=== Batch 2")) {
+                "O - max", "exp(O - max)", "X_1 (one-hot)  [2, 4]", "One-hot batch X  [2, 3, 4]", "H_3 is this batch's final state", "=== Batch 2")) {
             assertTrue(a.contains(expected), "output has " + expected);
         }
     }
