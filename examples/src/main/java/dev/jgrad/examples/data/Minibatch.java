@@ -34,14 +34,12 @@ public record Minibatch(int[][] inputs, int[][] targets) {
         return out;
     }
 
-    /** The targets flattened time-major, {@code [steps · batch]}, matching outputs stacked step by step. */
-    public int[] targetsTimeMajor() {
+    /** The targets flattened row-major, {@code [batch · steps]}: {@code targets[b][t]} at {@code b·steps + t}, as logits {@code [B, T, V]} flatten. */
+    public int[] flatTargets() {
         int steps = steps();
-        int[] out = new int[steps * inputs.length];
-        for (int t = 0; t < steps; t++) {
-            for (int b = 0; b < inputs.length; b++) {
-                out[t * inputs.length + b] = targets[b][t];
-            }
+        int[] out = new int[inputs.length * steps];
+        for (int b = 0; b < inputs.length; b++) {
+            System.arraycopy(targets[b], 0, out, b * steps, steps);
         }
         return out;
     }

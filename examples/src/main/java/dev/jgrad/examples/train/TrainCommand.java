@@ -63,7 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--clip", defaultValue = "1", description = "Clip the gradient to this global norm (default: ${DEFAULT-VALUE}).")
     double clip;
-    @Option(names = "--epochs", description = "Epochs in total, also when resuming (default: 25).")
+    @Option(names = "--epochs", description = "Epochs in total, also when resuming (default: 40).")
     Integer epochs;
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
@@ -90,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --checkpoint DIR (its configuration is used; --epochs sets the total).")
     boolean resume;
 
-    static final int DEFAULT_EPOCHS = 25;
+    static final int DEFAULT_EPOCHS = 40;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The configuration these options describe. */

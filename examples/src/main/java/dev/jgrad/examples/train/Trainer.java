@@ -249,7 +249,7 @@ public final class Trainer {
                         tape.withAnomalyDetection();
                     }
                     CharModel.Output out = model.forward(mb.inputs(), config.sampling().carriesState() ? state : null);
-                    Variable l = Losses.crossEntropy(out.logits(), flatTargets(mb));
+                    Variable l = Losses.crossEntropy(out.logits(), mb.flatTargets());
                     loss = l.value().item();
                     if (!Double.isFinite(loss)) {
                         throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
@@ -317,15 +317,6 @@ public final class Trainer {
         if (checkpointDir != null) {
             listener.checkpointed(checkpoint().write(checkpointDir));
         }
-    }
-
-    private static int[] flatTargets(Minibatch mb) {
-        int t = mb.steps();
-        int[] out = new int[mb.batch() * t];
-        for (int b = 0; b < mb.batch(); b++) {
-            System.arraycopy(mb.targets()[b], 0, out, b * t, t);
-        }
-        return out;
     }
 
     private static Map<String, Tensor> packStates(List<State> states) {

@@ -107,9 +107,9 @@ class PartitioningProperties {
     }
 
     @Test
-    void timeMajorTargetsMatchStepByStepOutputs() {
+    void flatTargetsAreRowMajorLikeTheLogits() {
         Minibatch mb = new Minibatch(new int[][] {{1, 2, 3}, {4, 5, 6}}, new int[][] {{2, 3, 4}, {5, 6, 7}});
-        assertEquals(List.of(2, 5, 3, 6, 4, 7), java.util.Arrays.stream(mb.targetsTimeMajor()).boxed().toList());
+        assertEquals(List.of(2, 3, 4, 5, 6, 7), java.util.Arrays.stream(mb.flatTargets()).boxed().toList());
         assertEquals(List.of(2, 5), java.util.Arrays.stream(mb.inputsAt(1)).boxed().toList());
     }
 
