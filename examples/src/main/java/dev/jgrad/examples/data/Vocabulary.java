@@ -72,12 +72,6 @@ public record Vocabulary(List<String> tokens) {
         return tokens.size();
     }
 
-    /** The index of character {@code c}, or 0 ({@value #UNKNOWN}) when it is not in the vocabulary. */
-    public int index(char c) {
-        Integer i = lookup().get(c);
-        return i == null ? 0 : i;
-    }
-
     /** Whether {@code c} has its own index. */
     public boolean contains(char c) {
         return lookup().containsKey(c);
