@@ -36,6 +36,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
     List<String> cells;
 
+    @Option(names = "--model", split = ",", defaultValue = "equations", description = "equations (the cell's equations on the tape), nn (train's model from dev.jgrad.nn) (default ${DEFAULT-VALUE})")
+    List<String> models;
+
     @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")
     List<String> dtypes;
 
@@ -72,6 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchConfig> cfgs = configs.stream().map(BenchConfig::named).toList();
         List<EquationLanguageModel.Cell> cellList = cells.stream().map(EquationLanguageModel.Cell::named).toList();
         List<DType> dts = dtypes.stream().map(BenchCommand::dtype).toList();
+        List<TrainingBench.Impl> impls = models.stream().map(TrainingBench.Impl::named).toList();
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
             if (t < 1) throw new IllegalArgumentException("bench: --threads must be at least 1, got " + t);
@@ -101,14 +105,16 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                if (!json) out.printf(Locale.ROOT, "%-6s %-16s %-5s %7s %12s %21s %6s %8s %9s%s%n", "config", "cell", "dtype", "threads",
+                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s%s%n", "model", "config", "cell", "dtype", "threads",
                         "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 for (BenchConfig cfg : cfgs) {
                     for (EquationLanguageModel.Cell cell : cellList) {
-                        for (DType dt : dts) {
-                            for (int t : ths) {
-                                Figure.Train f = TrainingBench.run(cfg, cell, dt, t, budget, seed);
-                                print(out, f, ref.forTrain(f));
+                        for (TrainingBench.Impl impl : impls) {
+                            for (DType dt : dts) {
+                                for (int t : ths) {
+                                    Figure.Train f = TrainingBench.run(impl, cfg, cell, dt, t, budget, seed);
+                                    print(out, f, ref.forTrain(f));
+                                }
                             }
                         }
                     }
@@ -132,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
             extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
         }
         switch (f) {
-            case Figure.Train t -> out.printf(Locale.ROOT, "%-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f%s%n", t.config(), t.cell(),
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f%s%n", t.impl(), t.config(), t.cell(),
                     t.dtype(), t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)", t.minTokensPerSecond(),
                             t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(), extra);
             case Figure.Matmul m -> out.printf(Locale.ROOT, "%-26s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),

@@ -45,7 +45,7 @@ class BenchCommandTest {
     @Test
     void jsonLinesCarryTheSchemaForEveryCellAndDtype() throws Exception {
         int threadsBefore = Parallelism.threads();
-        Run r = run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
+        Run r = run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--model", "equations,nn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
         assertEquals(0, r.code(), r.err());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> lines = new ArrayList<>();
@@ -53,10 +53,11 @@ class BenchCommandTest {
         assertEquals("machine", lines.get(0).path("kind").asText());
         assertTrue(lines.get(0).path("cores").asInt() >= 1);
         assertTrue(lines.get(0).has("avx2") && lines.get(0).has("fma") && lines.get(0).has("avx512f") && lines.get(0).has("runtime"));
-        assertEquals(1 + 4 * 2 * 2, lines.size(), r.out());
+        assertEquals(1 + 4 * 2 * 2 * 2, lines.size(), r.out());
         for (JsonNode n : lines.subList(1, lines.size())) {
             assertEquals("train", n.path("kind").asText());
             assertEquals("tiny", n.path("config").asText());
+            assertTrue(List.of("jgrad-equations", "jgrad-nn").contains(n.path("impl").asText()), n.toString());
             assertTrue(List.of("f32", "f64").contains(n.path("dtype").asText()), n.toString());
             assertTrue(List.of(1, 2).contains(n.path("threads").asInt()), n.toString());
             assertTrue(n.path("tokens_per_second").asDouble() > 0, n.toString());
