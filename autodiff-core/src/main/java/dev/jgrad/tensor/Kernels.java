@@ -510,8 +510,18 @@ public final class Kernels {
      */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
         sameDType("matmul", a, b);
+        if (a.rank() == 2 && b.rank() == 2) {
+            // The hot case (every recurrent step): no batch bookkeeping; mismatches fall through to matmulShape's message.
+            int m = transA ? a.shape.dim(1) : a.shape.dim(0);
+            int k = transA ? a.shape.dim(0) : a.shape.dim(1);
+            int n = transB ? b.shape.dim(0) : b.shape.dim(1);
+            if (k == (transB ? b.shape.dim(1) : b.shape.dim(0))) {
+                Tensor out = Tensor.allocate(a.dtype, Shape.of(m, n));
+                Gemm.gemm(a, 0, transA, b, 0, transB, out, 0, m, n, k);
+                return out;
+            }
+        }
         Shape os = matmulShape(a.shape, b.shape, transA, transB);
-        int r = os.rank();
         int m = os.dim(-2);
         int n = os.dim(-1);
         int k = transA ? a.shape.dim(-2) : a.shape.dim(-1);
@@ -537,7 +547,6 @@ public final class Kernels {
                 idx[i] = 0;
             }
         }
-        assert r == os.rank();
         return out;
     }
 
