@@ -67,7 +67,23 @@ public final class CharModel implements Module {
 
     /** The model a training configuration describes, for a vocabulary of {@code vocab} tokens. */
     static CharModel of(TrainConfig c, int vocab) {
-        return create(c.cell(), vocab, c.embedding(), c.hidden(), c.layers(), c.dtype(), dev.jgrad.tensor.Rng.seeded(c.seed()));
+        Rng rng = Rng.seeded(c.seed());
+        CharModel model = create(c.cell(), vocab, c.embedding(), c.hidden(), c.layers(), c.dtype(), rng);
+        if (c.d2lInit()) {
+            model.initializeAsD2l(rng);
+        }
+        return model;
+    }
+
+    /**
+     * Re-initialises every parameter as d2l's from-scratch code does: matrices N(0, 0.01²), vectors
+     * (biases) zero. Used to compare training curves with the book's.
+     */
+    void initializeAsD2l(Rng rng) {
+        for (Parameter p : params.values()) {
+            int[] dims = p.value().shape().dims();
+            p.set(dims.length >= 2 ? Tensor.randn(rng, dtype, 0.01, dims) : Tensor.zeros(dtype, dims));
+        }
     }
 
     public int vocabSize() {

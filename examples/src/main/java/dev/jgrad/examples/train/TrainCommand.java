@@ -49,6 +49,9 @@ public final class TrainCommand implements Callable<Integer> {
     int maxOperand;
     @Option(names = "--cell", defaultValue = "gru", description = "gru (Cho/d2l), gru-reset-after (PyTorch), lstm or rnn (default: ${DEFAULT-VALUE}).")
     String cell;
+    @Option(names = "--init", defaultValue = "pytorch", description = "Initial weights: pytorch (uniform ±1/√fan-in, PyTorch's defaults) or d2l (the book's from-scratch code: N(0, 0.01²) weights, zero biases) (default: ${DEFAULT-VALUE}).")
+    String init;
+
     @Option(names = "--embedding", paramLabel = "E", defaultValue = "0", description = "Input embedding size; 0: one-hot characters, as d2l (default: ${DEFAULT-VALUE}).")
     int embedding;
     @Option(names = "--hidden", defaultValue = "128", description = "Hidden size (default: ${DEFAULT-VALUE}).")
@@ -108,7 +111,8 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             return new TrainConfig(corpus == null ? null : corpus.toString(), d2lText, maxTokens, corpusLines, maxOperand,
                     CellKind.parse(cell), embedding, hidden, layers, batch, steps, lr, clip, epochs == null ? DEFAULT_EPOCHS : epochs,
-                    optimizer.toLowerCase(Locale.ROOT), dt, seed, part, prefix, sampleEvery, sampleLength, anomaly);
+                    optimizer.toLowerCase(Locale.ROOT), dt, seed, part, prefix, sampleEvery, sampleLength, anomaly,
+                    init.toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -133,7 +137,7 @@ public final class TrainCommand implements Callable<Integer> {
             List<String> ignored = new ArrayList<>();
             for (String o : List.of("--corpus", "--d2l-text", "--max-tokens", "--corpus-lines", "--max-operand", "--cell", "--embedding", "--hidden",
                     "--layers", "--batch", "--steps", "--lr", "--clip", "--optimizer", "--dtype", "--seed", "--sampling", "--prefix",
-                    "--sample-every", "--sample-length", "--detect-anomaly")) {
+                    "--sample-every", "--sample-length", "--detect-anomaly", "--init")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
                     ignored.add(o);
                 }

@@ -12,12 +12,13 @@ import dev.jgrad.tensor.DType;
  * @param maxTokens   keep only the first {@code maxTokens} characters (0: all)
  * @param corpusLines lines of the generated arithmetic corpus
  * @param maxOperand  largest operand of the generated arithmetic corpus
+ * @param init        {@code pytorch} (uniform ±1/√fan, PyTorch's defaults) or {@code d2l} (N(0, 0.01²) weights, zero biases)
  * @param embedding   input embedding size; 0 for one-hot inputs (d2l's default)
  * @param anomaly     record every step with anomaly detection (names the op that produced a NaN)
  */
 public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int corpusLines, int maxOperand, CellKind cell,
         int embedding, int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, String optimizer, DType dtype,
-        long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly) {
+        long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly, String init) {
 
     public TrainConfig {
         require(embedding >= 0, "--embedding must not be negative (0: one-hot), got " + embedding);
@@ -34,6 +35,15 @@ public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int cor
         require(sampleEvery >= 0, "--sample-every must not be negative, got " + sampleEvery);
         require(sampleLength >= 0, "--sample-length must not be negative, got " + sampleLength);
         require(optimizer.equals("sgd") || optimizer.equals("adam"), "--optimizer must be sgd or adam, got " + optimizer);
+        if (init == null) {
+            init = "pytorch"; // checkpoints written before --init existed used PyTorch's initialisation
+        }
+        require(init.equals("pytorch") || init.equals("d2l"), "--init must be pytorch or d2l, got " + init);
+    }
+
+    /** Whether weights start as in d2l's from-scratch code: N(0, 0.01²) matrices and zero biases. */
+    public boolean d2lInit() {
+        return init.equals("d2l");
     }
 
     private static void require(boolean ok, String message) {
@@ -50,6 +60,6 @@ public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int cor
     /** The same run with a different number of epochs (how {@code --resume --epochs N} extends a run). */
     public TrainConfig withEpochs(int n) {
         return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, embedding, hidden, layers, batch, steps, lr, clip, n,
-                optimizer, dtype, seed, sampling, prefix, sampleEvery, sampleLength, anomaly);
+                optimizer, dtype, seed, sampling, prefix, sampleEvery, sampleLength, anomaly, init);
     }
 }

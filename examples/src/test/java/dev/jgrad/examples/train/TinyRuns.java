@@ -18,7 +18,7 @@ final class TinyRuns {
 
     static TrainConfig config(CellKind cell, Partitioning sampling, String optimizer, DType dtype, int epochs, int embedding) {
         return new TrainConfig(null, false, 0, 60, 9, cell, embedding, 8, 1, 4, 6, optimizer.equals("adam") ? 0.01 : 1.0, 1.0, epochs,
-                optimizer, dtype, 5, sampling, null, 0, 10, false);
+                optimizer, dtype, 5, sampling, null, 0, 10, false, "pytorch");
     }
 
     static TrainConfig config(int epochs) {
