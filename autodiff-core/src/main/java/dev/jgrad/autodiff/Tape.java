@@ -1,5 +1,6 @@
 package dev.jgrad.autodiff;
 
+import dev.jgrad.tensor.GradientAccumulator;
 import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -188,8 +189,7 @@ public final class Tape implements AutoCloseable {
      * of every value in {@code wrt}.
      */
     private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph) {
-        Map<Variable, Variable> result = new IdentityHashMap<>();
-        Variable[] grads = new Variable[size];
+        Sums sums = new Sums(size, createGraph);
         int top = -1;
         Tape prev = CURRENT.get();
         CURRENT.set(createGraph ? this : null);
@@ -197,15 +197,14 @@ public final class Tape implements AutoCloseable {
             for (int k = 0; k < outputs.length; k++) {
                 Variable o = outputs[k];
                 if (o.tape == this) {
-                    grads[o.index] = add(grads[o.index], cotangents[k]);
+                    sums.addNode(o.index, cotangents[k]);
                     top = Math.max(top, o.index);
                 } else if (o.isLeaf() && o.requiresGrad()) {
-                    result.merge(o, cotangents[k], Tape::add);
+                    sums.addLeaf(o, cotangents[k]);
                 }
             }
-            int bottom = 0;
-            for (int i = top; i >= bottom; i--) {
-                Variable g = grads[i];
+            for (int i = top; i >= 0; i--) {
+                Variable g = sums.node(i);
                 if (g == null) {
                     continue;
                 }
@@ -226,25 +225,88 @@ public final class Tape implements AutoCloseable {
                         checkBackward(node, j, gj.value());
                     }
                     if (x.tape == this) {
-                        grads[x.index] = add(grads[x.index], gj);
+                        sums.addNode(x.index, gj);
                     } else if (x.isLeaf()) {
-                        result.merge(x, gj, Tape::add);
+                        sums.addLeaf(x, gj);
                     }
                 }
             }
+            Map<Variable, Variable> result = sums.leaves();
             for (Variable w : wrt) {
-                if (w.tape == this && w.index < grads.length && grads[w.index] != null) {
-                    result.put(w, grads[w.index]);
+                if (w.tape == this && w.index < size) {
+                    Variable g = sums.node(w.index);
+                    if (g != null) {
+                        result.put(w, g);
+                    }
                 }
             }
+            return result;
         } finally {
             CURRENT.set(prev);
         }
-        return result;
     }
 
-    private static Variable add(Variable a, Variable b) {
-        return a == null ? b : a.plus(b);
+    /**
+     * The gradient totals of one backward walk, per tape position and per reached leaf. When a graph
+     * is being built they are differentiable {@code plus} chains; otherwise each total is a
+     * {@link GradientAccumulator}, so a weight used at every step of a long sequence costs one
+     * buffer rather than one fresh tensor per use.
+     */
+    private static final class Sums {
+        private final boolean createGraph;
+        private final Variable[] graphNodes;
+        private final GradientAccumulator[] eagerNodes;
+        private final Map<Variable, Variable> graphLeaves;
+        private final Map<Variable, GradientAccumulator> eagerLeaves;
+
+        Sums(int size, boolean createGraph) {
+            this.createGraph = createGraph;
+            this.graphNodes = createGraph ? new Variable[size] : null;
+            this.eagerNodes = createGraph ? null : new GradientAccumulator[size];
+            this.graphLeaves = createGraph ? new IdentityHashMap<>() : null;
+            this.eagerLeaves = createGraph ? null : new IdentityHashMap<>();
+        }
+
+        void addNode(int i, Variable g) {
+            if (createGraph) {
+                graphNodes[i] = graphNodes[i] == null ? g : graphNodes[i].plus(g);
+            } else {
+                GradientAccumulator acc = eagerNodes[i];
+                if (acc == null) {
+                    acc = eagerNodes[i] = GradientAccumulator.create();
+                }
+                acc.add(g.value());
+            }
+        }
+
+        void addLeaf(Variable leaf, Variable g) {
+            if (createGraph) {
+                graphLeaves.merge(leaf, g, Variable::plus);
+            } else {
+                eagerLeaves.computeIfAbsent(leaf, k -> GradientAccumulator.create()).add(g.value());
+            }
+        }
+
+        /** The total gradient of tape position {@code i}, or null when nothing reached it. */
+        Variable node(int i) {
+            if (createGraph) {
+                return graphNodes[i];
+            }
+            GradientAccumulator acc = eagerNodes[i];
+            return acc == null ? null : Variable.constant(acc.sum());
+        }
+
+        /** The total gradient of every reached leaf, in a fresh identity map. */
+        Map<Variable, Variable> leaves() {
+            if (createGraph) {
+                return graphLeaves;
+            }
+            Map<Variable, Variable> out = new IdentityHashMap<>();
+            for (Map.Entry<Variable, GradientAccumulator> e : eagerLeaves.entrySet()) {
+                out.put(e.getKey(), Variable.constant(e.getValue().sum()));
+            }
+            return out;
+        }
     }
 
     // ------------------------------------------------------------------ anomaly detection

@@ -181,6 +181,20 @@ public final class Kernels {
         }
     }
 
+    /** {@code acc += t} elementwise on a buffer no one else can see yet (shapes and dtypes already checked). */
+    static void addInPlace(Tensor acc, Tensor t) {
+        int n = acc.size();
+        if (acc.d != null) {
+            double[] o = acc.d;
+            double[] y = t.d;
+            for (int i = 0; i < n; i++) o[i] += y[i];
+        } else {
+            float[] o = acc.f;
+            float[] y = t.f;
+            for (int i = 0; i < n; i++) o[i] += y[i];
+        }
+    }
+
     /** Strides of {@code s} as seen from the broadcast shape {@code target}: 0 along broadcast dimensions. */
     static int[] broadcastStrides(Shape s, Shape target) {
         int r = target.rank();
