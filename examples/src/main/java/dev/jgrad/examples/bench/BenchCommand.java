@@ -2,6 +2,7 @@ package dev.jgrad.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jgrad.examples.train.CellKind;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import java.io.PrintWriter;
@@ -35,9 +36,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
     List<String> cells;
-
-    @Option(names = "--model", split = ",", defaultValue = "equations", description = "equations (the cell's equations on the tape), nn (train's model from dev.jgrad.nn) (default ${DEFAULT-VALUE})")
-    List<String> models;
 
     @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")
     List<String> dtypes;
@@ -73,9 +71,8 @@ public final class BenchCommand implements Callable<Integer> {
         // Validate every option before spending time measuring.
         TrainingBench.Budget budget = new TrainingBench.Budget(warmup, seconds, repetitions);
         List<BenchConfig> cfgs = configs.stream().map(BenchConfig::named).toList();
-        List<EquationLanguageModel.Cell> cellList = cells.stream().map(EquationLanguageModel.Cell::named).toList();
+        List<CellKind> cellList = cells.stream().map(CellKind::parse).toList();
         List<DType> dts = dtypes.stream().map(BenchCommand::dtype).toList();
-        List<TrainingBench.Impl> impls = models.stream().map(TrainingBench.Impl::named).toList();
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
             if (t < 1) throw new IllegalArgumentException("bench: --threads must be at least 1, got " + t);
@@ -108,13 +105,11 @@ public final class BenchCommand implements Callable<Integer> {
                 if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s%s%n", "model", "config", "cell", "dtype", "threads",
                         "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 for (BenchConfig cfg : cfgs) {
-                    for (EquationLanguageModel.Cell cell : cellList) {
-                        for (TrainingBench.Impl impl : impls) {
-                            for (DType dt : dts) {
-                                for (int t : ths) {
-                                    Figure.Train f = TrainingBench.run(impl, cfg, cell, dt, t, budget, seed);
-                                    print(out, f, ref.forTrain(f));
-                                }
+                    for (CellKind cell : cellList) {
+                        for (DType dt : dts) {
+                            for (int t : ths) {
+                                Figure.Train f = TrainingBench.run(cfg, cell, dt, t, budget, seed);
+                                print(out, f, ref.forTrain(f));
                             }
                         }
                     }

@@ -21,8 +21,8 @@ final class NnLanguageModel {
     private final Sgd sgd;
     private int recordedOps;
 
-    NnLanguageModel(EquationLanguageModel.Cell cell, BenchConfig config, DType dtype, Rng rng, double lr) {
-        this.model = CharModel.create(CellKind.parse(cell.label), config.vocab(), config.hidden(), 1, dtype, rng);
+    NnLanguageModel(CellKind cell, BenchConfig config, DType dtype, Rng rng, double lr) {
+        this.model = CharModel.create(cell, config.vocab(), config.hidden(), 1, dtype, rng);
         this.sgd = new Sgd(model.parameters(), lr);
     }
 

@@ -1,34 +1,17 @@
 package dev.jgrad.examples.bench;
 
+import dev.jgrad.examples.train.CellKind;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import java.util.Arrays;
 
 /**
- * Times full training steps of {@link EquationLanguageModel} or {@link NnLanguageModel}: a warm-up (so the JIT has compiled the
+ * Times full training steps of {@link NnLanguageModel} (train's model: our cells' forward equations on the tape): a warm-up (so the JIT has compiled the
  * hot paths; extended until the step rate settles), then {@code repetitions} timed runs of at least one step each, each reporting tokens per
  * second; the figure is their median.
  */
 final class TrainingBench {
-    /** The implementations: our cell written from its equations on the tape, or {@code train}'s model from dev.jgrad.nn. */
-    enum Impl {
-        EQUATIONS("jgrad-equations"), NN("jgrad-nn");
-
-        final String label;
-
-        Impl(String label) {
-            this.label = label;
-        }
-
-        static Impl named(String s) {
-            return switch (s) {
-                case "equations" -> EQUATIONS;
-                case "nn" -> NN;
-                default -> throw new IllegalArgumentException("bench: unknown model '" + s + "'; known: equations, nn");
-            };
-        }
-    }
     /** d2l's learning rate and clipping threshold for its character-level RNNs. */
     private static final double LR = 1.0;
     private static final double MAX_NORM = 1.0;
@@ -46,58 +29,25 @@ final class TrainingBench {
         }
     }
 
-    /** One model with its fixed minibatch: a training step, and the ops its last forward recorded. */
-    private interface Stepper {
-        double step();
-
-        int recordedOps();
-    }
-
-    static Figure.Train run(Impl impl, BenchConfig config, EquationLanguageModel.Cell cell, DType dtype, int threads, Budget budget,
-                            long seed) {
+    static Figure.Train run(BenchConfig config, CellKind cell, DType dtype, int threads, Budget budget, long seed) {
         Parallelism.setThreads(threads);
         Rng rng = Rng.seeded(seed);
         int len = config.steps();
         int batch = config.batch();
-        // Time-major for the equations model, batch-major (as train's minibatches) for the nn model.
-        int[][] inputsTB = new int[len][batch];
-        int[] targetsTB = new int[len * batch];
-        int[][] inputsBT = new int[batch][len];
-        int[] targetsBT = new int[len * batch];
+        // Batch-major, as train's minibatches: inputs[b][t], targets[b·T + t].
+        int[][] inputs = new int[batch][len];
+        int[] targets = new int[len * batch];
         for (int t = 0; t < len; t++) {
             for (int b = 0; b < batch; b++) {
-                inputsTB[t][b] = inputsBT[b][t] = rng.nextInt(config.vocab());
-                targetsTB[t * batch + b] = targetsBT[b * len + t] = rng.nextInt(config.vocab());
+                inputs[b][t] = rng.nextInt(config.vocab());
+                targets[b * len + t] = rng.nextInt(config.vocab());
             }
         }
-        Stepper model;
-        if (impl == Impl.EQUATIONS) {
-            EquationLanguageModel m = new EquationLanguageModel(cell, config, dtype, rng);
-            model = new Stepper() {
-                public double step() {
-                    return m.trainStep(inputsTB, targetsTB, LR, MAX_NORM);
-                }
-
-                public int recordedOps() {
-                    return m.recordedOps();
-                }
-            };
-        } else {
-            NnLanguageModel m = new NnLanguageModel(cell, config, dtype, rng, LR);
-            model = new Stepper() {
-                public double step() {
-                    return m.trainStep(inputsBT, targetsBT, MAX_NORM);
-                }
-
-                public int recordedOps() {
-                    return m.recordedOps();
-                }
-            };
-        }
+        NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR);
         long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
-        double loss = model.step();
+        double loss = model.trainStep(inputs, targets, MAX_NORM);
         while (System.nanoTime() < warmEnd) {
-            loss = model.step();
+            loss = model.trainStep(inputs, targets, MAX_NORM);
         }
         // On a busy machine the JIT may still be compiling after the fixed warm-up: go on until two
         // consecutive windows agree within 10%, for at most four more warm-up lengths.
@@ -108,7 +58,7 @@ final class TrainingBench {
             long start = System.nanoTime();
             long steps = 0;
             while (System.nanoTime() - start < window) {
-                loss = model.step();
+                loss = model.trainStep(inputs, targets, MAX_NORM);
                 steps++;
             }
             double rate = steps / ((System.nanoTime() - start) / 1e9);
@@ -123,7 +73,7 @@ final class TrainingBench {
             long steps = 0;
             long now;
             do {
-                loss = model.step();
+                loss = model.trainStep(inputs, targets, MAX_NORM);
                 steps++;
                 now = System.nanoTime();
             } while (now - start < perRep);
@@ -135,7 +85,7 @@ final class TrainingBench {
         double med = median(sorted);
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
-        return new Figure.Train(impl.label, config.name(), cell.label, dtype.name().toLowerCase(), threads, med, sorted[0],
+        return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, MachineFacts.peakRssMib());
     }
 
