@@ -117,17 +117,35 @@ public final class Kernels {
     /** {@code a ∘ b} elementwise with NumPy broadcasting (Note [Broadcasting] on {@link Shape}). */
     public static Tensor binary(Binary op, Tensor a, Tensor b) {
         sameDType(op.opName, a, b);
+        if (a.shape.equals(b.shape)) {
+            Tensor out = Tensor.allocate(a.dtype, a.shape);
+            inner(op, a, 0, 1, b, 0, 1, out, 0, a.size());
+            return out;
+        }
+        // The common broadcasts ([B, H] + [H], x · scalar) repeat one contiguous block: no odometer.
+        if (b.shape.isTrailingBlockOf(a.shape)) {
+            Tensor out = Tensor.allocate(a.dtype, a.shape);
+            int m = b.size();
+            if (m == 1) {
+                inner(op, a, 0, 1, b, 0, 0, out, 0, a.size());
+            } else if (m > 0) {
+                for (int at = 0; at < a.size(); at += m) inner(op, a, at, 1, b, 0, 1, out, at, m);
+            }
+            return out;
+        }
+        if (a.shape.isTrailingBlockOf(b.shape)) {
+            Tensor out = Tensor.allocate(a.dtype, b.shape);
+            int m = a.size();
+            if (m == 1) {
+                inner(op, a, 0, 0, b, 0, 1, out, 0, b.size());
+            } else if (m > 0) {
+                for (int at = 0; at < b.size(); at += m) inner(op, a, 0, 1, b, at, 1, out, at, m);
+            }
+            return out;
+        }
         Shape os = Shape.broadcast(a.shape, b.shape, op.opName);
         Tensor out = Tensor.allocate(a.dtype, os);
-        if (a.shape.equals(b.shape)) {
-            inner(op, a, 0, 1, b, 0, 1, out, 0, os.size());
-            return out;
-        }
         int r = os.rank();
-        if (r == 0) {
-            inner(op, a, 0, 1, b, 0, 1, out, 0, 1);
-            return out;
-        }
         int[] sa = broadcastStrides(a.shape, os);
         int[] sb = broadcastStrides(b.shape, os);
         int[] so = os.strides();
@@ -270,6 +288,9 @@ public final class Kernels {
         if (a.shape.equals(target)) {
             return a;
         }
+        if (target.isTrailingBlockOf(a.shape)) {
+            return sumLeadingBlocks(a, target);
+        }
         int lead = a.rank() - target.rank();
         int[] axes = new int[a.rank()];
         int n = 0;
@@ -279,6 +300,35 @@ public final class Kernels {
             }
         }
         return sum(a, Arrays.copyOf(axes, n), false).reshape(target);
+    }
+
+    /**
+     * {@code out[j] = Σ_b a[b·m + j]} with {@code m = target.size()}: the sum over the leading
+     * dimensions (the bias gradient {@code [B, H] → [H]}). Accumulates in double in increasing
+     * {@code b}, the same order and precision as {@link #sum}, so both give identical bits.
+     */
+    private static Tensor sumLeadingBlocks(Tensor a, Shape target) {
+        int m = target.size();
+        Tensor out = Tensor.allocate(a.dtype, target);
+        if (m == 0) {
+            return out;
+        }
+        int n = a.size();
+        if (a.d != null) {
+            double[] x = a.d;
+            double[] acc = out.d;
+            for (int at = 0; at < n; at += m) {
+                for (int j = 0; j < m; j++) acc[j] += x[at + j];
+            }
+        } else {
+            float[] x = a.f;
+            double[] acc = new double[m];
+            for (int at = 0; at < n; at += m) {
+                for (int j = 0; j < m; j++) acc[j] += x[at + j];
+            }
+            for (int j = 0; j < m; j++) out.f[j] = (float) acc[j];
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ reductions
@@ -487,28 +537,32 @@ public final class Kernels {
 
     /** The result shape of {@link #matmul}, or an error naming both shapes. */
     public static Shape matmulShape(Shape a, Shape b, boolean transA, boolean transB) {
-        String sig = "matmul: " + a + (transA ? "ᵀ" : "") + " x " + b + (transB ? "ᵀ" : "");
         if (a.rank() < 2 || b.rank() < 2) {
-            throw new IllegalArgumentException(sig + ": both operands need at least 2 dimensions");
+            throw new IllegalArgumentException(matmulSignature(a, b, transA, transB) + ": both operands need at least 2 dimensions");
         }
         int m = transA ? a.dim(-1) : a.dim(-2);
         int ka = transA ? a.dim(-2) : a.dim(-1);
         int kb = transB ? b.dim(-1) : b.dim(-2);
         int n = transB ? b.dim(-2) : b.dim(-1);
         if (ka != kb) {
-            throw new IllegalArgumentException(sig + ": inner dimensions " + ka + " and " + kb + " differ");
+            throw new IllegalArgumentException(matmulSignature(a, b, transA, transB) + ": inner dimensions " + ka + " and " + kb + " differ");
         }
         Shape batch;
         try {
             batch = Shape.broadcast(batchShape(a), batchShape(b), "matmul");
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(sig + ": batch dimensions " + batchShape(a) + " and " + batchShape(b)
+            throw new IllegalArgumentException(matmulSignature(a, b, transA, transB) + ": batch dimensions " + batchShape(a) + " and " + batchShape(b)
                     + " do not broadcast", e);
         }
         int[] d = Arrays.copyOf(batch.dims(), batch.rank() + 2);
         d[batch.rank()] = m;
         d[batch.rank() + 1] = n;
         return Shape.of(d);
+    }
+
+    /** {@code matmul: [2, 3] x [4, 5]ᵀ}: built only when an error needs it. */
+    private static String matmulSignature(Shape a, Shape b, boolean transA, boolean transB) {
+        return "matmul: " + a + (transA ? "ᵀ" : "") + " x " + b + (transB ? "ᵀ" : "");
     }
 
     private static Shape batchShape(Shape s) {

@@ -141,6 +141,29 @@ public final class Shape {
         return true;
     }
 
+    /**
+     * Whether this shape is no longer than {@code other} and, ignoring its leading 1s, equals the trailing dimensions of {@code other}:
+     * then broadcasting this to {@code other} repeats one contiguous block, the fast case of the
+     * bias add {@code [B, H] + [H]} and of its adjoint {@code sumTo}.
+     */
+    boolean isTrailingBlockOf(Shape other) {
+        if (dims.length > other.dims.length) {
+            return false;
+        }
+        int lead = 0;
+        while (lead < dims.length && dims[lead] == 1) {
+            lead++;
+        }
+        int n = dims.length - lead;
+        int off = other.dims.length - n;
+        for (int i = 0; i < n; i++) {
+            if (dims[lead + i] != other.dims[off + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Shape s && Arrays.equals(dims, s.dims);

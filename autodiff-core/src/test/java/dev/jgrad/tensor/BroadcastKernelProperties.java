@@ -1,0 +1,111 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jgrad.testing.ShapePair;
+import dev.jgrad.testing.TensorArbitraries;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * The broadcasting kernels ({@link Kernels#binary}, {@link Kernels#sumTo}) against a reference
+ * written from the definition, one element at a time through multi-indices. Both the block fast
+ * paths ({@code [B, H] ∘ [H]}, scalars, {@code [B, H] → [H]}) and the general odometer must match it
+ * bit for bit, in float64 and float32, so a fast path can never change a training run's numbers.
+ */
+class BroadcastKernelProperties {
+
+    @Property(tries = 80)
+    void binaryMatchesTheElementwiseDefinitionBitForBit(@ForAll("pairs") ShapePair p, @ForAll("ops") Kernels.Binary op,
+            @ForAll boolean f32, @ForAll("seeds") long seed) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        // b away from 0 so DIV stays finite and comparable
+        Tensor a = Tensor.uniform(rng, dt, -3, 3, p.left().dims());
+        Tensor b = Tensor.uniform(rng, dt, 0.5, 3, p.right().dims());
+        Tensor out = Kernels.binary(op, a, b);
+        Shape os = p.broadcast();
+        assertEquals(os, out.shape());
+        double[] want = new double[os.size()];
+        for (int i = 0; i < want.length; i++) {
+            int[] ix = os.unravel(i);
+            double x = a.get(project(ix, a.shape()));
+            double y = b.get(project(ix, b.shape()));
+            double v = switch (op) {
+                case ADD -> x + y;
+                case SUB -> x - y;
+                case MUL -> x * y;
+                case DIV -> x / y;
+            };
+            // float32 kernels compute in float: one float op on float operands rounds the same as double-then-round
+            want[i] = f32 ? (float) v : v;
+        }
+        assertArrayEquals(want, out.toDoubleArray(), 0.0, () -> op + " " + p);
+    }
+
+    @Property(tries = 80)
+    void sumToMatchesARowMajorDoubleAccumulation(@ForAll("pairs") ShapePair p, @ForAll boolean f32, @ForAll("seeds") long seed) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        Shape big = p.broadcast();
+        Shape target = p.left();
+        Tensor y = Tensor.uniform(rng, dt, -1e3, 1e3, big.dims());
+        Tensor s = Kernels.sumTo(y, target);
+        assertEquals(target, s.shape());
+        // the documented order: row-major over y, accumulated in double, rounded once
+        double[] acc = new double[target.size()];
+        int[] strides = target.strides();
+        for (int i = 0; i < y.size(); i++) {
+            int[] ix = project(big.unravel(i), target);
+            int o = 0;
+            for (int k = 0; k < ix.length; k++) o += ix[k] * strides[k];
+            acc[o] += y.at(i);
+        }
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] = f32 ? (float) acc[i] : acc[i];
+        }
+        assertArrayEquals(acc, s.toDoubleArray(), 0.0, p::toString);
+    }
+
+    /** The multi-index of {@code s} that broadcasting reads for output index {@code ix}. */
+    private static int[] project(int[] ix, Shape s) {
+        int off = ix.length - s.rank();
+        int[] out = new int[s.rank()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = s.dim(k) == 1 ? 0 : ix[k + off];
+        }
+        return out;
+    }
+
+    /**
+     * The general generator's pairs plus the shapes the fast paths take: a trailing block with or
+     * without leading 1s, a scalar, and each the other way round.
+     */
+    @Provide
+    Arbitrary<ShapePair> pairs() {
+        Arbitrary<Integer> d = Arbitraries.integers().between(1, 4);
+        Arbitrary<ShapePair> block = net.jqwik.api.Combinators.combine(d, d, d, Arbitraries.integers().between(0, 4))
+                .as((b, h, w, kind) -> switch (kind) {
+                    case 0 -> new ShapePair(Shape.of(b, h), Shape.of(h));
+                    case 1 -> new ShapePair(Shape.of(h), Shape.of(b, h));
+                    case 2 -> new ShapePair(Shape.of(b, h, w), Shape.of(1, h, w));
+                    case 3 -> new ShapePair(Shape.of(b, h), Shape.scalar());
+                    default -> new ShapePair(Shape.of(1), Shape.of(b, h, w));
+                });
+        return Arbitraries.oneOf(block, TensorArbitraries.broadcastPairs());
+    }
+
+    @Provide
+    Arbitrary<Kernels.Binary> ops() {
+        return Arbitraries.of(Kernels.Binary.class);
+    }
+
+    @Provide
+    Arbitrary<Long> seeds() {
+        return TensorArbitraries.seeds();
+    }
+}
