@@ -195,6 +195,8 @@ public final class LineChart {
             chart.getStyler().setYAxisMax(decadeHi > decadeLo ? decadeHi : decadeLo * 10);
         }
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        // Leave room between x labels: XChart's default spacing crowds long runs (one label per epoch).
+        chart.getStyler().setXAxisTickMarkSpacingHint(Math.max(90, width / 10));
         chart.getStyler().setLegendVisible(series.size() > 1);
         for (Series s : series) {
             XYSeries xy = chart.addSeries(s.name(), s.xs(), s.ys());
