@@ -406,14 +406,29 @@ public final class Kernels {
                 do {
                     int ai = w.off[0];
                     int oi = w.off[1];
-                    for (int i = 0; i < n; i++) {
-                        double v = a.at(ai + i);
-                        int o = oi + i * s;
-                        if (isMax) {
+                    if (isMax) {
+                        for (int i = 0; i < n; i++) {
+                            double v = a.d != null ? a.d[ai + i] : a.f[ai + i];
+                            int o = oi + i * s;
                             if (v > acc[o] || Double.isNaN(v)) acc[o] = v;
-                        } else {
-                            acc[o] += v;
                         }
+                    } else if (s == 0) {
+                        // the last axis is reduced: one running total per row, the same additions in the same order
+                        double t = acc[oi];
+                        if (a.d != null) {
+                            double[] x = a.d;
+                            for (int i = 0; i < n; i++) t += x[ai + i];
+                        } else {
+                            float[] x = a.f;
+                            for (int i = 0; i < n; i++) t += x[ai + i];
+                        }
+                        acc[oi] = t;
+                    } else if (a.d != null) {
+                        double[] x = a.d;
+                        for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
+                    } else {
+                        float[] x = a.f;
+                        for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
                     }
                 } while (w.next());
             }

@@ -71,6 +71,46 @@ class BroadcastKernelProperties {
         assertArrayEquals(acc, s.toDoubleArray(), 0.0, p::toString);
     }
 
+    /** sum and max over any set of axes against the same row-major double accumulation (max: NaN wins). */
+    @Property(tries = 80)
+    void reductionsMatchARowMajorAccumulation(@ForAll("reduced") Shape shape, @ForAll("axisMasks") int mask,
+            @ForAll boolean f32, @ForAll("seeds") long seed) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        Tensor a = Tensor.uniform(rng, dt, -1e3, 1e3, shape.dims());
+        int[] axes = java.util.stream.IntStream.range(0, shape.rank()).filter(k -> (mask >> k & 1) == 1).toArray();
+        int[] resolved = Kernels.axes(shape, axes, "test");
+        Shape kept = Kernels.reducedShape(shape, resolved, true);
+        double[] sum = new double[kept.size()];
+        double[] max = new double[kept.size()];
+        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        int[] strides = kept.strides();
+        for (int i = 0; i < a.size(); i++) {
+            int[] ix = project(shape.unravel(i), kept);
+            int o = 0;
+            for (int k = 0; k < ix.length; k++) o += ix[k] * strides[k];
+            sum[o] += a.at(i);
+            max[o] = Math.max(max[o], a.at(i));
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = f32 ? (float) sum[i] : sum[i];
+        }
+        assertArrayEquals(sum, Kernels.sum(a, axes, true).toDoubleArray(), 0.0, () -> shape + " axes " + java.util.Arrays.toString(axes));
+        if (a.size() > 0) {
+            assertArrayEquals(max, Kernels.max(a, axes, true).toDoubleArray(), 0.0, () -> shape + " axes " + java.util.Arrays.toString(axes));
+        }
+    }
+
+    @Provide
+    Arbitrary<Shape> reduced() {
+        return TensorArbitraries.shapes(1, 4);
+    }
+
+    @Provide
+    Arbitrary<Integer> axisMasks() {
+        return Arbitraries.integers().between(0, 15);
+    }
+
     /** The multi-index of {@code s} that broadcasting reads for output index {@code ix}. */
     private static int[] project(int[] ix, Shape s) {
         int off = ix.length - s.rank();
