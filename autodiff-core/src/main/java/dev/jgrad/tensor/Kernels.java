@@ -44,42 +44,76 @@ public final class Kernels {
 
     // ------------------------------------------------------------------ elementwise
 
+    /*
+     * Elementwise kernels split large tensors into contiguous chunks, one per thread (Parallelism).
+     * Every element is computed by the same expression whichever chunk holds it, so results are
+     * bit-identical for any thread count. The minimum chunk keeps the hand-off cost (a task per
+     * thread) small beside the work: transcendental functions cost far more per element than adds.
+     */
+    private static final int TRANSCENDENTAL_CHUNK = 8192;
+    private static final int CHEAP_CHUNK = 65536;
+
+    /** A kernel body over the element range [lo, hi). */
+    private interface Range {
+        void run(int lo, int hi);
+    }
+
+    /** Whether {@code n} elements are worth splitting across threads at {@code minChunk} each. */
+    private static boolean splits(int n, int minChunk) {
+        return n >= 2 * minChunk && Parallelism.threads() > 1;
+    }
+
+    /** Runs {@code body} over [0, n) in equal contiguous chunks of at least {@code minChunk}, one per thread. */
+    private static void inChunks(int n, int minChunk, Range body) {
+        int tasks = Math.min(Parallelism.threads(), n / minChunk);
+        Parallelism.run(tasks, t -> body.run((int) ((long) n * t / tasks), (int) ((long) n * (t + 1) / tasks)));
+    }
+
     /** {@code f(a)} elementwise. */
     public static Tensor unary(Unary op, Tensor a) {
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
+        int chunk = op == Unary.EXP || op == Unary.LOG || op == Unary.TANH || op == Unary.SIGMOID ? TRANSCENDENTAL_CHUNK : CHEAP_CHUNK;
+        if (splits(n, chunk)) {
+            inChunks(n, chunk, (lo, hi) -> unary(op, a, out, lo, hi));
+        } else {
+            unary(op, a, out, 0, n);
+        }
+        return out;
+    }
+
+    private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
         if (a.d != null) {
             double[] x = a.d;
             double[] o = out.d;
             switch (op) {
-                case NEG -> { for (int i = 0; i < n; i++) o[i] = -x[i]; }
-                case EXP -> { for (int i = 0; i < n; i++) o[i] = Math.exp(x[i]); }
-                case LOG -> { for (int i = 0; i < n; i++) o[i] = Math.log(x[i]); }
-                case TANH -> { for (int i = 0; i < n; i++) o[i] = Math.tanh(x[i]); }
-                case SIGMOID -> { for (int i = 0; i < n; i++) o[i] = sigmoid(x[i]); }
-                case RELU -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0.0; }
-                case STEP -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? 1.0 : 0.0; }
-                case SQUARE -> { for (int i = 0; i < n; i++) o[i] = x[i] * x[i]; }
-                case SQRT -> { for (int i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }
-                case ABS -> { for (int i = 0; i < n; i++) o[i] = Math.abs(x[i]); }
+                case NEG -> { for (int i = lo; i < hi; i++) o[i] = -x[i]; }
+                case EXP -> { for (int i = lo; i < hi; i++) o[i] = Math.exp(x[i]); }
+                case LOG -> { for (int i = lo; i < hi; i++) o[i] = Math.log(x[i]); }
+                case TANH -> { for (int i = lo; i < hi; i++) o[i] = Math.tanh(x[i]); }
+                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = sigmoid(x[i]); }
+                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0.0; }
+                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1.0 : 0.0; }
+                case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
+                case SQRT -> { for (int i = lo; i < hi; i++) o[i] = Math.sqrt(x[i]); }
+                case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
             }
         } else {
             float[] x = a.f;
             float[] o = out.f;
             switch (op) {
-                case NEG -> { for (int i = 0; i < n; i++) o[i] = -x[i]; }
-                case EXP -> { for (int i = 0; i < n; i++) o[i] = (float) Math.exp(x[i]); }
-                case LOG -> { for (int i = 0; i < n; i++) o[i] = (float) Math.log(x[i]); }
-                case TANH -> { for (int i = 0; i < n; i++) o[i] = (float) Math.tanh(x[i]); }
-                case SIGMOID -> { for (int i = 0; i < n; i++) o[i] = (float) sigmoid(x[i]); }
-                case RELU -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0f; }
-                case STEP -> { for (int i = 0; i < n; i++) o[i] = x[i] > 0 ? 1f : 0f; }
-                case SQUARE -> { for (int i = 0; i < n; i++) o[i] = x[i] * x[i]; }
-                case SQRT -> { for (int i = 0; i < n; i++) o[i] = (float) Math.sqrt(x[i]); }
-                case ABS -> { for (int i = 0; i < n; i++) o[i] = Math.abs(x[i]); }
+                case NEG -> { for (int i = lo; i < hi; i++) o[i] = -x[i]; }
+                case EXP -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.exp(x[i]); }
+                case LOG -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.log(x[i]); }
+                case TANH -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.tanh(x[i]); }
+                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = (float) sigmoid(x[i]); }
+                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0f; }
+                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1f : 0f; }
+                case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
+                case SQRT -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.sqrt(x[i]); }
+                case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
             }
         }
-        return out;
     }
 
     /** The logistic function, written so that neither branch overflows: σ(±800) is exactly 1 or 0. */
@@ -119,7 +153,12 @@ public final class Kernels {
         sameDType(op.opName, a, b);
         if (a.shape.equals(b.shape)) {
             Tensor out = Tensor.allocate(a.dtype, a.shape);
-            inner(op, a, 0, 1, b, 0, 1, out, 0, a.size());
+            int n = a.size();
+            if (splits(n, CHEAP_CHUNK)) {
+                inChunks(n, CHEAP_CHUNK, (lo, hi) -> inner(op, a, lo, 1, b, lo, 1, out, lo, hi - lo));
+            } else {
+                inner(op, a, 0, 1, b, 0, 1, out, 0, n);
+            }
             return out;
         }
         // The common broadcasts ([B, H] + [H], x · scalar) repeat one contiguous block: no odometer.
@@ -202,14 +241,22 @@ public final class Kernels {
     /** {@code acc += t} elementwise on a buffer no one else can see yet (shapes and dtypes already checked). */
     static void addInPlace(Tensor acc, Tensor t) {
         int n = acc.size();
+        if (splits(n, CHEAP_CHUNK)) {
+            inChunks(n, CHEAP_CHUNK, (lo, hi) -> addInPlace(acc, t, lo, hi));
+        } else {
+            addInPlace(acc, t, 0, n);
+        }
+    }
+
+    private static void addInPlace(Tensor acc, Tensor t, int lo, int hi) {
         if (acc.d != null) {
             double[] o = acc.d;
             double[] y = t.d;
-            for (int i = 0; i < n; i++) o[i] += y[i];
+            for (int i = lo; i < hi; i++) o[i] += y[i];
         } else {
             float[] o = acc.f;
             float[] y = t.f;
-            for (int i = 0; i < n; i++) o[i] += y[i];
+            for (int i = lo; i < hi; i++) o[i] += y[i];
         }
     }
 

@@ -1,0 +1,58 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Elementwise kernels split tensors large enough to be worth it across threads; every element must
+ * come out with the same bits whatever the thread count (bit-exact resume and gradient checks rely
+ * on it). Sizes straddle the split thresholds, including ones that do not divide evenly.
+ */
+class ElementwiseThreadingTest {
+    private static final int[] SIZES = {16383, 16384, 70001, 131072, 262147};
+
+    @Test
+    void unaryBinaryAndAccumulationAreBitIdenticalForAnyThreadCount() {
+        int saved = Parallelism.threads();
+        try {
+            for (DType dt : DType.values()) {
+                for (int n : SIZES) {
+                    Rng rng = Rng.seeded(n);
+                    Tensor a = Tensor.uniform(rng, dt, -4, 4, n);
+                    Tensor b = Tensor.uniform(rng, dt, 0.5, 4, n);
+                    Parallelism.setThreads(1);
+                    double[][] want = results(a, b);
+                    for (int threads : new int[] {2, 3}) {
+                        Parallelism.setThreads(threads);
+                        double[][] got = results(a, b);
+                        for (int k = 0; k < want.length; k++) {
+                            assertArrayEquals(want[k], got[k], 0.0, dt + " n=" + n + " threads=" + threads + " result " + k);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    private static double[][] results(Tensor a, Tensor b) {
+        Kernels.Unary[] unary = Kernels.Unary.values();
+        Kernels.Binary[] binary = Kernels.Binary.values();
+        double[][] out = new double[unary.length + binary.length + 1][];
+        int k = 0;
+        for (Kernels.Unary op : unary) {
+            out[k++] = Kernels.unary(op, op == Kernels.Unary.LOG || op == Kernels.Unary.SQRT ? b : a).toDoubleArray();
+        }
+        for (Kernels.Binary op : binary) {
+            out[k++] = Kernels.binary(op, a, b).toDoubleArray();
+        }
+        GradientAccumulator acc = GradientAccumulator.create();
+        acc.add(a);
+        acc.add(b);
+        acc.add(a);
+        out[k] = acc.sum().toDoubleArray();
+        return out;
+    }
+}
