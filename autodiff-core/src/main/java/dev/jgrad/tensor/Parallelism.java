@@ -9,7 +9,8 @@ import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
- * How many threads the large kernels (today: {@link Kernels#matmul}) may use. The default is the
+ * How many threads the large kernels ({@link Kernels#matmul} and the elementwise kernels on large
+ * tensors) may use. The default is the
  * number of available processors; {@link #setThreads} changes it for the whole process.
  *
  * <p>Results never depend on the thread count: a kernel splits its output into disjoint blocks and
