@@ -529,6 +529,7 @@ public final class Kernels {
         int outer = n == 0 || inner == 0 ? 0 : a.size() / (n * inner);
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         double[] row = new double[n];
+        double[] exps = new double[n];
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * n * inner + in;
@@ -542,11 +543,13 @@ public final class Kernels {
                 }
                 double s = 0;
                 for (int k = 0; k < n; k++) {
-                    s += Math.exp(row[k] - m);
+                    double e = Math.exp(row[k] - m);
+                    s += e;
+                    exps[k] = e; // kept so softmax's output needs no second exp
                 }
                 double logS = Math.log(s);
                 for (int k = 0; k < n; k++) {
-                    double v = log ? row[k] - m - logS : Math.exp(row[k] - m) / s;
+                    double v = log ? row[k] - m - logS : exps[k] / s;
                     out.set(base + k * inner, v);
                 }
             }
@@ -646,7 +649,7 @@ public final class Kernels {
             int k = transA ? a.shape.dim(0) : a.shape.dim(1);
             int n = transB ? b.shape.dim(0) : b.shape.dim(1);
             if (k == (transB ? b.shape.dim(1) : b.shape.dim(0))) {
-                Tensor out = Tensor.allocate(a.dtype, Shape.of(m, n));
+                Tensor out = Tensor.allocate(a.dtype, Shape.matrix(m, n));
                 Gemm.gemm(a, 0, transA, b, 0, transB, out, 0, m, n, k);
                 return out;
             }

@@ -38,6 +38,11 @@ public final class Shape {
         return dims.length == 0 ? SCALAR : new Shape(dims.clone());
     }
 
+    /** {@code [rows, cols]} without the defensive copy of {@link #of}: the matmul result shape, made on every product. */
+    static Shape matrix(int rows, int cols) {
+        return new Shape(new int[] {rows, cols});
+    }
+
     /** The scalar shape {@code []}. */
     public static Shape scalar() {
         return SCALAR;
