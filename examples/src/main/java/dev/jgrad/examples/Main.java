@@ -24,7 +24,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli's handlers see exceptions only; an exhausted heap is an Error and would print a stack trace
+            System.err.printf("gru-examples: out of memory (Java heap limit %d MiB); give it more, e.g. "
+                    + "JGRAD_JAVA_OPTS=-Xmx4g ./gru-examples ... or java -Xmx4g -jar gru-examples.jar ...%n",
+                    Runtime.getRuntime().maxMemory() >> 20);
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /**
