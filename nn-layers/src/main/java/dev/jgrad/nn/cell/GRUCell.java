@@ -9,7 +9,6 @@ import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
-import dev.jgrad.tensor.Tensor;
 import java.util.Map;
 
 /**
@@ -112,11 +111,6 @@ public final class GRUCell implements RecurrentCell {
     @Override
     public Map<String, Parameter> parameters() {
         return params;
-    }
-
-    @Override
-    public State initialState(int batch, DType dtype) {
-        return State.of(Variable.constant(Tensor.zeros(dtype, batch, hidden)));
     }
 
     /** {@code h' = z ⊙ h + (1 − z) ⊙ h̃} with {@code (z, r) = gates(x, h)} and {@code h̃ = candidate(x, h, r)}. */

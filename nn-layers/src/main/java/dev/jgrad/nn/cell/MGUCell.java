@@ -5,7 +5,6 @@ import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
-import dev.jgrad.tensor.Tensor;
 import java.util.Map;
 
 /**
@@ -68,10 +67,5 @@ public final class MGUCell implements RecurrentCell {
     @Override
     public int hiddenSize() {
         return hidden;
-    }
-
-    @Override
-    public State initialState(int batch, DType dtype) {
-        return State.of(Variable.constant(Tensor.zeros(dtype, batch, hidden)));
     }
 }

@@ -7,7 +7,6 @@ import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
-import dev.jgrad.tensor.Tensor;
 import java.util.Map;
 
 /**
@@ -52,11 +51,6 @@ public final class RNNCell implements RecurrentCell {
     @Override
     public Map<String, Parameter> parameters() {
         return params;
-    }
-
-    @Override
-    public State initialState(int batch, DType dtype) {
-        return State.of(Variable.constant(Tensor.zeros(dtype, batch, hidden)));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.jgrad.nn.cell;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Tensor;
 
 /**
  * One time step of a recurrent network, {@code (x_t [B, I], s_{t−1}) → s_t}. Implement
@@ -15,8 +16,14 @@ public interface RecurrentCell extends Module {
 
     int hiddenSize();
 
-    /** The all-zeros state for a batch of {@code batch}, as PyTorch uses when no initial state is given. */
-    State initialState(int batch, DType dtype);
+    /**
+     * The all-zeros state for a batch of {@code batch}, as PyTorch uses when no initial state is
+     * given: by default one {@code [batch, H]} part, the hidden state; a cell with more state (the
+     * LSTM's cell state) overrides this.
+     */
+    default State initialState(int batch, DType dtype) {
+        return State.of(Variable.constant(Tensor.zeros(dtype, batch, hiddenSize())));
+    }
 
     /** One step: {@code x [B, I]} and the previous state give the next state. */
     State step(Variable x, State s);
