@@ -2,7 +2,6 @@ package dev.jgrad.nn.cell;
 
 import static dev.jgrad.nn.cell.Projection.block;
 import static dev.jgrad.nn.cell.Projection.xw;
-import static dev.jgrad.nn.cell.Projection.xwT;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
@@ -56,7 +55,7 @@ public final class GRUCell implements RecurrentCell {
     // RESET_BEFORE parameters (x·W layout); null in the other variant.
     private final Parameter wxz, whz, bz, wxr, whr, br, wxh, whh, bh;
     // RESET_AFTER parameters (x·Wᵀ layout, gate blocks r, z, n); null in the other variant.
-    private final Parameter weightIh, weightHh, biasIh, biasHh;
+    private final PackedWeights packed;
     private final Map<String, Parameter> params;
 
     private GRUCell(Variant variant, int in, int hidden, boolean bias, DType dtype, Rng rng) {
@@ -77,15 +76,12 @@ public final class GRUCell implements RecurrentCell {
             wxh = Parameter.uniform("W_xh", rng, dtype, k, in, hidden);
             whh = Parameter.uniform("W_hh", rng, dtype, k, hidden, hidden);
             bh = bias ? Parameter.uniform("b_h", rng, dtype, k, hidden) : null;
-            weightIh = weightHh = biasIh = biasHh = null;
+            packed = null;
             params = Module.named(wxz, whz, bz, wxr, whr, br, wxh, whh, bh);
         } else {
-            weightIh = Parameter.uniform("weight_ih", rng, dtype, k, 3 * hidden, in);
-            weightHh = Parameter.uniform("weight_hh", rng, dtype, k, 3 * hidden, hidden);
-            biasIh = bias ? Parameter.uniform("bias_ih", rng, dtype, k, 3 * hidden) : null;
-            biasHh = bias ? Parameter.uniform("bias_hh", rng, dtype, k, 3 * hidden) : null;
+            packed = PackedWeights.create("GRUCell", 3, in, hidden, bias, dtype, rng);
             wxz = whz = bz = wxr = whr = br = wxh = whh = bh = null;
-            params = Module.named(weightIh, weightHh, biasIh, biasHh);
+            params = packed.named();
         }
     }
 
@@ -149,7 +145,7 @@ public final class GRUCell implements RecurrentCell {
         if (variant == Variant.RESET_BEFORE) {
             return new Projections(x, h, null, null);
         }
-        return new Projections(x, h, xwT(x, weightIh, biasIh), xwT(h, weightHh, biasHh));
+        return new Projections(x, h, packed.input(x), packed.hidden(h));
     }
 
     private Gates gates(Projections p) {

@@ -1,10 +1,8 @@
 package dev.jgrad.nn.cell;
 
 import static dev.jgrad.nn.cell.Projection.block;
-import static dev.jgrad.nn.cell.Projection.xwT;
 
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -25,21 +23,14 @@ import java.util.Map;
 public final class LSTMCell implements RecurrentCell {
     private final int in;
     private final int hidden;
-    private final Parameter weightIh, weightHh, biasIh, biasHh;
+    private final PackedWeights w;
     private final Map<String, Parameter> params;
 
     private LSTMCell(int in, int hidden, boolean bias, DType dtype, Rng rng) {
-        if (in <= 0 || hidden <= 0) {
-            throw new IllegalArgumentException("LSTMCell: sizes must be positive, got input " + in + ", hidden " + hidden);
-        }
+        this.w = PackedWeights.create("LSTMCell", 4, in, hidden, bias, dtype, rng);
         this.in = in;
         this.hidden = hidden;
-        double k = 1.0 / Math.sqrt(hidden);
-        weightIh = Parameter.uniform("weight_ih", rng, dtype, k, 4 * hidden, in);
-        weightHh = Parameter.uniform("weight_hh", rng, dtype, k, 4 * hidden, hidden);
-        biasIh = bias ? Parameter.uniform("bias_ih", rng, dtype, k, 4 * hidden) : null;
-        biasHh = bias ? Parameter.uniform("bias_hh", rng, dtype, k, 4 * hidden) : null;
-        params = Module.named(weightIh, weightHh, biasIh, biasHh);
+        this.params = w.named();
     }
 
     public static LSTMCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
@@ -77,7 +68,7 @@ public final class LSTMCell implements RecurrentCell {
         Variable h = s.h();
         Variable c = s.part(1);
         // All four gate pre-activations in two matmuls, [B, 4H] with blocks i, f, g, o.
-        Variable pre = xwT(x, weightIh, biasIh).plus(xwT(h, weightHh, biasHh));
+        Variable pre = w.input(x).plus(w.hidden(h));
         Variable i = block(pre, 0, hidden).sigmoid();
         Variable f = block(pre, 1, hidden).sigmoid();
         Variable g = block(pre, 2, hidden).tanh();

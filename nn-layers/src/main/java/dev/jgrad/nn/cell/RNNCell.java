@@ -1,9 +1,6 @@
 package dev.jgrad.nn.cell;
 
-import static dev.jgrad.nn.cell.Projection.xwT;
-
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -17,21 +14,14 @@ import java.util.Map;
 public final class RNNCell implements RecurrentCell {
     private final int in;
     private final int hidden;
-    private final Parameter weightIh, weightHh, biasIh, biasHh;
+    private final PackedWeights w;
     private final Map<String, Parameter> params;
 
     private RNNCell(int in, int hidden, boolean bias, DType dtype, Rng rng) {
-        if (in <= 0 || hidden <= 0) {
-            throw new IllegalArgumentException("RNNCell: sizes must be positive, got input " + in + ", hidden " + hidden);
-        }
+        this.w = PackedWeights.create("RNNCell", 1, in, hidden, bias, dtype, rng);
         this.in = in;
         this.hidden = hidden;
-        double k = 1.0 / Math.sqrt(hidden);
-        weightIh = Parameter.uniform("weight_ih", rng, dtype, k, hidden, in);
-        weightHh = Parameter.uniform("weight_hh", rng, dtype, k, hidden, hidden);
-        biasIh = bias ? Parameter.uniform("bias_ih", rng, dtype, k, hidden) : null;
-        biasHh = bias ? Parameter.uniform("bias_hh", rng, dtype, k, hidden) : null;
-        params = Module.named(weightIh, weightHh, biasIh, biasHh);
+        this.params = w.named();
     }
 
     public static RNNCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
@@ -56,6 +46,6 @@ public final class RNNCell implements RecurrentCell {
     @Override
     public State step(Variable x, State s) {
         checkStep(x, s);
-        return State.of(xwT(x, weightIh, biasIh).plus(xwT(s.h(), weightHh, biasHh)).tanh());
+        return State.of(w.input(x).plus(w.hidden(s.h())).tanh());
     }
 }
