@@ -29,6 +29,34 @@ public sealed interface Op {
     /** Computes the output from input values. */
     Tensor forward(Tensor[] in);
 
+    /** Which values {@link #backward} reads (Note [Saved values]). */
+    Saves saves();
+
+    /**
+     * Note [Saved values]: the tape keeps alive only the values a derivative rule reads. Every op
+     * declares them: its output ({@code output}) and the inputs whose bit is set in {@code inputs}
+     * (bit {@code j} for input {@code j}). Every other recorded value is held on the tape and by its
+     * consumers through a value-less stand-in that keeps its shape, dtype and tape position, so a
+     * temporary such as the {@code x·W} in {@code σ(x·W + h·U)} is garbage as soon as the user's code
+     * drops it (only {@code σ}'s output is read by backward). A rule that reads an undeclared value
+     * fails with a message naming the op. Leaves and constants are always kept.
+     */
+    record Saves(boolean output, int inputs) {
+        /** The rule reads only shapes and the cotangent. */
+        public static final Saves NOTHING = new Saves(false, 0);
+        /** The rule reads the output only (σ, tanh, exp, softmax). */
+        public static final Saves OUTPUT = new Saves(true, 0);
+        /** The rule reads the first input only. */
+        public static final Saves FIRST = new Saves(false, 1);
+        /** The rule reads every input. */
+        public static final Saves INPUTS = new Saves(false, ~0);
+
+        /** Whether input {@code j}'s value is read. */
+        public boolean input(int j) {
+            return j >= Integer.SIZE ? inputs == ~0 : (inputs >>> j & 1) != 0;
+        }
+    }
+
     /**
      * The vector-Jacobian product: given the inputs, the output and the output's cotangent {@code g},
      * one gradient per input (broadcast shape allowed, {@code null} for none).
@@ -40,6 +68,7 @@ public sealed interface Op {
     /** {@code a + b}, broadcasting. ∂/∂a = g, ∂/∂b = g. */
     record Add() implements Op {
         public String name() { return "add"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.ADD, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g, g}; }
     }
@@ -47,6 +76,7 @@ public sealed interface Op {
     /** {@code a − b}, broadcasting. ∂/∂a = g, ∂/∂b = −g. */
     record Sub() implements Op {
         public String name() { return "sub"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.SUB, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g, g.neg()}; }
     }
@@ -54,6 +84,7 @@ public sealed interface Op {
     /** {@code a ⊙ b} (Hadamard), broadcasting. ∂/∂a = g ⊙ b, ∂/∂b = g ⊙ a. */
     record Mul() implements Op {
         public String name() { return "mul"; }
+        public Saves saves() { return Saves.INPUTS; }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.MUL, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.times(in[1]), g.times(in[0])};
@@ -63,6 +94,7 @@ public sealed interface Op {
     /** {@code a / b}, broadcasting. ∂/∂a = g / b, ∂/∂b = −g ⊙ a / b² = −(g ⊙ out) / b. */
     record Div() implements Op {
         public String name() { return "div"; }
+        public Saves saves() { return new Saves(true, 1 << 1); }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.DIV, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.div(in[1]), g.times(out).div(in[1]).neg()};
@@ -74,6 +106,7 @@ public sealed interface Op {
     /** {@code −a}. ∂/∂a = −g. */
     record Neg() implements Op {
         public String name() { return "neg"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.NEG, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.neg()}; }
     }
@@ -81,6 +114,7 @@ public sealed interface Op {
     /** {@code a·scale + shift} with constants. ∂/∂a = g·scale. */
     record Affine(double scale, double shift) implements Op {
         public String name() { return "affine"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.affine(in[0], scale, shift); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(scale)}; }
     }
@@ -88,6 +122,7 @@ public sealed interface Op {
     /** {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant). */
     record Pow(double p) implements Op {
         public String name() { return "pow"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.pow(in[0], p); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             if (p == 0) {
@@ -100,6 +135,7 @@ public sealed interface Op {
     /** {@code a²}. ∂/∂a = 2 g ⊙ a. */
     record Square() implements Op {
         public String name() { return "square"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SQUARE, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(in[0]).times(2)}; }
     }
@@ -107,6 +143,7 @@ public sealed interface Op {
     /** {@code exp(a)}. ∂/∂a = g ⊙ out. */
     record Exp() implements Op {
         public String name() { return "exp"; }
+        public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.EXP, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(out)}; }
     }
@@ -114,6 +151,7 @@ public sealed interface Op {
     /** {@code log(a)}. ∂/∂a = g / a. */
     record Log() implements Op {
         public String name() { return "log"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.LOG, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(in[0])}; }
     }
@@ -121,6 +159,7 @@ public sealed interface Op {
     /** {@code tanh(a)}. ∂/∂a = g ⊙ (1 − out²). */
     record Tanh() implements Op {
         public String name() { return "tanh"; }
+        public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.TANH, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.times(out.square().oneMinus())};
@@ -130,6 +169,7 @@ public sealed interface Op {
     /** {@code σ(a) = 1 / (1 + e^−a)}, stable for large |a|. ∂/∂a = g ⊙ out ⊙ (1 − out). */
     record Sigmoid() implements Op {
         public String name() { return "sigmoid"; }
+        public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SIGMOID, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.times(out.times(out.oneMinus()))};
@@ -139,6 +179,7 @@ public sealed interface Op {
     /** {@code max(a, 0)}. ∂/∂a = g ⊙ [a > 0] (the step is a constant: its own derivative is 0 almost everywhere). */
     record Relu() implements Op {
         public String name() { return "relu"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.RELU, in[0]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.times(Variable.constant(Kernels.unary(Unary.STEP, in[0].value())))};
@@ -148,9 +189,10 @@ public sealed interface Op {
     /** Conversion to another dtype. ∂/∂a = g cast back to a's dtype. */
     record Cast(DType to) implements Op {
         public String name() { return "cast"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return in[0].cast(to); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.cast(in[0].value().dtype())};
+            return new Variable[] {g.cast(in[0].dtype())};
         }
     }
 
@@ -164,6 +206,7 @@ public sealed interface Op {
      */
     record MatMul(boolean transA, boolean transB) implements Op {
         public String name() { return "matmul"; }
+        public Saves saves() { return Saves.INPUTS; }
         public Tensor forward(Tensor[] in) { return Kernels.matmul(in[0], in[1], transA, transB); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Variable a = in[0];
@@ -179,6 +222,7 @@ public sealed interface Op {
     /** Sum over {@code axes} (all when empty). ∂/∂a = g, reshaped to keep the reduced axes, broadcast back. */
     record Sum(int[] axes, boolean keepDims) implements Op {
         public String name() { return "sum"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.sum(in[0], axes, keepDims); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Shape s = in[0].shape();
@@ -196,6 +240,7 @@ public sealed interface Op {
      */
     record Max(int[] axes, boolean keepDims) implements Op {
         public String name() { return "max"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.max(in[0], axes, keepDims); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Shape s = in[0].shape();
@@ -214,6 +259,7 @@ public sealed interface Op {
      */
     record BroadcastTo(Shape shape) implements Op {
         public String name() { return "broadcastTo"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.broadcastTo(in[0], shape); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g}; }
     }
@@ -221,6 +267,7 @@ public sealed interface Op {
     /** Sums {@code a} down to {@code shape}, the adjoint of broadcasting. ∂/∂a = g broadcast to a's shape. */
     record SumTo(Shape shape) implements Op {
         public String name() { return "sumTo"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.sumTo(in[0], shape); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.broadcastTo(in[0].shape())}; }
     }
@@ -230,6 +277,7 @@ public sealed interface Op {
     /** Softmax along {@code axis} (Note [Softmax max trick] in {@link Kernels#softmax}). ∂/∂a = y ⊙ (g − Σ_axis g ⊙ y), y = out. */
     record Softmax(int axis) implements Op {
         public String name() { return "softmax"; }
+        public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.softmax(in[0], axis); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {out.times(g.minus(g.times(out).sum(true, axis)))};
@@ -239,6 +287,7 @@ public sealed interface Op {
     /** Log-softmax along {@code axis}. ∂/∂a = g − exp(out) ⊙ Σ_axis g. */
     record LogSoftmax(int axis) implements Op {
         public String name() { return "logSoftmax"; }
+        public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.logSoftmax(in[0], axis); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.minus(out.exp().times(g.sum(true, axis)))};
@@ -251,12 +300,13 @@ public sealed interface Op {
      */
     record CrossEntropy(int[] targets) implements Op {
         public String name() { return "crossEntropy"; }
+        public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.crossEntropy(in[0], targets); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Variable logits = in[0];
             int n = logits.shape().dim(0);
             int c = logits.shape().dim(1);
-            Variable oneHot = Variable.constant(Tensor.oneHot(logits.value().dtype(), targets, c, n));
+            Variable oneHot = Variable.constant(Tensor.oneHot(logits.dtype(), targets, c, n));
             return new Variable[] {logits.softmax(1).minus(oneHot).times(g.times(1.0 / n))};
         }
         @Override public boolean equals(Object o) { return o instanceof CrossEntropy x && Arrays.equals(targets, x.targets); }
@@ -269,6 +319,7 @@ public sealed interface Op {
     /** Same values, new shape. ∂/∂a = g reshaped back. */
     record Reshape(Shape shape) implements Op {
         public String name() { return "reshape"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return in[0].reshape(shape); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.reshape(in[0].shape())}; }
     }
@@ -276,6 +327,7 @@ public sealed interface Op {
     /** Reorders dimensions: {@code out.dim(i) = a.dim(perm[i])}. ∂/∂a = g permuted by the inverse. */
     record Permute(int[] perm) implements Op {
         public String name() { return "permute"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.permute(in[0], perm); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             int[] inv = new int[perm.length];
@@ -292,6 +344,7 @@ public sealed interface Op {
     /** {@code a[..., start:end, ...]} along {@code axis}. ∂/∂a = g placed back into zeros. */
     record Slice(int axis, int start, int end) implements Op {
         public String name() { return "slice"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.slice(in[0], axis, start, end); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.unslice(axis, start, in[0].shape().dim(axis))};
@@ -301,6 +354,7 @@ public sealed interface Op {
     /** {@code a} placed at {@code start} in zeros of length {@code full} along {@code axis}: the adjoint of {@link Slice}. ∂/∂a = g sliced. */
     record Unslice(int axis, int start, int full) implements Op {
         public String name() { return "unslice"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.unslice(in[0], axis, start, full); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.slice(axis, start, start + in[0].shape().dim(axis))};
@@ -310,6 +364,7 @@ public sealed interface Op {
     /** Joins inputs along an existing {@code axis}. ∂/∂aᵢ = the slice of g that aᵢ occupies. */
     record Concat(int axis) implements Op {
         public String name() { return "concat"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.concat(List.of(in), axis); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Variable[] gs = new Variable[in.length];
@@ -326,6 +381,7 @@ public sealed interface Op {
     /** Index-select along {@code axis}: {@code out[..., i, ...] = a[..., indices[i], ...]}. ∂/∂a = g scatter-added at the indices. */
     record Gather(int axis, int[] indices) implements Op {
         public String name() { return "gather"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.gather(in[0], axis, indices); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.indexAdd(axis, indices, in[0].shape().dim(axis))};
@@ -338,6 +394,7 @@ public sealed interface Op {
     /** Scatter-add along {@code axis} into zeros of length {@code size}: the adjoint of {@link Gather}. ∂/∂a = g gathered. */
     record IndexAdd(int axis, int[] indices, int size) implements Op {
         public String name() { return "indexAdd"; }
+        public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.indexAdd(in[0], axis, indices, size); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.gather(axis, indices)};

@@ -124,8 +124,19 @@ public final class Tape implements AutoCloseable {
             nodes = Arrays.copyOf(nodes, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
-        Variable v = Variable.node(out, op, in, this, size, origin);
-        nodes[size++] = v;
+        // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
+        Op.Saves saves = op.saves();
+        Variable[] held = in;
+        for (int j = 0; j < in.length; j++) {
+            if (in[j].tape != null && !saves.input(j)) {
+                if (held == in) {
+                    held = in.clone();
+                }
+                held[j] = in[j].ghost();
+            }
+        }
+        Variable v = Variable.node(out, op, held, this, size, origin);
+        nodes[size++] = saves.output() ? v : v.ghost();
         return v;
     }
 
@@ -190,6 +201,15 @@ public final class Tape implements AutoCloseable {
      */
     private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph) {
         Sums sums = new Sums(size, createGraph);
+        // Positions whose total the caller asked for: kept; every other total is dropped as soon as
+        // the walk has passed it on, so a backward pass holds the gradients of its frontier, not of
+        // the whole tape.
+        boolean[] keep = new boolean[size];
+        for (Variable w : wrt) {
+            if (w.tape == this && w.index < size) {
+                keep[w.index] = true;
+            }
+        }
         int top = -1;
         Tape prev = CURRENT.get();
         CURRENT.set(createGraph ? this : null);
@@ -207,6 +227,9 @@ public final class Tape implements AutoCloseable {
                 Variable g = sums.node(i);
                 if (g == null) {
                     continue;
+                }
+                if (!keep[i]) {
+                    sums.release(i);
                 }
                 Variable node = nodes[i];
                 Variable[] in = node.inputs;
@@ -294,6 +317,15 @@ public final class Tape implements AutoCloseable {
             }
             GradientAccumulator acc = eagerNodes[i];
             return acc == null ? null : Variable.constant(acc.sum());
+        }
+
+        /** Forgets the total of tape position {@code i} (its consumers are all behind the walk). */
+        void release(int i) {
+            if (createGraph) {
+                graphNodes[i] = null;
+            } else {
+                eagerNodes[i] = null;
+            }
         }
 
         /** The total gradient of every reached leaf, in a fresh identity map. */

@@ -25,7 +25,10 @@ import java.util.List;
  * }</pre>
  */
 public final class Variable {
+    /** The value; null only in a {@link #ghost()} (Note [Saved values] on {@link Op}). */
     private final Tensor value;
+    private final Shape shape;
+    private final DType dtype;
     private final boolean requiresGrad;
     private final String name;
     /** For a recorded node: its op, inputs, tape and position on the tape; null / −1 otherwise. */
@@ -37,10 +40,19 @@ public final class Variable {
     final StackTraceElement[] origin;
     /** Accumulated gradient of a leaf after {@link #backward()}. */
     private Tensor grad;
+    /** This node's value-less stand-in on the tape, made once on first need. */
+    private Variable ghost;
 
     private Variable(Tensor value, boolean requiresGrad, String name, Op op, Variable[] inputs, Tape tape, int index,
             StackTraceElement[] origin) {
+        this(value, value.shape(), value.dtype(), requiresGrad, name, op, inputs, tape, index, origin);
+    }
+
+    private Variable(Tensor value, Shape shape, DType dtype, boolean requiresGrad, String name, Op op, Variable[] inputs,
+            Tape tape, int index, StackTraceElement[] origin) {
         this.value = value;
+        this.shape = shape;
+        this.dtype = dtype;
         this.requiresGrad = requiresGrad;
         this.name = name;
         this.op = op;
@@ -69,11 +81,24 @@ public final class Variable {
         return new Variable(value, true, null, op, inputs, tape, index, origin);
     }
 
+    /**
+     * This recorded node without its value: same op, inputs, tape position, shape and dtype, so the
+     * backward walk routes gradients to it exactly as to the node itself, but holding it does not keep
+     * the value alive (Note [Saved values] on {@link Op}).
+     */
+    Variable ghost() {
+        Variable g = ghost;
+        if (g == null) {
+            g = ghost = new Variable(null, shape, dtype, requiresGrad, name, op, inputs, tape, index, origin);
+        }
+        return g;
+    }
+
     /** Applies an op: computes it and, when a tape is recording and an input needs a gradient, records it. */
     static Variable apply(Op op, Variable... in) {
         Tensor[] vals = new Tensor[in.length];
         for (int i = 0; i < in.length; i++) {
-            vals[i] = in[i].value;
+            vals[i] = in[i].value();
         }
         Tensor out = op.forward(vals);
         Tape tape = Tape.current();
@@ -94,15 +119,20 @@ public final class Variable {
     // ------------------------------------------------------------------ state
 
     public Tensor value() {
+        if (value == null) {
+            // Only a derivative rule can reach a ghost: its op's saves() left out a value it reads.
+            throw new IllegalStateException(op.name() + " output " + dtype + shape + " at tape position " + index
+                    + ": its value was not saved for backward; the derivative rule that read it must list it in Op.saves()");
+        }
         return value;
     }
 
     public Shape shape() {
-        return value.shape();
+        return shape;
     }
 
     public DType dtype() {
-        return value.dtype();
+        return dtype;
     }
 
     /** Whether gradients flow to this value (a leaf that asked for one, or a recorded node). */
@@ -141,7 +171,7 @@ public final class Variable {
 
     /** The same value cut off from the graph: no gradient flows through it (stop-gradient). */
     public Variable detach() {
-        return constant(value);
+        return constant(value());
     }
 
     /**
@@ -336,14 +366,14 @@ public final class Variable {
 
     /** Same values, another shape; one dimension may be −1. */
     public Variable reshape(int... dims) {
-        return reshape(value.reshape(dims).shape());
+        return reshape(value().reshape(dims).shape());
     }
 
     public Variable reshape(Shape to) {
         if (to.equals(shape())) {
             return this;
         }
-        value.reshape(to); // validates with a message naming both shapes
+        value().reshape(to); // validates with a message naming both shapes
         return apply(new Op.Reshape(to), this);
     }
 

@@ -32,9 +32,14 @@ public final class CotangentChecks {
         return Tensor.of(v, shape.dims());
     }
 
-    /** {@code x ↦ sum(f(x) ⊙ c)}. */
+    /**
+     * {@code x ↦ sum(f(x) ⊙ c)}. Each input first passes through a recorded {@code x·1} (exact in
+     * both orders), so {@code f} sees tape nodes rather than leaves: a node's value reaches a
+     * derivative rule only if the op lists it in {@code Op.saves()} (leaves are always kept), so this
+     * is what makes the checks fail for an op whose rule reads a value it did not declare.
+     */
     public static DifferentiableFunction weighted(DifferentiableFunction f, Tensor c) {
-        return in -> f.apply(in).times(Variable.constant(c)).sum();
+        return in -> f.apply(in.stream().map(v -> v.requiresGrad() ? v.times(1.0) : v).toList()).times(Variable.constant(c)).sum();
     }
 
     /** The shape of {@code f}'s output at {@code inputs}, computed with nothing recorded. */

@@ -1,0 +1,90 @@
+package dev.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.lang.ref.WeakReference;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Note [Saved values] on {@link Op}: what the tape keeps alive. A recorded value that no derivative
+ * rule reads is garbage once the user drops it, while the tape is still open; a value a rule reads
+ * stays reachable; the gradients are the same either way; and a closed tape is not retained by
+ * anything once its values are dropped (no graph leaks from one training step into the next).
+ */
+class SavedValuesTest {
+    private static final Rng RNG = Rng.seeded(11);
+    private static final Variable W = Variable.leaf("W", Tensor.randn(RNG, DType.F64, 1, 3, 4));
+    private static final Variable B = Variable.leaf("b", Tensor.randn(RNG, DType.F64, 1, 4));
+    private static final Tensor X = Tensor.randn(RNG, DType.F64, 1, 2, 3);
+    private static final Tensor C = Tensor.randn(RNG, DType.F64, 1, 2, 4);
+
+    /** Runs the collector until {@code ref} is cleared or ten rounds have passed; true when cleared. */
+    private static boolean collected(WeakReference<?> ref) {
+        for (int i = 0; i < 10 && ref.get() != null; i++) {
+            System.gc();
+            byte[] pressure = new byte[1 << 20];
+            assertNotNull(pressure);
+        }
+        return ref.get() == null;
+    }
+
+    /** The gradients of {@code loss} with respect to W and b, as {@code backward} leaves them. */
+    private static List<Tensor> gradients(Supplier<Variable> loss) {
+        W.zeroGrad();
+        B.zeroGrad();
+        try (Tape tape = Tape.record()) {
+            loss.get().backward();
+        }
+        return List.of(W.grad(), B.grad());
+    }
+
+    @Test
+    void aValueNoRuleReadsIsCollectedWhileTheTapeIsOpen() {
+        Variable x = Variable.constant(X);
+        W.zeroGrad();
+        B.zeroGrad();
+        try (Tape tape = Tape.record()) {
+            Variable xw = x.matmul(W);                          // read by no rule: add's rule needs nothing
+            WeakReference<Tensor> xwValue = new WeakReference<>(xw.value());
+            Variable s = xw.plus(B).sigmoid();                  // σ's rule reads its output
+            WeakReference<Tensor> sValue = new WeakReference<>(s.value());
+            Variable loss = s.sum();                           // sum's rule needs nothing: only the tape holds σ's output
+            xw = null;
+            s = null;
+            assertTrue(collected(xwValue), "x·W was kept alive by the tape although no derivative rule reads it");
+            assertNotNull(sValue.get(), "σ's output was dropped although its rule reads it");
+            loss.backward();
+        }
+        List<Tensor> expected = gradients(() -> x.matmul(W).plus(B).sigmoid().sum());
+        assertArrayEquals(expected.get(0).toDoubleArray(), W.grad().toDoubleArray(), 0);
+        assertArrayEquals(expected.get(1).toDoubleArray(), B.grad().toDoubleArray(), 0);
+    }
+
+    /** References to one training step's tape and saved output, taken in a frame of its own so no local slot outlives it. */
+    private record Step(WeakReference<Tape> tape, WeakReference<Tensor> output) {
+        static Step run() {
+            try (Tape tape = Tape.record()) {
+                Variable s = Variable.constant(X).matmul(W).plus(B).sigmoid();
+                s.times(Variable.constant(C)).sum().backward();
+                return new Step(new WeakReference<>(tape), new WeakReference<>(s.value()));
+            }
+        }
+    }
+
+    @Test
+    void aClosedTapeIsNotRetainedAfterBackward() {
+        W.zeroGrad();
+        Step step = Step.run();
+        assertNotNull(W.grad());
+        assertTrue(collected(step.tape()), "the tape outlived its step: something still references it");
+        assertNull(step.output().get(), "a saved value outlived its tape");
+    }
+}
