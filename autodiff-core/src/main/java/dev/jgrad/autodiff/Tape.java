@@ -128,11 +128,12 @@ public final class Tape implements AutoCloseable {
         Op.Saves saves = op.saves();
         Variable[] held = in;
         for (int j = 0; j < in.length; j++) {
-            if (in[j].tape != null && !saves.input(j)) {
+            Variable h = in[j].heldBy(this, saves.input(j));
+            if (h != in[j]) {
                 if (held == in) {
                     held = in.clone();
                 }
-                held[j] = in[j].ghost();
+                held[j] = h;
             }
         }
         Variable v = Variable.node(out, op, held, this, size, origin);

@@ -82,9 +82,31 @@ public final class Variable {
     }
 
     /**
+     * How an op recorded on {@code recording} holds this input, {@code read} saying whether its
+     * derivative rule reads the value (Note [Saved values] on {@link Op}):
+     * <ul>
+     *   <li>a leaf or constant: itself (the caller owns it anyway);
+     *   <li>a node of the same tape: itself when read, else its {@link #ghost()};
+     *   <li>a node of another tape: a constant, since gradients never flow back into another tape,
+     *       so holding it must not keep that tape's graph alive either (a state carried between
+     *       truncated-BPTT batches without {@link #detach()} would otherwise chain every earlier
+     *       batch's graph to the current one).
+     * </ul>
+     */
+    Variable heldBy(Tape recording, boolean read) {
+        if (tape == null) {
+            return this;
+        }
+        if (tape == recording) {
+            return read ? this : ghost();
+        }
+        return read ? constant(value()) : new Variable(null, shape, dtype, false, name, null, null, null, -1, null);
+    }
+
+    /**
      * This recorded node without its value: same op, inputs, tape position, shape and dtype, so the
      * backward walk routes gradients to it exactly as to the node itself, but holding it does not keep
-     * the value alive (Note [Saved values] on {@link Op}).
+     * the value alive.
      */
     Variable ghost() {
         Variable g = ghost;
@@ -121,7 +143,7 @@ public final class Variable {
     public Tensor value() {
         if (value == null) {
             // Only a derivative rule can reach a ghost: its op's saves() left out a value it reads.
-            throw new IllegalStateException(op.name() + " output " + dtype + shape + " at tape position " + index
+            throw new IllegalStateException((op != null ? op.name() + " output " : "value from another tape ") + dtype + shape + " at tape position " + index
                     + ": its value was not saved for backward; the derivative rule that read it must list it in Op.saves()");
         }
         return value;

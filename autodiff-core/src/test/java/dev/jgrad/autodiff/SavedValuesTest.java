@@ -23,6 +23,7 @@ class SavedValuesTest {
     private static final Rng RNG = Rng.seeded(11);
     private static final Variable W = Variable.leaf("W", Tensor.randn(RNG, DType.F64, 1, 3, 4));
     private static final Variable B = Variable.leaf("b", Tensor.randn(RNG, DType.F64, 1, 4));
+    private static final Variable U = Variable.leaf("U", Tensor.randn(RNG, DType.F64, 1, 4, 4));
     private static final Tensor X = Tensor.randn(RNG, DType.F64, 1, 2, 3);
     private static final Tensor C = Tensor.randn(RNG, DType.F64, 1, 2, 4);
 
@@ -77,6 +78,33 @@ class SavedValuesTest {
                 return new Step(new WeakReference<>(tape), new WeakReference<>(s.value()));
             }
         }
+    }
+
+    /** One truncated-BPTT batch of {@code h' = σ(h·U + b)}: its tape (weakly) and the state it hands on, not detached. */
+    private record Batch(WeakReference<Tape> tape, Variable state) {
+        static Batch run(Variable h) {
+            try (Tape tape = Tape.record()) {
+                Variable next = h.matmul(U).plus(B).sigmoid();
+                next.times(Variable.constant(C)).sum().backward();
+                return new Batch(new WeakReference<>(tape), next);
+            }
+        }
+    }
+
+    /**
+     * The user forgets to detach the carried state: the second batch's tape uses the first's output.
+     * That value is a constant on the second tape, so once the user drops the first batch its whole
+     * graph must be collectable while the second batch's state is still alive (otherwise every batch
+     * would chain all earlier graphs).
+     */
+    @Test
+    void aStateCarriedWithoutDetachDoesNotKeepTheEarlierTapeAlive() {
+        Batch first = Batch.run(Variable.constant(X).matmul(W));
+        Batch second = Batch.run(first.state());
+        WeakReference<Tape> firstTape = first.tape();
+        first = null;
+        assertTrue(collected(firstTape), "the second tape kept the first one's graph alive through the carried state");
+        assertNotNull(second.state().value());
     }
 
     @Test
