@@ -28,8 +28,12 @@ final class Gemm {
     static final int KC = 64;
     /** Column block for float64: the packed {@code KC × JB} block of B (32 KiB) is re-read from L1 by every row pair. */
     static final int JB_F64 = 64;
-    /** Column block for float32, the same bytes as {@link #JB_F64}. */
-    static final int JB_F32 = 128;
+    /**
+     * Column block for float32: wide because C2 (JDK 25) sizes its vectors by the inner loop's profiled trip count, which is
+     * this width; at 128 floats it emits 8-lane vectors, from 256 on 16-lane AVX-512 ones (read in the disassembly). The
+     * packed block (128 KiB) is then re-read from L2, which measured faster than 128 columns from L1.
+     */
+    static final int JB_F32 = 512;
     /** Multiply-adds below which packing costs more than it saves: a plain scalar loop in the same order. */
     static final long SMALL_WORK = 4096;
     /** Multiply-adds below which threads cost more than they save (a few tens of microseconds). */
@@ -308,7 +312,9 @@ final class Gemm {
 
     /** {@code acc[0..1][0, w)} = two rows of A (from {@code a}) × the {@code kc} packed rows of B. */
     private static void rows2F(float[] A, int a, int ais, int aps, float[][] rows, float[][] acc, int kc, int w) {
-        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays.
+        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays. Each row reads
+        // r0..r3 itself rather than sharing loaded values: with shared loads C2 cut the float packs into 1-, 2- and 4-lane
+        // pieces, which ran at about half the speed. (Float64 vectorises cleanly with shared loads; see rows2D.)
         float[] t0 = acc[0];
         float[] t1 = acc[1];
         Arrays.fill(t0, 0, w, 0);
@@ -324,9 +330,8 @@ final class Gemm {
             float[] r2 = rows[p + 2];
             float[] r3 = rows[p + 3];
             for (int j = 0; j < w; j++) {
-                float y0 = r0[j], y1 = r1[j], y2 = r2[j], y3 = r3[j];
-                t0[j] += x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
-                t1[j] += x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
+                t0[j] += x00 * r0[j] + x01 * r1[j] + x02 * r2[j] + x03 * r3[j];
+                t1[j] += x10 * r0[j] + x11 * r1[j] + x12 * r2[j] + x13 * r3[j];
             }
         }
         for (; p < kc; p++) {
@@ -334,9 +339,8 @@ final class Gemm {
             float x0 = A[a0], x1 = A[a0 + ais];
             float[] r = rows[p];
             for (int j = 0; j < w; j++) {
-                float y = r[j];
-                t0[j] += x0 * y;
-                t1[j] += x1 * y;
+                t0[j] += x0 * r[j];
+                t1[j] += x1 * r[j];
             }
         }
     }
