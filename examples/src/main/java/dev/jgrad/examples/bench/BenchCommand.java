@@ -102,8 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s%s%n", "model", "config", "cell", "dtype", "threads",
-                        "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
+                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s %13s%s%n", "model", "config", "cell", "dtype", "threads",
+                        "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
@@ -133,9 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
             extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
         }
         switch (f) {
-            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f%s%n", t.impl(), t.config(), t.cell(),
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f %13s%s%n", t.impl(), t.config(), t.cell(),
                     t.dtype(), t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)", t.minTokensPerSecond(),
-                            t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(), extra);
+                            t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(),
+                    String.format(Locale.ROOT, "%.1f->%.1f", t.keptMibStart(), t.keptMibEnd()), extra);
             case Figure.Matmul m -> out.printf(Locale.ROOT, "%-26s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
                     m.gflops(), extra);
         }

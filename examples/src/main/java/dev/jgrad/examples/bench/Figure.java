@@ -15,10 +15,13 @@ sealed interface Figure {
      * @param opsPerStep      ops recorded on the tape by one step's forward pass (0 where not known)
      * @param nsPerOp         median step time divided by {@code opsPerStep}: the whole step's cost per recorded op
      * @param peakRssMib      the process's peak resident set so far (VmHWM), in MiB
+     * @param keptMibStart    heap still in use between steps after a full collection, once the warm-up is over, in MiB
+     * @param keptMibEnd      the same after the last timed step: more than {@code keptMibStart} would mean
+     *                        steps leak (a graph or tape outliving its step)
      */
     record Train(String impl, String config, String cell, String dtype, int threads, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
-                 int opsPerStep, double nsPerOp, double peakRssMib) implements Figure {
+                 int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd) implements Figure {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -37,6 +40,8 @@ sealed interface Figure {
             m.put("ops_per_step", opsPerStep);
             m.put("ns_per_op", nsPerOp);
             m.put("peak_rss_mib", peakRssMib);
+            m.put("kept_mib_start", keptMibStart);
+            m.put("kept_mib_end", keptMibEnd);
             return m;
         }
     }

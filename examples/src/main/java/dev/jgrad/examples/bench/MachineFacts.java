@@ -58,6 +58,15 @@ public record MachineFacts(int cores, String cpu, boolean avx2, boolean fma, boo
     }
 
     /**
+     * The heap in use after a full collection, in MiB: what the program keeps between steps. Meant for
+     * outside timed regions ({@link System#gc()} costs a full collection).
+     */
+    public static double keptHeapMib() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
+    }
+
+    /**
      * The peak resident set size of this process in MiB ({@code VmHWM} of {@code /proc/self/status}),
      * or NaN where that file does not exist.
      */

@@ -9,7 +9,8 @@ import java.util.Arrays;
 /**
  * Times full training steps of {@link NnLanguageModel} (train's model: our cells' forward equations on the tape): a warm-up (so the JIT has compiled the
  * hot paths; extended until the step rate settles), then {@code repetitions} timed runs of at least one step each, each reporting tokens per
- * second; the figure is their median.
+ * second; the figure is their median. The heap kept between steps is read after the warm-up and
+ * after the last timed step, so a leak across steps shows as growth.
  */
 final class TrainingBench {
     /** d2l's learning rate and clipping threshold for its character-level RNNs. */
@@ -65,6 +66,7 @@ final class TrainingBench {
             if (Math.abs(rate - previous) <= 0.1 * previous) break;
             previous = rate;
         }
+        double keptStart = MachineFacts.keptHeapMib();
         double[] rates = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         long totalSteps = 0;
@@ -80,13 +82,15 @@ final class TrainingBench {
             totalSteps += steps;
             rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
         }
+        double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
         double med = median(sorted);
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, med, sorted[0],
-                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, MachineFacts.peakRssMib());
+                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, MachineFacts.peakRssMib(),
+                keptStart, keptEnd);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */
