@@ -167,8 +167,23 @@ final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 if (tb) {
-                    // B is stored n × k: row p of the packed block is column pc+p of the stored block.
-                    for (int j = 0; j < w; j++) {
+                    // B is stored n × k: row p of the packed block is column pc+p of the stored block. Four stored rows
+                    // at a time, so each packed row is fetched once per four values rather than once per value.
+                    int j = 0;
+                    for (; j + 4 <= w; j += 4) {
+                        int s0 = bo + (jc + j) * k + pc;
+                        int s1 = s0 + k;
+                        int s2 = s1 + k;
+                        int s3 = s2 + k;
+                        for (int p = 0; p < kc; p++) {
+                            double[] r = rows[p];
+                            r[j] = B[s0 + p];
+                            r[j + 1] = B[s1 + p];
+                            r[j + 2] = B[s2 + p];
+                            r[j + 3] = B[s3 + p];
+                        }
+                    }
+                    for (; j < w; j++) {
                         int src = bo + (jc + j) * k + pc;
                         for (int p = 0; p < kc; p++) rows[p][j] = B[src + p];
                     }
@@ -283,8 +298,23 @@ final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 if (tb) {
-                    // B is stored n × k: row p of the packed block is column pc+p of the stored block.
-                    for (int j = 0; j < w; j++) {
+                    // B is stored n × k: row p of the packed block is column pc+p of the stored block. Four stored rows
+                    // at a time, so each packed row is fetched once per four values rather than once per value.
+                    int j = 0;
+                    for (; j + 4 <= w; j += 4) {
+                        int s0 = bo + (jc + j) * k + pc;
+                        int s1 = s0 + k;
+                        int s2 = s1 + k;
+                        int s3 = s2 + k;
+                        for (int p = 0; p < kc; p++) {
+                            float[] r = rows[p];
+                            r[j] = B[s0 + p];
+                            r[j + 1] = B[s1 + p];
+                            r[j + 2] = B[s2 + p];
+                            r[j + 3] = B[s3 + p];
+                        }
+                    }
+                    for (; j < w; j++) {
                         int src = bo + (jc + j) * k + pc;
                         for (int p = 0; p < kc; p++) rows[p][j] = B[src + p];
                     }
