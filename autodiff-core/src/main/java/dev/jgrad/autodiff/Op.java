@@ -48,6 +48,8 @@ public sealed interface Op {
         public static final Saves OUTPUT = new Saves(true, 0);
         /** The rule reads the first input only. */
         public static final Saves FIRST = new Saves(false, 1);
+        /** The rule reads its output and the second input (division: {@code −(g ⊙ out) / b}). */
+        public static final Saves OUTPUT_AND_SECOND = new Saves(true, 1 << 1);
         /** The rule reads every input. */
         public static final Saves INPUTS = new Saves(false, ~0);
 
@@ -94,7 +96,7 @@ public sealed interface Op {
     /** {@code a / b}, broadcasting. ∂/∂a = g / b, ∂/∂b = −g ⊙ a / b² = −(g ⊙ out) / b. */
     record Div() implements Op {
         public String name() { return "div"; }
-        public Saves saves() { return new Saves(true, 1 << 1); }
+        public Saves saves() { return Saves.OUTPUT_AND_SECOND; }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.DIV, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.div(in[1]), g.times(out).div(in[1]).neg()};

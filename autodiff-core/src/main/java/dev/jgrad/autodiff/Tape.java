@@ -31,12 +31,17 @@ import java.util.Map;
  *
  * <p>Values recorded on another tape, or before this one, are constants here: their gradients are
  * not propagated further (this is how state carried between truncated-BPTT batches is detached).
+ *
+ * <p>Memory: the tape keeps alive only the values derivative rules read (Note [Saved values] on
+ * {@link Op}), and the backward walk drops each node's gradient once it has passed it on, so a step
+ * holds its saved values plus the gradients of the walk's frontier, and nothing after the tape and
+ * the step's results are dropped.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
 
     private final Tape previous;
-    private Variable[] nodes = new Variable[64];
+    private Variable[] nodes = new Variable[256];
     private int size;
     private boolean anomaly;
     private String label;
