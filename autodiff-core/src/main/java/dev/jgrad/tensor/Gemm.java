@@ -11,7 +11,8 @@ import java.util.Arrays;
  * into blocks of {@link #KC}. Each {@code KC × JB} block of {@code op(B)} is packed into one array
  * per row (transposing on the way when B is stored transposed), then every pair of output rows is
  * accumulated into two row buffers: eight scalars of A stay in registers while one loop over
- * {@code j} reads four packed rows of B and updates both buffers. Every array in that loop is a
+ * {@code j} reads four packed rows of B and updates both buffers (blocks narrower than
+ * {@link #PAIR_MIN_F32} or {@link #PAIR_MIN_F64} columns go one row at a time). Every array in that loop is a
  * distinct object indexed from 0, which is what lets C2 vectorise it (it does not vectorise loops
  * that read and write one array at several offsets); plain Java, no incubator modules. A transposed
  * A is only read as scalars, so it is read in place. Neither operand is materialised transposed.
@@ -34,6 +35,17 @@ final class Gemm {
      * packed block (128 KiB) is then re-read from L2, which measured faster than 128 columns from L1.
      */
     static final int JB_F32 = 512;
+    /**
+     * Narrowest column block the row-pair kernels take; narrower blocks (a product with few columns) go row by row. C2
+     * sizes a loop's vectors by the trip count it profiled, so when 28-column products warmed {@code rows2F} first the
+     * 768-column ones ran markedly slower; keeping narrow blocks out of the row-pair loop keeps its profile wide.
+     */
+    static final int PAIR_MIN_F32 = 128;
+    /**
+     * {@link #PAIR_MIN_F32} for float64. Its row-pair loop kept its speed after 28-column products warmed it, so only
+     * blocks of a few columns (matrix-vector-like products, a short trip count on every call) go row by row.
+     */
+    static final int PAIR_MIN_F64 = 16;
     /** Multiply-adds below which packing costs more than it saves: a plain scalar loop in the same order. */
     static final long SMALL_WORK = 4096;
     /** Multiply-adds below which threads cost more than they save (a few tens of microseconds). */
@@ -191,7 +203,7 @@ final class Gemm {
                     for (int p = 0; p < kc; p++) System.arraycopy(B, bo + (pc + p) * n + jc, rows[p], 0, w);
                 }
                 int i = i0;
-                for (; i + 2 <= i1; i += 2) {
+                for (; w >= PAIR_MIN_F64 && i + 2 <= i1; i += 2) {
                     rows2D(A, ao + i * ais + pc * aps, ais, aps, rows, acc, kc, w);
                     for (int r = 0; r < 2; r++) {
                         double[] t = acc[r];
@@ -322,7 +334,7 @@ final class Gemm {
                     for (int p = 0; p < kc; p++) System.arraycopy(B, bo + (pc + p) * n + jc, rows[p], 0, w);
                 }
                 int i = i0;
-                for (; i + 2 <= i1; i += 2) {
+                for (; w >= PAIR_MIN_F32 && i + 2 <= i1; i += 2) {
                     rows2F(A, ao + i * ais + pc * aps, ais, aps, rows, acc, kc, w);
                     for (int r = 0; r < 2; r++) {
                         float[] t = acc[r];
