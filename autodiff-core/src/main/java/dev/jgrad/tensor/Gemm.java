@@ -223,7 +223,8 @@ final class Gemm {
 
     /** {@code acc[0..1][0, w)} = two rows of A (from {@code a}) × the {@code kc} packed rows of B. */
     private static void rows2D(double[] A, int a, int ais, int aps, double[][] rows, double[][] acc, int kc, int w) {
-        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays.
+        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays. Unlike rows2F, the two
+        // rows share the loaded values: C2 vectorises this float64 loop whole, and re-reading them measured slower here.
         double[] t0 = acc[0];
         double[] t1 = acc[1];
         Arrays.fill(t0, 0, w, 0);
