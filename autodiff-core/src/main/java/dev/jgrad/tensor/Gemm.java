@@ -112,10 +112,14 @@ final class Gemm {
         }
         int threads = Parallelism.threads();
         int tasks = 1;
-        boolean byColumns = n >= m;
+        // Split the rows into blocks of whole 4-row groups; the columns (16-column groups) only when
+        // there are fewer row groups than threads. Each thread then runs the one-thread loop over full
+        // column blocks. Two threads, float32, GFLOP/s, rows vs columns (a same-session harness):
+        // 1024² 62.1 vs 48.6; the large GRU's 64×512·512×1536 63.7 vs 54.0, 64×1536·(512×1536)ᵀ
+        // 36.9 vs 30.0, (64×512)ᵀ·64×1536 37.6 vs 35.5, 64×512·512×512 42.6 vs 32.2.
+        boolean byColumns = (m + 3) / 4 < threads;
         int groups = byColumns ? (n + 15) / 16 : (m + 3) / 4;
         if (threads > 1 && work >= PARALLEL_MIN_WORK) {
-            // Split the longer output side into blocks of whole 16-column or 4-row groups.
             tasks = Math.min(threads, groups);
         }
         if (tasks <= 1) {
