@@ -32,8 +32,9 @@ class GemmTest {
                 for (boolean ta : new boolean[] {false, true}) {
                     for (boolean tb : new boolean[] {false, true}) {
                         Rng rng = Rng.seeded(7);
-                        // Both split directions: more rows than columns, and more columns than rows.
-                        for (int[] s : new int[][] {{131, 263, 37}, {33, 261, 299}}) {
+                        // Both split directions: by rows, and by columns when there are fewer 4-row groups
+                        // than threads (5 rows: 2 groups, so 3, 5 and 8 threads split the columns).
+                        for (int[] s : new int[][] {{131, 263, 37}, {33, 261, 299}, {5, 261, 299}}) {
                             Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
                             Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
                             Parallelism.setThreads(1);
