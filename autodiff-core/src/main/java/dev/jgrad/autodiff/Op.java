@@ -39,7 +39,8 @@ public sealed interface Op {
      * consumers through a value-less stand-in that keeps its shape, dtype and tape position, so a
      * temporary such as the {@code x·W} in {@code σ(x·W + h·U)} is garbage as soon as the user's code
      * drops it (only {@code σ}'s output is read by backward). A rule that reads an undeclared value
-     * fails with a message naming the op. Leaves and constants are always kept.
+     * fails with a message naming the op that produced it. Leaves and constants are always kept; a
+     * value from another tape is held as a constant when read and not at all otherwise.
      */
     record Saves(boolean output, int inputs) {
         /** The rule reads only shapes and the cotangent. */

@@ -143,8 +143,9 @@ public final class Variable {
     public Tensor value() {
         if (value == null) {
             // Only a derivative rule can reach a ghost: its op's saves() left out a value it reads.
-            throw new IllegalStateException((op != null ? op.name() + " output " : "value from another tape ") + dtype + shape + " at tape position " + index
-                    + ": its value was not saved for backward; the derivative rule that read it must list it in Op.saves()");
+            String what = op != null ? op.name() + " output " + dtype + shape + " at tape position " + index
+                    : "the value " + dtype + shape + " from another tape";
+            throw new IllegalStateException(what + " was not saved for backward; the derivative rule that read it must list it in Op.saves()");
         }
         return value;
     }
