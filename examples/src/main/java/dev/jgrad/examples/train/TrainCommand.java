@@ -203,6 +203,11 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Outcome outcome;
         try {
             outcome = trainer.run(listener);
+            if (outcome == Trainer.Outcome.STOPPED) {
+                // Said before the latch releases the shutdown hook: once the hook returns, the JVM may halt at once.
+                err.println("train: interrupted; checkpoint written to " + checkpoint + " (continue with --resume)");
+                err.flush();
+            }
         } finally {
             finished.countDown();
             try {
@@ -212,7 +217,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         if (outcome == Trainer.Outcome.STOPPED) {
-            err.println("train: interrupted; checkpoint written to " + checkpoint + " (continue with --resume)");
             return 130;
         }
         List<EpochMetrics> history = trainer.history();

@@ -46,7 +46,7 @@ class ShutdownCheckpointTest {
             p.destroyForcibly();
         }
         String err = Files.readString(dir.resolve("err.txt"));
-        assertTrue(err.contains("interrupted; checkpoint written"), err);
+        assertTrue(err.contains("interrupted; checkpoint written"), "the child says it wrote its checkpoint; its stderr was: '" + err + "'");
 
         Checkpoint cp = Checkpoint.read(ck);
         int target = cp.position().completedEpochs() + 1;
