@@ -200,13 +200,12 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }, "train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        Trainer.Outcome outcome;
         try {
-            outcome = trainer.run(listener);
-            if (outcome == Trainer.Outcome.STOPPED) {
+            if (trainer.run(listener) == Trainer.Outcome.STOPPED) {
                 // Said before the latch releases the shutdown hook: once the hook returns, the JVM may halt at once.
                 err.println("train: interrupted; checkpoint written to " + checkpoint + " (continue with --resume)");
                 err.flush();
+                return 130;
             }
         } finally {
             finished.countDown();
@@ -215,9 +214,6 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // The JVM is already exiting (Ctrl-C): the hook is running and has been released above.
             }
-        }
-        if (outcome == Trainer.Outcome.STOPPED) {
-            return 130;
         }
         List<EpochMetrics> history = trainer.history();
         if (!history.isEmpty()) {
