@@ -1,10 +1,10 @@
 # shellcheck shell=sh
-# Sourced by ./mvnw, ./gru-examples and .ci/run: sets and exports JAVA_HOME to a JDK >= 21, or exits
+# Sourced by ./mvnw, ./gru-examples and .ci/run: sets and exports JAVA_HOME to a JDK >= 25, or exits
 # with a message that says what to install.
 # ----------------------------------------------------------------------------
-# jgrad: find a JDK >= 21 before anything else. The project targets Java 21;
+# jgrad: find a JDK >= 25 before anything else. The project targets Java 25 (the current LTS: the foreign-function API and the Vector API);
 # machines often have an older default `java` with a newer JDK installed beside it.
-# Order: $JAVA_HOME if it is >= 21, then `java` on the PATH, then the newest JDK >= 21
+# Order: $JAVA_HOME if it is >= 25, then `java` on the PATH, then the newest JDK >= 25
 # under the usual install folders. With none, stop with a message that says what to do.
 # ----------------------------------------------------------------------------
 jgrad_java_major() { # $1 = a JDK home; prints its major version or nothing
@@ -21,12 +21,12 @@ jgrad_java_major() { # $1 = a JDK home; prints its major version or nothing
 jgrad_find_jdk() {
   if [ -n "${JAVA_HOME-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
     _m=$(jgrad_java_major "$JAVA_HOME")
-    [ -n "$_m" ] && [ "$_m" -ge 21 ] && return 0
+    [ -n "$_m" ] && [ "$_m" -ge 25 ] && return 0
   fi
   if command -v javac >/dev/null 2>&1; then
     _h=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
     _m=$(jgrad_java_major "$_h")
-    if [ -n "$_m" ] && [ "$_m" -ge 21 ]; then JAVA_HOME=$_h; export JAVA_HOME; return 0; fi
+    if [ -n "$_m" ] && [ "$_m" -ge 25 ]; then JAVA_HOME=$_h; export JAVA_HOME; return 0; fi
   fi
   _best=""; _bestm=0
   set +f # the wrapper runs with globbing off; the search below needs it
@@ -35,13 +35,13 @@ jgrad_find_jdk() {
     [ -x "$_h/bin/javac" ] || continue
     _m=$(jgrad_java_major "$_h")
     [ -n "$_m" ] || continue
-    if [ "$_m" -ge 21 ] && [ "$_m" -gt "$_bestm" ]; then _best=$_h; _bestm=$_m; fi
+    if [ "$_m" -ge 25 ] && [ "$_m" -gt "$_bestm" ]; then _best=$_h; _bestm=$_m; fi
   done
   set -f
   if [ -n "$_best" ]; then JAVA_HOME=$_best; export JAVA_HOME; return 0; fi
-  echo "jgrad: jgrad needs a JDK 21 or newer, and none was found." >&2
+  echo "jgrad: jgrad needs a JDK 25 or newer, and none was found." >&2
   echo "jgrad: looked at JAVA_HOME (${JAVA_HOME:-unset}), javac on the PATH, and /usr/lib/jvm, /usr/java, /opt, ~/.sdkman, ~/.jdks." >&2
-  echo "jgrad: install one (for example Temurin 21: apt-get install temurin-21-jdk, or https://adoptium.net) and set JAVA_HOME to it." >&2
+  echo "jgrad: install one (for example Temurin 25: apt-get install temurin-25-jdk, or https://adoptium.net) and set JAVA_HOME to it." >&2
   exit 1
 }
 jgrad_find_jdk
