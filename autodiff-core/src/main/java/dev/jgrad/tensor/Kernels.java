@@ -777,6 +777,33 @@ public final class Kernels {
         }
     }
 
+    /**
+     * {@code acc[..., start:start+len, ...] += g} along {@code axis}, in place, on a buffer no one else
+     * can see yet (shapes already checked): the adjoint of {@link #slice} added into a running sum.
+     */
+    static void addInto(Tensor acc, Tensor g, int axis, int start) {
+        int inner = 1;
+        for (int i = axis + 1; i < g.rank(); i++) inner *= g.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= g.shape.dim(i);
+        int gd = g.shape.dim(axis);
+        int ad = acc.shape.dim(axis);
+        int block = gd * inner;
+        for (int o = 0; o < outer; o++) {
+            int go = o * block;
+            int ao = (o * ad + start) * inner;
+            if (g.d != null) {
+                double[] x = acc.d;
+                double[] y = g.d;
+                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
+            } else {
+                float[] x = acc.f;
+                float[] y = g.f;
+                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
+            }
+        }
+    }
+
     /** Joins tensors along an existing {@code axis}; all other dimensions and the dtype must agree. */
     public static Tensor concat(List<Tensor> parts, int rawAxis) {
         if (parts.isEmpty()) {
