@@ -9,7 +9,7 @@
  * <p>One training step of a character-level GRU language model:
  * <pre>{@code
  * Embedding embed = new Embedding(vocab, 32, DType.F32, rng);
- * RecurrentLayer gru = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 32, 128, 2, true, DType.F32, rng);
+ * RecurrentLayer gru = RecurrentLayer.gru(GRU.Variant.RESET_BEFORE, 32, 128, 2, true, DType.F32, rng);
  * Linear head = new Linear(128, vocab, true, DType.F32, rng);
  * Map<String, Module> parts = new LinkedHashMap<>();   // ordered: names and optimizer state stay stable
  * parts.put("embed", embed);

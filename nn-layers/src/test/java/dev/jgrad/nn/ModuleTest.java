@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class ModuleTest {
     private static RecurrentLayer twoLayerGru() {
-        return RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(7));
+        return RecurrentLayer.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(7));
     }
 
     @Test
@@ -25,7 +25,7 @@ class ModuleTest {
         assertEquals(List.of("layers.0.weight_ih", "layers.0.weight_hh", "layers.0.bias_ih", "layers.0.bias_hh",
                 "layers.1.weight_ih", "layers.1.weight_hh", "layers.1.bias_ih", "layers.1.bias_hh"),
                 List.copyOf(twoLayerGru().parameters().keySet()));
-        RecurrentLayer cho = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 1, false, DType.F64, Rng.seeded(1));
+        RecurrentLayer cho = RecurrentLayer.gru(GRU.Variant.RESET_BEFORE, 3, 4, 1, false, DType.F64, Rng.seeded(1));
         assertEquals(List.of("layers.0.W_xz", "layers.0.W_hz", "layers.0.W_xr", "layers.0.W_hr", "layers.0.W_xh", "layers.0.W_hh"),
                 List.copyOf(cho.parameters().keySet()));
         assertEquals(Tensor.zeros(DType.F64, 3, 4).shape(), cho.parameters().get("layers.0.W_xz").value().shape());
@@ -35,7 +35,7 @@ class ModuleTest {
     @Test
     void sameSeedSameWeightsAndStateDictRoundTrips() {
         RecurrentLayer a = twoLayerGru();
-        RecurrentLayer b = RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(8));
+        RecurrentLayer b = RecurrentLayer.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(8));
         assertNotEquals(0.0, a.stateDict().get("layers.0.weight_ih").maxAbsDiff(b.stateDict().get("layers.0.weight_ih")));
         b.loadStateDict(a.stateDict());
         a.stateDict().forEach((k, v) -> assertEquals(0.0, v.maxAbsDiff(b.stateDict().get(k)), k));

@@ -3,7 +3,7 @@ package dev.jgrad.examples.flow;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.Jacobian;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.Tensor;
@@ -111,13 +111,12 @@ public record FlowProfile(double[] finalWrtState, double[] lossWrtState, double 
                 State s = states.get(t);
                 List<Tensor> sigmoids = new ArrayList<>();
                 List<Tensor> tanhs = new ArrayList<>();
-                if (cell instanceof GRUCell gru) {
+                if (cell instanceof GRU gru) {
                     Variable xt = x.slice(1, t - 1, t).reshape(b, cell.inputSize());
-                    Variable h = Variable.constant(states.get(t - 1).h().value());
-                    GRUCell.Gates g = gru.gates(xt, h);
-                    sigmoids.add(g.z().value());
-                    sigmoids.add(g.r().value());
-                    tanhs.add(gru.candidate(xt, h, g.r()).value());
+                    GRU.Activations a = gru.activations(xt, Variable.constant(states.get(t - 1).h().value()));
+                    sigmoids.add(a.z().value());
+                    sigmoids.add(a.r().value());
+                    tanhs.add(a.hTilde().value());
                 } else if (s.parts().size() == 2) {
                     tanhs.add(Variable.constant(s.part(1).value()).tanh().value());
                 } else {

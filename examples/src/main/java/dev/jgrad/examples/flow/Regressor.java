@@ -4,11 +4,11 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.cell.TorchGRUCell;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -28,7 +28,7 @@ public final class Regressor implements Module {
 
     /** The three cells compared, all in PyTorch's layout and initialisation U(−1/√H, 1/√H). */
     public enum Kind {
-        /** {@code GRUCell} RESET_AFTER (PyTorch's {@code nn.GRU}); see Note [GRU reset gate] in {@code GRUCell}. */
+        /** {@code TorchGRUCell}, PyTorch's {@code nn.GRU} (RESET_AFTER); see Note [GRU reset gate] in {@code GRU}. */
         GRU,
         /** {@code LSTMCell}, state {@code (h, c)}. */
         LSTM,
@@ -79,7 +79,7 @@ public final class Regressor implements Module {
     /** A fresh model: cell of the given kind with input size {@code in} and hidden size {@code hidden}, and a 1-output readout. */
     public static Regressor create(Kind kind, int in, int hidden, DType dtype, Rng rng) {
         RecurrentCell cell = switch (kind) {
-            case GRU -> GRUCell.create(GRUCell.Variant.RESET_AFTER, in, hidden, true, dtype, rng);
+            case GRU -> TorchGRUCell.create(in, hidden, true, dtype, rng);
             case LSTM -> LSTMCell.create(in, hidden, true, dtype, rng);
             case RNN -> RNNCell.create(in, hidden, true, dtype, rng);
         };

@@ -1,6 +1,6 @@
 package dev.jgrad.examples.train;
 
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU.Variant;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -38,8 +38,8 @@ public enum CellKind {
     /** {@code layers} cells of this kind reading {@code in} features, with biases. */
     RecurrentLayer layer(int in, int hidden, int layers, DType dtype, Rng rng) {
         return switch (this) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, in, hidden, layers, true, dtype, rng);
-            case GRU_RESET_AFTER -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, true, dtype, rng);
+            case GRU -> RecurrentLayer.gru(Variant.RESET_BEFORE, in, hidden, layers, true, dtype, rng);
+            case GRU_RESET_AFTER -> RecurrentLayer.gru(Variant.RESET_AFTER, in, hidden, layers, true, dtype, rng);
             case LSTM -> RecurrentLayer.lstm(in, hidden, layers, true, dtype, rng);
             case RNN -> RecurrentLayer.rnn(in, hidden, layers, true, dtype, rng);
         };

@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * Tolerances and modes are {@link GradCheck}'s.
  *
  * <pre>{@code
- * GRUCell cell = GRUCell.create(Variant.RESET_AFTER, 3, 4, true, DType.F64, Rng.seeded(1));
+ * TorchGRUCell cell = TorchGRUCell.create(3, 4, true, DType.F64, Rng.seeded(1));
  * Variable x = Variable.constant(Tensor.randn(rng, DType.F64, 1, 2, 3));
  * Supplier<Variable> loss = ModuleGradCheck.contracted(
  *         () -> cell.step(x, cell.initialState(2, DType.F64)).h(), rng);    // sum(h' ⊙ c), c random

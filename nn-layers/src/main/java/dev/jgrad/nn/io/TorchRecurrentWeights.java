@@ -1,9 +1,11 @@
 package dev.jgrad.nn.io;
 
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
+import dev.jgrad.nn.cell.TorchGRUCell;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -27,8 +29,8 @@ import java.util.regex.Pattern;
  * {@code I_0} the input size, {@code I_k = H} above, and {@code G} gate blocks stacked by rows:
  * 3 for the GRU (r, z, n), 4 for the LSTM (i, f, g, o), 1 for the plain RNN. jgrad's layers use the
  * same layout under {@code layers.{k}.weight_ih} and so on, so the mapping renames and copies
- * nothing else. A GRU maps to {@link GRUCell.Variant#RESET_AFTER}, the variant PyTorch computes
- * (see Note [GRU reset gate] in {@link GRUCell}).
+ * nothing else. A GRU maps to {@link TorchGRUCell}, the variant PyTorch computes
+ * (see Note [GRU reset gate] in {@link GRU}).
  *
  * <p>{@link #load} infers everything from the names and shapes: the number of layers from the
  * largest {@code l{k}}, {@code H} from {@code weight_hh_l0}'s columns, {@code G} (hence the kind of
@@ -44,7 +46,7 @@ public final class TorchRecurrentWeights {
 
     /** The cell kinds PyTorch and jgrad share, by gate blocks per weight. */
     public enum Kind {
-        /** {@code nn.GRU}: gate blocks r, z, n; jgrad's {@link GRUCell.Variant#RESET_AFTER}. */
+        /** {@code nn.GRU}: gate blocks r, z, n; jgrad's {@link TorchGRUCell}. */
         GRU(3),
         /** {@code nn.LSTM}: gate blocks i, f, g, o. */
         LSTM(4),
@@ -164,7 +166,7 @@ public final class TorchRecurrentWeights {
         // The seeded initial values are placeholders: every one is overwritten by loadStateDict below.
         Rng placeholder = Rng.seeded(0);
         RecurrentLayer layer = switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
+            case GRU -> RecurrentLayer.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
             case LSTM -> RecurrentLayer.lstm(in, hidden, layers, bias, dtype, placeholder);
             case RNN_TANH -> RecurrentLayer.rnn(in, hidden, layers, bias, dtype, placeholder);
         };
@@ -205,8 +207,8 @@ public final class TorchRecurrentWeights {
      * The layer's weights under PyTorch's names, in PyTorch's order (layer by layer: weight_ih,
      * weight_hh, bias_ih, bias_hh), ready for {@code module.load_state_dict}.
      *
-     * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a
-     *                                  {@link GRUCell.Variant#RESET_BEFORE} GRU, or cells of mixed kinds)
+     * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a Cho / d2l
+     *                                  {@link GRUCell}, or cells of mixed kinds)
      */
     public static Map<String, Tensor> toTorch(RecurrentLayer layer) {
         kindOf(layer);
@@ -229,9 +231,9 @@ public final class TorchRecurrentWeights {
         List<Kind> kinds = new ArrayList<>();
         for (RecurrentCell cell : layer.cells()) {
             Kind kind = switch (cell) {
-                case GRUCell g when g.variant() == GRUCell.Variant.RESET_AFTER -> Kind.GRU;
-                case GRUCell g -> throw new IllegalArgumentException("TorchRecurrentWeights: a " + g.variant()
-                        + " GRU has no PyTorch counterpart; nn.GRU computes RESET_AFTER (see Note [GRU reset gate])");
+                case TorchGRUCell g -> Kind.GRU;
+                case GRUCell g -> throw new IllegalArgumentException("TorchRecurrentWeights: GRUCell (RESET_BEFORE, Cho / d2l) has"
+                        + " no PyTorch counterpart; nn.GRU computes RESET_AFTER, TorchGRUCell (see Note [GRU reset gate])");
                 case LSTMCell l -> Kind.LSTM;
                 case RNNCell r -> Kind.RNN_TANH;
                 default -> throw new IllegalArgumentException("TorchRecurrentWeights: " + cell.getClass().getSimpleName()

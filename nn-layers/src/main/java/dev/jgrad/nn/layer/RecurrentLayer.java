@@ -3,7 +3,7 @@ package dev.jgrad.nn.layer;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
@@ -77,9 +77,9 @@ public final class RecurrentLayer implements Module {
         return new RecurrentLayer(List.copyOf(cells));
     }
 
-    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRUCell}). */
-    public static RecurrentLayer gru(GRUCell.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        return build(layers, k -> GRUCell.create(variant, k == 0 ? in : hidden, hidden, bias, dtype, rng));
+    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRU}). */
+    public static RecurrentLayer gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
     /** {@code layers} LSTM cells. */

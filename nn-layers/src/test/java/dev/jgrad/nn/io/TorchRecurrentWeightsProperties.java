@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -23,7 +23,7 @@ class TorchRecurrentWeightsProperties {
     private static RecurrentLayer layer(TorchRecurrentWeights.Kind kind, int in, int hidden, int layers, boolean bias, DType dtype, long seed) {
         Rng rng = Rng.seeded(seed);
         return switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, rng);
+            case GRU -> RecurrentLayer.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, rng);
             case LSTM -> RecurrentLayer.lstm(in, hidden, layers, bias, dtype, rng);
             case RNN_TANH -> RecurrentLayer.rnn(in, hidden, layers, bias, dtype, rng);
         };

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.layer.RecurrentLayer;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -27,7 +27,7 @@ class TorchRecurrentWeightsTest {
     private static RecurrentLayer layer(TorchRecurrentWeights.Kind kind, boolean bias, DType dtype) {
         Rng rng = Rng.seeded(42);
         return switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, bias, dtype, rng);
+            case GRU -> RecurrentLayer.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, bias, dtype, rng);
             case LSTM -> RecurrentLayer.lstm(3, 4, 2, bias, dtype, rng);
             case RNN_TANH -> RecurrentLayer.rnn(3, 4, 2, bias, dtype, rng);
         };
@@ -174,7 +174,7 @@ class TorchRecurrentWeightsTest {
 
     @Test
     void savingALayerWithoutAPyTorchCounterpartIsRefusedAndWritesNothing() {
-        RecurrentLayer before = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 1, true, DType.F64, Rng.seeded(1));
+        RecurrentLayer before = RecurrentLayer.gru(GRU.Variant.RESET_BEFORE, 3, 4, 1, true, DType.F64, Rng.seeded(1));
         Path p = dir.resolve("x.safetensors");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchRecurrentWeights.save(before, p));
         assertTrue(e.getMessage().contains("RESET_BEFORE"), e.getMessage());

@@ -7,6 +7,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
@@ -121,7 +122,7 @@ class RecurrentLayerTest {
     @Test
     void biggerLayerGradientsInRandomDirections() {
         Rng rng = Rng.seeded(3);
-        RecurrentLayer net = RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 5, 8, 2, true, DType.F64, rng);
+        RecurrentLayer net = RecurrentLayer.gru(GRU.Variant.RESET_AFTER, 5, 8, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 3, 6, 5);
         GradCheck.Report r = ModuleGradCheck.check(net,
                 ModuleGradCheck.contracted(() -> net.forward(Variable.constant(x), null).outputs(), rng),
@@ -198,7 +199,7 @@ class RecurrentLayerTest {
 
     @Test
     void badInputsAreRejectedWithTheShapes() {
-        RecurrentLayer net = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 2, true, DType.F64, Rng.seeded(1));
+        RecurrentLayer net = RecurrentLayer.gru(GRU.Variant.RESET_BEFORE, 3, 4, 2, true, DType.F64, Rng.seeded(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 2)), null));
         assertTrue(e.getMessage().contains("RecurrentLayer.forward") && e.getMessage().contains("[2, 5, 2]"), e.getMessage());
@@ -211,8 +212,8 @@ class RecurrentLayerTest {
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 3)), net.initialStates(3, DType.F64)));
         assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[2, 3]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.of(List.of(
-                GRUCell.create(GRUCell.Variant.RESET_BEFORE, 3, 4, true, DType.F64, Rng.seeded(1)),
-                GRUCell.create(GRUCell.Variant.RESET_BEFORE, 5, 4, true, DType.F64, Rng.seeded(1)))));
+                GRUCell.create(3, 4, true, DType.F64, Rng.seeded(1)),
+                GRUCell.create(5, 4, true, DType.F64, Rng.seeded(1)))));
         assertTrue(e.getMessage().contains("layer 1 takes input size 5"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.rnn(3, 4, 0, true, DType.F64, Rng.seeded(1)));
     }
