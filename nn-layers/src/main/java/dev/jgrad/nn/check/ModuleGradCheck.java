@@ -134,7 +134,7 @@ public final class ModuleGradCheck {
                 double numeric = (plus - minus) / (2 * o.eps());
                 double a = analytic.get(e.getKey()).at(i);
                 compared++;
-                if (!close(a, numeric, o)) {
+                if (!o.accepts(a, numeric)) {
                     bad.add(new Mismatch(e.getKey() + " " + base.shape(), Arrays.toString(base.shape().unravel(i)), "loss", a, numeric));
                 }
             }
@@ -163,7 +163,7 @@ public final class ModuleGradCheck {
             double minus = evaluate(loss);
             shift(params, u, o.eps());
             double numeric = (plus - minus) / (2 * o.eps());
-            if (!close(a, numeric, o)) {
+            if (!o.accepts(a, numeric)) {
                 bad.add(new Mismatch("all parameters", "random direction " + d, "loss", a, numeric));
             }
         }
@@ -180,9 +180,5 @@ public final class ModuleGradCheck {
             }
             p.set(Tensor.of(w, p.value().shape().dims()));
         });
-    }
-
-    private static boolean close(double a, double n, Options o) {
-        return Math.abs(a - n) <= o.atol() + o.rtol() * Math.abs(n);
     }
 }
