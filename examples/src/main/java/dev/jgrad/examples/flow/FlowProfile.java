@@ -6,6 +6,7 @@ import dev.jgrad.check.Jacobian;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ public record FlowProfile(double[] finalWrtState, double[] lossWrtState, double 
         Regressor.Unrolled run;
         try (Tape tape = Tape.record()) {
             run = model.unroll(x);
-            Variable l = Regressor.mse(run.prediction(), batch.y());
+            Variable l = Losses.meanSquaredError(run.prediction(), batch.y());
             loss = l.value().item();
             finalNorms = JacobianNorms.finalWrtStates(tape, run.finalHidden(), run.stateParts());
             lossNorms = JacobianNorms.lossWrtStates(tape, l, run.stateParts());

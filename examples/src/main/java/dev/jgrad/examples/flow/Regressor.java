@@ -1,7 +1,7 @@
 package dev.jgrad.examples.flow;
 
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.LSTMCell;
@@ -21,7 +21,7 @@ import java.util.Map;
  * A recurrent cell read out by a linear layer on its last hidden state:
  * {@code ŷ = h_T·wᵀ + b}, {@code [B, T, I] → [B, 1]}; the model the study trains on the adding problem.
  *
- * <p>The cell is stepped here rather than through {@code RecurrentLayer} because the study needs
+ * <p>The cell is stepped here rather than through {@code RecurrentStack} because the study needs
  * every intermediate state {@code s_t} as a recorded value to differentiate with respect to.
  */
 public final class Regressor implements Module {
@@ -118,13 +118,5 @@ public final class Regressor implements Module {
             states.add(s);
         }
         return new Unrolled(states, readout.forward(s.h()));
-    }
-
-    /** Mean squared error {@code mean((ŷ − y)²)} of a prediction {@code [B, 1]} against targets {@code [B, 1]}. */
-    public static Variable mse(Variable prediction, Tensor target) {
-        if (!prediction.shape().equals(target.shape())) {
-            throw new IllegalArgumentException("mse: prediction " + prediction.shape() + " and target " + target.shape() + " differ");
-        }
-        return prediction.minus(Variable.constant(target)).square().mean();
     }
 }

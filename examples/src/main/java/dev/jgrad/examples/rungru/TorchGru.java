@@ -4,7 +4,7 @@ import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.io.TorchRecurrentWeights;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -43,14 +43,14 @@ public final class TorchGru {
     private static final String[] GATES = {"r", "z", "h"};
 
     private final GRU.Variant variant;
-    private final RecurrentLayer layer;
+    private final RecurrentStack layer;
     private final int layers;
     private final int input;
     private final int hidden;
     private final boolean bias;
     private final DType dtype;
 
-    private TorchGru(GRU.Variant variant, RecurrentLayer layer, int layers, int input, int hidden, boolean bias, DType dtype) {
+    private TorchGru(GRU.Variant variant, RecurrentStack layer, int layers, int input, int hidden, boolean bias, DType dtype) {
         this.variant = variant;
         this.layer = layer;
         this.layers = layers;
@@ -70,7 +70,7 @@ public final class TorchGru {
      *                                  value is NaN or infinite, or the weights are an LSTM's or RNN's
      */
     public static TorchGru fromStateDict(Map<String, Tensor> stateDict, GRU.Variant variant) {
-        RecurrentLayer torchLayer = TorchRecurrentWeights.load(stateDict);
+        RecurrentStack torchLayer = TorchRecurrentWeights.load(stateDict);
         TorchRecurrentWeights.Kind kind = TorchRecurrentWeights.kindOf(torchLayer);
         if (kind != TorchRecurrentWeights.Kind.GRU) {
             throw new IllegalArgumentException("weight_hh_l0 " + stateDict.get("weight_hh_l0").shape() + " stacks " + kind.gates()
@@ -86,7 +86,7 @@ public final class TorchGru {
             return new TorchGru(variant, torchLayer, layers, input, hidden, bias, dtype);
         }
         // The tensors are valid now; re-arrange the same blocks into Cho's parameters (x·W layout, one bias per gate).
-        RecurrentLayer layer = RecurrentLayer.gru(variant, input, hidden, layers, bias, dtype, Rng.seeded(0));
+        RecurrentStack layer = RecurrentStack.gru(variant, input, hidden, layers, bias, dtype, Rng.seeded(0));
         Map<String, Tensor> cellState = new LinkedHashMap<>();
         try (Tape.Scope ignored = Tape.noGrad()) {
             for (int k = 0; k < layers; k++) {
@@ -113,7 +113,7 @@ public final class TorchGru {
     }
 
     /** The layer that computes it; its parameters are named {@code layers.{k}.…}. */
-    public RecurrentLayer layer() {
+    public RecurrentStack layer() {
         return layer;
     }
 

@@ -3,7 +3,7 @@ package dev.jgrad.examples.walkthrough;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.data.Minibatch;
 import dev.jgrad.examples.data.Partitioning;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.State;

@@ -6,7 +6,7 @@ import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.TorchGRUCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * PyTorch {@code nn.GRU}, {@code nn.LSTM} and {@code nn.RNN} (tanh) weights as jgrad
- * {@link RecurrentLayer}s, and back.
+ * {@link RecurrentStack}s, and back.
  *
  * <p>PyTorch names layer {@code k}'s tensors {@code weight_ih_l{k} [G·H, I_k]},
  * {@code weight_hh_l{k} [G·H, H]}, {@code bias_ih_l{k} [G·H]}, {@code bias_hh_l{k} [G·H]}, with
@@ -72,7 +72,7 @@ public final class TorchRecurrentWeights {
     }
 
     /** Loads the layer stored in a safetensors file whose tensors are all PyTorch recurrent weights. */
-    public static RecurrentLayer load(Path path) {
+    public static RecurrentStack load(Path path) {
         return load(Safetensors.read(path).tensors(), "");
     }
 
@@ -80,12 +80,12 @@ public final class TorchRecurrentWeights {
      * Loads the layer stored under {@code prefix} in a safetensors file (a whole model's weights,
      * say, with the recurrent module's under {@code "rnn."}); see {@link #load(Map, String)}.
      */
-    public static RecurrentLayer load(Path path, String prefix) {
+    public static RecurrentStack load(Path path, String prefix) {
         return load(Safetensors.read(path).tensors(), prefix);
     }
 
     /** Builds the layer a PyTorch recurrent module's state_dict describes; every entry must belong to it. */
-    public static RecurrentLayer load(Map<String, Tensor> stateDict) {
+    public static RecurrentStack load(Map<String, Tensor> stateDict) {
         return load(stateDict, "");
     }
 
@@ -97,7 +97,7 @@ public final class TorchRecurrentWeights {
      * @throws IllegalArgumentException naming the tensor, if one is missing, unexpected, mis-shaped,
      *                                  of a different dtype than the others, or not finite
      */
-    public static RecurrentLayer load(Map<String, Tensor> stateDict, String prefix) {
+    public static RecurrentStack load(Map<String, Tensor> stateDict, String prefix) {
         String op = "TorchRecurrentWeights.load";
         TreeMap<Integer, Map<String, Tensor>> byLayer = new TreeMap<>();
         for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
@@ -165,10 +165,10 @@ public final class TorchRecurrentWeights {
         }
         // The seeded initial values are placeholders: every one is overwritten by loadStateDict below.
         Rng placeholder = Rng.seeded(0);
-        RecurrentLayer layer = switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
-            case LSTM -> RecurrentLayer.lstm(in, hidden, layers, bias, dtype, placeholder);
-            case RNN_TANH -> RecurrentLayer.rnn(in, hidden, layers, bias, dtype, placeholder);
+        RecurrentStack layer = switch (kind) {
+            case GRU -> RecurrentStack.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
+            case LSTM -> RecurrentStack.lstm(in, hidden, layers, bias, dtype, placeholder);
+            case RNN_TANH -> RecurrentStack.rnn(in, hidden, layers, bias, dtype, placeholder);
         };
         layer.loadStateDict(ours);
         return layer;
@@ -210,7 +210,7 @@ public final class TorchRecurrentWeights {
      * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a Cho / d2l
      *                                  {@link GRUCell}, or cells of mixed kinds)
      */
-    public static Map<String, Tensor> toTorch(RecurrentLayer layer) {
+    public static Map<String, Tensor> toTorch(RecurrentStack layer) {
         kindOf(layer);
         Map<String, Tensor> out = new LinkedHashMap<>();
         List<RecurrentCell> cells = layer.cells();
@@ -227,7 +227,7 @@ public final class TorchRecurrentWeights {
     }
 
     /** The PyTorch module kind a layer corresponds to. */
-    public static Kind kindOf(RecurrentLayer layer) {
+    public static Kind kindOf(RecurrentStack layer) {
         List<Kind> kinds = new ArrayList<>();
         for (RecurrentCell cell : layer.cells()) {
             Kind kind = switch (cell) {
@@ -251,7 +251,7 @@ public final class TorchRecurrentWeights {
      * Writes the layer's weights under PyTorch's names to a safetensors file, atomically, with
      * metadata naming the module kind and sizes.
      */
-    public static void save(RecurrentLayer layer, Path path) {
+    public static void save(RecurrentStack layer, Path path) {
         Map<String, Tensor> tensors = toTorch(layer);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");

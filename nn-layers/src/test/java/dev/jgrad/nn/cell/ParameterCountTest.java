@@ -2,8 +2,8 @@ package dev.jgrad.nn.cell;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.jgrad.nn.Linear;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.Linear;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import net.jqwik.api.ForAll;
@@ -33,7 +33,7 @@ class ParameterCountTest {
         assertEquals(ih + h, new Linear(in, h, true, DType.F64, rng).parameterCount());
         // Stacked layers: layer 0 reads the input, layers ≥ 1 read H.
         assertEquals(3 * (ih + hh) + 6L * h + 2 * (3 * (hh + hh) + 6L * h),
-                RecurrentLayer.gru(GRU.Variant.RESET_AFTER, in, h, 3, true, DType.F64, rng).parameterCount());
+                RecurrentStack.gru(GRU.Variant.RESET_AFTER, in, h, 3, true, DType.F64, rng).parameterCount());
     }
 
     @Property(tries = 10)
