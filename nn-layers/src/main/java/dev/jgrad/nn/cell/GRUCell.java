@@ -25,6 +25,7 @@ import java.util.Map;
 public final class GRUCell implements GRU {
     private final int in;
     private final int hidden;
+    // bz, br and bh are null for a cell built without biases, as PyTorch's are for bias=False.
     private final Parameter wxz, whz, bz, wxr, whr, br, wxh, whh, bh;
     private final Map<String, Parameter> params;
 
