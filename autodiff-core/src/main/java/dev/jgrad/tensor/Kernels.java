@@ -201,6 +201,15 @@ public final class Kernels {
     }
 
     private static void inner(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
+        SimdLoops simd = SimdLoops.LOOPS;
+        if (simd != null && as == 1 && bs == 1) {
+            if (a.d != null) {
+                simd.binary(op, a.d, ao, b.d, bo, out.d, oo, n);
+            } else {
+                simd.binary(op, a.f, ao, b.f, bo, out.f, oo, n);
+            }
+            return;
+        }
         if (a.d != null) {
             double[] x = a.d;
             double[] y = b.d;
