@@ -48,6 +48,8 @@ public final class Variable {
     private Variable ghost;
     /** Whether this is a gradient total handed to derivative rules by a backward walk that builds no graph. */
     private boolean cotangent;
+    /** Set on a step input or hoisted result of an open {@link Unrolled} scope: which rows of what it is. */
+    Unrolled.StepRows stepRows;
     /** A term computed on first read: the op and its input values (Note [Deferred gradient terms]). */
     private Op deferredOp;
     private Tensor[] deferredIn;

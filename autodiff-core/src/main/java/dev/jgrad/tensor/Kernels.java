@@ -52,6 +52,8 @@ public final class Kernels {
      * thread) small beside the work: transcendental functions cost far more per element than adds.
      */
     private static final int TRANSCENDENTAL_CHUNK = 8192;
+    /** Ranges shorter than this run the scalar loops rather than {@link SimdLoops}: four 512-bit vectors of doubles. */
+    private static final int SIMD_MIN = 32;
     private static final int CHEAP_CHUNK = 65536;
 
     /** Which loops compute exp, tanh and σ: the Vector API with its width, or scalar code and why. */
@@ -89,7 +91,8 @@ public final class Kernels {
     }
 
     private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
-        SimdLoops simd = SimdLoops.LOOPS;
+        // Short ranges stay scalar, where a vector's set-up costs more than it saves; the bits are the same either way.
+        SimdLoops simd = hi - lo >= SIMD_MIN ? SimdLoops.LOOPS : null;
         if (a.d != null) {
             double[] x = a.d;
             double[] o = out.d;
@@ -201,7 +204,7 @@ public final class Kernels {
     }
 
     private static void inner(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
-        SimdLoops simd = SimdLoops.LOOPS;
+        SimdLoops simd = n >= SIMD_MIN ? SimdLoops.LOOPS : null;
         if (simd != null && as == 1 && bs == 1) {
             if (a.d != null) {
                 simd.binary(op, a.d, ao, b.d, bo, out.d, oo, n);
