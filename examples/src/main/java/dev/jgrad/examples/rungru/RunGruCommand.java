@@ -1,5 +1,6 @@
 package dev.jgrad.examples.rungru;
 
+import dev.jgrad.examples.cli.EnumByName;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
@@ -63,15 +64,9 @@ public final class RunGruCommand implements Callable<Integer> {
     VariantName variant = VariantName.RESET_AFTER;
 
     /** Accepts the variant's command-line spelling. */
-    static final class VariantConverter implements picocli.CommandLine.ITypeConverter<VariantName> {
-        @Override
-        public VariantName convert(String value) {
-            for (VariantName v : VariantName.values()) {
-                if (v.label.equals(value)) {
-                    return v;
-                }
-            }
-            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a GRU variant (reset-after or reset-before)");
+    static final class VariantConverter extends EnumByName<VariantName> {
+        VariantConverter() {
+            super(VariantName.class);
         }
     }
 
