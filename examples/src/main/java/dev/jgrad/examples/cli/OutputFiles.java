@@ -43,12 +43,15 @@ public final class OutputFiles {
 
     /**
      * Refuses (exit code 1, as for any file that cannot be written) an output whose folder does not
-     * exist or is not a folder, naming that folder rather than a temporary file inside it.
+     * exist, is not a folder or cannot be written to, naming that folder rather than the temporary
+     * file an atomic write would have created in it.
      */
-    public static void requireFolderOf(String outputOption, Path output) {
+    public static void requireWritableFolderOf(String outputOption, Path output) {
         Path folder = output.getParent() != null ? output.getParent() : Path.of(".");
-        if (!Files.isDirectory(folder)) {
-            String why = Files.exists(folder, LinkOption.NOFOLLOW_LINKS) ? "is not a folder" : "does not exist";
+        String why = !Files.exists(folder, LinkOption.NOFOLLOW_LINKS) && !Files.exists(folder) ? "does not exist"
+                : !Files.isDirectory(folder) ? "is not a folder"
+                : !Files.isWritable(folder) ? "is not writable" : null;
+        if (why != null) {
             throw new IllegalArgumentException("cannot write " + outputOption + " " + output + ": the folder " + folder + " " + why);
         }
     }

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.rungru;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -260,6 +261,31 @@ class RunGruCommandTest {
         assertTrue(r.err().contains("no such file"), r.err());
         assertTrue(r.err().contains("absent.safetensors"), r.err());
         assertFalse(Files.exists(outFile));
+    }
+
+    @Test
+    void anOutputThatIsAnInputIsRefusedAndTheInputKept() throws IOException {
+        Path[] files = split("gru_basic", false);
+        byte[] weights = Files.readAllBytes(files[0]);
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", files[0].toString());
+        assertEquals(2, r.code());
+        assertEquals("run-gru: --output " + files[0] + " is the --weights file; writing it would destroy the input: choose another "
+                + "--output (try --help)", r.errLine());
+        Path sameInput = files[1].getParent().resolve(".").resolve(files[1].getFileName());
+        r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", sameInput.toString());
+        assertEquals(2, r.code());
+        assertEquals("run-gru: --output " + sameInput + " is the --input file; writing it would destroy the input: choose another "
+                + "--output (try --help)", r.errLine());
+        assertArrayEquals(weights, Files.readAllBytes(files[0]), "the weights file is untouched");
+    }
+
+    @Test
+    void aMissingOutputFolderIsNamed() {
+        Path[] files = split("gru_basic", false);
+        Path out = dir.resolve("no-such-folder").resolve("out.safetensors");
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", out.toString());
+        assertEquals(1, r.code());
+        assertEquals("run-gru: cannot write --output " + out + ": the folder " + out.getParent() + " does not exist", r.errLine());
     }
 
     @Test
