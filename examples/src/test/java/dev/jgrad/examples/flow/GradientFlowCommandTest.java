@@ -45,6 +45,14 @@ class GradientFlowCommandTest {
     }
 
     @Test
+    void quickKeepsTheOptionsGivenExplicitly(@TempDir Path dir) {
+        Cli.Result r = run("gradient-flow", "--quick", "--steps", "3", "--hidden", "5", "--models", "rnn", "--output-dir", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Adding problem: 3 training steps of 8 sequences, Adam lr 0.01, clip 1.0, hidden 5;"),
+                "--steps and --hidden as given, the rest from --quick: " + r.out());
+    }
+
+    @Test
     void sameSeedSameNumbers(@TempDir Path dir) {
         String[] args = {"gradient-flow", "--quick", "--models", "rnn", "--output-dir", dir.toString()};
         Cli.Result a = run(args);
