@@ -90,7 +90,7 @@ public sealed interface Op {
         public Saves saves() { return Saves.INPUTS; }
         public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.MUL, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.times(in[1]), g.times(in[0])};
+            return new Variable[] {in[0].requiresGrad() ? g.times(in[1]) : null, in[1].requiresGrad() ? g.times(in[0]) : null};
         }
     }
 
@@ -214,8 +214,9 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             Variable a = in[0];
             Variable b = in[1];
-            Variable ga = transA ? b.matmul(g, transB, true) : g.matmul(b, false, !transB);
-            Variable gb = transB ? g.matmul(a, true, transA) : a.matmul(g, !transA, false);
+            // An operand that needs no gradient (a constant one-hot input, say) costs no product.
+            Variable ga = !a.requiresGrad() ? null : transA ? b.matmul(g, transB, true) : g.matmul(b, false, !transB);
+            Variable gb = !b.requiresGrad() ? null : transB ? g.matmul(a, true, transA) : a.matmul(g, !transA, false);
             return new Variable[] {ga, gb};
         }
     }

@@ -304,7 +304,7 @@ public final class Tape implements AutoCloseable {
                 if (acc == null) {
                     acc = eagerNodes[i] = GradientAccumulator.create();
                 }
-                acc.add(g.value());
+                g.addTo(acc);
             }
         }
 
@@ -312,7 +312,7 @@ public final class Tape implements AutoCloseable {
             if (createGraph) {
                 graphLeaves.merge(leaf, g, Variable::plus);
             } else {
-                eagerLeaves.computeIfAbsent(leaf, k -> GradientAccumulator.create()).add(g.value());
+                g.addTo(eagerLeaves.computeIfAbsent(leaf, k -> GradientAccumulator.create()));
             }
         }
 
@@ -322,7 +322,7 @@ public final class Tape implements AutoCloseable {
                 return graphNodes[i];
             }
             GradientAccumulator acc = eagerNodes[i];
-            return acc == null ? null : Variable.constant(acc.sum());
+            return acc == null ? null : Variable.cotangent(acc.sum());
         }
 
         /** Forgets the total of tape position {@code i} (its consumers are all behind the walk). */

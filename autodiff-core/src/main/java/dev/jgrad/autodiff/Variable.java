@@ -1,6 +1,7 @@
 package dev.jgrad.autodiff;
 
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.GradientAccumulator;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
@@ -25,8 +26,11 @@ import java.util.List;
  * }</pre>
  */
 public final class Variable {
-    /** The value; null only in a {@link #ghost()} (Note [Saved values] on {@link Op}). */
-    private final Tensor value;
+    /**
+     * The value; null in a {@link #ghost()} (Note [Saved values] on {@link Op}) and in a deferred
+     * term until it is first read (Note [Deferred gradient terms]).
+     */
+    private Tensor value;
     private final Shape shape;
     private final DType dtype;
     private final boolean requiresGrad;
@@ -42,6 +46,11 @@ public final class Variable {
     private Tensor grad;
     /** This node's value-less stand-in on the tape, made once on first need. */
     private Variable ghost;
+    /** Whether this is a gradient total handed to derivative rules by a backward walk that builds no graph. */
+    private boolean cotangent;
+    /** A term computed on first read: the op and its input values (Note [Deferred gradient terms]). */
+    private Op deferredOp;
+    private Tensor[] deferredIn;
 
     private Variable(Tensor value, boolean requiresGrad, String name, Op op, Variable[] inputs, Tape tape, int index,
             StackTraceElement[] origin) {
@@ -75,6 +84,13 @@ public final class Variable {
     /** A value that never receives a gradient. */
     public static Variable constant(Tensor value) {
         return new Variable(value, false, null, null, null, null, -1, null);
+    }
+
+    /** A gradient total of a backward walk that builds no graph: rules applied to it may defer their terms. */
+    static Variable cotangent(Tensor value) {
+        Variable v = constant(value);
+        v.cotangent = true;
+        return v;
     }
 
     static Variable node(Tensor value, Op op, Variable[] inputs, Tape tape, int index, StackTraceElement[] origin) {
@@ -118,12 +134,18 @@ public final class Variable {
 
     /** Applies an op: computes it and, when a tape is recording and an input needs a gradient, records it. */
     static Variable apply(Op op, Variable... in) {
+        Tape tape = Tape.current();
+        if (tape == null) {
+            Variable term = deferredTerm(op, in);
+            if (term != null) {
+                return term;
+            }
+        }
         Tensor[] vals = new Tensor[in.length];
         for (int i = 0; i < in.length; i++) {
             vals[i] = in[i].value();
         }
         Tensor out = op.forward(vals);
-        Tape tape = Tape.current();
         if (tape == null) {
             return constant(out);
         }
@@ -138,9 +160,66 @@ public final class Variable {
         return constant(out);
     }
 
+    /**
+     * Note [Deferred gradient terms]: in a backward walk that builds no graph, two terms a derivative
+     * rule makes directly from the incoming gradient total are not computed when the rule returns
+     * them but added to the receiving total in bulk ({@link GradientAccumulator}):
+     * <ul>
+     *   <li>the product {@code aᵀ·g} (matmul's rule for a right operand: the gradient of a weight
+     *       {@code W} in {@code x·W}). A weight used at each of T steps receives T such products with
+     *       K = batch rows each; the total stacks them and runs one product with K = T·batch rows,
+     *       which a BLAS runs several times faster.
+     *   <li>the placement {@code unslice(g)} (slice's rule), added into the total's own buffer. T slices
+     *       of one sequence would otherwise materialise T zero-padded full-size tensors: T² work.
+     * </ul>
+     * A deferred term read by anything else (a rule, a broadcast reduction, anomaly detection) is
+     * computed on first read by the op's own forward, so its value is the one the op gives.
+     */
+    private static Variable deferredTerm(Op op, Variable[] in) {
+        boolean fromCotangent = false;
+        for (Variable v : in) {
+            fromCotangent |= v.cotangent;
+        }
+        if (!fromCotangent) {
+            return null;
+        }
+        Shape s0 = in[0].shape();
+        Shape out = switch (op) {
+            case Op.MatMul(boolean ta, boolean tb) when ta && !tb && s0.rank() == 2 && in[1].shape().rank() == 2
+                    && s0.dim(0) == in[1].shape().dim(0) && in[0].dtype() == in[1].dtype() -> Shape.of(s0.dim(1), in[1].shape().dim(1));
+            case Op.Unslice(int axis, int start, int full) when start >= 0 && start + s0.dim(axis) <= full -> s0.with(axis, full);
+            default -> null;
+        };
+        if (out == null) {
+            return null;
+        }
+        Tensor[] vals = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            vals[i] = in[i].value();
+        }
+        Variable term = new Variable(null, out, in[0].dtype(), false, null, null, null, null, -1, null);
+        term.deferredOp = op;
+        term.deferredIn = vals;
+        return term;
+    }
+
+    /** Adds this gradient term to a walk's running total, deferred terms without computing them. */
+    void addTo(GradientAccumulator total) {
+        switch (deferredOp) {
+            case Op.MatMul m -> total.addProduct(deferredIn[0], deferredIn[1]);
+            case Op.Unslice u -> total.addPlaced(deferredIn[0], u.axis(), u.start(), u.full());
+            case null, default -> total.add(value());
+        }
+    }
+
     // ------------------------------------------------------------------ state
 
     public Tensor value() {
+        if (value == null && deferredOp != null) {
+            value = deferredOp.forward(deferredIn);
+            deferredOp = null;
+            deferredIn = null;
+        }
         if (value == null) {
             // Only a derivative rule can reach a ghost: its op's saves() left out a value it reads.
             String what = op != null ? op.name() + " output " + dtype + shape + " at tape position " + index

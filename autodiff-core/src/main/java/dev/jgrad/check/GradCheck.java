@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Gradient checking as public API, the analogue of PyTorch's {@code gradcheck} and
@@ -72,6 +74,11 @@ public final class GradCheck {
         public Options full() {
             return new Options(eps, atol, rtol, Mode.FULL, directions, seed);
         }
+
+        /** The comparison rule {@code |analytic − numeric| ≤ atol + rtol·|numeric|}; NaN on either side never passes. */
+        public boolean accepts(double analytic, double numeric) {
+            return Math.abs(analytic - numeric) <= atol + rtol * Math.abs(numeric);
+        }
     }
 
     /**
@@ -110,7 +117,7 @@ public final class GradCheck {
         }
     }
 
-    // ------------------------------------------------------------------ first order
+    // ------------------------------------------------------------------ the checks
 
     public static Report check(DifferentiableFunction f, List<Tensor> inputs) {
         return check(f, inputs, Options.defaults());
@@ -119,7 +126,9 @@ public final class GradCheck {
     /** Compares the tape's first derivatives of {@code f} at {@code inputs} (all float64) with finite differences. */
     public static Report check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
-        return o.mode() == Mode.FULL ? fullFirstOrder(f, inputs, o) : directionalFirstOrder(f, inputs, o);
+        Shape out = Jacobian.evaluate(f, inputs).shape();
+        Checked fn = new Checked((tape, xs) -> f.apply(xs), in -> Jacobian.evaluate(f, in), out, k -> index(out, k));
+        return compare("gradient check", fn, inputs, o, Rng.seeded(o.seed()));
     }
 
     /** {@link #check} that throws {@link AssertionError} with the report on any mismatch. */
@@ -128,94 +137,8 @@ public final class GradCheck {
     }
 
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs, Options o) {
-        Report r = check(f, inputs, o);
-        if (!r.passed()) {
-            throw new AssertionError(r.toString());
-        }
+        throwIfFailed(check(f, inputs, o));
     }
-
-    private static Report fullFirstOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
-        List<Variable> xs = Jacobian.leaves(inputs);
-        List<Mismatch> bad = new ArrayList<>();
-        int compared = 0;
-        double[][] analytic = new double[inputs.size()][];
-        Shape outShape;
-        try (Tape tape = Tape.record()) {
-            Variable y = f.apply(xs);
-            outShape = y.shape();
-            int m = y.shape().size();
-            for (int i = 0; i < inputs.size(); i++) {
-                analytic[i] = new double[m * inputs.get(i).size()];
-            }
-            for (int out = 0; out < m; out++) {
-                double[] e = new double[m];
-                e[out] = 1;
-                Variable cot = Variable.constant(Tensor.of(e, y.shape().dims()).cast(y.dtype()));
-                List<Variable> gs = tape.gradients(List.of(y), List.of(cot), xs, false);
-                for (int i = 0; i < inputs.size(); i++) {
-                    Tensor g = gs.get(i).value();
-                    int n = inputs.get(i).size();
-                    for (int k = 0; k < n; k++) {
-                        analytic[i][out * n + k] = g.at(k);
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < inputs.size(); i++) {
-            Tensor numeric = Jacobian.numeric(f, inputs, i, o.eps());
-            int n = inputs.get(i).size();
-            for (int k = 0; k < numeric.size(); k++) {
-                compared++;
-                double a = analytic[i][k];
-                double nu = numeric.at(k);
-                if (!close(a, nu, o)) {
-                    bad.add(new Mismatch("input " + i + " " + inputs.get(i).shape(), index(inputs.get(i).shape(), k % n),
-                            index(outShape, k / n), a, nu));
-                }
-            }
-        }
-        return new Report("gradient check", compared, List.copyOf(bad), o);
-    }
-
-    private static Report directionalFirstOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
-        Rng rng = Rng.seeded(o.seed());
-        List<Mismatch> bad = new ArrayList<>();
-        Tensor y0 = Jacobian.evaluate(f, inputs);
-        for (int d = 0; d < o.directions(); d++) {
-            Tensor c = Tensor.randn(rng, DType.F64, 1.0, y0.shape().dims());
-            List<Tensor> u = new ArrayList<>();
-            for (Tensor x : inputs) {
-                u.add(Tensor.randn(rng, DType.F64, 1.0, x.shape().dims()));
-            }
-            List<Tensor> grads = firstOrder(f, inputs, c.cast(y0.dtype()));
-            double analytic = 0;
-            for (int i = 0; i < inputs.size(); i++) {
-                analytic += dot(grads.get(i), u.get(i));
-            }
-            double plus = dot(Jacobian.evaluate(f, shifted(inputs, u, o.eps())), c);
-            double minus = dot(Jacobian.evaluate(f, shifted(inputs, u, -o.eps())), c);
-            double numeric = (plus - minus) / (2 * o.eps());
-            if (!close(analytic, numeric, o)) {
-                bad.add(new Mismatch("all inputs", "random direction " + d, "random cotangent", analytic, numeric));
-            }
-        }
-        return new Report("gradient check", o.directions(), List.copyOf(bad), o);
-    }
-
-    /** ∂⟨c, f(x)⟩/∂xᵢ for every input, by the tape, nothing recorded beyond one fresh tape. */
-    private static List<Tensor> firstOrder(DifferentiableFunction f, List<Tensor> inputs, Tensor c) {
-        List<Variable> xs = Jacobian.leaves(inputs);
-        try (Tape tape = Tape.record()) {
-            Variable y = f.apply(xs);
-            List<Tensor> out = new ArrayList<>();
-            for (Variable g : tape.gradients(List.of(y), List.of(Variable.constant(c)), xs, false)) {
-                out.add(g.value());
-            }
-            return out;
-        }
-    }
-
-    // ------------------------------------------------------------------ second order
 
     public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         return checkSecondOrder(f, inputs, Options.defaults());
@@ -223,113 +146,21 @@ public final class GradCheck {
 
     /**
      * Checks the derivative of the gradient, the analogue of {@code gradgradcheck}: for a fixed random
-     * cotangent {@code c}, the tape's derivative of {@code x ↦ ∂⟨c, f(x)⟩/∂x} (recorded with
-     * {@code createGraph}) against finite differences of the first-order gradients.
+     * cotangent {@code c}, the first derivatives of the gradient map {@code x ↦ ∂⟨c, f(x)⟩/∂x} (every
+     * input's gradient, flattened and concatenated), by the tape through a backward pass recorded with
+     * {@code createGraph}, against finite differences of that map.
      */
     public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Rng rng = Rng.seeded(o.seed() ^ 0x9E3779B97F4A7C15L);
-        Tensor y0 = Jacobian.evaluate(f, inputs);
-        Tensor c = Tensor.randn(rng, DType.F64, 1.0, y0.shape().dims());
+        Tensor c = Tensor.randn(rng, DType.F64, 1.0, Jacobian.evaluate(f, inputs).shape().dims());
         int total = 0;
-        int[] offsets = new int[inputs.size() + 1];
-        for (int i = 0; i < inputs.size(); i++) {
-            offsets[i + 1] = offsets[i] + inputs.get(i).size();
+        for (Tensor x : inputs) {
+            total += x.size();
         }
-        total = offsets[inputs.size()];
-        List<Mismatch> bad = new ArrayList<>();
-        int compared = 0;
-        if (o.mode() == Mode.FULL) {
-            // analytic H[r, (i,k)] = ∂ grad_flat[r] / ∂ x_i[k]
-            double[][] h = new double[total][];
-            List<Variable> xs = Jacobian.leaves(inputs);
-            try (Tape tape = Tape.record()) {
-                Variable y = f.apply(xs);
-                List<Variable> g = tape.gradients(List.of(y), List.of(Variable.constant(c)), xs, true);
-                for (int gi = 0; gi < g.size(); gi++) {
-                    Variable gv = g.get(gi);
-                    for (int k = 0; k < gv.shape().size(); k++) {
-                        int r = offsets[gi] + k;
-                        h[r] = new double[total];
-                        if (!gv.requiresGrad()) {
-                            continue; // gradient is constant in x: second derivative is zero
-                        }
-                        double[] e = new double[gv.shape().size()];
-                        e[k] = 1;
-                        List<Variable> hs = tape.gradients(List.of(gv), List.of(Variable.constant(Tensor.of(e, gv.shape().dims()))), xs, false);
-                        for (int j = 0; j < xs.size(); j++) {
-                            Tensor hv = hs.get(j).value();
-                            for (int q = 0; q < hv.size(); q++) {
-                                h[r][offsets[j] + q] = hv.at(q);
-                            }
-                        }
-                    }
-                }
-            }
-            for (int j = 0; j < inputs.size(); j++) {
-                double[] base = inputs.get(j).toDoubleArray();
-                for (int q = 0; q < base.length; q++) {
-                    double orig = base[q];
-                    base[q] = orig + o.eps();
-                    List<Tensor> gp = firstOrder(f, Jacobian.replace(inputs, j, Tensor.of(base, inputs.get(j).shape().dims())), c);
-                    base[q] = orig - o.eps();
-                    List<Tensor> gm = firstOrder(f, Jacobian.replace(inputs, j, Tensor.of(base, inputs.get(j).shape().dims())), c);
-                    base[q] = orig;
-                    for (int gi = 0; gi < inputs.size(); gi++) {
-                        for (int k = 0; k < gp.get(gi).size(); k++) {
-                            double numeric = (gp.get(gi).at(k) - gm.get(gi).at(k)) / (2 * o.eps());
-                            double analytic = h[offsets[gi] + k][offsets[j] + q];
-                            compared++;
-                            if (!close(analytic, numeric, o)) {
-                                bad.add(new Mismatch("input " + j + " " + inputs.get(j).shape(), index(inputs.get(j).shape(), q),
-                                        "gradient of input " + gi + " at " + index(inputs.get(gi).shape(), k), analytic, numeric));
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            for (int d = 0; d < o.directions(); d++) {
-                List<Tensor> u = new ArrayList<>();
-                List<Tensor> v = new ArrayList<>();
-                for (Tensor x : inputs) {
-                    u.add(Tensor.randn(rng, DType.F64, 1.0, x.shape().dims()));
-                    v.add(Tensor.randn(rng, DType.F64, 1.0, x.shape().dims()));
-                }
-                // analytic: ⟨v, H u⟩ with H the derivative of the gradient map
-                double analytic = 0;
-                List<Variable> xs = Jacobian.leaves(inputs);
-                try (Tape tape = Tape.record()) {
-                    Variable y = f.apply(xs);
-                    List<Variable> g = tape.gradients(List.of(y), List.of(Variable.constant(c)), xs, true);
-                    List<Variable> outs = new ArrayList<>();
-                    List<Variable> cots = new ArrayList<>();
-                    for (int i = 0; i < g.size(); i++) {
-                        if (g.get(i).requiresGrad()) {
-                            outs.add(g.get(i));
-                            cots.add(Variable.constant(v.get(i)));
-                        }
-                    }
-                    if (!outs.isEmpty()) {
-                        List<Variable> hv = tape.gradients(outs, cots, xs, false);
-                        for (int i = 0; i < xs.size(); i++) {
-                            analytic += dot(hv.get(i).value(), u.get(i));
-                        }
-                    }
-                }
-                List<Tensor> gp = firstOrder(f, shifted(inputs, u, o.eps()), c);
-                List<Tensor> gm = firstOrder(f, shifted(inputs, u, -o.eps()), c);
-                double numeric = 0;
-                for (int i = 0; i < inputs.size(); i++) {
-                    numeric += (dot(gp.get(i), v.get(i)) - dot(gm.get(i), v.get(i))) / (2 * o.eps());
-                }
-                compared++;
-                if (!close(analytic, numeric, o)) {
-                    bad.add(new Mismatch("all inputs", "random direction " + d, "random cotangent", analytic, numeric));
-                }
-            }
-        }
-        return new Report("second-order check", compared, List.copyOf(bad), o);
+        Checked gradient = new Checked((tape, xs) -> gradient(tape, f.apply(xs), c, xs, true), in -> gradientAt(f, in, c),
+                Shape.of(total), k -> gradientElement(inputs, k));
+        return compare("second-order check", gradient, inputs, o, rng);
     }
 
     /** {@link #checkSecondOrder} that throws {@link AssertionError} with the report on any mismatch. */
@@ -338,16 +169,113 @@ public final class GradCheck {
     }
 
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
-        Report r = checkSecondOrder(f, inputs, o);
-        if (!r.passed()) {
-            throw new AssertionError(r.toString());
+        throwIfFailed(checkSecondOrder(f, inputs, o));
+    }
+
+    // ------------------------------------------------------------------ the modes
+
+    /**
+     * A function under check in the two forms a check needs: recorded on a tape (for the tape's
+     * derivatives) and evaluated (for finite differences); with its output's shape and the name of
+     * output element {@code k} for reports.
+     */
+    private record Checked(Jacobian.Recorded recorded, Function<List<Tensor>, Tensor> value, Shape output,
+            IntFunction<String> outputElement) {
+    }
+
+    private static Report compare(String what, Checked fn, List<Tensor> inputs, Options o, Rng rng) {
+        Comparison cmp = new Comparison(o);
+        if (o.mode() == Mode.FULL) {
+            full(fn, inputs, o, cmp);
+        } else {
+            randomDirections(fn, inputs, o, rng, cmp);
+        }
+        return cmp.report(what);
+    }
+
+    /** Every element of every Jacobian, by the tape and by finite differences. */
+    private static void full(Checked fn, List<Tensor> inputs, Options o, Comparison cmp) {
+        List<Tensor> analytic = Jacobian.analytic(fn.recorded(), inputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor numeric = Jacobian.centralDifferences(fn.value(), inputs, i, o.eps());
+            Shape in = inputs.get(i).shape();
+            int n = in.size();
+            for (int k = 0; k < numeric.size(); k++) {
+                cmp.add("input " + i + " " + in, index(in, k % n), fn.outputElement().apply(k / n), analytic.get(i).at(k), numeric.at(k));
+            }
+        }
+    }
+
+    /** {@code cᵀ·J·u} for random {@code c} over the output and {@code u} over all inputs: the tape's against a central difference. */
+    private static void randomDirections(Checked fn, List<Tensor> inputs, Options o, Rng rng, Comparison cmp) {
+        for (int d = 0; d < o.directions(); d++) {
+            Tensor c = Tensor.randn(rng, DType.F64, 1.0, fn.output().dims());
+            List<Tensor> u = new ArrayList<>();
+            for (Tensor x : inputs) {
+                u.add(Tensor.randn(rng, DType.F64, 1.0, x.shape().dims()));
+            }
+            double analytic = dot(Jacobian.vjp(fn.recorded(), inputs, c), u);
+            double plus = dot(fn.value().apply(shifted(inputs, u, o.eps())), c);
+            double minus = dot(fn.value().apply(shifted(inputs, u, -o.eps())), c);
+            cmp.add("all inputs", "random direction " + d, "random cotangent", analytic, (plus - minus) / (2 * o.eps()));
+        }
+    }
+
+    /** Compares analytic with numeric values one by one, keeping every mismatch for the report. */
+    private static final class Comparison {
+        private final Options o;
+        private final List<Mismatch> bad = new ArrayList<>();
+        private int compared;
+
+        Comparison(Options o) {
+            this.o = o;
+        }
+
+        void add(String input, String element, String outputElement, double analytic, double numeric) {
+            compared++;
+            if (!o.accepts(analytic, numeric)) {
+                bad.add(new Mismatch(input, element, outputElement, analytic, numeric));
+            }
+        }
+
+        Report report(String what) {
+            return new Report(what, compared, List.copyOf(bad), o);
         }
     }
 
     // ------------------------------------------------------------------ helpers
 
-    static boolean close(double analytic, double numeric, Options o) {
-        return Math.abs(analytic - numeric) <= o.atol() + o.rtol() * Math.abs(numeric);
+    /** {@code ∂⟨c, y⟩/∂xs}, every input's gradient flattened and concatenated into one vector {@code [Σ sizes]}. */
+    private static Variable gradient(Tape tape, Variable y, Tensor c, List<Variable> xs, boolean createGraph) {
+        List<Variable> parts = new ArrayList<>();
+        for (Variable g : tape.gradients(List.of(y), List.of(Variable.constant(c.cast(y.dtype()))), xs, createGraph)) {
+            parts.add(g.reshape(-1));
+        }
+        return Variable.concat(0, parts);
+    }
+
+    /** The gradient map's value at {@code inputs}, computed by a fresh tape. */
+    private static Tensor gradientAt(DifferentiableFunction f, List<Tensor> inputs, Tensor c) {
+        List<Variable> xs = Jacobian.leaves(inputs);
+        try (Tape tape = Tape.record()) {
+            return gradient(tape, f.apply(xs), c, xs, false).value();
+        }
+    }
+
+    /** Element {@code k} of the concatenated gradients, named by its input and its index there. */
+    private static String gradientElement(List<Tensor> inputs, int k) {
+        int i = 0;
+        while (k >= inputs.get(i).size()) {
+            k -= inputs.get(i).size();
+            i++;
+        }
+        return "gradient of input " + i + " at " + index(inputs.get(i).shape(), k);
+    }
+
+    private static void throwIfFailed(Report r) {
+        if (!r.passed()) {
+            throw new AssertionError(r.toString());
+        }
     }
 
     private static void requireF64(List<Tensor> inputs) {
@@ -364,6 +292,14 @@ public final class GradCheck {
         double s = 0;
         for (int i = 0; i < a.size(); i++) {
             s += a.at(i) * b.at(i);
+        }
+        return s;
+    }
+
+    private static double dot(List<Tensor> a, List<Tensor> b) {
+        double s = 0;
+        for (int i = 0; i < a.size(); i++) {
+            s += dot(a.get(i), b.get(i));
         }
         return s;
     }

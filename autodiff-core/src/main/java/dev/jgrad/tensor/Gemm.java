@@ -96,6 +96,17 @@ final class Gemm {
      */
     static void gemm(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
         if (m == 0 || n == 0 || k == 0) return;
+        NativeBlas blas = (long) m * n * k >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
+        if (blas != null) {
+            int lda = ta ? m : k;
+            int ldb = tb ? k : n;
+            if (a.d != null) {
+                blas.dgemm(ta, tb, m, n, k, a.d, ao, lda, b.d, bo, ldb, c.d, co, n);
+            } else {
+                blas.sgemm(ta, tb, m, n, k, a.f, ao, lda, b.f, bo, ldb, c.f, co, n);
+            }
+            return;
+        }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;
         int aps = ta ? m : 1;

@@ -1,21 +1,39 @@
 package dev.jgrad.tensor;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * A running sum {@code t₁ + t₂ + … + tₖ} of same-shape, same-dtype tensors that allocates at most
- * one buffer however many terms arrive: what the backward walk needs when a weight is used at every
- * step of an unrolled sequence.
+ * A running sum of same-shape, same-dtype terms that allocates at most one buffer however many
+ * terms arrive: what the backward walk needs when a weight is used at every step of an unrolled
+ * sequence. Besides plain tensors ({@link #add}) it takes two structured terms without materialising
+ * them (Note [Deferred gradient terms] on {@code dev.jgrad.autodiff.Variable}):
+ * <ul>
+ *   <li>{@link #addProduct}: {@code aᵀ·b} for {@code a [K, M]} and {@code b [K, N]}. Pending products
+ *       are stacked along K and summed by one matrix product {@code [a₁; a₂; …]ᵀ·[b₁; b₂; …]} once
+ *       {@link #FLUSH_ROWS} rows are pending or the sum is read, so T products with K = batch rows
+ *       cost one product with K = T·batch rows.
+ *   <li>{@link #addPlaced}: {@code g} added into the region {@code [start, start + len)} along an
+ *       axis of the sum, the adjoint of a slice, without building the zero-padded tensor.
+ * </ul>
  *
- * <p>Tensors stay immutable for everyone else: the first term is held by reference (never written),
- * the second produces a fresh private sum, and only that private buffer is updated in place by
- * later terms. {@link #sum()} publishes the buffer; once published it is never written again (a
- * later {@link #add} starts a new private buffer). The summation order is left to right, exactly as
- * {@code ((t₁ + t₂) + t₃) + …} with {@link Kernels#binary}, so results are bit-identical to the
- * allocating sum.
+ * <p>Tensors stay immutable for everyone else: the first plain term is held by reference (never
+ * written), any later term produces a private sum, and only that private buffer is updated in place.
+ * {@link #sum()} publishes the buffer; once published it is never written again (a later term starts
+ * a new private buffer). Plain terms are summed left to right, exactly as {@code ((t₁ + t₂) + t₃) + …}
+ * with {@link Kernels#binary}; pending products are added to the running sum when flushed. The
+ * summation order depends only on the sequence of terms, so results are reproducible.
  */
 public final class GradientAccumulator {
+    /** Pending product rows that trigger a flush: enough K for a matrix product near its peak rate, little memory. */
+    static final int FLUSH_ROWS = 2048;
+
     private Tensor sum;
     /** Whether {@link #sum} is this accumulator's unpublished buffer, safe to write. */
     private boolean owned;
+    private final List<Tensor> pendingA = new ArrayList<>();
+    private final List<Tensor> pendingB = new ArrayList<>();
+    private int pendingRows;
 
     private GradientAccumulator() {
     }
@@ -35,10 +53,7 @@ public final class GradientAccumulator {
             sum = t;
             return;
         }
-        if (!sum.shape.equals(t.shape) || sum.dtype != t.dtype) {
-            throw new IllegalArgumentException("gradient accumulation: term " + t.dtype + t.shape
-                    + " does not match the running sum " + sum.dtype + sum.shape);
-        }
+        check(t.dtype, t.shape, "term");
         if (!owned) {
             sum = Kernels.binary(Kernels.Binary.ADD, sum, t);
             owned = true;
@@ -47,14 +62,125 @@ public final class GradientAccumulator {
         Kernels.addInPlace(sum, t);
     }
 
+    /**
+     * Adds {@code aᵀ·b} for {@code a [K, M]} and {@code b [K, N]} (the {@code [M, N]} gradient of a
+     * weight applied to {@code K} rows), deferring the product until enough rows are pending.
+     *
+     * @throws IllegalArgumentException when the operands are not rank 2 with equal rows and one dtype,
+     *                                  or their product's shape differs from the earlier terms'
+     */
+    public void addProduct(Tensor a, Tensor b) {
+        if (a.rank() != 2 || b.rank() != 2 || a.shape.dim(0) != b.shape.dim(0)) {
+            throw new IllegalArgumentException("gradient accumulation: product " + a.shape + "ᵀ x " + b.shape
+                    + " needs two matrices with the same number of rows");
+        }
+        Kernels.sameDType("gradient accumulation", a, b);
+        Shape out = Shape.matrix(a.shape.dim(1), b.shape.dim(1));
+        if (sum != null) {
+            check(a.dtype, out, "product");
+        } else if (!pendingA.isEmpty()) {
+            Tensor a0 = pendingA.get(0);
+            if (a0.dtype != a.dtype || a0.shape.dim(1) != out.dim(0) || pendingB.get(0).shape.dim(1) != out.dim(1)) {
+                throw new IllegalArgumentException("gradient accumulation: product " + a.dtype + out + " does not match the pending "
+                        + a0.dtype + Shape.matrix(a0.shape.dim(1), pendingB.get(0).shape.dim(1)));
+            }
+        }
+        pendingA.add(a);
+        pendingB.add(b);
+        pendingRows += a.shape.dim(0);
+        if (pendingRows >= FLUSH_ROWS) {
+            flush();
+        }
+    }
+
+    /**
+     * Adds {@code g} into positions {@code [start, start + g.dim(axis))} along {@code axis} of the sum,
+     * whose length along that axis is {@code full}: the term {@code unslice(g, axis, start, full)}.
+     *
+     * @throws IllegalArgumentException when the placed shape differs from the earlier terms' or
+     *                                  {@code g} does not fit
+     */
+    public void addPlaced(Tensor g, int axis, int start, int full) {
+        int ax = g.shape.axis(axis, "gradient accumulation");
+        int len = g.shape.dim(ax);
+        if (start < 0 || start + len > full) {
+            throw new IllegalArgumentException("gradient accumulation: " + g.shape + " at " + start + " does not fit length " + full
+                    + " along axis " + axis);
+        }
+        Shape out = g.shape.with(ax, full);
+        if (sum != null) {
+            check(g.dtype, out, "placed term");
+        }
+        own(g.dtype, out);
+        Kernels.addInto(sum, g, ax, start);
+    }
+
     /** Whether no term has been added. */
     public boolean isEmpty() {
-        return sum == null;
+        return sum == null && pendingA.isEmpty();
     }
 
     /** The sum so far (null when empty); the returned tensor is never modified afterwards. */
     public Tensor sum() {
+        if (!pendingA.isEmpty()) {
+            flush();
+        }
         owned = false;
         return sum;
+    }
+
+    private void check(DType dtype, Shape shape, String what) {
+        Shape expected = sum != null ? sum.shape : shape;
+        DType expectedType = sum != null ? sum.dtype : dtype;
+        if (!expected.equals(shape) || expectedType != dtype) {
+            throw new IllegalArgumentException("gradient accumulation: " + what + " " + dtype + shape
+                    + " does not match the running sum " + expectedType + expected);
+        }
+    }
+
+    /** Makes {@link #sum} a private buffer of the given shape (zeros when empty), so it can be written. */
+    private void own(DType dtype, Shape shape) {
+        if (sum == null) {
+            sum = Tensor.allocate(dtype, shape);
+            owned = true;
+        } else if (!owned) {
+            sum = Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum);
+            owned = true;
+        }
+    }
+
+    /** Adds the pending products to the sum as one product of the stacked operands. */
+    private void flush() {
+        Tensor a0 = pendingA.get(0);
+        Tensor b0 = pendingB.get(0);
+        int m = a0.shape.dim(1);
+        int n = b0.shape.dim(1);
+        own(a0.dtype, Shape.matrix(m, n));
+        if (pendingA.size() == 1) {
+            Gemm.gemm(a0, 0, true, b0, 0, false, sum, 0, m, n, pendingRows);
+        } else {
+            Tensor a = stack(pendingA, pendingRows, m);
+            Tensor b = stack(pendingB, pendingRows, n);
+            Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+        }
+        pendingA.clear();
+        pendingB.clear();
+        pendingRows = 0;
+    }
+
+    /** The matrices {@code [K_i, cols]} one under another, {@code [Σ K_i, cols]}. */
+    private static Tensor stack(List<Tensor> parts, int rows, int cols) {
+        Tensor out = Tensor.allocate(parts.get(0).dtype, Shape.matrix(rows, cols));
+        int at = 0;
+        for (Tensor p : parts) {
+            int len = p.size();
+            if (out.d != null) {
+                System.arraycopy(p.d, 0, out.d, at, len);
+            } else {
+                System.arraycopy(p.f, 0, out.f, at, len);
+            }
+            at += len;
+        }
+        return out;
     }
 }

@@ -9,8 +9,9 @@ import java.util.List;
  * derivative rules; users may call them directly for plain array arithmetic.
  *
  * <p>Every kernel keeps its inputs' dtype and rejects mixed dtypes with a message naming both.
- * float32 elementwise results are computed in double and rounded once; float32 matmul accumulates
- * in float, as BLAS does.
+ * exp, tanh and σ come from {@link Transcendentals} in both dtypes, reproducible bit for bit
+ * (Note [Reproducible transcendentals]); other float32 elementwise results are computed in double and
+ * rounded once; float32 matmul accumulates in float, as BLAS does.
  */
 public final class Kernels {
     private Kernels() {
@@ -83,15 +84,19 @@ public final class Kernels {
     }
 
     private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
+        SimdLoops simd = SimdLoops.LOOPS;
         if (a.d != null) {
             double[] x = a.d;
             double[] o = out.d;
+            if (simd != null && simd.unary(op, x, o, lo, hi)) {
+                return;
+            }
             switch (op) {
                 case NEG -> { for (int i = lo; i < hi; i++) o[i] = -x[i]; }
-                case EXP -> { for (int i = lo; i < hi; i++) o[i] = Math.exp(x[i]); }
+                case EXP -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.exp(x[i]); }
                 case LOG -> { for (int i = lo; i < hi; i++) o[i] = Math.log(x[i]); }
-                case TANH -> { for (int i = lo; i < hi; i++) o[i] = Math.tanh(x[i]); }
-                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = sigmoid(x[i]); }
+                case TANH -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.tanh(x[i]); }
+                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.sigmoid(x[i]); }
                 case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0.0; }
                 case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1.0 : 0.0; }
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
@@ -101,12 +106,15 @@ public final class Kernels {
         } else {
             float[] x = a.f;
             float[] o = out.f;
+            if (simd != null && simd.unary(op, x, o, lo, hi)) {
+                return;
+            }
             switch (op) {
                 case NEG -> { for (int i = lo; i < hi; i++) o[i] = -x[i]; }
-                case EXP -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.exp(x[i]); }
+                case EXP -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.exp(x[i]); }
                 case LOG -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.log(x[i]); }
-                case TANH -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.tanh(x[i]); }
-                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = (float) sigmoid(x[i]); }
+                case TANH -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.tanh(x[i]); }
+                case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.sigmoid(x[i]); }
                 case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0f; }
                 case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1f : 0f; }
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
@@ -114,15 +122,6 @@ public final class Kernels {
                 case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
             }
         }
-    }
-
-    /** The logistic function, written so that neither branch overflows: σ(±800) is exactly 1 or 0. */
-    public static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
     }
 
     /** {@code a·scale + shift} elementwise. */
@@ -773,6 +772,33 @@ public final class Kernels {
                 System.arraycopy(src.d, so, dst.d, doff, block);
             } else {
                 System.arraycopy(src.f, so, dst.f, doff, block);
+            }
+        }
+    }
+
+    /**
+     * {@code acc[..., start:start+len, ...] += g} along {@code axis}, in place, on a buffer no one else
+     * can see yet (shapes already checked): the adjoint of {@link #slice} added into a running sum.
+     */
+    static void addInto(Tensor acc, Tensor g, int axis, int start) {
+        int inner = 1;
+        for (int i = axis + 1; i < g.rank(); i++) inner *= g.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= g.shape.dim(i);
+        int gd = g.shape.dim(axis);
+        int ad = acc.shape.dim(axis);
+        int block = gd * inner;
+        for (int o = 0; o < outer; o++) {
+            int go = o * block;
+            int ao = (o * ad + start) * inner;
+            if (g.d != null) {
+                double[] x = acc.d;
+                double[] y = g.d;
+                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
+            } else {
+                float[] x = acc.f;
+                float[] y = g.f;
+                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
             }
         }
     }

@@ -37,6 +37,7 @@ public final class Parallelism {
             throw new IllegalArgumentException("Parallelism.setThreads: thread count must be at least 1, got " + n);
         }
         threads = n;
+        Blas.threadsChanged(n);
     }
 
     /**

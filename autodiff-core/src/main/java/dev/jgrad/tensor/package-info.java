@@ -2,9 +2,13 @@
  * N-dimensional tensors and their numeric kernels: {@link dev.jgrad.tensor.Tensor} (immutable,
  * row-major, float64 or float32), {@link dev.jgrad.tensor.Shape} with NumPy broadcasting,
  * {@link dev.jgrad.tensor.Rng} (the explicit seeded generator), {@link dev.jgrad.tensor.Kernels},
- * the one place where loops over storage live (with the package-private {@code Gemm}, the matrix
- * product), {@link dev.jgrad.tensor.Parallelism}, the thread count large kernels split their work
- * over (results are bit-identical for any count), and {@link dev.jgrad.tensor.GradientAccumulator},
- * a running sum that writes only its own unpublished buffer. Nothing here knows about gradients.
+ * the one place where loops over storage live, with its package-private helpers: {@code Gemm} (the
+ * pure-Java matrix product), {@code NativeBlas} (OpenBLAS through the foreign-function API),
+ * {@code Transcendentals} (exp, tanh and σ from exact IEEE operations, reproducible bit for bit) and
+ * {@code SimdLoops} / {@code VectorLoops} (the same functions on the incubating Vector API when its
+ * module is present). {@link dev.jgrad.tensor.Blas} chooses and describes the matrix-product backend;
+ * {@link dev.jgrad.tensor.Parallelism} sets the thread count large kernels split their work over;
+ * {@link dev.jgrad.tensor.GradientAccumulator} is a running sum that writes only its own unpublished
+ * buffer and sums deferred products in bulk. Nothing here knows about gradients.
  */
 package dev.jgrad.tensor;

@@ -6,7 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The blocked kernel computes exactly the summation order of Note [Matmul summation order], bit for bit: this pins the
+ * The blocked Java kernel computes exactly the summation order of Note [Matmul summation order], bit for bit: this pins the
  * order itself (the thread-count and row-grouping tests only compare the kernel with itself), so a faster loop shape
  * cannot change results silently. Sizes cross every block edge: k around {@link Gemm#KC} and its 4-term groups, n beyond
  * {@link Gemm#JB_F32} and {@link Gemm#JB_F64}, odd and even m (row pairs and the single-row path).
@@ -27,7 +27,7 @@ class GemmKernelTest {
             int n = s[2];
             Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {k, m} : new int[] {m, k});
             Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {n, k} : new int[] {k, n});
-            double[] got = Kernels.matmul(a, b, ta, tb).toDoubleArray();
+            double[] got = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray();
             double[] want = notedOrder(a, b, ta, tb, m, n, k);
             for (int i = 0; i < got.length; i++) {
                 if (Double.doubleToRawLongBits(got[i]) != Double.doubleToRawLongBits(want[i])) {

@@ -25,8 +25,10 @@ class GemmTest {
     }
 
     @Test
-    void resultIsBitIdenticalForAnyThreadCount() {
+    void javaKernelResultIsBitIdenticalForAnyThreadCount() {
         int saved = Parallelism.threads();
+        Blas.Backend savedBackend = Blas.backend();
+        Blas.use(Blas.Backend.JAVA);
         try {
             for (DType dtype : DType.values()) {
                 for (boolean ta : new boolean[] {false, true}) {
@@ -51,19 +53,33 @@ class GemmTest {
             }
         } finally {
             Parallelism.setThreads(saved);
+            Blas.use(savedBackend);
         }
     }
 
     @Test
     void infinityTimesZeroGivesNaNAndNaNPropagates() {
-        for (DType dtype : DType.values()) {
-            Tensor a = Tensor.of(dtype, new double[] {Double.POSITIVE_INFINITY, 1, 2, 3, Double.NaN, 5}, 3, 2);
-            Tensor b = Tensor.of(dtype, new double[] {0, 0, 0, 1, 1, 1}, 2, 3);
-            Tensor c = Kernels.matmul(a, b, false, false);
-            for (int j = 0; j < 3; j++) {
-                assertTrue(Double.isNaN(c.get(0, j)), dtype + ": inf·0 must be NaN, got " + c.get(0, j));
-                assertEquals(3.0, c.get(1, j), 0.0, dtype + ": clean row");
-                assertTrue(Double.isNaN(c.get(2, j)), dtype + ": NaN row must stay NaN, got " + c.get(2, j));
+        // 3 x 2 · 2 x 3 runs on the small-size path; 96 x 2 · 2 x 96 reaches the native kernel when it is in use.
+        for (int rows : new int[] {3, 96}) {
+            for (Blas.Backend backend : BlasBackends.available()) {
+                for (DType dtype : DType.values()) {
+                    double[] av = new double[rows * 2];
+                    av[0] = Double.POSITIVE_INFINITY;
+                    av[2] = 2;
+                    av[3] = 1;
+                    av[4] = Double.NaN;
+                    Tensor a = Tensor.of(dtype, av, rows, 2);
+                    double[] bv = new double[2 * rows];
+                    java.util.Arrays.fill(bv, rows, 2 * rows, 1);
+                    Tensor b = Tensor.of(dtype, bv, 2, rows);
+                    Tensor c = BlasBackends.on(backend, () -> Kernels.matmul(a, b, false, false));
+                    String what = backend + " " + dtype + " " + rows + " rows";
+                    for (int j = 0; j < rows; j++) {
+                        assertTrue(Double.isNaN(c.get(0, j)), what + ": inf·0 must be NaN, got " + c.get(0, j));
+                        assertEquals(1.0, c.get(1, j), 0.0, what + ": clean row");
+                        assertTrue(Double.isNaN(c.get(2, j)), what + ": NaN row must stay NaN, got " + c.get(2, j));
+                    }
+                }
             }
         }
     }
@@ -90,7 +106,14 @@ class GemmTest {
         assertMatchesReference(a, b, ta, tb);
     }
 
+    /** The product on every available backend against the naive loop, within the rounding bound. */
     static void assertMatchesReference(Tensor a, Tensor b, boolean ta, boolean tb) {
+        for (Blas.Backend backend : BlasBackends.available()) {
+            BlasBackends.on(backend, () -> assertMatchesReference(backend, a, b, ta, tb));
+        }
+    }
+
+    private static void assertMatchesReference(Blas.Backend backend, Tensor a, Tensor b, boolean ta, boolean tb) {
         Tensor c = Kernels.matmul(a, b, ta, tb);
         Shape os = Kernels.matmulShape(a.shape(), b.shape(), ta, tb);
         assertEquals(os, c.shape());
@@ -102,7 +125,7 @@ class GemmTest {
             double tol = GemmReference.tolerance(a.dtype(), k, mag[i]);
             double got = c.at(i);
             if (!(Math.abs(got - ref[i]) <= tol)) {
-                fail(a.dtype() + " " + a.shape() + (ta ? "ᵀ" : "") + " x " + b.shape() + (tb ? "ᵀ" : "")
+                fail(backend + " " + a.dtype() + " " + a.shape() + (ta ? "ᵀ" : "") + " x " + b.shape() + (tb ? "ᵀ" : "")
                         + ": element " + i + " is " + got + ", naive loop gives " + ref[i] + " (bound " + tol + ")");
             }
         }

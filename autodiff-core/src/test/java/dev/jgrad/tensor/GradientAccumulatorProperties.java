@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The in-place running sum must equal the allocating left-to-right sum bit for bit, and must never
- * write into a tensor anyone else holds: its terms, or a sum it has already published.
+ * write into a tensor anyone else holds: its terms, or a sum it has already published. Deferred
+ * products equal the sum of the individual products to rounding, and are computed as one product of
+ * the stacked operands; placed terms equal the zero-padded slices exactly.
  */
 class GradientAccumulatorProperties {
 
@@ -76,5 +79,112 @@ class GradientAccumulatorProperties {
         assertTrue(e.getMessage().contains("[3, 2]") && e.getMessage().contains("[2, 3]"), e.getMessage());
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F32, 2, 3)));
         assertTrue(d.getMessage().contains("F32") && d.getMessage().contains("F64"), d.getMessage());
+    }
+
+    @Property(tries = 40)
+    void deferredProductsEqualTheSumOfTheProductsAndAreOneStackedProduct(@ForAll("seeds") long seed,
+            @ForAll @IntRange(min = 1, max = 5) int terms, @ForAll boolean f32, @ForAll boolean withPlainTerm) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        int m = 1 + rng.nextInt(9);
+        int n = 1 + rng.nextInt(9);
+        GradientAccumulator acc = GradientAccumulator.create();
+        Tensor plain = Tensor.uniform(rng, dt, -1, 1, m, n);
+        if (withPlainTerm) {
+            acc.add(plain);
+        }
+        Tensor[] as = new Tensor[terms];
+        Tensor[] bs = new Tensor[terms];
+        double[] naive = withPlainTerm ? plain.toDoubleArray() : new double[m * n];
+        int rows = 0;
+        for (int t = 0; t < terms; t++) {
+            int k = 1 + rng.nextInt(7);
+            rows += k;
+            as[t] = Tensor.uniform(rng, dt, -1, 1, k, m);
+            bs[t] = Tensor.uniform(rng, dt, -1, 1, k, n);
+            double[] p = Kernels.matmul(as[t], bs[t], true, false).toDoubleArray();
+            for (int i = 0; i < p.length; i++) {
+                naive[i] += p[i];
+            }
+            acc.addProduct(as[t], bs[t]);
+        }
+        Tensor sum = acc.sum();
+        double tol = f32 ? 1e-4 : 1e-12;
+        double[] got = sum.toDoubleArray();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(naive[i], got[i], tol * (1 + rows), "element " + i);
+        }
+        // The mechanism: the products are summed as one product of the operands stacked along K.
+        Tensor stackedA = Kernels.concat(java.util.List.of(as), 0);
+        Tensor stackedB = Kernels.concat(java.util.List.of(bs), 0);
+        Tensor one = Kernels.matmul(stackedA, stackedB, true, false);
+        Tensor want = withPlainTerm ? Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(dt, m, n), plain) : Tensor.zeros(dt, m, n);
+        want = Kernels.binary(Kernels.Binary.ADD, want, one);
+        assertArrayEquals(want.toDoubleArray(), got, 0.0);
+    }
+
+    @Test
+    void manyPendingRowsFlushInBlocksOfFlushRows() {
+        Rng rng = Rng.seeded(9);
+        GradientAccumulator acc = GradientAccumulator.create();
+        int k = 500;
+        int terms = 2 * GradientAccumulator.FLUSH_ROWS / k + 1; // crosses the threshold twice
+        Tensor[] as = new Tensor[terms];
+        Tensor[] bs = new Tensor[terms];
+        for (int t = 0; t < terms; t++) {
+            as[t] = Tensor.uniform(rng, DType.F64, -1, 1, k, 3);
+            bs[t] = Tensor.uniform(rng, DType.F64, -1, 1, k, 4);
+            acc.addProduct(as[t], bs[t]);
+        }
+        double[] got = acc.sum().toDoubleArray();
+        Tensor all = Kernels.matmul(Kernels.concat(java.util.List.of(as), 0), Kernels.concat(java.util.List.of(bs), 0), true, false);
+        assertArrayEquals(all.toDoubleArray(), got, 1e-11);
+    }
+
+    @Property(tries = 40)
+    void placedTermsEqualTheZeroPaddedSlicesExactly(@ForAll("seeds") long seed, @ForAll @IntRange(min = 1, max = 5) int terms,
+                                                    @ForAll boolean f32) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        int[] dims = {1 + rng.nextInt(4), 1 + rng.nextInt(6), 1 + rng.nextInt(4)};
+        int axis = rng.nextInt(3);
+        int full = dims[axis];
+        GradientAccumulator acc = GradientAccumulator.create();
+        Tensor expected = null;
+        for (int t = 0; t < terms; t++) {
+            int start = rng.nextInt(full);
+            int len = 1 + rng.nextInt(full - start);
+            int[] gd = dims.clone();
+            gd[axis] = len;
+            Tensor g = Tensor.uniform(rng, dt, -1, 1, gd);
+            double[] before = g.toDoubleArray();
+            if (t == 0 && terms > 1) {
+                acc.add(Kernels.unslice(g, axis, start, full)); // a plain first term, then placed ones on top
+            } else {
+                acc.addPlaced(g, axis, start, full);
+            }
+            assertArrayEquals(before, g.toDoubleArray(), 0.0, "the placed term was written");
+            Tensor padded = Kernels.unslice(g, axis, start, full);
+            expected = expected == null ? padded : Kernels.binary(Kernels.Binary.ADD, expected, padded);
+        }
+        assertArrayEquals(expected.toDoubleArray(), acc.sum().toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void mismatchedStructuredTermsAreRejectedNamingTheShapes() {
+        GradientAccumulator acc = GradientAccumulator.create();
+        acc.add(Tensor.zeros(DType.F64, 2, 3));
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
+                () -> acc.addProduct(Tensor.zeros(DType.F64, 4, 3), Tensor.zeros(DType.F64, 4, 2)));
+        assertTrue(p.getMessage().contains("[3, 2]") && p.getMessage().contains("[2, 3]"), p.getMessage());
+        IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
+                () -> acc.addProduct(Tensor.zeros(DType.F64, 4, 2), Tensor.zeros(DType.F64, 5, 3)));
+        assertTrue(rows.getMessage().contains("[4, 2]ᵀ x [5, 3]"), rows.getMessage());
+        IllegalArgumentException placed = assertThrows(IllegalArgumentException.class,
+                () -> acc.addPlaced(Tensor.zeros(DType.F64, 2, 2), 1, 2, 4));
+        assertTrue(placed.getMessage().contains("[2, 4]") && placed.getMessage().contains("[2, 3]"), placed.getMessage());
+        IllegalArgumentException fit = assertThrows(IllegalArgumentException.class,
+                () -> acc.addPlaced(Tensor.zeros(DType.F64, 2, 2), 1, 2, 3));
+        assertTrue(fit.getMessage().contains("does not fit length 3"), fit.getMessage());
     }
 }

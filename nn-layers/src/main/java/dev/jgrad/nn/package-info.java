@@ -1,15 +1,26 @@
 /**
- * Building blocks of neural networks on top of the autodiff core: {@link dev.jgrad.nn.Parameter}
- * (a named trainable tensor and its leaf variable), {@link dev.jgrad.nn.Module} (ordered, dotted
- * parameter names and all-or-nothing state loading), {@link dev.jgrad.nn.Linear} and
- * {@link dev.jgrad.nn.Embedding}. Recurrent cells live in {@code cell}, multi-layer recurrent layers
- * in {@code layer}, losses in {@code loss}, optimizers and clipping in {@code optim}, module gradient
- * checks in {@code check}, safetensors I/O in {@code io}.
+ * What every part of a network is made of: {@link dev.jgrad.nn.Parameter} (a named trainable tensor
+ * and its leaf variable) and {@link dev.jgrad.nn.Module} (ordered, dotted parameter names and
+ * all-or-nothing state loading). Nothing here computes; each subpackage holds one kind of thing,
+ * and a new piece goes where its kind is:
+ * <ul>
+ *   <li>{@code layer}: modules with a {@code forward} from inputs to outputs ({@code Linear},
+ *       {@code Embedding}, {@code RecurrentStack}); a {@code Dropout} or a {@code LayerNorm} goes here.</li>
+ *   <li>{@code cell}: one time step of a recurrent network, written as its equations; a new recurrent
+ *       unit goes here.</li>
+ *   <li>{@code loss}: the scalar a training step differentiates; a new loss goes here.</li>
+ *   <li>{@code optim}: what updates parameters from their gradients (optimizers, clipping); a
+ *       learning-rate schedule goes here.</li>
+ *   <li>{@code check}: gradient checks of whole modules.</li>
+ *   <li>{@code io}: weights on disk.</li>
+ * </ul>
+ * Dependencies point one way: {@code layer} uses {@code cell}, {@code io} and {@code check} use the
+ * modules, and no module package uses {@code optim} or {@code io}.
  *
  * <p>One training step of a character-level GRU language model:
  * <pre>{@code
  * Embedding embed = new Embedding(vocab, 32, DType.F32, rng);
- * RecurrentLayer gru = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 32, 128, 2, true, DType.F32, rng);
+ * RecurrentStack gru = RecurrentStack.gru(GRU.Variant.RESET_BEFORE, 32, 128, 2, true, DType.F32, rng);
  * Linear head = new Linear(128, vocab, true, DType.F32, rng);
  * Map<String, Module> parts = new LinkedHashMap<>();   // ordered: names and optimizer state stay stable
  * parts.put("embed", embed);
@@ -18,7 +29,7 @@
  * Map<String, Parameter> params = Module.nested(parts); // "embed.weight", "rnn.layers.0.W_xz", …
  * Adam adam = new Adam(params, 2e-3);
  * try (Tape tape = Tape.record()) {
- *     RecurrentLayer.Output out = gru.forward(embed.forward(inputs, batch, steps), state);
+ *     RecurrentStack.Output out = gru.forward(embed.forward(inputs, batch, steps), state);
  *     Variable loss = Losses.crossEntropy(head.forward(out.outputs()), targets);
  *     loss.backward();
  *     state = out.detachedStates();                    // truncated BPTT: carry values, not the graph

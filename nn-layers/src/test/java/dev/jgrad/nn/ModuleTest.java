@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.cell.GRUCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.cell.GRU;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class ModuleTest {
-    private static RecurrentLayer twoLayerGru() {
-        return RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(7));
+    private static RecurrentStack twoLayerGru() {
+        return RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(7));
     }
 
     @Test
@@ -25,7 +25,7 @@ class ModuleTest {
         assertEquals(List.of("layers.0.weight_ih", "layers.0.weight_hh", "layers.0.bias_ih", "layers.0.bias_hh",
                 "layers.1.weight_ih", "layers.1.weight_hh", "layers.1.bias_ih", "layers.1.bias_hh"),
                 List.copyOf(twoLayerGru().parameters().keySet()));
-        RecurrentLayer cho = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 1, false, DType.F64, Rng.seeded(1));
+        RecurrentStack cho = RecurrentStack.gru(GRU.Variant.RESET_BEFORE, 3, 4, 1, false, DType.F64, Rng.seeded(1));
         assertEquals(List.of("layers.0.W_xz", "layers.0.W_hz", "layers.0.W_xr", "layers.0.W_hr", "layers.0.W_xh", "layers.0.W_hh"),
                 List.copyOf(cho.parameters().keySet()));
         assertEquals(Tensor.zeros(DType.F64, 3, 4).shape(), cho.parameters().get("layers.0.W_xz").value().shape());
@@ -34,8 +34,8 @@ class ModuleTest {
 
     @Test
     void sameSeedSameWeightsAndStateDictRoundTrips() {
-        RecurrentLayer a = twoLayerGru();
-        RecurrentLayer b = RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(8));
+        RecurrentStack a = twoLayerGru();
+        RecurrentStack b = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F64, Rng.seeded(8));
         assertNotEquals(0.0, a.stateDict().get("layers.0.weight_ih").maxAbsDiff(b.stateDict().get("layers.0.weight_ih")));
         b.loadStateDict(a.stateDict());
         a.stateDict().forEach((k, v) -> assertEquals(0.0, v.maxAbsDiff(b.stateDict().get(k)), k));
@@ -43,7 +43,7 @@ class ModuleTest {
     }
 
     private static void assertRejectedAndUnchanged(Consumer<Map<String, Tensor>> corrupt, String mustName) {
-        RecurrentLayer m = twoLayerGru();
+        RecurrentStack m = twoLayerGru();
         Map<String, Tensor> before = m.stateDict();
         Map<String, Tensor> bad = new LinkedHashMap<>();
         // New values everywhere, so a partial load would be visible in any parameter.

@@ -2,6 +2,7 @@ package dev.jgrad.examples.flow;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.Adam;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
@@ -37,7 +38,7 @@ public record AddingTraining(int steps, int batch, double lr, double clipNorm) {
         for (int i = 0; i < steps; i++) {
             AddingProblem.Batch b = AddingProblem.sample(rng, batch, length, DType.F64);
             try (Tape tape = Tape.record()) {
-                Variable loss = Regressor.mse(model.unroll(Variable.constant(b.x())).prediction(), b.y());
+                Variable loss = Losses.meanSquaredError(model.unroll(Variable.constant(b.x())).prediction(), b.y());
                 curve[i] = loss.value().item();
                 loss.backward();
             }
@@ -52,7 +53,7 @@ public record AddingTraining(int steps, int batch, double lr, double clipNorm) {
     /** The model's MSE on {@code test}, computed without recording. */
     public static double testMse(Regressor model, AddingProblem.Batch test) {
         try (Tape.Scope ignored = Tape.noGrad()) {
-            return Regressor.mse(model.unroll(Variable.constant(test.x())).prediction(), test.y()).value().item();
+            return Losses.meanSquaredError(model.unroll(Variable.constant(test.x())).prediction(), test.y()).value().item();
         }
     }
 }

@@ -3,9 +3,10 @@ package dev.jgrad.examples.flow;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.Jacobian;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ public record FlowProfile(double[] finalWrtState, double[] lossWrtState, double 
         Regressor.Unrolled run;
         try (Tape tape = Tape.record()) {
             run = model.unroll(x);
-            Variable l = Regressor.mse(run.prediction(), batch.y());
+            Variable l = Losses.meanSquaredError(run.prediction(), batch.y());
             loss = l.value().item();
             finalNorms = JacobianNorms.finalWrtStates(tape, run.finalHidden(), run.stateParts());
             lossNorms = JacobianNorms.lossWrtStates(tape, l, run.stateParts());
@@ -111,13 +112,12 @@ public record FlowProfile(double[] finalWrtState, double[] lossWrtState, double 
                 State s = states.get(t);
                 List<Tensor> sigmoids = new ArrayList<>();
                 List<Tensor> tanhs = new ArrayList<>();
-                if (cell instanceof GRUCell gru) {
+                if (cell instanceof GRU gru) {
                     Variable xt = x.slice(1, t - 1, t).reshape(b, cell.inputSize());
-                    Variable h = Variable.constant(states.get(t - 1).h().value());
-                    GRUCell.Gates g = gru.gates(xt, h);
-                    sigmoids.add(g.z().value());
-                    sigmoids.add(g.r().value());
-                    tanhs.add(gru.candidate(xt, h, g.r()).value());
+                    GRU.Activations a = gru.activations(xt, Variable.constant(states.get(t - 1).h().value()));
+                    sigmoids.add(a.z().value());
+                    sigmoids.add(a.r().value());
+                    tanhs.add(a.hTilde().value());
                 } else if (s.parts().size() == 2) {
                     tanhs.add(Variable.constant(s.part(1).value()).tanh().value());
                 } else {

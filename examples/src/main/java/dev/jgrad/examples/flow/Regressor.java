@@ -1,14 +1,14 @@
 package dev.jgrad.examples.flow;
 
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.cell.TorchGRUCell;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -21,14 +21,14 @@ import java.util.Map;
  * A recurrent cell read out by a linear layer on its last hidden state:
  * {@code ŷ = h_T·wᵀ + b}, {@code [B, T, I] → [B, 1]}; the model the study trains on the adding problem.
  *
- * <p>The cell is stepped here rather than through {@code RecurrentLayer} because the study needs
+ * <p>The cell is stepped here rather than through {@code RecurrentStack} because the study needs
  * every intermediate state {@code s_t} as a recorded value to differentiate with respect to.
  */
 public final class Regressor implements Module {
 
     /** The three cells compared, all in PyTorch's layout and initialisation U(−1/√H, 1/√H). */
     public enum Kind {
-        /** {@code GRUCell} RESET_AFTER (PyTorch's {@code nn.GRU}); see Note [GRU reset gate] in {@code GRUCell}. */
+        /** {@code TorchGRUCell}, PyTorch's {@code nn.GRU} (RESET_AFTER); see Note [GRU reset gate] in {@code GRU}. */
         GRU,
         /** {@code LSTMCell}, state {@code (h, c)}. */
         LSTM,
@@ -79,7 +79,7 @@ public final class Regressor implements Module {
     /** A fresh model: cell of the given kind with input size {@code in} and hidden size {@code hidden}, and a 1-output readout. */
     public static Regressor create(Kind kind, int in, int hidden, DType dtype, Rng rng) {
         RecurrentCell cell = switch (kind) {
-            case GRU -> GRUCell.create(GRUCell.Variant.RESET_AFTER, in, hidden, true, dtype, rng);
+            case GRU -> TorchGRUCell.create(in, hidden, true, dtype, rng);
             case LSTM -> LSTMCell.create(in, hidden, true, dtype, rng);
             case RNN -> RNNCell.create(in, hidden, true, dtype, rng);
         };
@@ -118,13 +118,5 @@ public final class Regressor implements Module {
             states.add(s);
         }
         return new Unrolled(states, readout.forward(s.h()));
-    }
-
-    /** Mean squared error {@code mean((ŷ − y)²)} of a prediction {@code [B, 1]} against targets {@code [B, 1]}. */
-    public static Variable mse(Variable prediction, Tensor target) {
-        if (!prediction.shape().equals(target.shape())) {
-            throw new IllegalArgumentException("mse: prediction " + prediction.shape() + " and target " + target.shape() + " differ");
-        }
-        return prediction.minus(Variable.constant(target)).square().mean();
     }
 }

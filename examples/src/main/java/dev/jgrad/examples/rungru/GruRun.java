@@ -4,7 +4,7 @@ import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -68,7 +68,7 @@ public final class GruRun {
         Tensor dy = expect(inputs, "dy", Shape.of(b, t, h), "[B, T, H]");
         Tensor dhN = expect(inputs, "dh_n", stateShape, "[L, B, H]");
 
-        RecurrentLayer layer = gru.layer();
+        RecurrentStack layer = gru.layer();
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (Tape tape = Tape.record()) {
             Variable xv = Variable.leaf("x", x);
@@ -80,7 +80,7 @@ public final class GruRun {
                     initial.add(State.of(h0v.slice(0, k, k + 1).reshape(b, h)));
                 }
             }
-            RecurrentLayer.Output o = layer.forward(xv, initial);
+            RecurrentStack.Output o = layer.forward(xv, initial);
             Variable y = o.outputs();
             Variable hN = o.hN();
             out.put("y", y.value());

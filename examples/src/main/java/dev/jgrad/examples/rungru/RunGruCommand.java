@@ -3,7 +3,7 @@ package dev.jgrad.examples.rungru;
 import dev.jgrad.examples.cli.EnumByName;
 import dev.jgrad.examples.cli.FileProblem;
 import dev.jgrad.examples.cli.OutputFiles;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
 import dev.jgrad.tensor.Tensor;
@@ -32,13 +32,13 @@ import picocli.CommandLine.Spec;
 public final class RunGruCommand implements Callable<Integer> {
     /** The two variants by their command-line names. */
     enum VariantName {
-        RESET_AFTER("reset-after", GRUCell.Variant.RESET_AFTER),
-        RESET_BEFORE("reset-before", GRUCell.Variant.RESET_BEFORE);
+        RESET_AFTER("reset-after", GRU.Variant.RESET_AFTER),
+        RESET_BEFORE("reset-before", GRU.Variant.RESET_BEFORE);
 
         final String label;
-        final GRUCell.Variant variant;
+        final GRU.Variant variant;
 
-        VariantName(String label, GRUCell.Variant variant) {
+        VariantName(String label, GRU.Variant variant) {
             this.label = label;
             this.variant = variant;
         }

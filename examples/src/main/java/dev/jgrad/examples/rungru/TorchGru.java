@@ -2,9 +2,9 @@ package dev.jgrad.examples.rungru;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.io.TorchRecurrentWeights;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -23,8 +23,8 @@ import java.util.Map;
  * in the order r, z, n, with {@code I_0 = I} and {@code I_k = H} above; biases are absent for
  * {@code bias=False}. The number of layers is read from the names.
  *
- * <p>With {@link GRUCell.Variant#RESET_AFTER} (PyTorch's own equations) the tensors are loaded as
- * they are. With {@link GRUCell.Variant#RESET_BEFORE} the same blocks are used in Cho et al.'s
+ * <p>With {@link GRU.Variant#RESET_AFTER} (PyTorch's own equations) the tensors are loaded as
+ * they are. With {@link GRU.Variant#RESET_BEFORE} the same blocks are used in Cho et al.'s
  * equations, that is, for each layer:
  * <pre>
  * r  = σ(x W_irᵀ + h W_hrᵀ + b_ir + b_hr)
@@ -42,15 +42,15 @@ import java.util.Map;
 public final class TorchGru {
     private static final String[] GATES = {"r", "z", "h"};
 
-    private final GRUCell.Variant variant;
-    private final RecurrentLayer layer;
+    private final GRU.Variant variant;
+    private final RecurrentStack layer;
     private final int layers;
     private final int input;
     private final int hidden;
     private final boolean bias;
     private final DType dtype;
 
-    private TorchGru(GRUCell.Variant variant, RecurrentLayer layer, int layers, int input, int hidden, boolean bias, DType dtype) {
+    private TorchGru(GRU.Variant variant, RecurrentStack layer, int layers, int input, int hidden, boolean bias, DType dtype) {
         this.variant = variant;
         this.layer = layer;
         this.layers = layers;
@@ -69,8 +69,8 @@ public final class TorchGru {
      *                                  for some layers only, a shape does not fit, dtypes are mixed, a
      *                                  value is NaN or infinite, or the weights are an LSTM's or RNN's
      */
-    public static TorchGru fromStateDict(Map<String, Tensor> stateDict, GRUCell.Variant variant) {
-        RecurrentLayer torchLayer = TorchRecurrentWeights.load(stateDict);
+    public static TorchGru fromStateDict(Map<String, Tensor> stateDict, GRU.Variant variant) {
+        RecurrentStack torchLayer = TorchRecurrentWeights.load(stateDict);
         TorchRecurrentWeights.Kind kind = TorchRecurrentWeights.kindOf(torchLayer);
         if (kind != TorchRecurrentWeights.Kind.GRU) {
             throw new IllegalArgumentException("weight_hh_l0 " + stateDict.get("weight_hh_l0").shape() + " stacks " + kind.gates()
@@ -82,11 +82,11 @@ public final class TorchGru {
         int hidden = torchLayer.hiddenSize();
         boolean bias = stateDict.containsKey("bias_ih_l0");
         DType dtype = stateDict.get("weight_ih_l0").dtype();
-        if (variant == GRUCell.Variant.RESET_AFTER) {
+        if (variant == GRU.Variant.RESET_AFTER) {
             return new TorchGru(variant, torchLayer, layers, input, hidden, bias, dtype);
         }
         // The tensors are valid now; re-arrange the same blocks into Cho's parameters (x·W layout, one bias per gate).
-        RecurrentLayer layer = RecurrentLayer.gru(variant, input, hidden, layers, bias, dtype, Rng.seeded(0));
+        RecurrentStack layer = RecurrentStack.gru(variant, input, hidden, layers, bias, dtype, Rng.seeded(0));
         Map<String, Tensor> cellState = new LinkedHashMap<>();
         try (Tape.Scope ignored = Tape.noGrad()) {
             for (int k = 0; k < layers; k++) {
@@ -108,12 +108,12 @@ public final class TorchGru {
         return new TorchGru(variant, layer, layers, input, hidden, bias, dtype);
     }
 
-    public GRUCell.Variant variant() {
+    public GRU.Variant variant() {
         return variant;
     }
 
     /** The layer that computes it; its parameters are named {@code layers.{k}.…}. */
-    public RecurrentLayer layer() {
+    public RecurrentStack layer() {
         return layer;
     }
 
@@ -146,7 +146,7 @@ public final class TorchGru {
         try (Tape.Scope ignored = Tape.noGrad()) {
             for (int k = 0; k < layers; k++) {
                 String p = "layers." + k + ".";
-                if (variant == GRUCell.Variant.RESET_AFTER) {
+                if (variant == GRU.Variant.RESET_AFTER) {
                     out.put("weight_ih_l" + k, layerGradients.get(p + "weight_ih"));
                     out.put("weight_hh_l" + k, layerGradients.get(p + "weight_hh"));
                     if (bias) {

@@ -1,7 +1,7 @@
 package dev.jgrad.examples.train;
 
-import dev.jgrad.nn.cell.GRUCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.cell.GRU.Variant;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 
@@ -36,12 +36,12 @@ public enum CellKind {
     }
 
     /** {@code layers} cells of this kind reading {@code in} features, with biases. */
-    RecurrentLayer layer(int in, int hidden, int layers, DType dtype, Rng rng) {
+    RecurrentStack layer(int in, int hidden, int layers, DType dtype, Rng rng) {
         return switch (this) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, in, hidden, layers, true, dtype, rng);
-            case GRU_RESET_AFTER -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, true, dtype, rng);
-            case LSTM -> RecurrentLayer.lstm(in, hidden, layers, true, dtype, rng);
-            case RNN -> RecurrentLayer.rnn(in, hidden, layers, true, dtype, rng);
+            case GRU -> RecurrentStack.gru(Variant.RESET_BEFORE, in, hidden, layers, true, dtype, rng);
+            case GRU_RESET_AFTER -> RecurrentStack.gru(Variant.RESET_AFTER, in, hidden, layers, true, dtype, rng);
+            case LSTM -> RecurrentStack.lstm(in, hidden, layers, true, dtype, rng);
+            case RNN -> RecurrentStack.rnn(in, hidden, layers, true, dtype, rng);
         };
     }
 

@@ -1,12 +1,12 @@
 package dev.jgrad.examples.train;
 
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Embedding;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Embedding;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -26,7 +26,7 @@ public final class CharModel implements Module {
     private final int vocab;
     private final DType dtype;
     private final Embedding embedding;
-    private final RecurrentLayer rnn;
+    private final RecurrentStack rnn;
     private final Linear output;
     private final Map<String, Parameter> params;
 
@@ -128,7 +128,7 @@ public final class CharModel implements Module {
             }
         }
         Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype, flat, vocab, b, t));
-        RecurrentLayer.Output out = rnn.forward(x, initial);
+        RecurrentStack.Output out = rnn.forward(x, initial);
         return new Output(output.forward(out.outputs()), out.finalStates());
     }
 }

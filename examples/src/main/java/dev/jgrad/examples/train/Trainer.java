@@ -7,7 +7,7 @@ import dev.jgrad.examples.data.Corpora;
 import dev.jgrad.examples.data.Minibatch;
 import dev.jgrad.examples.data.Vocabulary;
 import dev.jgrad.nn.cell.State;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
@@ -347,7 +347,7 @@ public final class Trainer {
                         + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --detect-anomaly)", null);
             }
             l.backward();
-            next = config.sampling().carriesState() ? RecurrentLayer.detach(out.finalStates()) : null;
+            next = config.sampling().carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
         } catch (NonFiniteException e) {
             throw new NonFiniteLossException("train: " + label + ": " + e.getMessage(), e);
         }

@@ -3,7 +3,8 @@ package dev.jgrad.examples.walkthrough;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.data.Minibatch;
 import dev.jgrad.examples.data.Partitioning;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
@@ -22,8 +23,8 @@ import java.util.Map;
  * {@value #HIDDEN}, and a linear output layer of size {@value #VOCAB} followed by a softmax.
  *
  * <p>Every printed quantity is a value the library computed: the gate terms are the products of
- * the cell's own parameters, the activations come from {@link GRUCell#gates}, {@link GRUCell#candidate}
- * and {@link GRUCell#step}, the logits from {@link Linear#forward}, the probabilities from
+ * the cell's own parameters, the activations come from {@link GRUCell#activations} and
+ * {@link GRUCell#step}, the logits from {@link Linear#forward}, the probabilities from
  * {@link Variable#softmax}. The shown sums are checked against the cell's own results, so the
  * printout cannot drift from the computation.
  */
@@ -87,7 +88,7 @@ public final class GruWalkthrough {
     /** Runs the walkthrough with weights initialised from {@code seed} (the cell's, then the output layer's). */
     public static Result run(long seed) {
         Rng rng = Rng.seeded(seed);
-        GRUCell cell = GRUCell.create(GRUCell.Variant.RESET_BEFORE, VOCAB, HIDDEN, true, DType.F64, rng);
+        GRUCell cell = GRUCell.create(VOCAB, HIDDEN, true, DType.F64, rng);
         Linear out = new Linear(HIDDEN, VOCAB, true, DType.F64, rng);
         Map<String, Tensor> weights = new LinkedHashMap<>();
         cell.stateDict().forEach((k, v) -> weights.put(k, v));
@@ -122,15 +123,14 @@ public final class GruWalkthrough {
         int[] idx = mb.inputsAt(t);
         Variable x = Variable.constant(Tensor.oneHot(DType.F64, idx, VOCAB, BATCH));
         Map<String, dev.jgrad.nn.Parameter> p = cell.parameters();
-        GRUCell.Gates gates = cell.gates(x, h);
+        GRU.Activations a = cell.activations(x, h);
         // Summed in the cell's own order, x·W + (h·W + b), so the shown sum is bit-identical to the cell's.
-        Terms update = terms(x, h, p.get("W_xz").variable(), p.get("W_hz").variable(), p.get("b_z").variable(), gates.z(), "update gate z");
-        Terms reset = terms(x, h, p.get("W_xr").variable(), p.get("W_hr").variable(), p.get("b_r").variable(), gates.r(), "reset gate r");
-        Variable rh = gates.r().times(h);
-        Variable hTilde = cell.candidate(x, h, gates.r());
-        Terms candidate = terms(x, rh, p.get("W_xh").variable(), p.get("W_hh").variable(), p.get("b_h").variable(), hTilde, "candidate h~");
-        Variable keep = gates.z().times(h);
-        Variable blend = gates.z().oneMinus().times(hTilde);
+        Terms update = terms(x, h, p.get("W_xz").variable(), p.get("W_hz").variable(), p.get("b_z").variable(), a.z(), "update gate z");
+        Terms reset = terms(x, h, p.get("W_xr").variable(), p.get("W_hr").variable(), p.get("b_r").variable(), a.r(), "reset gate r");
+        Variable rh = a.r().times(h);
+        Terms candidate = terms(x, rh, p.get("W_xh").variable(), p.get("W_hh").variable(), p.get("b_h").variable(), a.hTilde(), "candidate h~");
+        Variable keep = a.z().times(h);
+        Variable blend = a.z().oneMinus().times(a.hTilde());
         State next = cell.step(x, State.of(h));
         Variable hNew = next.h();
         requireSame(keep.plus(blend).value(), hNew.value(), "new hidden state h");

@@ -8,6 +8,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.Jacobian;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
+import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -65,7 +66,7 @@ class FlowProfileTest {
         assertTrue(p.saturated() >= 0 && p.saturated() <= 1);
         double mse;
         try (Tape.Scope ignored = Tape.noGrad()) {
-            mse = Regressor.mse(model.unroll(Variable.constant(b.x())).prediction(), b.y()).value().item();
+            mse = Losses.meanSquaredError(model.unroll(Variable.constant(b.x())).prediction(), b.y()).value().item();
         }
         assertEquals(mse, p.loss(), 1e-15);
     }

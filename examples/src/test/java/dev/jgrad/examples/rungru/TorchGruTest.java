@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
 import dev.jgrad.tensor.DType;
@@ -38,7 +38,7 @@ class TorchGruTest {
     void resetBeforeComputesTheDocumentedEquations() {
         Map<String, Tensor> w = reference("gru_basic", true);
         Map<String, Tensor> in = reference("gru_basic", false);
-        Map<String, Tensor> got = GruRun.run(TorchGru.fromStateDict(w, GRUCell.Variant.RESET_BEFORE), in);
+        Map<String, Tensor> got = GruRun.run(TorchGru.fromStateDict(w, GRU.Variant.RESET_BEFORE), in);
         int hidden = 4;
         Variable x = Variable.constant(in.get("x"));
         Variable h = Variable.constant(in.get("h0")).reshape(2, hidden);
@@ -57,7 +57,7 @@ class TorchGruTest {
             assertTrue(yt.maxAbsDiff(h.value()) <= 1e-14, "step " + t + ": " + yt.maxAbsDiff(h.value()));
         }
         // And it is not PyTorch's variant: the two differ on these weights.
-        Map<String, Tensor> after = GruRun.run(TorchGru.fromStateDict(w, GRUCell.Variant.RESET_AFTER), in);
+        Map<String, Tensor> after = GruRun.run(TorchGru.fromStateDict(w, GRU.Variant.RESET_AFTER), in);
         assertTrue(after.get("y").maxAbsDiff(got.get("y")) > 1e-3);
     }
 
@@ -71,8 +71,8 @@ class TorchGruTest {
      * along a random direction V of all weights by central differences, f'(W)·V against Σ ⟨grad, V⟩.
      */
     @ParameterizedTest
-    @EnumSource(GRUCell.Variant.class)
-    void weightGradientsMapBackToTorchNames(GRUCell.Variant variant) {
+    @EnumSource(GRU.Variant.class)
+    void weightGradientsMapBackToTorchNames(GRU.Variant variant) {
         for (String ref : new String[] {"gru_deep", "gru_no_bias"}) {
             Map<String, Tensor> w = reference(ref, true);
             Map<String, Tensor> in = reference(ref, false);
@@ -95,7 +95,7 @@ class TorchGruTest {
         }
     }
 
-    private static double objective(Map<String, Tensor> w, Map<String, Tensor> in, GRUCell.Variant variant) {
+    private static double objective(Map<String, Tensor> w, Map<String, Tensor> in, GRU.Variant variant) {
         Map<String, Tensor> forward = new LinkedHashMap<>(in);
         forward.remove("dy");
         forward.remove("dh_n");
@@ -145,8 +145,8 @@ class TorchGruTest {
         in.put("x", Tensor.randn(rng, DType.F64, 1, 2, steps, input));
         in.put("h0", Tensor.randn(rng, DType.F64, 0.5, layers, 2, 1));
         in.put("dy", Tensor.randn(rng, DType.F64, 1, 2, steps, 1));
-        Map<String, Tensor> before = GruRun.run(TorchGru.fromStateDict(w, GRUCell.Variant.RESET_BEFORE), in);
-        Map<String, Tensor> after = GruRun.run(TorchGru.fromStateDict(w, GRUCell.Variant.RESET_AFTER), in);
+        Map<String, Tensor> before = GruRun.run(TorchGru.fromStateDict(w, GRU.Variant.RESET_BEFORE), in);
+        Map<String, Tensor> after = GruRun.run(TorchGru.fromStateDict(w, GRU.Variant.RESET_AFTER), in);
         for (String name : new String[] {"y", "h_n", "grad.x", "grad.h0", "grad.weight_ih_l0", "grad.weight_hh_l0"}) {
             assertTrue(before.get(name).maxAbsDiff(after.get(name)) <= 1e-12, name + ": " + before.get(name).maxAbsDiff(after.get(name)));
         }

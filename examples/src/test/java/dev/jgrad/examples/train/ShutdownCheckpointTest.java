@@ -84,7 +84,7 @@ class ShutdownCheckpointTest {
      * does) {@code settleMillis} after {@code ready} holds, and returns what it printed on stderr.
      */
     private static String terminatedRun(Path work, List<String> extra, Condition ready, long settleMillis) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "train"));
         cmd.addAll(List.of(CONFIG));
         cmd.addAll(List.of("--epochs", "100000", "--threads", "1"));

@@ -10,8 +10,8 @@ import dev.jgrad.tensor.Rng;
 import java.util.Map;
 
 /**
- * A cell's weights in PyTorch's packed layout, shared by {@link RNNCell} (G = 1), the
- * {@link GRUCell.Variant#RESET_AFTER} GRU (G = 3, blocks r, z, n) and {@link LSTMCell} (G = 4,
+ * A cell's weights in PyTorch's packed layout, shared by {@link RNNCell} (G = 1),
+ * {@link TorchGRUCell} (G = 3, blocks r, z, n) and {@link LSTMCell} (G = 4,
  * blocks i, f, g, o): {@code weight_ih [G·H, I]}, {@code weight_hh [G·H, H]} and, with biases,
  * {@code bias_ih [G·H]}, {@code bias_hh [G·H]}, all drawn U(−1/√H, 1/√H) in that order, as PyTorch
  * does. The two projections compute all G gate blocks in one matmul each.

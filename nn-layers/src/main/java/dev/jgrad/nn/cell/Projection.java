@@ -8,10 +8,15 @@ final class Projection {
     private Projection() {
     }
 
-    /** {@code v·W + b} for a weight in the {@code x·W} layout {@code [in, H]}; no bias when {@code b} is null. */
-    static Variable xw(Variable v, Parameter w, Parameter b) {
-        Variable y = v.matmul(w.variable());
-        return b == null ? y : y.plus(b.variable());
+    /**
+     * {@code x·W_x + (h·W_h + b)} for weights in the {@code x·W} layout ({@code W_x [I, H]},
+     * {@code W_h [H, H]}); no bias when {@code b} is null. The bias joins the hidden term first, an
+     * order the walkthrough mirrors to show bit-identical sums.
+     */
+    static Variable affine(Variable x, Parameter wx, Variable h, Parameter wh, Parameter b) {
+        Variable xw = x.matmul(wx.variable());
+        Variable hw = h.matmul(wh.variable());
+        return xw.plus(b == null ? hw : hw.plus(b.variable()));
     }
 
     /**

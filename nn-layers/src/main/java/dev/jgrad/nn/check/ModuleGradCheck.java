@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * Tolerances and modes are {@link GradCheck}'s.
  *
  * <pre>{@code
- * GRUCell cell = GRUCell.create(Variant.RESET_AFTER, 3, 4, true, DType.F64, Rng.seeded(1));
+ * TorchGRUCell cell = TorchGRUCell.create(3, 4, true, DType.F64, Rng.seeded(1));
  * Variable x = Variable.constant(Tensor.randn(rng, DType.F64, 1, 2, 3));
  * Supplier<Variable> loss = ModuleGradCheck.contracted(
  *         () -> cell.step(x, cell.initialState(2, DType.F64)).h(), rng);    // sum(h' ⊙ c), c random
@@ -134,7 +134,7 @@ public final class ModuleGradCheck {
                 double numeric = (plus - minus) / (2 * o.eps());
                 double a = analytic.get(e.getKey()).at(i);
                 compared++;
-                if (!close(a, numeric, o)) {
+                if (!o.accepts(a, numeric)) {
                     bad.add(new Mismatch(e.getKey() + " " + base.shape(), Arrays.toString(base.shape().unravel(i)), "loss", a, numeric));
                 }
             }
@@ -163,7 +163,7 @@ public final class ModuleGradCheck {
             double minus = evaluate(loss);
             shift(params, u, o.eps());
             double numeric = (plus - minus) / (2 * o.eps());
-            if (!close(a, numeric, o)) {
+            if (!o.accepts(a, numeric)) {
                 bad.add(new Mismatch("all parameters", "random direction " + d, "loss", a, numeric));
             }
         }
@@ -180,9 +180,5 @@ public final class ModuleGradCheck {
             }
             p.set(Tensor.of(w, p.value().shape().dims()));
         });
-    }
-
-    private static boolean close(double a, double n, Options o) {
-        return Math.abs(a - n) <= o.atol() + o.rtol() * Math.abs(n);
     }
 }

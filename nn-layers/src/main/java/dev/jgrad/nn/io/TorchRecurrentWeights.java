@@ -1,10 +1,12 @@
 package dev.jgrad.nn.io;
 
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.cell.TorchGRUCell;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
@@ -20,15 +22,15 @@ import java.util.regex.Pattern;
 
 /**
  * PyTorch {@code nn.GRU}, {@code nn.LSTM} and {@code nn.RNN} (tanh) weights as jgrad
- * {@link RecurrentLayer}s, and back.
+ * {@link RecurrentStack}s, and back.
  *
  * <p>PyTorch names layer {@code k}'s tensors {@code weight_ih_l{k} [G·H, I_k]},
  * {@code weight_hh_l{k} [G·H, H]}, {@code bias_ih_l{k} [G·H]}, {@code bias_hh_l{k} [G·H]}, with
  * {@code I_0} the input size, {@code I_k = H} above, and {@code G} gate blocks stacked by rows:
  * 3 for the GRU (r, z, n), 4 for the LSTM (i, f, g, o), 1 for the plain RNN. jgrad's layers use the
  * same layout under {@code layers.{k}.weight_ih} and so on, so the mapping renames and copies
- * nothing else. A GRU maps to {@link GRUCell.Variant#RESET_AFTER}, the variant PyTorch computes
- * (see Note [GRU reset gate] in {@link GRUCell}).
+ * nothing else. A GRU maps to {@link TorchGRUCell}, the variant PyTorch computes
+ * (see Note [GRU reset gate] in {@link GRU}).
  *
  * <p>{@link #load} infers everything from the names and shapes: the number of layers from the
  * largest {@code l{k}}, {@code H} from {@code weight_hh_l0}'s columns, {@code G} (hence the kind of
@@ -44,7 +46,7 @@ public final class TorchRecurrentWeights {
 
     /** The cell kinds PyTorch and jgrad share, by gate blocks per weight. */
     public enum Kind {
-        /** {@code nn.GRU}: gate blocks r, z, n; jgrad's {@link GRUCell.Variant#RESET_AFTER}. */
+        /** {@code nn.GRU}: gate blocks r, z, n; jgrad's {@link TorchGRUCell}. */
         GRU(3),
         /** {@code nn.LSTM}: gate blocks i, f, g, o. */
         LSTM(4),
@@ -70,7 +72,7 @@ public final class TorchRecurrentWeights {
     }
 
     /** Loads the layer stored in a safetensors file whose tensors are all PyTorch recurrent weights. */
-    public static RecurrentLayer load(Path path) {
+    public static RecurrentStack load(Path path) {
         return load(Safetensors.read(path).tensors(), "");
     }
 
@@ -78,12 +80,12 @@ public final class TorchRecurrentWeights {
      * Loads the layer stored under {@code prefix} in a safetensors file (a whole model's weights,
      * say, with the recurrent module's under {@code "rnn."}); see {@link #load(Map, String)}.
      */
-    public static RecurrentLayer load(Path path, String prefix) {
+    public static RecurrentStack load(Path path, String prefix) {
         return load(Safetensors.read(path).tensors(), prefix);
     }
 
     /** Builds the layer a PyTorch recurrent module's state_dict describes; every entry must belong to it. */
-    public static RecurrentLayer load(Map<String, Tensor> stateDict) {
+    public static RecurrentStack load(Map<String, Tensor> stateDict) {
         return load(stateDict, "");
     }
 
@@ -95,7 +97,7 @@ public final class TorchRecurrentWeights {
      * @throws IllegalArgumentException naming the tensor, if one is missing, unexpected, mis-shaped,
      *                                  of a different dtype than the others, or not finite
      */
-    public static RecurrentLayer load(Map<String, Tensor> stateDict, String prefix) {
+    public static RecurrentStack load(Map<String, Tensor> stateDict, String prefix) {
         String op = "TorchRecurrentWeights.load";
         TreeMap<Integer, Map<String, Tensor>> byLayer = new TreeMap<>();
         for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
@@ -163,10 +165,10 @@ public final class TorchRecurrentWeights {
         }
         // The seeded initial values are placeholders: every one is overwritten by loadStateDict below.
         Rng placeholder = Rng.seeded(0);
-        RecurrentLayer layer = switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
-            case LSTM -> RecurrentLayer.lstm(in, hidden, layers, bias, dtype, placeholder);
-            case RNN_TANH -> RecurrentLayer.rnn(in, hidden, layers, bias, dtype, placeholder);
+        RecurrentStack layer = switch (kind) {
+            case GRU -> RecurrentStack.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, placeholder);
+            case LSTM -> RecurrentStack.lstm(in, hidden, layers, bias, dtype, placeholder);
+            case RNN_TANH -> RecurrentStack.rnn(in, hidden, layers, bias, dtype, placeholder);
         };
         layer.loadStateDict(ours);
         return layer;
@@ -205,10 +207,10 @@ public final class TorchRecurrentWeights {
      * The layer's weights under PyTorch's names, in PyTorch's order (layer by layer: weight_ih,
      * weight_hh, bias_ih, bias_hh), ready for {@code module.load_state_dict}.
      *
-     * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a
-     *                                  {@link GRUCell.Variant#RESET_BEFORE} GRU, or cells of mixed kinds)
+     * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a Cho / d2l
+     *                                  {@link GRUCell}, or cells of mixed kinds)
      */
-    public static Map<String, Tensor> toTorch(RecurrentLayer layer) {
+    public static Map<String, Tensor> toTorch(RecurrentStack layer) {
         kindOf(layer);
         Map<String, Tensor> out = new LinkedHashMap<>();
         List<RecurrentCell> cells = layer.cells();
@@ -225,13 +227,13 @@ public final class TorchRecurrentWeights {
     }
 
     /** The PyTorch module kind a layer corresponds to. */
-    public static Kind kindOf(RecurrentLayer layer) {
+    public static Kind kindOf(RecurrentStack layer) {
         List<Kind> kinds = new ArrayList<>();
         for (RecurrentCell cell : layer.cells()) {
             Kind kind = switch (cell) {
-                case GRUCell g when g.variant() == GRUCell.Variant.RESET_AFTER -> Kind.GRU;
-                case GRUCell g -> throw new IllegalArgumentException("TorchRecurrentWeights: a " + g.variant()
-                        + " GRU has no PyTorch counterpart; nn.GRU computes RESET_AFTER (see Note [GRU reset gate])");
+                case TorchGRUCell g -> Kind.GRU;
+                case GRUCell g -> throw new IllegalArgumentException("TorchRecurrentWeights: GRUCell (RESET_BEFORE, Cho / d2l) has"
+                        + " no PyTorch counterpart; nn.GRU computes RESET_AFTER, TorchGRUCell (see Note [GRU reset gate])");
                 case LSTMCell l -> Kind.LSTM;
                 case RNNCell r -> Kind.RNN_TANH;
                 default -> throw new IllegalArgumentException("TorchRecurrentWeights: " + cell.getClass().getSimpleName()
@@ -249,7 +251,7 @@ public final class TorchRecurrentWeights {
      * Writes the layer's weights under PyTorch's names to a safetensors file, atomically, with
      * metadata naming the module kind and sizes.
      */
-    public static void save(RecurrentLayer layer, Path path) {
+    public static void save(RecurrentStack layer, Path path) {
         Map<String, Tensor> tensors = toTorch(layer);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");

@@ -1,8 +1,9 @@
 package dev.jgrad.nn.loss;
 
 import dev.jgrad.autodiff.Variable;
+import dev.jgrad.tensor.Tensor;
 
-/** Losses for sequence models. */
+/** Losses of a model's outputs against its targets, each a scalar to differentiate. */
 public final class Losses {
     private Losses() {
     }
@@ -27,6 +28,20 @@ public final class Losses {
                     + targets.length + " targets were given");
         }
         return logits.reshape(n, v).crossEntropy(targets);
+    }
+
+    /**
+     * Mean squared error {@code (1/N) Σ (prediction − target)²} over all {@code N} elements of a
+     * prediction and a target of the same shape.
+     *
+     * @throws IllegalArgumentException when the shapes differ
+     */
+    public static Variable meanSquaredError(Variable prediction, Tensor target) {
+        if (!prediction.shape().equals(target.shape())) {
+            throw new IllegalArgumentException("meanSquaredError: prediction " + prediction.shape() + " and target " + target.shape()
+                    + " differ");
+        }
+        return prediction.minus(Variable.constant(target)).square().mean();
     }
 
     /** Perplexity {@code exp(meanLoss)} of a mean cross-entropy in nats. */

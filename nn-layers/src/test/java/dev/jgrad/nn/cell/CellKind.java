@@ -12,8 +12,8 @@ public enum CellKind {
 
     public RecurrentCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
         return switch (this) {
-            case GRU_RESET_BEFORE -> GRUCell.create(GRUCell.Variant.RESET_BEFORE, in, hidden, bias, dtype, rng);
-            case GRU_RESET_AFTER -> GRUCell.create(GRUCell.Variant.RESET_AFTER, in, hidden, bias, dtype, rng);
+            case GRU_RESET_BEFORE -> GRUCell.create(in, hidden, bias, dtype, rng);
+            case GRU_RESET_AFTER -> TorchGRUCell.create(in, hidden, bias, dtype, rng);
             case LSTM -> LSTMCell.create(in, hidden, bias, dtype, rng);
             case RNN -> RNNCell.create(in, hidden, bias, dtype, rng);
             case MGU -> MGUCell.create(in, hidden, dtype, rng);

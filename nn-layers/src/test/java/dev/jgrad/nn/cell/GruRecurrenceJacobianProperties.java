@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.Jacobian;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell.Variant;
+import dev.jgrad.nn.cell.GRU.Variant;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -39,7 +42,7 @@ import net.jqwik.api.constraints.IntRange;
  * (the last line is the product rule on {@code (1 − z) ⊙ n + z ⊙ h}: the {@code ∂z/∂h} terms are
  * {@code −n + h}).
  *
- * <p><b>Gates held fixed</b> (computed from a detached {@code h}), the {@code ∂z/∂h} and
+ * <p><b>Gates held fixed</b> (frozen at their values for the given {@code h}), the {@code ∂z/∂h} and
  * {@code ∂r/∂h} terms vanish, leaving the popular short form
  * {@code diag(z) + diag(1 − z)·∂h̃/∂h|_{r fixed}} with {@code ∂h̃/∂h|_{r} = diag(1 − h̃²)·W_hhᵀ·diag(r)}
  * (Cho) or {@code diag(1 − n²)·diag(r)·W_hn} (PyTorch). It is not the Jacobian of the live cell; a
@@ -55,34 +58,62 @@ class GruRecurrenceJacobianProperties {
     private static final int I = 3;
 
     /** A cell with weights N(0, 0.7²), larger than the default init so every term of the Jacobian matters. */
-    private static GRUCell cell(Variant v, int hidden, Rng rng) {
-        GRUCell c = GRUCell.create(v, I, hidden, true, DType.F64, rng);
+    private static GRU cell(Variant v, int hidden, Rng rng) {
+        GRU c = v.create(I, hidden, true, DType.F64, rng);
         for (Parameter p : c.parameters().values()) {
             p.set(Tensor.randn(rng, DType.F64, 0.7, p.value().shape().dims()));
         }
         return c;
     }
 
-    private static Tensor tapeJacobian(GRUCell cell, Tensor x, Tensor h, boolean gatesFixed) {
+    private static Tensor tapeJacobian(GRU cell, Tensor x, Tensor h, boolean gatesFixed) {
         int hs = h.size();
         Variable xv = Variable.constant(x);
-        Tensor j = Jacobian.of(hv -> {
-            if (!gatesFixed) {
-                return cell.step(xv, State.of(hv)).h();
-            }
-            GRUCell.Gates g = cell.gates(xv, hv.detach());
-            Variable c = cell.candidate(xv, hv, g.r());
-            return g.z().times(hv).plus(g.z().oneMinus().times(c));
-        }, h);
+        GRU stepped = gatesFixed ? gatesFrozenAt(cell, h) : cell;
+        Tensor j = Jacobian.of(hv -> stepped.step(xv, State.of(hv)).h(), h);
         return j.reshape(hs, hs);
     }
 
-    private static Map<String, Tensor> weights(GRUCell c) {
+    /**
+     * A copy of the cell whose gates do not see the state: each gate's hidden weights are zero and
+     * their term at {@code h0 [1, H]} is folded into the gate's bias, so z and r keep their values at
+     * {@code h0} while the candidate still depends on h. Its tape Jacobian at {@code h0} is the
+     * original's with the gates held fixed.
+     */
+    private static GRU gatesFrozenAt(GRU cell, Tensor h0) {
+        int hs = cell.hiddenSize();
+        Variable h = Variable.constant(h0);
+        Map<String, Tensor> w = new LinkedHashMap<>(cell.stateDict());
+        if (cell.variant() == Variant.RESET_BEFORE) {
+            for (String g : List.of("z", "r")) {
+                Variable bias = h.matmul(Variable.constant(w.get("W_h" + g))).reshape(hs).plus(Variable.constant(w.get("b_" + g)));
+                w.put("b_" + g, bias.value());
+                w.put("W_h" + g, Tensor.zeros(DType.F64, hs, hs));
+            }
+        } else {
+            // The r and z blocks are rows [0, 2H) of weight_hh and entries [0, 2H) of bias_hh.
+            Tensor gh = h.matmul(Variable.constant(w.get("weight_hh")), false, true).reshape(3 * hs)
+                    .plus(Variable.constant(w.get("bias_hh"))).value();
+            double[] bias = w.get("bias_hh").toDoubleArray();
+            double[] weight = w.get("weight_hh").toDoubleArray();
+            for (int i = 0; i < 2 * hs; i++) {
+                bias[i] = gh.at(i);
+            }
+            Arrays.fill(weight, 0, 2 * hs * hs, 0.0);
+            w.put("bias_hh", Tensor.of(bias, 3 * hs));
+            w.put("weight_hh", Tensor.of(weight, 3 * hs, hs));
+        }
+        GRU frozen = cell.variant().create(cell.inputSize(), hs, true, DType.F64, Rng.seeded(0));
+        frozen.loadStateDict(w);
+        return frozen;
+    }
+
+    private static Map<String, Tensor> weights(GRU c) {
         return c.stateDict();
     }
 
     /** The full hand-derived Jacobian (class Javadoc). */
-    private static double[][] liveForm(GRUCell cell, double[] x, double[] h) {
+    private static double[][] liveForm(GRU cell, double[] x, double[] h) {
         Step s = GruReference.step(cell.variant(), weights(cell), x, h);
         int hs = h.length;
         double[] zz = map(s.z(), s.z(), (z, u) -> z * (1 - z));
@@ -107,7 +138,7 @@ class GruRecurrenceJacobianProperties {
     }
 
     /** The short form with the gates held fixed (class Javadoc). */
-    private static double[][] fixedGateForm(GRUCell cell, double[] x, double[] h) {
+    private static double[][] fixedGateForm(GRU cell, double[] x, double[] h) {
         Step s = GruReference.step(cell.variant(), weights(cell), x, h);
         int hs = h.length;
         double[] oneMinusC2 = map(s.candidate(), s.candidate(), (c, u) -> 1 - c * c);
@@ -118,7 +149,7 @@ class GruRecurrenceJacobianProperties {
         return add(diag(s.z()), diagMul(oneMinusZ, dc));
     }
 
-    private record Point(GRUCell cell, Tensor x, Tensor h) {
+    private record Point(GRU cell, Tensor x, Tensor h) {
         double[] xs() {
             return x.toDoubleArray();
         }
@@ -130,7 +161,7 @@ class GruRecurrenceJacobianProperties {
 
     private static Point point(Variant v, int hidden, long seed) {
         Rng rng = Rng.seeded(seed);
-        GRUCell c = cell(v, hidden, rng);
+        GRU c = cell(v, hidden, rng);
         return new Point(c, Tensor.randn(rng, DType.F64, 1.0, 1, I), Tensor.uniform(rng, DType.F64, -0.9, 0.9, 1, hidden));
     }
 
@@ -174,7 +205,7 @@ class GruRecurrenceJacobianProperties {
     }
 
     /** Sets the gate biases: Cho {@code b_z, b_r}; PyTorch the z and r blocks of {@code bias_ih} (and zeros them in {@code bias_hh}). */
-    private static void setGateBiases(GRUCell c, double bz, double br) {
+    private static void setGateBiases(GRU c, double bz, double br) {
         int hs = c.hiddenSize();
         Map<String, Parameter> ps = c.parameters();
         if (c.variant() == Variant.RESET_BEFORE) {

@@ -15,14 +15,14 @@ final class GruReference {
     record Step(double[] z, double[] r, double[] candidate, double[] hNext, double[] hiddenProj) {
     }
 
-    static Step step(GRUCell.Variant variant, Map<String, Tensor> w, double[] x, double[] h) {
+    static Step step(GRU.Variant variant, Map<String, Tensor> w, double[] x, double[] h) {
         int hs = h.length;
         double[] z = new double[hs];
         double[] r = new double[hs];
         double[] c = new double[hs];
         double[] hp = new double[hs];
         double[] next = new double[hs];
-        if (variant == GRUCell.Variant.RESET_BEFORE) {
+        if (variant == GRU.Variant.RESET_BEFORE) {
             double[] zPre = plus(xw(x, w.get("W_xz")), xw(h, w.get("W_hz")), w.get("b_z"));
             double[] rPre = plus(xw(x, w.get("W_xr")), xw(h, w.get("W_hr")), w.get("b_r"));
             for (int i = 0; i < hs; i++) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell.Variant;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -42,7 +41,7 @@ class GruVariantsTest {
         return Tensor.of(out, h);
     }
 
-    private static GRUCell choWithTheSameWeights(GRUCell after) {
+    private static GRUCell choWithTheSameWeights(TorchGRUCell after) {
         int h = after.hiddenSize();
         Map<String, Tensor> w = after.stateDict();
         Map<String, Tensor> cho = new LinkedHashMap<>();
@@ -52,27 +51,27 @@ class GruVariantsTest {
             cho.put("W_h" + gate[k], rowsT(w.get("weight_hh"), k, h));
             cho.put("b_" + gate[k], biasSum(w.get("bias_ih"), w.get("bias_hh"), k, h));
         }
-        GRUCell before = GRUCell.create(Variant.RESET_BEFORE, after.inputSize(), h, true, DType.F64, Rng.seeded(0));
+        GRUCell before = GRUCell.create(after.inputSize(), h, true, DType.F64, Rng.seeded(0));
         before.loadStateDict(cho);
         return before;
     }
 
-    private static Tensor step(GRUCell c, Tensor x, Tensor h) {
+    private static Tensor step(GRU c, Tensor x, Tensor h) {
         return c.step(Variable.constant(x), State.of(Variable.constant(h))).h().value();
     }
 
     @Property(tries = 20)
     void sameWeightsSameGatesDifferentStates(@ForAll @IntRange(min = 2, max = 6) int hidden, @ForAll long seed) {
         Rng rng = Rng.seeded(seed);
-        GRUCell after = GRUCell.create(Variant.RESET_AFTER, 3, hidden, true, DType.F64, rng);
+        TorchGRUCell after = TorchGRUCell.create(3, hidden, true, DType.F64, rng);
         for (Parameter p : after.parameters().values()) {
             p.set(Tensor.randn(rng, DType.F64, 0.8, p.value().shape().dims()));
         }
         GRUCell before = choWithTheSameWeights(after);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 2, 3);
         Tensor h = Tensor.uniform(rng, DType.F64, -0.9, 0.9, 2, hidden);
-        GRUCell.Gates ga = after.gates(Variable.constant(x), Variable.constant(h));
-        GRUCell.Gates gb = before.gates(Variable.constant(x), Variable.constant(h));
+        GRU.Activations ga = after.activations(Variable.constant(x), Variable.constant(h));
+        GRU.Activations gb = before.activations(Variable.constant(x), Variable.constant(h));
         assertTrue(ga.z().value().allClose(gb.z().value(), 0, 1e-14));
         assertTrue(ga.r().value().allClose(gb.r().value(), 0, 1e-14));
         assertTrue(step(after, x, h).maxAbsDiff(step(before, x, h)) > 1e-6, "the variants agreed on random weights");

@@ -2,8 +2,8 @@ package dev.jgrad.nn.cell;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.jgrad.nn.Linear;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.Linear;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import net.jqwik.api.ForAll;
@@ -19,11 +19,11 @@ class ParameterCountTest {
         long ih = (long) in * h;
         long hh = (long) h * h;
         // Cho et al. / d2l: three gates, each with an input weight, a hidden weight and one bias.
-        assertEquals(3 * (ih + hh + h), GRUCell.create(GRUCell.Variant.RESET_BEFORE, in, h, true, DType.F64, rng).parameterCount());
-        assertEquals(3 * (ih + hh), GRUCell.create(GRUCell.Variant.RESET_BEFORE, in, h, false, DType.F64, rng).parameterCount());
+        assertEquals(3 * (ih + hh + h), GRUCell.create(in, h, true, DType.F64, rng).parameterCount());
+        assertEquals(3 * (ih + hh), GRUCell.create(in, h, false, DType.F64, rng).parameterCount());
         // PyTorch nn.GRU: separate input and hidden biases, 6H.
-        assertEquals(3 * (ih + hh) + 6L * h, GRUCell.create(GRUCell.Variant.RESET_AFTER, in, h, true, DType.F64, rng).parameterCount());
-        assertEquals(3 * (ih + hh), GRUCell.create(GRUCell.Variant.RESET_AFTER, in, h, false, DType.F64, rng).parameterCount());
+        assertEquals(3 * (ih + hh) + 6L * h, TorchGRUCell.create(in, h, true, DType.F64, rng).parameterCount());
+        assertEquals(3 * (ih + hh), TorchGRUCell.create(in, h, false, DType.F64, rng).parameterCount());
         assertEquals(4 * (ih + hh) + 8L * h, LSTMCell.create(in, h, true, DType.F64, rng).parameterCount());
         assertEquals(4 * (ih + hh), LSTMCell.create(in, h, false, DType.F64, rng).parameterCount());
         assertEquals(ih + hh + 2L * h, RNNCell.create(in, h, true, DType.F64, rng).parameterCount());
@@ -33,7 +33,7 @@ class ParameterCountTest {
         assertEquals(ih + h, new Linear(in, h, true, DType.F64, rng).parameterCount());
         // Stacked layers: layer 0 reads the input, layers ≥ 1 read H.
         assertEquals(3 * (ih + hh) + 6L * h + 2 * (3 * (hh + hh) + 6L * h),
-                RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, h, 3, true, DType.F64, rng).parameterCount());
+                RecurrentStack.gru(GRU.Variant.RESET_AFTER, in, h, 3, true, DType.F64, rng).parameterCount());
     }
 
     @Property(tries = 10)

@@ -60,7 +60,7 @@ class StateTest {
             e = assertThrows(IllegalArgumentException.class, () -> cell.step(Variable.constant(Tensor.zeros(DType.F64, 3, 3)), s));
             assertTrue(e.getMessage().contains("[2, 5]") && e.getMessage().contains("[3, 3]"), e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> GRUCell.create(GRUCell.Variant.RESET_AFTER, 0, 4, true, DType.F64, Rng.seeded(1)));
+        assertThrows(IllegalArgumentException.class, () -> TorchGRUCell.create(0, 4, true, DType.F64, Rng.seeded(1)));
         assertThrows(IllegalArgumentException.class, () -> LSTMCell.create(3, 0, true, DType.F64, Rng.seeded(1)));
     }
 

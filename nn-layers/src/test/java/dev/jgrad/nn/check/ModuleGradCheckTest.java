@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;

@@ -8,7 +8,7 @@ import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ class TorchParityTest {
                 weights.put(name, t.cast(dtype));
             }
         });
-        RecurrentLayer layer = TorchRecurrentWeights.load(weights);
+        RecurrentStack layer = TorchRecurrentWeights.load(weights);
         boolean lstm = TorchRecurrentWeights.kindOf(layer) == TorchRecurrentWeights.Kind.LSTM;
         int layers = layer.numLayers();
         Tensor xValue = ref.tensor("x").cast(dtype);
@@ -73,7 +73,7 @@ class TorchParityTest {
                     initial.add(lstm ? State.of(h, c0.slice(0, k, k + 1).reshape(batch, layer.hiddenSize())) : State.of(h));
                 }
             }
-            RecurrentLayer.Output out = layer.forward(x, initial);
+            RecurrentStack.Output out = layer.forward(x, initial);
             List<Variable> outputs = new ArrayList<>(List.of(out.outputs(), out.hN()));
             List<Variable> cotangents = new ArrayList<>(List.of(constant(ref, "dy", dtype), constant(ref, "dh_n", dtype)));
             if (lstm) {

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.nn.cell.GRUCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.cell.GRU;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -20,12 +20,12 @@ import net.jqwik.api.constraints.IntRange;
 /** Over random kinds, sizes, depths and bias flags: the PyTorch mapping round-trips, and any single defect is named. */
 class TorchRecurrentWeightsProperties {
 
-    private static RecurrentLayer layer(TorchRecurrentWeights.Kind kind, int in, int hidden, int layers, boolean bias, DType dtype, long seed) {
+    private static RecurrentStack layer(TorchRecurrentWeights.Kind kind, int in, int hidden, int layers, boolean bias, DType dtype, long seed) {
         Rng rng = Rng.seeded(seed);
         return switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, rng);
-            case LSTM -> RecurrentLayer.lstm(in, hidden, layers, bias, dtype, rng);
-            case RNN_TANH -> RecurrentLayer.rnn(in, hidden, layers, bias, dtype, rng);
+            case GRU -> RecurrentStack.gru(GRU.Variant.RESET_AFTER, in, hidden, layers, bias, dtype, rng);
+            case LSTM -> RecurrentStack.lstm(in, hidden, layers, bias, dtype, rng);
+            case RNN_TANH -> RecurrentStack.rnn(in, hidden, layers, bias, dtype, rng);
         };
     }
 
@@ -33,8 +33,8 @@ class TorchRecurrentWeightsProperties {
     void toTorchThenLoadIsTheIdentity(@ForAll TorchRecurrentWeights.Kind kind, @ForAll @IntRange(min = 1, max = 6) int in,
                                       @ForAll @IntRange(min = 1, max = 5) int hidden, @ForAll @IntRange(min = 1, max = 3) int layers,
                                       @ForAll boolean bias, @ForAll DType dtype, @ForAll long seed) {
-        RecurrentLayer original = layer(kind, in, hidden, layers, bias, dtype, seed);
-        RecurrentLayer loaded = TorchRecurrentWeights.load(TorchRecurrentWeights.toTorch(original));
+        RecurrentStack original = layer(kind, in, hidden, layers, bias, dtype, seed);
+        RecurrentStack loaded = TorchRecurrentWeights.load(TorchRecurrentWeights.toTorch(original));
         assertEquals(kind, TorchRecurrentWeights.kindOf(loaded));
         assertEquals(List.of(in, hidden, layers), List.of(loaded.inputSize(), loaded.hiddenSize(), loaded.numLayers()));
         SafetensorsTest.assertSameTensors(original.stateDict(), loaded.stateDict());

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.nn.cell.GRUCell;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.cell.GRU;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -24,12 +24,12 @@ class TorchRecurrentWeightsTest {
     @TempDir
     Path dir;
 
-    private static RecurrentLayer layer(TorchRecurrentWeights.Kind kind, boolean bias, DType dtype) {
+    private static RecurrentStack layer(TorchRecurrentWeights.Kind kind, boolean bias, DType dtype) {
         Rng rng = Rng.seeded(42);
         return switch (kind) {
-            case GRU -> RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 3, 4, 2, bias, dtype, rng);
-            case LSTM -> RecurrentLayer.lstm(3, 4, 2, bias, dtype, rng);
-            case RNN_TANH -> RecurrentLayer.rnn(3, 4, 2, bias, dtype, rng);
+            case GRU -> RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, bias, dtype, rng);
+            case LSTM -> RecurrentStack.lstm(3, 4, 2, bias, dtype, rng);
+            case RNN_TANH -> RecurrentStack.rnn(3, 4, 2, bias, dtype, rng);
         };
     }
 
@@ -39,10 +39,10 @@ class TorchRecurrentWeightsTest {
         TorchRecurrentWeights.Kind kind = TorchRecurrentWeights.Kind.valueOf(kindName);
         for (boolean bias : new boolean[] {true, false}) {
             for (DType dtype : DType.values()) {
-                RecurrentLayer original = layer(kind, bias, dtype);
+                RecurrentStack original = layer(kind, bias, dtype);
                 Path p = dir.resolve(kind + "-" + bias + "-" + dtype + ".safetensors");
                 TorchRecurrentWeights.save(original, p);
-                RecurrentLayer loaded = TorchRecurrentWeights.load(p);
+                RecurrentStack loaded = TorchRecurrentWeights.load(p);
                 assertEquals(kind, TorchRecurrentWeights.kindOf(loaded));
                 assertEquals(original.numLayers(), loaded.numLayers());
                 assertEquals(original.inputSize(), loaded.inputSize());
@@ -65,7 +65,7 @@ class TorchRecurrentWeightsTest {
     void loadsAPyTorchFileInferringKindAndSizes() {
         SafetensorsFile ref = Safetensors.read(TorchFiles.path("gru_deep"));
         Map<String, Tensor> weights = weightsOf(ref);
-        RecurrentLayer layer = TorchRecurrentWeights.load(weights);
+        RecurrentStack layer = TorchRecurrentWeights.load(weights);
         assertEquals(TorchRecurrentWeights.Kind.GRU, TorchRecurrentWeights.kindOf(layer));
         assertEquals(3, layer.numLayers());
         assertEquals(5, layer.inputSize());
@@ -78,7 +78,7 @@ class TorchRecurrentWeightsTest {
         Map<String, Tensor> model = new LinkedHashMap<>();
         weightsOf(Safetensors.read(TorchFiles.path("lstm_basic"))).forEach((k, v) -> model.put("rnn." + k, v));
         model.put("fc.weight", Tensor.zeros(DType.F64, 2, 4));
-        RecurrentLayer layer = TorchRecurrentWeights.load(model, "rnn.");
+        RecurrentStack layer = TorchRecurrentWeights.load(model, "rnn.");
         assertEquals(TorchRecurrentWeights.Kind.LSTM, TorchRecurrentWeights.kindOf(layer));
         assertEquals(1, layer.numLayers());
         Path p = dir.resolve("model.safetensors");
@@ -174,13 +174,13 @@ class TorchRecurrentWeightsTest {
 
     @Test
     void savingALayerWithoutAPyTorchCounterpartIsRefusedAndWritesNothing() {
-        RecurrentLayer before = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 1, true, DType.F64, Rng.seeded(1));
+        RecurrentStack before = RecurrentStack.gru(GRU.Variant.RESET_BEFORE, 3, 4, 1, true, DType.F64, Rng.seeded(1));
         Path p = dir.resolve("x.safetensors");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchRecurrentWeights.save(before, p));
         assertTrue(e.getMessage().contains("RESET_BEFORE"), e.getMessage());
         assertTrue(!Files.exists(p));
         Rng rng = Rng.seeded(2);
-        RecurrentLayer mixed = RecurrentLayer.of(List.of(
+        RecurrentStack mixed = RecurrentStack.of(List.of(
                 dev.jgrad.nn.cell.LSTMCell.create(3, 4, true, DType.F64, rng),
                 dev.jgrad.nn.cell.RNNCell.create(4, 4, true, DType.F64, rng)));
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class, () -> TorchRecurrentWeights.toTorch(mixed));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.Jacobian;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -99,5 +100,36 @@ class LossesTest {
         assertTrue(e.getMessage().contains("target 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(x, new int[] {0, 1, -1, 3, 0, 0}));
         assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(Variable.constant(Tensor.zeros(DType.F64, 4)), new int[4]));
+    }
+
+    /** Value against a loop, the gradient against its closed form 2(ŷ − y)/N, and against finite differences. */
+    @Property(tries = 30)
+    void meanSquaredErrorIsTheMeanOfSquaredDifferences(@ForAll @IntRange(min = 1, max = 4) int b,
+            @ForAll @IntRange(min = 1, max = 3) int k, @ForAll long seed) {
+        Rng rng = Rng.seeded(seed);
+        Tensor prediction = Tensor.randn(rng, DType.F64, 1.0, b, k);
+        Tensor target = Tensor.randn(rng, DType.F64, 1.0, b, k);
+        int n = b * k;
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            double d = prediction.at(i) - target.at(i);
+            expected += d * d / n;
+        }
+        assertEquals(expected, Losses.meanSquaredError(Variable.constant(prediction), target).value().item(), 1e-12);
+        Tensor gradient = Jacobian.of(v -> Losses.meanSquaredError(v, target), prediction);
+        for (int i = 0; i < n; i++) {
+            assertEquals(2 * (prediction.at(i) - target.at(i)) / n, gradient.at(i), 1e-12);
+        }
+        double c = rng.uniform(-2, 2);
+        GradCheck.Report r = GradCheck.check(in -> Losses.meanSquaredError(in.get(0), target).times(c), List.of(prediction));
+        assertTrue(r.passed(), r.toString());
+    }
+
+    @Test
+    void meanSquaredErrorRefusesDifferentShapesNamingBoth() {
+        Variable prediction = Variable.constant(Tensor.zeros(DType.F64, 2, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Losses.meanSquaredError(prediction, Tensor.zeros(DType.F64, 1, 2)));
+        assertTrue(e.getMessage().contains("[2, 1]") && e.getMessage().contains("[1, 2]"), e.getMessage());
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;

@@ -7,6 +7,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
@@ -24,13 +25,13 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-class RecurrentLayerTest {
-    private static RecurrentLayer layer(CellKind kind, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+class RecurrentStackTest {
+    private static RecurrentStack layer(CellKind kind, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         List<RecurrentCell> cells = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             cells.add(kind.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
         }
-        return RecurrentLayer.of(cells);
+        return RecurrentStack.of(cells);
     }
 
     private static List<State> randomStates(CellKind kind, int layers, int batch, int hidden, Rng rng) {
@@ -46,10 +47,10 @@ class RecurrentLayerTest {
             @ForAll @IntRange(min = 1, max = 5) int steps, @ForAll @IntRange(min = 1, max = 3) int layers) {
         Rng rng = Rng.seeded(seed);
         int b = 2;
-        RecurrentLayer net = layer(kind, 3, 4, layers, true, DType.F64, rng);
+        RecurrentStack net = layer(kind, 3, 4, layers, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, b, steps, 3);
         List<State> init = randomStates(kind, layers, b, 4, rng);
-        RecurrentLayer.Output out = net.forward(Variable.constant(x), init);
+        RecurrentStack.Output out = net.forward(Variable.constant(x), init);
 
         // The same computation written as explicit loops over time, then layers.
         List<State> states = new ArrayList<>(init);
@@ -92,11 +93,11 @@ class RecurrentLayerTest {
     @Property(tries = 10)
     void twoLayerFourStepGradientsMatchFiniteDifferences(@ForAll CellKind kind, @ForAll long seed) {
         Rng rng = Rng.seeded(seed);
-        RecurrentLayer net = layer(kind, 3, 3, 2, true, DType.F64, rng);
+        RecurrentStack net = layer(kind, 3, 3, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 2, 4, 3);
         List<State> init = randomStates(kind, 2, 2, 3, rng);
         GradCheck.Report params = ModuleGradCheck.check(net, ModuleGradCheck.contracted(() -> {
-            RecurrentLayer.Output o = net.forward(Variable.constant(x), init);
+            RecurrentStack.Output o = net.forward(Variable.constant(x), init);
             return Variable.concat(0, o.outputs().reshape(-1), o.hN().reshape(-1));
         }, rng));
         assertTrue(params.passed(), params.toString());
@@ -121,7 +122,7 @@ class RecurrentLayerTest {
     @Test
     void biggerLayerGradientsInRandomDirections() {
         Rng rng = Rng.seeded(3);
-        RecurrentLayer net = RecurrentLayer.gru(GRUCell.Variant.RESET_AFTER, 5, 8, 2, true, DType.F64, rng);
+        RecurrentStack net = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 5, 8, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 3, 6, 5);
         GradCheck.Report r = ModuleGradCheck.check(net,
                 ModuleGradCheck.contracted(() -> net.forward(Variable.constant(x), null).outputs(), rng),
@@ -133,8 +134,8 @@ class RecurrentLayerTest {
     @Property(tries = 10)
     void float32AgreesWithFloat64(@ForAll CellKind kind, @ForAll long seed) {
         Rng rng = Rng.seeded(seed);
-        RecurrentLayer f64 = layer(kind, 3, 5, 2, true, DType.F64, rng);
-        RecurrentLayer f32 = layer(kind, 3, 5, 2, true, DType.F32, Rng.seeded(seed + 1));
+        RecurrentStack f64 = layer(kind, 3, 5, 2, true, DType.F64, rng);
+        RecurrentStack f32 = layer(kind, 3, 5, 2, true, DType.F32, Rng.seeded(seed + 1));
         Map<String, Tensor> cast = new LinkedHashMap<>();
         f64.stateDict().forEach((k, v) -> cast.put(k, v.cast(DType.F32)));
         f32.loadStateDict(cast);
@@ -168,7 +169,7 @@ class RecurrentLayerTest {
     @Test
     void truncatedBpttDetachesStatesBetweenBatches() {
         Rng rng = Rng.seeded(5);
-        RecurrentLayer net = RecurrentLayer.lstm(2, 3, 2, true, DType.F64, rng);
+        RecurrentStack net = RecurrentStack.lstm(2, 3, 2, true, DType.F64, rng);
         Tensor x1 = Tensor.randn(rng, DType.F64, 1.0, 2, 3, 2);
         Tensor x2 = Tensor.randn(rng, DType.F64, 1.0, 2, 3, 2);
         List<State> carried;
@@ -186,7 +187,7 @@ class RecurrentLayerTest {
         g1.forEach((k, g) -> assertEquals(0.0, g.maxAbsDiff(g2.get(k)), k));
     }
 
-    private static Map<String, Tensor> gradients(RecurrentLayer net, Tensor x, List<State> init) {
+    private static Map<String, Tensor> gradients(RecurrentStack net, Tensor x, List<State> init) {
         net.parameters().values().forEach(Parameter::zeroGrad);
         try (Tape t = Tape.record()) {
             net.forward(Variable.constant(x), init).outputs().square().sum().backward();
@@ -198,7 +199,7 @@ class RecurrentLayerTest {
 
     @Test
     void badInputsAreRejectedWithTheShapes() {
-        RecurrentLayer net = RecurrentLayer.gru(GRUCell.Variant.RESET_BEFORE, 3, 4, 2, true, DType.F64, Rng.seeded(1));
+        RecurrentStack net = RecurrentStack.gru(GRU.Variant.RESET_BEFORE, 3, 4, 2, true, DType.F64, Rng.seeded(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 2)), null));
         assertTrue(e.getMessage().contains("RecurrentLayer.forward") && e.getMessage().contains("[2, 5, 2]"), e.getMessage());
@@ -210,10 +211,10 @@ class RecurrentLayerTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 3)), net.initialStates(3, DType.F64)));
         assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[2, 3]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.of(List.of(
-                GRUCell.create(GRUCell.Variant.RESET_BEFORE, 3, 4, true, DType.F64, Rng.seeded(1)),
-                GRUCell.create(GRUCell.Variant.RESET_BEFORE, 5, 4, true, DType.F64, Rng.seeded(1)))));
+        e = assertThrows(IllegalArgumentException.class, () -> RecurrentStack.of(List.of(
+                GRUCell.create(3, 4, true, DType.F64, Rng.seeded(1)),
+                GRUCell.create(5, 4, true, DType.F64, Rng.seeded(1)))));
         assertTrue(e.getMessage().contains("layer 1 takes input size 5"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.rnn(3, 4, 0, true, DType.F64, Rng.seeded(1)));
+        assertThrows(IllegalArgumentException.class, () -> RecurrentStack.rnn(3, 4, 0, true, DType.F64, Rng.seeded(1)));
     }
 }

@@ -3,7 +3,7 @@ package dev.jgrad.nn.layer;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.cell.GRUCell;
+import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
@@ -21,7 +21,7 @@ import java.util.function.IntFunction;
  * {@code x}, layer k reads layer k−1's hidden states, and each layer's step at time t is exactly its
  * cell's {@link RecurrentCell#step}. Parameters are named {@code layers.{k}.{cell parameter}}.
  */
-public final class RecurrentLayer implements Module {
+public final class RecurrentStack implements Module {
 
     /**
      * The result of a forward pass: {@code outputs [B, T, H]} (the last layer's hidden state at every
@@ -54,13 +54,13 @@ public final class RecurrentLayer implements Module {
     private final List<RecurrentCell> cells;
     private final Map<String, Parameter> params;
 
-    private RecurrentLayer(List<RecurrentCell> cells) {
+    private RecurrentStack(List<RecurrentCell> cells) {
         if (cells.isEmpty()) {
-            throw new IllegalArgumentException("RecurrentLayer: needs at least one cell");
+            throw new IllegalArgumentException("RecurrentStack: needs at least one cell");
         }
         for (int k = 1; k < cells.size(); k++) {
             if (cells.get(k).inputSize() != cells.get(k - 1).hiddenSize()) {
-                throw new IllegalArgumentException("RecurrentLayer: layer " + k + " takes input size " + cells.get(k).inputSize()
+                throw new IllegalArgumentException("RecurrentStack: layer " + k + " takes input size " + cells.get(k).inputSize()
                         + " but layer " + (k - 1) + " produces hidden size " + cells.get(k - 1).hiddenSize());
             }
         }
@@ -72,35 +72,35 @@ public final class RecurrentLayer implements Module {
         this.params = Module.nested(children);
     }
 
-    /** A layer of the given cells, bottom first; layer k's input size must equal layer k−1's hidden size. */
-    public static RecurrentLayer of(List<? extends RecurrentCell> cells) {
-        return new RecurrentLayer(List.copyOf(cells));
+    /** A stack of the given cells, bottom first; layer k's input size must equal layer k−1's hidden size. */
+    public static RecurrentStack of(List<? extends RecurrentCell> cells) {
+        return new RecurrentStack(List.copyOf(cells));
     }
 
-    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRUCell}). */
-    public static RecurrentLayer gru(GRUCell.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        return build(layers, k -> GRUCell.create(variant, k == 0 ? in : hidden, hidden, bias, dtype, rng));
+    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRU}). */
+    public static RecurrentStack gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
     /** {@code layers} LSTM cells. */
-    public static RecurrentLayer lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+    public static RecurrentStack lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         return build(layers, k -> LSTMCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
     /** {@code layers} tanh RNN cells. */
-    public static RecurrentLayer rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+    public static RecurrentStack rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         return build(layers, k -> RNNCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
-    private static RecurrentLayer build(int layers, IntFunction<RecurrentCell> cell) {
+    private static RecurrentStack build(int layers, IntFunction<RecurrentCell> cell) {
         if (layers <= 0) {
-            throw new IllegalArgumentException("RecurrentLayer: number of layers must be positive, got " + layers);
+            throw new IllegalArgumentException("RecurrentStack: number of layers must be positive, got " + layers);
         }
         List<RecurrentCell> cs = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             cs.add(cell.apply(k));
         }
-        return new RecurrentLayer(cs);
+        return new RecurrentStack(cs);
     }
 
     public List<RecurrentCell> cells() {

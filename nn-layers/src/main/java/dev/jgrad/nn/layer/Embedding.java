@@ -1,6 +1,8 @@
-package dev.jgrad.nn;
+package dev.jgrad.nn.layer;
 
 import dev.jgrad.autodiff.Variable;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;

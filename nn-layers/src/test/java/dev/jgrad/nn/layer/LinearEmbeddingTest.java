@@ -1,10 +1,11 @@
-package dev.jgrad.nn;
+package dev.jgrad.nn.layer;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.check.ModuleGradCheck;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;

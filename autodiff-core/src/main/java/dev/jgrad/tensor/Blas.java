@@ -1,0 +1,146 @@
+package dev.jgrad.tensor;
+
+import java.util.Locale;
+
+/**
+ * Which kernel computes matrix products ({@link Kernels#matmul}): OpenBLAS called through the
+ * foreign-function API ({@link Backend#NATIVE}) or jgrad's own pure-Java kernel
+ * ({@link Backend#JAVA}).
+ *
+ * <p>The choice is made once per process, at the first product, from the system property
+ * {@code jgrad.blas}: {@code auto} (the default: native when the library loads, Java otherwise),
+ * {@code native} (fail with the reason when it does not load) or {@code java}; {@link #use} changes it
+ * later. The native library is the OpenBLAS bundled in the {@code org.bytedeco:openblas} jar
+ * (Linux x86-64), or any {@code libopenblas} named by {@code jgrad.blas.library}. Calling it needs
+ * native access: the JVM option {@code --enable-native-access=ALL-UNNAMED} (or the module name), or
+ * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest; without it the JDK
+ * prints a warning.
+ *
+ * <p>Note [Backends and bits]: both backends compute {@code Σ_p A(i,p)·B(p,j)} in their own order,
+ * so their results differ in the last bits. Each is deterministic for a fixed thread count: the Java
+ * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}), OpenBLAS because it
+ * splits the output, never the inner dimension, between its threads. Small products (under
+ * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
+ * native call costs more than the arithmetic.
+ */
+public final class Blas {
+    /** Products below this many multiply-adds stay on the Java kernel: a native call costs about a microsecond. */
+    public static final long NATIVE_MIN_WORK = 1L << 13;
+
+    /** A matrix-product kernel. */
+    public enum Backend {
+        /** OpenBLAS through the foreign-function API. */
+        NATIVE,
+        /** jgrad's pure-Java kernel, the bit-exact reference. */
+        JAVA;
+
+        /** Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}. */
+        public static Backend parse(String name) {
+            return switch (name.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> null;
+                case "native" -> NATIVE;
+                case "java" -> JAVA;
+                default -> throw new IllegalArgumentException("unknown BLAS backend '" + name + "'; use auto, native or java");
+            };
+        }
+    }
+
+    private static volatile Backend active;
+    private static NativeBlas library;
+    private static String failure;
+
+    private Blas() {
+    }
+
+    /** The backend products run on now (choosing it from {@code jgrad.blas} on first use). */
+    public static Backend backend() {
+        Backend b = active;
+        if (b == null) {
+            b = choose();
+        }
+        return b;
+    }
+
+    /**
+     * Makes {@code backend} the one products run on, for the whole process.
+     *
+     * @throws IllegalStateException when {@code backend} is {@link Backend#NATIVE} and OpenBLAS cannot
+     *                               be loaded; the message says why
+     */
+    public static synchronized void use(Backend backend) {
+        if (backend == Backend.NATIVE && !loadNative()) {
+            throw new IllegalStateException("native BLAS is not available: " + failure);
+        }
+        active = backend;
+    }
+
+    /** Chooses {@code NATIVE} when OpenBLAS loads and {@code JAVA} otherwise (the default, {@code auto}). */
+    public static synchronized void useBest() {
+        active = loadNative() ? Backend.NATIVE : Backend.JAVA;
+    }
+
+    /** Whether OpenBLAS can be loaded in this process (loading it if that has not been tried). */
+    public static synchronized boolean nativeAvailable() {
+        return loadNative();
+    }
+
+    /**
+     * What runs products, for printing beside every measured figure: OpenBLAS's version, build and
+     * core with where it came from, or the Java kernel with the reason native BLAS is not in use.
+     */
+    public static synchronized String description() {
+        Backend b = backend();
+        if (b == Backend.NATIVE) {
+            return "native " + library.description();
+        }
+        return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
+    }
+
+    /** The loaded OpenBLAS when products run natively, else null. */
+    static NativeBlas nativeKernel() {
+        Backend b = active;
+        if (b == null) {
+            b = choose();
+        }
+        return b == Backend.NATIVE ? library : null;
+    }
+
+    /** Tells OpenBLAS the thread count {@link Parallelism} was given, when it is loaded. */
+    static synchronized void threadsChanged(int threads) {
+        if (library != null) {
+            library.setThreads(threads);
+        }
+    }
+
+    private static synchronized Backend choose() {
+        if (active != null) {
+            return active;
+        }
+        String property = System.getProperty("jgrad.blas", "auto");
+        Backend wanted;
+        try {
+            wanted = Backend.parse(property);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("system property jgrad.blas: " + e.getMessage(), e);
+        }
+        if (wanted == null) {
+            useBest();
+        } else {
+            use(wanted);
+        }
+        return active;
+    }
+
+    /** Loads OpenBLAS once; false (with {@link #failure} set) when it cannot be loaded. */
+    private static boolean loadNative() {
+        if (library == null && failure == null) {
+            try {
+                library = NativeBlas.load();
+                library.setThreads(Parallelism.threads());
+            } catch (IllegalStateException | LinkageError e) {
+                failure = e.getMessage();
+            }
+        }
+        return library != null;
+    }
+}

@@ -1,0 +1,215 @@
+package dev.jgrad.tensor;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link SimdLoops} on the Vector API, at the platform's preferred vector width. Loaded only when the
+ * module is present. Each op has its own loop with constant lane operations: C2 compiles a Vector
+ * API loop to vector instructions only when the operations are constants it can see.
+ */
+final class VectorLoops implements SimdLoops {
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public String toString() {
+        return D.vectorBitSize() + "-bit";
+    }
+
+    @Override
+    public boolean unary(Kernels.Unary op, double[] x, double[] o, int lo, int hi) {
+        switch (op) {
+            case EXP -> exp(x, o, lo, hi);
+            case TANH -> tanh(x, o, lo, hi);
+            case SIGMOID -> sigmoid(x, o, lo, hi);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean unary(Kernels.Unary op, float[] x, float[] o, int lo, int hi) {
+        switch (op) {
+            case EXP -> exp(x, o, lo, hi);
+            case TANH -> tanh(x, o, lo, hi);
+            case SIGMOID -> sigmoid(x, o, lo, hi);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Each loop covers [lo, hi) with full vectors and one masked vector for the tail. The lane functions repeat
+    // Transcendentals operation for operation (Note [Reproducible transcendentals]), so every element gets the bits the
+    // scalar function gives.
+
+    private static void exp(double[] x, double[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
+            exp(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Double> m = D.indexInRange(i, hi);
+            exp(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    private static void tanh(double[] x, double[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
+            tanh(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Double> m = D.indexInRange(i, hi);
+            tanh(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    private static void sigmoid(double[] x, double[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
+            sigmoid(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Double> m = D.indexInRange(i, hi);
+            sigmoid(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    private static void exp(float[] x, float[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
+            exp(FloatVector.fromArray(F, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Float> m = F.indexInRange(i, hi);
+            exp(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    private static void tanh(float[] x, float[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
+            tanh(FloatVector.fromArray(F, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Float> m = F.indexInRange(i, hi);
+            tanh(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    private static void sigmoid(float[] x, float[] o, int lo, int hi) {
+        int i = lo;
+        for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
+            sigmoid(FloatVector.fromArray(F, x, i)).intoArray(o, i);
+        }
+        if (i < hi) {
+            VectorMask<Float> m = F.indexInRange(i, hi);
+            sigmoid(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        }
+    }
+
+    // ------------------------------------------------------------------ lane functions (see Transcendentals)
+
+    private static DoubleVector expm1Reduced(DoubleVector r) {
+        DoubleVector p = DoubleVector.broadcast(D, Transcendentals.C[0]);
+        for (int k = 1; k < Transcendentals.C.length; k++) {
+            p = p.fma(r, DoubleVector.broadcast(D, Transcendentals.C[k]));
+        }
+        return r.mul(r).fma(p, r);
+    }
+
+    /** {@code 2^k} from the exponent bits, for lanes {@code −1022 ≤ k ≤ 1023}. */
+    private static DoubleVector pow2(LongVector k) {
+        return k.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    }
+
+    private static DoubleVector exp(DoubleVector x) {
+        DoubleVector y = x.max(Transcendentals.EXP_MIN).min(Transcendentals.EXP_MAX);
+        DoubleVector t = y.mul(Transcendentals.LOG2E).add(Transcendentals.ROUND);
+        DoubleVector n = t.sub(Transcendentals.ROUND).neg();
+        DoubleVector r = n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_LO), n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_HI), y));
+        DoubleVector er = expm1Reduced(r).add(1.0);
+        LongVector k = ((LongVector) t.reinterpretAsLongs()).sub(Transcendentals.ROUND_BITS);
+        LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        return er.mul(pow2(k1)).mul(pow2(k.sub(k1)));
+    }
+
+    private static DoubleVector expm1(DoubleVector y) {
+        DoubleVector t = y.mul(Transcendentals.LOG2E).add(Transcendentals.ROUND);
+        DoubleVector n = t.sub(Transcendentals.ROUND).neg();
+        DoubleVector r = n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_LO), n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_HI), y));
+        DoubleVector q = expm1Reduced(r);
+        DoubleVector s = pow2(((LongVector) t.reinterpretAsLongs()).sub(Transcendentals.ROUND_BITS));
+        return s.fma(q, s.sub(1.0));
+    }
+
+    private static DoubleVector tanh(DoubleVector x) {
+        DoubleVector a = x.abs().min(Transcendentals.TANH_ONE);
+        DoubleVector e = expm1(a.mul(2.0));
+        DoubleVector t = e.div(e.add(2.0)).blend(1.0, a.eq(Transcendentals.TANH_ONE));
+        LongVector sign = ((LongVector) x.reinterpretAsLongs()).and(Long.MIN_VALUE);
+        return ((LongVector) t.reinterpretAsLongs()).and(Long.MAX_VALUE).or(sign).reinterpretAsDoubles();
+    }
+
+    private static DoubleVector sigmoid(DoubleVector x) {
+        DoubleVector e = exp(x.abs().neg());
+        DoubleVector r = DoubleVector.broadcast(D, 1.0).div(e.add(1.0));
+        return r.blend(e.mul(r), x.compare(VectorOperators.GE, 0.0).not());
+    }
+
+    private static FloatVector expm1Reduced(FloatVector r) {
+        FloatVector p = FloatVector.broadcast(F, Transcendentals.C_F[0]);
+        for (int k = 1; k < Transcendentals.C_F.length; k++) {
+            p = p.fma(r, FloatVector.broadcast(F, Transcendentals.C_F[k]));
+        }
+        return r.mul(r).fma(p, r);
+    }
+
+    private static FloatVector pow2(IntVector k) {
+        return k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    }
+
+    private static FloatVector exp(FloatVector x) {
+        FloatVector y = x.max(Transcendentals.EXP_MIN_F).min(Transcendentals.EXP_MAX_F);
+        FloatVector t = y.mul(Transcendentals.LOG2E_F).add(Transcendentals.ROUND_F);
+        FloatVector n = t.sub(Transcendentals.ROUND_F).neg();
+        FloatVector r = n.fma(FloatVector.broadcast(F, Transcendentals.LN2_LO_F), n.fma(FloatVector.broadcast(F, Transcendentals.LN2_HI_F), y));
+        FloatVector er = expm1Reduced(r).add(1f);
+        IntVector k = ((IntVector) t.reinterpretAsInts()).sub(Transcendentals.ROUND_BITS_F);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        return er.mul(pow2(k1)).mul(pow2(k.sub(k1)));
+    }
+
+    private static FloatVector expm1(FloatVector y) {
+        FloatVector t = y.mul(Transcendentals.LOG2E_F).add(Transcendentals.ROUND_F);
+        FloatVector n = t.sub(Transcendentals.ROUND_F).neg();
+        FloatVector r = n.fma(FloatVector.broadcast(F, Transcendentals.LN2_LO_F), n.fma(FloatVector.broadcast(F, Transcendentals.LN2_HI_F), y));
+        FloatVector q = expm1Reduced(r);
+        FloatVector s = pow2(((IntVector) t.reinterpretAsInts()).sub(Transcendentals.ROUND_BITS_F));
+        return s.fma(q, s.sub(1f));
+    }
+
+    private static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs().min(Transcendentals.TANH_ONE_F);
+        FloatVector e = expm1(a.mul(2f));
+        FloatVector t = e.div(e.add(2f)).blend(1f, a.eq(Transcendentals.TANH_ONE_F));
+        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(Integer.MIN_VALUE);
+        return ((IntVector) t.reinterpretAsInts()).and(Integer.MAX_VALUE).or(sign).reinterpretAsFloats();
+    }
+
+    private static FloatVector sigmoid(FloatVector x) {
+        FloatVector e = exp(x.abs().neg());
+        FloatVector r = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        return r.blend(e.mul(r), x.compare(VectorOperators.GE, 0f).not());
+    }
+}

@@ -1,0 +1,37 @@
+package dev.jgrad.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Runs test code on a chosen matmul backend and restores the one that was in use. */
+final class BlasBackends {
+    private BlasBackends() {
+    }
+
+    /** Every backend this process can run: Java always, native when OpenBLAS loads. */
+    static List<Blas.Backend> available() {
+        List<Blas.Backend> out = new ArrayList<>(List.of(Blas.Backend.JAVA));
+        if (Blas.nativeAvailable()) {
+            out.add(Blas.Backend.NATIVE);
+        }
+        return out;
+    }
+
+    static <T> T on(Blas.Backend backend, Supplier<T> body) {
+        Blas.Backend saved = Blas.backend();
+        Blas.use(backend);
+        try {
+            return body.get();
+        } finally {
+            Blas.use(saved);
+        }
+    }
+
+    static void on(Blas.Backend backend, Runnable body) {
+        on(backend, () -> {
+            body.run();
+            return null;
+        });
+    }
+}

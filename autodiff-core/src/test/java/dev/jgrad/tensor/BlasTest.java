@@ -1,0 +1,88 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/** Choosing, describing and trusting the native matmul backend (Note [Backends and bits] on {@link Blas}). */
+class BlasTest {
+
+    @Test
+    void theBundledOpenBlasLoadsOnLinuxX86() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch");
+        if (os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64")) && System.getProperty("jgrad.blas.library") == null) {
+            assertTrue(Blas.nativeAvailable(), "the org.bytedeco:openblas jar ships libopenblas for this platform: " + Blas.description());
+            String d = BlasBackends.on(Blas.Backend.NATIVE, Blas::description);
+            assertTrue(d.startsWith("native OpenBLAS 0.3.") && d.contains("core ") && d.contains("bundled org.bytedeco:openblas"), d);
+        }
+    }
+
+    @Test
+    void theJavaBackendSaysWhyNativeIsNotInUse() {
+        String d = BlasBackends.on(Blas.Backend.JAVA, Blas::description);
+        assertTrue(d.startsWith("java (pure-Java kernel"), d);
+        assertTrue(d.contains(Blas.nativeAvailable() ? "chosen over" : "unavailable"), d);
+    }
+
+    @Test
+    void parsesTheThreeNamesAndRejectsOthersByName() {
+        assertNull(Blas.Backend.parse("auto"));
+        assertEquals(Blas.Backend.NATIVE, Blas.Backend.parse(" Native"));
+        assertEquals(Blas.Backend.JAVA, Blas.Backend.parse("JAVA"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Blas.Backend.parse("mkl"));
+        assertEquals("unknown BLAS backend 'mkl'; use auto, native or java", e.getMessage());
+    }
+
+    @Test
+    void theJavaBackendRunsTheJavaKernel() {
+        // Above the native threshold the two kernels differ in the last bits, so equality with the noted order shows which ran.
+        Rng rng = Rng.seeded(5);
+        Tensor a = Tensor.randn(rng, DType.F32, 1, 40, 300);
+        Tensor b = Tensor.randn(rng, DType.F32, 1, 300, 50);
+        Tensor viaBackend = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, false, false));
+        Tensor direct = Tensor.allocate(DType.F32, Shape.matrix(40, 50));
+        Blas.Backend saved = Blas.backend();
+        Blas.use(Blas.Backend.JAVA);
+        try {
+            Gemm.gemm(a, 0, false, b, 0, false, direct, 0, 40, 50, 300);
+        } finally {
+            Blas.use(saved);
+        }
+        assertArrayEquals(direct.toFloatArray(), viaBackend.toFloatArray(), 0f);
+        if (Blas.nativeAvailable()) {
+            Tensor nat = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, false, false));
+            assertEquals(0.0, nat.maxAbsDiff(viaBackend), 1e-3, "the backends agree to rounding");
+        }
+    }
+
+    @Test
+    void nativeResultIsBitIdenticalForOneAndTwoThreads() {
+        if (!Blas.nativeAvailable()) {
+            return;
+        }
+        int saved = Parallelism.threads();
+        try {
+            for (DType dtype : DType.values()) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        Rng rng = Rng.seeded(3);
+                        // The GRU benchmark's shapes (recurrent step, its backward forms, a weight gradient over many steps) and odd ones.
+                        for (int[] s : new int[][] {{64, 512, 1536}, {32, 768, 256}, {512, 2048, 1536}, {131, 263, 37}, {5, 261, 299}}) {
+                            Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
+                            Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
+                            Parallelism.setThreads(1);
+                            Tensor one = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
+                            Parallelism.setThreads(2);
+                            Tensor two = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
+                            assertEquals(0.0, one.maxAbsDiff(two), 0.0, dtype + " " + java.util.Arrays.toString(s) + " ta=" + ta + " tb=" + tb);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+}
