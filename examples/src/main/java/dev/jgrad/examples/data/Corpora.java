@@ -85,8 +85,8 @@ public final class Corpora {
      * {@code \r} or {@code \r\n}).
      *
      * @throws IllegalArgumentException naming the file and what is wrong when it is empty, holds a NUL
-     *                                  byte (binary data) or is not valid UTF-8 (with the line, column
-     *                                  and byte offset of the first bad byte)
+     *                                  byte (binary data) or is not valid UTF-8 (with the line, the byte
+     *                                  within it and the offset of the first bad byte)
      * @throws UncheckedIOException     naming the file and the cause when it cannot be read
      */
     public static List<String> readLines(Path file) {
@@ -133,7 +133,7 @@ public final class Corpora {
     /**
      * Cuts a corpus file's text into training and held-out text. With {@code maxTokens} shorter than
      * the text, the run trains on the first {@code maxTokens} characters (as d2l does) and the held-out
-     * text is the next {@code max(1, maxTokens / 10)} characters; otherwise the last
+     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first); otherwise the last
      * {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
      *
      * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
