@@ -107,6 +107,17 @@ public final class Tape implements AutoCloseable {
         return size;
     }
 
+    /** How many recorded ops satisfy {@code which}. */
+    int count(java.util.function.Predicate<Op> which) {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (which.test(nodes[i].op)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Stops recording; values already recorded can still be differentiated. Never throws. */
     @Override
     public void close() {

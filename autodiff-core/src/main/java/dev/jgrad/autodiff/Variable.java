@@ -134,6 +134,13 @@ public final class Variable {
 
     /** Applies an op: computes it and, when a tape is recording and an input needs a gradient, records it. */
     static Variable apply(Op op, Variable... in) {
+        Unrolled unrolled = Unrolled.current();
+        if (unrolled != null) {
+            Variable rows = unrolled.hoist(op, in);
+            if (rows != null) {
+                return rows;
+            }
+        }
         Tape tape = Tape.current();
         if (tape == null) {
             Variable term = deferredTerm(op, in);

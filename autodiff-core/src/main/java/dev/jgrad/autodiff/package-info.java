@@ -1,8 +1,9 @@
 /**
  * Reverse-mode automatic differentiation: {@link dev.jgrad.autodiff.Variable} (values with the
  * fluent op surface), {@link dev.jgrad.autodiff.Tape} (scoped recording and the backward walk, where
- * broadcasting is undone), and {@link dev.jgrad.autodiff.Op}, the closed set of ops, each with its
- * forward and its derivative rule side by side. Rules are written with differentiable ops, so
- * grad-of-grad works for every op.
+ * broadcasting is undone), {@link dev.jgrad.autodiff.Op}, the closed set of ops, each with its
+ * forward and its derivative rule side by side, and {@link dev.jgrad.autodiff.Unrolled}, the scope in
+ * which a loop over time steps computes its per-step-input work once for all steps. Rules are written
+ * with differentiable ops, so grad-of-grad works for every op.
  */
 package dev.jgrad.autodiff;

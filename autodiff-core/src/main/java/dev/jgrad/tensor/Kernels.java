@@ -54,6 +54,11 @@ public final class Kernels {
     private static final int TRANSCENDENTAL_CHUNK = 8192;
     private static final int CHEAP_CHUNK = 65536;
 
+    /** Which loops compute exp, tanh and σ: the Vector API with its width, or scalar code and why. */
+    public static String elementwiseLoops() {
+        return SimdLoops.describe();
+    }
+
     /** A kernel body over the element range [lo, hi). */
     private interface Range {
         void run(int lo, int hi);

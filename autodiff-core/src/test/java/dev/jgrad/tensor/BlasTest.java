@@ -20,6 +20,16 @@ class BlasTest {
     }
 
     @Test
+    void theSuiteRunsOnTheKernelsTheBuildAskedFor() {
+        // The build runs the library suites twice: on auto (native BLAS, Vector API) and on the fallbacks.
+        Blas.Backend asked = Blas.Backend.parse(System.getProperty("jgrad.blas", "auto"));
+        Blas.Backend expected = asked != null ? asked : Blas.nativeAvailable() ? Blas.Backend.NATIVE : Blas.Backend.JAVA;
+        assertEquals(expected, Blas.backend());
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertEquals(module, Kernels.elementwiseLoops().startsWith("Vector API"), Kernels.elementwiseLoops());
+    }
+
+    @Test
     void theJavaBackendSaysWhyNativeIsNotInUse() {
         String d = BlasBackends.on(Blas.Backend.JAVA, Blas::description);
         assertTrue(d.startsWith("java (pure-Java kernel"), d);

@@ -1,5 +1,6 @@
 package dev.jgrad.nn.layer;
 
+import dev.jgrad.autodiff.Unrolled;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
@@ -138,33 +139,33 @@ public final class RecurrentStack implements Module {
      */
     public Output forward(Variable x, List<State> initial) {
         if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize() || x.shape().dim(1) == 0) {
-            throw new IllegalArgumentException("RecurrentLayer.forward: input " + x.shape() + " is not [B, T, " + inputSize()
+            throw new IllegalArgumentException("RecurrentStack.forward: input " + x.shape() + " is not [B, T, " + inputSize()
                     + "] with T ≥ 1");
         }
         int b = x.shape().dim(0);
         int t = x.shape().dim(1);
         List<State> states = initial != null ? initial : initialStates(b, x.dtype());
         if (states.size() != cells.size()) {
-            throw new IllegalArgumentException("RecurrentLayer.forward: " + states.size() + " initial states for "
+            throw new IllegalArgumentException("RecurrentStack.forward: " + states.size() + " initial states for "
                     + cells.size() + " layers");
         }
-        List<Variable> steps = new ArrayList<>(t);
-        for (int i = 0; i < t; i++) {
-            steps.add(x.slice(1, i, i + 1).reshape(b, inputSize()));
-        }
+        // Time-major rows [T·B, I], so each layer's input projections run once for all steps (Note [Hoisting over time steps]).
+        Variable rows = x.permute(1, 0, 2).reshape(t * b, inputSize());
         List<State> finals = new ArrayList<>(cells.size());
         for (int k = 0; k < cells.size(); k++) {
             RecurrentCell cell = cells.get(k);
             State s = states.get(k);
             List<Variable> hs = new ArrayList<>(t);
-            for (Variable xt : steps) {
-                s = cell.step(xt, s);
-                hs.add(s.h());
+            try (Unrolled steps = Unrolled.over(rows, t)) {
+                for (int i = 0; i < t; i++) {
+                    s = cell.step(steps.input(i), s);
+                    hs.add(s.h());
+                }
             }
             finals.add(s);
-            steps = hs;
+            rows = Variable.concat(0, hs);
         }
-        return new Output(Variable.stack(1, steps), finals);
+        return new Output(rows.reshape(t, b, hiddenSize()).permute(1, 0, 2), finals);
     }
 
     /** States cut off from the graph, for truncated backpropagation through time between batches. */

@@ -202,7 +202,7 @@ class RecurrentStackTest {
         RecurrentStack net = RecurrentStack.gru(GRU.Variant.RESET_BEFORE, 3, 4, 2, true, DType.F64, Rng.seeded(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 2)), null));
-        assertTrue(e.getMessage().contains("RecurrentLayer.forward") && e.getMessage().contains("[2, 5, 2]"), e.getMessage());
+        assertTrue(e.getMessage().contains("RecurrentStack.forward") && e.getMessage().contains("[2, 5, 2]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 5, 3)), null));
         assertThrows(IllegalArgumentException.class, () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 0, 3)), null));
         e = assertThrows(IllegalArgumentException.class,

@@ -1,0 +1,230 @@
+package dev.jgrad.autodiff;
+
+import dev.jgrad.tensor.Shape;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The inputs of a loop unrolled over time, such as a recurrent layer's steps, with the work that
+ * depends only on them done once for all steps.
+ *
+ * <pre>{@code
+ * Variable xs = x.permute(1, 0, 2).reshape(T * B, I);      // time-major rows
+ * try (Unrolled steps = Unrolled.over(xs, T)) {
+ *     for (int t = 0; t < T; t++) {
+ *         s = cell.step(steps.input(t), s);                  // x_t = rows [t·B, (t+1)·B)
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Note [Hoisting over time steps]: while the scope is open on this thread, an op applied to step
+ * inputs and otherwise only to leaves (parameters, constants) is computed once on the rows of all
+ * steps, and each step gets its rows of that result. So {@code x_t·W_x + b} in a cell's equations
+ * becomes one {@code [T·B, I]·[I, N]} matrix product instead of T products of {@code B} rows, exactly
+ * as PyTorch's {@code nn.GRU} precomputes its input projections, while the cell is still written as
+ * its per-step equations. Results of hoisted ops are step inputs in turn, so chains
+ * ({@code x·W + b}, a gate block sliced from it) are hoisted whole. Only ops that act row by row are
+ * hoisted: matrix products with the step input on the left, elementwise ops whose other operands
+ * broadcast over the rows, and slices along a later axis; anything else runs on the step's rows as
+ * usual. An op first met after step 0 (its leaves changed between steps, say) also runs per step.
+ *
+ * <p>On the tape the hoisted op is one node and each step's rows are a slice of it, so the backward
+ * walk places the steps' gradients into one buffer and runs the op's rule once (Note [Deferred
+ * gradient terms] on {@link Variable}). Values are those of the per-step computation up to the
+ * summation order inside the one product.
+ */
+public final class Unrolled implements AutoCloseable {
+    private static final ThreadLocal<Unrolled> CURRENT = new ThreadLocal<>();
+
+    private final Unrolled previous;
+    private final Variable rows;
+    private final int steps;
+    private final int batch;
+    /** Step inputs and hoisted results: which all-steps value each is the rows of, and for which step. */
+    private final Map<Variable, StepRows> marks = new IdentityHashMap<>();
+    /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
+    private final Map<Key, Variable> hoisted = new HashMap<>();
+    private boolean closed;
+
+    private record StepRows(Variable all, int step) {
+    }
+
+    private record Key(Op op, Variable[] in) {
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof Key k) || !op.equals(k.op) || in.length != k.in.length) {
+                return false;
+            }
+            for (int i = 0; i < in.length; i++) {
+                if (in[i] != k.in[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = op.hashCode();
+            for (Variable v : in) {
+                h = 31 * h + System.identityHashCode(v);
+            }
+            return h;
+        }
+
+        @Override
+        public String toString() {
+            return op.name() + Arrays.toString(in);
+        }
+    }
+
+    private Unrolled(Unrolled previous, Variable rows, int steps) {
+        this.previous = previous;
+        this.rows = rows;
+        this.steps = steps;
+        this.batch = rows.shape().dim(0) / steps;
+    }
+
+    /**
+     * Opens a scope over {@code rows}, the inputs of {@code steps} steps stacked time-major
+     * ({@code [T·B, …]}: step t is rows {@code [t·B, (t+1)·B)}), on the current thread until
+     * {@link #close()}.
+     *
+     * @throws IllegalArgumentException when {@code rows} has rank 0 or its first dimension is not a
+     *                                  positive multiple of {@code steps}
+     */
+    public static Unrolled over(Variable rows, int steps) {
+        Shape s = rows.shape();
+        if (steps < 1 || s.rank() == 0 || s.dim(0) == 0 || s.dim(0) % steps != 0) {
+            throw new IllegalArgumentException("Unrolled.over: " + s + " is not the rows of " + steps + " steps stacked along axis 0");
+        }
+        Unrolled u = new Unrolled(CURRENT.get(), rows, steps);
+        CURRENT.set(u);
+        return u;
+    }
+
+    /** The number of steps. */
+    public int steps() {
+        return steps;
+    }
+
+    /** The input of step {@code t}: rows {@code [t·B, (t+1)·B)}. */
+    public Variable input(int t) {
+        if (t < 0 || t >= steps) {
+            throw new IndexOutOfBoundsException("Unrolled.input: step " + t + " of " + steps);
+        }
+        return rowsOf(rows, t);
+    }
+
+    /** Closes the scope; ops are no longer hoisted. Never throws. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (CURRENT.get() == this) {
+            Unrolled p = previous;
+            while (p != null && p.closed) {
+                p = p.previous;
+            }
+            CURRENT.set(p);
+        }
+    }
+
+    /** The open scope on this thread, or null. */
+    static Unrolled current() {
+        return CURRENT.get();
+    }
+
+    private Variable rowsOf(Variable all, int t) {
+        Variable v = all.slice(0, t * batch, (t + 1) * batch);
+        marks.put(v, new StepRows(all, t));
+        return v;
+    }
+
+    /**
+     * The rows for this step of {@code op} applied once to all steps, or null when {@code op} on these
+     * inputs is not hoisted (Note [Hoisting over time steps]).
+     */
+    Variable hoist(Op op, Variable[] in) {
+        int step = -1;
+        Variable[] all = new Variable[in.length];
+        for (int i = 0; i < in.length; i++) {
+            StepRows r = marks.get(in[i]);
+            if (r != null) {
+                if (step >= 0 && r.step() != step) {
+                    return null;
+                }
+                step = r.step();
+                all[i] = r.all();
+            } else if (in[i].isLeaf()) {
+                all[i] = in[i];
+            } else {
+                return null;
+            }
+        }
+        if (step < 0 || !rowWise(op, in)) {
+            return null;
+        }
+        Key key = new Key(op, all);
+        Variable result = hoisted.get(key);
+        if (result == null) {
+            if (step > 0) {
+                return null;
+            }
+            result = Variable.apply(op, all);
+            hoisted.put(key, result);
+        }
+        return rowsOf(result, step);
+    }
+
+    /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */
+    private boolean rowWise(Op op, Variable[] in) {
+        return switch (op) {
+            case Op.MatMul(boolean ta, boolean tb) -> !ta && marks.containsKey(in[0]) && !marks.containsKey(in[1])
+                    && in[0].shape().rank() == 2 && in[1].shape().rank() == 2;
+            case Op.Add a -> elementwiseOverRows(in);
+            case Op.Sub s -> elementwiseOverRows(in);
+            case Op.Mul m -> elementwiseOverRows(in);
+            case Op.Div d -> elementwiseOverRows(in);
+            case Op.Neg n -> true;
+            case Op.Affine a -> true;
+            case Op.Pow p -> true;
+            case Op.Square s -> true;
+            case Op.Exp e -> true;
+            case Op.Log l -> true;
+            case Op.Tanh t -> true;
+            case Op.Sigmoid s -> true;
+            case Op.Relu r -> true;
+            case Op.Cast c -> true;
+            case Op.Slice(int axis, int start, int end) -> axis > 0;
+            default -> false;
+        };
+    }
+
+    /** Step inputs of one shape, and leaves that broadcast to it without spanning its rows. */
+    private boolean elementwiseOverRows(Variable[] in) {
+        Shape rowsShape = null;
+        for (Variable v : in) {
+            if (marks.containsKey(v)) {
+                if (rowsShape != null && !rowsShape.equals(v.shape())) {
+                    return false;
+                }
+                rowsShape = v.shape();
+            }
+        }
+        for (Variable v : in) {
+            if (!marks.containsKey(v)) {
+                Shape s = v.shape();
+                boolean spansRows = s.rank() == rowsShape.rank() && s.dim(0) != 1;
+                if (s.rank() > rowsShape.rank() || spansRows || !s.broadcastsTo(rowsShape)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.jgrad.tensor.Blas;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Note [Hoisting over time steps] on {@link Unrolled}: a cell written per step gets the values and
+ * gradients of the per-step computation, with its step-input-only ops recorded once for all steps.
+ * The Java matmul kernel computes each output row from that row alone (Note [Matmul summation
+ * order]), so on it hoisting changes no bit.
+ */
+class UnrolledTest {
+    private static final int T = 5;
+    private static final int B = 3;
+    private Blas.Backend saved;
+
+    @BeforeEach
+    void javaKernel() {
+        saved = Blas.backend();
+        Blas.use(Blas.Backend.JAVA);
+    }
+
+    @AfterEach
+    void restore() {
+        Blas.use(saved);
+    }
+
+    private final Rng rng = Rng.seeded(8);
+    private final Variable wx = Variable.leaf("Wx", Tensor.randn(rng, DType.F64, 1, 4, 6));
+    private final Variable wh = Variable.leaf("Wh", Tensor.randn(rng, DType.F64, 1, 2, 6));
+    private final Variable bias = Variable.leaf("b", Tensor.randn(rng, DType.F64, 1, 6));
+    private final Variable xs = Variable.leaf("x", Tensor.randn(rng, DType.F64, 1, T * B, 4));
+    private final Tensor cot = Tensor.randn(rng, DType.F64, 1, T * B, 2);
+
+    /** A small gated cell: the input projection, a bias, a gate block sliced off, a tanh candidate. */
+    private Variable cell(Variable x, Variable h) {
+        Variable gi = x.matmul(wx).plus(bias);
+        Variable gh = h.matmul(wh);
+        Variable z = gi.slice(1, 0, 2).plus(gh.slice(1, 0, 2)).sigmoid();
+        Variable n = gi.slice(1, 2, 4).tanh().plus(gh.slice(1, 2, 4).times(z)).tanh();
+        return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
+    }
+
+    /** Runs the cell over the T steps, hoisted or not; returns Σ ⟨h_t, c_t⟩, the outputs and the tape size. */
+    private Object[] run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
+        for (Variable v : List.of(wx, wh, bias, xs)) {
+            v.zeroGrad();
+        }
+        try (Tape tape = Tape.record()) {
+            Variable h = Variable.constant(Tensor.zeros(DType.F64, B, 2));
+            List<Variable> hs = new ArrayList<>();
+            if (hoisted) {
+                try (Unrolled steps = Unrolled.over(xs, T)) {
+                    for (int t = 0; t < T; t++) {
+                        h = step.apply(steps.input(t), h);
+                        hs.add(h);
+                    }
+                }
+            } else {
+                for (int t = 0; t < T; t++) {
+                    h = step.apply(xs.slice(0, t * B, (t + 1) * B), h);
+                    hs.add(h);
+                }
+            }
+            Variable out = Variable.concat(0, hs);
+            out.times(Variable.constant(cot)).sum().backward();
+            return new Object[] {out.value(), tape.size(), countMatmuls(tape)};
+        }
+    }
+
+    private static int countMatmuls(Tape tape) {
+        return tape.count(op -> op instanceof Op.MatMul);
+    }
+
+    @Test
+    void hoistingGivesThePerStepValuesAndGradientsBitForBit() {
+        Object[] plain = run(false, this::cell);
+        Tensor[] plainGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
+        Object[] hoisted = run(true, this::cell);
+        Tensor[] hoistedGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
+        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        String[] names = {"Wx", "Wh", "b", "x"};
+        for (int i = 0; i < names.length; i++) {
+            // the weight gradients are sums over steps, now in another grouping: equal to rounding
+            assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, names[i]);
+        }
+        assertEquals(2 * T, (int) plain[2], "per step: x·Wx and h·Wh");
+        assertEquals(1 + T, (int) hoisted[2], "x·Wx once for all steps, h·Wh per step");
+    }
+
+    @Test
+    void opsThatAreNotRowWiseRunPerStep() {
+        Variable spanning = Variable.leaf("S", Tensor.randn(rng, DType.F64, 1, B, 4)); // spans a step's rows: not hoisted
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            Variable a = x.times(spanning).matmul(wx);                  // elementwise with a [B, 4] leaf
+            Variable c = wh.matmul(x.slice(1, 0, 2).reshape(2, B).matmul(Variable.constant(Tensor.ones(DType.F64, B, 6))), true, false);
+            Variable mean = x.sum(true, 0).matmul(wx);                  // a reduction over the rows
+            return a.slice(1, 0, 2).plus(c.sum(0).reshape(1, 6).slice(1, 0, 2)).plus(mean.slice(1, 0, 2)).tanh().plus(h.times(0.5));
+        };
+        Object[] plain = run(false, step);
+        Tensor g = xs.grad();
+        Object[] hoisted = run(true, step);
+        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        assertEquals(0.0, g.maxAbsDiff(xs.grad()), 1e-12);
+        assertEquals(plain[2], hoisted[2], "nothing here acts row by row on the step input alone");
+    }
+
+    @Test
+    void aLeafMadeAfreshEachStepIsNotReusedAcrossSteps() {
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            Variable shift = Variable.constant(Tensor.full(DType.F64, h.value().at(0), 6)); // a constant that changes per step
+            return x.matmul(wx).plus(shift).slice(1, 0, 2).tanh().plus(h);
+        };
+        Object[] plain = run(false, step);
+        Object[] hoisted = run(true, step);
+        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void rejectsRowsThatAreNotWholeSteps() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Unrolled.over(xs, 4));
+        assertEquals("Unrolled.over: [15, 4] is not the rows of 4 steps stacked along axis 0", e.getMessage());
+        try (Unrolled u = Unrolled.over(xs, T)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> u.input(T));
+            assertEquals(T, u.steps());
+        }
+        assertNull(Unrolled.current(), "closing restores no scope");
+    }
+}
