@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgrad.examples.cli.ErrorLines;
 import dev.jgrad.examples.cli.ManifestVersion;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,9 +59,9 @@ class MainTest {
 
     @Test
     void anErrorMessageIsPrefixedWithTheCommandOnce() {
-        assertEquals("train: cannot read corpus x", Main.prefixed("train", "train: cannot read corpus x"));
-        assertEquals("train: resume: no", Main.prefixed("train", "resume: no"));
-        assertEquals("bench: unknown dtype 'f16'", Main.prefixed("bench", "bench: unknown dtype 'f16'"));
+        assertEquals("train: cannot read corpus x", ErrorLines.prefixed("train", "train: cannot read corpus x"));
+        assertEquals("train: resume: no", ErrorLines.prefixed("train", "resume: no"));
+        assertEquals("bench: unknown dtype 'f16'", ErrorLines.prefixed("bench", "bench: unknown dtype 'f16'"));
     }
 
     @Test
