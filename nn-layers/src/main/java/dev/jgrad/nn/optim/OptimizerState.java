@@ -106,6 +106,7 @@ final class OptimizerState {
      * (an overflowing update), naming the parameter, so no weight ever becomes NaN or ±∞.
      */
     private void commit(Map<String, double[]> values, Map<String, double[]> newBuffers) {
+        Map<Parameter, Tensor> updated = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> e : values.entrySet()) {
             Parameter p = params.get(e.getKey());
             Tensor t = Tensor.of(p.value().dtype(), e.getValue(), p.value().shape().dims());
@@ -113,11 +114,9 @@ final class OptimizerState {
                 throw new IllegalStateException(optimizer + ".step: the update of " + e.getKey() + " " + t.dtype() + t.shape()
                         + " overflows to NaN or infinity; no parameter was updated");
             }
+            updated.put(p, t);
         }
-        values.forEach((name, v) -> {
-            Parameter p = params.get(name);
-            p.set(Tensor.of(p.value().dtype(), v, p.value().shape().dims()));
-        });
+        updated.forEach(Parameter::set);
         buffers.putAll(newBuffers);
     }
 
