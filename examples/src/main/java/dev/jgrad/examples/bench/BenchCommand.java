@@ -2,7 +2,7 @@ package dev.jgrad.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
@@ -40,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", split = ",", defaultValue = "tiny,d2l", description = "tiny, d2l, large (comma-separated; default ${DEFAULT-VALUE})")
     List<String> configs;
 
-    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
+    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn, mgu (default ${DEFAULT-VALUE})")
     List<String> cells;
 
     @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")

@@ -1,6 +1,6 @@
 package dev.jgrad.examples.bench;
 
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Parallelism;

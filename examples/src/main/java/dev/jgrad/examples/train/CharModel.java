@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.layer.Embedding;
 import dev.jgrad.nn.layer.Linear;
@@ -44,7 +45,7 @@ public final class CharModel implements Module {
         this.vocab = vocab;
         this.dtype = dtype;
         this.embedding = embed > 0 ? new Embedding(vocab, embed, dtype, rng) : null;
-        this.rnn = cell.layer(embed > 0 ? embed : vocab, hidden, layers, dtype, rng);
+        this.rnn = cell.stack(embed > 0 ? embed : vocab, hidden, layers, true, dtype, rng);
         this.output = new Linear(hidden, vocab, true, dtype, rng);
         Map<String, Module> children = new LinkedHashMap<>();
         if (embedding != null) {

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.cli.EnumByName;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
@@ -30,7 +31,7 @@ public final class RunOptions {
     int corpusLines;
     @Option(names = "--max-operand", paramLabel = "N", defaultValue = "49", description = "Largest operand in the generated corpus (default: ${DEFAULT-VALUE}).")
     int maxOperand;
-    @Option(names = "--cell", converter = Cells.class, defaultValue = "gru", description = "gru (Cho/d2l), gru-reset-after (PyTorch), lstm or rnn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", converter = Cells.class, defaultValue = "gru", description = "gru (Cho/d2l), gru-reset-after (PyTorch), lstm, rnn or mgu (default: ${DEFAULT-VALUE}).")
     CellKind cell;
     @Option(names = "--init", converter = Inits.class, defaultValue = "pytorch", description = "Initial weights: pytorch (uniform ±1/√fan-in, PyTorch's defaults) or d2l "
             + "(the book's from-scratch code: N(0, 0.01²) weights, zero biases) (default: ${DEFAULT-VALUE}).")

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
 

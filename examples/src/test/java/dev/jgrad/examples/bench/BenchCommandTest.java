@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.Main;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
@@ -146,7 +146,7 @@ class BenchCommandTest {
         assertEquals("bench: --config: unknown config 'huge'; known: [tiny, d2l, large] (try --help)", unknown.err().strip());
         Run cell = run(args("--cell", "transformer"));
         assertEquals(2, cell.code());
-        assertEquals("bench: --cell: unknown cell 'transformer' (expected gru, gru-reset-after, lstm or rnn) (try --help)", cell.err().strip());
+        assertEquals("bench: --cell: unknown cell 'transformer' (expected gru, gru-reset-after, lstm, rnn, mgu) (try --help)", cell.err().strip());
         Run dtype = run(args("--dtype", "f16"));
         assertEquals(2, dtype.code());
         assertEquals("bench: --dtype: unknown dtype 'f16'; known: f32, f64 (try --help)", dtype.err().strip());

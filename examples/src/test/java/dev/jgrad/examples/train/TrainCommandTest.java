@@ -184,7 +184,7 @@ class TrainCommandTest {
                 refused(2, args("--optimizer", "rmsprop")));
         assertEquals("train: Invalid value for option '--init': expected one of pytorch, d2l, got 'xavier' (try --help)",
                 refused(2, args("--init", "xavier")));
-        assertEquals("train: Invalid value for option '--cell': expected one of gru, gru-reset-after, lstm, rnn, got 'transformer' "
+        assertEquals("train: Invalid value for option '--cell': expected one of gru, gru-reset-after, lstm, rnn, mgu, got 'transformer' "
                 + "(try --help)", refused(2, args("--cell", "transformer")));
         assertEquals("train: --prefix must not be empty (generation needs a first character) (try --help)",
                 refused(2, args("--prefix", "")));

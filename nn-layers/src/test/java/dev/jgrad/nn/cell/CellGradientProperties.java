@@ -28,7 +28,7 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(3, 4, bias, DType.F64, rng);
         Variable x1 = Variable.constant(Tensor.randn(rng, DType.F64, 1.0, batch, 3));
         Variable x2 = Variable.constant(Tensor.randn(rng, DType.F64, 1.0, batch, 3));
-        List<Variable> s0 = kind.randomState(batch, 4, rng).stream().map(Variable::constant).toList();
+        List<Variable> s0 = CellStates.random(kind, batch, 4, rng).stream().map(Variable::constant).toList();
         Supplier<Variable> loss = ModuleGradCheck.contracted(() -> {
             State s = cell.step(x2, cell.step(x1, new State(s0)));
             return Variable.concat(1, s.parts());
@@ -44,7 +44,7 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(3, 4, bias, DType.F64, rng);
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 2, 3));
-        inputs.addAll(kind.randomState(2, 4, rng));
+        inputs.addAll(CellStates.random(kind, 2, 4, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 2, 4 * kind.stateParts());
         GradCheck.Report r = GradCheck.check(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
@@ -60,7 +60,7 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(2, 2, true, DType.F64, rng);
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 1, 2));
-        inputs.addAll(kind.randomState(1, 2, rng));
+        inputs.addAll(CellStates.random(kind, 1, 2, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 1, 2 * kind.stateParts());
         GradCheck.Report r = GradCheck.checkSecondOrder(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));

@@ -7,6 +7,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.nn.cell.CellStates;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.RecurrentCell;
@@ -37,7 +38,7 @@ class RecurrentStackTest {
     private static List<State> randomStates(CellKind kind, int layers, int batch, int hidden, Rng rng) {
         List<State> out = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
-            out.add(new State(kind.randomState(batch, hidden, rng).stream().map(Variable::constant).toList()));
+            out.add(new State(CellStates.random(kind, batch, hidden, rng).stream().map(Variable::constant).toList()));
         }
         return out;
     }
