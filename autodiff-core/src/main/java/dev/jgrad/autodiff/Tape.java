@@ -36,6 +36,11 @@ import java.util.Map;
  * {@link Op}), and the backward walk drops each node's gradient once it has passed it on, so a step
  * holds its saved values plus the gradients of the walk's frontier, and nothing after the tape and
  * the step's results are dropped.
+ *
+ * <p>Debugging a NaN: record with {@code Tape.record().withAnomalyDetection()} (and optionally a
+ * {@link #label(String) label} such as the training step). Then the first op or derivative rule that
+ * produces NaN or ±∞ throws {@link NonFiniteException}, naming the op, the shapes, the element, the
+ * label and the line of your program that applied the op.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
@@ -200,8 +205,13 @@ public final class Tape implements AutoCloseable {
         return result;
     }
 
-    /** {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones. */
+    /**
+     * {@link #gradients(List, List, List, boolean)} for one scalar output (a cotangent of 1).
+     *
+     * @throws IllegalStateException when the output is not a scalar (pass its cotangent to the list form)
+     */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
+        Variable.requireScalar(output, "gradients");
         return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
     }
 
