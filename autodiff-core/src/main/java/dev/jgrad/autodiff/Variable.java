@@ -34,7 +34,8 @@ public final class Variable {
      */
     private Tensor value;
     private final Shape shape;
-    private final DType dtype;
+    /** Final but for a leaf's {@link #assign}, which may change it (a module cast to another dtype). */
+    private DType dtype;
     private final boolean requiresGrad;
     private final String name;
     /** For a recorded node: its op, inputs, tape and position on the tape; null / −1 otherwise. */
@@ -46,6 +47,8 @@ public final class Variable {
     final StackTraceElement[] origin;
     /** Accumulated gradient of a leaf after {@link #backward()}. */
     private Tensor grad;
+    /** How many times this leaf has been {@link #assign assigned}: tapes refuse to differentiate values recorded before. */
+    int version;
     /** This node's value-less stand-in on the tape, made once on first need. */
     private Variable ghost;
     /** Whether this is a gradient total handed to derivative rules by a backward walk that builds no graph. */
@@ -276,6 +279,31 @@ public final class Variable {
     /** Forgets the accumulated gradient. */
     public void zeroGrad() {
         grad = null;
+    }
+
+    /**
+     * Replaces this leaf's value in place and forgets its gradient, as an optimizer step or loading
+     * weights does: every holder of this {@code Variable} sees the new value, so none is left
+     * differentiating a stale copy. The shape must stay; the dtype may change (a module cast to
+     * float64 for a gradient check). A tape that recorded an op on this leaf before the assignment
+     * refuses to run backward afterwards, since its derivative rules would read the new value.
+     *
+     * @throws IllegalStateException    when this is not a leaf that requires a gradient
+     * @throws IllegalArgumentException when the new value's shape differs
+     */
+    public void assign(Tensor newValue) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("assign: only a leaf that requires a gradient (a parameter) can be assigned, not "
+                    + (isLeaf() ? "a constant" : "the output of " + op.name()));
+        }
+        if (!newValue.shape().equals(shape)) {
+            throw new IllegalArgumentException("assign: " + (name != null ? name + " " : "") + dtype + shape + " cannot take a value of shape "
+                    + newValue.shape());
+        }
+        value = newValue;
+        dtype = newValue.dtype();
+        grad = null;
+        version++;
     }
 
     void accumulateGrad(Tensor g) {

@@ -1,5 +1,6 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,16 @@ public interface Module {
 
     /** Every parameter under its dotted name, in a stable order; the map is unmodifiable. */
     Map<String, Parameter> parameters();
+
+    /**
+     * Converts every parameter to {@code dtype} in place, as PyTorch's {@code module.to(dtype)}: for a
+     * gradient check of a float32 model, {@code toDType(F64)} before and {@code toDType(F32)} after
+     * (float32 → float64 → float32 is exact). Gradients are dropped; inputs, initial states and
+     * optimizer state keep their dtype, so create them (or the optimizer) after the cast.
+     */
+    default void toDType(DType dtype) {
+        parameters().values().forEach(p -> p.toDType(dtype));
+    }
 
     /** Total number of scalar parameters. */
     default long parameterCount() {
