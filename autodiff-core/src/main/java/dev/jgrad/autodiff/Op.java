@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The closed set of differentiable ops. Each op is a record holding its static arguments, with its
  * forward ({@link #forward}) and its derivative rule ({@link #backward}) side by side. Because the
- * interface is sealed, an op without a rule does not compile.
+ * interface is sealed, an op without a rule does not compile. A user's op enters through one
+ * record, {@link Custom}, which wraps a {@link CustomOp}.
  *
  * <p>Rules are vector-Jacobian products written with the same differentiable ops on
  * {@link Variable}, so when the tape records the backward pass ({@code createGraph}) the gradient is
@@ -626,5 +627,49 @@ public sealed interface Op {
         @Override public boolean equals(Object o) { return o instanceof ScatterAdd x && axis == x.axis && Arrays.equals(index, x.index); }
         @Override public int hashCode() { return Arrays.hashCode(index) * 31 + axis; }
         @Override public String toString() { return "ScatterAdd[axis=" + axis + ", " + index.length + " indices]"; }
+    }
+
+    // ------------------------------------------------------------------ user ops
+
+    /**
+     * A user's op ({@link CustomOp}), the one door into this closed set: its name, saved values,
+     * forward and rule are the user's, and the tape records, checks and differentiates it as any
+     * other op. The forward runs with recording suspended, on constants holding the input values, so
+     * the op is one node however many ops its forward uses.
+     */
+    record Custom(CustomOp definition) implements Op {
+        public String name() { return definition.name(); }
+        public Saves saves() { return definition.saves(); }
+
+        public Tensor forward(Tensor[] in) {
+            Variable[] vs = new Variable[in.length];
+            for (int i = 0; i < in.length; i++) {
+                vs[i] = Variable.constant(in[i]);
+            }
+            Variable y;
+            try (Tape.Scope s = Tape.noGrad()) {
+                y = definition.forward(vs);
+            }
+            if (y == null) {
+                throw new IllegalStateException("custom op " + name() + ": forward returned null");
+            }
+            return y.value();
+        }
+
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Variable[] gs = definition.backward(in, out, g);
+            if (gs == null || gs.length != in.length) {
+                throw new IllegalStateException("custom op " + name() + ": backward returned " + (gs == null ? "null" : gs.length + " gradients")
+                        + " for " + in.length + " inputs (one per input, null for none)");
+            }
+            for (int j = 0; j < in.length; j++) {
+                Variable gj = gs[j];
+                if (gj != null && (gj.dtype() != in[j].dtype() || !in[j].shape().broadcastsTo(gj.shape()))) {
+                    throw new IllegalStateException("custom op " + name() + ": backward returned a gradient " + gj.dtype() + gj.shape()
+                            + " for input " + j + " " + in[j].dtype() + in[j].shape() + " (it needs the input's dtype, and its shape or one it broadcasts to)");
+                }
+            }
+            return gs;
+        }
     }
 }

@@ -13,10 +13,10 @@ import java.util.List;
  * requiring a gradient), a constant, or the output of an op recorded on a {@link Tape}.
  *
  * <p>The fluent methods are exactly the op set of {@link Op} plus a few compositions of it
- * ({@code mean}, {@code var}, {@code std}, {@code stack}, {@code squeeze}, {@code transpose}, …).
- * Each computes its value at once; when a tape is recording (see {@link Tape#record()}) and some
- * input requires a gradient, it is also recorded. Outside a recording tape the same calls are plain
- * eager arithmetic.
+ * ({@code mean}, {@code var}, {@code std}, {@code stack}, {@code squeeze}, {@code transpose}, …); an
+ * op of your own is a {@link CustomOp}. Each computes its value at once; when a tape is recording
+ * (see {@link Tape#record()}) and some input requires a gradient, it is also recorded. Outside a
+ * recording tape the same calls are plain eager arithmetic.
  *
  * <pre>{@code
  * Variable x = Variable.leaf("x", Tensor.vector(1, 2, 3));
