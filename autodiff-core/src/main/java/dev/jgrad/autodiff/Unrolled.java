@@ -194,8 +194,12 @@ public final class Unrolled implements AutoCloseable {
             case Op.Sub s -> elementwiseOverRows(in);
             case Op.Mul m -> elementwiseOverRows(in);
             case Op.Div d -> elementwiseOverRows(in);
+            case Op.Maximum m -> elementwiseOverRows(in);
+            case Op.Minimum m -> elementwiseOverRows(in);
             case Op.Neg n -> true;
             case Op.Affine a -> true;
+            case Op.DivScalar d -> true;
+            case Op.ScalarDiv d -> true;
             case Op.Pow p -> true;
             case Op.Square s -> true;
             case Op.Exp e -> true;
@@ -203,6 +207,14 @@ public final class Unrolled implements AutoCloseable {
             case Op.Tanh t -> true;
             case Op.Sigmoid s -> true;
             case Op.Relu r -> true;
+            case Op.Sqrt r -> true;
+            case Op.Abs a -> true;
+            case Op.Sin r -> true;
+            case Op.Cos r -> true;
+            case Op.Log1p l -> true;
+            case Op.Expm1 e -> true;
+            case Op.Softplus r -> true;
+            case Op.Clamp c -> true;
             case Op.Cast c -> true;
             case Op.Slice(int axis, int start, int end) -> axis > 0;
             default -> false;

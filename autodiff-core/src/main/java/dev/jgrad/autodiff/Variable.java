@@ -2,6 +2,7 @@ package dev.jgrad.autodiff;
 
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.GradientAccumulator;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
@@ -12,9 +13,10 @@ import java.util.List;
  * requiring a gradient), a constant, or the output of an op recorded on a {@link Tape}.
  *
  * <p>The fluent methods are exactly the op set of {@link Op} plus a few compositions of it
- * ({@code mean}, {@code stack}, {@code transpose}, …). Each computes its value at once; when a tape
- * is recording (see {@link Tape#record()}) and some input requires a gradient, it is also recorded.
- * Outside a recording tape the same calls are plain eager arithmetic.
+ * ({@code mean}, {@code var}, {@code std}, {@code stack}, {@code squeeze}, {@code transpose}, …); an
+ * op of your own is a {@link CustomOp}. Each computes its value at once; when a tape is recording
+ * (see {@link Tape#record()}) and some input requires a gradient, it is also recorded. Outside a
+ * recording tape the same calls are plain eager arithmetic.
  *
  * <pre>{@code
  * Variable x = Variable.leaf("x", Tensor.vector(1, 2, 3));
@@ -32,7 +34,8 @@ public final class Variable {
      */
     private Tensor value;
     private final Shape shape;
-    private final DType dtype;
+    /** Final but for a leaf's {@link #assign}, which may change it (a module cast to another dtype). */
+    private DType dtype;
     private final boolean requiresGrad;
     private final String name;
     /** For a recorded node: its op, inputs, tape and position on the tape; null / −1 otherwise. */
@@ -44,6 +47,8 @@ public final class Variable {
     final StackTraceElement[] origin;
     /** Accumulated gradient of a leaf after {@link #backward()}. */
     private Tensor grad;
+    /** How many times this leaf has been {@link #assign assigned}: tapes refuse to differentiate values recorded before. */
+    int version;
     /** This node's value-less stand-in on the tape, made once on first need. */
     private Variable ghost;
     /** Whether this is a gradient total handed to derivative rules by a backward walk that builds no graph. */
@@ -276,8 +281,33 @@ public final class Variable {
         grad = null;
     }
 
+    /**
+     * Replaces this leaf's value in place and forgets its gradient, as an optimizer step or loading
+     * weights does: every holder of this {@code Variable} sees the new value, so none is left
+     * differentiating a stale copy. The shape must stay; the dtype may change (a module cast to
+     * float64 for a gradient check). A tape that recorded an op on this leaf before the assignment
+     * refuses to run backward afterwards, since its derivative rules would read the new value.
+     *
+     * @throws IllegalStateException    when this is not a leaf that requires a gradient
+     * @throws IllegalArgumentException when the new value's shape differs
+     */
+    public void assign(Tensor newValue) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("assign: only a leaf that requires a gradient (a parameter) can be assigned, not "
+                    + (isLeaf() ? "a constant" : "the output of " + op.name()));
+        }
+        if (!newValue.shape().equals(shape)) {
+            throw new IllegalArgumentException("assign: " + (name != null ? name + " " : "") + dtype + shape + " cannot take a value of shape "
+                    + newValue.shape());
+        }
+        value = newValue;
+        dtype = newValue.dtype();
+        grad = null;
+        version++;
+    }
+
     void accumulateGrad(Tensor g) {
-        grad = grad == null ? g : dev.jgrad.tensor.Kernels.binary(dev.jgrad.tensor.Kernels.Binary.ADD, grad, g);
+        grad = grad == null ? g : Kernels.binary(Kernels.Binary.ADD, grad, g);
     }
 
     /** The same value cut off from the graph: no gradient flows through it (stop-gradient). */
@@ -286,11 +316,24 @@ public final class Variable {
     }
 
     /**
-     * Backpropagates from this value with a cotangent of ones (for a scalar loss: dloss/dloss = 1),
-     * adding each reached leaf's gradient to {@link #grad()}.
+     * Backpropagates from this scalar (a loss: dloss/dloss = 1), adding each reached leaf's gradient
+     * to {@link #grad()}.
+     *
+     * @throws IllegalStateException when this value has more than one element: say which combination
+     *                               of its elements to differentiate by passing a cotangent,
+     *                               {@link #backward(Tensor)}, or reduce it first
      */
     public void backward() {
+        requireScalar(this, "backward");
         Tape.backwardFrom(this, Variable.constant(Tensor.full(dtype(), 1.0, shape())));
+    }
+
+    /** Refuses an implicit cotangent of ones for a value that is not a scalar (PyTorch and JAX refuse too). */
+    static void requireScalar(Variable output, String op) {
+        if (output.shape().size() != 1) {
+            throw new IllegalStateException(op + ": the value " + output.dtype() + output.shape() + " is not a scalar; pass a cotangent of"
+                    + " its shape (backward(cotangent): the gradient of Σ cotangent ⊙ value) or reduce it to a scalar first");
+        }
     }
 
     /** Backpropagates from this value with the given cotangent (same shape and dtype). */
@@ -335,9 +378,44 @@ public final class Variable {
         return apply(new Op.Div(), this, other);
     }
 
-    /** {@code this / c}. */
+    /** {@code this / c}: a true division, finite even where {@code 1 / c} is not (|c| below about 1e-308). */
     public Variable div(double c) {
-        return apply(new Op.Affine(1.0 / c, 0.0), this);
+        return apply(new Op.DivScalar(c), this);
+    }
+
+    /** {@code c − x}, the scalar on the left: {@code Variable.minus(1.0, z)} is {@code 1 − z}. */
+    public static Variable minus(double c, Variable x) {
+        return apply(new Op.Affine(-1.0, c), x);
+    }
+
+    /** {@code c / x} elementwise, the scalar on the left: {@code Variable.div(1.0, x)} is the reciprocal. */
+    public static Variable div(double c, Variable x) {
+        return apply(new Op.ScalarDiv(c), x);
+    }
+
+    /** {@code max(this, other)} elementwise, broadcasting; ties split the gradient evenly. */
+    public Variable maximum(Variable other) {
+        return apply(new Op.Maximum(), this, other);
+    }
+
+    /** {@code min(this, other)} elementwise, broadcasting; ties split the gradient evenly. */
+    public Variable minimum(Variable other) {
+        return apply(new Op.Minimum(), this, other);
+    }
+
+    /**
+     * {@code condition ? ifTrue : ifFalse} elementwise, the three broadcasting together. The condition
+     * holds only 0 (false) and 1 (true), in any dtype; it is a constant, so no gradient flows into it.
+     *
+     * @throws IllegalArgumentException when the condition holds another value, or the shapes do not broadcast
+     */
+    public static Variable where(Tensor condition, Variable ifTrue, Variable ifFalse) {
+        return apply(new Op.Where(condition), ifTrue, ifFalse);
+    }
+
+    /** This value with {@code fill} wherever {@code mask} is 1 (PyTorch's {@code masked_fill}): {@code where(mask, fill, this)}. */
+    public Variable maskedFill(Tensor mask, double fill) {
+        return where(mask, constant(Tensor.full(dtype(), fill, Shape.scalar())), this);
     }
 
     /** {@code −this}. */
@@ -381,6 +459,49 @@ public final class Variable {
         return apply(new Op.Relu(), this);
     }
 
+    /** {@code √this}; its gradient is infinite at 0. */
+    public Variable sqrt() {
+        return apply(new Op.Sqrt(), this);
+    }
+
+    /** {@code |this|}; the gradient at 0 is 0. */
+    public Variable abs() {
+        return apply(new Op.Abs(), this);
+    }
+
+    public Variable sin() {
+        return apply(new Op.Sin(), this);
+    }
+
+    public Variable cos() {
+        return apply(new Op.Cos(), this);
+    }
+
+    /** {@code log(1 + this)}, accurate for small values. */
+    public Variable log1p() {
+        return apply(new Op.Log1p(), this);
+    }
+
+    /** {@code exp(this) − 1}, accurate for small values. */
+    public Variable expm1() {
+        return apply(new Op.Expm1(), this);
+    }
+
+    /** {@code log(1 + exp(this))}, finite for every finite input. */
+    public Variable softplus() {
+        return apply(new Op.Softplus(), this);
+    }
+
+    /**
+     * {@code min(max(this, lo), hi)}; the gradient passes where {@code lo ≤ this ≤ hi}. Either bound
+     * may be infinite (a one-sided clamp).
+     *
+     * @throws IllegalArgumentException when {@code lo > hi} or a bound is NaN
+     */
+    public Variable clamp(double lo, double hi) {
+        return apply(new Op.Clamp(lo, hi), this);
+    }
+
     /** This value in another dtype (itself when it already has it). */
     public Variable cast(DType to) {
         return to == dtype() ? this : apply(new Op.Cast(to), this);
@@ -422,15 +543,25 @@ public final class Variable {
         return sum().times(1.0 / shape().size());
     }
 
+    /** Mean over the given axes, dropping them. */
+    public Variable mean(int... axes) {
+        return mean(false, axes);
+    }
+
     /** Mean over the given axes. */
     public Variable mean(boolean keepDims, int... axes) {
         requireAxes("mean", axes);
+        int n = count(axes, "mean");
+        return sum(keepDims, axes).times(1.0 / n);
+    }
+
+    /** The number of elements in each group reduced over {@code axes}; resolving them here names the calling op in errors. */
+    private int count(int[] axes, String op) {
         int count = 1;
-        // resolved here so a bad or repeated axis is reported as mean's, not as a bare shape lookup's
-        for (int a : dev.jgrad.tensor.Kernels.axes(shape(), axes, "mean")) {
+        for (int a : Kernels.axes(shape(), axes, op)) {
             count *= shape().dim(a);
         }
-        return sum(keepDims, axes).times(1.0 / count);
+        return count;
     }
 
     /** Maximum of all elements. */
@@ -438,10 +569,105 @@ public final class Variable {
         return apply(new Op.Max(new int[0], false), this);
     }
 
+    /** Maximum over the given axes, dropping them. */
+    public Variable max(int... axes) {
+        return max(false, axes);
+    }
+
     /** Maximum over the given axes. */
     public Variable max(boolean keepDims, int... axes) {
         requireAxes("max", axes);
         return apply(new Op.Max(axes.clone(), keepDims), this);
+    }
+
+    /** Minimum of all elements. */
+    public Variable min() {
+        return apply(new Op.Min(new int[0], false), this);
+    }
+
+    /** Minimum over the given axes, dropping them. */
+    public Variable min(int... axes) {
+        return min(false, axes);
+    }
+
+    /** Minimum over the given axes; ties share the gradient. */
+    public Variable min(boolean keepDims, int... axes) {
+        requireAxes("min", axes);
+        return apply(new Op.Min(axes.clone(), keepDims), this);
+    }
+
+    /** {@code log Σ exp} of all elements, stable for large values. */
+    public Variable logSumExp() {
+        return apply(new Op.LogSumExp(new int[0], false), this);
+    }
+
+    /** {@code log Σ exp} over the given axes, dropping them. */
+    public Variable logSumExp(int... axes) {
+        return logSumExp(false, axes);
+    }
+
+    /** {@code log Σ exp} over the given axes, with the max trick (Note [Softmax max trick]). */
+    public Variable logSumExp(boolean keepDims, int... axes) {
+        requireAxes("logSumExp", axes);
+        return apply(new Op.LogSumExp(axes.clone(), keepDims), this);
+    }
+
+    /** The Euclidean norm of all elements, {@code √Σ x²}; its gradient at 0 is 0. */
+    public Variable norm() {
+        return apply(new Op.Norm(new int[0], false), this);
+    }
+
+    /** The Euclidean norm over the given axes, dropping them. */
+    public Variable norm(int... axes) {
+        return norm(false, axes);
+    }
+
+    /** The Euclidean norm over the given axes (each group scaled first, so 1e200 does not overflow). */
+    public Variable norm(boolean keepDims, int... axes) {
+        requireAxes("norm", axes);
+        return apply(new Op.Norm(axes.clone(), keepDims), this);
+    }
+
+    /**
+     * The variance of all elements, {@code mean((x − mean(x))²)}: the population variance, dividing by
+     * n as NumPy and layer normalisation do (PyTorch's {@code torch.var} divides by n − 1 unless given
+     * {@code correction=0}).
+     */
+    public Variable var() {
+        return minus(mean()).square().mean();
+    }
+
+    /** The population variance over the given axes, dropping them. */
+    public Variable var(int... axes) {
+        return var(false, axes);
+    }
+
+    /** The population variance over the given axes. */
+    public Variable var(boolean keepDims, int... axes) {
+        requireAxes("var", axes);
+        count(axes, "var"); // resolves the axes first, so a bad one is reported as var's
+        return minus(mean(true, axes)).square().mean(keepDims, axes);
+    }
+
+    /**
+     * The population standard deviation of all elements, {@code √var}, computed as the norm of the
+     * deviations over √n: so its gradient at a constant input, where it has a kink, is 0 (as the
+     * norm's), not the NaN of {@code var().sqrt()}.
+     */
+    public Variable std() {
+        return minus(mean()).norm().times(1.0 / Math.sqrt(shape().size()));
+    }
+
+    /** The population standard deviation over the given axes, dropping them. */
+    public Variable std(int... axes) {
+        return std(false, axes);
+    }
+
+    /** The population standard deviation over the given axes. */
+    public Variable std(boolean keepDims, int... axes) {
+        requireAxes("std", axes);
+        int n = count(axes, "std");
+        return minus(mean(true, axes)).norm(keepDims, axes).times(1.0 / Math.sqrt(n));
     }
 
     private void requireAxes(String op, int[] axes) {
@@ -469,7 +695,7 @@ public final class Variable {
 
     /** Mean softmax cross-entropy of these logits {@code [N, C]} against targets in [0, C), fused and stable. */
     public Variable crossEntropy(int[] targets) {
-        dev.jgrad.tensor.Kernels.checkTargets(value, targets);
+        Kernels.checkTargets(value, targets);
         return apply(new Op.CrossEntropy(targets.clone()), this);
     }
 
@@ -488,10 +714,25 @@ public final class Variable {
         return apply(new Op.Reshape(to), this);
     }
 
-    /** Swaps the last two dimensions. */
+    /**
+     * The transpose of a matrix {@code [m, n] → [n, m]}. For more dimensions say which two to swap,
+     * {@link #transpose(int, int)}, or swap the last two of a batch of matrices with
+     * {@link #matrixTranspose()}.
+     *
+     * @throws IllegalArgumentException when this is not a matrix
+     */
     public Variable transpose() {
+        if (shape().rank() != 2) {
+            throw new IllegalArgumentException("transpose: " + shape() + " is not a matrix; use transpose(a, b) to swap two axes"
+                    + (shape().rank() > 2 ? " or matrixTranspose() to swap the last two" : ""));
+        }
+        return transpose(0, 1);
+    }
+
+    /** Swaps the last two dimensions: the transpose of every matrix in a batch {@code [..., m, n] → [..., n, m]} (PyTorch's {@code mT}). */
+    public Variable matrixTranspose() {
         if (shape().rank() < 2) {
-            throw new IllegalArgumentException("transpose: needs at least 2 dimensions, got " + shape());
+            throw new IllegalArgumentException("matrixTranspose: needs at least 2 dimensions, got " + shape());
         }
         return transpose(-2, -1);
     }
@@ -513,6 +754,69 @@ public final class Variable {
     /** Reorders dimensions: result dimension i is this value's dimension {@code perm[i]}. */
     public Variable permute(int... perm) {
         return apply(new Op.Permute(perm.clone()), this);
+    }
+
+    /** This value without its dimensions of size 1 (a scalar stays a scalar). */
+    public Variable squeeze() {
+        return reshape(Shape.of(java.util.stream.IntStream.of(shape().dims()).filter(d -> d != 1).toArray()));
+    }
+
+    /**
+     * This value without the given dimensions, each of which must have size 1.
+     *
+     * @throws IllegalArgumentException naming the axis when it is out of range or its size is not 1
+     */
+    public Variable squeeze(int... axes) {
+        if (axes.length == 0) {
+            throw new IllegalArgumentException("squeeze: no axes given for " + shape() + "; use squeeze() to drop every axis of size 1");
+        }
+        int[] ax = Kernels.axes(shape(), axes, "squeeze");
+        for (int a : ax) {
+            if (shape().dim(a) != 1) {
+                throw new IllegalArgumentException("squeeze: axis " + a + " of " + shape() + " has size " + shape().dim(a) + ", not 1");
+            }
+        }
+        return reshape(Kernels.reducedShape(shape(), ax, false));
+    }
+
+    /** This value with a new dimension of size 1 at {@code axis} ({@code 0 ≤ axis ≤ rank}, or negative counting from after the last). */
+    public Variable unsqueeze(int axis) {
+        int r = shape().rank();
+        int a = axis < 0 ? axis + r + 1 : axis;
+        if (a < 0 || a > r) {
+            throw new IllegalArgumentException("unsqueeze: axis " + axis + " is out of range for shape " + shape() + " (allowed "
+                    + (-r - 1) + " to " + r + ")");
+        }
+        int[] d = shape().dims();
+        int[] e = new int[r + 1];
+        System.arraycopy(d, 0, e, 0, a);
+        e[a] = 1;
+        System.arraycopy(d, a, e, a + 1, r - a);
+        return reshape(Shape.of(e));
+    }
+
+    /** All elements as a vector {@code [size]}. */
+    public Variable flatten() {
+        return reshape(Shape.of(shape().size()));
+    }
+
+    /** Merges dimensions {@code startAxis} to {@code endAxis} (both included, negative counting from the end) into one. */
+    public Variable flatten(int startAxis, int endAxis) {
+        int a = shape().axis(startAxis, "flatten");
+        int b = shape().axis(endAxis, "flatten");
+        if (a > b) {
+            throw new IllegalArgumentException("flatten: start axis " + startAxis + " comes after end axis " + endAxis + " in " + shape());
+        }
+        int[] d = shape().dims();
+        int[] e = new int[d.length - (b - a)];
+        System.arraycopy(d, 0, e, 0, a);
+        int merged = 1;
+        for (int i = a; i <= b; i++) {
+            merged *= d[i];
+        }
+        e[a] = merged;
+        System.arraycopy(d, b + 1, e, a + 1, d.length - b - 1);
+        return reshape(Shape.of(e));
     }
 
     /** {@code this[..., start:end, ...]} along {@code axis}. */
@@ -568,12 +872,44 @@ public final class Variable {
         return concat(axis, Arrays.asList(expanded));
     }
 
-    /** Index-select along {@code axis}: {@code out[..., i, ...] = this[..., indices[i], ...]}. Rows of an embedding table. */
-    public Variable gather(int axis, int[] indices) {
-        return apply(new Op.Gather(shape().axis(axis, "gather"), indices.clone()), this);
+    /**
+     * Index-select along {@code axis}: {@code out[..., i, ...] = this[..., indices[i], ...]}, whole
+     * slices (PyTorch's {@code index_select}, NumPy's {@code take}). Rows of an embedding table. For
+     * one element per position, {@code x[i, t_i]}, use {@link #gather(int, int[], int...)}.
+     */
+    public Variable indexSelect(int axis, int[] indices) {
+        return apply(new Op.IndexSelect(shape().axis(axis, "indexSelect"), indices.clone()), this);
     }
 
-    /** Adds slices of this value into zeros of length {@code size} along {@code axis} at {@code indices} (the adjoint of gather). */
+    /**
+     * Per-element gather along {@code axis} (PyTorch's {@code torch.gather}, NumPy's
+     * {@code take_along_axis}): {@code index} holds one entry per element of {@code indexDims}, row-major,
+     * and {@code out[i] = this[i with i[axis] replaced by index[i]]}. The index has this value's rank
+     * and is no larger outside {@code axis}; the result has its shape. For logits {@code [N, C]} and
+     * targets {@code t}, {@code gather(1, t, N, 1)} is {@code [N, 1]} holding {@code logits[n, t_n]}.
+     *
+     * @throws IllegalArgumentException naming the shapes when the index does not fit, or an index
+     *                                  entry when it is out of range
+     */
+    public Variable gather(int axis, int[] index, int... indexDims) {
+        if (indexDims.length == 0 && shape().rank() > 0) {
+            throw new IllegalArgumentException("gather: give the index's shape (" + shape().rank() + " dimensions for " + shape()
+                    + "); gather picks one element per index entry, as torch.gather. For whole slices use indexSelect");
+        }
+        return apply(new Op.Gather(shape().axis(axis, "gather"), index.clone(), Shape.of(indexDims)), this);
+    }
+
+    /**
+     * This value plus {@code src}'s elements added at per-element positions along {@code axis}
+     * (PyTorch's {@code scatter_add}): {@code out[i with i[axis] replaced by index[i]] += src[i]} for
+     * every position i of {@code src}, repeats adding up. {@code index} has one entry per element of
+     * {@code src}, row-major. The adjoint of {@link #gather(int, int[], int...)}.
+     */
+    public Variable scatterAdd(int axis, int[] index, Variable src) {
+        return apply(new Op.ScatterAdd(shape().axis(axis, "scatterAdd"), index.clone()), this, src);
+    }
+
+    /** Adds slices of this value into zeros of length {@code size} along {@code axis} at {@code indices} (the adjoint of indexSelect). */
     public Variable indexAdd(int axis, int[] indices, int size) {
         return apply(new Op.IndexAdd(shape().axis(axis, "indexAdd"), indices.clone(), size), this);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.nn.check.ModuleGradCheck;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -33,7 +34,7 @@ class CellGradientProperties {
             State s = cell.step(x2, cell.step(x1, new State(s0)));
             return Variable.concat(1, s.parts());
         }, rng);
-        GradCheck.Report r = ModuleGradCheck.check(cell, loss);
+        GradCheckReport r = ModuleGradCheck.check(cell, loss);
         assertTrue(r.passed(), r.toString());
         assertEquals(cell.parameterCount(), r.compared());
     }
@@ -46,7 +47,7 @@ class CellGradientProperties {
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 2, 3));
         inputs.addAll(CellStates.random(kind, 2, 4, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 2, 4 * kind.stateParts());
-        GradCheck.Report r = GradCheck.check(in -> {
+        GradCheckReport r = GradCheck.check(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
             return Variable.concat(1, s.parts()).times(Variable.constant(c)).sum();
         }, inputs);
@@ -62,7 +63,7 @@ class CellGradientProperties {
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 1, 2));
         inputs.addAll(CellStates.random(kind, 1, 2, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 1, 2 * kind.stateParts());
-        GradCheck.Report r = GradCheck.checkSecondOrder(in -> {
+        GradCheckReport r = GradCheck.checkSecondOrder(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
             return Variable.concat(1, s.parts()).times(Variable.constant(c)).sum();
         }, inputs);
