@@ -70,6 +70,7 @@ final class VectorLoops implements SimdLoops {
                 for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).div(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
                 for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
             }
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
@@ -95,6 +96,7 @@ final class VectorLoops implements SimdLoops {
                 for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).div(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
                 for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
             }
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
