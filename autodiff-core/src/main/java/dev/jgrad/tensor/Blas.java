@@ -12,15 +12,18 @@ import java.util.Locale;
  * {@code native} (fail with the reason when it does not load) or {@code java}; {@link #use} changes it
  * later. The native library is the OpenBLAS bundled in the {@code org.bytedeco:openblas} jar
  * (Linux x86-64); {@code -Djgrad.blas.library=system} takes the system's {@code libopenblas.so.0}
- * instead, and any other value names a {@code libopenblas} file. Calling it needs
+ * instead, and any other value names a {@code libopenblas} file. {@link #description()} says which
+ * was loaded. Calling it needs
  * native access: the JVM option {@code --enable-native-access=ALL-UNNAMED} (or the module name), or
  * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest; without it the JDK
  * prints a warning.
  *
  * <p>Note [Backends and bits]: both backends compute {@code Σ_p A(i,p)·B(p,j)} in their own order,
  * so their results differ in the last bits. Each is deterministic for a fixed thread count: the Java
- * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}), OpenBLAS because it
- * splits the output, never the inner dimension, between its threads. Small products (under
+ * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}); the bundled OpenBLAS
+ * gives the same bits for one and two threads at the shapes tested ({@code BlasTest}), while Debian's
+ * OpenMP build of OpenBLAS 0.3.21, loaded with {@code jgrad.blas.library=system}, did not: with it,
+ * bit-exact resumption needs the same thread count. Small products (under
  * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
  * native call costs more than the arithmetic.
  */

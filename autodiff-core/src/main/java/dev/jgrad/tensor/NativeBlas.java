@@ -23,8 +23,7 @@ import java.util.Properties;
  * <p>The library comes from the {@code org.bytedeco:openblas} jar on the class path (its
  * {@code linux-x86_64} classifier ships {@code libopenblas.so.0} and the three runtime libraries it
  * needs), extracted once into {@code ~/.cache/jgrad/} (or the temporary folder when the home folder
- * is not writable); {@code jgrad.blas.library} can name the system's OpenBLAS or any other file
- * instead ({@link #load}). The downcalls are {@linkplain Linker.Option#critical(boolean) critical}
+ * is not writable), or from the system or any file named by {@code jgrad.blas.library} ({@link #load}). The downcalls are {@linkplain Linker.Option#critical(boolean) critical}
  * with heap access, so OpenBLAS reads and writes the tensors' Java arrays in place: nothing is copied.
  */
 final class NativeBlas {
@@ -113,6 +112,8 @@ final class NativeBlas {
      * Loads OpenBLAS as the system property {@code jgrad.blas.library} says: unset or {@code bundled},
      * the copy bundled for this platform; {@code system}, the {@code libopenblas.so.0} the system's
      * dynamic linker finds (Debian's {@code libopenblas0-*} packages, say); any other value, that file.
+     * The bundled copy is the default because its results are tested to be bit-identical for one and
+     * two threads; Debian's OpenMP build of 0.3.21 was not (Note [Backends and bits] on {@link Blas}).
      *
      * @throws IllegalStateException with the reason when no library can be loaded
      */
@@ -121,7 +122,15 @@ final class NativeBlas {
         try {
             return switch (which) {
                 case "", "bundled" -> loadBundled();
-                case "system" -> new NativeBlas(SymbolLookup.libraryLookup(SYSTEM_LIBRARY, Arena.global()), "system " + SYSTEM_LIBRARY);
+                case "system" -> {
+                    SymbolLookup lib;
+                    try {
+                        lib = SymbolLookup.libraryLookup(SYSTEM_LIBRARY, Arena.global());
+                    } catch (IllegalArgumentException notFound) {
+                        throw new IllegalStateException("jgrad.blas.library=system: the dynamic linker finds no " + SYSTEM_LIBRARY);
+                    }
+                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY);
+                }
                 default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which);
             };
         } catch (IllegalStateException e) {
