@@ -51,7 +51,11 @@ public final class Tape implements AutoCloseable {
         this.previous = previous;
     }
 
-    /** Opens a tape and makes it the current thread's recording tape until {@link #close()}. */
+    /**
+     * Opens a tape and makes it the current thread's recording tape until {@link #close()}.
+     *
+     * @return the open tape, to close with try-with-resources
+     */
     public static Tape record() {
         Tape t = new Tape(CURRENT.get());
         CURRENT.set(t);
@@ -64,7 +68,11 @@ public final class Tape implements AutoCloseable {
         void close();
     }
 
-    /** Suspends recording on this thread until the returned scope is closed. */
+    /**
+     * Suspends recording on this thread until the returned scope is closed.
+     *
+     * @return the scope that resumes recording when closed
+     */
     public static Scope noGrad() {
         Tape prev = CURRENT.get();
         CURRENT.set(null);
@@ -76,7 +84,11 @@ public final class Tape implements AutoCloseable {
         return CURRENT.get();
     }
 
-    /** Whether a tape is recording on this thread. */
+    /**
+     * Whether a tape is recording on this thread.
+     *
+     * @return true inside a {@link #record()} block that no {@link #noGrad()} scope suspends
+     */
     public static boolean isRecording() {
         return CURRENT.get() != null;
     }
@@ -86,13 +98,20 @@ public final class Tape implements AutoCloseable {
      * checked for NaN and ±∞, and the first one found throws {@link NonFiniteException} naming the
      * op, the shapes, this tape's label and where the op was recorded. Costs a scan per op and a
      * stack trace per recorded op; meant for debugging.
+     *
+     * @return this tape
      */
     public Tape withAnomalyDetection() {
         this.anomaly = true;
         return this;
     }
 
-    /** A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports. */
+    /**
+     * A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports.
+     *
+     * @param label the text anomaly reports show for this tape
+     * @return this tape
+     */
     public Tape label(String label) {
         this.label = label;
         return this;
@@ -102,7 +121,11 @@ public final class Tape implements AutoCloseable {
         return anomaly;
     }
 
-    /** Number of ops recorded so far. */
+    /**
+     * Number of ops recorded so far.
+     *
+     * @return the number of recorded ops
+     */
     public int size() {
         return size;
     }
@@ -181,8 +204,12 @@ public final class Tape implements AutoCloseable {
      * respect to each of {@code wrt} (leaves or recorded values), without touching any leaf's
      * {@link Variable#grad()}. An input the outputs do not depend on gets zeros.
      *
+     * @param outputs     the values differentiated
+     * @param cotangents  one per output, of its shape and dtype
+     * @param wrt         the values the gradients are taken with respect to
      * @param createGraph record the backward pass on this tape, so the returned gradients can be
      *                    differentiated again (grad-of-grad, Hessian-vector products)
+     * @return one gradient per value of {@code wrt}, in its shape
      */
     public List<Variable> gradients(List<Variable> outputs, List<Variable> cotangents, List<Variable> wrt, boolean createGraph) {
         if (outputs.size() != cotangents.size()) {
@@ -200,7 +227,14 @@ public final class Tape implements AutoCloseable {
         return result;
     }
 
-    /** {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones. */
+    /**
+     * {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones.
+     *
+     * @param output      the value differentiated
+     * @param wrt         the values the gradients are taken with respect to
+     * @param createGraph record the backward pass on this tape, so the gradients can be differentiated again
+     * @return one gradient per value of {@code wrt}, in its shape
+     */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
         return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
     }

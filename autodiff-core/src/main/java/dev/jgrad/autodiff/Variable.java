@@ -71,17 +71,33 @@ public final class Variable {
         this.origin = origin;
     }
 
-    /** A leaf that requires a gradient: an input to differentiate with respect to. */
+    /**
+     * A leaf that requires a gradient: an input to differentiate with respect to.
+     *
+     * @param value the leaf's value
+     * @return an unnamed leaf that requires a gradient
+     */
     public static Variable leaf(Tensor value) {
         return new Variable(value, true, null, null, null, null, -1, null);
     }
 
-    /** A named leaf that requires a gradient; the name appears in error and gradient-check reports. */
+    /**
+     * A named leaf that requires a gradient; the name appears in error and gradient-check reports.
+     *
+     * @param name  the name error messages and anomaly reports use
+     * @param value the leaf's value
+     * @return a named leaf that requires a gradient
+     */
     public static Variable leaf(String name, Tensor value) {
         return new Variable(value, true, name, null, null, null, -1, null);
     }
 
-    /** A value that never receives a gradient. */
+    /**
+     * A value that never receives a gradient.
+     *
+     * @param value the constant's value
+     * @return a value that never gets a gradient and passes none on
+     */
     public static Variable constant(Tensor value) {
         return new Variable(value, false, null, null, null, null, -1, null);
     }
@@ -221,6 +237,11 @@ public final class Variable {
 
     // ------------------------------------------------------------------ state
 
+    /**
+     * This value's tensor; reading a recorded value the tape did not keep throws, naming the op that made it (Note [Saved values] on {@link Op}).
+     *
+     * @return the value
+     */
     public Tensor value() {
         if (value == null && deferredOp != null) {
             value = deferredOp.forward(deferredIn);
@@ -236,35 +257,65 @@ public final class Variable {
         return value;
     }
 
+    /**
+     * The value's shape, known even when the tensor is not kept.
+     *
+     * @return the shape
+     */
     public Shape shape() {
         return shape;
     }
 
+    /**
+     * The value's dtype, known even when the tensor is not kept.
+     *
+     * @return the dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** Whether gradients flow to this value (a leaf that asked for one, or a recorded node). */
+    /**
+     * Whether gradients flow to this value (a leaf that asked for one, or a recorded node).
+     *
+     * @return whether gradients flow to or through this value
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
 
-    /** Whether this is a leaf (not the output of a recorded op). */
+    /**
+     * Whether this is a leaf (not the output of a recorded op).
+     *
+     * @return whether this value was made by {@link #leaf} or {@link #constant} rather than recorded by an op
+     */
     public boolean isLeaf() {
         return op == null;
     }
 
-    /** The name given at creation, or null. */
+    /**
+     * The name given at creation, or null.
+     *
+     * @return the name given to {@link #leaf(String, Tensor)}, or null
+     */
     public String name() {
         return name;
     }
 
-    /** The op that produced this node, or null for leaves and constants. */
+    /**
+     * The op that produced this node, or null for leaves and constants.
+     *
+     * @return the op that recorded this value, or null for a leaf or constant
+     */
     public Op op() {
         return op;
     }
 
-    /** The gradient accumulated into this leaf by {@link #backward()} calls, or null before any. */
+    /**
+     * The gradient accumulated into this leaf by {@link #backward()} calls, or null before any.
+     *
+     * @return the accumulated gradient, in this value's shape and dtype, or null
+     */
     public Tensor grad() {
         return grad;
     }
@@ -278,7 +329,11 @@ public final class Variable {
         grad = grad == null ? g : dev.jgrad.tensor.Kernels.binary(dev.jgrad.tensor.Kernels.Binary.ADD, grad, g);
     }
 
-    /** The same value cut off from the graph: no gradient flows through it (stop-gradient). */
+    /**
+     * The same value cut off from the graph: no gradient flows through it (stop-gradient).
+     *
+     * @return a constant with this value
+     */
     public Variable detach() {
         return constant(value());
     }
@@ -291,136 +346,263 @@ public final class Variable {
         Tape.backwardFrom(this, Variable.constant(Tensor.full(dtype(), 1.0, shape())));
     }
 
-    /** Backpropagates from this value with the given cotangent (same shape and dtype). */
+    /**
+     * Backpropagates from this value with the given cotangent (same shape and dtype).
+     *
+     * @param cotangent the gradient of the quantity being differentiated with respect to this value
+     */
     public void backward(Tensor cotangent) {
         Tape.backwardFrom(this, Variable.constant(cotangent));
     }
 
     // ------------------------------------------------------------------ arithmetic
 
-    /** {@code this + other}, broadcasting. */
+    /**
+     * {@code this + other}, broadcasting.
+     *
+     * @param other the right operand; shapes broadcast
+     * @return {@code this + other}
+     */
     public Variable plus(Variable other) {
         return apply(new Op.Add(), this, other);
     }
 
-    /** {@code this + c}. */
+    /**
+     * {@code this + c}.
+     *
+     * @param c the constant added
+     * @return {@code this + c}
+     */
     public Variable plus(double c) {
         return apply(new Op.Affine(1.0, c), this);
     }
 
-    /** {@code this − other}, broadcasting. */
+    /**
+     * {@code this − other}, broadcasting.
+     *
+     * @param other the right operand; shapes broadcast
+     * @return {@code this − other}
+     */
     public Variable minus(Variable other) {
         return apply(new Op.Sub(), this, other);
     }
 
-    /** {@code this − c}. */
+    /**
+     * {@code this − c}.
+     *
+     * @param c the constant subtracted
+     * @return {@code this − c}
+     */
     public Variable minus(double c) {
         return apply(new Op.Affine(1.0, -c), this);
     }
 
-    /** {@code this ⊙ other} (Hadamard), broadcasting. */
+    /**
+     * {@code this ⊙ other} (Hadamard), broadcasting.
+     *
+     * @param other the right operand; shapes broadcast
+     * @return {@code this ⊙ other}
+     */
     public Variable times(Variable other) {
         return apply(new Op.Mul(), this, other);
     }
 
-    /** {@code this · c}. */
+    /**
+     * {@code this · c}.
+     *
+     * @param c the constant factor
+     * @return {@code this · c}
+     */
     public Variable times(double c) {
         return apply(new Op.Affine(c, 0.0), this);
     }
 
-    /** {@code this / other}, broadcasting. */
+    /**
+     * {@code this / other}, broadcasting.
+     *
+     * @param other the divisor; shapes broadcast
+     * @return {@code this / other}
+     */
     public Variable div(Variable other) {
         return apply(new Op.Div(), this, other);
     }
 
-    /** {@code this / c}. */
+    /**
+     * {@code this / c}.
+     *
+     * @param c the constant divisor
+     * @return {@code this / c}
+     */
     public Variable div(double c) {
         return apply(new Op.Affine(1.0 / c, 0.0), this);
     }
 
-    /** {@code −this}. */
+    /**
+     * {@code −this}.
+     *
+     * @return {@code −this}
+     */
     public Variable neg() {
         return apply(new Op.Neg(), this);
     }
 
-    /** {@code 1 − this}, as in the GRU's {@code (1 − z)}. */
+    /**
+     * {@code 1 − this}, as in the GRU's {@code (1 − z)}.
+     *
+     * @return {@code 1 − this}
+     */
     public Variable oneMinus() {
         return apply(new Op.Affine(-1.0, 1.0), this);
     }
 
-    /** {@code this^p} elementwise. */
+    /**
+     * {@code this^p} elementwise.
+     *
+     * @param p the constant exponent
+     * @return {@code this^p} elementwise
+     */
     public Variable pow(double p) {
         return apply(new Op.Pow(p), this);
     }
 
-    /** {@code this²} elementwise. */
+    /**
+     * {@code this²} elementwise.
+     *
+     * @return {@code this²} elementwise
+     */
     public Variable square() {
         return apply(new Op.Square(), this);
     }
 
+    /**
+     * {@code exp(this)} elementwise.
+     *
+     * @return the exponential
+     */
     public Variable exp() {
         return apply(new Op.Exp(), this);
     }
 
+    /**
+     * {@code log(this)} elementwise (natural logarithm).
+     *
+     * @return the logarithm
+     */
     public Variable log() {
         return apply(new Op.Log(), this);
     }
 
+    /**
+     * {@code tanh(this)} elementwise.
+     *
+     * @return the hyperbolic tangent
+     */
     public Variable tanh() {
         return apply(new Op.Tanh(), this);
     }
 
-    /** The logistic function, finite and in [0, 1] for every input. */
+    /**
+     * The logistic function, finite and in [0, 1] for every input.
+     *
+     * @return {@code σ(this)} elementwise
+     */
     public Variable sigmoid() {
         return apply(new Op.Sigmoid(), this);
     }
 
+    /**
+     * {@code max(this, 0)} elementwise; its derivative at 0 is taken as 0.
+     *
+     * @return the rectified value
+     */
     public Variable relu() {
         return apply(new Op.Relu(), this);
     }
 
-    /** This value in another dtype (itself when it already has it). */
+    /**
+     * This value in another dtype (itself when it already has it).
+     *
+     * @param to the dtype wanted
+     * @return this value in {@code to}
+     */
     public Variable cast(DType to) {
         return to == dtype() ? this : apply(new Op.Cast(to), this);
     }
 
     // ------------------------------------------------------------------ matmul
 
-    /** Matrix product {@code this · other}: {@code [..., m, k] x [..., k, n] → [..., m, n]}, batch dimensions broadcast. */
+    /**
+     * Matrix product {@code this · other}: {@code [..., m, k] x [..., k, n] → [..., m, n]}, batch dimensions broadcast.
+     *
+     * @param other the right operand {@code [..., k, n]}
+     * @return the product {@code [..., m, n]}
+     */
     public Variable matmul(Variable other) {
         return apply(new Op.MatMul(false, false), this, other);
     }
 
-    /** {@code op(this) · op(other)}, where a set flag transposes that operand's last two dimensions (read in place). */
+    /**
+     * {@code op(this) · op(other)}, where a set flag transposes that operand's last two dimensions (read in place).
+     *
+     * @param other      the right operand
+     * @param transThis  read this operand with its last two axes swapped
+     * @param transOther read {@code other} with its last two axes swapped
+     * @return the product {@code [..., m, n]}
+     */
     public Variable matmul(Variable other, boolean transThis, boolean transOther) {
         return apply(new Op.MatMul(transThis, transOther), this, other);
     }
 
     // ------------------------------------------------------------------ reductions
 
-    /** Sum of all elements, a scalar. */
+    /**
+     * Sum of all elements, a scalar.
+     *
+     * @return the sum of all elements, a scalar
+     */
     public Variable sum() {
         return apply(new Op.Sum(new int[0], false), this);
     }
 
-    /** Sum over the given axes, dropping them. */
+    /**
+     * Sum over the given axes, dropping them.
+     *
+     * @param axes the axes summed over (negative counts from the end)
+     * @return the sum, without the summed axes
+     */
     public Variable sum(int... axes) {
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), false), this);
     }
 
-    /** Sum over the given axes, keeping them as size 1 when {@code keepDims}. */
+    /**
+     * Sum over the given axes, keeping them as size 1 when {@code keepDims}.
+     *
+     * @param keepDims whether the summed axes stay as size 1
+     * @param axes     the axes summed over (all when empty)
+     * @return the sum
+     */
     public Variable sum(boolean keepDims, int... axes) {
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), keepDims), this);
     }
 
-    /** Mean of all elements. */
+    /**
+     * Mean of all elements.
+     *
+     * @return the mean of all elements, a scalar
+     */
     public Variable mean() {
         return sum().times(1.0 / shape().size());
     }
 
-    /** Mean over the given axes. */
+    /**
+     * Mean over the given axes.
+     *
+     * @param keepDims whether the averaged axes stay as size 1
+     * @param axes     the axes averaged over (all when empty)
+     * @return the mean
+     */
     public Variable mean(boolean keepDims, int... axes) {
         requireAxes("mean", axes);
         int count = 1;
@@ -431,12 +613,22 @@ public final class Variable {
         return sum(keepDims, axes).times(1.0 / count);
     }
 
-    /** Maximum of all elements. */
+    /**
+     * Maximum of all elements.
+     *
+     * @return the largest element, a scalar
+     */
     public Variable max() {
         return apply(new Op.Max(new int[0], false), this);
     }
 
-    /** Maximum over the given axes. */
+    /**
+     * Maximum over the given axes.
+     *
+     * @param keepDims whether the reduced axes stay as size 1
+     * @param axes     the axes reduced (all when empty)
+     * @return the maximum
+     */
     public Variable max(boolean keepDims, int... axes) {
         requireAxes("max", axes);
         return apply(new Op.Max(axes.clone(), keepDims), this);
@@ -448,24 +640,44 @@ public final class Variable {
         }
     }
 
-    /** {@code sum(this ⊙ other)}: the inner product of two same-shaped values, a scalar. */
+    /**
+     * {@code sum(this ⊙ other)}: the inner product of two same-shaped values, a scalar.
+     *
+     * @param other a vector of the same length
+     * @return the scalar {@code Σ this ⊙ other}
+     */
     public Variable dot(Variable other) {
         return times(other).sum();
     }
 
     // ------------------------------------------------------------------ softmax family
 
-    /** Softmax along {@code axis}, with the max-subtraction trick. */
+    /**
+     * Softmax along {@code axis}, with the max-subtraction trick.
+     *
+     * @param axis the axis normalised over
+     * @return the softmax, in this value's shape
+     */
     public Variable softmax(int axis) {
         return apply(new Op.Softmax(shape().axis(axis, "softmax")), this);
     }
 
-    /** Log-softmax along {@code axis}, with the max-subtraction trick. */
+    /**
+     * Log-softmax along {@code axis}, with the max-subtraction trick.
+     *
+     * @param axis the axis normalised over
+     * @return the log-softmax, in this value's shape
+     */
     public Variable logSoftmax(int axis) {
         return apply(new Op.LogSoftmax(shape().axis(axis, "logSoftmax")), this);
     }
 
-    /** Mean softmax cross-entropy of these logits {@code [N, C]} against targets in [0, C), fused and stable. */
+    /**
+     * Mean softmax cross-entropy of these logits {@code [N, C]} against targets in [0, C), fused and stable.
+     *
+     * @param targets the class index of each row, in [0, C)
+     * @return the mean cross-entropy, a scalar
+     */
     public Variable crossEntropy(int[] targets) {
         dev.jgrad.tensor.Kernels.checkTargets(value, targets);
         return apply(new Op.CrossEntropy(targets.clone()), this);
@@ -473,11 +685,22 @@ public final class Variable {
 
     // ------------------------------------------------------------------ shape ops
 
-    /** Same values, another shape; one dimension may be −1. */
+    /**
+     * Same values, another shape; one dimension may be −1.
+     *
+     * @param dims the new dimensions, of the same total size
+     * @return the same values in that shape
+     */
     public Variable reshape(int... dims) {
         return reshape(value().reshape(dims).shape());
     }
 
+    /**
+     * The same values in shape {@code to}, of the same size.
+     *
+     * @param to the new shape
+     * @return the reshaped value
+     */
     public Variable reshape(Shape to) {
         if (to.equals(shape())) {
             return this;
@@ -486,7 +709,11 @@ public final class Variable {
         return apply(new Op.Reshape(to), this);
     }
 
-    /** Swaps the last two dimensions. */
+    /**
+     * Swaps the last two dimensions.
+     *
+     * @return this value with its last two axes swapped
+     */
     public Variable transpose() {
         if (shape().rank() < 2) {
             throw new IllegalArgumentException("transpose: needs at least 2 dimensions, got " + shape());
@@ -494,7 +721,13 @@ public final class Variable {
         return transpose(-2, -1);
     }
 
-    /** Swaps two dimensions. */
+    /**
+     * Swaps two dimensions.
+     *
+     * @param a one axis
+     * @param b the other axis
+     * @return this value with axes {@code a} and {@code b} swapped
+     */
     public Variable transpose(int a, int b) {
         int r = shape().rank();
         int[] perm = new int[r];
@@ -508,22 +741,47 @@ public final class Variable {
         return permute(perm);
     }
 
-    /** Reorders dimensions: result dimension i is this value's dimension {@code perm[i]}. */
+    /**
+     * Reorders dimensions: result dimension i is this value's dimension {@code perm[i]}.
+     *
+     * @param perm the source axis of each output axis
+     * @return the permuted value
+     */
     public Variable permute(int... perm) {
         return apply(new Op.Permute(perm.clone()), this);
     }
 
-    /** {@code this[..., start:end, ...]} along {@code axis}. */
+    /**
+     * {@code this[..., start:end, ...]} along {@code axis}.
+     *
+     * @param axis  the axis sliced
+     * @param start the first index kept
+     * @param end   the index after the last one kept
+     * @return the slice
+     */
     public Variable slice(int axis, int start, int end) {
         return apply(new Op.Slice(shape().axis(axis, "slice"), start, end), this);
     }
 
-    /** This value placed at {@code start} inside zeros of length {@code full} along {@code axis} (the adjoint of slice). */
+    /**
+     * This value placed at {@code start} inside zeros of length {@code full} along {@code axis} (the adjoint of slice).
+     *
+     * @param axis  the axis placed along
+     * @param start where this value starts along it
+     * @param full  the result's length along it
+     * @return zeros with this value placed at {@code start}
+     */
     public Variable unslice(int axis, int start, int full) {
         return apply(new Op.Unslice(shape().axis(axis, "unslice"), start, full), this);
     }
 
-    /** Joins values along an existing axis. */
+    /**
+     * Joins values along an existing axis.
+     *
+     * @param axis  the axis joined along
+     * @param parts the values joined, equal in every other dimension and in dtype
+     * @return the concatenation
+     */
     public static Variable concat(int axis, List<Variable> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("concat: no values");
@@ -531,12 +789,24 @@ public final class Variable {
         return apply(new Op.Concat(parts.get(0).shape().axis(axis, "concat")), parts.toArray(Variable[]::new));
     }
 
-    /** Joins values along an existing axis. */
+    /**
+     * Joins values along an existing axis.
+     *
+     * @param axis  the axis joined along
+     * @param parts the values joined, equal in every other dimension and in dtype
+     * @return the concatenation
+     */
     public static Variable concat(int axis, Variable... parts) {
         return concat(axis, List.of(parts));
     }
 
-    /** Stacks same-shaped values along a new axis {@code axis} (0 ≤ axis ≤ rank). */
+    /**
+     * Stacks same-shaped values along a new axis {@code axis} (0 ≤ axis ≤ rank).
+     *
+     * @param axis  the new axis's position in the result
+     * @param parts the values stacked, all of one shape and dtype
+     * @return the stack, with one more axis
+     */
     public static Variable stack(int axis, List<Variable> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("stack: no values");
@@ -566,17 +836,35 @@ public final class Variable {
         return concat(axis, Arrays.asList(expanded));
     }
 
-    /** Index-select along {@code axis}: {@code out[..., i, ...] = this[..., indices[i], ...]}. Rows of an embedding table. */
+    /**
+     * Index-select along {@code axis}: {@code out[..., i, ...] = this[..., indices[i], ...]}. Rows of an embedding table.
+     *
+     * @param axis    the axis selected along
+     * @param indices the positions selected, in output order (repeats allowed)
+     * @return the selected slices
+     */
     public Variable gather(int axis, int[] indices) {
         return apply(new Op.Gather(shape().axis(axis, "gather"), indices.clone()), this);
     }
 
-    /** Adds slices of this value into zeros of length {@code size} along {@code axis} at {@code indices} (the adjoint of gather). */
+    /**
+     * Adds slices of this value into zeros of length {@code size} along {@code axis} at {@code indices} (the adjoint of gather).
+     *
+     * @param axis    the axis added along
+     * @param indices the position each slice of this value is added at
+     * @param size    the result's length along {@code axis}
+     * @return zeros with the slices added at their positions
+     */
     public Variable indexAdd(int axis, int[] indices, int size) {
         return apply(new Op.IndexAdd(shape().axis(axis, "indexAdd"), indices.clone(), size), this);
     }
 
-    /** Repeats this value along broadcast dimensions to {@code target}. */
+    /**
+     * Repeats this value along broadcast dimensions to {@code target}.
+     *
+     * @param target a shape this value broadcasts to
+     * @return this value repeated along the broadcast dimensions
+     */
     public Variable broadcastTo(Shape target) {
         if (target.equals(shape())) {
             return this;
@@ -587,7 +875,12 @@ public final class Variable {
         return apply(new Op.BroadcastTo(target), this);
     }
 
-    /** Sums this value down to {@code target}, the shape it was broadcast from. */
+    /**
+     * Sums this value down to {@code target}, the shape it was broadcast from.
+     *
+     * @param target a shape that broadcasts to this value's
+     * @return the sum over the dimensions {@code target} was broadcast along
+     */
     public Variable sumTo(Shape target) {
         if (target.equals(shape())) {
             return this;

@@ -14,10 +14,18 @@ import java.util.Map;
  */
 public interface Module {
 
-    /** Every parameter under its dotted name, in a stable order; the map is unmodifiable. */
+    /**
+     * Every parameter under its dotted name, in a stable order; the map is unmodifiable.
+     *
+     * @return the parameters by dotted name
+     */
     Map<String, Parameter> parameters();
 
-    /** Total number of scalar parameters. */
+    /**
+     * Total number of scalar parameters.
+     *
+     * @return the sum of the parameters' sizes
+     */
     default long parameterCount() {
         long n = 0;
         for (Parameter p : parameters().values()) {
@@ -26,7 +34,11 @@ public interface Module {
         return n;
     }
 
-    /** The current values by name, in parameter order. */
+    /**
+     * The current values by name, in parameter order.
+     *
+     * @return an unmodifiable map from dotted name to value
+     */
     default Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         parameters().forEach((k, p) -> out.put(k, p.value()));
@@ -37,6 +49,7 @@ public interface Module {
      * Replaces every parameter's value, all or nothing: everything is validated before anything is
      * written, so on error no parameter has changed.
      *
+     * @param state a value for every parameter, by dotted name
      * @throws IllegalArgumentException naming the first unknown name, missing name, or tensor with the
      *                                  wrong shape or dtype, or containing NaN or ±∞
      */
@@ -73,7 +86,12 @@ public interface Module {
         }
     }
 
-    /** Parameters keyed by their own names, in the given order: the parameter map of a leaf module. */
+    /**
+     * Parameters keyed by their own names, in the given order: the parameter map of a leaf module.
+     *
+     * @param ps the parameters, in order; null entries (an absent bias) are skipped
+     * @return the unmodifiable map
+     */
     static Map<String, Parameter> named(Parameter... ps) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         for (Parameter p : ps) {
@@ -84,7 +102,12 @@ public interface Module {
         return Collections.unmodifiableMap(out);
     }
 
-    /** The parameters of {@code children} under {@code childName.}: the parameter map of a container. */
+    /**
+     * The parameters of {@code children} under {@code childName.}: the parameter map of a container.
+     *
+     * @param children the child modules by the prefix their parameters get
+     * @return the unmodifiable map
+     */
     static Map<String, Parameter> nested(Map<String, ? extends Module> children) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         children.forEach((prefix, m) -> m.parameters().forEach((k, p) -> out.put(prefix + "." + k, p)));

@@ -15,31 +15,63 @@ public final class Parameter {
     private final String name;
     private Variable variable;
 
-    /** A parameter named {@code name} (its local name inside its module) holding {@code value}. */
+    /**
+     * A parameter named {@code name} (its local name inside its module) holding {@code value}.
+     *
+     * @param name  the parameter's local name
+     * @param value its initial value
+     */
     public Parameter(String name, Tensor value) {
         this.name = Objects.requireNonNull(name, "name");
         this.variable = Variable.leaf(name, Objects.requireNonNull(value, "value"));
     }
 
-    /** A parameter initialised U(−bound, bound), PyTorch's default for linear and recurrent weights with bound 1/√fanIn. */
+    /**
+     * A parameter initialised U(−bound, bound), PyTorch's default for linear and recurrent weights with bound 1/√fanIn.
+     *
+     * @param name  the parameter's local name
+     * @param rng   the generator drawn from
+     * @param dtype the dtype
+     * @param bound the half-width of the interval
+     * @param dims  the shape
+     * @return the parameter
+     */
     public static Parameter uniform(String name, Rng rng, DType dtype, double bound, int... dims) {
         return new Parameter(name, Tensor.uniform(rng, dtype, -bound, bound, dims));
     }
 
+    /**
+     * The parameter's local name inside its module.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The current value.
+     *
+     * @return the value
+     */
     public Tensor value() {
         return variable.value();
     }
 
-    /** The leaf variable for the current value; the same instance until {@link #set}. */
+    /**
+     * The leaf variable for the current value; the same instance until {@link #set}.
+     *
+     * @return the leaf that ops should read this parameter through
+     */
     public Variable variable() {
         return variable;
     }
 
-    /** The gradient accumulated into the current leaf, or null when none. */
+    /**
+     * The gradient accumulated into the current leaf, or null when none.
+     *
+     * @return the gradient, in the value's shape and dtype, or null
+     */
     public Tensor grad() {
         return variable.grad();
     }
@@ -47,6 +79,7 @@ public final class Parameter {
     /**
      * Replaces the value with a fresh leaf; the accumulated gradient is dropped.
      *
+     * @param value the new value, of this parameter's shape and dtype
      * @throws IllegalArgumentException when the shape or dtype differs, naming this parameter and both
      */
     public void set(Tensor value) {
@@ -54,7 +87,11 @@ public final class Parameter {
         variable = Variable.leaf(name, value);
     }
 
-    /** Throws unless {@code value} has this parameter's shape and dtype. */
+    /**
+     * Throws unless {@code value} has this parameter's shape and dtype.
+     *
+     * @param value the tensor compared
+     */
     public void checkCompatible(Tensor value) {
         Objects.requireNonNull(value, name);
         Tensor cur = variable.value();
@@ -67,6 +104,7 @@ public final class Parameter {
     /**
      * Replaces the accumulated gradient (clipping rescales it this way); null forgets it.
      *
+     * @param grad the new gradient, of the value's shape and dtype, or null
      * @throws IllegalArgumentException when the gradient's shape or dtype differs from the value's
      */
     public void setGrad(Tensor grad) {

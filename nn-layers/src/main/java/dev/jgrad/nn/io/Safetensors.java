@@ -86,6 +86,8 @@ public final class Safetensors {
     /**
      * Reads a whole safetensors file.
      *
+     * @param path the file
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the file is malformed (the message names the file)
      * @throws UncheckedIOException       if the file cannot be read
      */
@@ -118,6 +120,8 @@ public final class Safetensors {
     /**
      * Reads safetensors content held in memory.
      *
+     * @param bytes the file's content
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the bytes are malformed
      */
     public static SafetensorsFile read(byte[] bytes) {
@@ -412,6 +416,8 @@ public final class Safetensors {
      * Writes {@code contents} to {@code path} atomically (see the class comment): the previous
      * file, if any, stays intact until the new one is complete on disk.
      *
+     * @param path     the file written
+     * @param contents the tensors and metadata
      * @throws IllegalArgumentException if a tensor is named {@code "__metadata__"}
      * @throws UncheckedIOException     if the file cannot be written (the target is then untouched)
      */
@@ -456,7 +462,12 @@ public final class Safetensors {
         }
     }
 
-    /** The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk). */
+    /**
+     * The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk).
+     *
+     * @param contents the tensors and metadata
+     * @return the file's bytes
+     */
     public static byte[] toBytes(SafetensorsFile contents) {
         byte[] header = header(contents);
         long total = header.length;
