@@ -36,12 +36,23 @@ import java.util.Map;
  * {@link Op}), and the backward walk drops each node's gradient once it has passed it on, so a step
  * holds its saved values plus the gradients of the walk's frontier, and nothing after the tape and
  * the step's results are dropped.
+ *
+ * <p>Debugging a NaN: record with {@code Tape.record().withAnomalyDetection()} (and optionally a
+ * {@link #label(String) label} such as the training step). Then the first op or derivative rule that
+ * produces NaN or ±∞ throws {@link NonFiniteException}, naming the op, the shapes, the element, the
+ * label and the line of your program that applied the op.
+ *
+ * <p>A leaf {@link Variable#assign assigned} after an op on it was recorded (a parameter updated
+ * between forward and backward) makes this tape refuse backward, since the derivative rules would
+ * read the new value.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
 
     private final Tape previous;
     private Variable[] nodes = new Variable[256];
+    /** Per node, the sum of its leaf inputs' {@link Variable#version}s when recorded: versions only grow, so any assignment since changes it. */
+    private int[] leafVersions = new int[256];
     private int size;
     private boolean anomaly;
     private String label;
@@ -161,12 +172,17 @@ public final class Tape implements AutoCloseable {
     Variable record(Op op, Variable[] in, Tensor out) {
         if (size == nodes.length) {
             nodes = Arrays.copyOf(nodes, size * 2);
+            leafVersions = Arrays.copyOf(leafVersions, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
         Op.Saves saves = op.saves();
         Variable[] held = in;
+        int versions = 0;
         for (int j = 0; j < in.length; j++) {
+            if (in[j].tape == null) {
+                versions += in[j].version;
+            }
             Variable h = in[j].heldBy(this, saves.input(j));
             if (h != in[j]) {
                 if (held == in) {
@@ -176,6 +192,7 @@ public final class Tape implements AutoCloseable {
             }
         }
         Variable v = Variable.node(out, op, held, this, size, origin);
+        leafVersions[size] = versions;
         nodes[size++] = saves.output() ? v : v.ghost();
         return v;
     }
@@ -193,6 +210,7 @@ public final class Tape implements AutoCloseable {
             output.accumulateGrad(cotangent.value());
             return;
         }
+        output.tape.requireLeavesUnchanged();
         Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false);
         for (Map.Entry<Variable, Variable> e : leaves.entrySet()) {
             e.getKey().accumulateGrad(e.getValue().value());
@@ -218,6 +236,7 @@ public final class Tape implements AutoCloseable {
         for (int i = 0; i < outputs.size(); i++) {
             checkCotangent(outputs.get(i), cotangents.get(i));
         }
+        requireLeavesUnchanged();
         Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph);
         List<Variable> result = new ArrayList<>(wrt.size());
         for (Variable w : wrt) {
@@ -228,15 +247,40 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones.
+     * {@link #gradients(List, List, List, boolean)} for one scalar output (a cotangent of 1).
      *
      * @param output      the value differentiated
      * @param wrt         the values the gradients are taken with respect to
      * @param createGraph record the backward pass on this tape, so the gradients can be differentiated again
      * @return one gradient per value of {@code wrt}, in its shape
+     * @throws IllegalStateException when the output is not a scalar (pass its cotangent to the list form)
      */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
+        Variable.requireScalar(output, "gradients");
         return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
+    }
+
+    /** Refuses a backward pass when a leaf input of a recorded op was assigned since (see the class comment). */
+    private void requireLeavesUnchanged() {
+        for (int i = 0; i < size; i++) {
+            Variable[] in = nodes[i].inputs;
+            int versions = 0;
+            for (Variable x : in) {
+                if (x.tape == null) {
+                    versions += x.version;
+                }
+            }
+            if (versions != leafVersions[i]) {
+                List<String> leaves = new ArrayList<>();
+                for (Variable x : in) {
+                    if (x.tape == null && x.requiresGrad()) {
+                        leaves.add((x.name() != null ? x.name() + " " : "") + x.dtype() + x.shape());
+                    }
+                }
+                throw new IllegalStateException("backward: a leaf input of " + nodes[i].op.name() + " at tape position " + i + " " + leaves
+                        + " was assigned after the op was recorded; record the forward pass again with the new value");
+            }
+        }
     }
 
     private static void checkCotangent(Variable output, Variable cotangent) {
@@ -436,7 +480,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * The first frame outside the tape machinery (Tape, Variable, Op and their nested classes): where
+     * The first frame outside the tape machinery (Tape, Variable, Op, CustomOp and their nested classes): where
      * user code applied the op. Matched by class, not by package, so code that itself lives in
      * {@code dev.jgrad.autodiff} (tests, say) is still found.
      */
@@ -453,7 +497,7 @@ public final class Tape implements AutoCloseable {
     }
 
     private static boolean isMachinery(String className) {
-        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class}) {
+        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class, CustomOp.class}) {
             if (className.equals(c.getName()) || className.startsWith(c.getName() + "$")) {
                 return true;
             }

@@ -3,7 +3,6 @@ package dev.jgrad.autodiff;
 import dev.jgrad.tensor.Shape;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -42,13 +41,12 @@ public final class Unrolled implements AutoCloseable {
     private final Variable rows;
     private final int steps;
     private final int batch;
-    /** Step inputs and hoisted results: which all-steps value each is the rows of, and for which step. */
-    private final Map<Variable, StepRows> marks = new IdentityHashMap<>();
     /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
     private final Map<Key, Variable> hoisted = new HashMap<>();
     private boolean closed;
 
-    private record StepRows(Variable all, int step) {
+    /** Which all-steps value a step input or hoisted result is the rows of, in which scope, for which step. */
+    record StepRows(Unrolled scope, Variable all, int step) {
     }
 
     private record Key(Op op, Variable[] in) {
@@ -153,8 +151,14 @@ public final class Unrolled implements AutoCloseable {
 
     private Variable rowsOf(Variable all, int t) {
         Variable v = all.slice(0, t * batch, (t + 1) * batch);
-        marks.put(v, new StepRows(all, t));
+        v.stepRows = new StepRows(this, all, t);
         return v;
+    }
+
+    /** Whether {@code v} is a step input or hoisted result of this scope. */
+    private boolean marked(Variable v) {
+        StepRows r = v.stepRows;
+        return r != null && r.scope() == this;
     }
 
     /**
@@ -165,8 +169,8 @@ public final class Unrolled implements AutoCloseable {
         int step = -1;
         Variable[] all = new Variable[in.length];
         for (int i = 0; i < in.length; i++) {
-            StepRows r = marks.get(in[i]);
-            if (r != null) {
+            StepRows r = in[i].stepRows;
+            if (r != null && r.scope() == this) {
                 if (step >= 0 && r.step() != step) {
                     return null;
                 }
@@ -196,14 +200,18 @@ public final class Unrolled implements AutoCloseable {
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */
     private boolean rowWise(Op op, Variable[] in) {
         return switch (op) {
-            case Op.MatMul(boolean ta, boolean tb) -> !ta && marks.containsKey(in[0]) && !marks.containsKey(in[1])
+            case Op.MatMul(boolean ta, boolean tb) -> !ta && marked(in[0]) && !marked(in[1])
                     && in[0].shape().rank() == 2 && in[1].shape().rank() == 2;
             case Op.Add a -> elementwiseOverRows(in);
             case Op.Sub s -> elementwiseOverRows(in);
             case Op.Mul m -> elementwiseOverRows(in);
             case Op.Div d -> elementwiseOverRows(in);
+            case Op.Maximum m -> elementwiseOverRows(in);
+            case Op.Minimum m -> elementwiseOverRows(in);
             case Op.Neg n -> true;
             case Op.Affine a -> true;
+            case Op.DivScalar d -> true;
+            case Op.ScalarDiv d -> true;
             case Op.Pow p -> true;
             case Op.Square s -> true;
             case Op.Exp e -> true;
@@ -211,6 +219,14 @@ public final class Unrolled implements AutoCloseable {
             case Op.Tanh t -> true;
             case Op.Sigmoid s -> true;
             case Op.Relu r -> true;
+            case Op.Sqrt r -> true;
+            case Op.Abs a -> true;
+            case Op.Sin r -> true;
+            case Op.Cos r -> true;
+            case Op.Log1p l -> true;
+            case Op.Expm1 e -> true;
+            case Op.Softplus r -> true;
+            case Op.Clamp c -> true;
             case Op.Cast c -> true;
             case Op.Slice(int axis, int start, int end) -> axis > 0;
             default -> false;
@@ -221,7 +237,7 @@ public final class Unrolled implements AutoCloseable {
     private boolean elementwiseOverRows(Variable[] in) {
         Shape rowsShape = null;
         for (Variable v : in) {
-            if (marks.containsKey(v)) {
+            if (marked(v)) {
                 if (rowsShape != null && !rowsShape.equals(v.shape())) {
                     return false;
                 }
@@ -229,7 +245,7 @@ public final class Unrolled implements AutoCloseable {
             }
         }
         for (Variable v : in) {
-            if (!marks.containsKey(v)) {
+            if (!marked(v)) {
                 Shape s = v.shape();
                 boolean spansRows = s.rank() == rowsShape.rank() && s.dim(0) != 1;
                 if (s.rank() > rowsShape.rank() || spansRows || !s.broadcastsTo(rowsShape)) {

@@ -9,7 +9,6 @@ import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -133,60 +132,6 @@ public final class GradCheck {
         }
     }
 
-    /**
-     * One disagreement: which input and element (or which random direction), the output element,
-     * and both values.
-     *
-     * @param input         the input compared
-     * @param element       the input element's index
-     * @param outputElement the output element's index
-     * @param analytic      the tape's derivative
-     * @param numeric       the finite-difference derivative
-     */
-    public record Mismatch(String input, String element, String outputElement, double analytic, double numeric) {
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "%s, element %s, output element %s: analytic %.12g, numeric %.12g (difference %.3g)",
-                    input, element, outputElement, analytic, numeric, Math.abs(analytic - numeric));
-        }
-    }
-
-    /**
-     * The outcome of a check: how many values were compared and every mismatch found.
-     *
-     * @param what       what was checked
-     * @param compared   the number of derivatives compared
-     * @param mismatches those outside the tolerance
-     * @param options    the options used
-     */
-    public record Report(String what, int compared, List<Mismatch> mismatches, Options options) {
-        /**
-         * Whether every derivative compared was within the tolerance.
-         *
-         * @return true when there is no mismatch
-         */
-        public boolean passed() {
-            return mismatches.isEmpty();
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder();
-            sb.append(what).append(passed() ? " passed: " : " FAILED: ").append(compared).append(" values compared (")
-                    .append(options.mode()).append(", eps ").append(options.eps()).append(", atol ").append(options.atol())
-                    .append(", rtol ").append(options.rtol()).append(")");
-            int shown = 0;
-            for (Mismatch m : mismatches) {
-                if (shown++ == 10) {
-                    sb.append("\n  … and ").append(mismatches.size() - 10).append(" more");
-                    break;
-                }
-                sb.append("\n  ").append(m);
-            }
-            return sb.toString();
-        }
-    }
-
     // ------------------------------------------------------------------ the checks
 
     /**
@@ -196,7 +141,7 @@ public final class GradCheck {
      * @param inputs the float64 point at which it is checked
      * @return the report
      */
-    public static Report check(DifferentiableFunction f, List<Tensor> inputs) {
+    public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs) {
         return check(f, inputs, Options.defaults());
     }
 
@@ -208,7 +153,7 @@ public final class GradCheck {
      * @param o      tolerances and mode
      * @return the report
      */
-    public static Report check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+    public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Shape out = Jacobian.evaluate(f, inputs).shape();
         Checked fn = new Checked((tape, xs) -> f.apply(xs), in -> Jacobian.evaluate(f, in), out, k -> index(out, k));
@@ -243,7 +188,7 @@ public final class GradCheck {
      * @param inputs the float64 point at which it is checked
      * @return the report
      */
-    public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
+    public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         return checkSecondOrder(f, inputs, Options.defaults());
     }
 
@@ -258,7 +203,7 @@ public final class GradCheck {
      * @param o      tolerances and mode
      * @return the report
      */
-    public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+    public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Rng rng = Rng.seeded(o.seed() ^ 0x9E3779B97F4A7C15L);
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, Jacobian.evaluate(f, inputs).shape().dims());
@@ -303,7 +248,7 @@ public final class GradCheck {
             IntFunction<String> outputElement) {
     }
 
-    private static Report compare(String what, Checked fn, List<Tensor> inputs, Options o, Rng rng) {
+    private static GradCheckReport compare(String what, Checked fn, List<Tensor> inputs, Options o, Rng rng) {
         Comparison cmp = new Comparison(o);
         if (o.mode() == Mode.FULL) {
             full(fn, inputs, o, cmp);
@@ -358,8 +303,8 @@ public final class GradCheck {
             }
         }
 
-        Report report(String what) {
-            return new Report(what, compared, List.copyOf(bad), o);
+        GradCheckReport report(String what) {
+            return new GradCheckReport(what, compared, List.copyOf(bad), o);
         }
     }
 
@@ -392,7 +337,7 @@ public final class GradCheck {
         return "gradient of input " + i + " at " + index(inputs.get(i).shape(), k);
     }
 
-    private static void throwIfFailed(Report r) {
+    private static void throwIfFailed(GradCheckReport r) {
         if (!r.passed()) {
             throw new AssertionError(r.toString());
         }

@@ -11,7 +11,8 @@ import java.util.Locale;
  * {@code jgrad.blas}: {@code auto} (the default: native when the library loads, Java otherwise),
  * {@code native} (fail with the reason when it does not load) or {@code java}; {@link #use} changes it
  * later. The native library is the OpenBLAS bundled in the {@code org.bytedeco:openblas} jar
- * (Linux x86-64), or any {@code libopenblas} named by {@code jgrad.blas.library}. Calling it needs
+ * (Linux x86-64); {@code -Djgrad.blas.library=system} takes the system's {@code libopenblas.so.0}
+ * instead, and any other value names a {@code libopenblas} file. Calling it needs
  * native access: the JVM option {@code --enable-native-access=ALL-UNNAMED} (or the module name), or
  * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest; without it the JDK
  * prints a warning.

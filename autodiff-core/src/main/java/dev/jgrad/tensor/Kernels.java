@@ -38,7 +38,19 @@ public final class Kernels {
         /** {@code √x}. */
         SQRT,
         /** {@code |x|}. */
-        ABS
+        ABS,
+        /** {@code −1, 0, 1} by the sign of x (NaN stays NaN), the derivative of abs. */
+        SIGN,
+        /** {@code sin(x)}. */
+        SIN,
+        /** {@code cos(x)}. */
+        COS,
+        /** {@code log(1 + x)}, accurate near 0. */
+        LOG1P,
+        /** {@code exp(x) − 1}, accurate near 0. */
+        EXPM1,
+        /** {@code log(1 + exp(x))}, as {@code max(x, 0) + log1p(exp(−|x|))} so it never overflows. */
+        SOFTPLUS
     }
 
     /** Elementwise functions of two broadcast tensors. */
@@ -50,7 +62,16 @@ public final class Kernels {
         /** {@code a ⊙ b}. */
         MUL("mul"),
         /** {@code a / b}. */
-        DIV("div");
+        DIV("div"),
+        /** The larger of a and b (NaN if either is NaN). */
+        MAXIMUM("maximum"),
+        /** The smaller of a and b (NaN if either is NaN). */
+        MINIMUM("minimum"),
+        /**
+         * {@code [a > b] + ½·[a = b]}: the share of {@code maximum(a, b)}'s gradient that goes to a
+         * (ties split it evenly, as PyTorch does).
+         */
+        GREATER("greater");
 
         final String opName;
 
@@ -75,6 +96,8 @@ public final class Kernels {
      * thread) small beside the work: transcendental functions cost far more per element than adds.
      */
     private static final int TRANSCENDENTAL_CHUNK = 8192;
+    /** Ranges shorter than this run the scalar loops rather than {@link SimdLoops}: four 512-bit vectors of doubles. */
+    private static final int SIMD_MIN = 32;
     private static final int CHEAP_CHUNK = 65536;
 
     /**
@@ -112,7 +135,10 @@ public final class Kernels {
     public static Tensor unary(Unary op, Tensor a) {
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
-        int chunk = op == Unary.EXP || op == Unary.LOG || op == Unary.TANH || op == Unary.SIGMOID ? TRANSCENDENTAL_CHUNK : CHEAP_CHUNK;
+        int chunk = switch (op) {
+            case NEG, RELU, STEP, SQUARE, SQRT, ABS, SIGN -> CHEAP_CHUNK;
+            case EXP, LOG, TANH, SIGMOID, SIN, COS, LOG1P, EXPM1, SOFTPLUS -> TRANSCENDENTAL_CHUNK;
+        };
         if (splits(n, chunk)) {
             inChunks(n, chunk, (lo, hi) -> unary(op, a, out, lo, hi));
         } else {
@@ -122,7 +148,8 @@ public final class Kernels {
     }
 
     private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
-        SimdLoops simd = SimdLoops.LOOPS;
+        // Short ranges stay scalar, where a vector's set-up costs more than it saves; the bits are the same either way.
+        SimdLoops simd = hi - lo >= SIMD_MIN ? SimdLoops.LOOPS : null;
         if (a.d != null) {
             double[] x = a.d;
             double[] o = out.d;
@@ -140,6 +167,12 @@ public final class Kernels {
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
                 case SQRT -> { for (int i = lo; i < hi; i++) o[i] = Math.sqrt(x[i]); }
                 case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
+                case SIGN -> { for (int i = lo; i < hi; i++) o[i] = Math.signum(x[i]); }
+                case SIN -> { for (int i = lo; i < hi; i++) o[i] = Math.sin(x[i]); }
+                case COS -> { for (int i = lo; i < hi; i++) o[i] = Math.cos(x[i]); }
+                case LOG1P -> { for (int i = lo; i < hi; i++) o[i] = Math.log1p(x[i]); }
+                case EXPM1 -> { for (int i = lo; i < hi; i++) o[i] = Math.expm1(x[i]); }
+                case SOFTPLUS -> { for (int i = lo; i < hi; i++) o[i] = softplus(x[i]); }
             }
         } else {
             float[] x = a.f;
@@ -158,8 +191,19 @@ public final class Kernels {
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
                 case SQRT -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.sqrt(x[i]); }
                 case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
+                case SIGN -> { for (int i = lo; i < hi; i++) o[i] = Math.signum(x[i]); }
+                case SIN -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.sin(x[i]); }
+                case COS -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.cos(x[i]); }
+                case LOG1P -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.log1p(x[i]); }
+                case EXPM1 -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.expm1(x[i]); }
+                case SOFTPLUS -> { for (int i = lo; i < hi; i++) o[i] = (float) softplus(x[i]); }
             }
         }
+    }
+
+    /** {@code log(1 + e^x)} without overflow: for x &gt; 0, {@code x + log1p(e^−x)}. */
+    private static double softplus(double x) {
+        return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
     }
 
     /**
@@ -196,6 +240,125 @@ public final class Kernels {
             out.set(i, Math.pow(a.at(i), p));
         }
         return out;
+    }
+
+    /**
+     * {@code a / c} elementwise, a true division (float32 computed in double and rounded once), so a
+     * divisor too small to have a finite reciprocal, such as 1e-310, still gives the finite quotient.
+     *
+     * @param a the dividend
+     * @param c the divisor
+     * @return a tensor of {@code a}'s shape and dtype
+     */
+    public static Tensor div(Tensor a, double c) {
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            out.set(i, a.at(i) / c);
+        }
+        return out;
+    }
+
+    /**
+     * {@code c / a} elementwise (float32 computed in double and rounded once).
+     *
+     * @param c the dividend
+     * @param a the divisor
+     * @return a tensor of {@code a}'s shape and dtype
+     */
+    public static Tensor div(double c, Tensor a) {
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            out.set(i, c / a.at(i));
+        }
+        return out;
+    }
+
+    /**
+     * {@code min(max(a, lo), hi)} elementwise; NaN stays NaN.
+     *
+     * @param a  the tensor clamped
+     * @param lo the lower bound
+     * @param hi the upper bound
+     * @return a tensor of {@code a}'s shape and dtype
+     */
+    public static Tensor clamp(Tensor a, double lo, double hi) {
+        checkBounds("clamp", lo, hi);
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            out.set(i, Math.min(Math.max(a.at(i), lo), hi));
+        }
+        return out;
+    }
+
+    /**
+     * 1 where {@code lo ≤ a ≤ hi}, 0 elsewhere (and at NaN): where {@link #clamp} passes its gradient, bounds included.
+     *
+     * @param a  the tensor tested
+     * @param lo the lower bound
+     * @param hi the upper bound
+     * @return a tensor of {@code a}'s shape and dtype holding 0s and 1s
+     */
+    public static Tensor inRange(Tensor a, double lo, double hi) {
+        checkBounds("inRange", lo, hi);
+        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        for (int i = 0; i < a.size(); i++) {
+            double v = a.at(i);
+            out.set(i, v >= lo && v <= hi ? 1.0 : 0.0);
+        }
+        return out;
+    }
+
+    /**
+     * Refuses NaN bounds and {@code lo > hi}, naming the op.
+     *
+     * @param op the op's name, for the error message
+     * @param lo the lower bound
+     * @param hi the upper bound
+     */
+    public static void checkBounds(String op, double lo, double hi) {
+        if (Double.isNaN(lo) || Double.isNaN(hi) || lo > hi) {
+            throw new IllegalArgumentException(op + ": bounds [" + lo + ", " + hi + "] are not an interval (need lo ≤ hi, neither NaN)");
+        }
+    }
+
+    /**
+     * {@code condition ? a : b} elementwise, all three broadcast together (Note [Broadcasting] on
+     * {@link Shape}). The condition may have any dtype and must hold only 0 (false) and 1 (true);
+     * {@code a} and {@code b} share a dtype, which the result has.
+     *
+     * @param condition 0s and 1s
+     * @param a         the values where the condition is 1
+     * @param b         the values where it is 0
+     * @return a tensor of the three shapes' broadcast
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        sameDType("where", a, b);
+        checkMask("where", condition);
+        Shape os = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, "where"), b.shape, "where");
+        Tensor c = broadcastTo(condition, os);
+        Tensor x = broadcastTo(a, os);
+        Tensor y = broadcastTo(b, os);
+        Tensor out = Tensor.allocate(a.dtype, os);
+        for (int i = 0; i < out.size(); i++) {
+            out.set(i, c.at(i) != 0 ? x.at(i) : y.at(i));
+        }
+        return out;
+    }
+
+    /**
+     * Refuses a mask holding anything but 0 and 1, naming the op, the first bad element and the shape.
+     *
+     * @param op   the op's name, for the error message
+     * @param mask the tensor that must hold only 0s and 1s
+     */
+    public static void checkMask(String op, Tensor mask) {
+        for (int i = 0; i < mask.size(); i++) {
+            double v = mask.at(i);
+            if (v != 0 && v != 1) {
+                throw new IllegalArgumentException(op + ": the condition " + mask.dtype + mask.shape + " holds " + v + " at "
+                        + Arrays.toString(mask.shape.unravel(i)) + "; a condition holds only 0 (false) and 1 (true)");
+            }
+        }
     }
 
     /**
@@ -254,6 +417,23 @@ public final class Kernels {
     }
 
     private static void inner(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
+        switch (op) {
+            case ADD, SUB, MUL, DIV -> { }
+            case MAXIMUM, MINIMUM, GREATER -> {
+                // comparisons: exact in double for both dtypes, and far from any hot loop
+                for (int i = 0; i < n; i++) out.set(oo + i, compare(op, a.at(ao + i * as), b.at(bo + i * bs)));
+                return;
+            }
+        }
+        SimdLoops simd = n >= SIMD_MIN ? SimdLoops.LOOPS : null;
+        if (simd != null && as == 1 && bs == 1) {
+            if (a.d != null) {
+                simd.binary(op, a.d, ao, b.d, bo, out.d, oo, n);
+            } else {
+                simd.binary(op, a.f, ao, b.f, bo, out.f, oo, n);
+            }
+            return;
+        }
         if (a.d != null) {
             double[] x = a.d;
             double[] y = b.d;
@@ -293,6 +473,15 @@ public final class Kernels {
                 }
             }
         }
+    }
+
+    private static double compare(Binary op, double x, double y) {
+        return switch (op) {
+            case MAXIMUM -> Math.max(x, y);
+            case MINIMUM -> Math.min(x, y);
+            case GREATER -> x > y ? 1.0 : x == y ? 0.5 : 0.0;
+            default -> throw new IllegalStateException(op.opName);
+        };
     }
 
     /** {@code acc += t} elementwise on a buffer no one else can see yet (shapes and dtypes already checked). */
@@ -506,7 +695,7 @@ public final class Kernels {
      * @return the sum
      */
     public static Tensor sum(Tensor a, int[] axes, boolean keepDims) {
-        return reduce(a, axes, keepDims, false, "sum");
+        return reduce(a, axes, keepDims, Extreme.NONE, "sum");
     }
 
     /**
@@ -518,23 +707,40 @@ public final class Kernels {
      * @return the maximum
      */
     public static Tensor max(Tensor a, int[] axes, boolean keepDims) {
-        return reduce(a, axes, keepDims, true, "max");
+        return reduce(a, axes, keepDims, Extreme.MAX, "max");
     }
 
-    private static Tensor reduce(Tensor a, int[] rawAxes, boolean keepDims, boolean isMax, String op) {
+    /**
+     * Minimum over {@code axes} (all when empty). NaN propagates.
+     *
+     * @param a        the tensor reduced
+     * @param axes     the axes reduced
+     * @param keepDims whether the reduced axes stay as size 1
+     * @return the minimum
+     */
+    public static Tensor min(Tensor a, int[] axes, boolean keepDims) {
+        return reduce(a, axes, keepDims, Extreme.MIN, "min");
+    }
+
+    /** Which extreme a reduction keeps, or none (a sum). */
+    private enum Extreme { NONE, MAX, MIN }
+
+    private static Tensor reduce(Tensor a, int[] rawAxes, boolean keepDims, Extreme extreme, String op) {
+        boolean extremum = extreme != Extreme.NONE;
+        boolean isMin = extreme == Extreme.MIN;
         int[] ax = axes(a.shape, rawAxes, op);
         Shape kept = reducedShape(a.shape, ax, true);
-        if (isMax) {
+        if (extremum) {
             for (int axis : ax) {
                 if (a.shape.dim(axis) == 0) {
-                    throw new IllegalArgumentException("max: axis " + axis + " of shape " + a.shape + " is empty");
+                    throw new IllegalArgumentException(op + ": axis " + axis + " of shape " + a.shape + " is empty");
                 }
             }
         }
         Tensor out = Tensor.allocate(a.dtype, kept);
         double[] acc = new double[kept.size()];
-        if (isMax) {
-            Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+        if (extremum) {
+            Arrays.fill(acc, isMin ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY);
         }
         if (a.size() > 0) {
             int r = a.rank();
@@ -548,7 +754,13 @@ public final class Kernels {
                 do {
                     int ai = w.off[0];
                     int oi = w.off[1];
-                    if (isMax) {
+                    if (isMin) {
+                        for (int i = 0; i < n; i++) {
+                            double v = a.d != null ? a.d[ai + i] : a.f[ai + i];
+                            int o = oi + i * s;
+                            if (v < acc[o] || Double.isNaN(v)) acc[o] = v;
+                        }
+                    } else if (extremum) {
                         for (int i = 0; i < n; i++) {
                             double v = a.d != null ? a.d[ai + i] : a.f[ai + i];
                             int o = oi + i * s;
@@ -590,7 +802,21 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor maxMask(Tensor a, int[] axes) {
-        Tensor m = max(a, axes, true);
+        return extremeMask(a, max(a, axes, true), axes);
+    }
+
+    /**
+     * For the gradient of {@link #min}: 1/k at each of the k positions that attain the minimum of their group, 0 elsewhere.
+     *
+     * @param a    the tensor reduced by {@link #min}
+     * @param axes the axes it was reduced over
+     * @return a tensor of {@code a}'s shape
+     */
+    public static Tensor minMask(Tensor a, int[] axes) {
+        return extremeMask(a, min(a, axes, true), axes);
+    }
+
+    private static Tensor extremeMask(Tensor a, Tensor m, int[] axes) {
         Tensor mb = broadcastTo(m, a.shape);
         Tensor hit = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
@@ -598,6 +824,104 @@ public final class Kernels {
         }
         Tensor count = sum(hit, axes, true);
         return binary(Binary.DIV, hit, count);
+    }
+
+    /**
+     * The index of the largest element along {@code axis} for every position of the other axes, in
+     * row-major order of the shape without {@code axis}. Ties give the first index, and a NaN counts
+     * as the largest (as in {@link #max}). Not differentiable: indices are integers.
+     *
+     * @param a       the tensor searched
+     * @param rawAxis the axis, possibly negative
+     * @return one index per position of the other axes
+     * @throws IllegalArgumentException when the axis is out of range or empty
+     */
+    public static int[] argmax(Tensor a, int rawAxis) {
+        int axis = a.shape.axis(rawAxis, "argmax");
+        int n = a.shape.dim(axis);
+        if (n == 0) {
+            throw new IllegalArgumentException("argmax: axis " + rawAxis + " of shape " + a.shape + " is empty");
+        }
+        int inner = 1;
+        for (int i = axis + 1; i < a.rank(); i++) inner *= a.shape.dim(i);
+        int outer = inner == 0 ? 0 : a.size() / (n * inner);
+        int[] out = new int[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                int base = o * n * inner + in;
+                int best = 0;
+                double bv = a.at(base);
+                for (int k = 1; k < n && !Double.isNaN(bv); k++) {
+                    double v = a.at(base + k * inner);
+                    if (v > bv || Double.isNaN(v)) {
+                        best = k;
+                        bv = v;
+                    }
+                }
+                out[o * inner + in] = best;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code log Σ exp(a)} over {@code axes} (all when empty), as {@code m + log Σ exp(a − m)} with
+     * {@code m} the group's maximum (Note [Softmax max trick]), so logits of ±1e4 give their exact
+     * result. A group of −∞ gives −∞, one holding +∞ gives +∞.
+     *
+     * @param a        the tensor reduced
+     * @param axes     the axes reduced
+     * @param keepDims whether the reduced axes stay as size 1
+     * @return the log-sum-exp
+     */
+    public static Tensor logSumExp(Tensor a, int[] axes, boolean keepDims) {
+        int[] ax = axes(a.shape, axes, "logSumExp");
+        for (int axis : ax) {
+            if (a.shape.dim(axis) == 0) {
+                throw new IllegalArgumentException("logSumExp: axis " + axis + " of shape " + a.shape + " is empty");
+            }
+        }
+        Tensor m = max(a, ax, true);
+        Tensor shift = Tensor.allocate(a.dtype, m.shape);
+        for (int i = 0; i < m.size(); i++) {
+            double v = m.at(i);
+            shift.set(i, Double.isInfinite(v) ? 0.0 : v); // an infinite maximum is the result itself: exp(∞ − ∞) would be NaN
+        }
+        Tensor s = sum(unary(Unary.EXP, binary(Binary.SUB, a, shift)), ax, true);
+        Tensor out = Tensor.allocate(a.dtype, m.shape);
+        for (int i = 0; i < out.size(); i++) {
+            out.set(i, shift.at(i) + Math.log(s.at(i)));
+        }
+        return keepDims ? out : out.reshape(reducedShape(a.shape, ax, false));
+    }
+
+    /**
+     * The Euclidean norm {@code √Σ a²} over {@code axes} (all when empty), each group scaled by its
+     * largest magnitude first, so values such as 1e200 neither overflow nor underflow on squaring.
+     *
+     * @param a        the tensor reduced
+     * @param axes     the axes reduced
+     * @param keepDims whether the reduced axes stay as size 1
+     * @return the norm
+     */
+    public static Tensor norm(Tensor a, int[] axes, boolean keepDims) {
+        int[] ax = axes(a.shape, axes, "norm");
+        if (a.size() == 0) {
+            return sum(a, ax, keepDims); // the norm of nothing is 0
+        }
+        Tensor abs = unary(Unary.ABS, a);
+        Tensor m = max(abs, ax, true);
+        Tensor scale = Tensor.allocate(a.dtype, m.shape);
+        for (int i = 0; i < m.size(); i++) {
+            double v = m.at(i);
+            scale.set(i, v > 0 && v < Double.POSITIVE_INFINITY ? v : 1.0); // 0, ∞ and NaN need no scaling to come out right
+        }
+        Tensor s = sum(unary(Unary.SQUARE, binary(Binary.DIV, abs, scale)), ax, true);
+        Tensor out = Tensor.allocate(a.dtype, m.shape);
+        for (int i = 0; i < out.size(); i++) {
+            out.set(i, Math.sqrt(s.at(i)) * scale.at(i));
+        }
+        return keepDims ? out : out.reshape(reducedShape(a.shape, ax, false));
     }
 
     // ------------------------------------------------------------------ softmax family
@@ -998,10 +1322,10 @@ public final class Kernels {
      * @param indices the positions selected, in output order
      * @return the selected slices
      */
-    public static Tensor gather(Tensor a, int rawAxis, int[] indices) {
-        int axis = a.shape.axis(rawAxis, "gather");
+    public static Tensor indexSelect(Tensor a, int rawAxis, int[] indices) {
+        int axis = a.shape.axis(rawAxis, "indexSelect");
         int d = a.shape.dim(axis);
-        checkIndices("gather", indices, d, a.shape, rawAxis);
+        checkIndices("indexSelect", indices, d, a.shape, rawAxis);
         Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, indices.length));
         for (int i = 0; i < indices.length; i++) {
             copyBlocks(a, axis, indices[i], out, i, 1);
@@ -1010,7 +1334,7 @@ public final class Kernels {
     }
 
     /**
-     * The adjoint of {@link #gather}: zeros of length {@code size} along {@code axis}, {@code g}'s slices added at their indices.
+     * The adjoint of {@link #indexSelect}: zeros of length {@code size} along {@code axis}, {@code g}'s slices added at their indices.
      *
      * @param g       the slices added
      * @param rawAxis the axis, possibly negative
@@ -1042,6 +1366,93 @@ public final class Kernels {
             }
         }
         return out;
+    }
+
+    /**
+     * Per-element gather along {@code axis} (PyTorch's {@code torch.gather}, NumPy's
+     * {@code take_along_axis}): for every position {@code i} of {@code indexShape},
+     * {@code out[i] = a[i with i[axis] replaced by index[i]]}. {@code index} holds one entry per
+     * element of {@code indexShape}, in row-major order; {@code indexShape} has {@code a}'s rank and no
+     * dimension larger than {@code a}'s outside {@code axis}. The result has shape {@code indexShape}.
+     * So for logits {@code [N, C]}, axis 1 and an index {@code [N, 1]} of targets, it picks
+     * {@code a[n, t_n]}.
+     *
+     * @param a          the tensor read
+     * @param rawAxis    the axis, possibly negative
+     * @param index      the position along the axis of each output element, row-major
+     * @param indexShape the shape of {@code index}, which is the output's
+     * @return the gathered elements
+     */
+    public static Tensor gather(Tensor a, int rawAxis, int[] index, Shape indexShape) {
+        int axis = checkAlong("gather", a.shape, rawAxis, index, indexShape);
+        Tensor out = Tensor.allocate(a.dtype, indexShape);
+        int[] as = a.shape.strides();
+        int[] is = indexShape.strides();
+        for (int p = 0; p < index.length; p++) {
+            out.set(p, a.at(offsetAlong(p, is, as, axis, index[p])));
+        }
+        return out;
+    }
+
+    /**
+     * {@code base} with {@code src}'s elements added at the positions {@link #gather} would read them
+     * from: {@code out[i with i[axis] replaced by index[i]] += src[i]} for every position {@code i} of
+     * {@code src} (PyTorch's {@code scatter_add}); repeated targets add up. {@code index} has one entry
+     * per element of {@code src}; the result has {@code base}'s shape.
+     *
+     * @param base    the tensor added into
+     * @param rawAxis the axis, possibly negative
+     * @param index   the position along the axis of each element of {@code src}, row-major
+     * @param src     the elements added
+     * @return {@code base} with {@code src} added at those positions
+     */
+    public static Tensor scatterAdd(Tensor base, int rawAxis, int[] index, Tensor src) {
+        sameDType("scatterAdd", base, src);
+        int axis = checkAlong("scatterAdd", base.shape, rawAxis, index, src.shape);
+        Tensor out = Tensor.allocate(base.dtype, base.shape);
+        if (base.d != null) {
+            System.arraycopy(base.d, 0, out.d, 0, base.size());
+        } else {
+            System.arraycopy(base.f, 0, out.f, 0, base.size());
+        }
+        int[] os = base.shape.strides();
+        int[] is = src.shape.strides();
+        for (int p = 0; p < index.length; p++) {
+            int o = offsetAlong(p, is, os, axis, index[p]);
+            out.set(o, out.at(o) + src.at(p));
+        }
+        return out;
+    }
+
+    /** The offset in a tensor of strides {@code to} of index position {@code p} (strides {@code from}) with its {@code axis} coordinate replaced. */
+    private static int offsetAlong(int p, int[] from, int[] to, int axis, int replacement) {
+        int off = 0;
+        for (int k = 0; k < from.length; k++) {
+            int coord = p / from[k];
+            p -= coord * from[k];
+            off += (k == axis ? replacement : coord) * to[k];
+        }
+        return off;
+    }
+
+    /** Validates a per-element index against the indexed shape; returns the resolved axis. */
+    private static int checkAlong(String op, Shape s, int rawAxis, int[] index, Shape indexShape) {
+        int axis = s.axis(rawAxis, op);
+        if (indexShape.rank() != s.rank()) {
+            throw new IllegalArgumentException(op + ": index shape " + indexShape + " has rank " + indexShape.rank() + " but "
+                    + s + " has rank " + s.rank() + " (the index must have the same rank)");
+        }
+        if (index.length != indexShape.size()) {
+            throw new IllegalArgumentException(op + ": " + index.length + " indices do not fill index shape " + indexShape);
+        }
+        for (int k = 0; k < s.rank(); k++) {
+            if (k != axis && indexShape.dim(k) > s.dim(k)) {
+                throw new IllegalArgumentException(op + ": index shape " + indexShape + " is larger than " + s + " along axis " + k
+                        + " (only axis " + rawAxis + " may differ)");
+            }
+        }
+        checkIndices(op, index, s.dim(axis), s, rawAxis);
+        return axis;
     }
 
     private static void checkIndices(String op, int[] indices, int d, Shape s, int axis) {

@@ -246,6 +246,28 @@ public final class Tensor {
     }
 
     /**
+     * Independent draws from {@code rng} that are 1 with probability {@code p} and 0 otherwise (one
+     * uniform draw per element, in row-major order).
+     *
+     * @param rng   the generator drawn from
+     * @param dtype the dtype
+     * @param p     the probability of a 1
+     * @param dims  the shape
+     * @return the tensor of 0s and 1s
+     * @throws IllegalArgumentException when {@code p} is not in [0, 1]
+     */
+    public static Tensor bernoulli(Rng rng, DType dtype, double p, int... dims) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("bernoulli: probability " + p + " is outside [0, 1]");
+        }
+        Tensor t = allocate(dtype, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, rng.nextDouble() < p ? 1.0 : 0.0);
+        }
+        return t;
+    }
+
+    /**
      * One-hot encoding: {@code out[..., c] = (indices[...] == c)}, shape {@code indices.shape + [classes]}.
      *
      * @param dtype     the dtype

@@ -51,7 +51,7 @@ class UnrolledTest {
         return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
     }
 
-    /** Runs the cell over the T steps, hoisted or not; returns Σ ⟨h_t, c_t⟩, the outputs and the tape size. */
+    /** Runs the cell over the T steps, hoisted or not, differentiating Σ ⟨h_t, c_t⟩; returns the outputs, the tape's size, its matmul count and the tape. */
     private Object[] run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
         for (Variable v : List.of(wx, wh, bias, xs)) {
             v.zeroGrad();
@@ -74,7 +74,7 @@ class UnrolledTest {
             }
             Variable out = Variable.concat(0, hs);
             out.times(Variable.constant(cot)).sum().backward();
-            return new Object[] {out.value(), tape.size(), countMatmuls(tape)};
+            return new Object[] {out.value(), tape.size(), countMatmuls(tape), tape};
         }
     }
 
@@ -96,6 +96,39 @@ class UnrolledTest {
         }
         assertEquals(2 * T, (int) plain[2], "per step: x·Wx and h·Wh");
         assertEquals(1 + T, (int) hoisted[2], "x·Wx once for all steps, h·Wh per step");
+    }
+
+    /** The elementwise ops added for cell authors act row by row, so on the input projection they too run once for all steps. */
+    @Test
+    void newElementwiseOpsOnStepInputsAreHoisted() {
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            Variable p = x.matmul(wx).plus(bias);
+            Variable a = p.softplus().sqrt().log1p().plus(p.sin().times(p.cos())).plus(p.expm1().clamp(-1, 2)).div(3.0);
+            Variable b = Variable.div(2.0, p.abs().plus(1)).maximum(p.minimum(bias));
+            return a.plus(b).slice(1, 0, 2).tanh().plus(h);
+        };
+        Object[] plain = run(false, step);
+        Tensor g = xs.grad();
+        Object[] hoisted = run(true, step);
+        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        assertEquals(0.0, g.maxAbsDiff(xs.grad()), 1e-12);
+        java.util.function.Predicate<Op> elementwise = op -> switch (op) {
+            case Op.Softplus o -> true;
+            case Op.Sqrt o -> true;
+            case Op.Log1p o -> true;
+            case Op.Sin o -> true;
+            case Op.Cos o -> true;
+            case Op.Expm1 o -> true;
+            case Op.Clamp o -> true;
+            case Op.DivScalar o -> true;
+            case Op.ScalarDiv o -> true;
+            case Op.Abs o -> true;
+            case Op.Maximum o -> true;
+            case Op.Minimum o -> true;
+            default -> false;
+        };
+        assertEquals(12 * T, ((Tape) plain[3]).count(elementwise), "per step: each of the 12 once a step");
+        assertEquals(12, ((Tape) hoisted[3]).count(elementwise), "each of the 12 once for all steps");
     }
 
     @Test

@@ -5,8 +5,9 @@
  * cotangent, first and second order ({@link dev.jgrad.testing.CotangentChecks}). Cells and modules have
  * their own checks in {@link dev.jgrad.testing.nn}.
  *
- * <p>These classes need only {@code autodiff-core}; autodiff-core's own tests compile them from this
- * source folder (see {@code autodiff-core/pom.xml} for why), so nothing here may use {@code dev.jgrad.nn}.
+ * <p>These classes need only {@code autodiff-core}; autodiff-core's and nn-layers' own tests compile them
+ * from this source folder (see {@code autodiff-core/pom.xml} for why), so nothing here may use
+ * {@code dev.jgrad.nn}.
  * Nothing here registers itself with JUnit or jqwik: no services file, no {@code junit-platform.properties}.
  */
 package dev.jgrad.testing;

@@ -1,5 +1,6 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +21,30 @@ public interface Module {
      * @return the parameters by dotted name
      */
     Map<String, Parameter> parameters();
+
+    /**
+     * The modules this one is made of, by the name that prefixes their parameters' names
+     * ({@code rnn} for {@code rnn.layers.0.weight_ih}); empty for a module that holds its parameters
+     * itself. Lets a whole model be walked part by part, as {@code TorchStateDict} does to name a
+     * recurrent stack's weights as PyTorch does.
+     *
+     * @return the child modules by name, in order
+     */
+    default Map<String, Module> children() {
+        return Map.of();
+    }
+
+    /**
+     * Converts every parameter to {@code dtype} in place, as PyTorch's {@code module.to(dtype)}: for a
+     * gradient check of a float32 model, {@code toDType(F64)} before and {@code toDType(F32)} after
+     * (float32 → float64 → float32 is exact). Gradients are dropped; inputs, initial states and
+     * optimizer state keep their dtype, so create them (or the optimizer) after the cast.
+     *
+     * @param dtype the dtype every parameter gets
+     */
+    default void toDType(DType dtype) {
+        parameters().values().forEach(p -> p.toDType(dtype));
+    }
 
     /**
      * Total number of scalar parameters.

@@ -7,13 +7,15 @@ import dev.jgrad.tensor.Tensor;
 import java.util.Objects;
 
 /**
- * A named trainable tensor. Its current value is held by one leaf {@link Variable} that requires a
- * gradient; {@link #variable()} returns that same instance until {@link #set(Tensor)} replaces the
- * value with a fresh leaf (whose gradient starts empty). Shape and dtype never change.
+ * A named trainable tensor. Its value is held by one leaf {@link Variable} that requires a gradient,
+ * the same instance for the parameter's whole life: {@link #set(Tensor)} and {@link #toDType(DType)}
+ * assign the new value to that leaf in place ({@link Variable#assign}), so a {@code Variable} fetched
+ * earlier keeps receiving gradients. The shape never changes; the dtype only through
+ * {@link #toDType(DType)}.
  */
 public final class Parameter {
     private final String name;
-    private Variable variable;
+    private final Variable variable;
 
     /**
      * A parameter named {@code name} (its local name inside its module) holding {@code value}.
@@ -59,7 +61,7 @@ public final class Parameter {
     }
 
     /**
-     * The leaf variable for the current value; the same instance until {@link #set}.
+     * The leaf variable holding the value: always the same instance.
      *
      * @return the leaf that ops should read this parameter through
      */
@@ -77,14 +79,27 @@ public final class Parameter {
     }
 
     /**
-     * Replaces the value with a fresh leaf; the accumulated gradient is dropped.
+     * Replaces the value in place; the accumulated gradient is dropped. A tape that recorded this
+     * parameter before refuses to run backward afterwards (see {@link Variable#assign}).
      *
      * @param value the new value, of this parameter's shape and dtype
      * @throws IllegalArgumentException when the shape or dtype differs, naming this parameter and both
      */
     public void set(Tensor value) {
         checkCompatible(value);
-        variable = Variable.leaf(name, value);
+        variable.assign(value);
+    }
+
+    /**
+     * Converts the value to {@code dtype} in place (nothing happens when it already has it); the
+     * accumulated gradient is dropped.
+     *
+     * @param dtype the new dtype
+     */
+    public void toDType(DType dtype) {
+        if (value().dtype() != dtype) {
+            variable.assign(value().cast(dtype));
+        }
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.jgrad.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
@@ -12,12 +12,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -37,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", split = ",", defaultValue = "tiny,d2l", description = "tiny, d2l, large (comma-separated; default ${DEFAULT-VALUE})")
     List<String> configs;
 
-    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
+    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn, mgu (default ${DEFAULT-VALUE})")
     List<String> cells;
 
     @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")
@@ -76,16 +79,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Validate every option before spending time measuring.
-        TrainingBench.Budget budget = new TrainingBench.Budget(warmup, seconds, repetitions);
-        List<BenchConfig> cfgs = configs.stream().map(BenchConfig::named).toList();
-        List<CellKind> cellList = cells.stream().map(CellKind::parse).toList();
-        List<DType> dts = dtypes.stream().map(BenchCommand::dtype).toList();
+        TrainingBench.Budget budget = option("--seconds, --warmup, --repetitions", () -> new TrainingBench.Budget(warmup, seconds, repetitions));
+        List<BenchConfig> cfgs = each("--config", configs, BenchConfig::named);
+        List<CellKind> cellList = each("--cell", cells, CellKind::parse);
+        List<DType> dts = each("--dtype", dtypes, BenchCommand::dtype);
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
-            if (t < 1) throw new IllegalArgumentException("bench: --threads must be at least 1, got " + t);
+            if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
         }
+        Blas.Backend backend = option("--blas", () -> Blas.Backend.parse(blas));
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
-        Blas.Backend backend = Blas.Backend.parse(blas);
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
         Blas.Backend savedBackend = Blas.backend();
@@ -190,7 +193,20 @@ public final class BenchCommand implements Callable<Integer> {
         return switch (s) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;
-            default -> throw new IllegalArgumentException("bench: unknown dtype '" + s + "'; known: f32, f64");
+            default -> throw new IllegalArgumentException("unknown dtype '" + s + "'; known: f32, f64");
         };
+    }
+
+    /** {@code parse} applied to each value of {@code option}; a value it refuses is a usage error naming the option (exit 2). */
+    private <T> List<T> each(String option, List<String> values, Function<String, T> parse) {
+        return values.stream().map(v -> option(option, () -> parse.apply(v))).toList();
+    }
+
+    private <T> T option(String option, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.jgrad.examples.bench;
 
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Parallelism;
@@ -31,7 +31,7 @@ final class TrainingBench {
 
         Budget {
             if (!(warmupSeconds >= 0) || !(seconds > 0) || repetitions < 1) {
-                throw new IllegalArgumentException("bench: need warm-up ≥ 0 s, time > 0 s and ≥ 1 repetition, got "
+                throw new IllegalArgumentException("need warm-up ≥ 0 s, time > 0 s and ≥ 1 repetition, got "
                         + warmupSeconds + ", " + seconds + ", " + repetitions);
             }
         }

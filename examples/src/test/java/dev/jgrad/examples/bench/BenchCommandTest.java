@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.Main;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
@@ -125,8 +125,8 @@ class BenchCommandTest {
         assertTrue(r.out().contains("\nmatmul: java (pure-Java kernel"), r.out());
         assertEquals(before, Blas.backend(), "bench must restore the backend");
         Run bad = run(args("--config", "tiny", "--blas", "mkl"));
-        assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("unknown BLAS backend 'mkl'; use auto, native or java"), bad.err());
+        assertEquals(2, bad.code());
+        assertEquals("bench: --blas: unknown BLAS backend 'mkl'; use auto, native or java (try --help)", bad.err().strip());
     }
 
     @Test
@@ -140,13 +140,22 @@ class BenchCommandTest {
 
     @Test
     void badOptionsAndReferencesFailWithOneLine(@TempDir Path dir) throws Exception {
+        // A value an option refuses is a usage error: exit 2, one line, naming the option once and the command once.
         Run unknown = run(args("--config", "huge"));
-        assertEquals(1, unknown.code());
-        assertTrue(unknown.err().contains("unknown config 'huge'") && unknown.err().contains("tiny"), unknown.err());
+        assertEquals(2, unknown.code());
+        assertEquals("bench: --config: unknown config 'huge'; known: [tiny, d2l, large] (try --help)", unknown.err().strip());
         Run cell = run(args("--cell", "transformer"));
-        assertTrue(cell.err().contains("unknown cell 'transformer'"), cell.err());
+        assertEquals(2, cell.code());
+        assertEquals("bench: --cell: unknown cell 'transformer' (expected gru, gru-reset-after, lstm, rnn, mgu) (try --help)", cell.err().strip());
+        Run dtype = run(args("--dtype", "f16"));
+        assertEquals(2, dtype.code());
+        assertEquals("bench: --dtype: unknown dtype 'f16'; known: f32, f64 (try --help)", dtype.err().strip());
         Run threads = run(args("--threads", "0"));
-        assertTrue(threads.err().contains("--threads must be at least 1"), threads.err());
+        assertEquals(2, threads.code());
+        assertEquals("bench: --threads must be at least 1, got 0 (try --help)", threads.err().strip());
+        Run time = run("bench", "--seconds", "0");
+        assertEquals(2, time.code());
+        assertTrue(time.err().startsWith("bench: --seconds, --warmup, --repetitions: need warm-up ≥ 0 s, time > 0 s"), time.err());
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"kind\": \"train\"}\nnot json\n");
         Run ref = run(args("--config", "tiny", "--reference", bad.toString()));

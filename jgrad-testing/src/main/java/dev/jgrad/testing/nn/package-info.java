@@ -6,6 +6,6 @@
  * {@link java.lang.AssertionError} with the gradient check's report, so it works under any test framework.
  *
  * <p>This package needs {@code nn-layers}, so autodiff-core's tests, which compile the rest of the kit
- * from source, leave it out.
+ * from source, leave it out; nn-layers' tests compile all of it.
  */
 package dev.jgrad.testing.nn;

@@ -3,9 +3,9 @@ package dev.jgrad.nn.check;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
-import dev.jgrad.check.GradCheck.Mismatch;
 import dev.jgrad.check.GradCheck.Options;
-import dev.jgrad.check.GradCheck.Report;
+import dev.jgrad.check.GradCheckReport;
+import dev.jgrad.check.Mismatch;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
@@ -67,7 +67,7 @@ public final class ModuleGradCheck {
      * @param loss computes the scalar loss from the module's current parameters
      * @return the report
      */
-    public static Report check(Module m, Supplier<Variable> loss) {
+    public static GradCheckReport check(Module m, Supplier<Variable> loss) {
         return check(m, loss, Options.defaults());
     }
 
@@ -79,7 +79,7 @@ public final class ModuleGradCheck {
      * @param o    tolerances and mode
      * @return the report
      */
-    public static Report check(Module m, Supplier<Variable> loss, Options o) {
+    public static GradCheckReport check(Module m, Supplier<Variable> loss, Options o) {
         Map<String, Parameter> params = m.parameters();
         Map<String, Tensor> original = new LinkedHashMap<>();
         params.forEach((k, p) -> {
@@ -115,7 +115,7 @@ public final class ModuleGradCheck {
      * @param o    tolerances and mode
      */
     public static void assertGradients(Module m, Supplier<Variable> loss, Options o) {
-        Report r = check(m, loss, o);
+        GradCheckReport r = check(m, loss, o);
         if (!r.passed()) {
             throw new AssertionError(r.toString());
         }
@@ -143,7 +143,7 @@ public final class ModuleGradCheck {
         }
     }
 
-    private static Report full(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic, Options o) {
+    private static GradCheckReport full(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic, Options o) {
         List<Mismatch> bad = new ArrayList<>();
         int compared = 0;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -169,10 +169,10 @@ public final class ModuleGradCheck {
                 }
             }
         }
-        return new Report("module gradient check", compared, List.copyOf(bad), o);
+        return new GradCheckReport("module gradient check", compared, List.copyOf(bad), o);
     }
 
-    private static Report directional(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic,
+    private static GradCheckReport directional(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic,
             Options o) {
         Rng rng = Rng.seeded(o.seed());
         List<Mismatch> bad = new ArrayList<>();
@@ -197,7 +197,7 @@ public final class ModuleGradCheck {
                 bad.add(new Mismatch("all parameters", "random direction " + d, "loss", a, numeric));
             }
         }
-        return new Report("module gradient check", o.directions(), List.copyOf(bad), o);
+        return new GradCheckReport("module gradient check", o.directions(), List.copyOf(bad), o);
     }
 
     /** Moves every parameter by {@code t·u}. */

@@ -89,6 +89,6 @@ public final class Embedding implements Module {
         }
         int[] out = Arrays.copyOf(dims, dims.length + 1);
         out[dims.length] = dim;
-        return weight.variable().gather(0, indices).reshape(out);
+        return weight.variable().indexSelect(0, indices).reshape(out);
     }
 }

@@ -12,6 +12,7 @@ import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,7 @@ public final class RecurrentStack implements Module {
     }
 
     private final List<RecurrentCell> cells;
+    private final Map<String, Module> children;
     private final Map<String, Parameter> params;
 
     private RecurrentStack(List<RecurrentCell> cells) {
@@ -82,10 +84,11 @@ public final class RecurrentStack implements Module {
             }
         }
         this.cells = List.copyOf(cells);
-        Map<String, RecurrentCell> children = new LinkedHashMap<>();
+        Map<String, Module> children = new LinkedHashMap<>();
         for (int k = 0; k < cells.size(); k++) {
             children.put("layers." + k, cells.get(k));
         }
+        this.children = Collections.unmodifiableMap(children);
         this.params = Module.nested(children);
     }
 
@@ -195,6 +198,12 @@ public final class RecurrentStack implements Module {
     @Override
     public Map<String, Parameter> parameters() {
         return params;
+    }
+
+    /** The cells by their prefix, {@code layers.{k}}. */
+    @Override
+    public Map<String, Module> children() {
+        return children;
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -80,34 +79,21 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step() {
-        state.requireFiniteGradients();
         double t = state.scalar(STEP) + 1;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        Map<String, double[]> values = new LinkedHashMap<>();
-        Map<String, double[]> buffers = new LinkedHashMap<>();
-        state.params().forEach((name, p) -> {
-            Tensor grad = p.grad();
-            if (grad == null) {
-                return;
-            }
-            double[] g = grad.toDoubleArray();
-            double[] w = p.value().toDoubleArray();
-            double[] oldM = state.get(M, name);
-            double[] oldV = state.get(V, name);
-            double[] m = new double[w.length];
-            double[] v = new double[w.length];
+        state.step((w, g, buffers) -> {
+            double[] m = buffers[0] != null ? buffers[0] : new double[w.length];
+            double[] v = buffers[1] != null ? buffers[1] : new double[w.length];
             for (int i = 0; i < w.length; i++) {
                 double gi = weightDecay != 0 ? g[i] + weightDecay * w[i] : g[i];
-                m[i] = beta1 * (oldM == null ? 0 : oldM[i]) + (1 - beta1) * gi;
-                v[i] = beta2 * (oldV == null ? 0 : oldV[i]) + (1 - beta2) * gi * gi;
+                m[i] = beta1 * m[i] + (1 - beta1) * gi;
+                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
                 w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps);
             }
-            buffers.put(M + "." + name, m);
-            buffers.put(V + "." + name, v);
-            values.put(name, w);
+            buffers[0] = m;
+            buffers[1] = v;
         });
-        state.commit(values, buffers);
         state.setScalar(STEP, t);
     }
 
