@@ -37,19 +37,44 @@ package dev.jgrad.autodiff;
  */
 public interface CustomOp {
 
-    /** The op's name, as it appears in error and anomaly messages. */
+    /**
+     * The op's name, as it appears in error and anomaly messages.
+     *
+     * @return the name
+     */
     String name();
 
-    /** Which values {@link #backward} reads: {@link Op.Saves#OUTPUT}, {@link Op.Saves#FIRST}, {@link Op.Saves#INPUTS}, …. */
+    /**
+     * Which values {@link #backward} reads: {@link Op.Saves#OUTPUT}, {@link Op.Saves#FIRST}, {@link Op.Saves#INPUTS}, ….
+     *
+     * @return the values the rule reads
+     */
     Op.Saves saves();
 
-    /** The output, computed from constants holding the input values (nothing is recorded here). */
+    /**
+     * The output, computed from constants holding the input values (nothing is recorded here).
+     *
+     * @param in the inputs, as constants
+     * @return the output
+     */
     Variable forward(Variable... in);
 
-    /** The vector-Jacobian product: one gradient per input (or null), written with {@link Variable} ops. */
+    /**
+     * The vector-Jacobian product: one gradient per input (or null), written with {@link Variable} ops.
+     *
+     * @param in  the inputs (their values only if {@link #saves()} lists them)
+     * @param out the output
+     * @param g   the output's cotangent
+     * @return one gradient per input, in its shape or one that broadcasts to it, or null
+     */
     Variable[] backward(Variable[] in, Variable out, Variable g);
 
-    /** Applies this op: computes it and, when a tape is recording and an input needs a gradient, records it. */
+    /**
+     * Applies this op: computes it and, when a tape is recording and an input needs a gradient, records it.
+     *
+     * @param in the inputs
+     * @return the output, recorded when a tape records
+     */
     default Variable apply(Variable... in) {
         return Variable.apply(new Op.Custom(this), in.clone());
     }

@@ -24,13 +24,26 @@ import java.util.List;
  */
 public sealed interface Op {
 
-    /** The op's name, as used in error and anomaly messages. */
+    /**
+     * The op's name, as used in error and anomaly messages.
+     *
+     * @return the op's name, as error messages and anomaly reports show it
+     */
     String name();
 
-    /** Computes the output from input values. */
+    /**
+     * Computes the output from input values.
+     *
+     * @param in the input values, in the order the op was applied to them
+     * @return the output value
+     */
     Tensor forward(Tensor[] in);
 
-    /** Which values {@link #backward} reads (Note [Saved values]). */
+    /**
+     * Which values {@link #backward} reads (Note [Saved values]).
+     *
+     * @return which values the derivative rule reads, so the tape keeps only those
+     */
     Saves saves();
 
     /**
@@ -42,6 +55,9 @@ public sealed interface Op {
      * drops it (only {@code σ}'s output is read by backward). A rule that reads an undeclared value
      * fails with a message naming the op that produced it. Leaves and constants are always kept; a
      * value from another tape is held as a constant when read and not at all otherwise.
+     *
+     * @param output whether the rule reads the op's output
+     * @param inputs a bit per input whose value the rule reads ({@code ~0}: all of them)
      */
     record Saves(boolean output, int inputs) {
         /** The rule reads only shapes and the cotangent. */
@@ -57,7 +73,12 @@ public sealed interface Op {
         /** The rule reads every input. */
         public static final Saves INPUTS = new Saves(false, ~0);
 
-        /** Whether input {@code j}'s value is read. */
+        /**
+         * Whether input {@code j}'s value is read.
+         *
+         * @param j the input's position
+         * @return whether the rule reads that input's value
+         */
         public boolean input(int j) {
             return j >= Integer.SIZE ? inputs == ~0 : (inputs >>> j & 1) != 0;
         }
@@ -66,6 +87,11 @@ public sealed interface Op {
     /**
      * The vector-Jacobian product: given the inputs, the output and the output's cotangent {@code g},
      * one gradient per input (broadcast shape allowed, {@code null} for none).
+     *
+     * @param in  the op's inputs (ghosts without values unless {@link #saves()} lists them)
+     * @param out the op's output
+     * @param g   the cotangent of the output
+     * @return one gradient per input, in the input's shape or one that broadcasts to it; {@code null} for an input that gets none
      */
     Variable[] backward(Variable[] in, Variable out, Variable g);
 
@@ -118,7 +144,7 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return routeByComparison(in, g, true); }
     }
 
-    /** {@code min(a, b)} elementwise, broadcasting. ∂/∂a = g ⊙ ([a < b] + ½[a = b]), ∂/∂b = g ⊙ ([b < a] + ½[a = b]). */
+    /** {@code min(a, b)} elementwise, broadcasting. {@code ∂/∂a = g ⊙ ([a < b] + ½[a = b])}, {@code ∂/∂b = g ⊙ ([b < a] + ½[a = b])}. */
     record Minimum() implements Op {
         public String name() { return "minimum"; }
         public Saves saves() { return Saves.INPUTS; }
@@ -143,6 +169,8 @@ public sealed interface Op {
     /**
      * {@code condition ? a : b} elementwise, all three broadcasting; the condition is a constant of 0s
      * and 1s. ∂/∂a = g ⊙ condition, ∂/∂b = g ⊙ (1 − condition).
+     *
+     * @param condition 1 where the first input is taken, 0 where the second is
      */
     record Where(Tensor condition) implements Op {
         public String name() { return "where"; }
@@ -165,7 +193,12 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.neg()}; }
     }
 
-    /** {@code a·scale + shift} with constants. ∂/∂a = g·scale. */
+    /**
+     * {@code a·scale + shift} with constants. ∂/∂a = g·scale.
+     *
+     * @param scale the constant factor
+     * @param shift the constant added
+     */
     record Affine(double scale, double shift) implements Op {
         public String name() { return "affine"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -173,7 +206,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(scale)}; }
     }
 
-    /** {@code a / c} for a constant {@code c}, a true division (see {@link Kernels#div(Tensor, double)}). ∂/∂a = g / c. */
+    /**
+     * {@code a / c} for a constant {@code c}, a true division (see {@link Kernels#div(Tensor, double)}). ∂/∂a = g / c.
+     *
+     * @param c the constant divisor
+     */
     record DivScalar(double c) implements Op {
         public String name() { return "div"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -181,7 +218,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(c)}; }
     }
 
-    /** {@code c / a} for a constant {@code c}. ∂/∂a = −g ⊙ c / a² = −(g ⊙ out) / a. */
+    /**
+     * {@code c / a} for a constant {@code c}. ∂/∂a = −g ⊙ c / a² = −(g ⊙ out) / a.
+     *
+     * @param c the constant numerator
+     */
     record ScalarDiv(double c) implements Op {
         public String name() { return "div"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
@@ -189,7 +230,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(out).div(in[0]).neg()}; }
     }
 
-    /** {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant). */
+    /**
+     * {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant).
+     *
+     * @param p the constant exponent
+     */
     record Pow(double p) implements Op {
         public String name() { return "pow"; }
         public Saves saves() { return Saves.FIRST; }
@@ -314,7 +359,12 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(in[0].sigmoid())}; }
     }
 
-    /** {@code min(max(a, lo), hi)}. ∂/∂a = g ⊙ [lo ≤ a ≤ hi], a constant (the bounds themselves pass the gradient, as PyTorch). */
+    /**
+     * {@code min(max(a, lo), hi)}. ∂/∂a = g ⊙ [lo ≤ a ≤ hi], a constant (the bounds themselves pass the gradient, as PyTorch).
+     *
+     * @param lo the lower bound
+     * @param hi the upper bound
+     */
     record Clamp(double lo, double hi) implements Op {
         public String name() { return "clamp"; }
         public Saves saves() { return Saves.FIRST; }
@@ -324,7 +374,11 @@ public sealed interface Op {
         }
     }
 
-    /** Conversion to another dtype. ∂/∂a = g cast back to a's dtype. */
+    /**
+     * Conversion to another dtype. ∂/∂a = g cast back to a's dtype.
+     *
+     * @param to the dtype converted to
+     */
     record Cast(DType to) implements Op {
         public String name() { return "cast"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -341,6 +395,9 @@ public sealed interface Op {
      * transposes the last two dimensions when its flag is set. With {@code C = op(A)·op(B)}:
      * {@code ∂/∂op(A) = G·op(B)ᵀ} and {@code ∂/∂op(B) = op(A)ᵀ·G}, expressed again as flagged matmuls
      * so no transpose is ever materialised.
+     *
+     * @param transA whether the first operand is read transposed (its last two axes swapped)
+     * @param transB whether the second operand is read transposed
      */
     record MatMul(boolean transA, boolean transB) implements Op {
         public String name() { return "matmul"; }
@@ -358,7 +415,12 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ reductions and broadcasting
 
-    /** Sum over {@code axes} (all when empty). ∂/∂a = g, reshaped to keep the reduced axes, broadcast back. */
+    /**
+     * Sum over {@code axes} (all when empty). ∂/∂a = g, reshaped to keep the reduced axes, broadcast back.
+     *
+     * @param axes     the axes summed over (all when empty)
+     * @param keepDims whether the summed axes stay as size 1
+     */
     record Sum(int[] axes, boolean keepDims) implements Op {
         public String name() { return "sum"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -376,6 +438,9 @@ public sealed interface Op {
     /**
      * Maximum over {@code axes}. ∂/∂a = g broadcast back, times a constant mask that is 1/k at the k
      * positions attaining the maximum (ties share the gradient).
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
      */
     record Max(int[] axes, boolean keepDims) implements Op {
         public String name() { return "max"; }
@@ -392,7 +457,12 @@ public sealed interface Op {
         @Override public String toString() { return "Max[axes=" + Arrays.toString(axes) + ", keepDims=" + keepDims + "]"; }
     }
 
-    /** Minimum over {@code axes}. ∂/∂a = g broadcast back, times the constant mask 1/k at the k positions attaining the minimum. */
+    /**
+     * Minimum over {@code axes}. ∂/∂a = g broadcast back, times the constant mask 1/k at the k positions attaining the minimum.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
+     */
     record Min(int[] axes, boolean keepDims) implements Op {
         public String name() { return "min"; }
         public Saves saves() { return Saves.FIRST; }
@@ -408,7 +478,12 @@ public sealed interface Op {
         @Override public String toString() { return "Min[axes=" + Arrays.toString(axes) + ", keepDims=" + keepDims + "]"; }
     }
 
-    /** {@code log Σ exp(a)} over {@code axes}, with the max trick. ∂/∂a = g ⊙ exp(a − out), the softmax over the axes. */
+    /**
+     * {@code log Σ exp(a)} over {@code axes}, with the max trick. ∂/∂a = g ⊙ exp(a − out), the softmax over the axes.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
+     */
     record LogSumExp(int[] axes, boolean keepDims) implements Op {
         public String name() { return "logSumExp"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
@@ -426,6 +501,9 @@ public sealed interface Op {
      * The Euclidean norm {@code √Σ a²} over {@code axes}. ∂/∂a = g ⊙ a / out, and 0 where out = 0 (the
      * kink, as PyTorch): the rule divides by {@code out + [out = 0]}, which is out itself except there,
      * where a is 0 too.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
      */
     record Norm(int[] axes, boolean keepDims) implements Op {
         public String name() { return "norm"; }
@@ -445,6 +523,8 @@ public sealed interface Op {
     /**
      * Repeats {@code a} along broadcast dimensions to {@code shape}. Its rule passes {@code g}
      * through unchanged: summing back to the input's shape is the tape's job (Note [Broadcasting]).
+     *
+     * @param shape the shape broadcast to
      */
     record BroadcastTo(Shape shape) implements Op {
         public String name() { return "broadcastTo"; }
@@ -453,7 +533,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g}; }
     }
 
-    /** Sums {@code a} down to {@code shape}, the adjoint of broadcasting. ∂/∂a = g broadcast to a's shape. */
+    /**
+     * Sums {@code a} down to {@code shape}, the adjoint of broadcasting. ∂/∂a = g broadcast to a's shape.
+     *
+     * @param shape the shape summed down to
+     */
     record SumTo(Shape shape) implements Op {
         public String name() { return "sumTo"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -463,7 +547,11 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ softmax family and loss
 
-    /** Softmax along {@code axis} (Note [Softmax max trick] in {@link Kernels#softmax}). ∂/∂a = y ⊙ (g − Σ_axis g ⊙ y), y = out. */
+    /**
+     * Softmax along {@code axis} (Note [Softmax max trick] in {@link Kernels#softmax}). ∂/∂a = y ⊙ (g − Σ_axis g ⊙ y), y = out.
+     *
+     * @param axis the axis normalised over
+     */
     record Softmax(int axis) implements Op {
         public String name() { return "softmax"; }
         public Saves saves() { return Saves.OUTPUT; }
@@ -473,7 +561,11 @@ public sealed interface Op {
         }
     }
 
-    /** Log-softmax along {@code axis}. ∂/∂a = g − exp(out) ⊙ Σ_axis g. */
+    /**
+     * Log-softmax along {@code axis}. ∂/∂a = g − exp(out) ⊙ Σ_axis g.
+     *
+     * @param axis the axis normalised over
+     */
     record LogSoftmax(int axis) implements Op {
         public String name() { return "logSoftmax"; }
         public Saves saves() { return Saves.OUTPUT; }
@@ -486,6 +578,8 @@ public sealed interface Op {
     /**
      * Mean softmax cross-entropy of logits {@code [N, C]} against integer targets, fused and stable.
      * ∂/∂logits = (softmax(logits) − onehot(targets)) · g / N.
+     *
+     * @param targets the class index of each row, in [0, C)
      */
     record CrossEntropy(int[] targets) implements Op {
         public String name() { return "crossEntropy"; }
@@ -505,7 +599,11 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ shape ops
 
-    /** Same values, new shape. ∂/∂a = g reshaped back. */
+    /**
+     * Same values, new shape. ∂/∂a = g reshaped back.
+     *
+     * @param shape the new shape, of the same size
+     */
     record Reshape(Shape shape) implements Op {
         public String name() { return "reshape"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -513,7 +611,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.reshape(in[0].shape())}; }
     }
 
-    /** Reorders dimensions: {@code out.dim(i) = a.dim(perm[i])}. ∂/∂a = g permuted by the inverse. */
+    /**
+     * Reorders dimensions: {@code out.dim(i) = a.dim(perm[i])}. ∂/∂a = g permuted by the inverse.
+     *
+     * @param perm the source axis of each output axis
+     */
     record Permute(int[] perm) implements Op {
         public String name() { return "permute"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -530,7 +632,13 @@ public sealed interface Op {
         @Override public String toString() { return "Permute" + Arrays.toString(perm); }
     }
 
-    /** {@code a[..., start:end, ...]} along {@code axis}. ∂/∂a = g placed back into zeros. */
+    /**
+     * {@code a[..., start:end, ...]} along {@code axis}. ∂/∂a = g placed back into zeros.
+     *
+     * @param axis  the axis sliced
+     * @param start the first index kept
+     * @param end   the index after the last one kept
+     */
     record Slice(int axis, int start, int end) implements Op {
         public String name() { return "slice"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -540,7 +648,13 @@ public sealed interface Op {
         }
     }
 
-    /** {@code a} placed at {@code start} in zeros of length {@code full} along {@code axis}: the adjoint of {@link Slice}. ∂/∂a = g sliced. */
+    /**
+     * {@code a} placed at {@code start} in zeros of length {@code full} along {@code axis}: the adjoint of {@link Slice}. ∂/∂a = g sliced.
+     *
+     * @param axis  the axis placed along
+     * @param start where the input starts along it
+     * @param full  the output's length along it
+     */
     record Unslice(int axis, int start, int full) implements Op {
         public String name() { return "unslice"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -550,7 +664,11 @@ public sealed interface Op {
         }
     }
 
-    /** Joins inputs along an existing {@code axis}. ∂/∂aᵢ = the slice of g that aᵢ occupies. */
+    /**
+     * Joins inputs along an existing {@code axis}. ∂/∂aᵢ = the slice of g that aᵢ occupies.
+     *
+     * @param axis the axis joined along
+     */
     record Concat(int axis) implements Op {
         public String name() { return "concat"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -567,7 +685,12 @@ public sealed interface Op {
         }
     }
 
-    /** Index-select along {@code axis}: {@code out[..., i, ...] = a[..., indices[i], ...]}. ∂/∂a = g scatter-added at the indices. */
+    /**
+     * Index-select along {@code axis}: {@code out[..., i, ...] = a[..., indices[i], ...]}. ∂/∂a = g scatter-added at the indices.
+     *
+     * @param axis    the axis selected along
+     * @param indices the positions selected, in output order
+     */
     record IndexSelect(int axis, int[] indices) implements Op {
         public String name() { return "indexSelect"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -580,7 +703,13 @@ public sealed interface Op {
         @Override public String toString() { return "IndexSelect[axis=" + axis + ", " + indices.length + " indices]"; }
     }
 
-    /** Scatter-add along {@code axis} into zeros of length {@code size}: the adjoint of {@link IndexSelect}. ∂/∂a = g index-selected. */
+    /**
+     * Scatter-add along {@code axis} into zeros of length {@code size}: the adjoint of {@link IndexSelect}. ∂/∂a = g index-selected.
+     *
+     * @param axis    the axis added along
+     * @param indices the position each input slice is added at
+     * @param size    the output's length along it
+     */
     record IndexAdd(int axis, int[] indices, int size) implements Op {
         public String name() { return "indexAdd"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -597,6 +726,10 @@ public sealed interface Op {
      * Per-element gather along {@code axis} ({@code torch.gather}): {@code out[i] = a[i with i[axis] =
      * index[i]]} for every position i of {@code indexShape} ({@link Kernels#gather}). ∂/∂a = g
      * scatter-added back to those positions.
+     *
+     * @param axis       the axis read along
+     * @param index      the position along {@code axis} of each output element, row-major
+     * @param indexShape the shape of {@code index}, which is the output's
      */
     record Gather(int axis, int[] index, Shape indexShape) implements Op {
         public String name() { return "gather"; }
@@ -616,6 +749,9 @@ public sealed interface Op {
      * {@code base} with {@code src} added at per-element positions along {@code axis}
      * ({@code scatter_add}, {@link Kernels#scatterAdd}), inputs {@code [base, src]}: the adjoint of
      * {@link Gather}. ∂/∂base = g, ∂/∂src = g gathered at the same positions.
+     *
+     * @param axis  the axis added along
+     * @param index the position along {@code axis} of each element of {@code src}, row-major
      */
     record ScatterAdd(int axis, int[] index) implements Op {
         public String name() { return "scatterAdd"; }
@@ -636,6 +772,8 @@ public sealed interface Op {
      * forward and rule are the user's, and the tape records, checks and differentiates it as any
      * other op. The forward runs with recording suspended, on constants holding the input values, so
      * the op is one node however many ops its forward uses.
+     *
+     * @param definition the user's op
      */
     record Custom(CustomOp definition) implements Op {
         public String name() { return definition.name(); }

@@ -62,7 +62,11 @@ public final class Tape implements AutoCloseable {
         this.previous = previous;
     }
 
-    /** Opens a tape and makes it the current thread's recording tape until {@link #close()}. */
+    /**
+     * Opens a tape and makes it the current thread's recording tape until {@link #close()}.
+     *
+     * @return the open tape, to close with try-with-resources
+     */
     public static Tape record() {
         Tape t = new Tape(CURRENT.get());
         CURRENT.set(t);
@@ -75,7 +79,11 @@ public final class Tape implements AutoCloseable {
         void close();
     }
 
-    /** Suspends recording on this thread until the returned scope is closed. */
+    /**
+     * Suspends recording on this thread until the returned scope is closed.
+     *
+     * @return the scope that resumes recording when closed
+     */
     public static Scope noGrad() {
         Tape prev = CURRENT.get();
         CURRENT.set(null);
@@ -87,7 +95,11 @@ public final class Tape implements AutoCloseable {
         return CURRENT.get();
     }
 
-    /** Whether a tape is recording on this thread. */
+    /**
+     * Whether a tape is recording on this thread.
+     *
+     * @return true inside a {@link #record()} block that no {@link #noGrad()} scope suspends
+     */
     public static boolean isRecording() {
         return CURRENT.get() != null;
     }
@@ -97,13 +109,20 @@ public final class Tape implements AutoCloseable {
      * checked for NaN and ±∞, and the first one found throws {@link NonFiniteException} naming the
      * op, the shapes, this tape's label and where the op was recorded. Costs a scan per op and a
      * stack trace per recorded op; meant for debugging.
+     *
+     * @return this tape
      */
     public Tape withAnomalyDetection() {
         this.anomaly = true;
         return this;
     }
 
-    /** A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports. */
+    /**
+     * A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports.
+     *
+     * @param label the text anomaly reports show for this tape
+     * @return this tape
+     */
     public Tape label(String label) {
         this.label = label;
         return this;
@@ -113,7 +132,11 @@ public final class Tape implements AutoCloseable {
         return anomaly;
     }
 
-    /** Number of ops recorded so far. */
+    /**
+     * Number of ops recorded so far.
+     *
+     * @return the number of recorded ops
+     */
     public int size() {
         return size;
     }
@@ -199,8 +222,12 @@ public final class Tape implements AutoCloseable {
      * respect to each of {@code wrt} (leaves or recorded values), without touching any leaf's
      * {@link Variable#grad()}. An input the outputs do not depend on gets zeros.
      *
+     * @param outputs     the values differentiated
+     * @param cotangents  one per output, of its shape and dtype
+     * @param wrt         the values the gradients are taken with respect to
      * @param createGraph record the backward pass on this tape, so the returned gradients can be
      *                    differentiated again (grad-of-grad, Hessian-vector products)
+     * @return one gradient per value of {@code wrt}, in its shape
      */
     public List<Variable> gradients(List<Variable> outputs, List<Variable> cotangents, List<Variable> wrt, boolean createGraph) {
         if (outputs.size() != cotangents.size()) {
@@ -222,6 +249,10 @@ public final class Tape implements AutoCloseable {
     /**
      * {@link #gradients(List, List, List, boolean)} for one scalar output (a cotangent of 1).
      *
+     * @param output      the value differentiated
+     * @param wrt         the values the gradients are taken with respect to
+     * @param createGraph record the backward pass on this tape, so the gradients can be differentiated again
+     * @return one gradient per value of {@code wrt}, in its shape
      * @throws IllegalStateException when the output is not a scalar (pass its cotangent to the list form)
      */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {

@@ -90,6 +90,9 @@ public final class Unrolled implements AutoCloseable {
      * ({@code [T·B, …]}: step t is rows {@code [t·B, (t+1)·B)}), on the current thread until
      * {@link #close()}.
      *
+     * @param rows  the inputs of all steps, {@code [T·B, …]}
+     * @param steps the number of steps {@code T}
+     * @return the open scope, to close with try-with-resources
      * @throws IllegalArgumentException when {@code rows} has rank 0 or its first dimension is not a
      *                                  positive multiple of {@code steps}
      */
@@ -103,12 +106,21 @@ public final class Unrolled implements AutoCloseable {
         return u;
     }
 
-    /** The number of steps. */
+    /**
+     * The number of steps.
+     *
+     * @return the number of steps {@code T}
+     */
     public int steps() {
         return steps;
     }
 
-    /** The input of step {@code t}: rows {@code [t·B, (t+1)·B)}. */
+    /**
+     * The input of step {@code t}: rows {@code [t·B, (t+1)·B)}.
+     *
+     * @param t the step, in [0, T)
+     * @return that step's input {@code [B, …]}
+     */
     public Variable input(int t) {
         if (t < 0 || t >= steps) {
             throw new IndexOutOfBoundsException("Unrolled.input: step " + t + " of " + steps);

@@ -32,6 +32,7 @@ public final class GradCheck {
     private GradCheck() {
     }
 
+    /** How derivatives are compared. */
     public enum Mode {
         /** Every element of every Jacobian. */
         FULL,
@@ -42,39 +43,90 @@ public final class GradCheck {
     /**
      * Tolerances and mode. Defaults as PyTorch's gradcheck: {@code eps = 1e-6}, {@code atol = 1e-5},
      * {@code rtol = 1e-3}, full mode.
+     *
+     * @param eps        the finite-difference step
+     * @param atol       the absolute tolerance
+     * @param rtol       the tolerance relative to the numeric value
+     * @param mode       full Jacobians or random directions
+     * @param directions the number of random directions
+     * @param seed       the seed of the random directions
      */
     public record Options(double eps, double atol, double rtol, Mode mode, int directions, long seed) {
+        /**
+         * PyTorch's gradcheck defaults.
+         *
+         * @return {@code eps = 1e-6}, {@code atol = 1e-5}, {@code rtol = 1e-3}, full mode
+         */
         public static Options defaults() {
             return new Options(1e-6, 1e-5, 1e-3, Mode.FULL, 4, 20240611L);
         }
 
+        /**
+         * These options with another finite-difference step.
+         *
+         * @param e the step
+         * @return the new options
+         */
         public Options withEps(double e) {
             return new Options(e, atol, rtol, mode, directions, seed);
         }
 
+        /**
+         * These options with another absolute tolerance.
+         *
+         * @param a the tolerance
+         * @return the new options
+         */
         public Options withAtol(double a) {
             return new Options(eps, a, rtol, mode, directions, seed);
         }
 
+        /**
+         * These options with another relative tolerance.
+         *
+         * @param r the tolerance
+         * @return the new options
+         */
         public Options withRtol(double r) {
             return new Options(eps, atol, r, mode, directions, seed);
         }
 
+        /**
+         * These options with another seed for the random directions.
+         *
+         * @param s the seed
+         * @return the new options
+         */
         public Options withSeed(long s) {
             return new Options(eps, atol, rtol, mode, directions, s);
         }
 
-        /** Random-direction mode with {@code n} directions. */
+        /**
+         * Random-direction mode with {@code n} directions.
+         *
+         * @param n the number of directions
+         * @return the new options
+         */
         public Options randomDirections(int n) {
             return new Options(eps, atol, rtol, Mode.RANDOM_DIRECTION, n, seed);
         }
 
-        /** Full mode. */
+        /**
+         * Full mode.
+         *
+         * @return the new options
+         */
         public Options full() {
             return new Options(eps, atol, rtol, Mode.FULL, directions, seed);
         }
 
-        /** The comparison rule {@code |analytic − numeric| ≤ atol + rtol·|numeric|}; NaN on either side never passes. */
+        /**
+         * The comparison rule {@code |analytic − numeric| ≤ atol + rtol·|numeric|}; NaN on either side never passes.
+         *
+         * @param analytic the tape's derivative
+         * @param numeric  the finite-difference derivative
+         * @return whether {@code |analytic − numeric| ≤ atol + rtol·|numeric|}
+         */
         public boolean accepts(double analytic, double numeric) {
             return Math.abs(analytic - numeric) <= atol + rtol * Math.abs(numeric);
         }
@@ -82,11 +134,25 @@ public final class GradCheck {
 
     // ------------------------------------------------------------------ the checks
 
+    /**
+     * {@link #check(DifferentiableFunction, List, Options)} with the default options.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @return the report
+     */
     public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs) {
         return check(f, inputs, Options.defaults());
     }
 
-    /** Compares the tape's first derivatives of {@code f} at {@code inputs} (all float64) with finite differences. */
+    /**
+     * Compares the tape's first derivatives of {@code f} at {@code inputs} (all float64) with finite differences.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     * @return the report
+     */
     public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Shape out = Jacobian.evaluate(f, inputs).shape();
@@ -94,15 +160,34 @@ public final class GradCheck {
         return compare("gradient check", fn, inputs, o, Rng.seeded(o.seed()));
     }
 
-    /** {@link #check} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #check} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     */
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs) {
         assertGradients(f, inputs, Options.defaults());
     }
 
+    /**
+     * {@link #check(DifferentiableFunction, List, Options)} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     */
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         throwIfFailed(check(f, inputs, o));
     }
 
+    /**
+     * {@link #checkSecondOrder(DifferentiableFunction, List, Options)} with the default options.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @return the report
+     */
     public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         return checkSecondOrder(f, inputs, Options.defaults());
     }
@@ -112,6 +197,11 @@ public final class GradCheck {
      * cotangent {@code c}, the first derivatives of the gradient map {@code x ↦ ∂⟨c, f(x)⟩/∂x} (every
      * input's gradient, flattened and concatenated), by the tape through a backward pass recorded with
      * {@code createGraph}, against finite differences of that map.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     * @return the report
      */
     public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
@@ -126,11 +216,23 @@ public final class GradCheck {
         return compare("second-order check", gradient, inputs, o, rng);
     }
 
-    /** {@link #checkSecondOrder} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #checkSecondOrder} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         assertSecondOrder(f, inputs, Options.defaults());
     }
 
+    /**
+     * {@link #checkSecondOrder(DifferentiableFunction, List, Options)} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         throwIfFailed(checkSecondOrder(f, inputs, o));
     }

@@ -13,7 +13,11 @@ import java.util.List;
  * @param options    the tolerances and mode
  */
 public record GradCheckReport(String what, int compared, List<Mismatch> mismatches, GradCheck.Options options) {
-    /** Whether no comparison failed. */
+    /**
+     * Whether no comparison failed.
+     *
+     * @return true when there is no mismatch
+     */
     public boolean passed() {
         return mismatches.isEmpty();
     }

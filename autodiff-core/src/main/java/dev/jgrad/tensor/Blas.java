@@ -38,7 +38,12 @@ public final class Blas {
         /** jgrad's pure-Java kernel, the bit-exact reference. */
         JAVA;
 
-        /** Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}. */
+        /**
+         * Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}.
+         *
+         * @param name the value of {@code jgrad.blas}, or null
+         * @return the backend, or null for {@code auto}
+         */
         public static Backend parse(String name) {
             return switch (name.trim().toLowerCase(Locale.ROOT)) {
                 case "auto" -> null;
@@ -56,7 +61,11 @@ public final class Blas {
     private Blas() {
     }
 
-    /** The backend products run on now (choosing it from {@code jgrad.blas} on first use). */
+    /**
+     * The backend products run on now (choosing it from {@code jgrad.blas} on first use).
+     *
+     * @return {@link Backend#NATIVE} or {@link Backend#JAVA}
+     */
     public static Backend backend() {
         Backend b = active;
         if (b == null) {
@@ -68,6 +77,7 @@ public final class Blas {
     /**
      * Makes {@code backend} the one products run on, for the whole process.
      *
+     * @param backend the backend to use from now on
      * @throws IllegalStateException when {@code backend} is {@link Backend#NATIVE} and OpenBLAS cannot
      *                               be loaded; the message says why
      */
@@ -83,7 +93,11 @@ public final class Blas {
         active = loadNative() ? Backend.NATIVE : Backend.JAVA;
     }
 
-    /** Whether OpenBLAS can be loaded in this process (loading it if that has not been tried). */
+    /**
+     * Whether OpenBLAS can be loaded in this process (loading it if that has not been tried).
+     *
+     * @return true when OpenBLAS is loaded or loads now
+     */
     public static synchronized boolean nativeAvailable() {
         return loadNative();
     }
@@ -91,6 +105,8 @@ public final class Blas {
     /**
      * What runs products, for printing beside every measured figure: OpenBLAS's version, build and
      * core with where it came from, or the Java kernel with the reason native BLAS is not in use.
+     *
+     * @return one line naming the backend and its build, or why native BLAS is not in use
      */
     public static synchronized String description() {
         Backend b = backend();

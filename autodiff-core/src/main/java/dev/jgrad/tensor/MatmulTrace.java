@@ -17,15 +17,31 @@ public final class MatmulTrace {
     /**
      * One product {@code op(A)[m×k] · op(B)[k×n]}, {@code op} transposing the operand stored
      * transposed.
+     *
+     * @param m      rows of the product
+     * @param n      columns of the product
+     * @param k      the inner dimension
+     * @param transA whether the left operand was stored transposed
+     * @param transB whether the right operand was stored transposed
+     * @param dtype  the operands' dtype
      */
     public record Product(int m, int n, int k, boolean transA, boolean transB, DType dtype) {
-        /** Floating-point operations: a multiply and an add per term. */
+        /**
+         * Floating-point operations: a multiply and an add per term.
+         *
+         * @return {@code 2·m·n·k}
+         */
         public double flops() {
             return 2.0 * m * n * k;
         }
     }
 
-    /** Runs {@code body} and returns the products it ran on this thread, in order. */
+    /**
+     * Runs {@code body} and returns the products it ran on this thread, in order.
+     *
+     * @param body the code traced
+     * @return the products, in the order they ran
+     */
     public static List<Product> during(Runnable body) {
         List<Product> saved = ACTIVE.get();
         List<Product> seen = new ArrayList<>();

@@ -27,7 +27,11 @@ public enum CellKind {
         this.cliName = cliName;
     }
 
-    /** The name a command line uses, such as {@code gru-reset-after}. */
+    /**
+     * The name a command line uses, such as {@code gru-reset-after}.
+     *
+     * @return the name, in lower case with hyphens
+     */
     public String cliName() {
         return cliName;
     }
@@ -35,6 +39,8 @@ public enum CellKind {
     /**
      * The kind called {@code name} on a command line.
      *
+     * @param name a name as {@link #cliName()} gives it
+     * @return the kind
      * @throws IllegalArgumentException listing the names when none is {@code name}
      */
     public static CellKind parse(String name) {
@@ -47,7 +53,16 @@ public enum CellKind {
                 + Arrays.stream(values()).map(CellKind::cliName).collect(Collectors.joining(", ")) + ")");
     }
 
-    /** A cell of this kind reading {@code in} features into {@code hidden} units, its weights drawn from {@code rng}. */
+    /**
+     * A cell of this kind reading {@code in} features into {@code hidden} units, its weights drawn from {@code rng}.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size
+     * @param bias   whether the cell has biases (the MGU has none either way)
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the cell
+     */
     public RecurrentCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
         return switch (this) {
             case GRU -> GRUCell.create(in, hidden, bias, dtype, rng);
@@ -58,7 +73,17 @@ public enum CellKind {
         };
     }
 
-    /** {@code layers} cells of this kind, the first reading {@code in} features, drawn from {@code rng} bottom first. */
+    /**
+     * {@code layers} cells of this kind, the first reading {@code in} features, drawn from {@code rng} bottom first.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size of every layer
+     * @param layers the number of layers
+     * @param bias   whether the cells have biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the stack
+     */
     public RecurrentStack stack(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         if (layers <= 0) {
             throw new IllegalArgumentException("RecurrentStack: number of layers must be positive, got " + layers);
@@ -70,7 +95,11 @@ public enum CellKind {
         return RecurrentStack.of(cells);
     }
 
-    /** Number of state parts: 2 for the LSTM (h and c), 1 for the others. */
+    /**
+     * Number of state parts: 2 for the LSTM (h and c), 1 for the others.
+     *
+     * @return 1 or 2
+     */
     public int stateParts() {
         return this == LSTM ? 2 : 1;
     }

@@ -44,6 +44,10 @@ public final class ModuleGradCheck {
      * The scalar {@code sum(f() ⊙ c)} for a random cotangent {@code c ~ N(0, 1)} drawn once, at the first
      * call, with the output's shape: contracting with a random {@code c} makes a backward that returns
      * wrong or constant gradients visible (a plain {@code sum} would miss, e.g., softmax's).
+     *
+     * @param output computes the output from the module's current parameters
+     * @param rng    draws the cotangent
+     * @return the scalar loss {@code sum(output() ⊙ c)}
      */
     public static Supplier<Variable> contracted(Supplier<Variable> output, Rng rng) {
         Tensor[] c = new Tensor[1];
@@ -56,11 +60,25 @@ public final class ModuleGradCheck {
         };
     }
 
+    /**
+     * {@link #check(Module, Supplier, Options)} with the default options.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @return the report
+     */
     public static GradCheckReport check(Module m, Supplier<Variable> loss) {
         return check(m, loss, Options.defaults());
     }
 
-    /** Compares the module's parameter gradients of {@code loss} with finite differences. */
+    /**
+     * Compares the module's parameter gradients of {@code loss} with finite differences.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @param o    tolerances and mode
+     * @return the report
+     */
     public static GradCheckReport check(Module m, Supplier<Variable> loss, Options o) {
         Map<String, Parameter> params = m.parameters();
         Map<String, Tensor> original = new LinkedHashMap<>();
@@ -79,11 +97,23 @@ public final class ModuleGradCheck {
         }
     }
 
+    /**
+     * {@link #assertGradients(Module, Supplier, Options)} with the default options.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     */
     public static void assertGradients(Module m, Supplier<Variable> loss) {
         assertGradients(m, loss, Options.defaults());
     }
 
-    /** {@link #check} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #check} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @param o    tolerances and mode
+     */
     public static void assertGradients(Module m, Supplier<Variable> loss, Options o) {
         GradCheckReport r = check(m, loss, o);
         if (!r.passed()) {

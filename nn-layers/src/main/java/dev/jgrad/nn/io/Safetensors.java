@@ -89,6 +89,8 @@ public final class Safetensors {
     /**
      * Reads a whole safetensors file.
      *
+     * @param path the file
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the file is malformed (the message names the file)
      * @throws UncheckedIOException       if the file cannot be read
      */
@@ -125,6 +127,8 @@ public final class Safetensors {
     /**
      * Reads safetensors content held in memory.
      *
+     * @param bytes the file's content
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the bytes are malformed
      */
     public static SafetensorsFile read(byte[] bytes) {
@@ -148,13 +152,21 @@ public final class Safetensors {
     /**
      * What {@link #readLenient} read: the tensors of dtypes jgrad holds, with the metadata, and the
      * tensors it skipped, in the file's order.
+     *
+     * @param file    the tensors read and the metadata
+     * @param skipped the tensors left out, in file order
      */
     public record LenientRead(SafetensorsFile file, List<Skipped> skipped) {
+        /** Copies the list of skipped tensors. */
         public LenientRead {
             skipped = List.copyOf(skipped);
         }
 
-        /** {@code "skipped 2 tensors of dtypes jgrad does not hold: step I64[], mask BOOL[2, 5]"}, or "" when none were. */
+        /**
+         * {@code "skipped 2 tensors of dtypes jgrad does not hold: step I64[], mask BOOL[2, 5]"}, or "" when none were.
+         *
+         * @return one line naming the skipped tensors, or the empty string
+         */
         public String describeSkipped() {
             if (skipped.isEmpty()) {
                 return "";
@@ -169,6 +181,8 @@ public final class Safetensors {
      * does not hold (integers, BOOL, 8-bit floats) are skipped and listed instead of refused. They are
      * still validated (shape, byte length, place in the data section): a malformed file is refused.
      *
+     * @param path the file
+     * @return what was read and what was skipped
      * @throws SafetensorsFormatException if the file is malformed (the message names the file)
      * @throws UncheckedIOException       if the file cannot be read
      */
@@ -176,7 +190,12 @@ public final class Safetensors {
         return parseFile(path, true);
     }
 
-    /** {@link #readLenient(Path)} for content held in memory. */
+    /**
+     * {@link #readLenient(Path)} for content held in memory.
+     *
+     * @param bytes the file's content
+     * @return what was read and what was skipped
+     */
     public static LenientRead readLenient(byte[] bytes) {
         return parseBytes(bytes, true);
     }
@@ -485,6 +504,8 @@ public final class Safetensors {
      * Writes {@code contents} to {@code path} atomically (see the class comment): the previous
      * file, if any, stays intact until the new one is complete on disk.
      *
+     * @param path     the file written
+     * @param contents the tensors and metadata
      * @throws IllegalArgumentException if a tensor is named {@code "__metadata__"}
      * @throws UncheckedIOException     if the file cannot be written (the target is then untouched)
      */
@@ -529,7 +550,12 @@ public final class Safetensors {
         }
     }
 
-    /** The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk). */
+    /**
+     * The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk).
+     *
+     * @param contents the tensors and metadata
+     * @return the file's bytes
+     */
     public static byte[] toBytes(SafetensorsFile contents) {
         byte[] header = header(contents);
         long total = header.length;

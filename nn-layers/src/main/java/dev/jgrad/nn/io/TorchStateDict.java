@@ -31,6 +31,8 @@ public final class TorchStateDict {
     /**
      * The PyTorch name of every parameter, keyed by its jgrad name, in parameter order.
      *
+     * @param model the model
+     * @return PyTorch's name for each jgrad name
      * @throws IllegalArgumentException when a recurrent stack in the model has no PyTorch counterpart
      */
     public static Map<String, String> torchNames(Module model) {
@@ -55,7 +57,12 @@ public final class TorchStateDict {
         m.children().forEach((name, child) -> collect(child, prefix + name + ".", names));
     }
 
-    /** The model's values under PyTorch's names, in parameter order, ready for {@code load_state_dict}. */
+    /**
+     * The model's values under PyTorch's names, in parameter order, ready for {@code load_state_dict}.
+     *
+     * @param model the model
+     * @return the values by PyTorch name
+     */
     public static Map<String, Tensor> toTorch(Module model) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         Map<String, Tensor> values = model.stateDict();
@@ -67,6 +74,8 @@ public final class TorchStateDict {
      * Loads a PyTorch state_dict into the model, all or nothing: every tensor is checked before any
      * parameter changes.
      *
+     * @param model          the model loaded into
+     * @param torchStateDict the values by PyTorch name
      * @throws IllegalArgumentException naming the PyTorch name (and jgrad's) of the first unexpected,
      *                                  missing, mis-shaped, wrong-dtype or non-finite tensor
      */

@@ -25,6 +25,7 @@ public final class Dropout implements Module {
     /**
      * Dropout with drop probability {@code p}.
      *
+     * @param p the drop probability
      * @throws IllegalArgumentException when {@code p} is not in [0, 1]
      */
     public Dropout(double p) {
@@ -34,7 +35,11 @@ public final class Dropout implements Module {
         this.p = p;
     }
 
-    /** The probability that an element is dropped. */
+    /**
+     * The probability that an element is dropped.
+     *
+     * @return the drop probability
+     */
     public double p() {
         return p;
     }
@@ -45,7 +50,13 @@ public final class Dropout implements Module {
         return Map.of();
     }
 
-    /** Training: {@code x ⊙ m / (1 − p)} with a fresh mask drawn from {@code rng} (all zeros when p = 1). */
+    /**
+     * Training: {@code x ⊙ m / (1 − p)} with a fresh mask drawn from {@code rng} (all zeros when p = 1).
+     *
+     * @param x   the input
+     * @param rng the generator the mask is drawn from
+     * @return the input with dropped elements zeroed and the others scaled
+     */
     public Variable forward(Variable x, Rng rng) {
         if (p == 0) {
             return x;
@@ -55,7 +66,12 @@ public final class Dropout implements Module {
         return x.times(Variable.constant(keep == 0 ? m : Kernels.affine(m, 1 / keep, 0)));
     }
 
-    /** Evaluation: {@code x} itself (inverted dropout scaled at training time already). */
+    /**
+     * Evaluation: {@code x} itself (inverted dropout scaled at training time already).
+     *
+     * @param x the input
+     * @return {@code x}
+     */
     public Variable forward(Variable x) {
         return x;
     }

@@ -24,7 +24,12 @@ public final class LayerNorm implements Module {
     private final Parameter bias;
     private final Map<String, Parameter> params;
 
-    /** Normalises the last dimension, of size {@code size}, with eps 1e-5 and a learned weight and bias (PyTorch's defaults). */
+    /**
+     * Normalises the last dimension, of size {@code size}, with eps 1e-5 and a learned weight and bias (PyTorch's defaults).
+     *
+     * @param size  the size of the last dimension
+     * @param dtype the parameters' dtype
+     */
     public LayerNorm(int size, DType dtype) {
         this(Shape.of(size), 1e-5, true, dtype);
     }
@@ -32,6 +37,10 @@ public final class LayerNorm implements Module {
     /**
      * Normalises the trailing dimensions {@code normalizedShape}.
      *
+     * @param normalizedShape   the trailing dimensions normalised over
+     * @param eps               added to the variance
+     * @param elementwiseAffine whether a learned weight and bias follow the normalisation
+     * @param dtype             the parameters' dtype
      * @throws IllegalArgumentException when the shape is empty or has a zero dimension, or eps is not positive
      */
     public LayerNorm(Shape normalizedShape, double eps, boolean elementwiseAffine, DType dtype) {
@@ -48,20 +57,38 @@ public final class LayerNorm implements Module {
         this.params = Module.named(weight, bias);
     }
 
+    /**
+     * The trailing dimensions normalised over.
+     *
+     * @return the shape
+     */
     public Shape normalizedShape() {
         return normalized;
     }
 
+    /**
+     * The constant added to the variance.
+     *
+     * @return eps
+     */
     public double eps() {
         return eps;
     }
 
-    /** The scale, or null without the elementwise affine. */
+    /**
+     * The scale, or null without the elementwise affine.
+     *
+     * @return the weight {@code normalizedShape}, or null
+     */
     public Parameter weight() {
         return weight;
     }
 
-    /** The shift, or null without the elementwise affine. */
+    /**
+     * The shift, or null without the elementwise affine.
+     *
+     * @return the bias {@code normalizedShape}, or null
+     */
     public Parameter bias() {
         return bias;
     }
@@ -74,6 +101,8 @@ public final class LayerNorm implements Module {
     /**
      * Normalises {@code x [..., normalizedShape]} over its trailing dimensions; the result has x's shape.
      *
+     * @param x the input
+     * @return the normalised input
      * @throws IllegalArgumentException when x does not end in the normalized shape
      */
     public Variable forward(Variable x) {

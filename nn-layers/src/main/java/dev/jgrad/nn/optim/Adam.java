@@ -26,16 +26,35 @@ public final class Adam implements Optimizer {
     private final double eps;
     private final double weightDecay;
 
-    /** Adam with all of PyTorch's defaults, {@code lr = 1e-3}. */
+    /**
+     * Adam with all of PyTorch's defaults, {@code lr = 1e-3}.
+     *
+     * @param params the parameters updated, by name
+     */
     public Adam(Map<String, Parameter> params) {
         this(params, 1e-3);
     }
 
-    /** Adam with PyTorch's defaults and learning rate {@code lr}. */
+    /**
+     * Adam with PyTorch's defaults and learning rate {@code lr}.
+     *
+     * @param params the parameters updated, by name
+     * @param lr     the learning rate
+     */
     public Adam(Map<String, Parameter> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0.0);
     }
 
+    /**
+     * Adam with every setting given (see the class comment for the update).
+     *
+     * @param params      the parameters updated, by name
+     * @param lr          the learning rate, positive
+     * @param beta1       the first moment's decay, in [0, 1)
+     * @param beta2       the second moment's decay, in [0, 1)
+     * @param eps         added to the second moment's square root, at least 0
+     * @param weightDecay the L2 factor λ added to the gradient as {@code λ·p}, at least 0
+     */
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps >= 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("Adam: need lr > 0, 0 ≤ β < 1, ε ≥ 0, weight decay ≥ 0; got lr=" + lr + ", β1="
@@ -49,7 +68,11 @@ public final class Adam implements Optimizer {
         this.weightDecay = weightDecay;
     }
 
-    /** Number of steps taken. */
+    /**
+     * Number of steps taken.
+     *
+     * @return the number of {@link #step()} calls
+     */
     public long steps() {
         return (long) state.scalar(STEP);
     }

@@ -16,11 +16,23 @@ public final class Sgd implements Optimizer {
     private final double lr;
     private final double momentum;
 
-    /** Plain SGD. */
+    /**
+     * Plain SGD.
+     *
+     * @param params the parameters updated, by name
+     * @param lr     the learning rate
+     */
     public Sgd(Map<String, Parameter> params, double lr) {
         this(params, lr, 0.0);
     }
 
+    /**
+     * SGD with momentum: {@code b ← momentum·b + g}, {@code w ← w − lr·b}, as PyTorch's {@code SGD}.
+     *
+     * @param params   the parameters updated, by name
+     * @param lr       the learning rate, positive
+     * @param momentum the momentum, in [0, 1)
+     */
     public Sgd(Map<String, Parameter> params, double lr, double momentum) {
         if (!(lr > 0) || !(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("Sgd: need lr > 0 and 0 ≤ momentum < 1, got lr=" + lr + ", momentum=" + momentum);

@@ -21,7 +21,13 @@ public final class CotangentChecks {
     private CotangentChecks() {
     }
 
-    /** A cotangent for an output of this shape: magnitudes in [0.25, 1.5], random signs (as {@link TensorArbitraries#cotangents}). */
+    /**
+     * A cotangent for an output of this shape: magnitudes in [0.25, 1.5], random signs (as {@link TensorArbitraries#cotangents}).
+     *
+     * @param shape the output's shape
+     * @param seed  the generator's seed; the same seed gives the same cotangent
+     * @return a float64 tensor of {@code shape} with no zero element
+     */
     public static Tensor cotangent(Shape shape, long seed) {
         Rng rng = Rng.seeded(seed);
         double[] v = new double[shape.size()];
@@ -37,12 +43,22 @@ public final class CotangentChecks {
      * both orders), so {@code f} sees tape nodes rather than leaves: a node's value reaches a
      * derivative rule only if the op lists it in {@code Op.saves()} (leaves are always kept), so this
      * is what makes the checks fail for an op whose rule reads a value it did not declare.
+     *
+     * @param f the function checked
+     * @param c the cotangent, of {@code f}'s output shape
+     * @return the scalar function {@code x ↦ sum(f(x) ⊙ c)}
      */
     public static DifferentiableFunction weighted(DifferentiableFunction f, Tensor c) {
         return in -> f.apply(in.stream().map(v -> v.requiresGrad() ? v.times(1.0) : v).toList()).times(Variable.constant(c)).sum();
     }
 
-    /** The shape of {@code f}'s output at {@code inputs}, computed with nothing recorded. */
+    /**
+     * The shape of {@code f}'s output at {@code inputs}, computed with nothing recorded.
+     *
+     * @param f      the function
+     * @param inputs its inputs
+     * @return the output's shape
+     */
     public static Shape outputShape(DifferentiableFunction f, List<Tensor> inputs) {
         try (Tape.Scope s = Tape.noGrad()) {
             List<Variable> vs = new ArrayList<>();
@@ -53,19 +69,40 @@ public final class CotangentChecks {
         }
     }
 
-    /** First-order check of {@code sum(f(x) ⊙ c)} with a cotangent drawn from {@code seed}. */
+    /**
+     * First-order check of {@code sum(f(x) ⊙ c)} with a cotangent drawn from {@code seed}.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param seed   draws the cotangent
+     * @throws AssertionError with {@link GradCheck}'s report when a gradient differs
+     */
     public static void assertFirstOrder(DifferentiableFunction f, List<Tensor> inputs, long seed) {
         Tensor c = cotangent(outputShape(f, inputs), seed);
         GradCheck.assertGradients(weighted(f, c), inputs);
     }
 
-    /** Second-order check (gradgradcheck) of {@code sum(f(x) ⊙ c)} with a cotangent drawn from {@code seed}. */
+    /**
+     * Second-order check (gradgradcheck) of {@code sum(f(x) ⊙ c)} with a cotangent drawn from {@code seed}.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param seed   draws the cotangent
+     * @throws AssertionError with {@link GradCheck}'s report when a second derivative differs
+     */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, long seed) {
         Tensor c = cotangent(outputShape(f, inputs), seed);
         GradCheck.assertSecondOrder(weighted(f, c), inputs);
     }
 
-    /** Both {@link #assertFirstOrder} and {@link #assertSecondOrder}, with the same cotangent. */
+    /**
+     * Both {@link #assertFirstOrder} and {@link #assertSecondOrder}, with the same cotangent.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param seed   draws the cotangent
+     * @throws AssertionError with {@link GradCheck}'s report when a first or second derivative differs
+     */
     public static void assertBothOrders(DifferentiableFunction f, List<Tensor> inputs, long seed) {
         assertFirstOrder(f, inputs, seed);
         assertSecondOrder(f, inputs, seed);

@@ -26,24 +26,44 @@ public final class TensorArbitraries {
     private TensorArbitraries() {
     }
 
-    /** The largest dimension generated for a shape of this rank: 5 up to rank 2, 3 at rank 3, 2 at rank 4. */
+    /**
+     * The largest dimension generated for a shape of this rank: 5 up to rank 2, 3 at rank 3, 2 at rank 4.
+     *
+     * @param rank a rank from 0 to 4
+     * @return the largest dimension generated at that rank
+     */
     public static int maxDim(int rank) {
         return rank <= 2 ? 5 : rank == 3 ? 3 : 2;
     }
 
     // ------------------------------------------------------------------ shapes
 
-    /** Shapes of rank 0 to 4 with every dimension in [1, {@link #maxDim}(rank)]. */
+    /**
+     * Shapes of rank 0 to 4 with every dimension in [1, {@link #maxDim}(rank)].
+     *
+     * @return the generator
+     */
     public static Arbitrary<Shape> shapes() {
         return shapes(0, 4);
     }
 
-    /** Shapes of rank in [minRank, maxRank] (at most 4) with every dimension in [1, {@link #maxDim}(rank)]. */
+    /**
+     * Shapes of rank in [minRank, maxRank] (at most 4) with every dimension in [1, {@link #maxDim}(rank)].
+     *
+     * @param minRank the smallest rank, at least 0
+     * @param maxRank the largest rank, at most 4
+     * @return the generator
+     */
     public static Arbitrary<Shape> shapes(int minRank, int maxRank) {
         return Arbitraries.integers().between(minRank, maxRank).flatMap(TensorArbitraries::shapesOfRank);
     }
 
-    /** Shapes of exactly this rank, dimensions in [1, {@link #maxDim}(rank)]. */
+    /**
+     * Shapes of exactly this rank, dimensions in [1, {@link #maxDim}(rank)].
+     *
+     * @param rank the rank, from 0 to 4
+     * @return the generator
+     */
     public static Arbitrary<Shape> shapesOfRank(int rank) {
         return Arbitraries.integers().between(1, maxDim(rank)).list().ofSize(rank).map(TensorArbitraries::shapeOf);
     }
@@ -52,7 +72,9 @@ public final class TensorArbitraries {
      * Pairs of shapes that broadcast: a result shape of rank 0 to 4 with every dimension at least 2,
      * from which each operand drops some leading dimensions (rank differences) and turns some of the
      * rest into 1 (stretched dimensions: a 1 here always stretches). Identical pairs are included
-     * (nothing dropped, nothing set to 1). ShapeProperties checks each kind is well represented.
+     * (nothing dropped, nothing set to 1). autodiff-core's ShapeProperties checks each kind is well represented.
+     *
+     * @return the generator
      */
     public static Arbitrary<ShapePair> broadcastPairs() {
         Arbitrary<List<Boolean>> ones = Arbitraries.of(true, false).list().ofSize(4);
@@ -70,6 +92,8 @@ public final class TensorArbitraries {
     /**
      * Operand shapes for a 2-D matrix product {@code op(A)·op(B)} with m, k, n in [1, 4] and both
      * transpose flags generated.
+     *
+     * @return the generator
      */
     public static Arbitrary<MatmulShapes> matmulShapes() {
         return matmulShapes(Arbitraries.just(Shape.scalar()), Arbitraries.just(List.of(false, false)), Arbitraries.just(0));
@@ -79,6 +103,8 @@ public final class TensorArbitraries {
      * Operand shapes for a batched matrix product: a batch shape of rank 1 or 2 (dimensions in
      * [1, 3]), from which each operand may drop leading batch dimensions or hold 1 where the other
      * has more (broadcast batch dimensions), m, k, n in [1, 4] and both transpose flags.
+     *
+     * @return the generator
      */
     public static Arbitrary<MatmulShapes> batchedMatmulShapes() {
         Arbitrary<Shape> batch = Arbitraries.integers().between(1, 2)
@@ -128,17 +154,36 @@ public final class TensorArbitraries {
 
     // ------------------------------------------------------------------ tensors
 
-    /** F64 tensors of the shape with every value in [lo, hi] (jqwik's edge cases lo, hi and 0 included). */
+    /**
+     * F64 tensors of the shape with every value in [lo, hi] (jqwik's edge cases lo, hi and 0 included).
+     *
+     * @param shape the tensors' shape
+     * @param lo    the smallest value
+     * @param hi    the largest value
+     * @return the generator
+     */
     public static Arbitrary<Tensor> tensors(Shape shape, double lo, double hi) {
         return Arbitraries.doubles().between(lo, hi).list().ofSize(shape.size()).map(v -> tensorOf(v, shape));
     }
 
-    /** F64 tensors of generated shapes with values in [lo, hi]. */
+    /**
+     * F64 tensors of generated shapes with values in [lo, hi].
+     *
+     * @param shapes the shapes' generator, e.g. {@link #shapes()}
+     * @param lo     the smallest value
+     * @param hi     the largest value
+     * @return the generator
+     */
     public static Arbitrary<Tensor> tensors(Arbitrary<Shape> shapes, double lo, double hi) {
         return shapes.flatMap(s -> tensors(s, lo, hi));
     }
 
-    /** Positive F64 tensors with values in [0.5, 2]: safe for log, division and real powers, and far from their poles. */
+    /**
+     * Positive F64 tensors with values in [0.5, 2]: safe for log, division and real powers, and far from their poles.
+     *
+     * @param shape the tensors' shape
+     * @return the generator
+     */
     public static Arbitrary<Tensor> positive(Shape shape) {
         return tensors(shape, 0.5, 2.0);
     }
@@ -146,6 +191,11 @@ public final class TensorArbitraries {
     /**
      * F64 tensors whose values have magnitude in [margin, hi] with either sign: kept away from a kink
      * at 0 (relu), so a finite difference of step eps &lt; margin never straddles it.
+     *
+     * @param shape  the tensors' shape
+     * @param margin the smallest magnitude
+     * @param hi     the largest magnitude
+     * @return the generator
      */
     public static Arbitrary<Tensor> awayFromZero(Shape shape, double margin, double hi) {
         Arbitrary<Double> magnitude = Arbitraries.doubles().between(margin, hi);
@@ -157,6 +207,11 @@ public final class TensorArbitraries {
      * F64 tensors whose values are pairwise at least {@code 0.7·(hi − lo)/size} apart, so no two
      * elements tie (max, whose gradient is not differentiable at a tie): a random permutation of
      * evenly spaced levels in [lo, hi], each jittered by at most 15% of the spacing.
+     *
+     * @param shape the tensors' shape
+     * @param lo    the low end of the levels' range
+     * @param hi    the high end of the levels' range
+     * @return the generator
      */
     public static Arbitrary<Tensor> distinct(Shape shape, double lo, double hi) {
         int n = shape.size();
@@ -178,12 +233,19 @@ public final class TensorArbitraries {
     /**
      * Cotangents for {@code sum(f(x) ⊙ c)} checks: every element of magnitude in [0.25, 1.5] with
      * random sign, never 0, so each output element's derivative is weighted into the check.
+     *
+     * @param shape the output's shape
+     * @return the generator
      */
     public static Arbitrary<Tensor> cotangents(Shape shape) {
         return awayFromZero(shape, 0.25, 1.5);
     }
 
-    /** Seeds for an {@link dev.jgrad.tensor.Rng}, to draw a cotangent once an output shape is known ({@link CotangentChecks}). */
+    /**
+     * Seeds for an {@link dev.jgrad.tensor.Rng}, to draw a cotangent once an output shape is known ({@link CotangentChecks}).
+     *
+     * @return the generator of any {@code long}
+     */
     public static Arbitrary<Long> seeds() {
         return Arbitraries.longs();
     }

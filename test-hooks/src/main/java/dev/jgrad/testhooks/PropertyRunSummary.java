@@ -1,4 +1,4 @@
-package dev.jgrad.testing;
+package dev.jgrad.testhooks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,16 +17,16 @@ import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
- * A global jqwik hook (registered in {@code META-INF/services/net.jqwik.api.lifecycle.LifecycleHook},
- * so it applies in every module whose tests have this test-jar on the classpath) that counts the
+ * A global jqwik hook (registered in this module's {@code META-INF/services/net.jqwik.api.lifecycle.LifecycleHook},
+ * so it applies in every jgrad module that has {@code jgrad-test-hooks} on its test class path) that counts the
  * properties jqwik ran and their tries, prints one line when the jqwik engine finishes —
  * {@code jqwik: N properties, M tries} — and fails the run loudly when it executed no tries although
  * property classes are present: a property suite that silently runs nothing must not look green.
  *
  * <p>Counts come from jqwik's own {@link PropertyExecutionResult#countTries()}, so jqwik's per-property
- * reports can stay switched off ({@code jqwik.reporting.onlyfailures} in {@code junit-platform.properties}).
- * A run narrowed with Surefire's {@code -Dtest=…} may legitimately select no property; it is then
- * reported, not failed.
+ * reports can stay switched off ({@code jqwik.reporting.onlyfailures}, set in the parent POM's Surefire
+ * configuration). A run narrowed with Surefire's {@code -Dtest=…} may legitimately select no property;
+ * it is then reported, not failed.
  */
 public final class PropertyRunSummary implements AroundPropertyHook, AroundContainerHook {
     private final AtomicInteger properties = new AtomicInteger();

@@ -1,4 +1,4 @@
-package dev.jgrad.testing;
+package dev.jgrad.testhooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -35,7 +35,7 @@ class PropertyRunSummaryTest {
         assertNull(PropertyRunSummary.failure(0, 0, null, () -> false), "a module without properties");
     }
 
-    /** This module's own test classes declare properties, so the class-path scan must find them. */
+    /** This module's own test classes declare properties ({@link PropertyRunSummaryProperties}), so the class-path scan must find them. */
     @Test
     void findsThisModulesPropertyClasses() {
         assertTrue(PropertyRunSummary.hasPropertyClasses());
