@@ -37,6 +37,14 @@ import java.util.Map;
  * holds its saved values plus the gradients of the walk's frontier, and nothing after the tape and
  * the step's results are dropped.
  *
+ * <p>Note [Freed graphs]: {@link Variable#backward()} frees the graph as it walks it, as PyTorch's
+ * {@code backward()} does: once a node's rule has run, the node lets go of its inputs, so the values
+ * saved for backward become garbage during the walk, even while the caller still holds the loss. A
+ * training step's peak memory is then its saved values or the backward pass's working set, not both.
+ * Values of variables the caller holds stay readable; only a second backward through the same graph
+ * is refused, naming the op. {@link #gradients} keeps the graph, for the analyses that differentiate
+ * one graph several times (Jacobians, gradient checks, grad-of-grad).
+ *
  * <p>Debugging a NaN: record with {@code Tape.record().withAnomalyDetection()} (and optionally a
  * {@link #label(String) label} such as the training step). Then the first op or derivative rule that
  * produces NaN or ±∞ throws {@link NonFiniteException}, naming the op, the shapes, the element, the
@@ -141,15 +149,15 @@ public final class Tape implements AutoCloseable {
         return size;
     }
 
-    /** How many recorded ops satisfy {@code which}. */
-    int count(java.util.function.Predicate<Op> which) {
-        int n = 0;
+    /** The ops recorded so far, in order (those a freeing backward walk has released are left out). */
+    List<Op> ops() {
+        List<Op> out = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            if (which.test(nodes[i].op)) {
-                n++;
+            if (nodes[i] != null) {
+                out.add(nodes[i].op);
             }
         }
-        return n;
+        return out;
     }
 
     /** Stops recording; values already recorded can still be differentiated. Never throws. */
@@ -177,19 +185,14 @@ public final class Tape implements AutoCloseable {
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
         Op.Saves saves = op.saves();
-        Variable[] held = in;
+        // A private copy, so that a freeing backward walk can clear it (Note [Freed graphs]).
+        Variable[] held = in.clone();
         int versions = 0;
         for (int j = 0; j < in.length; j++) {
             if (in[j].tape == null) {
                 versions += in[j].version;
             }
-            Variable h = in[j].heldBy(this, saves.input(j));
-            if (h != in[j]) {
-                if (held == in) {
-                    held = in.clone();
-                }
-                held[j] = h;
-            }
+            held[j] = in[j].heldBy(this, saves.input(j));
         }
         Variable v = Variable.node(out, op, held, this, size, origin);
         leafVersions[size] = versions;
@@ -211,7 +214,7 @@ public final class Tape implements AutoCloseable {
             return;
         }
         output.tape.requireLeavesUnchanged();
-        Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false);
+        Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false, true);
         for (Map.Entry<Variable, Variable> e : leaves.entrySet()) {
             e.getKey().accumulateGrad(e.getValue().value());
         }
@@ -237,7 +240,7 @@ public final class Tape implements AutoCloseable {
             checkCotangent(outputs.get(i), cotangents.get(i));
         }
         requireLeavesUnchanged();
-        Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph);
+        Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph, false);
         List<Variable> result = new ArrayList<>(wrt.size());
         for (Variable w : wrt) {
             Variable g = found.get(w);
@@ -263,6 +266,9 @@ public final class Tape implements AutoCloseable {
     /** Refuses a backward pass when a leaf input of a recorded op was assigned since (see the class comment). */
     private void requireLeavesUnchanged() {
         for (int i = 0; i < size; i++) {
+            if (nodes[i] == null) {
+                continue; // freed by an earlier backward(): walking it again is refused anyway
+            }
             Variable[] in = nodes[i].inputs;
             int versions = 0;
             for (Variable x : in) {
@@ -294,7 +300,8 @@ public final class Tape implements AutoCloseable {
      * Walks the tape backwards from the outputs. Returns the total gradient of every reached leaf and
      * of every value in {@code wrt}.
      */
-    private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph) {
+    private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph,
+                                         boolean freeGraph) {
         Sums sums = new Sums(size, createGraph);
         // Positions whose total the caller asked for: kept; every other total is dropped as soon as
         // the walk has passed it on, so a backward pass holds the gradients of its frontier, not of
@@ -311,6 +318,9 @@ public final class Tape implements AutoCloseable {
         try {
             for (int k = 0; k < outputs.length; k++) {
                 Variable o = outputs[k];
+                if (o.tape == this && o.inputs[0] == null) {
+                    throw freed(o.op.name() + " " + o.dtype() + o.shape());
+                }
                 if (o.tape == this) {
                     sums.addNode(o.index, cotangents[k]);
                     top = Math.max(top, o.index);
@@ -327,6 +337,9 @@ public final class Tape implements AutoCloseable {
                     sums.release(i);
                 }
                 Variable node = nodes[i];
+                if (node == null || node.inputs[0] == null) {
+                    throw freed(node == null ? "tape position " + i : node.op.name() + " " + node.dtype() + node.shape());
+                }
                 Variable[] in = node.inputs;
                 Variable[] gin = node.op.backward(in, node, g);
                 for (int j = 0; j < in.length; j++) {
@@ -348,6 +361,10 @@ public final class Tape implements AutoCloseable {
                         sums.addLeaf(x, gj);
                     }
                 }
+                if (freeGraph) {
+                    Arrays.fill(in, null);
+                    nodes[i] = null;
+                }
             }
             Map<Variable, Variable> result = sums.leaves();
             for (Variable w : wrt) {
@@ -362,6 +379,11 @@ public final class Tape implements AutoCloseable {
         } finally {
             CURRENT.set(prev);
         }
+    }
+
+    private static IllegalStateException freed(String where) {
+        return new IllegalStateException("backward: the graph through " + where + " was freed by an earlier backward(), which keeps "
+                + "only what one backward pass needs; to differentiate one graph several times, use Tape.gradients(...)");
     }
 
     /**

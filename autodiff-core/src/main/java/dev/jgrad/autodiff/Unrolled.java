@@ -228,7 +228,7 @@ public final class Unrolled implements AutoCloseable {
             case Op.Softplus r -> true;
             case Op.Clamp c -> true;
             case Op.Cast c -> true;
-            case Op.Slice(int axis, int start, int end) -> axis > 0;
+            case Op.Slice(int axis, int start, int end) -> false && axis > 0;
             default -> false;
         };
     }

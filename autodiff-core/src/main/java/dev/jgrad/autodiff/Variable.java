@@ -373,7 +373,8 @@ public final class Variable {
 
     /**
      * Backpropagates from this scalar (a loss: dloss/dloss = 1), adding each reached leaf's gradient
-     * to {@link #grad()}.
+     * to {@link #grad()}. The graph is freed as it is walked (Note [Freed graphs] on {@link Tape}): a
+     * second backward through it is refused; {@link Tape#gradients} keeps it.
      *
      * @throws IllegalStateException when this value has more than one element: say which combination
      *                               of its elements to differentiate by passing a cotangent,
@@ -393,7 +394,8 @@ public final class Variable {
     }
 
     /**
-     * Backpropagates from this value with the given cotangent (same shape and dtype).
+     * Backpropagates from this value with the given cotangent (same shape and dtype), freeing the
+     * graph as {@link #backward()} does.
      *
      * @param cotangent the gradient of the quantity being differentiated with respect to this value
      */
