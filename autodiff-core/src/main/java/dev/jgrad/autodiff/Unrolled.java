@@ -23,11 +23,13 @@ import java.util.Map;
  * steps, and each step gets its rows of that result. So {@code x_t·W_x + b} in a cell's equations
  * becomes one {@code [T·B, I]·[I, N]} matrix product instead of T products of {@code B} rows, exactly
  * as PyTorch's {@code nn.GRU} precomputes its input projections, while the cell is still written as
- * its per-step equations. Results of hoisted ops are step inputs in turn, so chains
- * ({@code x·W + b}, a gate block sliced from it) are hoisted whole. Only ops that act row by row are
- * hoisted: matrix products with the step input on the left, elementwise ops whose other operands
- * broadcast over the rows, and slices along a later axis; anything else runs on the step's rows as
- * usual. An op first met after step 0 (its leaves changed between steps, say) also runs per step.
+ * its per-step equations. Results of hoisted ops are step inputs in turn, so chains ({@code x·W + b})
+ * are hoisted whole. Only ops that act row by row are hoisted: matrix products with the step input on
+ * the left, and elementwise ops whose other operands broadcast over the rows; anything else runs on
+ * the step's rows as usual. Slices along a later axis (a gate block cut from {@code x·W}) act row by
+ * row too but are not hoisted: all steps' blocks would be copies, and their gradients buffers of the
+ * whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
+ * also runs per step.
  *
  * <p>On the tape the hoisted op is one node and each step's rows are a slice of it, so the backward
  * walk places the steps' gradients into one buffer and runs the op's rule once (Note [Deferred
@@ -228,7 +230,6 @@ public final class Unrolled implements AutoCloseable {
             case Op.Softplus r -> true;
             case Op.Clamp c -> true;
             case Op.Cast c -> true;
-            case Op.Slice(int axis, int start, int end) -> false && axis > 0;
             default -> false;
         };
     }
