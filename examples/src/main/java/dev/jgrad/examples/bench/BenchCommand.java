@@ -70,6 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
+    boolean inProcess;
+
     @Option(names = "--blas", defaultValue = "auto", paramLabel = "BACKEND",
             description = "matrix products on native (OpenBLAS), java, or auto: native when it loads (default ${DEFAULT-VALUE})")
     String blas;
@@ -134,7 +137,8 @@ public final class BenchCommand implements Callable<Integer> {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
                             for (int t : ths) {
-                                Figure.Train f = TrainingBench.run(cfg, cell, dt, t, budget, seed);
+                                Figure.Train f = inProcess ? TrainingBench.run(cfg, cell, dt, t, budget, seed)
+                                        : FreshJvm.train(cfg, cell, dt, t, budget, seed, blas);
                                 List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
                                 if (!refs.isEmpty()) {
                                     String key = f.dtype() + "/" + t;

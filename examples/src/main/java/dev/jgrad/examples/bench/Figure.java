@@ -1,5 +1,6 @@
 package dev.jgrad.examples.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -49,6 +50,16 @@ sealed interface Figure {
             m.put("matmul_gflop_per_step", matmulGflop);
             m.put("gemm_roofline", gemmRoofline);
             return m;
+        }
+
+        /** The figure {@link #fields()} wrote. */
+        static Train of(JsonNode n) {
+            return new Train(n.path("impl").asText(), n.path("config").asText(), n.path("cell").asText(), n.path("dtype").asText(),
+                    n.path("threads").asInt(), n.path("tokens_per_second").asDouble(), n.path("min_tokens_per_second").asDouble(),
+                    n.path("max_tokens_per_second").asDouble(), n.path("repetitions").asInt(), n.path("steps").asLong(),
+                    n.path("loss").asDouble(), n.path("ops_per_step").asInt(), n.path("ns_per_op").asDouble(),
+                    n.path("peak_rss_mib").asDouble(), n.path("kept_mib_start").asDouble(), n.path("kept_mib_end").asDouble(),
+                    n.path("matmul_gflop_per_step").asDouble(Double.NaN), n.path("gemm_roofline").asDouble(Double.NaN));
         }
     }
 

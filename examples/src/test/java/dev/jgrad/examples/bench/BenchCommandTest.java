@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /** The bench command's output contract (fields, machine facts, reference ratios, errors); never its speed. */
 class BenchCommandTest {
-    private static final String[] QUICK = {"--seconds", "0.02", "--warmup", "0", "--repetitions", "2"};
+    private static final String[] QUICK = {"--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--in-process"};
 
     record Run(int code, String out, String err) {
     }
@@ -115,6 +115,24 @@ class BenchCommandTest {
         Run b = run(args("--config", "tiny", "--reference", blind.toString()));
         assertTrue(b.out().contains("no ratio for f32, 1 thread: the reference has no matmul figure"), b.out());
         assertFalse(b.out().contains("torch-nn.GRU (gru-reset-after)"), b.out());
+    }
+
+    @Test
+    void eachTrainingFigureIsMeasuredInAFreshJvm() throws Exception {
+        Run r = run("bench", "--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--config", "tiny", "--dtype", "f32,f64", "--json");
+        assertEquals(0, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> figures = new ArrayList<>();
+        for (String l : r.out().strip().split("\n")) {
+            JsonNode n = json.readTree(l);
+            if ("train".equals(n.path("kind").asText())) figures.add(n);
+        }
+        assertEquals(2, figures.size(), r.out());
+        for (JsonNode n : figures) {
+            assertEquals("tiny", n.path("config").asText());
+            assertTrue(n.path("tokens_per_second").asDouble() > 0 && n.path("peak_rss_mib").asDouble() > 0, n.toString());
+        }
+        assertEquals(List.of("f32", "f64"), figures.stream().map(n -> n.path("dtype").asText()).toList());
     }
 
     @Test

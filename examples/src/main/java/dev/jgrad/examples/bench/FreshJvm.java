@@ -1,0 +1,57 @@
+package dev.jgrad.examples.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.tensor.DType;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs one training figure in a JVM of its own, started as this one was (same java, JVM options and
+ * class path): a training run is one configuration per process, so each figure gets a JIT that has
+ * compiled only its own configuration's paths, and its own peak resident set.
+ */
+final class FreshJvm {
+    private FreshJvm() {
+    }
+
+    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, TrainingBench.Budget budget, long seed, String blas) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jgrad.examples.Main", "bench", "--in-process", "--json",
+                "--config", config.name(), "--cell", cell.cliName(), "--dtype", dtype.name().toLowerCase(Locale.ROOT),
+                "--threads", Integer.toString(threads), "--seconds", Double.toString(budget.seconds()),
+                "--warmup", Double.toString(budget.warmupSeconds()), "--repetitions", Integer.toString(budget.repetitions()),
+                "--seed", Long.toString(seed), "--blas", blas));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            byte[] err = new byte[0];
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            err = p.getErrorStream().readAllBytes();
+            int code = p.waitFor();
+            if (code != 0) {
+                String why = new String(err, StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("no message");
+                throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + code + "): " + why);
+            }
+            ObjectMapper json = new ObjectMapper();
+            for (String line : out.strip().split("\n")) {
+                JsonNode n = json.readTree(line);
+                if ("train".equals(n.path("kind").asText())) {
+                    return Figure.Train.of(n);
+                }
+            }
+            throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " printed no figure");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a JVM to measure " + config.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while measuring " + config.name(), e);
+        }
+    }
+}
