@@ -67,7 +67,7 @@ class LauncherTest {
         Launch first = launch();
         assertEquals(1, first.builds());
         assertEquals("gru-examples: building " + jar + " (it is missing) ...\n", first.err());
-        assertEquals("ran --add-modules jdk.incubator.vector -Xmx1g -jar " + jar + " train --epochs 1\n", first.out());
+        assertEquals("ran --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmx300m -jar " + jar + " train --epochs 1\n", first.out());
     }
 
     @Test
