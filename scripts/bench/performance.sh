@@ -1,0 +1,28 @@
+#!/bin/sh
+# Regenerates the README's performance figures on this machine, one command at a time, into
+# docs/measurements/DATE/ (run by hand, never by CI; needs Debian's python3-torch and
+# libopenblas0-openmp for the PyTorch side, see scripts/torch/README.md).
+#
+#   scripts/bench/performance.sh [SECONDS]      # timed seconds per figure, default 3
+#
+# Both sides run with one thread and then two; PyTorch runs with OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE unset (bench_gru.py also clears them itself). jgrad runs through ./gru-examples,
+# so at the launcher's default JVM options; each of its training figures runs in a fresh JVM.
+set -eu
+cd "$(dirname "$0")/../.."
+seconds=${1:-3}
+out=docs/measurements/$(date +%Y-%m-%d)
+mkdir -p "$out"
+./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
+{ uptime; lscpu | grep -E 'Model name|^CPU\(s\)|L2 cache|L3 cache'; } > "$out/machine.txt"
+
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py \
+    --config tiny,d2l,large --impl torch-nn.GRU --dtype f32,f64 --threads 1,2 --seconds "$seconds" > "$out/torch.jsonl"
+./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
+    --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train.txt"
+./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>/dev/null \
+    | tee "$out/jgrad-matmul.txt"
+# The same training figures on the pure-Java kernel (the fallback where no native library loads).
+./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
+    --seconds "$seconds" 2>/dev/null | tee "$out/jgrad-train-java.txt"
+uptime >> "$out/machine.txt"
