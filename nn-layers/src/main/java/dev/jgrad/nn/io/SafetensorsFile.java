@@ -1,8 +1,7 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.tensor.Tensor;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,10 +21,12 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
      * @throws NullPointerException if a map, a name, a tensor, a metadata key or a value is null
      */
     public SafetensorsFile {
-        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tensors, "tensors")));
-        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
-        tensors.forEach((name, t) -> Objects.requireNonNull(t, "safetensors: tensor '" + Objects.requireNonNull(name, "tensor name") + "' is null"));
-        metadata.forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
+        Objects.requireNonNull(tensors, "tensors")
+                .forEach((name, t) -> Objects.requireNonNull(t, "safetensors: tensor '" + Objects.requireNonNull(name, "tensor name") + "' is null"));
+        Objects.requireNonNull(metadata, "metadata")
+                .forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
+        tensors = ImmutableMap.copyOf(tensors);
+        metadata = ImmutableMap.copyOf(metadata);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
@@ -235,7 +236,7 @@ public final class TorchRecurrentWeights {
      */
     public static Map<String, Tensor> toTorch(RecurrentStack layer) {
         kindOf(layer);
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         List<RecurrentCell> cells = layer.cells();
         for (int k = 0; k < cells.size(); k++) {
             Map<String, Tensor> state = cells.get(k).stateDict();
@@ -246,7 +247,7 @@ public final class TorchRecurrentWeights {
                 }
             }
         }
-        return out;
+        return out.buildOrThrow();
     }
 
     /**

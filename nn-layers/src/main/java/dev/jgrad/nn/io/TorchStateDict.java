@@ -1,5 +1,6 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.Tensor;
@@ -38,11 +39,11 @@ public final class TorchStateDict {
     public static Map<String, String> torchNames(Module model) {
         Map<String, String> names = new LinkedHashMap<>();
         collect(model, "", names);
-        Map<String, String> ordered = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, String> ordered = ImmutableMap.builder();
         for (String ours : model.parameters().keySet()) {
             ordered.put(ours, names.getOrDefault(ours, ours));
         }
-        return ordered;
+        return ordered.buildOrThrow();
     }
 
     private static void collect(Module m, String prefix, Map<String, String> names) {
@@ -64,10 +65,10 @@ public final class TorchStateDict {
      * @return the values by PyTorch name
      */
     public static Map<String, Tensor> toTorch(Module model) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         Map<String, Tensor> values = model.stateDict();
         torchNames(model).forEach((ours, theirs) -> out.put(theirs, values.get(ours)));
-        return out;
+        return out.buildOrThrow();
     }
 
     /**

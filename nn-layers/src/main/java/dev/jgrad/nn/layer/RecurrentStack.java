@@ -1,5 +1,6 @@
 package dev.jgrad.nn.layer;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.autodiff.Unrolled;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
@@ -12,8 +13,6 @@ import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -84,12 +83,12 @@ public final class RecurrentStack implements Module {
             }
         }
         this.cells = List.copyOf(cells);
-        Map<String, Module> children = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Module> children = ImmutableMap.builder();
         for (int k = 0; k < cells.size(); k++) {
             children.put("layers." + k, cells.get(k));
         }
-        this.children = Collections.unmodifiableMap(children);
-        this.params = Module.nested(children);
+        this.children = children.buildOrThrow();
+        this.params = Module.nested(this.children);
     }
 
     /**
