@@ -44,6 +44,7 @@ public interface Module {
      * @param dtype the dtype every parameter gets
      */
     default void toDType(DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
         parameters().values().forEach(p -> p.toDType(dtype));
     }
 
@@ -78,6 +79,7 @@ public interface Module {
      *                                  wrong shape or dtype, or containing NaN or ±∞
      */
     default void loadStateDict(Map<String, Tensor> state) {
+        Objects.requireNonNull(state, "state");
         Map<String, Parameter> params = parameters();
         for (String k : state.keySet()) {
             if (!params.containsKey(k)) {

@@ -47,6 +47,7 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
      * @throws IllegalArgumentException naming the tensor and listing the names present, if absent
      */
     public Tensor tensor(String name) {
+        Objects.requireNonNull(name, "name");
         Tensor t = tensors.get(name);
         if (t == null) {
             throw new IllegalArgumentException("safetensors: no tensor named '" + name + "' (present: " + tensors.keySet() + ")");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A whole model's parameters under the names PyTorch's {@code state_dict} gives the same model, and
@@ -37,6 +38,7 @@ public final class TorchStateDict {
      * @throws IllegalArgumentException when a recurrent stack in the model has no PyTorch counterpart
      */
     public static Map<String, String> torchNames(Module model) {
+        Objects.requireNonNull(model, "model");
         Map<String, String> names = new LinkedHashMap<>();
         collect(model, "", names);
         ImmutableMap.Builder<String, String> ordered = ImmutableMap.builder();
@@ -65,6 +67,7 @@ public final class TorchStateDict {
      * @return the values by PyTorch name
      */
     public static Map<String, Tensor> toTorch(Module model) {
+        Objects.requireNonNull(model, "model");
         ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         Map<String, Tensor> values = model.stateDict();
         torchNames(model).forEach((ours, theirs) -> out.put(theirs, values.get(ours)));
@@ -81,6 +84,8 @@ public final class TorchStateDict {
      *                                  missing, mis-shaped, wrong-dtype or non-finite tensor
      */
     public static void load(Module model, Map<String, Tensor> torchStateDict) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(torchStateDict, "torchStateDict");
         Map<String, String> names = torchNames(model);
         Map<String, String> ours = new LinkedHashMap<>();
         names.forEach((o, t) -> ours.put(t, o));
