@@ -1,5 +1,7 @@
 package dev.jgrad.autodiff;
 
+import java.util.Objects;
+
 /**
  * An op of your own, with its derivative rule: the analogue of PyTorch's
  * {@code torch.autograd.Function} and JAX's {@code custom_vjp}. The built-in ops stay a closed set;
@@ -76,6 +78,7 @@ public interface CustomOp {
      * @return the output, recorded when a tape records
      */
     default Variable apply(Variable... in) {
+        Objects.requireNonNull(in, "in");
         return Variable.apply(new Op.Custom(this), in.clone());
     }
 }

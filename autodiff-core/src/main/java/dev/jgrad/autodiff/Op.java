@@ -8,6 +8,7 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The closed set of differentiable ops. Each op is a record holding its static arguments, with its
@@ -21,6 +22,10 @@ import java.util.List;
  * records, the same rules run eagerly at the cost of their arithmetic. Rules may return a gradient
  * in the broadcast output shape; the tape sums it back to the input's shape in one place
  * (Note [Broadcasting] on {@link Shape}). A {@code null} entry means "no gradient for that input".
+ *
+ * <p>{@link #forward} and {@link #backward} are the tape's to call, with the values it recorded; they check
+ * nothing, so that each rule stays one line of math. Programs reach them through {@link Variable}'s methods and
+ * {@link CustomOp#apply}, which refuse null arguments by name before anything is computed or recorded.
  */
 public sealed interface Op {
 
@@ -173,6 +178,7 @@ public sealed interface Op {
      * @param condition 1 where the first input is taken, 0 where the second is
      */
     record Where(Tensor condition) implements Op {
+        public Where { Objects.requireNonNull(condition, "condition"); }
         public String name() { return "where"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.where(condition, in[0], in[1]); }
@@ -380,6 +386,7 @@ public sealed interface Op {
      * @param to the dtype converted to
      */
     record Cast(DType to) implements Op {
+        public Cast { Objects.requireNonNull(to, "to"); }
         public String name() { return "cast"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return in[0].cast(to); }
@@ -422,6 +429,7 @@ public sealed interface Op {
      * @param keepDims whether the summed axes stay as size 1
      */
     record Sum(int[] axes, boolean keepDims) implements Op {
+        public Sum { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "sum"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.sum(in[0], axes, keepDims); }
@@ -443,6 +451,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Max(int[] axes, boolean keepDims) implements Op {
+        public Max { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "max"; }
         public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.max(in[0], axes, keepDims); }
@@ -464,6 +473,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Min(int[] axes, boolean keepDims) implements Op {
+        public Min { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "min"; }
         public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.min(in[0], axes, keepDims); }
@@ -485,6 +495,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record LogSumExp(int[] axes, boolean keepDims) implements Op {
+        public LogSumExp { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "logSumExp"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.logSumExp(in[0], axes, keepDims); }
@@ -506,6 +517,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Norm(int[] axes, boolean keepDims) implements Op {
+        public Norm { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "norm"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.norm(in[0], axes, keepDims); }
@@ -527,6 +539,7 @@ public sealed interface Op {
      * @param shape the shape broadcast to
      */
     record BroadcastTo(Shape shape) implements Op {
+        public BroadcastTo { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "broadcastTo"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.broadcastTo(in[0], shape); }
@@ -539,6 +552,7 @@ public sealed interface Op {
      * @param shape the shape summed down to
      */
     record SumTo(Shape shape) implements Op {
+        public SumTo { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "sumTo"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.sumTo(in[0], shape); }
@@ -582,6 +596,7 @@ public sealed interface Op {
      * @param targets the class index of each row, in [0, C)
      */
     record CrossEntropy(int[] targets) implements Op {
+        public CrossEntropy { Objects.requireNonNull(targets, "targets"); }
         public String name() { return "crossEntropy"; }
         public Saves saves() { return Saves.FIRST; }
         public Tensor forward(Tensor[] in) { return Kernels.crossEntropy(in[0], targets); }
@@ -605,6 +620,7 @@ public sealed interface Op {
      * @param shape the new shape, of the same size
      */
     record Reshape(Shape shape) implements Op {
+        public Reshape { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "reshape"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return in[0].reshape(shape); }
@@ -617,6 +633,7 @@ public sealed interface Op {
      * @param perm the source axis of each output axis
      */
     record Permute(int[] perm) implements Op {
+        public Permute { Objects.requireNonNull(perm, "perm"); }
         public String name() { return "permute"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.permute(in[0], perm); }
@@ -692,6 +709,7 @@ public sealed interface Op {
      * @param indices the positions selected, in output order
      */
     record IndexSelect(int axis, int[] indices) implements Op {
+        public IndexSelect { Objects.requireNonNull(indices, "indices"); }
         public String name() { return "indexSelect"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.indexSelect(in[0], axis, indices); }
@@ -711,6 +729,7 @@ public sealed interface Op {
      * @param size    the output's length along it
      */
     record IndexAdd(int axis, int[] indices, int size) implements Op {
+        public IndexAdd { Objects.requireNonNull(indices, "indices"); }
         public String name() { return "indexAdd"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.indexAdd(in[0], axis, indices, size); }
@@ -732,6 +751,7 @@ public sealed interface Op {
      * @param indexShape the shape of {@code index}, which is the output's
      */
     record Gather(int axis, int[] index, Shape indexShape) implements Op {
+        public Gather { Objects.requireNonNull(index, "index"); Objects.requireNonNull(indexShape, "indexShape"); }
         public String name() { return "gather"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.gather(in[0], axis, index, indexShape); }
@@ -754,6 +774,7 @@ public sealed interface Op {
      * @param index the position along {@code axis} of each element of {@code src}, row-major
      */
     record ScatterAdd(int axis, int[] index) implements Op {
+        public ScatterAdd { Objects.requireNonNull(index, "index"); }
         public String name() { return "scatterAdd"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.scatterAdd(in[0], axis, index, in[1]); }
@@ -776,6 +797,7 @@ public sealed interface Op {
      * @param definition the user's op
      */
     record Custom(CustomOp definition) implements Op {
+        public Custom { Objects.requireNonNull(definition, "definition"); }
         public String name() { return definition.name(); }
         public Saves saves() { return definition.saves(); }
 

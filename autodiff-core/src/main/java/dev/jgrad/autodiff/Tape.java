@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The reverse-mode tape: a scoped recording of the ops applied to values that need gradients.
@@ -132,6 +133,7 @@ public final class Tape implements AutoCloseable {
      * @return this tape
      */
     public Tape label(String label) {
+        Objects.requireNonNull(label, "label");
         this.label = label;
         return this;
     }
@@ -233,6 +235,9 @@ public final class Tape implements AutoCloseable {
      * @return one gradient per value of {@code wrt}, in its shape
      */
     public List<Variable> gradients(List<Variable> outputs, List<Variable> cotangents, List<Variable> wrt, boolean createGraph) {
+        Objects.requireNonNull(outputs, "outputs");
+        Objects.requireNonNull(cotangents, "cotangents");
+        Objects.requireNonNull(wrt, "wrt");
         if (outputs.size() != cotangents.size()) {
             throw new IllegalArgumentException("gradients: " + outputs.size() + " outputs but " + cotangents.size() + " cotangents");
         }
@@ -259,6 +264,8 @@ public final class Tape implements AutoCloseable {
      * @throws IllegalStateException when the output is not a scalar (pass its cotangent to the list form)
      */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(wrt, "wrt");
         Variable.requireScalar(output, "gradients");
         return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
     }

@@ -4,6 +4,7 @@ import dev.jgrad.tensor.Shape;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The inputs of a loop unrolled over time, such as a recurrent layer's steps, with the work that
@@ -99,6 +100,7 @@ public final class Unrolled implements AutoCloseable {
      *                                  positive multiple of {@code steps}
      */
     public static Unrolled over(Variable rows, int steps) {
+        Objects.requireNonNull(rows, "rows");
         Shape s = rows.shape();
         if (steps < 1 || s.rank() == 0 || s.dim(0) == 0 || s.dim(0) % steps != 0) {
             throw new IllegalArgumentException("Unrolled.over: " + s + " is not the rows of " + steps + " steps stacked along axis 0");

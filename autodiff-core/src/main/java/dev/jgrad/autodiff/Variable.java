@@ -7,6 +7,7 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A tensor value that takes part in differentiation: a leaf (an input or parameter, possibly
@@ -85,6 +86,7 @@ public final class Variable {
      * @return an unnamed leaf that requires a gradient
      */
     public static Variable leaf(Tensor value) {
+        Objects.requireNonNull(value, "value");
         return new Variable(value, true, null, null, null, null, -1, null);
     }
 
@@ -96,6 +98,8 @@ public final class Variable {
      * @return a named leaf that requires a gradient
      */
     public static Variable leaf(String name, Tensor value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
         return new Variable(value, true, name, null, null, null, -1, null);
     }
 
@@ -106,6 +110,7 @@ public final class Variable {
      * @return a value that never gets a gradient and passes none on
      */
     public static Variable constant(Tensor value) {
+        Objects.requireNonNull(value, "value");
         return new Variable(value, false, null, null, null, null, -1, null);
     }
 
@@ -344,6 +349,7 @@ public final class Variable {
      * @throws IllegalArgumentException when the new value's shape differs
      */
     public void assign(Tensor newValue) {
+        Objects.requireNonNull(newValue, "newValue");
         if (!isLeaf() || !requiresGrad) {
             throw new IllegalStateException("assign: only a leaf that requires a gradient (a parameter) can be assigned, not "
                     + (isLeaf() ? "a constant" : "the output of " + op.name()));
@@ -400,6 +406,7 @@ public final class Variable {
      * @param cotangent the gradient of the quantity being differentiated with respect to this value
      */
     public void backward(Tensor cotangent) {
+        Objects.requireNonNull(cotangent, "cotangent");
         Tape.backwardFrom(this, Variable.constant(cotangent));
     }
 
@@ -412,6 +419,7 @@ public final class Variable {
      * @return {@code this + other}
      */
     public Variable plus(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Add(), this, other);
     }
 
@@ -432,6 +440,7 @@ public final class Variable {
      * @return {@code this − other}
      */
     public Variable minus(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Sub(), this, other);
     }
 
@@ -452,6 +461,7 @@ public final class Variable {
      * @return {@code this ⊙ other}
      */
     public Variable times(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Mul(), this, other);
     }
 
@@ -472,6 +482,7 @@ public final class Variable {
      * @return {@code this / other}
      */
     public Variable div(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Div(), this, other);
     }
 
@@ -493,6 +504,7 @@ public final class Variable {
      * @return {@code c − x}
      */
     public static Variable minus(double c, Variable x) {
+        Objects.requireNonNull(x, "x");
         return apply(new Op.Affine(-1.0, c), x);
     }
 
@@ -504,6 +516,7 @@ public final class Variable {
      * @return {@code c / x}
      */
     public static Variable div(double c, Variable x) {
+        Objects.requireNonNull(x, "x");
         return apply(new Op.ScalarDiv(c), x);
     }
 
@@ -514,6 +527,7 @@ public final class Variable {
      * @return the elementwise maximum
      */
     public Variable maximum(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Maximum(), this, other);
     }
 
@@ -524,6 +538,7 @@ public final class Variable {
      * @return the elementwise minimum
      */
     public Variable minimum(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.Minimum(), this, other);
     }
 
@@ -538,6 +553,9 @@ public final class Variable {
      * @throws IllegalArgumentException when the condition holds another value, or the shapes do not broadcast
      */
     public static Variable where(Tensor condition, Variable ifTrue, Variable ifFalse) {
+        Objects.requireNonNull(condition, "condition");
+        Objects.requireNonNull(ifTrue, "ifTrue");
+        Objects.requireNonNull(ifFalse, "ifFalse");
         return apply(new Op.Where(condition), ifTrue, ifFalse);
     }
 
@@ -549,6 +567,7 @@ public final class Variable {
      * @return the filled value
      */
     public Variable maskedFill(Tensor mask, double fill) {
+        Objects.requireNonNull(mask, "mask");
         return where(mask, constant(Tensor.full(dtype(), fill, Shape.scalar())), this);
     }
 
@@ -717,6 +736,7 @@ public final class Variable {
      * @return this value in {@code to}
      */
     public Variable cast(DType to) {
+        Objects.requireNonNull(to, "to");
         return to == dtype() ? this : apply(new Op.Cast(to), this);
     }
 
@@ -729,6 +749,7 @@ public final class Variable {
      * @return the product {@code [..., m, n]}
      */
     public Variable matmul(Variable other) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.MatMul(false, false), this, other);
     }
 
@@ -741,6 +762,7 @@ public final class Variable {
      * @return the product {@code [..., m, n]}
      */
     public Variable matmul(Variable other, boolean transThis, boolean transOther) {
+        Objects.requireNonNull(other, "other");
         return apply(new Op.MatMul(transThis, transOther), this, other);
     }
 
@@ -762,6 +784,7 @@ public final class Variable {
      * @return the sum, without the summed axes
      */
     public Variable sum(int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), false), this);
     }
@@ -774,6 +797,7 @@ public final class Variable {
      * @return the sum
      */
     public Variable sum(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), keepDims), this);
     }
@@ -805,6 +829,7 @@ public final class Variable {
      * @return the mean
      */
     public Variable mean(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("mean", axes);
         int n = count(axes, "mean");
         return sum(keepDims, axes).times(1.0 / n);
@@ -846,6 +871,7 @@ public final class Variable {
      * @return the maximum
      */
     public Variable max(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("max", axes);
         return apply(new Op.Max(axes.clone(), keepDims), this);
     }
@@ -877,6 +903,7 @@ public final class Variable {
      * @return the minimum
      */
     public Variable min(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("min", axes);
         return apply(new Op.Min(axes.clone(), keepDims), this);
     }
@@ -908,6 +935,7 @@ public final class Variable {
      * @return the log-sum-exp
      */
     public Variable logSumExp(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("logSumExp", axes);
         return apply(new Op.LogSumExp(axes.clone(), keepDims), this);
     }
@@ -939,6 +967,7 @@ public final class Variable {
      * @return the norm
      */
     public Variable norm(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("norm", axes);
         return apply(new Op.Norm(axes.clone(), keepDims), this);
     }
@@ -972,6 +1001,7 @@ public final class Variable {
      * @return the variance
      */
     public Variable var(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("var", axes);
         count(axes, "var"); // resolves the axes first, so a bad one is reported as var's
         return minus(mean(true, axes)).square().mean(keepDims, axes);
@@ -1006,6 +1036,7 @@ public final class Variable {
      * @return the standard deviation
      */
     public Variable std(boolean keepDims, int... axes) {
+        Objects.requireNonNull(axes, "axes");
         requireAxes("std", axes);
         int n = count(axes, "std");
         return minus(mean(true, axes)).norm(keepDims, axes).times(1.0 / Math.sqrt(n));
@@ -1024,6 +1055,7 @@ public final class Variable {
      * @return the scalar {@code Σ this ⊙ other}
      */
     public Variable dot(Variable other) {
+        Objects.requireNonNull(other, "other");
         return times(other).sum();
     }
 
@@ -1056,6 +1088,7 @@ public final class Variable {
      * @return the mean cross-entropy, a scalar
      */
     public Variable crossEntropy(int[] targets) {
+        Objects.requireNonNull(targets, "targets");
         Kernels.checkTargets(value, targets);
         return apply(new Op.CrossEntropy(targets.clone()), this);
     }
@@ -1069,6 +1102,7 @@ public final class Variable {
      * @return the same values in that shape
      */
     public Variable reshape(int... dims) {
+        Objects.requireNonNull(dims, "dims");
         return reshape(value().reshape(dims).shape());
     }
 
@@ -1079,6 +1113,7 @@ public final class Variable {
      * @return the reshaped value
      */
     public Variable reshape(Shape to) {
+        Objects.requireNonNull(to, "to");
         if (to.equals(shape())) {
             return this;
         }
@@ -1141,6 +1176,7 @@ public final class Variable {
      * @return the permuted value
      */
     public Variable permute(int... perm) {
+        Objects.requireNonNull(perm, "perm");
         return apply(new Op.Permute(perm.clone()), this);
     }
 
@@ -1161,6 +1197,7 @@ public final class Variable {
      * @throws IllegalArgumentException naming the axis when it is out of range or its size is not 1
      */
     public Variable squeeze(int... axes) {
+        Objects.requireNonNull(axes, "axes");
         if (axes.length == 0) {
             throw new IllegalArgumentException("squeeze: no axes given for " + shape() + "; use squeeze() to drop every axis of size 1");
         }
@@ -1260,6 +1297,7 @@ public final class Variable {
      * @return the concatenation
      */
     public static Variable concat(int axis, List<Variable> parts) {
+        Objects.requireNonNull(parts, "parts");
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("concat: no values");
         }
@@ -1274,6 +1312,7 @@ public final class Variable {
      * @return the concatenation
      */
     public static Variable concat(int axis, Variable... parts) {
+        Objects.requireNonNull(parts, "parts");
         return concat(axis, List.of(parts));
     }
 
@@ -1285,6 +1324,7 @@ public final class Variable {
      * @return the stack, with one more axis
      */
     public static Variable stack(int axis, List<Variable> parts) {
+        Objects.requireNonNull(parts, "parts");
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("stack: no values");
         }
@@ -1323,6 +1363,7 @@ public final class Variable {
      * @return the selected slices
      */
     public Variable indexSelect(int axis, int[] indices) {
+        Objects.requireNonNull(indices, "indices");
         return apply(new Op.IndexSelect(shape().axis(axis, "indexSelect"), indices.clone()), this);
     }
 
@@ -1341,6 +1382,8 @@ public final class Variable {
      *                                  entry when it is out of range
      */
     public Variable gather(int axis, int[] index, int... indexDims) {
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(indexDims, "indexDims");
         if (indexDims.length == 0 && shape().rank() > 0) {
             throw new IllegalArgumentException("gather: give the index's shape (" + shape().rank() + " dimensions for " + shape()
                     + "); gather picks one element per index entry, as torch.gather. For whole slices use indexSelect");
@@ -1360,6 +1403,8 @@ public final class Variable {
      * @return this value with {@code src} added at those positions
      */
     public Variable scatterAdd(int axis, int[] index, Variable src) {
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(src, "src");
         return apply(new Op.ScatterAdd(shape().axis(axis, "scatterAdd"), index.clone()), this, src);
     }
 
@@ -1372,6 +1417,7 @@ public final class Variable {
      * @return zeros with the slices added at their positions
      */
     public Variable indexAdd(int axis, int[] indices, int size) {
+        Objects.requireNonNull(indices, "indices");
         return apply(new Op.IndexAdd(shape().axis(axis, "indexAdd"), indices.clone(), size), this);
     }
 
@@ -1382,6 +1428,7 @@ public final class Variable {
      * @return this value repeated along the broadcast dimensions
      */
     public Variable broadcastTo(Shape target) {
+        Objects.requireNonNull(target, "target");
         if (target.equals(shape())) {
             return this;
         }
@@ -1398,6 +1445,7 @@ public final class Variable {
      * @return the sum over the dimensions {@code target} was broadcast along
      */
     public Variable sumTo(Shape target) {
+        Objects.requireNonNull(target, "target");
         if (target.equals(shape())) {
             return this;
         }

@@ -9,6 +9,7 @@ import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -52,6 +53,11 @@ public final class GradCheck {
      * @param seed       the seed of the random directions
      */
     public record Options(double eps, double atol, double rtol, Mode mode, int directions, long seed) {
+        /** Refuses a null mode. */
+        public Options {
+            Objects.requireNonNull(mode, "mode");
+        }
+
         /**
          * PyTorch's gradcheck defaults.
          *
@@ -154,6 +160,9 @@ public final class GradCheck {
      * @return the report
      */
     public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(o, "o");
         requireF64(inputs);
         Shape out = Jacobian.evaluate(f, inputs).shape();
         Checked fn = new Checked((tape, xs) -> f.apply(xs), in -> Jacobian.evaluate(f, in), out, k -> index(out, k));
@@ -178,6 +187,9 @@ public final class GradCheck {
      * @param o      tolerances and mode
      */
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(o, "o");
         throwIfFailed(check(f, inputs, o));
     }
 
@@ -204,6 +216,9 @@ public final class GradCheck {
      * @return the report
      */
     public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(o, "o");
         requireF64(inputs);
         Rng rng = Rng.seeded(o.seed() ^ 0x9E3779B97F4A7C15L);
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, Jacobian.evaluate(f, inputs).shape().dims());
@@ -234,6 +249,9 @@ public final class GradCheck {
      * @param o      tolerances and mode
      */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(o, "o");
         throwIfFailed(checkSecondOrder(f, inputs, o));
     }
 

@@ -1,6 +1,7 @@
 package dev.jgrad.check;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The outcome of a gradient check ({@link GradCheck}, and {@code ModuleGradCheck} in nn-layers):
@@ -13,6 +14,13 @@ import java.util.List;
  * @param options    the tolerances and mode
  */
 public record GradCheckReport(String what, int compared, List<Mismatch> mismatches, GradCheck.Options options) {
+    /** Copies the mismatches; nothing may be null. */
+    public GradCheckReport {
+        Objects.requireNonNull(what, "what");
+        mismatches = List.copyOf(Objects.requireNonNull(mismatches, "mismatches"));
+        Objects.requireNonNull(options, "options");
+    }
+
     /**
      * Whether no comparison failed.
      *

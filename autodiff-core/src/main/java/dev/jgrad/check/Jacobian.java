@@ -6,6 +6,7 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -39,6 +40,8 @@ public final class Jacobian {
      * @return the Jacobian, of shape {@code f(x).shape ++ x.shape}
      */
     public static Tensor of(UnaryOperator<Variable> f, Tensor x) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(x, "x");
         return analytic(in -> f.apply(in.get(0)), List.of(x), 0);
     }
 
@@ -51,6 +54,8 @@ public final class Jacobian {
      * @return the Jacobian, of shape {@code f(x).shape ++ x.shape}
      */
     public static Tensor numeric(UnaryOperator<Variable> f, Tensor x, double eps) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(x, "x");
         return numeric(in -> f.apply(in.get(0)), List.of(x), 0, eps);
     }
 
@@ -63,6 +68,8 @@ public final class Jacobian {
      * @return the Jacobian, of shape {@code f.shape ++ inputs[wrt].shape}
      */
     public static Tensor analytic(DifferentiableFunction f, List<Tensor> inputs, int wrt) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         return analytic((tape, xs) -> f.apply(xs), inputs).get(wrt);
     }
 
@@ -76,6 +83,8 @@ public final class Jacobian {
      * @return the Jacobian, of shape {@code f.shape ++ inputs[wrt].shape}
      */
     public static Tensor numeric(DifferentiableFunction f, List<Tensor> inputs, int wrt, double eps) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         return centralDifferences(in -> evaluate(f, in), inputs, wrt, eps);
     }
 

@@ -1,6 +1,7 @@
 package dev.jgrad.check;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One disagreement found by a gradient check: which input and element (or which random direction),
@@ -13,6 +14,13 @@ import java.util.Locale;
  * @param numeric       the central finite difference
  */
 public record Mismatch(String input, String element, String outputElement, double analytic, double numeric) {
+    /** Refuses null descriptions. */
+    public Mismatch {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(element, "element");
+        Objects.requireNonNull(outputElement, "outputElement");
+    }
+
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%s, element %s, output element %s: analytic %.12g, numeric %.12g (difference %.3g)",

@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Which kernel computes matrix products ({@link Kernels#matmul}): OpenBLAS called through the
@@ -82,6 +83,7 @@ public final class Blas {
      *                               be loaded; the message says why
      */
     public static synchronized void use(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
         if (backend == Backend.NATIVE && !loadNative()) {
             throw new IllegalStateException("native BLAS is not available: " + failure);
         }

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A running sum of same-shape, same-dtype terms that allocates at most one buffer however many
@@ -54,6 +55,7 @@ public final class GradientAccumulator {
      * @throws IllegalArgumentException when {@code t}'s shape or dtype differs from the earlier terms'
      */
     public void add(Tensor t) {
+        Objects.requireNonNull(t, "t");
         if (sum == null) {
             sum = t;
             return;
@@ -77,6 +79,8 @@ public final class GradientAccumulator {
      *                                  or their product's shape differs from the earlier terms'
      */
     public void addProduct(Tensor a, Tensor b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         if (a.rank() != 2 || b.rank() != 2 || a.shape.dim(0) != b.shape.dim(0)) {
             throw new IllegalArgumentException("gradient accumulation: product " + a.shape + "ᵀ x " + b.shape
                     + " needs two matrices with the same number of rows");
@@ -112,6 +116,7 @@ public final class GradientAccumulator {
      *                                  {@code g} does not fit
      */
     public void addPlaced(Tensor g, int axis, int start, int full) {
+        Objects.requireNonNull(g, "g");
         int ax = g.shape.axis(axis, "gradient accumulation");
         int len = g.shape.dim(ax);
         if (start < 0 || start + len > full) {

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The numeric forward of every tensor op, eager and not differentiable: the one place where loops
@@ -133,6 +134,8 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor unary(Unary op, Tensor a) {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
         int chunk = switch (op) {
@@ -215,6 +218,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor affine(Tensor a, double scale, double shift) {
+        Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
         if (a.d != null) {
@@ -235,6 +239,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor pow(Tensor a, double p) {
+        Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, Math.pow(a.at(i), p));
@@ -251,6 +256,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor div(Tensor a, double c) {
+        Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, a.at(i) / c);
@@ -266,6 +272,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor div(double c, Tensor a) {
+        Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, c / a.at(i));
@@ -282,6 +289,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype
      */
     public static Tensor clamp(Tensor a, double lo, double hi) {
+        Objects.requireNonNull(a, "a");
         checkBounds("clamp", lo, hi);
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
@@ -299,6 +307,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape and dtype holding 0s and 1s
      */
     public static Tensor inRange(Tensor a, double lo, double hi) {
+        Objects.requireNonNull(a, "a");
         checkBounds("inRange", lo, hi);
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
@@ -316,6 +325,7 @@ public final class Kernels {
      * @param hi the upper bound
      */
     public static void checkBounds(String op, double lo, double hi) {
+        Objects.requireNonNull(op, "op");
         if (Double.isNaN(lo) || Double.isNaN(hi) || lo > hi) {
             throw new IllegalArgumentException(op + ": bounds [" + lo + ", " + hi + "] are not an interval (need lo ≤ hi, neither NaN)");
         }
@@ -332,6 +342,9 @@ public final class Kernels {
      * @return a tensor of the three shapes' broadcast
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        Objects.requireNonNull(condition, "condition");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         sameDType("where", a, b);
         checkMask("where", condition);
         Shape os = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, "where"), b.shape, "where");
@@ -352,6 +365,8 @@ public final class Kernels {
      * @param mask the tensor that must hold only 0s and 1s
      */
     public static void checkMask(String op, Tensor mask) {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(mask, "mask");
         for (int i = 0; i < mask.size(); i++) {
             double v = mask.at(i);
             if (v != 0 && v != 1) {
@@ -370,6 +385,9 @@ public final class Kernels {
      * @return a tensor of the broadcast shape
      */
     public static Tensor binary(Binary op, Tensor a, Tensor b) {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         sameDType(op.opName, a, b);
         if (a.shape.equals(b.shape)) {
             Tensor out = Tensor.allocate(a.dtype, a.shape);
@@ -563,6 +581,8 @@ public final class Kernels {
      * @return a tensor of shape {@code target}
      */
     public static Tensor broadcastTo(Tensor a, Shape target) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(target, "target");
         if (!a.shape.broadcastsTo(target)) {
             throw new IllegalArgumentException("broadcastTo: " + a.shape + " does not broadcast to " + target);
         }
@@ -585,6 +605,8 @@ public final class Kernels {
      * @return a tensor of shape {@code target}
      */
     public static Tensor sumTo(Tensor a, Shape target) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(target, "target");
         if (!target.broadcastsTo(a.shape)) {
             throw new IllegalArgumentException("sumTo: " + target + " does not broadcast to " + a.shape);
         }
@@ -645,6 +667,9 @@ public final class Kernels {
      * @return the axes, resolved and sorted (every axis when {@code axes} is empty)
      */
     public static int[] axes(Shape s, int[] axes, String op) {
+        Objects.requireNonNull(s, "s");
+        Objects.requireNonNull(axes, "axes");
+        Objects.requireNonNull(op, "op");
         if (axes.length == 0) {
             int[] all = new int[s.rank()];
             for (int i = 0; i < all.length; i++) all[i] = i;
@@ -672,6 +697,8 @@ public final class Kernels {
      * @return the reduced shape
      */
     public static Shape reducedShape(Shape s, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(s, "s");
+        Objects.requireNonNull(axes, "axes");
         int[] d = s.dims();
         int[] out = new int[keepDims ? d.length : d.length - axes.length];
         int k = 0;
@@ -695,6 +722,8 @@ public final class Kernels {
      * @return the sum
      */
     public static Tensor sum(Tensor a, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         return reduce(a, axes, keepDims, Extreme.NONE, "sum");
     }
 
@@ -707,6 +736,8 @@ public final class Kernels {
      * @return the maximum
      */
     public static Tensor max(Tensor a, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         return reduce(a, axes, keepDims, Extreme.MAX, "max");
     }
 
@@ -719,6 +750,8 @@ public final class Kernels {
      * @return the minimum
      */
     public static Tensor min(Tensor a, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         return reduce(a, axes, keepDims, Extreme.MIN, "min");
     }
 
@@ -802,6 +835,8 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor maxMask(Tensor a, int[] axes) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         return extremeMask(a, max(a, axes, true), axes);
     }
 
@@ -813,6 +848,8 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor minMask(Tensor a, int[] axes) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         return extremeMask(a, min(a, axes, true), axes);
     }
 
@@ -837,6 +874,7 @@ public final class Kernels {
      * @throws IllegalArgumentException when the axis is out of range or empty
      */
     public static int[] argmax(Tensor a, int rawAxis) {
+        Objects.requireNonNull(a, "a");
         int axis = a.shape.axis(rawAxis, "argmax");
         int n = a.shape.dim(axis);
         if (n == 0) {
@@ -875,6 +913,8 @@ public final class Kernels {
      * @return the log-sum-exp
      */
     public static Tensor logSumExp(Tensor a, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         int[] ax = axes(a.shape, axes, "logSumExp");
         for (int axis : ax) {
             if (a.shape.dim(axis) == 0) {
@@ -905,6 +945,8 @@ public final class Kernels {
      * @return the norm
      */
     public static Tensor norm(Tensor a, int[] axes, boolean keepDims) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(axes, "axes");
         int[] ax = axes(a.shape, axes, "norm");
         if (a.size() == 0) {
             return sum(a, ax, keepDims); // the norm of nothing is 0
@@ -939,6 +981,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor softmax(Tensor a, int axis) {
+        Objects.requireNonNull(a, "a");
         return softmaxFamily(a, axis, false);
     }
 
@@ -950,6 +993,7 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor logSoftmax(Tensor a, int axis) {
+        Objects.requireNonNull(a, "a");
         return softmaxFamily(a, axis, true);
     }
 
@@ -999,6 +1043,8 @@ public final class Kernels {
      * @return the mean loss, a scalar
      */
     public static Tensor crossEntropy(Tensor logits, int[] targets) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
         checkTargets(logits, targets);
         int n = logits.shape.dim(0);
         int c = logits.shape.dim(1);
@@ -1020,6 +1066,8 @@ public final class Kernels {
      * @param targets N class indices, each in [0, C)
      */
     public static void checkTargets(Tensor logits, int[] targets) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
         if (logits.rank() != 2) {
             throw new IllegalArgumentException("crossEntropy: logits must be [N, C], got " + logits.shape);
         }
@@ -1052,6 +1100,8 @@ public final class Kernels {
      * @return the product's shape
      */
     public static Shape matmulShape(Shape a, Shape b, boolean transA, boolean transB) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException(matmulSignature(a, b, transA, transB) + ": both operands need at least 2 dimensions");
         }
@@ -1098,6 +1148,8 @@ public final class Kernels {
      * @return the product {@code [..., m, n]}
      */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         sameDType("matmul", a, b);
         if (a.rank() == 2 && b.rank() == 2) {
             // The hot case (every recurrent step): no batch bookkeeping; mismatches fall through to matmulShape's message.
@@ -1154,6 +1206,8 @@ public final class Kernels {
      * @return the permuted tensor
      */
     public static Tensor permute(Tensor a, int[] perm) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(perm, "perm");
         int r = a.rank();
         if (perm.length != r) {
             throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for shape " + a.shape);
@@ -1204,6 +1258,7 @@ public final class Kernels {
      * @return the slice
      */
     public static Tensor slice(Tensor a, int rawAxis, int start, int end) {
+        Objects.requireNonNull(a, "a");
         int axis = a.shape.axis(rawAxis, "slice");
         int d = a.shape.dim(axis);
         if (start < 0 || end > d || start > end) {
@@ -1225,6 +1280,7 @@ public final class Kernels {
      * @return zeros with {@code a} placed at {@code start}
      */
     public static Tensor unslice(Tensor a, int rawAxis, int start, int full) {
+        Objects.requireNonNull(a, "a");
         int axis = a.shape.axis(rawAxis, "unslice");
         int len = a.shape.dim(axis);
         if (start < 0 || start + len > full) {
@@ -1290,6 +1346,7 @@ public final class Kernels {
      * @return the concatenation
      */
     public static Tensor concat(List<Tensor> parts, int rawAxis) {
+        Objects.requireNonNull(parts, "parts");
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("concat: no tensors");
         }
@@ -1323,6 +1380,8 @@ public final class Kernels {
      * @return the selected slices
      */
     public static Tensor indexSelect(Tensor a, int rawAxis, int[] indices) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(indices, "indices");
         int axis = a.shape.axis(rawAxis, "indexSelect");
         int d = a.shape.dim(axis);
         checkIndices("indexSelect", indices, d, a.shape, rawAxis);
@@ -1343,6 +1402,8 @@ public final class Kernels {
      * @return zeros with the slices added at their positions
      */
     public static Tensor indexAdd(Tensor g, int rawAxis, int[] indices, int size) {
+        Objects.requireNonNull(g, "g");
+        Objects.requireNonNull(indices, "indices");
         int axis = g.shape.axis(rawAxis, "indexAdd");
         if (g.shape.dim(axis) != indices.length) {
             throw new IllegalArgumentException("indexAdd: " + indices.length + " indices for " + g.shape + " along axis " + rawAxis);
@@ -1384,6 +1445,9 @@ public final class Kernels {
      * @return the gathered elements
      */
     public static Tensor gather(Tensor a, int rawAxis, int[] index, Shape indexShape) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(indexShape, "indexShape");
         int axis = checkAlong("gather", a.shape, rawAxis, index, indexShape);
         Tensor out = Tensor.allocate(a.dtype, indexShape);
         int[] as = a.shape.strides();
@@ -1407,6 +1471,9 @@ public final class Kernels {
      * @return {@code base} with {@code src} added at those positions
      */
     public static Tensor scatterAdd(Tensor base, int rawAxis, int[] index, Tensor src) {
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(src, "src");
         sameDType("scatterAdd", base, src);
         int axis = checkAlong("scatterAdd", base.shape, rawAxis, index, src.shape);
         Tensor out = Tensor.allocate(base.dtype, base.shape);
@@ -1471,6 +1538,7 @@ public final class Kernels {
      * @return the flat offset of the first NaN or infinite element, or −1 when there is none
      */
     public static int firstNonFinite(Tensor a) {
+        Objects.requireNonNull(a, "a");
         for (int i = 0; i < a.size(); i++) {
             if (!Double.isFinite(a.at(i))) {
                 return i;

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The matrix products a piece of code runs, for measuring how close it comes to the speed of its
@@ -26,6 +27,11 @@ public final class MatmulTrace {
      * @param dtype  the operands' dtype
      */
     public record Product(int m, int n, int k, boolean transA, boolean transB, DType dtype) {
+        /** Refuses a null dtype. */
+        public Product {
+            Objects.requireNonNull(dtype, "dtype");
+        }
+
         /**
          * Floating-point operations: a multiply and an add per term.
          *
@@ -43,6 +49,7 @@ public final class MatmulTrace {
      * @return the products, in the order they ran
      */
     public static List<Product> during(Runnable body) {
+        Objects.requireNonNull(body, "body");
         List<Product> saved = ACTIVE.get();
         List<Product> seen = new ArrayList<>();
         ACTIVE.set(seen);

@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The dimensions of a row-major N-dimensional tensor, immutable. A rank-0 shape {@code []} is a
@@ -40,6 +41,7 @@ public final class Shape {
      * @return the shape
      */
     public static Shape of(int... dims) {
+        Objects.requireNonNull(dims, "dims");
         return dims.length == 0 ? SCALAR : new Shape(dims.clone());
     }
 
@@ -118,6 +120,7 @@ public final class Shape {
      * @throws IllegalArgumentException naming {@code op} and this shape when out of range
      */
     public int axis(int axis, String op) {
+        Objects.requireNonNull(op, "op");
         int r = dims.length;
         int a = axis < 0 ? axis + r : axis;
         if (a < 0 || a >= r) {
@@ -148,6 +151,9 @@ public final class Shape {
      * @return the shape both broadcast to
      */
     public static Shape broadcast(Shape a, Shape b, String op) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(op, "op");
         if (a.equals(b)) {
             return a;
         }
@@ -190,6 +196,7 @@ public final class Shape {
      * @return whether it does
      */
     public boolean broadcastsTo(Shape target) {
+        Objects.requireNonNull(target, "target");
         if (rank() > target.rank()) {
             return false;
         }

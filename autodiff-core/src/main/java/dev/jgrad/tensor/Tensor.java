@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * An N-dimensional, row-major array of float64 or float32 values, immutable from the outside.
@@ -57,6 +58,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor of(double[] values, int... dims) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dims, "dims");
         return new Tensor(Shape.of(dims), values.clone());
     }
 
@@ -68,6 +71,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor of(float[] values, int... dims) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dims, "dims");
         return new Tensor(Shape.of(dims), values.clone());
     }
 
@@ -80,6 +85,9 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor of(DType dtype, double[] values, int... dims) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dims, "dims");
         return dtype == DType.F64 ? of(values, dims) : of(values, dims).cast(DType.F32);
     }
 
@@ -90,6 +98,7 @@ public final class Tensor {
      * @return the vector
      */
     public static Tensor vector(double... values) {
+        Objects.requireNonNull(values, "values");
         return of(values, values.length);
     }
 
@@ -100,6 +109,7 @@ public final class Tensor {
      * @return the matrix {@code [rows.length, rows[0].length]}
      */
     public static Tensor matrix(double[]... rows) {
+        Objects.requireNonNull(rows, "rows");
         int cols = rows.length == 0 ? 0 : rows[0].length;
         double[] v = new double[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
@@ -129,6 +139,7 @@ public final class Tensor {
      * @return the scalar
      */
     public static Tensor scalar(DType dtype, double value) {
+        Objects.requireNonNull(dtype, "dtype");
         return full(dtype, value);
     }
 
@@ -140,6 +151,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor zeros(DType dtype, int... dims) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dims, "dims");
         return allocate(dtype, Shape.of(dims));
     }
 
@@ -151,6 +164,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor zeros(DType dtype, Shape shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
         return allocate(dtype, shape);
     }
 
@@ -162,6 +177,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor ones(DType dtype, int... dims) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dims, "dims");
         return full(dtype, 1.0, dims);
     }
 
@@ -186,6 +203,8 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor full(DType dtype, double value, Shape shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
         Tensor t = allocate(dtype, shape);
         if (t.d != null) {
             Arrays.fill(t.d, value);
@@ -203,6 +222,7 @@ public final class Tensor {
      * @return the vector {@code [n]}
      */
     public static Tensor arange(DType dtype, int n) {
+        Objects.requireNonNull(dtype, "dtype");
         Tensor t = allocate(dtype, Shape.of(n));
         for (int i = 0; i < n; i++) {
             t.set(i, i);
@@ -220,6 +240,9 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor randn(Rng rng, DType dtype, double std, int... dims) {
+        Objects.requireNonNull(rng, "rng");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dims, "dims");
         Tensor t = allocate(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
             t.set(i, std * rng.nextGaussian());
@@ -238,6 +261,9 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor uniform(Rng rng, DType dtype, double lo, double hi, int... dims) {
+        Objects.requireNonNull(rng, "rng");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dims, "dims");
         Tensor t = allocate(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
             t.set(i, rng.uniform(lo, hi));
@@ -257,6 +283,9 @@ public final class Tensor {
      * @throws IllegalArgumentException when {@code p} is not in [0, 1]
      */
     public static Tensor bernoulli(Rng rng, DType dtype, double p, int... dims) {
+        Objects.requireNonNull(rng, "rng");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dims, "dims");
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("bernoulli: probability " + p + " is outside [0, 1]");
         }
@@ -278,6 +307,9 @@ public final class Tensor {
      * @throws IllegalArgumentException when an index is outside [0, classes)
      */
     public static Tensor oneHot(DType dtype, int[] indices, int classes, int... indexDims) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(indices, "indices");
+        Objects.requireNonNull(indexDims, "indexDims");
         Shape is = Shape.of(indexDims);
         if (is.size() != indices.length) {
             throw new IllegalArgumentException("oneHot: " + indices.length + " indices do not fill shape " + is);
@@ -340,6 +372,7 @@ public final class Tensor {
      * @return the element, as a double
      */
     public double get(int... index) {
+        Objects.requireNonNull(index, "index");
         if (index.length != shape.rank()) {
             throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of shape " + shape);
         }
@@ -416,6 +449,7 @@ public final class Tensor {
      * @return the converted tensor
      */
     public Tensor cast(DType to) {
+        Objects.requireNonNull(to, "to");
         if (to == dtype) {
             return this;
         }
@@ -429,6 +463,7 @@ public final class Tensor {
      * @return the reshaped tensor
      */
     public Tensor reshape(Shape to) {
+        Objects.requireNonNull(to, "to");
         if (to.size() != size()) {
             throw new IllegalArgumentException("reshape: cannot view " + shape + " (" + size() + " elements) as " + to
                     + " (" + to.size() + " elements)");
@@ -446,6 +481,7 @@ public final class Tensor {
      * @return the reshaped tensor
      */
     public Tensor reshape(int... dims) {
+        Objects.requireNonNull(dims, "dims");
         return reshape(inferShape(dims, size(), shape));
     }
 
@@ -502,6 +538,7 @@ public final class Tensor {
      * @return the largest absolute difference
      */
     public double maxAbsDiff(Tensor other) {
+        Objects.requireNonNull(other, "other");
         if (!shape.equals(other.shape)) {
             throw new IllegalArgumentException("maxAbsDiff: shapes " + shape + " and " + other.shape + " differ");
         }
@@ -525,6 +562,7 @@ public final class Tensor {
      * @return whether every element is close
      */
     public boolean allClose(Tensor other, double rtol, double atol) {
+        Objects.requireNonNull(other, "other");
         if (!shape.equals(other.shape)) {
             return false;
         }

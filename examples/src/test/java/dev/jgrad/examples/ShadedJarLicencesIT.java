@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 class ShadedJarLicencesIT {
     private static final Path BUILD = Path.of(System.getProperty("jgrad.build.directory", "target"));
     private static final Pattern DEPENDENCY = Pattern.compile("^\\s+([^:\\s]+):([^:\\s]+):jar:(?:([^:\\s]+):)?([^:\\s]+):(compile|runtime)\\b.*$");
-    /** {@code group:artifact version}, as the NOTICE names a bundled library. */
-    private static final Pattern NAMED_LIBRARY = Pattern.compile("[a-z][a-z0-9.]*:[A-Za-z0-9.-]+ [0-9][A-Za-z0-9.-]*[0-9]");
+    /** {@code group:artifact version}, as the NOTICE names a bundled library; a version may end in a qualifier ({@code 33.8.0-jre}). */
+    private static final Pattern NAMED_LIBRARY = Pattern.compile("[a-z][a-z0-9.]*:[A-Za-z0-9.-]+ [0-9][A-Za-z0-9.-]*[A-Za-z0-9]");
     private static final Pattern LICENCE_PATH = Pattern.compile("META-INF/licenses/[A-Za-z0-9._/-]*[A-Za-z0-9_/-]");
     private static ZipFile jar;
     private static String notice;

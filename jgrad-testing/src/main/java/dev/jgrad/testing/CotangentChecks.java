@@ -9,6 +9,7 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Gradient checks of a function through a random cotangent: {@code f} is checked as the scalar
@@ -29,6 +30,7 @@ public final class CotangentChecks {
      * @return a float64 tensor of {@code shape} with no zero element
      */
     public static Tensor cotangent(Shape shape, long seed) {
+        Objects.requireNonNull(shape, "shape");
         Rng rng = Rng.seeded(seed);
         double[] v = new double[shape.size()];
         for (int i = 0; i < v.length; i++) {
@@ -49,6 +51,8 @@ public final class CotangentChecks {
      * @return the scalar function {@code x ↦ sum(f(x) ⊙ c)}
      */
     public static DifferentiableFunction weighted(DifferentiableFunction f, Tensor c) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(c, "c");
         return in -> f.apply(in.stream().map(v -> v.requiresGrad() ? v.times(1.0) : v).toList()).times(Variable.constant(c)).sum();
     }
 
@@ -60,6 +64,8 @@ public final class CotangentChecks {
      * @return the output's shape
      */
     public static Shape outputShape(DifferentiableFunction f, List<Tensor> inputs) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         try (Tape.Scope s = Tape.noGrad()) {
             List<Variable> vs = new ArrayList<>();
             for (Tensor t : inputs) {
@@ -78,6 +84,8 @@ public final class CotangentChecks {
      * @throws AssertionError with {@link GradCheck}'s report when a gradient differs
      */
     public static void assertFirstOrder(DifferentiableFunction f, List<Tensor> inputs, long seed) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         Tensor c = cotangent(outputShape(f, inputs), seed);
         GradCheck.assertGradients(weighted(f, c), inputs);
     }
@@ -91,6 +99,8 @@ public final class CotangentChecks {
      * @throws AssertionError with {@link GradCheck}'s report when a second derivative differs
      */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, long seed) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         Tensor c = cotangent(outputShape(f, inputs), seed);
         GradCheck.assertSecondOrder(weighted(f, c), inputs);
     }
@@ -104,6 +114,8 @@ public final class CotangentChecks {
      * @throws AssertionError with {@link GradCheck}'s report when a first or second derivative differs
      */
     public static void assertBothOrders(DifferentiableFunction f, List<Tensor> inputs, long seed) {
+        Objects.requireNonNull(f, "f");
+        Objects.requireNonNull(inputs, "inputs");
         assertFirstOrder(f, inputs, seed);
         assertSecondOrder(f, inputs, seed);
     }

@@ -1,6 +1,7 @@
 package dev.jgrad.testing;
 
 import dev.jgrad.tensor.Shape;
+import java.util.Objects;
 
 /**
  * Operand shapes for {@code op(A) · op(B)}: with {@code transA}, {@code a} is stored {@code [..., k, m]}
@@ -13,4 +14,9 @@ import dev.jgrad.tensor.Shape;
  * @param transB whether {@code b} is read transposed
  */
 public record MatmulShapes(Shape a, Shape b, boolean transA, boolean transB) {
+    /** Refuses null shapes. */
+    public MatmulShapes {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.jgrad.testing;
 
 import dev.jgrad.tensor.Shape;
+import java.util.Objects;
 
 /**
  * Two shapes that broadcast together (Note [Broadcasting] on {@link Shape}), with their broadcast result.
@@ -9,6 +10,12 @@ import dev.jgrad.tensor.Shape;
  * @param right the right operand's shape
  */
 public record ShapePair(Shape left, Shape right) {
+    /** Refuses null shapes. */
+    public ShapePair {
+        Objects.requireNonNull(left, "left");
+        Objects.requireNonNull(right, "right");
+    }
+
     /**
      * The shape both operands broadcast to.
      *

@@ -8,6 +8,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
+import java.util.Objects;
 
 /**
  * jqwik generators of shapes and float64 tensors for property tests of tensor ops. Everything shrinks
@@ -163,6 +164,7 @@ public final class TensorArbitraries {
      * @return the generator
      */
     public static Arbitrary<Tensor> tensors(Shape shape, double lo, double hi) {
+        Objects.requireNonNull(shape, "shape");
         return Arbitraries.doubles().between(lo, hi).list().ofSize(shape.size()).map(v -> tensorOf(v, shape));
     }
 
@@ -175,6 +177,7 @@ public final class TensorArbitraries {
      * @return the generator
      */
     public static Arbitrary<Tensor> tensors(Arbitrary<Shape> shapes, double lo, double hi) {
+        Objects.requireNonNull(shapes, "shapes");
         return shapes.flatMap(s -> tensors(s, lo, hi));
     }
 
@@ -198,6 +201,7 @@ public final class TensorArbitraries {
      * @return the generator
      */
     public static Arbitrary<Tensor> awayFromZero(Shape shape, double margin, double hi) {
+        Objects.requireNonNull(shape, "shape");
         Arbitrary<Double> magnitude = Arbitraries.doubles().between(margin, hi);
         Arbitrary<Double> signed = Combinators.combine(magnitude, Arbitraries.of(1.0, -1.0)).as((m, s) -> m * s);
         return signed.list().ofSize(shape.size()).map(v -> tensorOf(v, shape));
@@ -214,6 +218,7 @@ public final class TensorArbitraries {
      * @return the generator
      */
     public static Arbitrary<Tensor> distinct(Shape shape, double lo, double hi) {
+        Objects.requireNonNull(shape, "shape");
         int n = shape.size();
         List<Integer> levels = new ArrayList<>();
         for (int i = 0; i < n; i++) {

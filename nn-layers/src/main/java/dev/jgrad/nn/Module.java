@@ -1,12 +1,13 @@
 package dev.jgrad.nn;
 
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.Maps;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Something with trainable parameters. Names are dotted and hierarchical, as in PyTorch's
@@ -43,6 +44,7 @@ public interface Module {
      * @param dtype the dtype every parameter gets
      */
     default void toDType(DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
         parameters().values().forEach(p -> p.toDType(dtype));
     }
 
@@ -65,9 +67,7 @@ public interface Module {
      * @return an unmodifiable map from dotted name to value
      */
     default Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        parameters().forEach((k, p) -> out.put(k, p.value()));
-        return Collections.unmodifiableMap(out);
+        return ImmutableMap.copyOf(Maps.transformValues(parameters(), Parameter::value));
     }
 
     /**
@@ -79,6 +79,7 @@ public interface Module {
      *                                  wrong shape or dtype, or containing NaN or ±∞
      */
     default void loadStateDict(Map<String, Tensor> state) {
+        Objects.requireNonNull(state, "state");
         Map<String, Parameter> params = parameters();
         for (String k : state.keySet()) {
             if (!params.containsKey(k)) {
@@ -116,15 +117,17 @@ public interface Module {
      *
      * @param ps the parameters, in order; null entries (an absent bias) are skipped
      * @return the unmodifiable map
+     * @throws IllegalArgumentException naming the name when two parameters share one
      */
     static Map<String, Parameter> named(Parameter... ps) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
+        Objects.requireNonNull(ps, "ps");
+        ImmutableMap.Builder<String, Parameter> out = ImmutableMap.builder();
         for (Parameter p : ps) {
-            if (p != null && out.put(p.name(), p) != null) {
-                throw new IllegalArgumentException("Module.named: duplicate parameter name " + p.name());
+            if (p != null) {
+                out.put(p.name(), p);
             }
         }
-        return Collections.unmodifiableMap(out);
+        return out.buildOrThrow();
     }
 
     /**
@@ -132,10 +135,12 @@ public interface Module {
      *
      * @param children the child modules by the prefix their parameters get
      * @return the unmodifiable map
+     * @throws IllegalArgumentException naming the name when two children's parameters come out under one
      */
     static Map<String, Parameter> nested(Map<String, ? extends Module> children) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
+        Objects.requireNonNull(children, "children");
+        ImmutableMap.Builder<String, Parameter> out = ImmutableMap.builder();
         children.forEach((prefix, m) -> m.parameters().forEach((k, p) -> out.put(prefix + "." + k, p)));
-        return Collections.unmodifiableMap(out);
+        return out.buildOrThrow();
     }
 }

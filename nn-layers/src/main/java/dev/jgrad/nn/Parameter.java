@@ -97,6 +97,7 @@ public final class Parameter {
      * @param dtype the new dtype
      */
     public void toDType(DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
         if (value().dtype() != dtype) {
             variable.assign(value().cast(dtype));
         }
@@ -108,7 +109,7 @@ public final class Parameter {
      * @param value the tensor compared
      */
     public void checkCompatible(Tensor value) {
-        Objects.requireNonNull(value, name);
+        Objects.requireNonNull(value, "value");
         Tensor cur = variable.value();
         if (!cur.shape().equals(value.shape()) || cur.dtype() != value.dtype()) {
             throw new IllegalArgumentException("parameter " + name + ": expected " + cur.dtype() + cur.shape()

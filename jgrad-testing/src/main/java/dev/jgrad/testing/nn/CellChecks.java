@@ -10,6 +10,7 @@ import dev.jgrad.tensor.Tensor;
 import dev.jgrad.testing.CotangentChecks;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The gradient-check suite of a recurrent cell in one call: {@code CellChecks.assertGradients(cell, seed)}
@@ -46,6 +47,7 @@ public final class CellChecks {
      * @param seed draws inputs, initial states and cotangents
      */
     public static void assertGradients(RecurrentCell cell, long seed) {
+        Objects.requireNonNull(cell, "cell");
         assertParameterGradients(cell, seed);
         assertInputAndStateGradients(cell, seed);
         assertSecondOrder(cell, seed);
@@ -60,6 +62,7 @@ public final class CellChecks {
      * @param seed draws the inputs, the initial state and the cotangent
      */
     public static void assertParameterGradients(RecurrentCell cell, long seed) {
+        Objects.requireNonNull(cell, "cell");
         Rng rng = Rng.seeded(seed);
         List<Variable> xs = new ArrayList<>();
         for (int t = 0; t < STEPS; t++) {
@@ -77,6 +80,7 @@ public final class CellChecks {
      * @param seed draws the inputs, the initial state and the cotangent
      */
     public static void assertInputAndStateGradients(RecurrentCell cell, long seed) {
+        Objects.requireNonNull(cell, "cell");
         Rng rng = Rng.seeded(seed);
         CotangentChecks.assertFirstOrder(stepsFromInputs(cell, 2), inputs(cell, 2, BATCH, rng), rng.nextLong());
     }
@@ -90,6 +94,7 @@ public final class CellChecks {
      * @param seed draws the input, the initial state and the cotangent
      */
     public static void assertSecondOrder(RecurrentCell cell, long seed) {
+        Objects.requireNonNull(cell, "cell");
         Rng rng = Rng.seeded(seed);
         CotangentChecks.assertSecondOrder(stepsFromInputs(cell, 1), inputs(cell, 1, 1, rng), rng.nextLong());
     }
@@ -104,6 +109,7 @@ public final class CellChecks {
      * @return one tensor per state part, in the cell's order ({@code h} first)
      */
     public static List<Tensor> randomState(RecurrentCell cell, int batch, Rng rng) {
+        Objects.requireNonNull(cell, "cell");
         List<Tensor> parts = new ArrayList<>();
         for (Variable part : cell.initialState(batch, DType.F64).parts()) {
             parts.add(Tensor.uniform(rng, DType.F64, -0.9, 0.9, part.shape().dims()));

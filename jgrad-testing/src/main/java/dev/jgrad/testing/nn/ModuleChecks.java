@@ -11,6 +11,7 @@ import dev.jgrad.testing.CotangentChecks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,7 @@ public final class ModuleChecks {
      * @throws AssertionError with the gradient check's report, naming the parameter and element that differ
      */
     public static void assertGradients(Module module, Supplier<Variable> output, long seed) {
+        Objects.requireNonNull(module, "module");
         ModuleGradCheck.assertGradients(module, ModuleGradCheck.contracted(output, Rng.seeded(seed)));
         assertEveryParameterUsed(module, output, seed);
     }
@@ -57,6 +59,8 @@ public final class ModuleChecks {
      * @throws AssertionError naming every parameter that received no gradient or an all-zeros one
      */
     public static void assertEveryParameterUsed(Module module, Supplier<Variable> output, long seed) {
+        Objects.requireNonNull(module, "module");
+        Objects.requireNonNull(output, "output");
         Map<String, Parameter> params = module.parameters();
         params.values().forEach(Parameter::zeroGrad);
         List<String> unused = new ArrayList<>();

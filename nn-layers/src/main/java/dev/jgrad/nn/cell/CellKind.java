@@ -6,6 +6,7 @@ import dev.jgrad.tensor.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /** Every recurrent cell of the library by name: what a command line's {@code --cell} chooses, and what tests run over. */
@@ -44,6 +45,7 @@ public enum CellKind {
      * @throws IllegalArgumentException listing the names when none is {@code name}
      */
     public static CellKind parse(String name) {
+        Objects.requireNonNull(name, "name");
         for (CellKind k : values()) {
             if (k.cliName.equals(name)) {
                 return k;
@@ -64,6 +66,8 @@ public enum CellKind {
      * @return the cell
      */
     public RecurrentCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return switch (this) {
             case GRU -> GRUCell.create(in, hidden, bias, dtype, rng);
             case GRU_RESET_AFTER -> TorchGRUCell.create(in, hidden, bias, dtype, rng);
@@ -85,6 +89,8 @@ public enum CellKind {
      * @return the stack
      */
     public RecurrentStack stack(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         if (layers <= 0) {
             throw new IllegalArgumentException("RecurrentStack: number of layers must be positive, got " + layers);
         }

@@ -3,6 +3,7 @@ package dev.jgrad.nn.cell;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
+import java.util.Objects;
 
 /**
  * The gated recurrent unit (Cho et al., 2014). Its two published variants are two classes,
@@ -45,6 +46,8 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
          * @return the cell
          */
         public GRU create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+            Objects.requireNonNull(dtype, "dtype");
+            Objects.requireNonNull(rng, "rng");
             return switch (this) {
                 case RESET_BEFORE -> GRUCell.create(in, hidden, bias, dtype, rng);
                 case RESET_AFTER -> TorchGRUCell.create(in, hidden, bias, dtype, rng);
@@ -62,6 +65,13 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
      * @param hNext  the next state
      */
     record Activations(Variable z, Variable r, Variable hTilde, Variable hNext) {
+        /** Refuses null values. */
+        public Activations {
+            Objects.requireNonNull(z, "z");
+            Objects.requireNonNull(r, "r");
+            Objects.requireNonNull(hTilde, "hTilde");
+            Objects.requireNonNull(hNext, "hNext");
+        }
     }
 
     /**
@@ -83,6 +93,8 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
     /** {@code h'} of {@link #activations}. */
     @Override
     default State step(Variable x, State s) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         return State.of(activations(x, s.h()).hNext());
     }

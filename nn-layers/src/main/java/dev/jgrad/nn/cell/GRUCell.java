@@ -8,6 +8,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The GRU of Cho et al. (2014) as d2l writes it, the reset gate applied <i>before</i> the hidden
@@ -59,11 +60,15 @@ public final class GRUCell implements GRU {
      * @return the cell
      */
     public static GRUCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return new GRUCell(in, hidden, bias, dtype, rng);
     }
 
     @Override
     public Activations activations(Variable x, Variable h) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(h, "h");
         Variable z = affine(x, wxz, h, whz, bz).sigmoid();
         Variable r = affine(x, wxr, h, whr, br).sigmoid();
         Variable hTilde = affine(x, wxh, r.times(h), whh, bh).tanh();

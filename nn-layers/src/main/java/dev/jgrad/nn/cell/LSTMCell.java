@@ -8,6 +8,7 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The long short-term memory cell (Hochreiter and Schmidhuber, 1997, with the forget gate of Gers
@@ -44,6 +45,8 @@ public final class LSTMCell implements RecurrentCell {
      * @return the cell
      */
     public static LSTMCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return new LSTMCell(in, hidden, bias, dtype, rng);
     }
 
@@ -71,6 +74,8 @@ public final class LSTMCell implements RecurrentCell {
 
     @Override
     public State step(Variable x, State s) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         if (s.parts().size() != 2) {
             throw new IllegalArgumentException("LSTMCell.step: state needs (h, c), got " + s.parts().size() + " part(s)");

@@ -6,6 +6,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The minimal gated unit (Zhou et al., 2016): a GRU with one gate doing both jobs. This class is
@@ -51,11 +52,15 @@ public final class MGUCell implements RecurrentCell {
      * @return the cell
      */
     public static MGUCell create(int in, int hidden, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return new MGUCell(in, hidden, dtype, rng);
     }
 
     @Override
     public State step(Variable x, State s) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         Variable h = s.h();
         Variable f = x.matmul(wxf.variable()).plus(h.matmul(whf.variable())).plus(bf.variable()).sigmoid();

@@ -5,6 +5,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The plain (Elman) recurrent cell with tanh, in PyTorch's layout:
@@ -35,6 +36,8 @@ public final class RNNCell implements RecurrentCell {
      * @return the cell
      */
     public static RNNCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return new RNNCell(in, hidden, bias, dtype, rng);
     }
 
@@ -55,6 +58,8 @@ public final class RNNCell implements RecurrentCell {
 
     @Override
     public State step(Variable x, State s) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         return State.of(w.input(x).plus(w.hidden(s.h())).tanh());
     }

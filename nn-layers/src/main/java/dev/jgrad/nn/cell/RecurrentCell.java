@@ -4,6 +4,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
+import java.util.Objects;
 
 /**
  * One time step of a recurrent network, {@code (x_t [B, I], s_{t−1}) → s_t}. Implement
@@ -55,6 +56,8 @@ public interface RecurrentCell extends Module {
      * @param s the previous state
      */
     default void checkStep(Variable x, State s) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         if (x.shape().rank() != 2 || x.shape().dim(1) != inputSize()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".step: input " + x.shape() + " is not [B, "
                     + inputSize() + "]");

@@ -2,6 +2,7 @@ package dev.jgrad.nn.cell;
 
 import dev.jgrad.autodiff.Variable;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The recurrent state carried between time steps: {@code parts.get(0)} is the hidden state
@@ -10,9 +11,9 @@ import java.util.List;
  * @param parts the state's parts, {@code h} first
  */
 public record State(List<Variable> parts) {
-    /** Copies the parts; {@code h} is required. */
+    /** Copies the parts; {@code h} is required, and no part may be null. */
     public State {
-        if (parts.isEmpty()) {
+        if (Objects.requireNonNull(parts, "parts").isEmpty()) {
             throw new IllegalArgumentException("State: needs at least the hidden state h");
         }
         parts = List.copyOf(parts);
@@ -25,6 +26,7 @@ public record State(List<Variable> parts) {
      * @return the state
      */
     public static State of(Variable... parts) {
+        Objects.requireNonNull(parts, "parts");
         return new State(List.of(parts));
     }
 

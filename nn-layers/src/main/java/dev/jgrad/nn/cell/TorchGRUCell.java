@@ -7,6 +7,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The GRU as PyTorch's {@code nn.GRU} computes it (and cuDNN, and Keras with {@code reset_after=True}),
@@ -47,11 +48,15 @@ public final class TorchGRUCell implements GRU {
      * @return the cell
      */
     public static TorchGRUCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return new TorchGRUCell(in, hidden, bias, dtype, rng);
     }
 
     @Override
     public Activations activations(Variable x, Variable h) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(h, "h");
         Variable gi = w.input(x);   // W_i· x + b_i·, [B, 3H] with blocks r, z, n
         Variable gh = w.hidden(h);  // W_h· h + b_h·, [B, 3H] with blocks r, z, n
         Variable r = block(gi, 0, hidden).plus(block(gh, 0, hidden)).sigmoid();

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -50,6 +51,8 @@ public final class ModuleGradCheck {
      * @return the scalar loss {@code sum(output() ⊙ c)}
      */
     public static Supplier<Variable> contracted(Supplier<Variable> output, Rng rng) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(rng, "rng");
         Tensor[] c = new Tensor[1];
         return () -> {
             Variable y = output.get();
@@ -80,6 +83,9 @@ public final class ModuleGradCheck {
      * @return the report
      */
     public static GradCheckReport check(Module m, Supplier<Variable> loss, Options o) {
+        Objects.requireNonNull(m, "m");
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(o, "o");
         Map<String, Parameter> params = m.parameters();
         Map<String, Tensor> original = new LinkedHashMap<>();
         params.forEach((k, p) -> {
@@ -115,6 +121,9 @@ public final class ModuleGradCheck {
      * @param o    tolerances and mode
      */
     public static void assertGradients(Module m, Supplier<Variable> loss, Options o) {
+        Objects.requireNonNull(m, "m");
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(o, "o");
         GradCheckReport r = check(m, loss, o);
         if (!r.passed()) {
             throw new AssertionError(r.toString());

@@ -30,6 +30,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -95,6 +96,7 @@ public final class Safetensors {
      * @throws UncheckedIOException       if the file cannot be read
      */
     public static SafetensorsFile read(Path path) {
+        Objects.requireNonNull(path, "path");
         return parseFile(path, false).file();
     }
 
@@ -132,6 +134,7 @@ public final class Safetensors {
      * @throws SafetensorsFormatException if the bytes are malformed
      */
     public static SafetensorsFile read(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
         return parseBytes(bytes, false).file();
     }
 
@@ -143,6 +146,13 @@ public final class Safetensors {
      * @param shape its shape
      */
     public record Skipped(String name, String dtype, Shape shape) {
+        /** Refuses null parts. */
+        public Skipped {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(dtype, "dtype");
+            Objects.requireNonNull(shape, "shape");
+        }
+
         @Override
         public String toString() {
             return name + " " + dtype + shape;
@@ -157,9 +167,10 @@ public final class Safetensors {
      * @param skipped the tensors left out, in file order
      */
     public record LenientRead(SafetensorsFile file, List<Skipped> skipped) {
-        /** Copies the list of skipped tensors. */
+        /** Copies the list of skipped tensors; nothing may be null. */
         public LenientRead {
-            skipped = List.copyOf(skipped);
+            Objects.requireNonNull(file, "file");
+            skipped = List.copyOf(Objects.requireNonNull(skipped, "skipped"));
         }
 
         /**
@@ -187,6 +198,7 @@ public final class Safetensors {
      * @throws UncheckedIOException       if the file cannot be read
      */
     public static LenientRead readLenient(Path path) {
+        Objects.requireNonNull(path, "path");
         return parseFile(path, true);
     }
 
@@ -197,6 +209,7 @@ public final class Safetensors {
      * @return what was read and what was skipped
      */
     public static LenientRead readLenient(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
         return parseBytes(bytes, true);
     }
 
@@ -510,6 +523,8 @@ public final class Safetensors {
      * @throws UncheckedIOException     if the file cannot be written (the target is then untouched)
      */
     public static void write(Path path, SafetensorsFile contents) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(contents, "contents");
         byte[] header = header(contents);
         Path target = path.toAbsolutePath();
         Path dir = target.getParent();
@@ -557,6 +572,7 @@ public final class Safetensors {
      * @return the file's bytes
      */
     public static byte[] toBytes(SafetensorsFile contents) {
+        Objects.requireNonNull(contents, "contents");
         byte[] header = header(contents);
         long total = header.length;
         for (Tensor t : contents.tensors().values()) {

@@ -1,8 +1,7 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.tensor.Tensor;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,10 +21,12 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
      * @throws NullPointerException if a map, a name, a tensor, a metadata key or a value is null
      */
     public SafetensorsFile {
-        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tensors, "tensors")));
-        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
-        tensors.forEach((name, t) -> Objects.requireNonNull(t, "safetensors: tensor '" + Objects.requireNonNull(name, "tensor name") + "' is null"));
-        metadata.forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
+        Objects.requireNonNull(tensors, "tensors")
+                .forEach((name, t) -> Objects.requireNonNull(t, "safetensors: tensor '" + Objects.requireNonNull(name, "tensor name") + "' is null"));
+        Objects.requireNonNull(metadata, "metadata")
+                .forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
+        tensors = ImmutableMap.copyOf(tensors);
+        metadata = ImmutableMap.copyOf(metadata);
     }
 
     /**
@@ -46,6 +47,7 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
      * @throws IllegalArgumentException naming the tensor and listing the names present, if absent
      */
     public Tensor tensor(String name) {
+        Objects.requireNonNull(name, "name");
         Tensor t = tensors.get(name);
         if (t == null) {
             throw new IllegalArgumentException("safetensors: no tensor named '" + name + "' (present: " + tensors.keySet() + ")");

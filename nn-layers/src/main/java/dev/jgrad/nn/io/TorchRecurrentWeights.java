@@ -1,5 +1,6 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.LSTMCell;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +84,7 @@ public final class TorchRecurrentWeights {
      * @return the layer
      */
     public static RecurrentStack load(Path path) {
+        Objects.requireNonNull(path, "path");
         return load(Safetensors.read(path).tensors(), "");
     }
 
@@ -94,6 +97,8 @@ public final class TorchRecurrentWeights {
      * @return the layer
      */
     public static RecurrentStack load(Path path, String prefix) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(prefix, "prefix");
         return load(Safetensors.read(path).tensors(), prefix);
     }
 
@@ -119,6 +124,8 @@ public final class TorchRecurrentWeights {
      *                                  of a different dtype than the others, or not finite
      */
     public static RecurrentStack load(Map<String, Tensor> stateDict, String prefix) {
+        Objects.requireNonNull(stateDict, "stateDict");
+        Objects.requireNonNull(prefix, "prefix");
         String op = "TorchRecurrentWeights.load";
         TreeMap<Integer, Map<String, Tensor>> byLayer = new TreeMap<>();
         for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
@@ -234,8 +241,9 @@ public final class TorchRecurrentWeights {
      *                                  {@link GRUCell}, or cells of mixed kinds)
      */
     public static Map<String, Tensor> toTorch(RecurrentStack layer) {
+        Objects.requireNonNull(layer, "layer");
         kindOf(layer);
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         List<RecurrentCell> cells = layer.cells();
         for (int k = 0; k < cells.size(); k++) {
             Map<String, Tensor> state = cells.get(k).stateDict();
@@ -246,7 +254,7 @@ public final class TorchRecurrentWeights {
                 }
             }
         }
-        return out;
+        return out.buildOrThrow();
     }
 
     /**
@@ -256,6 +264,7 @@ public final class TorchRecurrentWeights {
      * @return GRU, LSTM or RNN
      */
     public static Kind kindOf(RecurrentStack layer) {
+        Objects.requireNonNull(layer, "layer");
         List<Kind> kinds = new ArrayList<>();
         for (RecurrentCell cell : layer.cells()) {
             Kind kind = switch (cell) {
@@ -283,6 +292,8 @@ public final class TorchRecurrentWeights {
      * @param path  the safetensors file written
      */
     public static void save(RecurrentStack layer, Path path) {
+        Objects.requireNonNull(layer, "layer");
+        Objects.requireNonNull(path, "path");
         Map<String, Tensor> tensors = toTorch(layer);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");

@@ -1,5 +1,6 @@
 package dev.jgrad.nn.io;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.Tensor;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A whole model's parameters under the names PyTorch's {@code state_dict} gives the same model, and
@@ -36,13 +38,14 @@ public final class TorchStateDict {
      * @throws IllegalArgumentException when a recurrent stack in the model has no PyTorch counterpart
      */
     public static Map<String, String> torchNames(Module model) {
+        Objects.requireNonNull(model, "model");
         Map<String, String> names = new LinkedHashMap<>();
         collect(model, "", names);
-        Map<String, String> ordered = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, String> ordered = ImmutableMap.builder();
         for (String ours : model.parameters().keySet()) {
             ordered.put(ours, names.getOrDefault(ours, ours));
         }
-        return ordered;
+        return ordered.buildOrThrow();
     }
 
     private static void collect(Module m, String prefix, Map<String, String> names) {
@@ -64,10 +67,11 @@ public final class TorchStateDict {
      * @return the values by PyTorch name
      */
     public static Map<String, Tensor> toTorch(Module model) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Objects.requireNonNull(model, "model");
+        ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         Map<String, Tensor> values = model.stateDict();
         torchNames(model).forEach((ours, theirs) -> out.put(theirs, values.get(ours)));
-        return out;
+        return out.buildOrThrow();
     }
 
     /**
@@ -80,6 +84,8 @@ public final class TorchStateDict {
      *                                  missing, mis-shaped, wrong-dtype or non-finite tensor
      */
     public static void load(Module model, Map<String, Tensor> torchStateDict) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(torchStateDict, "torchStateDict");
         Map<String, String> names = torchNames(model);
         Map<String, String> ours = new LinkedHashMap<>();
         names.forEach((o, t) -> ours.put(t, o));

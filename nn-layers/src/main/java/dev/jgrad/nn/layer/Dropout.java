@@ -7,6 +7,7 @@ import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Inverted dropout: in training each element is kept with probability {@code 1 − p} and scaled by
@@ -58,6 +59,8 @@ public final class Dropout implements Module {
      * @return the input with dropped elements zeroed and the others scaled
      */
     public Variable forward(Variable x, Rng rng) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(rng, "rng");
         if (p == 0) {
             return x;
         }
@@ -73,6 +76,7 @@ public final class Dropout implements Module {
      * @return {@code x}
      */
     public Variable forward(Variable x) {
+        Objects.requireNonNull(x, "x");
         return x;
     }
 }

@@ -9,6 +9,7 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A lookup table {@code weight [num, dim]} (initialised N(0, 1), as PyTorch): row {@code i} is the
@@ -31,6 +32,8 @@ public final class Embedding implements Module {
      * @param rng   the generator the table is drawn from
      */
     public Embedding(int num, int dim, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         if (num <= 0 || dim <= 0) {
             throw new IllegalArgumentException("Embedding: sizes must be positive, got num=" + num + ", dim=" + dim);
         }
@@ -82,6 +85,8 @@ public final class Embedding implements Module {
      * @throws IllegalArgumentException when the indices do not fill {@code indexDims} or one is outside [0, num)
      */
     public Variable forward(int[] indices, int... indexDims) {
+        Objects.requireNonNull(indices, "indices");
+        Objects.requireNonNull(indexDims, "indexDims");
         int[] dims = indexDims.length == 0 ? new int[] {indices.length} : indexDims;
         if (Shape.of(dims).size() != indices.length) {
             throw new IllegalArgumentException("Embedding.forward: " + indices.length + " indices do not fill shape "

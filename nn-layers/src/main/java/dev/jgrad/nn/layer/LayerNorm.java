@@ -8,6 +8,7 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Layer normalisation (Ba, Kiros and Hinton 2016) over the trailing dimensions
@@ -44,6 +45,8 @@ public final class LayerNorm implements Module {
      * @throws IllegalArgumentException when the shape is empty or has a zero dimension, or eps is not positive
      */
     public LayerNorm(Shape normalizedShape, double eps, boolean elementwiseAffine, DType dtype) {
+        Objects.requireNonNull(normalizedShape, "normalizedShape");
+        Objects.requireNonNull(dtype, "dtype");
         if (normalizedShape.rank() == 0 || normalizedShape.size() == 0) {
             throw new IllegalArgumentException("LayerNorm: normalized shape " + normalizedShape + " must have at least one dimension and no zeros");
         }
@@ -106,6 +109,7 @@ public final class LayerNorm implements Module {
      * @throws IllegalArgumentException when x does not end in the normalized shape
      */
     public Variable forward(Variable x) {
+        Objects.requireNonNull(x, "x");
         int r = x.shape().rank();
         int k = normalized.rank();
         int[] d = x.shape().dims();

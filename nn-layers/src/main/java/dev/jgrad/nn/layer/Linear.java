@@ -6,6 +6,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * An affine map {@code y = x·Wᵀ + b} for {@code x [..., in] → y [..., out]}, in PyTorch's layout:
@@ -28,6 +29,8 @@ public final class Linear implements Module {
      * @param rng   the generator the parameters are drawn from
      */
     public Linear(int in, int out, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         if (in <= 0 || out <= 0) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
         }
@@ -87,6 +90,7 @@ public final class Linear implements Module {
      * @return the output {@code [..., out]}
      */
     public Variable forward(Variable x) {
+        Objects.requireNonNull(x, "x");
         int[] d = x.shape().dims();
         if (d.length == 0 || d[d.length - 1] != in) {
             throw new IllegalArgumentException("Linear.forward: input " + x.shape() + " does not end in " + in

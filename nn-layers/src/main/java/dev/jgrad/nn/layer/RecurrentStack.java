@@ -1,5 +1,6 @@
 package dev.jgrad.nn.layer;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.autodiff.Unrolled;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
@@ -12,10 +13,9 @@ import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -33,9 +33,10 @@ public final class RecurrentStack implements Module {
      * @param finalStates every layer's final state, bottom first
      */
     public record Output(Variable outputs, List<State> finalStates) {
-        /** Copies the list of final states. */
+        /** Copies the list of final states; nothing may be null. */
         public Output {
-            finalStates = List.copyOf(finalStates);
+            Objects.requireNonNull(outputs, "outputs");
+            finalStates = List.copyOf(Objects.requireNonNull(finalStates, "finalStates"));
         }
 
         /**
@@ -84,12 +85,12 @@ public final class RecurrentStack implements Module {
             }
         }
         this.cells = List.copyOf(cells);
-        Map<String, Module> children = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Module> children = ImmutableMap.builder();
         for (int k = 0; k < cells.size(); k++) {
             children.put("layers." + k, cells.get(k));
         }
-        this.children = Collections.unmodifiableMap(children);
-        this.params = Module.nested(children);
+        this.children = children.buildOrThrow();
+        this.params = Module.nested(this.children);
     }
 
     /**
@@ -99,6 +100,7 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack of(List<? extends RecurrentCell> cells) {
+        Objects.requireNonNull(cells, "cells");
         return new RecurrentStack(List.copyOf(cells));
     }
 
@@ -115,6 +117,9 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
@@ -130,6 +135,8 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return build(layers, k -> LSTMCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
@@ -145,6 +152,8 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
         return build(layers, k -> RNNCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
@@ -227,6 +236,7 @@ public final class RecurrentStack implements Module {
      *                                  number of initial states differs from the number of layers
      */
     public Output forward(Variable x, List<State> initial) {
+        Objects.requireNonNull(x, "x");
         if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize() || x.shape().dim(1) == 0) {
             throw new IllegalArgumentException("RecurrentStack.forward: input " + x.shape() + " is not [B, T, " + inputSize()
                     + "] with T ≥ 1");
@@ -264,6 +274,7 @@ public final class RecurrentStack implements Module {
      * @return the same values, detached
      */
     public static List<State> detach(List<State> states) {
+        Objects.requireNonNull(states, "states");
         return states.stream().map(State::detach).toList();
     }
 }

@@ -2,6 +2,7 @@ package dev.jgrad.nn.loss;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.tensor.Tensor;
+import java.util.Objects;
 
 /** Losses of a model's outputs against its targets, each a scalar to differentiate. */
 public final class Losses {
@@ -20,6 +21,8 @@ public final class Losses {
      *                                  differs from the number of positions, or a target is outside [0, V)
      */
     public static Variable crossEntropy(Variable logits, int[] targets) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
         int r = logits.shape().rank();
         if (r != 2 && r != 3) {
             throw new IllegalArgumentException("crossEntropy: logits must be [B, T, V] or [N, V], got " + logits.shape());
@@ -43,6 +46,8 @@ public final class Losses {
      * @throws IllegalArgumentException when the shapes differ
      */
     public static Variable meanSquaredError(Variable prediction, Tensor target) {
+        Objects.requireNonNull(prediction, "prediction");
+        Objects.requireNonNull(target, "target");
         if (!prediction.shape().equals(target.shape())) {
             throw new IllegalArgumentException("meanSquaredError: prediction " + prediction.shape() + " and target " + target.shape()
                     + " differ");

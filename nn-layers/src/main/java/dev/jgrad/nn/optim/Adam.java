@@ -4,6 +4,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Adam (Kingma and Ba, 2015) with PyTorch's update and defaults ({@code lr = 1e-3},
@@ -56,6 +57,7 @@ public final class Adam implements Optimizer {
      * @param weightDecay the L2 factor λ added to the gradient as {@code λ·p}, at least 0
      */
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        Objects.requireNonNull(params, "params");
         if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps >= 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("Adam: need lr > 0, 0 ≤ β < 1, ε ≥ 0, weight decay ≥ 0; got lr=" + lr + ", β1="
                     + beta1 + ", β2=" + beta2 + ", ε=" + eps + ", weight decay=" + weightDecay);
@@ -108,7 +110,8 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void loadState(Map<String, Tensor> s) {
-        state.load(s);
+    public void loadState(Map<String, Tensor> state) {
+        Objects.requireNonNull(state, "state");
+        this.state.load(state);
     }
 }

@@ -6,6 +6,7 @@ import dev.jgrad.tensor.Tensor;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Gradient clipping by global norm, as d2l and PyTorch's {@code clip_grad_norm_}: with
@@ -35,6 +36,8 @@ public final class GradientClipping {
      * @return what the call did
      */
     public static Result clipByGlobalNorm(Collection<Parameter> params, double maxNorm, NonFinitePolicy policy) {
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(policy, "policy");
         Map<String, Parameter> named = new LinkedHashMap<>();
         for (Parameter p : params) {
             named.putIfAbsent(p.name(), p);
@@ -63,6 +66,8 @@ public final class GradientClipping {
      *                               (in map order) with a non-finite gradient; nothing is changed
      */
     public static Result clipByGlobalNorm(Map<String, Parameter> params, double maxNorm, NonFinitePolicy policy) {
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(policy, "policy");
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipByGlobalNorm: maxNorm must be positive, got " + maxNorm);
         }
@@ -99,6 +104,7 @@ public final class GradientClipping {
      * @return the global norm of their gradients
      */
     public static double globalNorm(Map<String, Parameter> params) {
+        Objects.requireNonNull(params, "params");
         double s = 0;
         for (Parameter p : params.values()) {
             Tensor g = p.grad();

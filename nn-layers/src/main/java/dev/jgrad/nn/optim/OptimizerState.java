@@ -1,10 +1,10 @@
 package dev.jgrad.nn.optim;
 
+import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +37,7 @@ final class OptimizerState {
 
     OptimizerState(String optimizer, Map<String, Parameter> params, List<String> kinds, List<String> scalarNames) {
         this.optimizer = optimizer;
-        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        this.params = ImmutableMap.copyOf(params);
         this.kinds = List.copyOf(kinds);
         for (String s : scalarNames) {
             scalars.put(s, 0.0);
@@ -125,7 +125,7 @@ final class OptimizerState {
     }
 
     Map<String, Tensor> export() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
         scalars.forEach((k, v) -> out.put(k, Tensor.scalar(DType.F64, v)));
         for (String kind : kinds) {
             params.forEach((name, p) -> {
@@ -135,7 +135,7 @@ final class OptimizerState {
                 }
             });
         }
-        return Collections.unmodifiableMap(out);
+        return out.buildOrThrow();
     }
 
     void load(Map<String, Tensor> state) {

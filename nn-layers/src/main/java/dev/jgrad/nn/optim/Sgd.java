@@ -4,6 +4,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Stochastic gradient descent with optional momentum, as PyTorch's {@code SGD} (no dampening, no
@@ -34,6 +35,7 @@ public final class Sgd implements Optimizer {
      * @param momentum the momentum, in [0, 1)
      */
     public Sgd(Map<String, Parameter> params, double lr, double momentum) {
+        Objects.requireNonNull(params, "params");
         if (!(lr > 0) || !(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("Sgd: need lr > 0 and 0 ≤ momentum < 1, got lr=" + lr + ", momentum=" + momentum);
         }
@@ -75,7 +77,8 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void loadState(Map<String, Tensor> s) {
-        state.load(s);
+    public void loadState(Map<String, Tensor> state) {
+        Objects.requireNonNull(state, "state");
+        this.state.load(state);
     }
 }
