@@ -178,6 +178,7 @@ public sealed interface Op {
      * @param condition 1 where the first input is taken, 0 where the second is
      */
     record Where(Tensor condition) implements Op {
+        /** Refuses null components by name. */
         public Where { Objects.requireNonNull(condition, "condition"); }
         public String name() { return "where"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -386,6 +387,7 @@ public sealed interface Op {
      * @param to the dtype converted to
      */
     record Cast(DType to) implements Op {
+        /** Refuses null components by name. */
         public Cast { Objects.requireNonNull(to, "to"); }
         public String name() { return "cast"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -429,6 +431,7 @@ public sealed interface Op {
      * @param keepDims whether the summed axes stay as size 1
      */
     record Sum(int[] axes, boolean keepDims) implements Op {
+        /** Refuses null components by name. */
         public Sum { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "sum"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -451,6 +454,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Max(int[] axes, boolean keepDims) implements Op {
+        /** Refuses null components by name. */
         public Max { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "max"; }
         public Saves saves() { return Saves.FIRST; }
@@ -473,6 +477,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Min(int[] axes, boolean keepDims) implements Op {
+        /** Refuses null components by name. */
         public Min { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "min"; }
         public Saves saves() { return Saves.FIRST; }
@@ -495,6 +500,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record LogSumExp(int[] axes, boolean keepDims) implements Op {
+        /** Refuses null components by name. */
         public LogSumExp { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "logSumExp"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
@@ -517,6 +523,7 @@ public sealed interface Op {
      * @param keepDims whether the reduced axes stay as size 1
      */
     record Norm(int[] axes, boolean keepDims) implements Op {
+        /** Refuses null components by name. */
         public Norm { Objects.requireNonNull(axes, "axes"); }
         public String name() { return "norm"; }
         public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
@@ -539,6 +546,7 @@ public sealed interface Op {
      * @param shape the shape broadcast to
      */
     record BroadcastTo(Shape shape) implements Op {
+        /** Refuses null components by name. */
         public BroadcastTo { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "broadcastTo"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -552,6 +560,7 @@ public sealed interface Op {
      * @param shape the shape summed down to
      */
     record SumTo(Shape shape) implements Op {
+        /** Refuses null components by name. */
         public SumTo { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "sumTo"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -596,6 +605,7 @@ public sealed interface Op {
      * @param targets the class index of each row, in [0, C)
      */
     record CrossEntropy(int[] targets) implements Op {
+        /** Refuses null components by name. */
         public CrossEntropy { Objects.requireNonNull(targets, "targets"); }
         public String name() { return "crossEntropy"; }
         public Saves saves() { return Saves.FIRST; }
@@ -620,6 +630,7 @@ public sealed interface Op {
      * @param shape the new shape, of the same size
      */
     record Reshape(Shape shape) implements Op {
+        /** Refuses null components by name. */
         public Reshape { Objects.requireNonNull(shape, "shape"); }
         public String name() { return "reshape"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -633,6 +644,7 @@ public sealed interface Op {
      * @param perm the source axis of each output axis
      */
     record Permute(int[] perm) implements Op {
+        /** Refuses null components by name. */
         public Permute { Objects.requireNonNull(perm, "perm"); }
         public String name() { return "permute"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -709,6 +721,7 @@ public sealed interface Op {
      * @param indices the positions selected, in output order
      */
     record IndexSelect(int axis, int[] indices) implements Op {
+        /** Refuses null components by name. */
         public IndexSelect { Objects.requireNonNull(indices, "indices"); }
         public String name() { return "indexSelect"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -729,6 +742,7 @@ public sealed interface Op {
      * @param size    the output's length along it
      */
     record IndexAdd(int axis, int[] indices, int size) implements Op {
+        /** Refuses null components by name. */
         public IndexAdd { Objects.requireNonNull(indices, "indices"); }
         public String name() { return "indexAdd"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -751,6 +765,7 @@ public sealed interface Op {
      * @param indexShape the shape of {@code index}, which is the output's
      */
     record Gather(int axis, int[] index, Shape indexShape) implements Op {
+        /** Refuses null components by name. */
         public Gather { Objects.requireNonNull(index, "index"); Objects.requireNonNull(indexShape, "indexShape"); }
         public String name() { return "gather"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -774,6 +789,7 @@ public sealed interface Op {
      * @param index the position along {@code axis} of each element of {@code src}, row-major
      */
     record ScatterAdd(int axis, int[] index) implements Op {
+        /** Refuses null components by name. */
         public ScatterAdd { Objects.requireNonNull(index, "index"); }
         public String name() { return "scatterAdd"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -797,6 +813,7 @@ public sealed interface Op {
      * @param definition the user's op
      */
     record Custom(CustomOp definition) implements Op {
+        /** Refuses null components by name. */
         public Custom { Objects.requireNonNull(definition, "definition"); }
         public String name() { return definition.name(); }
         public Saves saves() { return definition.saves(); }
