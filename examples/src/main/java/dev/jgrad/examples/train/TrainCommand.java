@@ -97,7 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The configuration these options describe. */
-    TrainConfig config() {
+    public TrainConfig config() {
         DType dt = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;

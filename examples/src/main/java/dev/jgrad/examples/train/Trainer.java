@@ -44,7 +44,8 @@ public final class Trainer {
     static final long CORPUS_SEED = 20_260_001L;
     /** Prompts of the arithmetic quality measure. */
     static final int QUALITY_PROBES = 200;
-    private static final long DATA_STREAM = 0x5EED_DA7AL;
+    /** Mixed into the seed for the generator of the partitions: {@code Rng.seeded(seed ^ DATA_STREAM)} draws epoch 1. */
+    public static final long DATA_STREAM = 0x5EED_DA7AL;
 
     /** Told about progress; every method has an empty default. */
     public interface Listener {
@@ -142,7 +143,7 @@ public final class Trainer {
     }
 
     /** The corpus text a configuration trains on. */
-    static String corpusText(TrainConfig config) {
+    public static String corpusText(TrainConfig config) {
         String text;
         if (config.arithmetic()) {
             text = Corpora.arithmetic(Rng.seeded(CORPUS_SEED), config.corpusLines(), config.maxOperand());
@@ -202,7 +203,7 @@ public final class Trainer {
      * The configured prefix, else {@code 12+7=} for the arithmetic corpus or d2l's
      * {@code time traveller} for d2l text; null for another corpus without a configured prefix.
      */
-    static String defaultPrefix(TrainConfig config) {
+    public static String defaultPrefix(TrainConfig config) {
         if (config.prefix() != null && !config.prefix().isEmpty()) {
             return config.prefix();
         }
@@ -319,7 +320,8 @@ public final class Trainer {
         }
     }
 
-    private static Map<String, Tensor> packStates(List<State> states) {
+    /** The carried states as a checkpoint stores them: {@code layer.k.part.i} → {@code [B, H]}; empty for none. */
+    public static Map<String, Tensor> packStates(List<State> states) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         if (states != null) {
             for (int k = 0; k < states.size(); k++) {
@@ -332,7 +334,8 @@ public final class Trainer {
         return out;
     }
 
-    private static List<State> unpackStates(Map<String, Tensor> packed, int layers, int batch, CharModel model) {
+    /** The carried states a checkpoint stored ({@link #packStates}), checked against the model; null for none. */
+    public static List<State> unpackStates(Map<String, Tensor> packed, int layers, int batch, CharModel model) {
         if (packed.isEmpty()) {
             return null;
         }
