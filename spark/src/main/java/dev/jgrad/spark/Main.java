@@ -1,0 +1,45 @@
+package dev.jgrad.spark;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jgrad-spark} program: {@code train} on Apache Spark, and {@code bench} to measure it. */
+@Command(name = "jgrad-spark", mixinStandardHelpOptions = true, version = "jgrad-spark 0.1.0",
+        description = "jgrad on Apache Spark: train (data-parallel training of gru-examples' language model), bench.",
+        subcommands = {SparkTrainCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The configured command line, with {@code gru-examples}' conventions: invalid options give a
+     * one-line error and exit code 2; a failure inside a command gives a one-line message and exit
+     * code 1, never a stack trace ({@code -Djgrad.debug=true} shows it).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            if (Boolean.getBoolean("jgrad.debug")) {
+                ex.printStackTrace(line.getErr());
+            }
+            line.getErr().println(line.getCommandSpec().qualifiedName() + ": "
+                    + (ex.getMessage() != null ? ex.getMessage().lines().findFirst().orElse("") : ex.toString()));
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage() + " (try --help)");
+            return 2;
+        });
+        return cl;
+    }
+}

@@ -1,0 +1,216 @@
+package dev.jgrad.spark.data;
+
+import dev.jgrad.examples.data.Corpora;
+import dev.jgrad.examples.data.Vocabulary;
+import dev.jgrad.examples.train.TrainConfig;
+import dev.jgrad.examples.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The training corpus as Spark holds it: the text {@code train} reads, cut into pieces (a line and
+ * its newline, or a line after d2l's preprocessing), counted and tokenised by Spark's tasks and kept
+ * as cached {@link TokenChunk}s. The driver learns only the length, the vocabulary (summed character
+ * counts, ordered as {@link Vocabulary#ofCounts}) and the SHA-256 of the text (which checkpoints
+ * carry, so a checkpoint moves between {@code train} and Spark training).
+ *
+ * <p>The text is {@code train}'s: {@code --corpus} is read as lines (any path Spark's {@code textFile}
+ * reads: a file, a folder, a glob, on any Hadoop file system), each followed by a newline, or
+ * preprocessed as d2l does with {@code --d2l-text}; without {@code --corpus}, the generated
+ * arithmetic lines; then cut to {@code --max-tokens} characters.
+ *
+ * @param chunks   the tokenised corpus, cached; the caller unpersists it
+ * @param length   the number of tokens
+ * @param sha256   SHA-256 of the text's UTF-8 bytes, in lowercase hex (as {@code train}'s checkpoints)
+ */
+public record SparkCorpus(JavaRDD<TokenChunk> chunks, int length, Vocabulary vocabulary, String sha256) {
+
+    /**
+     * Reads the corpus {@code config} names into Spark, in at least {@code minPartitions} pieces.
+     *
+     * @throws UncheckedIOException     when the corpus is missing or unreadable, in one line naming it
+     * @throws IllegalArgumentException when it holds more tokens than a run can address
+     */
+    public static SparkCorpus read(JavaSparkContext sc, TrainConfig config, int minPartitions) {
+        JavaRDD<String> pieces = pieces(sc, config, minPartitions).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long[] starts = pieceOffsets(pieces, config);
+            long total = starts[starts.length - 1];
+            long kept = config.maxTokens() > 0 ? Math.min(total, config.maxTokens()) : total;
+            if (kept > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("the corpus " + config.corpus() + " holds " + kept
+                        + " characters, more than the " + (Integer.MAX_VALUE - 8) + " a run can address; use --max-tokens");
+            }
+            int n = (int) kept;
+            Vocabulary vocab = vocabulary(pieces, starts, n, config.d2lText());
+            String sha = sha256(pieces, n);
+            List<String> tokens = vocab.tokens();
+            JavaRDD<TokenChunk> chunks = pieces.mapPartitionsWithIndex((i, it) -> tokenise(it, starts[i], n, new Vocabulary(tokens)), true)
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            long counted = chunks.map(c -> (long) c.tokens().length).fold(0L, Long::sum);
+            if (counted != n) {
+                throw new IllegalStateException("corpus: tokenised " + counted + " tokens but counted " + n + " characters");
+            }
+            return new SparkCorpus(chunks, n, vocab, sha);
+        } finally {
+            pieces.unpersist(false);
+        }
+    }
+
+    /** The pieces of the text, in order; the generated corpus is cut into its lines. */
+    private static JavaRDD<String> pieces(JavaSparkContext sc, TrainConfig config, int minPartitions) {
+        if (config.arithmetic()) {
+            String text = Trainer.corpusText(config);
+            List<String> lines = new ArrayList<>();
+            for (int from = 0; from < text.length(); ) {
+                int nl = text.indexOf('\n', from);
+                int to = nl < 0 ? text.length() : nl + 1;
+                lines.add(text.substring(from, to));
+                from = to;
+            }
+            return sc.parallelize(lines, Math.max(1, minPartitions));
+        }
+        String path = config.corpus();
+        requireReadable(sc, path);
+        boolean d2l = config.d2lText();
+        return sc.textFile(path, Math.max(1, minPartitions)).map(line -> d2l ? Corpora.d2lText(List.of(line)) : line + "\n");
+    }
+
+    /** Fails with one line when {@code path} names nothing Spark could read. */
+    private static void requireReadable(JavaSparkContext sc, String path) {
+        FileStatus[] matches;
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(sc.hadoopConfiguration());
+            matches = fs.globStatus(p);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UncheckedIOException("cannot read corpus " + path + ": " + firstLine(e), e instanceof IOException io ? io
+                    : new IOException(e));
+        }
+        if (matches == null || matches.length == 0) {
+            throw new UncheckedIOException("cannot read corpus " + path + ": no such file or directory", new IOException(path));
+        }
+    }
+
+    /** {@code starts[i]}: the text position where piece partition {@code i} begins; the last entry is the total length. */
+    private static long[] pieceOffsets(JavaRDD<String> pieces, TrainConfig config) {
+        List<long[]> lengths;
+        try {
+            lengths = pieces.mapPartitionsWithIndex((i, it) -> {
+                long n = 0;
+                while (it.hasNext()) {
+                    n += it.next().length();
+                }
+                return List.of(new long[] {i, n}).iterator();
+            }, true).collect();
+        } catch (Exception e) { // Scala code throws IOException undeclared: listing a folder, opening a file
+            IOException io = ioCause(e);
+            if (io != null) {
+                throw new UncheckedIOException("cannot read corpus " + config.corpus() + ": " + firstLine(io), io);
+            }
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+        long[] starts = new long[lengths.size() + 1];
+        for (long[] l : lengths) {
+            starts[(int) l[0] + 1] = l[1];
+        }
+        for (int i = 1; i < starts.length; i++) {
+            starts[i] += starts[i - 1];
+        }
+        return starts;
+    }
+
+    /** Characters counted per partition by Spark, summed on the driver (integer sums: the order does not matter). */
+    private static Vocabulary vocabulary(JavaRDD<String> pieces, long[] starts, int n, boolean d2l) {
+        List<HashMap<Character, Long>> perPartition = pieces.mapPartitionsWithIndex((i, it) -> {
+            HashMap<Character, Long> counts = new HashMap<>();
+            long pos = starts[i];
+            while (it.hasNext() && pos < n) {
+                String piece = it.next();
+                int keep = (int) Math.min(piece.length(), n - pos);
+                for (int j = 0; j < keep; j++) {
+                    counts.merge(piece.charAt(j), 1L, Long::sum);
+                }
+                pos += keep;
+            }
+            return List.of(counts).iterator();
+        }, true).collect();
+        Map<Character, Long> counts = new HashMap<>();
+        perPartition.forEach(m -> m.forEach((c, k) -> counts.merge(c, k, Long::sum)));
+        return Vocabulary.ofCounts(counts, d2l ? Corpora.D2L_ALPHABET : List.of());
+    }
+
+    /** SHA-256 of the first {@code n} characters, streamed to the driver one partition at a time. */
+    private static String sha256(JavaRDD<String> pieces, int n) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+        long pos = 0;
+        for (Iterator<String> it = pieces.toLocalIterator(); it.hasNext() && pos < n; ) {
+            String piece = it.next();
+            int keep = (int) Math.min(piece.length(), n - pos);
+            // Pieces end in a newline (or are ASCII), so no surrogate pair is split between two of them.
+            md.update(piece.substring(0, keep).getBytes(StandardCharsets.UTF_8));
+            pos += keep;
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static Iterator<TokenChunk> tokenise(Iterator<String> pieces, long start, int n, Vocabulary vocab) {
+        List<TokenChunk> out = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        long pos = start;
+        long chunkStart = start;
+        while (pieces.hasNext() && pos < n) {
+            String piece = pieces.next();
+            int keep = (int) Math.min(piece.length(), n - pos);
+            for (int j = 0; j < keep; ) {
+                int take = Math.min(keep - j, TokenChunk.MAX_TOKENS - text.length());
+                text.append(piece, j, j + take);
+                j += take;
+                if (text.length() == TokenChunk.MAX_TOKENS) {
+                    out.add(new TokenChunk(chunkStart, vocab.encode(text)));
+                    chunkStart += text.length();
+                    text.setLength(0);
+                }
+            }
+            pos += keep;
+        }
+        if (!text.isEmpty()) {
+            out.add(new TokenChunk(chunkStart, vocab.encode(text)));
+        }
+        return out.iterator();
+    }
+
+    private static IOException ioCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException io) {
+                return io;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}

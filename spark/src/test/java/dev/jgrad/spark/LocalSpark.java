@@ -1,0 +1,26 @@
+package dev.jgrad.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The test JVM's one local Spark context: two task threads, and up to four attempts per task (plain
+ * {@code local[2]} never retries a failed task). Spark allows one context per JVM, so every test
+ * class shares it; it stops when the JVM exits.
+ */
+public final class LocalSpark {
+    private static JavaSparkContext context;
+
+    private LocalSpark() {
+    }
+
+    public static synchronized JavaSparkContext context() {
+        if (context == null) {
+            SparkConf conf = new SparkConf().setMaster("local[2,4]").setAppName("jgrad-spark tests").set("spark.ui.enabled", "false")
+                    .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+            context = SparkContexts.open(conf);
+            context.setLogLevel("ERROR");
+        }
+        return context;
+    }
+}
