@@ -57,7 +57,7 @@ final class PartitionStep {
                     : localSteps(p, shard, in, spec, model, state, start);
         } catch (OutOfMemoryError e) {
             model = null; // let the replica go: it may be what filled the heap
-            throw new OutOfMemory("out of memory in " + in.label() + ", partition " + p + " (executor heap limit "
+            throw new OutOfMemory(in.label() + ", partition " + p + " (executor heap limit "
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)");
         } finally {
             if (model != null) {

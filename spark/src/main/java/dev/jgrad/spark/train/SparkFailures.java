@@ -10,7 +10,7 @@ final class SparkFailures {
     }
 
     /** The exception to report for a step labelled {@code label} whose Spark job failed with {@code e}. */
-    static RuntimeException explain(String label, RuntimeException e) {
+    static RuntimeException explain(String label, Exception e) {
         String oom = null;
         boolean executorLostToMemory = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -28,8 +28,7 @@ final class SparkFailures {
             executorLostToMemory |= m.contains("OutOfMemoryError") || m.contains("exit code 52") || m.contains("exitCode=52");
         }
         if (oom != null || executorLostToMemory) {
-            return new IllegalStateException("an executor ran out of memory"
-                    + (oom != null ? " (" + oom + ")" : " in " + label) + ": give the executors more heap with --conf "
+            return new IllegalStateException("an executor ran out of memory in " + (oom != null ? oom : label) + ": give the executors more heap with --conf "
                     + "spark.executor.memory=4g (in local mode the driver's: JGRAD_JAVA_OPTS=-Xmx4g ./jgrad-spark, or "
                     + "spark-submit --driver-memory 4g), or spread each minibatch over more --partitions", e);
         }

@@ -257,7 +257,7 @@ public final class SparkTrainer implements AutoCloseable {
                     if (!stopRequested.get()) {
                         try {
                             r = exchange(shards, k, count, label, state);
-                        } catch (RuntimeException e) {
+                        } catch (Exception e) { // Spark's SparkException is checked, and thrown undeclared
                             if (!stopRequested.get()) {
                                 throw SparkFailures.explain(label, e);
                             } // else Spark was shut down under the step (Ctrl-C): stop before it
