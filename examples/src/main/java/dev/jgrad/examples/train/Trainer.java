@@ -97,8 +97,7 @@ public final class Trainer {
         this.model = model;
         this.optimizer = config.optimizer().equals("adam") ? new Adam(model.parameters(), config.lr())
                 : new Sgd(model.parameters(), config.lr());
-        this.quality = config.arithmetic()
-                ? new ArithmeticQuality(text, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
+        this.quality = qualityFor(config, text);
         this.position = position;
         this.history = new ArrayList<>(history);
         this.elapsedSeconds = elapsedSeconds;
@@ -140,6 +139,12 @@ public final class Trainer {
         }
         t.carried = unpackStates(cp.carried(), config.layers(), config.batch(), model);
         return t;
+    }
+
+    /** The arithmetic quality measure of a run of {@code config} on the generated corpus {@code text}; null for another corpus. */
+    public static ArithmeticQuality qualityFor(TrainConfig config, String text) {
+        return config.arithmetic()
+                ? new ArithmeticQuality(text, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
     }
 
     /** The corpus text a configuration trains on. */

@@ -2,6 +2,7 @@ package dev.jgrad.spark.train;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.data.Vocabulary;
+import dev.jgrad.examples.train.ArithmeticQuality;
 import dev.jgrad.examples.train.CharModel;
 import dev.jgrad.examples.train.Checkpoint;
 import dev.jgrad.examples.train.EpochMetrics;
@@ -58,6 +59,7 @@ public final class SparkTrainer implements AutoCloseable {
     private final CharModel model;
     private final Optimizer optimizer;
     private final ModelSpec spec;
+    private final ArithmeticQuality quality;
     private final List<EpochMetrics> history;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final StepProfile profile = new StepProfile();
@@ -81,6 +83,7 @@ public final class SparkTrainer implements AutoCloseable {
         this.model = model;
         this.spec = ModelSpec.of(UUID.randomUUID().toString(), config, corpus.vocabulary().size(), options.taskThreads());
         this.optimizer = spec.newOptimizer(model.parameters());
+        this.quality = config.arithmetic() ? Trainer.qualityFor(config, Trainer.corpusText(config)) : null;
         this.position = position;
         this.history = new ArrayList<>(history);
         this.elapsedSeconds = elapsedSeconds;
@@ -299,14 +302,16 @@ public final class SparkTrainer implements AutoCloseable {
             double secs = (System.nanoTime() - start) / 1e9;
             elapsedSeconds = epochElapsedBefore + secs;
             int done = batches;
+            ArithmeticQuality.Score score = quality == null ? null : quality.evaluate(model, corpus.vocabulary());
             double meanLoss = lossSum / seen;
             EpochMetrics m = new EpochMetrics(epoch, meanLoss, Losses.perplexity(meanLoss), sessionTokens / Math.max(secs, 1e-9),
-                    normSum / done, clipped / done, elapsedSeconds, null, null);
+                    normSum / done, clipped / done, elapsedSeconds, score == null ? null : score.accuracy(),
+                    score == null ? null : score.wellFormed());
             history.add(m);
             position = new Checkpoint.Position(epoch, 0, data.state(), 0, 0, 0, 0);
             carried = null;
             boolean sampleNow = epoch == config.epochs() || (config.sampleEvery() > 0 && epoch % config.sampleEvery() == 0);
-            listener.epochDone(m, sampleNow ? sample() : null, null);
+            listener.epochDone(m, sampleNow ? sample() : null, score);
             writeCheckpoint(listener);
         }
         return Trainer.Outcome.COMPLETED;

@@ -10,6 +10,7 @@ import dev.jgrad.spark.TrainArguments;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -23,12 +24,21 @@ public final class Runs {
     public record Result(List<Double> meanLosses, Map<String, Tensor> weights) {
     }
 
-    /** A float64 configuration of {@code train} small enough to take 20 steps in well under a second. */
+    /** A float64 configuration of {@code train} small enough to take 20 steps in well under a second; {@code more} overrides. */
     public static TrainConfig tiny(String... more) {
-        List<String> args = new ArrayList<>(List.of("--dtype", "f64", "--hidden", "12", "--batch", "8", "--steps", "7",
-                "--corpus-lines", "120", "--max-operand", "30", "--seed", "11", "--epochs", "50", "--sample-every", "0",
-                "--sample-length", "5"));
-        args.addAll(Arrays.asList(more));
+        Map<String, String> options = new LinkedHashMap<>();
+        String[] base = {"--dtype", "f64", "--hidden", "12", "--batch", "8", "--steps", "7", "--corpus-lines", "120",
+            "--max-operand", "30", "--seed", "11", "--epochs", "50", "--sample-every", "0", "--sample-length", "5"};
+        for (String[] pairs : List.of(base, more)) {
+            for (int i = 0; i < pairs.length; i += 2) {
+                options.put(pairs[i], pairs[i + 1]);
+            }
+        }
+        List<String> args = new ArrayList<>();
+        options.forEach((k, v) -> {
+            args.add(k);
+            args.add(v);
+        });
         return TrainArguments.parse(args).config();
     }
 
