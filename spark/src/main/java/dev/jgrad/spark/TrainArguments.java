@@ -33,9 +33,27 @@ public record TrainArguments(TrainConfig config, boolean resume, Integer epochs,
         boolean resume = pr.hasMatchedOption("--resume");
         // A resumed run takes its configuration from the checkpoint; the options need not make a valid one.
         TrainConfig config = resume ? null : command.config();
+        String corpus = corpusAsGiven(args);
+        if (config != null && corpus != null) {
+            config = config.withCorpus(corpus);
+        }
         return new TrainArguments(config, resume, pr.matchedOptionValue("--epochs", null), pr.matchedOptionValue("--checkpoint", null),
                 pr.matchedOptionValue("--metrics", null), pr.matchedOptionValue("--threads", null),
                 pr.matchedOptions().stream().map(o -> o.longestName()).toList());
+    }
+
+    /** The {@code --corpus} value as typed: {@code train} reads it as a local path, which would turn {@code hdfs://} into {@code hdfs:/}. */
+    private static String corpusAsGiven(List<String> args) {
+        String corpus = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--corpus") && i + 1 < args.size()) {
+                corpus = args.get(++i);
+            } else if (a.startsWith("--corpus=")) {
+                corpus = a.substring("--corpus=".length());
+            }
+        }
+        return corpus;
     }
 
     /** Parses {@code args} as {@code train} would. */

@@ -151,9 +151,11 @@ public final class SparkTrainer implements AutoCloseable {
         if (corpus.length() < need) {
             int p = options.partitions();
             corpus.chunks().unpersist(false);
+            int fewest = b / p;
+            int most = (b + p - 1) / p;
             throw new IllegalArgumentException("a corpus of " + corpus.length() + " tokens is too small for one global batch of "
-                    + b + " x " + t + " split over " + p + " partitions (" + Shard.firstRow(1, p, b) + " to "
-                    + (b - Shard.firstRow(p - 1, p, b)) + " sequences each): it needs at least " + need + " tokens");
+                    + b + " x " + t + " split over " + p + " partitions (" + (fewest == most ? "" : fewest + " to ") + most
+                    + " sequences each): it needs at least " + need + " tokens");
         }
     }
 
