@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** Small runs of {@code train} and of the Spark trainer, stopped after a number of steps, and how to compare them. */
@@ -43,7 +44,7 @@ public final class Runs {
     }
 
     /** Stops a run after {@code steps} minibatches (counting the local steps of an averaged round as minibatches). */
-    static final class StopAfter implements Trainer.Listener {
+    static class StopAfter implements Trainer.Listener {
         private final int steps;
         private final Runnable stop;
         final List<Double> meanLosses = new ArrayList<>();
@@ -81,8 +82,19 @@ public final class Runs {
 
     /** The Spark trainer over {@code sc} for {@code steps} minibatches. */
     public static Result spark(JavaSparkContext sc, TrainConfig config, SparkOptions options, int steps) {
+        return spark(sc, config, options, steps, step -> { });
+    }
+
+    /** The Spark trainer over {@code sc} for {@code steps} minibatches, calling {@code afterStep} with each step's number. */
+    public static Result spark(JavaSparkContext sc, TrainConfig config, SparkOptions options, int steps, IntConsumer afterStep) {
         try (SparkTrainer t = SparkTrainer.start(sc, config, options)) {
-            StopAfter l = new StopAfter(steps, t::requestStop);
+            StopAfter l = new StopAfter(steps, t::requestStop) {
+                @Override
+                public void batchDone(int epoch, int batch, int batches, double meanLoss, double tokensPerSecond) {
+                    super.batchDone(epoch, batch, batches, meanLoss, tokensPerSecond);
+                    afterStep.accept(meanLosses.size());
+                }
+            };
             t.run(l);
             return new Result(l.meanLosses, t.model().stateDict());
         }
