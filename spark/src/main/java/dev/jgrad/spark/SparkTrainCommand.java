@@ -146,8 +146,14 @@ public final class SparkTrainCommand implements Callable<Integer> {
         Trainer.Listener listener = new Trainer.Listener() {
             @Override
             public void epochDone(EpochMetrics m, String sample, ArithmeticQuality.Score score) {
-                out.println(String.format(Locale.ROOT, "epoch %3d  perplexity %8.3f  grad norm %7.3f  clipped %5.1f%%  %,8.0f tok/s  %6.1f s",
-                        m.epoch(), m.perplexity(), m.gradNorm(), 100 * m.clippedFraction(), m.tokensPerSecond(), m.elapsedSeconds()));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                        "epoch %3d  perplexity %8.3f  grad norm %7.3f  clipped %5.1f%%  %,8.0f tok/s  %6.1f s", m.epoch(), m.perplexity(),
+                        m.gradNorm(), 100 * m.clippedFraction(), m.tokensPerSecond(), m.elapsedSeconds()));
+                if (score != null) {
+                    line.append(String.format(Locale.ROOT, "  sums right %5.1f%%  well-formed %5.1f%%", 100 * score.accuracy(),
+                            100 * score.wellFormed()));
+                }
+                out.println(line);
                 if (sample != null) {
                     out.println("  sample: " + sample.replace("\n", "\\n"));
                 }

@@ -4,9 +4,10 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * The test JVM's one local Spark context: two task threads, and up to four attempts per task (plain
- * {@code local[2]} never retries a failed task). Spark allows one context per JVM, so every test
- * class shares it; it stops when the JVM exits.
+ * The test JVM's shared local Spark context: two task threads, and up to four attempts per task (plain
+ * {@code local[2]} never retries a failed task). Spark allows one context per JVM, so the test classes
+ * share it, and a class that opens its own context (a cluster's, or the command line's) {@link #stop()}s it
+ * first; the next {@link #context()} opens it again.
  */
 public final class LocalSpark {
     private static JavaSparkContext context;
@@ -22,5 +23,13 @@ public final class LocalSpark {
             context.setLogLevel("ERROR");
         }
         return context;
+    }
+
+    /** Stops the shared context, if open, so that another can be opened in this JVM. */
+    public static synchronized void stop() {
+        if (context != null) {
+            context.close();
+            context = null;
+        }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgrad.examples.train.TrainConfig;
+import dev.jgrad.spark.LocalSpark;
 import dev.jgrad.spark.SparkContexts;
 import dev.jgrad.spark.train.FaultInjection;
 import dev.jgrad.spark.train.Runs;
@@ -35,6 +36,7 @@ class StandaloneClusterTest {
 
     @BeforeAll
     static void startCluster() throws IOException {
+        LocalSpark.stop();
         dir = Files.createTempDirectory("jgrad-cluster-");
         cluster = StandaloneCluster.start(dir, StandaloneCluster.sparkJars(Path.of(System.getProperty("jgrad.spark.classpath"))), 2, 1,
                 "1g");
