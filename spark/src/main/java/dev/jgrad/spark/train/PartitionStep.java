@@ -6,7 +6,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.train.CharModel;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
-import dev.jgrad.nn.layer.RecurrentLayer;
+import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
@@ -124,7 +124,7 @@ final class PartitionStep {
                     return failed(spec, model, "local step " + (j + 1) + ": the loss is " + loss, start);
                 }
                 l.backward();
-                state = spec.carriesState() ? RecurrentLayer.detach(out.finalStates()) : null;
+                state = spec.carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
                 stats[Partial.LOSS] += loss * share;
             } catch (NonFiniteException e) {
                 return failed(spec, model, "local step " + (j + 1) + ": " + e.getMessage(), start);
