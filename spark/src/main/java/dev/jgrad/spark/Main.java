@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code jgrad-spark} program: {@code train} on Apache Spark, and {@code bench} to measure it. */
 @Command(name = "jgrad-spark", mixinStandardHelpOptions = true, version = "jgrad-spark 0.1.0",
         description = "jgrad on Apache Spark: train (data-parallel training of gru-examples' language model), bench.",
-        subcommands = {SparkTrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SparkTrainCommand.class, SparkBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

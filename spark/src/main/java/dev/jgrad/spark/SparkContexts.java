@@ -29,6 +29,9 @@ public final class SparkContexts {
         if (master.startsWith("spark://")) {
             requireReachable(master);
         }
+        // A step's task result (a gradient: megabytes) then travels with the task's status instead of being
+        // stored in the executor's block manager for the driver to fetch in a second round trip.
+        conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         JavaSparkContext sc = new JavaSparkContext(conf);
         if (sc.sc().isStopped()) {
             throw new IllegalStateException("the Spark master at " + master + " did not accept the application (see Spark's log above)");

@@ -197,6 +197,7 @@ public final class SparkTrainCommand implements Callable<Integer> {
         }
         if (profile) {
             out.println("profile: " + trainer.profile().summary());
+            out.println("profile: " + trainer.sparkMetrics());
         }
         if (args.checkpoint() != null) {
             out.println("checkpoint: " + args.checkpoint());

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Named tensors as plain arrays, the form in which weights, gradients and optimizer state travel
  * between the driver and the tasks ({@link Tensor} is not serialisable). Float32 values widen to
- * float64 exactly and narrow back exactly, so nothing is lost either way.
+ * float64 exactly and narrow back exactly, so nothing is lost either way; on the wire they are
+ * float32 again ({@link Packed}).
  *
  * @param values the flattened values; an entry may be null (a parameter without a gradient)
  */
@@ -28,6 +29,17 @@ public record NamedArrays(String[] names, int[][] dims, double[][] values) imple
             i++;
         }
         return new NamedArrays(names, dims, values);
+    }
+
+    /** Serialised through {@link Wire}, so float32 values travel as float32. */
+    private Object writeReplace() {
+        return new Wire(names, dims, Packed.of(values));
+    }
+
+    private record Wire(String[] names, int[][] dims, Packed values) implements Serializable {
+        private Object readResolve() {
+            return new NamedArrays(names, dims, values.unpack());
+        }
     }
 
     public int size() {

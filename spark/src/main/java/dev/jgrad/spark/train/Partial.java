@@ -68,8 +68,24 @@ public record Partial(String[] names, double[][] vectors, double[] stats, Map<St
                 Math.max(left.taskNanos, right.taskNanos));
     }
 
-    /** Bytes of vector data this partial carries, for the profile. */
+    /** Bytes of vector data this partial carries on the wire, for the profile. */
     long vectorBytes() {
-        return Arrays.stream(vectors).filter(Objects::nonNull).mapToLong(a -> 8L * a.length).sum();
+        return Packed.bytes(vectors);
+    }
+
+    /** Serialised through {@link Wire}, so vectors float32 holds exactly travel as float32 ({@link Packed}). */
+    private Object writeReplace() {
+        Map<Integer, Packed> packedStates = new TreeMap<>();
+        states.forEach((p, s) -> packedStates.put(p, Packed.of(s)));
+        return new Wire(names, Packed.of(vectors), stats, agreed, packedStates, error, taskNanos);
+    }
+
+    private record Wire(String[] names, Packed vectors, double[] stats, Map<String, Double> agreed, Map<Integer, Packed> states,
+            String error, long taskNanos) implements Serializable {
+        private Object readResolve() {
+            Map<Integer, double[][]> unpacked = new TreeMap<>();
+            states.forEach((p, s) -> unpacked.put(p, s.unpack()));
+            return new Partial(names, vectors.unpack(), stats, agreed, unpacked, error, taskNanos);
+        }
     }
 }

@@ -63,6 +63,7 @@ public final class SparkTrainer implements AutoCloseable {
     private final List<EpochMetrics> history;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final StepProfile profile = new StepProfile();
+    private final StepStages stages = new StepStages();
     private Checkpoint.Position position;
     private List<State> carried;
     private double elapsedSeconds;
@@ -87,6 +88,7 @@ public final class SparkTrainer implements AutoCloseable {
         this.position = position;
         this.history = new ArrayList<>(history);
         this.elapsedSeconds = elapsedSeconds;
+        sc.sc().addSparkListener(stages);
     }
 
     /** A new run: Spark reads the corpus and builds the vocabulary; the model starts from the seed as in {@code train}. */
@@ -335,9 +337,15 @@ public final class SparkTrainer implements AutoCloseable {
         return corpus.vocabulary().decode(head);
     }
 
+    /** Spark's own metrics of the step stages so far (task deserialisation, run, result serialisation), in one line. */
+    public String sparkMetrics() {
+        return stages.summary();
+    }
+
     /** Forgets the cached corpus. */
     @Override
     public void close() {
+        sc.sc().removeSparkListener(stages);
         corpus.chunks().unpersist(false);
     }
 
@@ -360,8 +368,8 @@ public final class SparkTrainer implements AutoCloseable {
                             options.aggregationDepth());
             lastBroadcastNanos = t1 - t0;
             lastJobNanos = System.nanoTime() - t1;
-            lastBytesOut = bytes(in.weights()) + (in.optimizer() == null ? 0 : bytes(in.optimizer()))
-                    + (in.carried() == null ? 0 : 8L * java.util.Arrays.stream(in.carried()).mapToLong(a -> a.length).sum());
+            lastBytesOut = Packed.bytes(in.weights().values()) + (in.optimizer() == null ? 0 : Packed.bytes(in.optimizer().values()))
+                    + (in.carried() == null ? 0 : Packed.bytes(in.carried()));
             return sum.total();
         } finally {
             input.destroy();
@@ -371,14 +379,6 @@ public final class SparkTrainer implements AutoCloseable {
     private void recordProfile(Partial r) {
         profile.add(lastBroadcastNanos, lastJobNanos, r.taskNanos(), lastUpdateNanos, lastBytesOut,
                 r.vectorBytes() * options.partitions());
-    }
-
-    private static long bytes(NamedArrays a) {
-        long b = 0;
-        for (double[] v : a.values()) {
-            b += v == null ? 0 : 8L * v.length;
-        }
-        return b;
     }
 
     /** The synchronous update: the summed gradient, clipped by its global norm, and one optimizer step, as in {@code train}. */

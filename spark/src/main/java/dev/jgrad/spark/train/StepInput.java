@@ -16,4 +16,16 @@ import java.io.Serializable;
  */
 public record StepInput(int step, int minibatch, int count, String label, NamedArrays weights, NamedArrays optimizer,
         double[][] carried) implements Serializable {
+
+    /** Serialised through {@link Wire}, so a float32 model's carried state travels as float32 ({@link Packed}). */
+    private Object writeReplace() {
+        return new Wire(step, minibatch, count, label, weights, optimizer, carried == null ? null : Packed.of(carried));
+    }
+
+    private record Wire(int step, int minibatch, int count, String label, NamedArrays weights, NamedArrays optimizer, Packed carried)
+            implements Serializable {
+        private Object readResolve() {
+            return new StepInput(step, minibatch, count, label, weights, optimizer, carried == null ? null : carried.unpack());
+        }
+    }
 }

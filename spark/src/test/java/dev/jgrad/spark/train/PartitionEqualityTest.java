@@ -2,6 +2,7 @@ package dev.jgrad.spark.train;
 
 import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.spark.LocalSpark;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -26,5 +27,12 @@ class PartitionEqualityTest {
         for (int partitions : new int[] {2, 3, 4}) {
             Runs.assertClose(single, Runs.spark(LocalSpark.context(), config, SparkOptions.synchronous(partitions), STEPS), 1e-12);
         }
+    }
+
+    /** Float32 weights and gradients travel as float32 (Packed): with one partition that still gives train's bits. */
+    @Test
+    void float32OnOnePartitionIsTrainToTheBit() {
+        TrainConfig config = Runs.tiny("--dtype", "f32", "--cell", "gru", "--sampling", "sequential");
+        Runs.assertIdentical(Runs.single(config, STEPS), Runs.spark(LocalSpark.context(), config, SparkOptions.synchronous(1), STEPS));
     }
 }
