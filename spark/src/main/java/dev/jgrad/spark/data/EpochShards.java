@@ -36,11 +36,13 @@ public final class EpochShards implements AutoCloseable {
         return rdd;
     }
 
-    /** Drops the shards and the broadcast window starts. */
+    /** Drops the shards and the broadcast window starts (nothing to do once Spark itself has stopped, e.g. on Ctrl-C). */
     @Override
     public void close() {
-        rdd.unpersist(false);
-        windows.destroy();
+        if (!rdd.context().isStopped()) {
+            rdd.unpersist(false);
+            windows.destroy();
+        }
     }
 
     /** The parts of some windows that one chunk holds, all for one training partition. */

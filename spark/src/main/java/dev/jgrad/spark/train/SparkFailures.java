@@ -6,6 +6,8 @@ package dev.jgrad.spark.train;
  * as well as causes.
  */
 final class SparkFailures {
+    private static final java.util.regex.Pattern OOM_EXIT = java.util.regex.Pattern.compile("(?i)exit(ed)?( with)? code( is)?:? 52\\b");
+
     private SparkFailures() {
     }
 
@@ -24,8 +26,9 @@ final class SparkFailures {
                 oom = m.substring(at + PartitionStep.OutOfMemory.class.getName().length() + 2).lines().findFirst().orElse("");
                 break;
             }
-            // An executor that died of an exhausted heap outside our code exits with Spark's code 52.
-            executorLostToMemory |= m.contains("OutOfMemoryError") || m.contains("exit code 52") || m.contains("exitCode=52");
+            // An executor that died of an exhausted heap outside our code exits with Spark's code 52
+            // (standalone: "Command exited with code 52"; YARN: "Exit code is 52"; Kubernetes: "exit code 52").
+            executorLostToMemory |= m.contains("OutOfMemoryError") || OOM_EXIT.matcher(m).find();
         }
         if (oom != null || executorLostToMemory) {
             return new IllegalStateException("an executor ran out of memory in " + (oom != null ? oom : label) + ": give the executors more heap with --conf "

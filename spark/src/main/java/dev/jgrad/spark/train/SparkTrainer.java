@@ -342,11 +342,13 @@ public final class SparkTrainer implements AutoCloseable {
         return stages.summary();
     }
 
-    /** Forgets the cached corpus. */
+    /** Forgets the cached corpus (nothing to do once Spark itself has stopped). */
     @Override
     public void close() {
         sc.sc().removeSparkListener(stages);
-        corpus.chunks().unpersist(false);
+        if (!sc.sc().isStopped()) {
+            corpus.chunks().unpersist(false);
+        }
     }
 
     /** Runs one step's Spark job: the tasks' partials, summed in {@link TreeSum}'s fixed order. */
