@@ -21,25 +21,15 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The configured command line, with {@code gru-examples}' conventions: invalid options give a
+     * The configured command line, with {@code gru-examples}' own error handlers: invalid options give a
      * one-line error and exit code 2; a failure inside a command gives a one-line message and exit
      * code 1, never a stack trace ({@code -Djgrad.debug=true} shows it).
      */
     public static CommandLine commandLine() {
+        CommandLine examples = dev.jgrad.examples.Main.commandLine();
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            if (Boolean.getBoolean("jgrad.debug")) {
-                ex.printStackTrace(line.getErr());
-            }
-            line.getErr().println(line.getCommandSpec().qualifiedName() + ": "
-                    + (ex.getMessage() != null ? ex.getMessage().lines().findFirst().orElse("") : ex.toString()));
-            return 1;
-        });
-        cl.setParameterExceptionHandler((ex, args) -> {
-            CommandLine c = ex.getCommandLine();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage() + " (try --help)");
-            return 2;
-        });
+        cl.setExecutionExceptionHandler(examples.getExecutionExceptionHandler());
+        cl.setParameterExceptionHandler(examples.getParameterExceptionHandler());
         return cl;
     }
 }

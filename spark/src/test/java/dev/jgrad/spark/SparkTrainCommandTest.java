@@ -65,7 +65,7 @@ class SparkTrainCommandTest {
         assertTrue(first.out().contains("profile: per step (mean of "), first.out());
         Outcome again = run(train("--master", "local[2]", "--checkpoint", ck.toString()));
         assertEquals(2, again.code());
-        assertEquals("jgrad-spark train: --checkpoint " + ck + " already holds a checkpoint: add --resume to continue it, or "
+        assertEquals("train: --checkpoint " + ck + " already holds a checkpoint: add --resume to continue it, or "
                 + "choose another folder (try --help)\n", again.err());
 
         Outcome resumed = run("train", "--master", "local[2]", "--partitions", "2", "--resume", "--checkpoint", ck.toString(),
@@ -86,7 +86,7 @@ class SparkTrainCommandTest {
         } // closed again: nothing listens there now
         Outcome o = run(train("--master", "spark://127.0.0.1:" + port));
         assertEquals(1, o.code());
-        assertEquals("jgrad-spark train: cannot reach the Spark master at spark://127.0.0.1:" + port + ": 127.0.0.1:" + port
+        assertEquals("train: cannot reach the Spark master at spark://127.0.0.1:" + port + ": 127.0.0.1:" + port
                 + " (Connection refused); is the master running, and is this the URL it printed?\n", o.err());
     }
 
@@ -94,16 +94,16 @@ class SparkTrainCommandTest {
     void badOptionsAreOneLineWithExitCode2() {
         Outcome unknown = run(train("--no-such-option", "3"));
         assertEquals(2, unknown.code());
-        assertEquals("jgrad-spark train: Unknown options: '--no-such-option', '3' (try --help)\n", unknown.err());
+        assertEquals("train: Unknown options: '--no-such-option', '3' (try --help)\n", unknown.err());
         Outcome trainsCheck = run(train("--layers", "0"));
         assertEquals(2, trainsCheck.code());
-        assertEquals("jgrad-spark train: --layers must be positive, got 0 (try --help)\n", trainsCheck.err());
+        assertEquals("train: --layers must be positive, got 0 (try --help)\n", trainsCheck.err());
         Outcome partitions = run(train("--partitions", "0", "--master", "local[1]"));
         assertEquals(2, partitions.code());
-        assertEquals("jgrad-spark train: --partitions must be at least 1, got 0 (try --help)\n", partitions.err());
+        assertEquals("train: --partitions must be at least 1, got 0 (try --help)\n", partitions.err());
         Outcome resume = run("train", "--resume");
         assertEquals(2, resume.code());
-        assertEquals("jgrad-spark train: --resume needs --checkpoint DIR (try --help)\n", resume.err());
+        assertEquals("train: --resume needs --checkpoint DIR (try --help)\n", resume.err());
     }
 
     @Test

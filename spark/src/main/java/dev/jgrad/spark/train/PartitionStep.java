@@ -184,8 +184,13 @@ final class PartitionStep {
     }
 
     private static Map<Integer, double[][]> statesOf(int p, ModelSpec spec, List<State> states) {
-        if (!spec.carriesState() || states == null) {
-            return Map.of();
+        return !spec.carriesState() || states == null ? Map.of() : Map.of(p, arraysOf(states));
+    }
+
+    /** Each part of each layer's state, flattened, in layer-then-part order; null for no state. */
+    static double[][] arraysOf(List<State> states) {
+        if (states == null) {
+            return null;
         }
         List<double[]> parts = new ArrayList<>();
         for (State s : states) {
@@ -193,6 +198,6 @@ final class PartitionStep {
                 parts.add(v.value().toDoubleArray());
             }
         }
-        return Map.of(p, parts.toArray(double[][]::new));
+        return parts.toArray(double[][]::new);
     }
 }

@@ -357,7 +357,7 @@ public final class SparkTrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         boolean local = options.averageEvery() > 1;
         StepInput in = new StepInput(sessionSteps, k, count, label, NamedArrays.of(model.stateDict()),
-                local ? NamedArrays.of(optimizer.state()) : null, arraysOf(state));
+                local ? NamedArrays.of(optimizer.state()) : null, PartitionStep.arraysOf(state));
         Broadcast<StepInput> input = sc.broadcast(in);
         long t1 = System.nanoTime();
         try {
@@ -448,19 +448,6 @@ public final class SparkTrainer implements AutoCloseable {
             out.add(new State(parts));
         }
         return out;
-    }
-
-    private static double[][] arraysOf(List<State> states) {
-        if (states == null) {
-            return null;
-        }
-        List<double[]> out = new ArrayList<>();
-        for (State s : states) {
-            for (Variable v : s.parts()) {
-                out.add(v.value().toDoubleArray());
-            }
-        }
-        return out.toArray(double[][]::new);
     }
 
     private void writeCheckpoint(Trainer.Listener listener) {
