@@ -65,6 +65,9 @@ public final class SparkBenchCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--steps", defaultValue = "20", description = "Timed steps (default ${DEFAULT-VALUE}).")
     int steps;
+    @Option(names = "--repetitions", defaultValue = "1", description = "Runs of each mode, taken in turns; the median is "
+            + "reported (default ${DEFAULT-VALUE}).")
+    int repetitions;
     @Option(names = "--run", hidden = true, description = "Internal: run one figure in this JVM and print it as JSON.")
     boolean runOne;
 
@@ -85,23 +88,35 @@ public final class SparkBenchCommand implements Callable<Integer> {
         for (String config : configs) {
             for (int factor : factors) {
                 for (int every : averageEvery) {
-                    for (String mode : modes) {
-                        if (mode.equals("process") && every != 1) {
-                            continue;
+                    // Repetitions go round all modes, so a burst of load from elsewhere hits every mode alike.
+                    Map<String, List<Double>> figures = new LinkedHashMap<>();
+                    for (int rep = 1; rep <= repetitions; rep++) {
+                        for (String mode : modes) {
+                            if (mode.equals("process") && every != 1) {
+                                continue;
+                            }
+                            String before = loadAverage();
+                            JsonNode r = runChild(config, mode, factor, every);
+                            double tps = r.get("tokens_per_second").asDouble();
+                            figures.computeIfAbsent(mode, m -> new ArrayList<>()).add(tps);
+                            out.printf(Locale.ROOT, "%-6s %-5s %-9s %6d %7s %8s %,12.0f %10s  %s / %s%n", config, dtype, mode,
+                                    r.get("global_batch").asInt(), every == 1 ? "sync" : "every " + every, r.get("backend").asText(),
+                                    tps, r.has("overhead_ms") ? String.format(Locale.ROOT, "%.0f ms", r.get("overhead_ms").asDouble()) : "-",
+                                    before, loadAverage());
+                            if (r.has("profile")) {
+                                out.println("    " + r.get("profile").asText());
+                                out.println("    " + r.get("spark_metrics").asText());
+                            }
+                            out.flush();
                         }
-                        String before = loadAverage();
-                        JsonNode r = runChild(config, mode, factor, every);
-                        out.printf(Locale.ROOT, "%-6s %-5s %-9s %6d %7s %8s %,12.0f %10s  %s / %s%n", config, dtype, mode,
-                                r.get("global_batch").asInt(), every == 1 ? "sync" : "every " + every, r.get("backend").asText(),
-                                r.get("tokens_per_second").asDouble(), r.has("overhead_ms")
-                                        ? String.format(Locale.ROOT, "%.0f ms", r.get("overhead_ms").asDouble()) : "-",
-                                before, loadAverage());
-                        if (r.has("profile")) {
-                            out.println("    " + r.get("profile").asText());
-                            out.println("    " + r.get("spark_metrics").asText());
-                        }
-                        out.flush();
                     }
+                    figures.forEach((mode, tps) -> {
+                        List<Double> sorted = tps.stream().sorted().toList();
+                        out.printf(Locale.ROOT, "median %-6s batch x%d %-7s %-9s %,10.0f tokens/s (min %,.0f, max %,.0f, %d runs)%n", config,
+                                factor, every == 1 ? "sync" : "every " + every, mode, sorted.get(sorted.size() / 2), sorted.get(0),
+                                sorted.get(sorted.size() - 1), sorted.size());
+                    });
+                    out.flush();
                 }
             }
         }

@@ -363,6 +363,7 @@ public final class SparkTrainer implements AutoCloseable {
         try {
             ModelSpec s = spec;
             int partitions = options.partitions();
+            stages.calling(System.currentTimeMillis());
             TreeSum sum = shards.rdd()
                     .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p, PartitionStep.run(p, it.next(), input.value(), s)))
                             .iterator(), true)
