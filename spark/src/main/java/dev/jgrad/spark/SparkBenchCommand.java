@@ -176,7 +176,7 @@ public final class SparkBenchCommand implements Callable<Integer> {
                     if (cluster) {
                         c.awaitExecutors(sc, 2, 180);
                     }
-                    try (SparkTrainer t = SparkTrainer.start(sc, config, new SparkOptions(partitions, every, 2, 1))) {
+                    try (SparkTrainer t = SparkTrainer.start(sc, config, new SparkOptions(partitions, every, 0, 1))) {
                         timer.stop = t::requestStop;
                         t.run(timer);
                         r.put("overhead_ms", t.profile().overheadMillis());

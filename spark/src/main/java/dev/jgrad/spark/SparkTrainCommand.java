@@ -60,8 +60,9 @@ public final class SparkTrainCommand implements Callable<Integer> {
             + "of 'train' (default). N > 1: local SGD: each partition takes N optimizer steps on its own sequences, then the "
             + "models are averaged; one exchange per N minibatches, but other numbers than 'train'.")
     int averageEvery;
-    @Option(names = "--aggregation-depth", paramLabel = "N", defaultValue = "2", description = "Depth of the treeAggregate that "
-            + "sums the partitions' gradients (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--aggregation-depth", paramLabel = "N", defaultValue = "0", description = "Levels of the tree that sums the "
+            + "partitions' gradients: 1, the driver receives each; N > 1, tasks sum groups of neighbours first (default: 1 up to "
+            + "16 partitions, else 2). The sum's order, and so the numbers, do not depend on it.")
     int aggregationDepth;
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, e.g. --conf spark.executor.memory=4g (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();

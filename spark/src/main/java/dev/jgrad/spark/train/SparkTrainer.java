@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import scala.Tuple2;
@@ -36,8 +37,8 @@ import scala.Tuple2;
 /**
  * {@code train}'s loop with each minibatch's rows spread over Spark partitions. Per step, the driver
  * broadcasts the weights (and the carried state), every partition computes its rows' share of the
- * gradient on its own tape ({@link PartitionStep}), {@code treeAggregate} sums the shares in one
- * fixed order ({@link TreeSum}), and the driver clips by the global norm and takes the optimizer step
+ * gradient on its own tape ({@link PartitionStep}), a tree aggregation sums the shares in one fixed
+ * order ({@link TreeSum}), and the driver clips by the global norm and takes the optimizer step
  * with the same nn-layers code as {@code train}. With float64, equal seeds and equal global batches
  * the weights agree with {@code train}'s to rounding, for any number of partitions, and to the bit
  * with one.
@@ -351,7 +352,11 @@ public final class SparkTrainer implements AutoCloseable {
         }
     }
 
-    /** Runs one step's Spark job: the tasks' partials, summed in {@link TreeSum}'s fixed order. */
+    /**
+     * Runs one step's Spark job: the tasks' partials, summed in {@link TreeSum}'s fixed order, through
+     * {@code reduceByKey} levels that follow its tree (what {@code treeAggregate} does, with groups of
+     * neighbours) and a final {@code collect}.
+     */
     private Partial exchange(EpochShards shards, int k, int count, String label, List<State> state) {
         sessionSteps++;
         long t0 = System.nanoTime();
@@ -364,11 +369,19 @@ public final class SparkTrainer implements AutoCloseable {
             ModelSpec s = spec;
             int partitions = options.partitions();
             stages.calling(System.currentTimeMillis());
-            TreeSum sum = shards.rdd()
-                    .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p, PartitionStep.run(p, it.next(), input.value(), s)))
-                            .iterator(), true)
-                    .treeAggregate(new TreeSum(partitions), (acc, t) -> acc.add(t._1(), t._2()), TreeSum::merge,
-                            options.aggregationDepth());
+            sc.setJobGroup(StepStages.JOB_GROUP, label, false);
+            // Partials go up in groups that are nodes of TreeSum's tree: Note [Aggregation follows the tree].
+            JavaRDD<TreeSum> sums = shards.rdd().mapPartitionsWithIndex((p, it) -> List.of(
+                    new TreeSum(partitions).add(p, PartitionStep.run(p, it.next(), input.value(), s))).iterator(), true);
+            for (int depth : TreeSum.groupingDepths(partitions, options.effectiveAggregationDepth())) {
+                sums = sums.mapToPair(t -> new Tuple2<>(t.groupAt(depth), t))
+                        .reduceByKey(TreeSum::merge, TreeSum.groupsAt(partitions, depth)).values();
+            }
+            TreeSum sum = new TreeSum(partitions);
+            for (TreeSum t : sums.collect()) {
+                sum.merge(t);
+            }
+            sc.clearJobGroup();
             lastBroadcastNanos = t1 - t0;
             lastJobNanos = System.nanoTime() - t1;
             lastBytesOut = Packed.bytes(in.weights().values()) + (in.optimizer() == null ? 0 : Packed.bytes(in.optimizer().values()))

@@ -12,7 +12,7 @@ import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.scheduler.StageInfo;
 
 /**
- * Spark's own timeline of the step jobs (the {@code treeAggregate} in {@link SparkTrainer}): from the
+ * Spark's own timeline of the step jobs (those of job group {@link #JOB_GROUP}): from the
  * driver's call to the job's start (closure cleaning, job submission), from the job's start to its
  * first task's launch (scheduling, serialising and sending the tasks), inside the tasks (deserialising
  * the task, running it, serialising the result), and from the last task's end to the job's end
@@ -20,7 +20,8 @@ import org.apache.spark.scheduler.StageInfo;
  * the totals may lag the last step by a moment. Times are Spark's, in milliseconds.
  */
 final class StepStages extends SparkListener {
-    private static final String STEP_STAGE = "treeAggregate at SparkTrainer";
+    /** The job group of the step jobs. */
+    static final String JOB_GROUP = "jgrad-step";
     private final Map<Integer, Long> jobStart = new HashMap<>();
     private final Map<Integer, Integer> stageJob = new HashMap<>();
     private final Map<Integer, Long> firstLaunch = new HashMap<>();
@@ -43,14 +44,10 @@ final class StepStages extends SparkListener {
 
     @Override
     public synchronized void onJobStart(SparkListenerJobStart e) {
-        boolean step = false;
-        for (StageInfo s : scala.jdk.javaapi.CollectionConverters.asJava(e.stageInfos())) {
-            if (s.name().startsWith(STEP_STAGE)) {
+        if (e.properties() != null && JOB_GROUP.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+            for (StageInfo s : scala.jdk.javaapi.CollectionConverters.asJava(e.stageInfos())) {
                 stageJob.put(s.stageId(), e.jobId());
-                step = true;
             }
-        }
-        if (step) {
             jobStart.put(e.jobId(), e.time());
             calledAt.put(e.jobId(), called);
         }

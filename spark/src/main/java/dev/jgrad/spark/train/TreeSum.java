@@ -6,12 +6,17 @@ import java.util.Map;
 
 /**
  * The sum of the partitions' {@link Partial}s over one fixed binary tree, whatever order they arrive
- * in and however Spark's {@code treeAggregate} groups them: node {@code [lo, hi)} is the sum of
+ * in and however the aggregation groups them: node {@code [lo, hi)} is the sum of
  * {@code [lo, mid)} and {@code [mid, hi)} with {@code mid = ⌈(lo + hi) / 2⌉}, and a node is formed as
  * soon as both halves are present. Floating-point addition is not associative, so a sum in arrival
  * order would differ from run to run; this one is bit-identical every time, including when a task is
- * retried or an executor is lost. It is the zero value, the sequence operation and the combine
- * operation of the step's {@code treeAggregate}.
+ * retried or an executor is lost.
+ *
+ * <p>Note [Aggregation follows the tree]: partials travel up in groups that are nodes of this same
+ * tree ({@link #groupAt}), so every group sums to one node and sends one vector on, as a
+ * {@code treeAggregate} should. (Spark's own {@code treeAggregate} groups partitions {@code i} by
+ * {@code i mod n}; those are not neighbours in any summation tree, so a fixed-order sum would have to
+ * carry every leaf to the driver.)
  */
 public final class TreeSum implements Serializable {
     private final int partitions;
@@ -55,6 +60,67 @@ public final class TreeSum implements Serializable {
                     + " partitions were added");
         }
         return root;
+    }
+
+    /**
+     * The group that partition {@code p} joins at tree depth {@code depth}: the index, counted from
+     * the left, of its ancestor at that depth (a leaf above that depth is its own group).
+     */
+    public static int groupAt(int partitions, int depth, int p) {
+        int[] counter = {0};
+        return group(0, partitions, 0, depth, p, counter);
+    }
+
+    /** How many groups there are at tree depth {@code depth}. */
+    public static int groupsAt(int partitions, int depth) {
+        return groupAt(partitions, depth, partitions - 1) + 1;
+    }
+
+    /** The tree's height: the depth of its deepest leaf. */
+    public static int height(int partitions) {
+        return 32 - Integer.numberOfLeadingZeros(Math.max(partitions, 1) - 1);
+    }
+
+    /**
+     * The tree depths at which partials are grouped on their way to the driver for an aggregation of
+     * {@code depth} levels, deepest first: none for depth 1 (the driver receives every partial), else
+     * {@code depth − 1} depths evenly spaced between the leaves and the root.
+     */
+    public static int[] groupingDepths(int partitions, int depth) {
+        int h = height(partitions);
+        return java.util.stream.IntStream.range(1, depth).map(j -> h * (depth - j) / depth).filter(d -> d > 0).distinct().toArray();
+    }
+
+    /** How many partial sums this holds (1 once its partitions form one node of the tree). */
+    public int nodeCount() {
+        return nodes.size();
+    }
+
+    /** The group of a sum all of whose nodes lie under one node at {@code depth} (as sums formed by grouping at a deeper depth do). */
+    public int groupAt(int depth) {
+        long any = nodes.keySet().iterator().next();
+        return groupAt(partitions, depth, (int) (any >>> 32));
+    }
+
+    private static int group(int lo, int hi, int at, int depth, int p, int[] counter) {
+        if (at == depth || hi - lo == 1) {
+            return counter[0];
+        }
+        int mid = mid(lo, hi);
+        if (p < mid) {
+            return group(lo, mid, at + 1, depth, p, counter);
+        }
+        counter[0] += leaves(lo, mid, at + 1, depth);
+        return group(mid, hi, at + 1, depth, p, counter);
+    }
+
+    /** Groups at {@code depth} under node {@code [lo, hi)} at depth {@code at}. */
+    private static int leaves(int lo, int hi, int at, int depth) {
+        if (at == depth || hi - lo == 1) {
+            return 1;
+        }
+        int mid = mid(lo, hi);
+        return leaves(lo, mid, at + 1, depth) + leaves(mid, hi, at + 1, depth);
     }
 
     private void insert(int lo, int hi, Partial value) {

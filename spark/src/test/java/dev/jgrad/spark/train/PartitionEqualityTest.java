@@ -29,6 +29,17 @@ class PartitionEqualityTest {
         }
     }
 
+    /** Eight partitions summed by the driver alone, or through one or two levels of grouping tasks, give the same bits. */
+    @Test
+    void theAggregationDepthDoesNotChangeTheBits() {
+        TrainConfig config = Runs.tiny("--cell", "gru", "--sampling", "random");
+        SparkOptions eight = SparkOptions.synchronous(8);
+        Runs.Result direct = Runs.spark(LocalSpark.context(), config, eight.aggregatingIn(1), 10);
+        Runs.assertClose(Runs.single(config, 10), direct, 1e-12);
+        Runs.assertIdentical(direct, Runs.spark(LocalSpark.context(), config, eight.aggregatingIn(2), 10));
+        Runs.assertIdentical(direct, Runs.spark(LocalSpark.context(), config, eight.aggregatingIn(3), 10));
+    }
+
     /** Float32 weights and gradients travel as float32 (Packed): with one partition that still gives train's bits. */
     @Test
     void float32OnOnePartitionIsTrainToTheBit() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,6 +75,42 @@ class TreeSumProperties {
             total.merge(g);
         }
         assertArrayEquals(expected, bits(total.total()));
+    }
+
+    @Property
+    void everyGroupIsANodeOfTheTree(@ForAll @IntRange(min = 1, max = 300) int partitions, @ForAll @IntRange(min = 1, max = 4) int depth) {
+        for (int d : TreeSum.groupingDepths(partitions, depth)) {
+            int groups = TreeSum.groupsAt(partitions, d);
+            int previous = 0;
+            List<TreeSum> sums = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                int g = TreeSum.groupAt(partitions, d, p);
+                assertTrue(g == previous || g == previous + 1, "groups are runs of neighbours: partition " + p + " in group " + g);
+                previous = g;
+                if (g == sums.size()) {
+                    sums.add(new TreeSum(partitions));
+                }
+                sums.get(g).add(p, leaf(p));
+            }
+            assertEquals(groups, sums.size());
+            for (int g = 0; g < groups; g++) {
+                assertEquals(1, sums.get(g).nodeCount(), "group " + g + " at depth " + d + " sums to one node");
+                assertEquals(g, sums.get(g).groupAt(d));
+            }
+        }
+        int[] depths = TreeSum.groupingDepths(partitions, depth);
+        assertTrue(depths.length <= depth - 1, "at most depth - 1 grouping levels");
+        for (int i = 1; i < depths.length; i++) {
+            assertTrue(depths[i] < depths[i - 1], "deepest first");
+        }
+    }
+
+    @Test
+    void twoHundredFiftySixPartitionsInTwoLevelsSendSixteenSumsToTheDriver() {
+        assertArrayEquals(new int[] {4}, TreeSum.groupingDepths(256, 2));
+        assertEquals(16, TreeSum.groupsAt(256, 4));
+        assertArrayEquals(new int[] {}, TreeSum.groupingDepths(256, 1));
+        assertArrayEquals(new int[] {5, 2}, TreeSum.groupingDepths(256, 3));
     }
 
     @Test
