@@ -58,11 +58,21 @@ final class Packed implements Serializable {
 
     /** The bytes of vector data this form carries. */
     static long bytes(double[][] vectors) {
-        Packed p = of(vectors);
         long b = 0;
-        for (int i = 0; i < vectors.length; i++) {
-            b += p.floats[i] != null ? 4L * p.floats[i].length : p.doubles[i] != null ? 8L * p.doubles[i].length : 0;
+        for (double[] v : vectors) {
+            if (v != null) {
+                b += (exactInFloat(v) ? 4L : 8L) * v.length;
+            }
         }
         return b;
+    }
+
+    private static boolean exactInFloat(double[] v) {
+        for (double x : v) {
+            if (Double.doubleToRawLongBits((float) x) != Double.doubleToRawLongBits(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -28,7 +28,9 @@ public record Partial(String[] names, double[][] vectors, double[] stats, Map<St
     public static final int NORM = 1;
     /** {@code stats[CLIPPED]}: local steps only: Σ of the clipped local steps, times rows / batch. */
     public static final int CLIPPED = 2;
-    static final int STATS = 3;
+    /** {@code stats[BYTES]}: the bytes of vector data the partitions sent, as {@link Packed} sends them (for the profile). */
+    public static final int BYTES = 3;
+    static final int STATS = 4;
 
     /**
      * The contribution of {@code left} and {@code right} together. Floating-point addition is
@@ -66,11 +68,6 @@ public record Partial(String[] names, double[][] vectors, double[] stats, Map<St
         states.putAll(right.states);
         return new Partial(left.names, v, s, left.agreed, states, left.error != null ? left.error : right.error,
                 Math.max(left.taskNanos, right.taskNanos));
-    }
-
-    /** Bytes of vector data this partial carries on the wire, for the profile. */
-    long vectorBytes() {
-        return Packed.bytes(vectors);
     }
 
     /** Serialised through {@link Wire}, so vectors float32 holds exactly travel as float32 ({@link Packed}). */

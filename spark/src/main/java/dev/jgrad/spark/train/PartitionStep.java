@@ -97,6 +97,7 @@ final class PartitionStep {
         }
         double[] stats = new double[Partial.STATS];
         stats[Partial.LOSS] = loss * share;
+        stats[Partial.BYTES] = Packed.bytes(grads);
         return new Partial(names, grads, stats, Map.of(), statesOf(p, spec, finalStates), null, System.nanoTime() - start);
     }
 
@@ -155,6 +156,7 @@ final class PartitionStep {
                 v[i] *= share;
             }
         }
+        stats[Partial.BYTES] = Packed.bytes(arrays.values());
         return new Partial(arrays.names(), arrays.values(), stats, agreed, statesOf(p, spec, state), null,
                 System.nanoTime() - start);
     }

@@ -393,8 +393,7 @@ public final class SparkTrainer implements AutoCloseable {
     }
 
     private void recordProfile(Partial r) {
-        profile.add(lastBroadcastNanos, lastJobNanos, r.taskNanos(), lastUpdateNanos, lastBytesOut,
-                r.vectorBytes() * options.partitions());
+        profile.add(lastBroadcastNanos, lastJobNanos, r.taskNanos(), lastUpdateNanos, lastBytesOut, (long) r.stats()[Partial.BYTES]);
     }
 
     /** The synchronous update: the summed gradient, clipped by its global norm, and one optimizer step, as in {@code train}. */
