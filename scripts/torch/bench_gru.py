@@ -2,6 +2,9 @@
 """PyTorch reference figures for `gru-examples bench --reference FILE` (run by hand, never by CI).
 
 Measures, in the JSON-lines schema `bench --json` prints:
+  * the machine: CPU, SIMD extensions, PyTorch and Python versions, and the BLAS PyTorch calls, with
+    OpenBLAS's own configuration and the core it chose (openblas_get_corename), and the largest
+    relative error of a float32 matmul against a float64 one (a wrong BLAS shows here);
   * training throughput (tokens/s of full training steps: forward over all time steps, softmax
     cross-entropy, backward, global-norm gradient clipping, SGD update) of
       (a) "torch-equations": the d2l GRU written from its equations (reset gate before the hidden
@@ -9,7 +12,17 @@ Measures, in the JSON-lines schema `bench --json` prints:
       (b) "torch-nn.GRU": torch.nn.GRU (reset gate after it, cell "gru-reset-after"),
     for the configurations tiny, d2l and large, float32 and float64, 1 and 2 threads;
     each figure is the median over timed repetitions after a warm-up;
-  * matmul GFLOP/s at the shapes `bench --matmul` uses, forward and transposed backward forms.
+  * matmul GFLOP/s at the shapes `bench --matmul` uses (MatmulBench.CASES): 1024² and the GRU's
+    recurrent products at the d2l and large sizes, forward and backward forms. `bench --reference`
+    prints no ratio where PyTorch's rate is under half of jgrad's at the same shape.
+
+OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it loads; some machines set them for old
+builds, which can make it pick a core a tenth as fast. This script runs itself again without them
+(and says so on stderr), so the figures are PyTorch's at full speed on this machine.
+
+Debian's python3-torch calls whatever libblas.so.3 the system's alternatives point at; with only the
+reference BLAS installed it is ten times slower. Install OpenBLAS (apt-get install libopenblas0-openmp)
+first: the machine row and a warning say which BLAS ran.
 
 peak_rss_mib is the process's VmHWM after the figure, so it includes everything run before it:
 run `--config large` alone to read the peak of a large run.
@@ -18,9 +31,20 @@ Usage:  /usr/bin/python3 scripts/torch/bench_gru.py [--config tiny,d2l,large] [-
             [--threads 1,2] [--impl torch-equations,torch-nn.GRU] [--seconds 3] [--warmup 1]
             [--repetitions 5] [--no-train] [--no-matmul] > torch.jsonl
 """
-import argparse
-import json
 import os
+import sys
+
+_FORCING = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
+if _FORCING:
+    print("bench_gru.py: running again without %s (it can force OpenBLAS onto a slower core)"
+          % ", ".join("%s=%s" % (v, os.environ[v]) for v in _FORCING), file=sys.stderr)
+    env = {k: v for k, v in os.environ.items() if k not in _FORCING}
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import argparse
+import ctypes
+import ctypes.util
+import json
 import platform
 import statistics
 import time
@@ -30,12 +54,17 @@ import torch.nn.functional as F
 
 CONFIGS = {"tiny": (4, 2, 2, 3), "d2l": (28, 256, 32, 35), "large": (96, 512, 64, 64)}
 # (name, m, k, n, trans_a, trans_b): op(A)[m×k]·op(B)[k×n], the same cases as MatmulBench.CASES.
+# (name, m, k, n, trans_a, trans_b): op(A)[m×k]·op(B)[k×n], the same cases as MatmulBench.CASES.
 MATMUL_CASES = [
     ("square 1024", 1024, 1024, 1024, False, False),
-    ("x·W 32x256·256x768", 32, 256, 768, False, False),
-    ("g·Wᵀ 32x768·(256x768)ᵀ", 32, 768, 256, False, True),
-    ("xᵀ·g (32x256)ᵀ·32x768", 256, 32, 768, True, False),
+    ("d2l h·Wᵀ 32x256·(768x256)ᵀ", 32, 256, 768, False, True),
+    ("d2l g·W 32x768·768x256", 32, 768, 256, False, False),
+    ("d2l gᵀ·h (1120x768)ᵀ·1120x256", 768, 1120, 256, True, False),
+    ("large h·Wᵀ 64x512·(1536x512)ᵀ", 64, 512, 1536, False, True),
+    ("large g·W 64x1536·1536x512", 64, 1536, 512, False, False),
+    ("large gᵀ·h (2048x1536)ᵀ·2048x512", 1536, 2048, 512, True, False),
 ]
+NOTABLE_FLAGS = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16"]
 LR = 1.0
 MAX_NORM = 1.0
 
@@ -46,6 +75,32 @@ def peak_rss_mib():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024.0
     return float("nan")
+
+
+def blas():
+    """The BLAS PyTorch calls: OpenBLAS's configuration and core when it is OpenBLAS, else PyTorch's BLAS_INFO."""
+    for name in ("libblas.so.3", "libopenblas.so.0", ctypes.util.find_library("openblas")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return "%s (core %s)" % (lib.openblas_get_config().decode().strip(), lib.openblas_get_corename().decode())
+        except (OSError, AttributeError):
+            continue
+    info = [part for part in torch.__config__.show().split(",") if "BLAS_INFO" in part]
+    return "not OpenBLAS (%s)" % (info[0].strip() if info else "unknown")
+
+
+def matmul_check():
+    """Largest relative error of a 256² float32 matmul against the float64 one, over |A|·|B|."""
+    gen = torch.Generator().manual_seed(7)
+    a = torch.randn(256, 256, dtype=torch.float64, generator=gen)
+    b = torch.randn(256, 256, dtype=torch.float64, generator=gen)
+    exact = a @ b
+    got = (a.float() @ b.float()).double()
+    return float(((got - exact).abs() / (a.abs() @ b.abs())).max())
 
 
 def machine():
@@ -60,9 +115,16 @@ def machine():
                     model = line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return {"kind": "machine", "cores": os.cpu_count(), "cpu": model, "avx2": "avx2" in flags, "fma": "fma" in flags,
-            "avx512f": "avx512f" in flags,
-            "runtime": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version())}
+    which = blas()
+    err = matmul_check()
+    if not which.startswith("OpenBLAS"):
+        print("bench_gru.py: WARNING: PyTorch's BLAS is %s; install libopenblas0-openmp so that it runs at full speed" % which,
+              file=sys.stderr)
+    if not err < 1e-5:
+        print("bench_gru.py: WARNING: a float32 matmul is off by %.3g relative to float64: the BLAS is wrong" % err, file=sys.stderr)
+    return {"kind": "machine", "cores": os.cpu_count(), "cpu": model, "isa": [f for f in NOTABLE_FLAGS if f in flags],
+            "runtime": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version()), "blas": which,
+            "matmul_check_max_rel_err": err}
 
 
 class EquationGRU:

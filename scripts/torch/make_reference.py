@@ -22,7 +22,9 @@ For nn.GRU, nn.LSTM and nn.RNN (batch_first=True), with fixed seeds, a case hold
 Float64 cases run under torch.set_default_dtype(torch.float64); the *_f32 cases run in float32.
 
 It also writes dtypes.safetensors: F16 and BF16 tensors made by torch's own conversions, with their
-float32 values, so the reader's half-precision decoding is checked against PyTorch's.
+float32 values, so the reader's half-precision decoding is checked against PyTorch's; and
+char_model.safetensors: a whole model (embedding, two-layer nn.GRU, linear) under nn.Module's
+state_dict names, token inputs, its logits, and an I64 and a BOOL buffer for the lenient reader.
 """
 import json
 import os
@@ -35,6 +37,8 @@ import torch
 torch.set_default_dtype(torch.float64)
 
 NUMPY_LE = {torch.float64: ("F64", "<f8"), torch.float32: ("F32", "<f4")}
+# dtypes jgrad does not hold, written only to check that its lenient reader skips them by name
+NUMPY_OTHER = {torch.int64: ("I64", "<i8"), torch.bool: ("BOOL", "u1")}
 
 
 def save_safetensors(path, tensors, metadata):
@@ -44,8 +48,8 @@ def save_safetensors(path, tensors, metadata):
     offset = 0
     for name in sorted(tensors):
         t = tensors[name].detach().contiguous().cpu()
-        if t.dtype in NUMPY_LE:
-            dtype, np_type = NUMPY_LE[t.dtype]
+        if t.dtype in NUMPY_LE or t.dtype in NUMPY_OTHER:
+            dtype, np_type = NUMPY_LE.get(t.dtype) or NUMPY_OTHER[t.dtype]
             blob = t.numpy().astype(np_type).tobytes()
         elif t.dtype in (torch.float16, torch.bfloat16):
             # numpy has no bfloat16: take the raw 16-bit patterns
@@ -147,6 +151,38 @@ def saturated_fraction(module, x, kind, hidden):
         return ((s < 1e-3) | (s > 1 - 1e-3)).double().mean().item()
 
 
+class CharModel(torch.nn.Module):
+    """The shape of gru-examples' character model: embedding, a batch-first nn.GRU, a linear output layer."""
+
+    def __init__(self, vocab, embed, hidden, layers):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, embed)
+        self.rnn = torch.nn.GRU(embed, hidden, num_layers=layers, batch_first=True)
+        self.output = torch.nn.Linear(hidden, vocab)
+
+    def forward(self, tokens):
+        return self.output(self.rnn(self.embedding(tokens))[0])
+
+
+def make_model(out_dir):
+    """A whole model's state_dict under nn.Module names, token inputs and its logits, plus two buffers of
+    dtypes jgrad does not hold (I64, BOOL) as real state_dicts carry them."""
+    torch.manual_seed(31)
+    model = CharModel(vocab=7, embed=3, hidden=4, layers=2)
+    tokens = torch.randint(0, 7, (2, 5))
+    logits = model(tokens)
+    tensors = dict(model.state_dict())
+    tensors.update({"tokens": tokens.double(), "logits": logits,
+                    "buffers.num_batches_tracked": torch.tensor(12, dtype=torch.int64),
+                    "buffers.padding_mask": tokens > 3})
+    metadata = {"torch_version": torch.__version__,
+                "description": "embedding(7, 3) -> nn.GRU(3, 4, num_layers=2, batch_first) -> nn.Linear(4, 7) on tokens [2, 5]",
+                "state_dict_keys": json.dumps(list(model.state_dict().keys()))}
+    path = os.path.join(out_dir, "char_model.safetensors")
+    size = save_safetensors(path, tensors, metadata)
+    print(f"wrote {path} ({size} bytes, {len(tensors)} tensors): a whole model under nn.Module names")
+
+
 def make_dtypes(out_dir):
     torch.manual_seed(99)
     values = torch.cat([
@@ -193,6 +229,7 @@ def main():
     for name, kind, description, i, h, l, b, t, options in cases:
         make_case(out_dir, name, kind, description, i, h, l, b, t, **options)
     make_dtypes(out_dir)
+    make_model(out_dir)
 
 
 if __name__ == "__main__":

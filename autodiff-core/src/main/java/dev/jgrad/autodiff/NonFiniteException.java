@@ -7,6 +7,7 @@ package dev.jgrad.autodiff;
  * program the op was recorded.
  */
 public final class NonFiniteException extends ArithmeticException {
+    /** The name of the op that produced the non-finite value. */
     private final String opName;
 
     NonFiniteException(String opName, String message) {
@@ -14,7 +15,11 @@ public final class NonFiniteException extends ArithmeticException {
         this.opName = opName;
     }
 
-    /** The name of the op that produced the non-finite value. */
+    /**
+     * The name of the op that produced the non-finite value.
+     *
+     * @return the name of the op whose forward result or derivative rule was not finite
+     */
     public String opName() {
         return opName;
     }

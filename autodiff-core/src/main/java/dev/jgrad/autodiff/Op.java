@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The closed set of differentiable ops. Each op is a record holding its static arguments, with its
  * forward ({@link #forward}) and its derivative rule ({@link #backward}) side by side. Because the
- * interface is sealed, an op without a rule does not compile.
+ * interface is sealed, an op without a rule does not compile. A user's op enters through one
+ * record, {@link Custom}, which wraps a {@link CustomOp}.
  *
  * <p>Rules are vector-Jacobian products written with the same differentiable ops on
  * {@link Variable}, so when the tape records the backward pass ({@code createGraph}) the gradient is
@@ -23,13 +24,26 @@ import java.util.List;
  */
 public sealed interface Op {
 
-    /** The op's name, as used in error and anomaly messages. */
+    /**
+     * The op's name, as used in error and anomaly messages.
+     *
+     * @return the op's name, as error messages and anomaly reports show it
+     */
     String name();
 
-    /** Computes the output from input values. */
+    /**
+     * Computes the output from input values.
+     *
+     * @param in the input values, in the order the op was applied to them
+     * @return the output value
+     */
     Tensor forward(Tensor[] in);
 
-    /** Which values {@link #backward} reads (Note [Saved values]). */
+    /**
+     * Which values {@link #backward} reads (Note [Saved values]).
+     *
+     * @return which values the derivative rule reads, so the tape keeps only those
+     */
     Saves saves();
 
     /**
@@ -41,6 +55,9 @@ public sealed interface Op {
      * drops it (only {@code σ}'s output is read by backward). A rule that reads an undeclared value
      * fails with a message naming the op that produced it. Leaves and constants are always kept; a
      * value from another tape is held as a constant when read and not at all otherwise.
+     *
+     * @param output whether the rule reads the op's output
+     * @param inputs a bit per input whose value the rule reads ({@code ~0}: all of them)
      */
     record Saves(boolean output, int inputs) {
         /** The rule reads only shapes and the cotangent. */
@@ -51,10 +68,17 @@ public sealed interface Op {
         public static final Saves FIRST = new Saves(false, 1);
         /** The rule reads its output and the second input (division: {@code −(g ⊙ out) / b}). */
         public static final Saves OUTPUT_AND_SECOND = new Saves(true, 1 << 1);
+        /** The rule reads its output and the first input (logsumexp: {@code g ⊙ exp(a − out)}). */
+        public static final Saves OUTPUT_AND_FIRST = new Saves(true, 1);
         /** The rule reads every input. */
         public static final Saves INPUTS = new Saves(false, ~0);
 
-        /** Whether input {@code j}'s value is read. */
+        /**
+         * Whether input {@code j}'s value is read.
+         *
+         * @param j the input's position
+         * @return whether the rule reads that input's value
+         */
         public boolean input(int j) {
             return j >= Integer.SIZE ? inputs == ~0 : (inputs >>> j & 1) != 0;
         }
@@ -63,6 +87,11 @@ public sealed interface Op {
     /**
      * The vector-Jacobian product: given the inputs, the output and the output's cotangent {@code g},
      * one gradient per input (broadcast shape allowed, {@code null} for none).
+     *
+     * @param in  the op's inputs (ghosts without values unless {@link #saves()} lists them)
+     * @param out the op's output
+     * @param g   the cotangent of the output
+     * @return one gradient per input, in the input's shape or one that broadcasts to it; {@code null} for an input that gets none
      */
     Variable[] backward(Variable[] in, Variable out, Variable g);
 
@@ -104,6 +133,56 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * {@code max(a, b)} elementwise, broadcasting. ∂/∂a = g ⊙ m, ∂/∂b = g ⊙ (1 − m) with the constant
+     * {@code m = [a > b] + ½[a = b]} (ties split the gradient, as PyTorch does).
+     */
+    record Maximum() implements Op {
+        public String name() { return "maximum"; }
+        public Saves saves() { return Saves.INPUTS; }
+        public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.MAXIMUM, in[0], in[1]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return routeByComparison(in, g, true); }
+    }
+
+    /** {@code min(a, b)} elementwise, broadcasting. {@code ∂/∂a = g ⊙ ([a < b] + ½[a = b])}, {@code ∂/∂b = g ⊙ ([b < a] + ½[a = b])}. */
+    record Minimum() implements Op {
+        public String name() { return "minimum"; }
+        public Saves saves() { return Saves.INPUTS; }
+        public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.MINIMUM, in[0], in[1]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return routeByComparison(in, g, false); }
+    }
+
+    /**
+     * The rule of maximum (the greater operand takes the gradient) and minimum (the smaller one does).
+     * The masks are constants: their derivative is 0 away from ties.
+     */
+    private static Variable[] routeByComparison(Variable[] in, Variable g, boolean greaterWins) {
+        Tensor a = in[0].value();
+        Tensor b = in[1].value();
+        Tensor aGreater = Kernels.binary(Binary.GREATER, a, b);
+        Tensor bGreater = Kernels.binary(Binary.GREATER, b, a);
+        Variable toA = Variable.constant(greaterWins ? aGreater : bGreater);
+        Variable toB = Variable.constant(greaterWins ? bGreater : aGreater);
+        return new Variable[] {in[0].requiresGrad() ? g.times(toA) : null, in[1].requiresGrad() ? g.times(toB) : null};
+    }
+
+    /**
+     * {@code condition ? a : b} elementwise, all three broadcasting; the condition is a constant of 0s
+     * and 1s. ∂/∂a = g ⊙ condition, ∂/∂b = g ⊙ (1 − condition).
+     *
+     * @param condition 1 where the first input is taken, 0 where the second is
+     */
+    record Where(Tensor condition) implements Op {
+        public String name() { return "where"; }
+        public Saves saves() { return Saves.NOTHING; }
+        public Tensor forward(Tensor[] in) { return Kernels.where(condition, in[0], in[1]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Tensor c = condition.cast(g.dtype());
+            return new Variable[] {in[0].requiresGrad() ? g.times(Variable.constant(c)) : null,
+                    in[1].requiresGrad() ? g.times(Variable.constant(Kernels.affine(c, -1.0, 1.0))) : null};
+        }
+    }
+
     // ------------------------------------------------------------------ elementwise unary
 
     /** {@code −a}. ∂/∂a = −g. */
@@ -114,7 +193,12 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.neg()}; }
     }
 
-    /** {@code a·scale + shift} with constants. ∂/∂a = g·scale. */
+    /**
+     * {@code a·scale + shift} with constants. ∂/∂a = g·scale.
+     *
+     * @param scale the constant factor
+     * @param shift the constant added
+     */
     record Affine(double scale, double shift) implements Op {
         public String name() { return "affine"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -122,7 +206,35 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(scale)}; }
     }
 
-    /** {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant). */
+    /**
+     * {@code a / c} for a constant {@code c}, a true division (see {@link Kernels#div(Tensor, double)}). ∂/∂a = g / c.
+     *
+     * @param c the constant divisor
+     */
+    record DivScalar(double c) implements Op {
+        public String name() { return "div"; }
+        public Saves saves() { return Saves.NOTHING; }
+        public Tensor forward(Tensor[] in) { return Kernels.div(in[0], c); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(c)}; }
+    }
+
+    /**
+     * {@code c / a} for a constant {@code c}. ∂/∂a = −g ⊙ c / a² = −(g ⊙ out) / a.
+     *
+     * @param c the constant numerator
+     */
+    record ScalarDiv(double c) implements Op {
+        public String name() { return "div"; }
+        public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.div(c, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(out).div(in[0]).neg()}; }
+    }
+
+    /**
+     * {@code a^p} for a constant real {@code p}. ∂/∂a = g ⊙ p·a^(p−1), and 0 for p = 0 (a constant).
+     *
+     * @param p the constant exponent
+     */
     record Pow(double p) implements Op {
         public String name() { return "pow"; }
         public Saves saves() { return Saves.FIRST; }
@@ -189,7 +301,84 @@ public sealed interface Op {
         }
     }
 
-    /** Conversion to another dtype. ∂/∂a = g cast back to a's dtype. */
+    /** {@code √a}. ∂/∂a = g / (2·out) (infinite at a = 0, where √ has a vertical tangent). */
+    record Sqrt() implements Op {
+        public String name() { return "sqrt"; }
+        public Saves saves() { return Saves.OUTPUT; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SQRT, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(out.times(2))}; }
+    }
+
+    /** {@code |a|}. ∂/∂a = g ⊙ sign(a), a constant, 0 at the kink a = 0 (as PyTorch). */
+    record Abs() implements Op {
+        public String name() { return "abs"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.ABS, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            return new Variable[] {g.times(Variable.constant(Kernels.unary(Unary.SIGN, in[0].value())))};
+        }
+    }
+
+    /** {@code sin(a)}. ∂/∂a = g ⊙ cos(a). */
+    record Sin() implements Op {
+        public String name() { return "sin"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SIN, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(in[0].cos())}; }
+    }
+
+    /** {@code cos(a)}. ∂/∂a = −g ⊙ sin(a). */
+    record Cos() implements Op {
+        public String name() { return "cos"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.COS, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(in[0].sin()).neg()}; }
+    }
+
+    /** {@code log(1 + a)}, accurate near 0. ∂/∂a = g / (1 + a). */
+    record Log1p() implements Op {
+        public String name() { return "log1p"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.LOG1P, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(in[0].plus(1))}; }
+    }
+
+    /** {@code exp(a) − 1}, accurate near 0. ∂/∂a = g ⊙ (out + 1). */
+    record Expm1() implements Op {
+        public String name() { return "expm1"; }
+        public Saves saves() { return Saves.OUTPUT; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.EXPM1, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(out.plus(1))}; }
+    }
+
+    /** {@code log(1 + exp(a))}, computed without overflow. ∂/∂a = g ⊙ σ(a). */
+    record Softplus() implements Op {
+        public String name() { return "softplus"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SOFTPLUS, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.times(in[0].sigmoid())}; }
+    }
+
+    /**
+     * {@code min(max(a, lo), hi)}. ∂/∂a = g ⊙ [lo ≤ a ≤ hi], a constant (the bounds themselves pass the gradient, as PyTorch).
+     *
+     * @param lo the lower bound
+     * @param hi the upper bound
+     */
+    record Clamp(double lo, double hi) implements Op {
+        public String name() { return "clamp"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.clamp(in[0], lo, hi); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            return new Variable[] {g.times(Variable.constant(Kernels.inRange(in[0].value(), lo, hi)))};
+        }
+    }
+
+    /**
+     * Conversion to another dtype. ∂/∂a = g cast back to a's dtype.
+     *
+     * @param to the dtype converted to
+     */
     record Cast(DType to) implements Op {
         public String name() { return "cast"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -206,6 +395,9 @@ public sealed interface Op {
      * transposes the last two dimensions when its flag is set. With {@code C = op(A)·op(B)}:
      * {@code ∂/∂op(A) = G·op(B)ᵀ} and {@code ∂/∂op(B) = op(A)ᵀ·G}, expressed again as flagged matmuls
      * so no transpose is ever materialised.
+     *
+     * @param transA whether the first operand is read transposed (its last two axes swapped)
+     * @param transB whether the second operand is read transposed
      */
     record MatMul(boolean transA, boolean transB) implements Op {
         public String name() { return "matmul"; }
@@ -223,7 +415,12 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ reductions and broadcasting
 
-    /** Sum over {@code axes} (all when empty). ∂/∂a = g, reshaped to keep the reduced axes, broadcast back. */
+    /**
+     * Sum over {@code axes} (all when empty). ∂/∂a = g, reshaped to keep the reduced axes, broadcast back.
+     *
+     * @param axes     the axes summed over (all when empty)
+     * @param keepDims whether the summed axes stay as size 1
+     */
     record Sum(int[] axes, boolean keepDims) implements Op {
         public String name() { return "sum"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -241,6 +438,9 @@ public sealed interface Op {
     /**
      * Maximum over {@code axes}. ∂/∂a = g broadcast back, times a constant mask that is 1/k at the k
      * positions attaining the maximum (ties share the gradient).
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
      */
     record Max(int[] axes, boolean keepDims) implements Op {
         public String name() { return "max"; }
@@ -258,8 +458,73 @@ public sealed interface Op {
     }
 
     /**
+     * Minimum over {@code axes}. ∂/∂a = g broadcast back, times the constant mask 1/k at the k positions attaining the minimum.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
+     */
+    record Min(int[] axes, boolean keepDims) implements Op {
+        public String name() { return "min"; }
+        public Saves saves() { return Saves.FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.min(in[0], axes, keepDims); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Shape s = in[0].shape();
+            Shape kept = Kernels.reducedShape(s, Kernels.axes(s, axes, "min"), true);
+            Variable mask = Variable.constant(Kernels.minMask(in[0].value(), axes));
+            return new Variable[] {g.reshape(kept).broadcastTo(s).times(mask)};
+        }
+        @Override public boolean equals(Object o) { return o instanceof Min x && Arrays.equals(axes, x.axes) && keepDims == x.keepDims; }
+        @Override public int hashCode() { return Arrays.hashCode(axes) * 31 + Boolean.hashCode(keepDims); }
+        @Override public String toString() { return "Min[axes=" + Arrays.toString(axes) + ", keepDims=" + keepDims + "]"; }
+    }
+
+    /**
+     * {@code log Σ exp(a)} over {@code axes}, with the max trick. ∂/∂a = g ⊙ exp(a − out), the softmax over the axes.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
+     */
+    record LogSumExp(int[] axes, boolean keepDims) implements Op {
+        public String name() { return "logSumExp"; }
+        public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.logSumExp(in[0], axes, keepDims); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Shape kept = Kernels.reducedShape(in[0].shape(), Kernels.axes(in[0].shape(), axes, "logSumExp"), true);
+            return new Variable[] {g.reshape(kept).times(in[0].minus(out.reshape(kept)).exp())};
+        }
+        @Override public boolean equals(Object o) { return o instanceof LogSumExp x && Arrays.equals(axes, x.axes) && keepDims == x.keepDims; }
+        @Override public int hashCode() { return Arrays.hashCode(axes) * 31 + Boolean.hashCode(keepDims); }
+        @Override public String toString() { return "LogSumExp[axes=" + Arrays.toString(axes) + ", keepDims=" + keepDims + "]"; }
+    }
+
+    /**
+     * The Euclidean norm {@code √Σ a²} over {@code axes}. ∂/∂a = g ⊙ a / out, and 0 where out = 0 (the
+     * kink, as PyTorch): the rule divides by {@code out + [out = 0]}, which is out itself except there,
+     * where a is 0 too.
+     *
+     * @param axes     the axes reduced (all when empty)
+     * @param keepDims whether the reduced axes stay as size 1
+     */
+    record Norm(int[] axes, boolean keepDims) implements Op {
+        public String name() { return "norm"; }
+        public Saves saves() { return Saves.OUTPUT_AND_FIRST; }
+        public Tensor forward(Tensor[] in) { return Kernels.norm(in[0], axes, keepDims); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Shape kept = Kernels.reducedShape(in[0].shape(), Kernels.axes(in[0].shape(), axes, "norm"), true);
+            Variable n = out.reshape(kept);
+            Variable atZero = Variable.constant(Kernels.inRange(n.value(), 0, 0));
+            return new Variable[] {g.reshape(kept).times(in[0].div(n.plus(atZero)))};
+        }
+        @Override public boolean equals(Object o) { return o instanceof Norm x && Arrays.equals(axes, x.axes) && keepDims == x.keepDims; }
+        @Override public int hashCode() { return Arrays.hashCode(axes) * 31 + Boolean.hashCode(keepDims); }
+        @Override public String toString() { return "Norm[axes=" + Arrays.toString(axes) + ", keepDims=" + keepDims + "]"; }
+    }
+
+    /**
      * Repeats {@code a} along broadcast dimensions to {@code shape}. Its rule passes {@code g}
      * through unchanged: summing back to the input's shape is the tape's job (Note [Broadcasting]).
+     *
+     * @param shape the shape broadcast to
      */
     record BroadcastTo(Shape shape) implements Op {
         public String name() { return "broadcastTo"; }
@@ -268,7 +533,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g}; }
     }
 
-    /** Sums {@code a} down to {@code shape}, the adjoint of broadcasting. ∂/∂a = g broadcast to a's shape. */
+    /**
+     * Sums {@code a} down to {@code shape}, the adjoint of broadcasting. ∂/∂a = g broadcast to a's shape.
+     *
+     * @param shape the shape summed down to
+     */
     record SumTo(Shape shape) implements Op {
         public String name() { return "sumTo"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -278,7 +547,11 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ softmax family and loss
 
-    /** Softmax along {@code axis} (Note [Softmax max trick] in {@link Kernels#softmax}). ∂/∂a = y ⊙ (g − Σ_axis g ⊙ y), y = out. */
+    /**
+     * Softmax along {@code axis} (Note [Softmax max trick] in {@link Kernels#softmax}). ∂/∂a = y ⊙ (g − Σ_axis g ⊙ y), y = out.
+     *
+     * @param axis the axis normalised over
+     */
     record Softmax(int axis) implements Op {
         public String name() { return "softmax"; }
         public Saves saves() { return Saves.OUTPUT; }
@@ -288,7 +561,11 @@ public sealed interface Op {
         }
     }
 
-    /** Log-softmax along {@code axis}. ∂/∂a = g − exp(out) ⊙ Σ_axis g. */
+    /**
+     * Log-softmax along {@code axis}. ∂/∂a = g − exp(out) ⊙ Σ_axis g.
+     *
+     * @param axis the axis normalised over
+     */
     record LogSoftmax(int axis) implements Op {
         public String name() { return "logSoftmax"; }
         public Saves saves() { return Saves.OUTPUT; }
@@ -301,6 +578,8 @@ public sealed interface Op {
     /**
      * Mean softmax cross-entropy of logits {@code [N, C]} against integer targets, fused and stable.
      * ∂/∂logits = (softmax(logits) − onehot(targets)) · g / N.
+     *
+     * @param targets the class index of each row, in [0, C)
      */
     record CrossEntropy(int[] targets) implements Op {
         public String name() { return "crossEntropy"; }
@@ -320,7 +599,11 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ shape ops
 
-    /** Same values, new shape. ∂/∂a = g reshaped back. */
+    /**
+     * Same values, new shape. ∂/∂a = g reshaped back.
+     *
+     * @param shape the new shape, of the same size
+     */
     record Reshape(Shape shape) implements Op {
         public String name() { return "reshape"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -328,7 +611,11 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.reshape(in[0].shape())}; }
     }
 
-    /** Reorders dimensions: {@code out.dim(i) = a.dim(perm[i])}. ∂/∂a = g permuted by the inverse. */
+    /**
+     * Reorders dimensions: {@code out.dim(i) = a.dim(perm[i])}. ∂/∂a = g permuted by the inverse.
+     *
+     * @param perm the source axis of each output axis
+     */
     record Permute(int[] perm) implements Op {
         public String name() { return "permute"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -345,7 +632,13 @@ public sealed interface Op {
         @Override public String toString() { return "Permute" + Arrays.toString(perm); }
     }
 
-    /** {@code a[..., start:end, ...]} along {@code axis}. ∂/∂a = g placed back into zeros. */
+    /**
+     * {@code a[..., start:end, ...]} along {@code axis}. ∂/∂a = g placed back into zeros.
+     *
+     * @param axis  the axis sliced
+     * @param start the first index kept
+     * @param end   the index after the last one kept
+     */
     record Slice(int axis, int start, int end) implements Op {
         public String name() { return "slice"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -355,7 +648,13 @@ public sealed interface Op {
         }
     }
 
-    /** {@code a} placed at {@code start} in zeros of length {@code full} along {@code axis}: the adjoint of {@link Slice}. ∂/∂a = g sliced. */
+    /**
+     * {@code a} placed at {@code start} in zeros of length {@code full} along {@code axis}: the adjoint of {@link Slice}. ∂/∂a = g sliced.
+     *
+     * @param axis  the axis placed along
+     * @param start where the input starts along it
+     * @param full  the output's length along it
+     */
     record Unslice(int axis, int start, int full) implements Op {
         public String name() { return "unslice"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -365,7 +664,11 @@ public sealed interface Op {
         }
     }
 
-    /** Joins inputs along an existing {@code axis}. ∂/∂aᵢ = the slice of g that aᵢ occupies. */
+    /**
+     * Joins inputs along an existing {@code axis}. ∂/∂aᵢ = the slice of g that aᵢ occupies.
+     *
+     * @param axis the axis joined along
+     */
     record Concat(int axis) implements Op {
         public String name() { return "concat"; }
         public Saves saves() { return Saves.NOTHING; }
@@ -382,29 +685,129 @@ public sealed interface Op {
         }
     }
 
-    /** Index-select along {@code axis}: {@code out[..., i, ...] = a[..., indices[i], ...]}. ∂/∂a = g scatter-added at the indices. */
-    record Gather(int axis, int[] indices) implements Op {
-        public String name() { return "gather"; }
+    /**
+     * Index-select along {@code axis}: {@code out[..., i, ...] = a[..., indices[i], ...]}. ∂/∂a = g scatter-added at the indices.
+     *
+     * @param axis    the axis selected along
+     * @param indices the positions selected, in output order
+     */
+    record IndexSelect(int axis, int[] indices) implements Op {
+        public String name() { return "indexSelect"; }
         public Saves saves() { return Saves.NOTHING; }
-        public Tensor forward(Tensor[] in) { return Kernels.gather(in[0], axis, indices); }
+        public Tensor forward(Tensor[] in) { return Kernels.indexSelect(in[0], axis, indices); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
             return new Variable[] {g.indexAdd(axis, indices, in[0].shape().dim(axis))};
         }
-        @Override public boolean equals(Object o) { return o instanceof Gather x && axis == x.axis && Arrays.equals(indices, x.indices); }
+        @Override public boolean equals(Object o) { return o instanceof IndexSelect x && axis == x.axis && Arrays.equals(indices, x.indices); }
         @Override public int hashCode() { return Arrays.hashCode(indices) * 31 + axis; }
-        @Override public String toString() { return "Gather[axis=" + axis + ", " + indices.length + " indices]"; }
+        @Override public String toString() { return "IndexSelect[axis=" + axis + ", " + indices.length + " indices]"; }
     }
 
-    /** Scatter-add along {@code axis} into zeros of length {@code size}: the adjoint of {@link Gather}. ∂/∂a = g gathered. */
+    /**
+     * Scatter-add along {@code axis} into zeros of length {@code size}: the adjoint of {@link IndexSelect}. ∂/∂a = g index-selected.
+     *
+     * @param axis    the axis added along
+     * @param indices the position each input slice is added at
+     * @param size    the output's length along it
+     */
     record IndexAdd(int axis, int[] indices, int size) implements Op {
         public String name() { return "indexAdd"; }
         public Saves saves() { return Saves.NOTHING; }
         public Tensor forward(Tensor[] in) { return Kernels.indexAdd(in[0], axis, indices, size); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.gather(axis, indices)};
+            return new Variable[] {g.indexSelect(axis, indices)};
         }
         @Override public boolean equals(Object o) { return o instanceof IndexAdd x && axis == x.axis && size == x.size && Arrays.equals(indices, x.indices); }
         @Override public int hashCode() { return (Arrays.hashCode(indices) * 31 + axis) * 31 + size; }
         @Override public String toString() { return "IndexAdd[axis=" + axis + ", size=" + size + "]"; }
+    }
+
+    /**
+     * Per-element gather along {@code axis} ({@code torch.gather}): {@code out[i] = a[i with i[axis] =
+     * index[i]]} for every position i of {@code indexShape} ({@link Kernels#gather}). ∂/∂a = g
+     * scatter-added back to those positions.
+     *
+     * @param axis       the axis read along
+     * @param index      the position along {@code axis} of each output element, row-major
+     * @param indexShape the shape of {@code index}, which is the output's
+     */
+    record Gather(int axis, int[] index, Shape indexShape) implements Op {
+        public String name() { return "gather"; }
+        public Saves saves() { return Saves.NOTHING; }
+        public Tensor forward(Tensor[] in) { return Kernels.gather(in[0], axis, index, indexShape); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            return new Variable[] {Variable.constant(Tensor.zeros(g.dtype(), in[0].shape())).scatterAdd(axis, index, g)};
+        }
+        @Override public boolean equals(Object o) {
+            return o instanceof Gather x && axis == x.axis && indexShape.equals(x.indexShape) && Arrays.equals(index, x.index);
+        }
+        @Override public int hashCode() { return (Arrays.hashCode(index) * 31 + axis) * 31 + indexShape.hashCode(); }
+        @Override public String toString() { return "Gather[axis=" + axis + ", index " + indexShape + "]"; }
+    }
+
+    /**
+     * {@code base} with {@code src} added at per-element positions along {@code axis}
+     * ({@code scatter_add}, {@link Kernels#scatterAdd}), inputs {@code [base, src]}: the adjoint of
+     * {@link Gather}. ∂/∂base = g, ∂/∂src = g gathered at the same positions.
+     *
+     * @param axis  the axis added along
+     * @param index the position along {@code axis} of each element of {@code src}, row-major
+     */
+    record ScatterAdd(int axis, int[] index) implements Op {
+        public String name() { return "scatterAdd"; }
+        public Saves saves() { return Saves.NOTHING; }
+        public Tensor forward(Tensor[] in) { return Kernels.scatterAdd(in[0], axis, index, in[1]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            return new Variable[] {g, in[1].requiresGrad() ? g.gather(axis, index, in[1].shape().dims()) : null};
+        }
+        @Override public boolean equals(Object o) { return o instanceof ScatterAdd x && axis == x.axis && Arrays.equals(index, x.index); }
+        @Override public int hashCode() { return Arrays.hashCode(index) * 31 + axis; }
+        @Override public String toString() { return "ScatterAdd[axis=" + axis + ", " + index.length + " indices]"; }
+    }
+
+    // ------------------------------------------------------------------ user ops
+
+    /**
+     * A user's op ({@link CustomOp}), the one door into this closed set: its name, saved values,
+     * forward and rule are the user's, and the tape records, checks and differentiates it as any
+     * other op. The forward runs with recording suspended, on constants holding the input values, so
+     * the op is one node however many ops its forward uses.
+     *
+     * @param definition the user's op
+     */
+    record Custom(CustomOp definition) implements Op {
+        public String name() { return definition.name(); }
+        public Saves saves() { return definition.saves(); }
+
+        public Tensor forward(Tensor[] in) {
+            Variable[] vs = new Variable[in.length];
+            for (int i = 0; i < in.length; i++) {
+                vs[i] = Variable.constant(in[i]);
+            }
+            Variable y;
+            try (Tape.Scope s = Tape.noGrad()) {
+                y = definition.forward(vs);
+            }
+            if (y == null) {
+                throw new IllegalStateException("custom op " + name() + ": forward returned null");
+            }
+            return y.value();
+        }
+
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Variable[] gs = definition.backward(in, out, g);
+            if (gs == null || gs.length != in.length) {
+                throw new IllegalStateException("custom op " + name() + ": backward returned " + (gs == null ? "null" : gs.length + " gradients")
+                        + " for " + in.length + " inputs (one per input, null for none)");
+            }
+            for (int j = 0; j < in.length; j++) {
+                Variable gj = gs[j];
+                if (gj != null && (gj.dtype() != in[j].dtype() || !in[j].shape().broadcastsTo(gj.shape()))) {
+                    throw new IllegalStateException("custom op " + name() + ": backward returned a gradient " + gj.dtype() + gj.shape()
+                            + " for input " + j + " " + in[j].dtype() + in[j].shape() + " (it needs the input's dtype, and its shape or one it broadcasts to)");
+                }
+            }
+            return gs;
+        }
     }
 }

@@ -36,12 +36,31 @@ import java.util.Map;
  * {@link Op}), and the backward walk drops each node's gradient once it has passed it on, so a step
  * holds its saved values plus the gradients of the walk's frontier, and nothing after the tape and
  * the step's results are dropped.
+ *
+ * <p>Note [Freed graphs]: {@link Variable#backward()} frees the graph as it walks it, as PyTorch's
+ * {@code backward()} does: once a node's rule has run, the node lets go of its inputs, so the values
+ * saved for backward become garbage during the walk, even while the caller still holds the loss. A
+ * training step's peak memory is then its saved values or the backward pass's working set, not both.
+ * Values of variables the caller holds stay readable; only a second backward through the same graph
+ * is refused, naming the op. {@link #gradients} keeps the graph, for the analyses that differentiate
+ * one graph several times (Jacobians, gradient checks, grad-of-grad).
+ *
+ * <p>Debugging a NaN: record with {@code Tape.record().withAnomalyDetection()} (and optionally a
+ * {@link #label(String) label} such as the training step). Then the first op or derivative rule that
+ * produces NaN or ±∞ throws {@link NonFiniteException}, naming the op, the shapes, the element, the
+ * label and the line of your program that applied the op.
+ *
+ * <p>A leaf {@link Variable#assign assigned} after an op on it was recorded (a parameter updated
+ * between forward and backward) makes this tape refuse backward, since the derivative rules would
+ * read the new value.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
 
     private final Tape previous;
     private Variable[] nodes = new Variable[256];
+    /** Per node, the sum of its leaf inputs' {@link Variable#version}s when recorded: versions only grow, so any assignment since changes it. */
+    private int[] leafVersions = new int[256];
     private int size;
     private boolean anomaly;
     private String label;
@@ -51,7 +70,11 @@ public final class Tape implements AutoCloseable {
         this.previous = previous;
     }
 
-    /** Opens a tape and makes it the current thread's recording tape until {@link #close()}. */
+    /**
+     * Opens a tape and makes it the current thread's recording tape until {@link #close()}.
+     *
+     * @return the open tape, to close with try-with-resources
+     */
     public static Tape record() {
         Tape t = new Tape(CURRENT.get());
         CURRENT.set(t);
@@ -64,7 +87,11 @@ public final class Tape implements AutoCloseable {
         void close();
     }
 
-    /** Suspends recording on this thread until the returned scope is closed. */
+    /**
+     * Suspends recording on this thread until the returned scope is closed.
+     *
+     * @return the scope that resumes recording when closed
+     */
     public static Scope noGrad() {
         Tape prev = CURRENT.get();
         CURRENT.set(null);
@@ -76,7 +103,11 @@ public final class Tape implements AutoCloseable {
         return CURRENT.get();
     }
 
-    /** Whether a tape is recording on this thread. */
+    /**
+     * Whether a tape is recording on this thread.
+     *
+     * @return true inside a {@link #record()} block that no {@link #noGrad()} scope suspends
+     */
     public static boolean isRecording() {
         return CURRENT.get() != null;
     }
@@ -86,13 +117,20 @@ public final class Tape implements AutoCloseable {
      * checked for NaN and ±∞, and the first one found throws {@link NonFiniteException} naming the
      * op, the shapes, this tape's label and where the op was recorded. Costs a scan per op and a
      * stack trace per recorded op; meant for debugging.
+     *
+     * @return this tape
      */
     public Tape withAnomalyDetection() {
         this.anomaly = true;
         return this;
     }
 
-    /** A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports. */
+    /**
+     * A label, such as {@code "epoch 3, batch 17"}, included in anomaly reports.
+     *
+     * @param label the text anomaly reports show for this tape
+     * @return this tape
+     */
     public Tape label(String label) {
         this.label = label;
         return this;
@@ -102,20 +140,24 @@ public final class Tape implements AutoCloseable {
         return anomaly;
     }
 
-    /** Number of ops recorded so far. */
+    /**
+     * Number of ops recorded so far.
+     *
+     * @return the number of recorded ops
+     */
     public int size() {
         return size;
     }
 
-    /** How many recorded ops satisfy {@code which}. */
-    int count(java.util.function.Predicate<Op> which) {
-        int n = 0;
+    /** The ops recorded so far, in order (those a freeing backward walk has released are left out). */
+    List<Op> ops() {
+        List<Op> out = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            if (which.test(nodes[i].op)) {
-                n++;
+            if (nodes[i] != null) {
+                out.add(nodes[i].op);
             }
         }
-        return n;
+        return out;
     }
 
     /** Stops recording; values already recorded can still be differentiated. Never throws. */
@@ -138,21 +180,22 @@ public final class Tape implements AutoCloseable {
     Variable record(Op op, Variable[] in, Tensor out) {
         if (size == nodes.length) {
             nodes = Arrays.copyOf(nodes, size * 2);
+            leafVersions = Arrays.copyOf(leafVersions, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
         Op.Saves saves = op.saves();
-        Variable[] held = in;
+        // A private copy, so that a freeing backward walk can clear it (Note [Freed graphs]).
+        Variable[] held = in.clone();
+        int versions = 0;
         for (int j = 0; j < in.length; j++) {
-            Variable h = in[j].heldBy(this, saves.input(j));
-            if (h != in[j]) {
-                if (held == in) {
-                    held = in.clone();
-                }
-                held[j] = h;
+            if (in[j].tape == null) {
+                versions += in[j].version;
             }
+            held[j] = in[j].heldBy(this, saves.input(j));
         }
         Variable v = Variable.node(out, op, held, this, size, origin);
+        leafVersions[size] = versions;
         nodes[size++] = saves.output() ? v : v.ghost();
         return v;
     }
@@ -170,7 +213,8 @@ public final class Tape implements AutoCloseable {
             output.accumulateGrad(cotangent.value());
             return;
         }
-        Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false);
+        output.tape.requireLeavesUnchanged();
+        Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false, true);
         for (Map.Entry<Variable, Variable> e : leaves.entrySet()) {
             e.getKey().accumulateGrad(e.getValue().value());
         }
@@ -181,8 +225,12 @@ public final class Tape implements AutoCloseable {
      * respect to each of {@code wrt} (leaves or recorded values), without touching any leaf's
      * {@link Variable#grad()}. An input the outputs do not depend on gets zeros.
      *
+     * @param outputs     the values differentiated
+     * @param cotangents  one per output, of its shape and dtype
+     * @param wrt         the values the gradients are taken with respect to
      * @param createGraph record the backward pass on this tape, so the returned gradients can be
      *                    differentiated again (grad-of-grad, Hessian-vector products)
+     * @return one gradient per value of {@code wrt}, in its shape
      */
     public List<Variable> gradients(List<Variable> outputs, List<Variable> cotangents, List<Variable> wrt, boolean createGraph) {
         if (outputs.size() != cotangents.size()) {
@@ -191,7 +239,8 @@ public final class Tape implements AutoCloseable {
         for (int i = 0; i < outputs.size(); i++) {
             checkCotangent(outputs.get(i), cotangents.get(i));
         }
-        Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph);
+        requireLeavesUnchanged();
+        Map<Variable, Variable> found = walk(outputs.toArray(Variable[]::new), cotangents.toArray(Variable[]::new), wrt, createGraph, false);
         List<Variable> result = new ArrayList<>(wrt.size());
         for (Variable w : wrt) {
             Variable g = found.get(w);
@@ -200,9 +249,44 @@ public final class Tape implements AutoCloseable {
         return result;
     }
 
-    /** {@link #gradients(List, List, List, boolean)} for one output with a cotangent of ones. */
+    /**
+     * {@link #gradients(List, List, List, boolean)} for one scalar output (a cotangent of 1).
+     *
+     * @param output      the value differentiated
+     * @param wrt         the values the gradients are taken with respect to
+     * @param createGraph record the backward pass on this tape, so the gradients can be differentiated again
+     * @return one gradient per value of {@code wrt}, in its shape
+     * @throws IllegalStateException when the output is not a scalar (pass its cotangent to the list form)
+     */
     public List<Variable> gradients(Variable output, List<Variable> wrt, boolean createGraph) {
+        Variable.requireScalar(output, "gradients");
         return gradients(List.of(output), List.of(Variable.constant(Tensor.full(output.dtype(), 1.0, output.shape()))), wrt, createGraph);
+    }
+
+    /** Refuses a backward pass when a leaf input of a recorded op was assigned since (see the class comment). */
+    private void requireLeavesUnchanged() {
+        for (int i = 0; i < size; i++) {
+            if (nodes[i] == null) {
+                continue; // freed by an earlier backward(): walking it again is refused anyway
+            }
+            Variable[] in = nodes[i].inputs;
+            int versions = 0;
+            for (Variable x : in) {
+                if (x.tape == null) {
+                    versions += x.version;
+                }
+            }
+            if (versions != leafVersions[i]) {
+                List<String> leaves = new ArrayList<>();
+                for (Variable x : in) {
+                    if (x.tape == null && x.requiresGrad()) {
+                        leaves.add((x.name() != null ? x.name() + " " : "") + x.dtype() + x.shape());
+                    }
+                }
+                throw new IllegalStateException("backward: a leaf input of " + nodes[i].op.name() + " at tape position " + i + " " + leaves
+                        + " was assigned after the op was recorded; record the forward pass again with the new value");
+            }
+        }
     }
 
     private static void checkCotangent(Variable output, Variable cotangent) {
@@ -216,7 +300,8 @@ public final class Tape implements AutoCloseable {
      * Walks the tape backwards from the outputs. Returns the total gradient of every reached leaf and
      * of every value in {@code wrt}.
      */
-    private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph) {
+    private Map<Variable, Variable> walk(Variable[] outputs, Variable[] cotangents, List<Variable> wrt, boolean createGraph,
+                                         boolean freeGraph) {
         Sums sums = new Sums(size, createGraph);
         // Positions whose total the caller asked for: kept; every other total is dropped as soon as
         // the walk has passed it on, so a backward pass holds the gradients of its frontier, not of
@@ -233,6 +318,9 @@ public final class Tape implements AutoCloseable {
         try {
             for (int k = 0; k < outputs.length; k++) {
                 Variable o = outputs[k];
+                if (o.tape == this && o.inputs[0] == null) {
+                    throw freed(o.op.name() + " " + o.dtype() + o.shape());
+                }
                 if (o.tape == this) {
                     sums.addNode(o.index, cotangents[k]);
                     top = Math.max(top, o.index);
@@ -249,6 +337,9 @@ public final class Tape implements AutoCloseable {
                     sums.release(i);
                 }
                 Variable node = nodes[i];
+                if (node == null || node.inputs[0] == null) {
+                    throw freed(node == null ? "tape position " + i : node.op.name() + " " + node.dtype() + node.shape());
+                }
                 Variable[] in = node.inputs;
                 Variable[] gin = node.op.backward(in, node, g);
                 for (int j = 0; j < in.length; j++) {
@@ -270,6 +361,10 @@ public final class Tape implements AutoCloseable {
                         sums.addLeaf(x, gj);
                     }
                 }
+                if (freeGraph) {
+                    Arrays.fill(in, null);
+                    nodes[i] = null;
+                }
             }
             Map<Variable, Variable> result = sums.leaves();
             for (Variable w : wrt) {
@@ -284,6 +379,11 @@ public final class Tape implements AutoCloseable {
         } finally {
             CURRENT.set(prev);
         }
+    }
+
+    private static IllegalStateException freed(String where) {
+        return new IllegalStateException("backward: the graph through " + where + " was freed by an earlier backward(), which keeps "
+                + "only what one backward pass needs; to differentiate one graph several times, use Tape.gradients(...)");
     }
 
     /**
@@ -402,7 +502,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * The first frame outside the tape machinery (Tape, Variable, Op and their nested classes): where
+     * The first frame outside the tape machinery (Tape, Variable, Op, CustomOp and their nested classes): where
      * user code applied the op. Matched by class, not by package, so code that itself lives in
      * {@code dev.jgrad.autodiff} (tests, say) is still found.
      */
@@ -419,7 +519,7 @@ public final class Tape implements AutoCloseable {
     }
 
     private static boolean isMachinery(String className) {
-        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class}) {
+        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class, CustomOp.class}) {
             if (className.equals(c.getName()) || className.startsWith(c.getName() + "$")) {
                 return true;
             }

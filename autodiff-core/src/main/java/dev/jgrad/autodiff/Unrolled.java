@@ -3,7 +3,6 @@ package dev.jgrad.autodiff;
 import dev.jgrad.tensor.Shape;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -24,11 +23,13 @@ import java.util.Map;
  * steps, and each step gets its rows of that result. So {@code x_t·W_x + b} in a cell's equations
  * becomes one {@code [T·B, I]·[I, N]} matrix product instead of T products of {@code B} rows, exactly
  * as PyTorch's {@code nn.GRU} precomputes its input projections, while the cell is still written as
- * its per-step equations. Results of hoisted ops are step inputs in turn, so chains
- * ({@code x·W + b}, a gate block sliced from it) are hoisted whole. Only ops that act row by row are
- * hoisted: matrix products with the step input on the left, elementwise ops whose other operands
- * broadcast over the rows, and slices along a later axis; anything else runs on the step's rows as
- * usual. An op first met after step 0 (its leaves changed between steps, say) also runs per step.
+ * its per-step equations. Results of hoisted ops are step inputs in turn, so chains ({@code x·W + b})
+ * are hoisted whole. Only ops that act row by row are hoisted: matrix products with the step input on
+ * the left, and elementwise ops whose other operands broadcast over the rows; anything else runs on
+ * the step's rows as usual. Slices along a later axis (a gate block cut from {@code x·W}) act row by
+ * row too but are not hoisted: all steps' blocks would be copies, and their gradients buffers of the
+ * whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
+ * also runs per step.
  *
  * <p>On the tape the hoisted op is one node and each step's rows are a slice of it, so the backward
  * walk places the steps' gradients into one buffer and runs the op's rule once (Note [Deferred
@@ -42,13 +43,12 @@ public final class Unrolled implements AutoCloseable {
     private final Variable rows;
     private final int steps;
     private final int batch;
-    /** Step inputs and hoisted results: which all-steps value each is the rows of, and for which step. */
-    private final Map<Variable, StepRows> marks = new IdentityHashMap<>();
     /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
     private final Map<Key, Variable> hoisted = new HashMap<>();
     private boolean closed;
 
-    private record StepRows(Variable all, int step) {
+    /** Which all-steps value a step input or hoisted result is the rows of, in which scope, for which step. */
+    record StepRows(Unrolled scope, Variable all, int step) {
     }
 
     private record Key(Op op, Variable[] in) {
@@ -92,6 +92,9 @@ public final class Unrolled implements AutoCloseable {
      * ({@code [T·B, …]}: step t is rows {@code [t·B, (t+1)·B)}), on the current thread until
      * {@link #close()}.
      *
+     * @param rows  the inputs of all steps, {@code [T·B, …]}
+     * @param steps the number of steps {@code T}
+     * @return the open scope, to close with try-with-resources
      * @throws IllegalArgumentException when {@code rows} has rank 0 or its first dimension is not a
      *                                  positive multiple of {@code steps}
      */
@@ -105,12 +108,21 @@ public final class Unrolled implements AutoCloseable {
         return u;
     }
 
-    /** The number of steps. */
+    /**
+     * The number of steps.
+     *
+     * @return the number of steps {@code T}
+     */
     public int steps() {
         return steps;
     }
 
-    /** The input of step {@code t}: rows {@code [t·B, (t+1)·B)}. */
+    /**
+     * The input of step {@code t}: rows {@code [t·B, (t+1)·B)}.
+     *
+     * @param t the step, in [0, T)
+     * @return that step's input {@code [B, …]}
+     */
     public Variable input(int t) {
         if (t < 0 || t >= steps) {
             throw new IndexOutOfBoundsException("Unrolled.input: step " + t + " of " + steps);
@@ -141,8 +153,14 @@ public final class Unrolled implements AutoCloseable {
 
     private Variable rowsOf(Variable all, int t) {
         Variable v = all.slice(0, t * batch, (t + 1) * batch);
-        marks.put(v, new StepRows(all, t));
+        v.stepRows = new StepRows(this, all, t);
         return v;
+    }
+
+    /** Whether {@code v} is a step input or hoisted result of this scope. */
+    private boolean marked(Variable v) {
+        StepRows r = v.stepRows;
+        return r != null && r.scope() == this;
     }
 
     /**
@@ -153,8 +171,8 @@ public final class Unrolled implements AutoCloseable {
         int step = -1;
         Variable[] all = new Variable[in.length];
         for (int i = 0; i < in.length; i++) {
-            StepRows r = marks.get(in[i]);
-            if (r != null) {
+            StepRows r = in[i].stepRows;
+            if (r != null && r.scope() == this) {
                 if (step >= 0 && r.step() != step) {
                     return null;
                 }
@@ -184,14 +202,18 @@ public final class Unrolled implements AutoCloseable {
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */
     private boolean rowWise(Op op, Variable[] in) {
         return switch (op) {
-            case Op.MatMul(boolean ta, boolean tb) -> !ta && marks.containsKey(in[0]) && !marks.containsKey(in[1])
+            case Op.MatMul(boolean ta, boolean tb) -> !ta && marked(in[0]) && !marked(in[1])
                     && in[0].shape().rank() == 2 && in[1].shape().rank() == 2;
             case Op.Add a -> elementwiseOverRows(in);
             case Op.Sub s -> elementwiseOverRows(in);
             case Op.Mul m -> elementwiseOverRows(in);
             case Op.Div d -> elementwiseOverRows(in);
+            case Op.Maximum m -> elementwiseOverRows(in);
+            case Op.Minimum m -> elementwiseOverRows(in);
             case Op.Neg n -> true;
             case Op.Affine a -> true;
+            case Op.DivScalar d -> true;
+            case Op.ScalarDiv d -> true;
             case Op.Pow p -> true;
             case Op.Square s -> true;
             case Op.Exp e -> true;
@@ -199,8 +221,15 @@ public final class Unrolled implements AutoCloseable {
             case Op.Tanh t -> true;
             case Op.Sigmoid s -> true;
             case Op.Relu r -> true;
+            case Op.Sqrt r -> true;
+            case Op.Abs a -> true;
+            case Op.Sin r -> true;
+            case Op.Cos r -> true;
+            case Op.Log1p l -> true;
+            case Op.Expm1 e -> true;
+            case Op.Softplus r -> true;
+            case Op.Clamp c -> true;
             case Op.Cast c -> true;
-            case Op.Slice(int axis, int start, int end) -> axis > 0;
             default -> false;
         };
     }
@@ -209,7 +238,7 @@ public final class Unrolled implements AutoCloseable {
     private boolean elementwiseOverRows(Variable[] in) {
         Shape rowsShape = null;
         for (Variable v : in) {
-            if (marks.containsKey(v)) {
+            if (marked(v)) {
                 if (rowsShape != null && !rowsShape.equals(v.shape())) {
                     return false;
                 }
@@ -217,7 +246,7 @@ public final class Unrolled implements AutoCloseable {
             }
         }
         for (Variable v : in) {
-            if (!marks.containsKey(v)) {
+            if (!marked(v)) {
                 Shape s = v.shape();
                 boolean spansRows = s.rank() == rowsShape.rank() && s.dim(0) != 1;
                 if (s.rank() > rowsShape.rank() || spansRows || !s.broadcastsTo(rowsShape)) {

@@ -9,5 +9,11 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface DifferentiableFunction {
+    /**
+     * The output for these inputs, computed with {@link Variable} ops so the tape can differentiate it.
+     *
+     * @param inputs one variable per input tensor, in order
+     * @return the output
+     */
     Variable apply(List<Variable> inputs);
 }

@@ -9,7 +9,6 @@ import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -33,6 +32,7 @@ public final class GradCheck {
     private GradCheck() {
     }
 
+    /** How derivatives are compared. */
     public enum Mode {
         /** Every element of every Jacobian. */
         FULL,
@@ -43,104 +43,152 @@ public final class GradCheck {
     /**
      * Tolerances and mode. Defaults as PyTorch's gradcheck: {@code eps = 1e-6}, {@code atol = 1e-5},
      * {@code rtol = 1e-3}, full mode.
+     *
+     * @param eps        the finite-difference step
+     * @param atol       the absolute tolerance
+     * @param rtol       the tolerance relative to the numeric value
+     * @param mode       full Jacobians or random directions
+     * @param directions the number of random directions
+     * @param seed       the seed of the random directions
      */
     public record Options(double eps, double atol, double rtol, Mode mode, int directions, long seed) {
+        /**
+         * PyTorch's gradcheck defaults.
+         *
+         * @return {@code eps = 1e-6}, {@code atol = 1e-5}, {@code rtol = 1e-3}, full mode
+         */
         public static Options defaults() {
             return new Options(1e-6, 1e-5, 1e-3, Mode.FULL, 4, 20240611L);
         }
 
+        /**
+         * These options with another finite-difference step.
+         *
+         * @param e the step
+         * @return the new options
+         */
         public Options withEps(double e) {
             return new Options(e, atol, rtol, mode, directions, seed);
         }
 
+        /**
+         * These options with another absolute tolerance.
+         *
+         * @param a the tolerance
+         * @return the new options
+         */
         public Options withAtol(double a) {
             return new Options(eps, a, rtol, mode, directions, seed);
         }
 
+        /**
+         * These options with another relative tolerance.
+         *
+         * @param r the tolerance
+         * @return the new options
+         */
         public Options withRtol(double r) {
             return new Options(eps, atol, r, mode, directions, seed);
         }
 
+        /**
+         * These options with another seed for the random directions.
+         *
+         * @param s the seed
+         * @return the new options
+         */
         public Options withSeed(long s) {
             return new Options(eps, atol, rtol, mode, directions, s);
         }
 
-        /** Random-direction mode with {@code n} directions. */
+        /**
+         * Random-direction mode with {@code n} directions.
+         *
+         * @param n the number of directions
+         * @return the new options
+         */
         public Options randomDirections(int n) {
             return new Options(eps, atol, rtol, Mode.RANDOM_DIRECTION, n, seed);
         }
 
-        /** Full mode. */
+        /**
+         * Full mode.
+         *
+         * @return the new options
+         */
         public Options full() {
             return new Options(eps, atol, rtol, Mode.FULL, directions, seed);
         }
 
-        /** The comparison rule {@code |analytic − numeric| ≤ atol + rtol·|numeric|}; NaN on either side never passes. */
+        /**
+         * The comparison rule {@code |analytic − numeric| ≤ atol + rtol·|numeric|}; NaN on either side never passes.
+         *
+         * @param analytic the tape's derivative
+         * @param numeric  the finite-difference derivative
+         * @return whether {@code |analytic − numeric| ≤ atol + rtol·|numeric|}
+         */
         public boolean accepts(double analytic, double numeric) {
             return Math.abs(analytic - numeric) <= atol + rtol * Math.abs(numeric);
         }
     }
 
-    /**
-     * One disagreement: which input and element (or which random direction), the output element,
-     * and both values.
-     */
-    public record Mismatch(String input, String element, String outputElement, double analytic, double numeric) {
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "%s, element %s, output element %s: analytic %.12g, numeric %.12g (difference %.3g)",
-                    input, element, outputElement, analytic, numeric, Math.abs(analytic - numeric));
-        }
-    }
-
-    /** The outcome of a check: how many values were compared and every mismatch found. */
-    public record Report(String what, int compared, List<Mismatch> mismatches, Options options) {
-        public boolean passed() {
-            return mismatches.isEmpty();
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder();
-            sb.append(what).append(passed() ? " passed: " : " FAILED: ").append(compared).append(" values compared (")
-                    .append(options.mode()).append(", eps ").append(options.eps()).append(", atol ").append(options.atol())
-                    .append(", rtol ").append(options.rtol()).append(")");
-            int shown = 0;
-            for (Mismatch m : mismatches) {
-                if (shown++ == 10) {
-                    sb.append("\n  … and ").append(mismatches.size() - 10).append(" more");
-                    break;
-                }
-                sb.append("\n  ").append(m);
-            }
-            return sb.toString();
-        }
-    }
-
     // ------------------------------------------------------------------ the checks
 
-    public static Report check(DifferentiableFunction f, List<Tensor> inputs) {
+    /**
+     * {@link #check(DifferentiableFunction, List, Options)} with the default options.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @return the report
+     */
+    public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs) {
         return check(f, inputs, Options.defaults());
     }
 
-    /** Compares the tape's first derivatives of {@code f} at {@code inputs} (all float64) with finite differences. */
-    public static Report check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+    /**
+     * Compares the tape's first derivatives of {@code f} at {@code inputs} (all float64) with finite differences.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     * @return the report
+     */
+    public static GradCheckReport check(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Shape out = Jacobian.evaluate(f, inputs).shape();
         Checked fn = new Checked((tape, xs) -> f.apply(xs), in -> Jacobian.evaluate(f, in), out, k -> index(out, k));
         return compare("gradient check", fn, inputs, o, Rng.seeded(o.seed()));
     }
 
-    /** {@link #check} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #check} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     */
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs) {
         assertGradients(f, inputs, Options.defaults());
     }
 
+    /**
+     * {@link #check(DifferentiableFunction, List, Options)} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     */
     public static void assertGradients(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         throwIfFailed(check(f, inputs, o));
     }
 
-    public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
+    /**
+     * {@link #checkSecondOrder(DifferentiableFunction, List, Options)} with the default options.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @return the report
+     */
+    public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         return checkSecondOrder(f, inputs, Options.defaults());
     }
 
@@ -149,8 +197,13 @@ public final class GradCheck {
      * cotangent {@code c}, the first derivatives of the gradient map {@code x ↦ ∂⟨c, f(x)⟩/∂x} (every
      * input's gradient, flattened and concatenated), by the tape through a backward pass recorded with
      * {@code createGraph}, against finite differences of that map.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     * @return the report
      */
-    public static Report checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
+    public static GradCheckReport checkSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         requireF64(inputs);
         Rng rng = Rng.seeded(o.seed() ^ 0x9E3779B97F4A7C15L);
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, Jacobian.evaluate(f, inputs).shape().dims());
@@ -163,11 +216,23 @@ public final class GradCheck {
         return compare("second-order check", gradient, inputs, o, rng);
     }
 
-    /** {@link #checkSecondOrder} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #checkSecondOrder} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs) {
         assertSecondOrder(f, inputs, Options.defaults());
     }
 
+    /**
+     * {@link #checkSecondOrder(DifferentiableFunction, List, Options)} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param f      the function checked
+     * @param inputs the float64 point at which it is checked
+     * @param o      tolerances and mode
+     */
     public static void assertSecondOrder(DifferentiableFunction f, List<Tensor> inputs, Options o) {
         throwIfFailed(checkSecondOrder(f, inputs, o));
     }
@@ -183,7 +248,7 @@ public final class GradCheck {
             IntFunction<String> outputElement) {
     }
 
-    private static Report compare(String what, Checked fn, List<Tensor> inputs, Options o, Rng rng) {
+    private static GradCheckReport compare(String what, Checked fn, List<Tensor> inputs, Options o, Rng rng) {
         Comparison cmp = new Comparison(o);
         if (o.mode() == Mode.FULL) {
             full(fn, inputs, o, cmp);
@@ -238,8 +303,8 @@ public final class GradCheck {
             }
         }
 
-        Report report(String what) {
-            return new Report(what, compared, List.copyOf(bad), o);
+        GradCheckReport report(String what) {
+            return new GradCheckReport(what, compared, List.copyOf(bad), o);
         }
     }
 
@@ -272,7 +337,7 @@ public final class GradCheck {
         return "gradient of input " + i + " at " + index(inputs.get(i).shape(), k);
     }
 
-    private static void throwIfFailed(Report r) {
+    private static void throwIfFailed(GradCheckReport r) {
         if (!r.passed()) {
             throw new AssertionError(r.toString());
         }

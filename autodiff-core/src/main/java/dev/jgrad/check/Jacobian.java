@@ -31,22 +31,50 @@ public final class Jacobian {
         Variable apply(Tape tape, List<Variable> inputs);
     }
 
-    /** {@code ∂f(x)/∂x} by the tape. */
+    /**
+     * {@code ∂f(x)/∂x} by the tape.
+     *
+     * @param f the function
+     * @param x the point
+     * @return the Jacobian, of shape {@code f(x).shape ++ x.shape}
+     */
     public static Tensor of(UnaryOperator<Variable> f, Tensor x) {
         return analytic(in -> f.apply(in.get(0)), List.of(x), 0);
     }
 
-    /** {@code ∂f(x)/∂x} by central differences with step {@code eps} (computed in float64). */
+    /**
+     * {@code ∂f(x)/∂x} by central differences with step {@code eps} (computed in float64).
+     *
+     * @param f   the function
+     * @param x   the point
+     * @param eps the finite-difference step
+     * @return the Jacobian, of shape {@code f(x).shape ++ x.shape}
+     */
     public static Tensor numeric(UnaryOperator<Variable> f, Tensor x, double eps) {
         return numeric(in -> f.apply(in.get(0)), List.of(x), 0, eps);
     }
 
-    /** {@code ∂f(inputs)/∂inputs[wrt]} by the tape. */
+    /**
+     * {@code ∂f(inputs)/∂inputs[wrt]} by the tape.
+     *
+     * @param f      the function
+     * @param inputs the point
+     * @param wrt    the position of the input differentiated with respect to
+     * @return the Jacobian, of shape {@code f.shape ++ inputs[wrt].shape}
+     */
     public static Tensor analytic(DifferentiableFunction f, List<Tensor> inputs, int wrt) {
         return analytic((tape, xs) -> f.apply(xs), inputs).get(wrt);
     }
 
-    /** {@code ∂f(inputs)/∂inputs[wrt]} by central differences, {@code (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / 2eps}. */
+    /**
+     * {@code ∂f(inputs)/∂inputs[wrt]} by central differences, {@code (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / 2eps}.
+     *
+     * @param f      the function
+     * @param inputs the point
+     * @param wrt    the position of the input differentiated with respect to
+     * @param eps    the finite-difference step
+     * @return the Jacobian, of shape {@code f.shape ++ inputs[wrt].shape}
+     */
     public static Tensor numeric(DifferentiableFunction f, List<Tensor> inputs, int wrt, double eps) {
         return centralDifferences(in -> evaluate(f, in), inputs, wrt, eps);
     }

@@ -11,15 +11,19 @@ import java.util.Locale;
  * {@code jgrad.blas}: {@code auto} (the default: native when the library loads, Java otherwise),
  * {@code native} (fail with the reason when it does not load) or {@code java}; {@link #use} changes it
  * later. The native library is the OpenBLAS bundled in the {@code org.bytedeco:openblas} jar
- * (Linux x86-64), or any {@code libopenblas} named by {@code jgrad.blas.library}. Calling it needs
+ * (Linux x86-64); {@code -Djgrad.blas.library=system} takes the system's {@code libopenblas.so.0}
+ * instead, and any other value names a {@code libopenblas} file. {@link #description()} says which
+ * was loaded. Calling it needs
  * native access: the JVM option {@code --enable-native-access=ALL-UNNAMED} (or the module name), or
  * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest; without it the JDK
  * prints a warning.
  *
  * <p>Note [Backends and bits]: both backends compute {@code Σ_p A(i,p)·B(p,j)} in their own order,
  * so their results differ in the last bits. Each is deterministic for a fixed thread count: the Java
- * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}), OpenBLAS because it
- * splits the output, never the inner dimension, between its threads. Small products (under
+ * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}); the bundled OpenBLAS
+ * gives the same bits for one and two threads at the shapes tested ({@code BlasTest}), while Debian's
+ * OpenMP build of OpenBLAS 0.3.21, loaded with {@code jgrad.blas.library=system}, did not: with it,
+ * bit-exact resumption needs the same thread count. Small products (under
  * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
  * native call costs more than the arithmetic.
  */
@@ -34,7 +38,12 @@ public final class Blas {
         /** jgrad's pure-Java kernel, the bit-exact reference. */
         JAVA;
 
-        /** Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}. */
+        /**
+         * Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}.
+         *
+         * @param name the value of {@code jgrad.blas}, or null
+         * @return the backend, or null for {@code auto}
+         */
         public static Backend parse(String name) {
             return switch (name.trim().toLowerCase(Locale.ROOT)) {
                 case "auto" -> null;
@@ -52,7 +61,11 @@ public final class Blas {
     private Blas() {
     }
 
-    /** The backend products run on now (choosing it from {@code jgrad.blas} on first use). */
+    /**
+     * The backend products run on now (choosing it from {@code jgrad.blas} on first use).
+     *
+     * @return {@link Backend#NATIVE} or {@link Backend#JAVA}
+     */
     public static Backend backend() {
         Backend b = active;
         if (b == null) {
@@ -64,6 +77,7 @@ public final class Blas {
     /**
      * Makes {@code backend} the one products run on, for the whole process.
      *
+     * @param backend the backend to use from now on
      * @throws IllegalStateException when {@code backend} is {@link Backend#NATIVE} and OpenBLAS cannot
      *                               be loaded; the message says why
      */
@@ -79,7 +93,11 @@ public final class Blas {
         active = loadNative() ? Backend.NATIVE : Backend.JAVA;
     }
 
-    /** Whether OpenBLAS can be loaded in this process (loading it if that has not been tried). */
+    /**
+     * Whether OpenBLAS can be loaded in this process (loading it if that has not been tried).
+     *
+     * @return true when OpenBLAS is loaded or loads now
+     */
     public static synchronized boolean nativeAvailable() {
         return loadNative();
     }
@@ -87,6 +105,8 @@ public final class Blas {
     /**
      * What runs products, for printing beside every measured figure: OpenBLAS's version, build and
      * core with where it came from, or the Java kernel with the reason native BLAS is not in use.
+     *
+     * @return one line naming the backend and its build, or why native BLAS is not in use
      */
     public static synchronized String description() {
         Backend b = backend();

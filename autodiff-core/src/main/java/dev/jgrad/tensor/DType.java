@@ -18,17 +18,29 @@ public enum DType {
         this.bytes = bytes;
     }
 
-    /** The dtype's name in a safetensors header ({@code "F64"}, {@code "F32"}). */
+    /**
+     * The dtype's name in a safetensors header ({@code "F64"}, {@code "F32"}).
+     *
+     * @return the safetensors dtype name
+     */
     public String safetensorsName() {
         return safetensorsName;
     }
 
-    /** Bytes per element. */
+    /**
+     * Bytes per element.
+     *
+     * @return bytes per element: 8 or 4
+     */
     public int bytes() {
         return bytes;
     }
 
-    /** Machine epsilon of the type: the gap between 1 and the next representable number. */
+    /**
+     * Machine epsilon of the type: the gap between 1 and the next representable number.
+     *
+     * @return {@code 2⁻⁵²} for F64, {@code 2⁻²³} for F32
+     */
     public double epsilon() {
         return this == F64 ? Math.ulp(1.0) : Math.ulp(1.0f);
     }

@@ -96,6 +96,7 @@ final class Gemm {
      */
     static void gemm(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
         if (m == 0 || n == 0 || k == 0) return;
+        MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         NativeBlas blas = (long) m * n * k >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
             int lda = ta ? m : k;

@@ -38,7 +38,11 @@ public final class GradientAccumulator {
     private GradientAccumulator() {
     }
 
-    /** An empty accumulator. */
+    /**
+     * An empty accumulator.
+     *
+     * @return an accumulator with no terms
+     */
     public static GradientAccumulator create() {
         return new GradientAccumulator();
     }
@@ -46,6 +50,7 @@ public final class GradientAccumulator {
     /**
      * Adds {@code t} to the running sum.
      *
+     * @param t the term added
      * @throws IllegalArgumentException when {@code t}'s shape or dtype differs from the earlier terms'
      */
     public void add(Tensor t) {
@@ -66,6 +71,8 @@ public final class GradientAccumulator {
      * Adds {@code aᵀ·b} for {@code a [K, M]} and {@code b [K, N]} (the {@code [M, N]} gradient of a
      * weight applied to {@code K} rows), deferring the product until enough rows are pending.
      *
+     * @param a the left factor {@code [K, M]}, transposed in the product
+     * @param b the right factor {@code [K, N]}
      * @throws IllegalArgumentException when the operands are not rank 2 with equal rows and one dtype,
      *                                  or their product's shape differs from the earlier terms'
      */
@@ -97,6 +104,10 @@ public final class GradientAccumulator {
      * Adds {@code g} into positions {@code [start, start + g.dim(axis))} along {@code axis} of the sum,
      * whose length along that axis is {@code full}: the term {@code unslice(g, axis, start, full)}.
      *
+     * @param g     the term placed
+     * @param axis  the axis along which it is placed
+     * @param start where it starts along that axis
+     * @param full  the sum's length along that axis
      * @throws IllegalArgumentException when the placed shape differs from the earlier terms' or
      *                                  {@code g} does not fit
      */
@@ -115,12 +126,20 @@ public final class GradientAccumulator {
         Kernels.addInto(sum, g, ax, start);
     }
 
-    /** Whether no term has been added. */
+    /**
+     * Whether no term has been added.
+     *
+     * @return true before the first term
+     */
     public boolean isEmpty() {
         return sum == null && pendingA.isEmpty();
     }
 
-    /** The sum so far (null when empty); the returned tensor is never modified afterwards. */
+    /**
+     * The sum so far (null when empty); the returned tensor is never modified afterwards.
+     *
+     * @return the sum, or null when no term was added
+     */
     public Tensor sum() {
         if (!pendingA.isEmpty()) {
             flush();

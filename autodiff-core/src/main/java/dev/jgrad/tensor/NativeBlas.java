@@ -23,8 +23,7 @@ import java.util.Properties;
  * <p>The library comes from the {@code org.bytedeco:openblas} jar on the class path (its
  * {@code linux-x86_64} classifier ships {@code libopenblas.so.0} and the three runtime libraries it
  * needs), extracted once into {@code ~/.cache/jgrad/} (or the temporary folder when the home folder
- * is not writable), or from the file named by the system property {@code jgrad.blas.library} (for
- * example a system OpenBLAS). The downcalls are {@linkplain Linker.Option#critical(boolean) critical}
+ * is not writable), or from the system or any file named by {@code jgrad.blas.library} ({@link #load}). The downcalls are {@linkplain Linker.Option#critical(boolean) critical}
  * with heap access, so OpenBLAS reads and writes the tensors' Java arrays in place: nothing is copied.
  */
 final class NativeBlas {
@@ -35,6 +34,7 @@ final class NativeBlas {
     private static final String RESOURCE_DIR = "org/bytedeco/openblas/";
     private static final List<String> LINUX_LIBRARIES = List.of("libgcc_s.so.1", "libquadmath.so.0", "libgfortran.so.5", "libopenblas.so.0");
     private static final String POM_PROPERTIES = "META-INF/maven/org.bytedeco/openblas/pom.properties";
+    private static final String SYSTEM_LIBRARY = "libopenblas.so.0";
 
     private final MethodHandle sgemm;
     private final MethodHandle dgemm;
@@ -109,30 +109,41 @@ final class NativeBlas {
     }
 
     /**
-     * Loads OpenBLAS: the file named by {@code jgrad.blas.library} when set, otherwise the copy bundled
-     * for this platform.
+     * Loads OpenBLAS as the system property {@code jgrad.blas.library} says: unset or {@code bundled},
+     * the copy bundled for this platform; {@code system}, the {@code libopenblas.so.0} the system's
+     * dynamic linker finds (Debian's {@code libopenblas0-*} packages, say); any other value, that file.
+     * The bundled copy is the default because its results are tested to be bit-identical for one and
+     * two threads; Debian's OpenMP build of 0.3.21 was not (Note [Backends and bits] on {@link Blas}).
      *
      * @throws IllegalStateException with the reason when no library can be loaded
      */
     static NativeBlas load() {
-        String explicit = System.getProperty("jgrad.blas.library");
+        String which = System.getProperty("jgrad.blas.library", "bundled").trim();
         try {
-            if (explicit != null && !explicit.isBlank()) {
-                SymbolLookup lib = SymbolLookup.libraryLookup(Path.of(explicit), Arena.global());
-                return new NativeBlas(lib, explicit);
-            }
-            return loadBundled();
+            return switch (which) {
+                case "", "bundled" -> loadBundled();
+                case "system" -> {
+                    SymbolLookup lib;
+                    try {
+                        lib = SymbolLookup.libraryLookup(SYSTEM_LIBRARY, Arena.global());
+                    } catch (IllegalArgumentException notFound) {
+                        throw new IllegalStateException("jgrad.blas.library=system: the dynamic linker finds no " + SYSTEM_LIBRARY);
+                    }
+                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY);
+                }
+                default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which);
+            };
         } catch (IllegalStateException e) {
             throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t.getClass().getSimpleName() + ": " + t.getMessage(), t);
+            throw new IllegalStateException("jgrad.blas.library=" + which + ": " + t.getClass().getSimpleName() + ": " + t.getMessage(), t);
         }
     }
 
     private static NativeBlas loadBundled() throws Throwable {
         String platform = platform();
         if (!platform.equals("linux-x86_64")) {
-            throw new IllegalStateException("no OpenBLAS is bundled for " + platform + " (set jgrad.blas.library to a libopenblas)");
+            throw new IllegalStateException("no OpenBLAS is bundled for " + platform + " (set jgrad.blas.library to system or to a libopenblas file)");
         }
         String version = bundledVersion();
         Path dir = extractTo(version);

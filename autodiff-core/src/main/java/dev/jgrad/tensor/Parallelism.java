@@ -26,12 +26,20 @@ public final class Parallelism {
     private Parallelism() {
     }
 
-    /** The number of threads kernels may use, at least 1. */
+    /**
+     * The number of threads kernels may use, at least 1.
+     *
+     * @return the thread count
+     */
     public static int threads() {
         return threads;
     }
 
-    /** Sets the number of threads kernels may use; {@code n} must be at least 1. */
+    /**
+     * Sets the number of threads kernels may use; {@code n} must be at least 1.
+     *
+     * @param n the thread count, at least 1
+     */
     public static void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("Parallelism.setThreads: thread count must be at least 1, got " + n);

@@ -33,7 +33,12 @@ public final class Shape {
         this.size = (int) n;
     }
 
-    /** A shape with the given dimensions; {@code Shape.of()} is the scalar shape. */
+    /**
+     * A shape with the given dimensions; {@code Shape.of()} is the scalar shape.
+     *
+     * @param dims the dimensions, each at least 0
+     * @return the shape
+     */
     public static Shape of(int... dims) {
         return dims.length == 0 ? SCALAR : new Shape(dims.clone());
     }
@@ -43,32 +48,57 @@ public final class Shape {
         return new Shape(new int[] {rows, cols});
     }
 
-    /** The scalar shape {@code []}. */
+    /**
+     * The scalar shape {@code []}.
+     *
+     * @return the shape of rank 0
+     */
     public static Shape scalar() {
         return SCALAR;
     }
 
-    /** Number of dimensions. */
+    /**
+     * Number of dimensions.
+     *
+     * @return the rank
+     */
     public int rank() {
         return dims.length;
     }
 
-    /** Dimension {@code axis}; negative axes count from the end ({@code -1} is the last). */
+    /**
+     * Dimension {@code axis}; negative axes count from the end ({@code -1} is the last).
+     *
+     * @param axis the axis, possibly negative
+     * @return its size
+     */
     public int dim(int axis) {
         return dims[axis(axis, "shape")];
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * A copy of the dimensions.
+     *
+     * @return the dimensions
+     */
     public int[] dims() {
         return dims.clone();
     }
 
-    /** Number of elements: the product of the dimensions (1 for a scalar). */
+    /**
+     * Number of elements: the product of the dimensions (1 for a scalar).
+     *
+     * @return the number of elements
+     */
     public int size() {
         return size;
     }
 
-    /** Row-major strides in elements: {@code strides[i]} is the product of {@code dims[i+1..]}. */
+    /**
+     * Row-major strides in elements: {@code strides[i]} is the product of {@code dims[i+1..]}.
+     *
+     * @return the strides, one per dimension
+     */
     public int[] strides() {
         int[] s = new int[dims.length];
         int acc = 1;
@@ -82,6 +112,9 @@ public final class Shape {
     /**
      * Resolves a possibly negative axis against this rank.
      *
+     * @param axis the axis, possibly negative
+     * @param op   the op's name, for the error message
+     * @return the axis in [0, rank)
      * @throws IllegalArgumentException naming {@code op} and this shape when out of range
      */
     public int axis(int axis, String op) {
@@ -93,14 +126,27 @@ public final class Shape {
         return a;
     }
 
-    /** This shape with dimension {@code axis} replaced by {@code value}. */
+    /**
+     * This shape with dimension {@code axis} replaced by {@code value}.
+     *
+     * @param axis  the axis replaced
+     * @param value its new size
+     * @return the new shape
+     */
     public Shape with(int axis, int value) {
         int[] d = dims.clone();
         d[axis(axis, "shape")] = value;
         return new Shape(d);
     }
 
-    /** The broadcast of two shapes (Note [Broadcasting]). */
+    /**
+     * The broadcast of two shapes (Note [Broadcasting]).
+     *
+     * @param a  one shape
+     * @param b  the other
+     * @param op the op's name, for the error message
+     * @return the shape both broadcast to
+     */
     public static Shape broadcast(Shape a, Shape b, String op) {
         if (a.equals(b)) {
             return a;
@@ -119,7 +165,12 @@ public final class Shape {
         return new Shape(out);
     }
 
-    /** The multi-index of a flat row-major offset. */
+    /**
+     * The multi-index of a flat row-major offset.
+     *
+     * @param flat the offset, in [0, size)
+     * @return one index per dimension
+     */
     public int[] unravel(int flat) {
         if (flat < 0 || flat >= Math.max(size, 1)) {
             throw new IndexOutOfBoundsException("unravel: offset " + flat + " is outside shape " + this);
@@ -132,7 +183,12 @@ public final class Shape {
         return ix;
     }
 
-    /** Whether this shape broadcasts to {@code target} without changing {@code target}. */
+    /**
+     * Whether this shape broadcasts to {@code target} without changing {@code target}.
+     *
+     * @param target the shape broadcast to
+     * @return whether it does
+     */
     public boolean broadcastsTo(Shape target) {
         if (rank() > target.rank()) {
             return false;

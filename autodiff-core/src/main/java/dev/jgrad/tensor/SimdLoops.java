@@ -3,11 +3,11 @@ package dev.jgrad.tensor;
 import java.util.Locale;
 
 /**
- * The transcendental elementwise loops (exp, log, tanh, sigmoid) run through the Vector API
+ * The transcendental elementwise loops (exp, tanh, sigmoid) and the contiguous arithmetic ones run through the Vector API
  * ({@code jdk.incubator.vector}) when that incubating module is in the JVM
- * ({@code --add-modules jdk.incubator.vector}): C2 vectorises plain arithmetic loops by itself but not
- * {@code Math.exp} or {@code Math.tanh}, while the Vector API's transcendental lanes call the JDK's
- * vector math library. Without the module, or with {@code -Djgrad.vector=off}, {@link #LOOPS}
+ * ({@code --add-modules jdk.incubator.vector}): C2 vectorises simple arithmetic loops by itself, but not
+ * loops over three arrays at three offsets, nor the polynomial and bit assembly of
+ * {@link Transcendentals}. Without the module, or with {@code -Djgrad.vector=off}, {@link #LOOPS}
  * is null and {@link Kernels} runs its scalar loops.
  *
  * <p>Every element is computed by the same lane function wherever it sits (a masked vector covers a
@@ -23,6 +23,17 @@ interface SimdLoops {
 
     /** The float32 form of {@link #unary(Kernels.Unary, double[], double[], int, int)}. */
     boolean unary(Kernels.Unary op, float[] x, float[] o, int lo, int hi);
+
+    /**
+     * {@code o[oo + i] = x[xo + i] ∘ y[yo + i]} for {@code i ∈ [0, n)}, for ADD, SUB, MUL and DIV (others are
+     * refused: {@link Kernels} computes them). Each lane is one IEEE operation, so
+     * the bits equal the scalar loop's; the Vector API only makes sure the loop is vectorised, which C2
+     * does not do for a loop with three offsets.
+     */
+    void binary(Kernels.Binary op, double[] x, int xo, double[] y, int yo, double[] o, int oo, int n);
+
+    /** The float32 form of {@link #binary(Kernels.Binary, double[], int, double[], int, double[], int, int)}. */
+    void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
     /** Whether the Vector API loops are in use, for printing beside measured figures. */
     static String describe() {

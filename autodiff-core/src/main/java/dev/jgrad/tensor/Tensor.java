@@ -49,27 +49,56 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- creation
 
-    /** A float64 tensor holding a copy of {@code values} in row-major order. */
+    /**
+     * A float64 tensor holding a copy of {@code values} in row-major order.
+     *
+     * @param values the elements
+     * @param dims   the shape, whose size is {@code values.length}
+     * @return the tensor
+     */
     public static Tensor of(double[] values, int... dims) {
         return new Tensor(Shape.of(dims), values.clone());
     }
 
-    /** A float32 tensor holding a copy of {@code values} in row-major order. */
+    /**
+     * A float32 tensor holding a copy of {@code values} in row-major order.
+     *
+     * @param values the elements
+     * @param dims   the shape, whose size is {@code values.length}
+     * @return the tensor
+     */
     public static Tensor of(float[] values, int... dims) {
         return new Tensor(Shape.of(dims), values.clone());
     }
 
-    /** A tensor of the dtype holding {@code values} (rounded to float for F32). */
+    /**
+     * A tensor of the dtype holding {@code values} (rounded to float for F32).
+     *
+     * @param dtype  the dtype
+     * @param values the elements
+     * @param dims   the shape, whose size is {@code values.length}
+     * @return the tensor
+     */
     public static Tensor of(DType dtype, double[] values, int... dims) {
         return dtype == DType.F64 ? of(values, dims) : of(values, dims).cast(DType.F32);
     }
 
-    /** A float64 vector {@code [values.length]}. */
+    /**
+     * A float64 vector {@code [values.length]}.
+     *
+     * @param values the elements
+     * @return the vector
+     */
     public static Tensor vector(double... values) {
         return of(values, values.length);
     }
 
-    /** A float64 matrix from rows of equal length. */
+    /**
+     * A float64 matrix from rows of equal length.
+     *
+     * @param rows the rows
+     * @return the matrix {@code [rows.length, rows[0].length]}
+     */
     public static Tensor matrix(double[]... rows) {
         int cols = rows.length == 0 ? 0 : rows[0].length;
         double[] v = new double[rows.length * cols];
@@ -82,37 +111,80 @@ public final class Tensor {
         return new Tensor(Shape.of(rows.length, cols), v);
     }
 
-    /** A float64 scalar (rank 0). */
+    /**
+     * A float64 scalar (rank 0).
+     *
+     * @param value the value
+     * @return the scalar
+     */
     public static Tensor scalar(double value) {
         return new Tensor(Shape.scalar(), new double[] {value});
     }
 
-    /** A scalar (rank 0) of the dtype. */
+    /**
+     * A scalar (rank 0) of the dtype.
+     *
+     * @param dtype the dtype
+     * @param value the value
+     * @return the scalar
+     */
     public static Tensor scalar(DType dtype, double value) {
         return full(dtype, value);
     }
 
-    /** Zeros of the dtype and shape. */
+    /**
+     * Zeros of the dtype and shape.
+     *
+     * @param dtype the dtype
+     * @param dims  the shape
+     * @return the tensor
+     */
     public static Tensor zeros(DType dtype, int... dims) {
         return allocate(dtype, Shape.of(dims));
     }
 
-    /** Zeros of the dtype and shape. */
+    /**
+     * Zeros of the dtype and shape.
+     *
+     * @param dtype the dtype
+     * @param shape the shape
+     * @return the tensor
+     */
     public static Tensor zeros(DType dtype, Shape shape) {
         return allocate(dtype, shape);
     }
 
-    /** Ones of the dtype and shape. */
+    /**
+     * Ones of the dtype and shape.
+     *
+     * @param dtype the dtype
+     * @param dims  the shape
+     * @return the tensor
+     */
     public static Tensor ones(DType dtype, int... dims) {
         return full(dtype, 1.0, dims);
     }
 
-    /** Every element {@code value}. */
+    /**
+     * Every element {@code value}.
+     *
+     * @param dtype the dtype
+     * @param value every element's value
+     * @param dims  the shape
+     * @return the tensor
+     */
     public static Tensor full(DType dtype, double value, int... dims) {
         return full(dtype, value, Shape.of(dims));
     }
 
-    /** Every element {@code value}. */
+    /**
+     * Every element {@code value}.
+     *
+     * @param dtype the dtype
+     * @param value every element's value
+     * @param shape the shape
+     * @return the tensor
+     */
     public static Tensor full(DType dtype, double value, Shape shape) {
         Tensor t = allocate(dtype, shape);
         if (t.d != null) {
@@ -123,7 +195,13 @@ public final class Tensor {
         return t;
     }
 
-    /** {@code [0, 1, …, n−1]}. */
+    /**
+     * {@code [0, 1, …, n−1]}.
+     *
+     * @param dtype the dtype
+     * @param n     the length
+     * @return the vector {@code [n]}
+     */
     public static Tensor arange(DType dtype, int n) {
         Tensor t = allocate(dtype, Shape.of(n));
         for (int i = 0; i < n; i++) {
@@ -132,7 +210,15 @@ public final class Tensor {
         return t;
     }
 
-    /** Independent standard normal values scaled by {@code std}, drawn from {@code rng}. */
+    /**
+     * Independent standard normal values scaled by {@code std}, drawn from {@code rng}.
+     *
+     * @param rng   the generator drawn from
+     * @param dtype the dtype
+     * @param std   the standard deviation
+     * @param dims  the shape
+     * @return the tensor
+     */
     public static Tensor randn(Rng rng, DType dtype, double std, int... dims) {
         Tensor t = allocate(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
@@ -141,7 +227,16 @@ public final class Tensor {
         return t;
     }
 
-    /** Independent uniform values in [lo, hi), drawn from {@code rng}. */
+    /**
+     * Independent uniform values in [lo, hi), drawn from {@code rng}.
+     *
+     * @param rng   the generator drawn from
+     * @param dtype the dtype
+     * @param lo    the lower bound, included
+     * @param hi    the upper bound, excluded
+     * @param dims  the shape
+     * @return the tensor
+     */
     public static Tensor uniform(Rng rng, DType dtype, double lo, double hi, int... dims) {
         Tensor t = allocate(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
@@ -151,8 +246,35 @@ public final class Tensor {
     }
 
     /**
+     * Independent draws from {@code rng} that are 1 with probability {@code p} and 0 otherwise (one
+     * uniform draw per element, in row-major order).
+     *
+     * @param rng   the generator drawn from
+     * @param dtype the dtype
+     * @param p     the probability of a 1
+     * @param dims  the shape
+     * @return the tensor of 0s and 1s
+     * @throws IllegalArgumentException when {@code p} is not in [0, 1]
+     */
+    public static Tensor bernoulli(Rng rng, DType dtype, double p, int... dims) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("bernoulli: probability " + p + " is outside [0, 1]");
+        }
+        Tensor t = allocate(dtype, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, rng.nextDouble() < p ? 1.0 : 0.0);
+        }
+        return t;
+    }
+
+    /**
      * One-hot encoding: {@code out[..., c] = (indices[...] == c)}, shape {@code indices.shape + [classes]}.
      *
+     * @param dtype     the dtype
+     * @param indices   the class indices, row-major
+     * @param classes   the number of classes
+     * @param indexDims the shape of {@code indices}
+     * @return the encoding, of shape {@code indexDims ++ [classes]}
      * @throws IllegalArgumentException when an index is outside [0, classes)
      */
     public static Tensor oneHot(DType dtype, int[] indices, int classes, int... indexDims) {
@@ -175,24 +297,48 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- reading
 
+    /**
+     * The shape.
+     *
+     * @return the shape
+     */
     public Shape shape() {
         return shape;
     }
 
+    /**
+     * The dtype.
+     *
+     * @return F64 or F32
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return the number of elements
+     */
     public int size() {
         return shape.size();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return the rank
+     */
     public int rank() {
         return shape.rank();
     }
 
-    /** Element at a multi-index (one index per dimension). */
+    /**
+     * Element at a multi-index (one index per dimension).
+     *
+     * @param index one index per dimension
+     * @return the element, as a double
+     */
     public double get(int... index) {
         if (index.length != shape.rank()) {
             throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of shape " + shape);
@@ -209,12 +355,21 @@ public final class Tensor {
         return at(off);
     }
 
-    /** Element at a flat row-major offset. */
+    /**
+     * Element at a flat row-major offset.
+     *
+     * @param flatIndex the offset, in [0, size)
+     * @return the element, as a double
+     */
     public double at(int flatIndex) {
         return d != null ? d[flatIndex] : f[flatIndex];
     }
 
-    /** The single value of a one-element tensor. */
+    /**
+     * The single value of a one-element tensor.
+     *
+     * @return the value
+     */
     public double item() {
         if (size() != 1) {
             throw new IllegalStateException("item: tensor of shape " + shape + " has " + size() + " elements, not 1");
@@ -222,7 +377,11 @@ public final class Tensor {
         return at(0);
     }
 
-    /** A copy of the values, widened to double. */
+    /**
+     * A copy of the values, widened to double.
+     *
+     * @return the values in row-major order
+     */
     public double[] toDoubleArray() {
         if (d != null) {
             return d.clone();
@@ -234,7 +393,11 @@ public final class Tensor {
         return out;
     }
 
-    /** A copy of the values, rounded to float. */
+    /**
+     * A copy of the values, rounded to float.
+     *
+     * @return the values in row-major order
+     */
     public float[] toFloatArray() {
         if (f != null) {
             return f.clone();
@@ -246,7 +409,12 @@ public final class Tensor {
         return out;
     }
 
-    /** This tensor in another dtype (itself when the dtype already matches). */
+    /**
+     * This tensor in another dtype (itself when the dtype already matches).
+     *
+     * @param to the dtype wanted
+     * @return the converted tensor
+     */
     public Tensor cast(DType to) {
         if (to == dtype) {
             return this;
@@ -254,7 +422,12 @@ public final class Tensor {
         return to == DType.F64 ? new Tensor(shape, toDoubleArray()) : new Tensor(shape, toFloatArray());
     }
 
-    /** The same values under another shape with the same number of elements; shares storage. */
+    /**
+     * The same values under another shape with the same number of elements; shares storage.
+     *
+     * @param to the new shape
+     * @return the reshaped tensor
+     */
     public Tensor reshape(Shape to) {
         if (to.size() != size()) {
             throw new IllegalArgumentException("reshape: cannot view " + shape + " (" + size() + " elements) as " + to
@@ -266,7 +439,12 @@ public final class Tensor {
         return d != null ? new Tensor(to, d) : new Tensor(to, f);
     }
 
-    /** {@link #reshape(Shape)} with dimensions; one dimension may be −1 and is then inferred. */
+    /**
+     * {@link #reshape(Shape)} with dimensions; one dimension may be −1 and is then inferred.
+     *
+     * @param dims the new dimensions
+     * @return the reshaped tensor
+     */
     public Tensor reshape(int... dims) {
         return reshape(inferShape(dims, size(), shape));
     }
@@ -295,7 +473,11 @@ public final class Tensor {
         return Shape.of(dims);
     }
 
-    /** Whether any element is NaN or infinite. */
+    /**
+     * Whether any element is NaN or infinite.
+     *
+     * @return true when some element is NaN or ±∞
+     */
     public boolean hasNonFinite() {
         if (d != null) {
             for (double v : d) {
@@ -313,7 +495,12 @@ public final class Tensor {
         return false;
     }
 
-    /** Largest |this − other| over all elements; shapes must match. */
+    /**
+     * Largest |this − other| over all elements; shapes must match.
+     *
+     * @param other a tensor of the same shape
+     * @return the largest absolute difference
+     */
     public double maxAbsDiff(Tensor other) {
         if (!shape.equals(other.shape)) {
             throw new IllegalArgumentException("maxAbsDiff: shapes " + shape + " and " + other.shape + " differ");
@@ -329,7 +516,14 @@ public final class Tensor {
         return m;
     }
 
-    /** Same shape and {@code |a − b| ≤ atol + rtol·|b|} everywhere (NaN is never close). */
+    /**
+     * Same shape and {@code |a − b| ≤ atol + rtol·|b|} everywhere (NaN is never close).
+     *
+     * @param other the expected values
+     * @param rtol  the tolerance relative to {@code |b|}
+     * @param atol  the absolute tolerance
+     * @return whether every element is close
+     */
     public boolean allClose(Tensor other, double rtol, double atol) {
         if (!shape.equals(other.shape)) {
             return false;

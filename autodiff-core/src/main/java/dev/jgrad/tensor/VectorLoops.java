@@ -48,6 +48,58 @@ final class VectorLoops implements SimdLoops {
         return true;
     }
 
+    @Override
+    public void binary(Kernels.Binary op, double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        int upper = D.loopBound(n);
+        int step = D.length();
+        switch (op) {
+            case ADD -> {
+                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).add(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
+            }
+            case SUB -> {
+                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).sub(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
+            }
+            case MUL -> {
+                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).mul(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
+            }
+            case DIV -> {
+                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).div(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
+            }
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    @Override
+    public void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        int step = F.length();
+        switch (op) {
+            case ADD -> {
+                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
+            }
+            case SUB -> {
+                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).sub(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
+            }
+            case MUL -> {
+                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).mul(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
+            }
+            case DIV -> {
+                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).div(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
+            }
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
     // Each loop covers [lo, hi) with full vectors and one masked vector for the tail. The lane functions repeat
     // Transcendentals operation for operation (Note [Reproducible transcendentals]), so every element gets the bits the
     // scalar function gives.
@@ -120,11 +172,22 @@ final class VectorLoops implements SimdLoops {
 
     // ------------------------------------------------------------------ lane functions (see Transcendentals)
 
+    // Straight-line Horner: a vector carried around a loop is boxed on every iteration, which C2 cannot undo.
+    private static final double[] C = Transcendentals.C;
+    private static final float[] C_F = Transcendentals.C_F;
+
     private static DoubleVector expm1Reduced(DoubleVector r) {
-        DoubleVector p = DoubleVector.broadcast(D, Transcendentals.C[0]);
-        for (int k = 1; k < Transcendentals.C.length; k++) {
-            p = p.fma(r, DoubleVector.broadcast(D, Transcendentals.C[k]));
-        }
+        DoubleVector p = r.fma(C[0], C[1]);
+        p = p.fma(r, DoubleVector.broadcast(D, C[2]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[3]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[4]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[5]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[6]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[7]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[8]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[9]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[10]));
+        p = p.fma(r, DoubleVector.broadcast(D, C[11]));
         return r.mul(r).fma(p, r);
     }
 
@@ -168,10 +231,11 @@ final class VectorLoops implements SimdLoops {
     }
 
     private static FloatVector expm1Reduced(FloatVector r) {
-        FloatVector p = FloatVector.broadcast(F, Transcendentals.C_F[0]);
-        for (int k = 1; k < Transcendentals.C_F.length; k++) {
-            p = p.fma(r, FloatVector.broadcast(F, Transcendentals.C_F[k]));
-        }
+        FloatVector p = r.fma(C_F[0], C_F[1]);
+        p = p.fma(r, FloatVector.broadcast(F, C_F[2]));
+        p = p.fma(r, FloatVector.broadcast(F, C_F[3]));
+        p = p.fma(r, FloatVector.broadcast(F, C_F[4]));
+        p = p.fma(r, FloatVector.broadcast(F, C_F[5]));
         return r.mul(r).fma(p, r);
     }
 

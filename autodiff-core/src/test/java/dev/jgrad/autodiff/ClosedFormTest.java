@@ -123,7 +123,7 @@ class ClosedFormTest {
     void gatherWithRepeatedIndicesAddsGradients() {
         Variable t = Variable.leaf(Tensor.zeros(DType.F64, 3, 2));
         try (Tape tape = Tape.record()) {
-            t.gather(0, new int[] {0, 0, 2}).backward(Tensor.matrix(new double[] {1, 2}, new double[] {3, 4}, new double[] {5, 6}));
+            t.indexSelect(0, new int[] {0, 0, 2}).backward(Tensor.matrix(new double[] {1, 2}, new double[] {3, 4}, new double[] {5, 6}));
         }
         assertValues(new double[] {4, 6, 0, 0, 5, 6}, t.grad(), 0);
     }

@@ -2,6 +2,8 @@ package dev.jgrad.autodiff;
 
 import static dev.jgrad.testing.CotangentChecks.assertBothOrders;
 
+import dev.jgrad.tensor.Kernels;
+import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.testing.TensorArbitraries;
 import java.util.List;
@@ -14,7 +16,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
 
 /**
- * First- and second-order gradient properties of the elementwise ops and their fluent compositions,
+ * First- and second-order gradient properties of the elementwise ops (arithmetic, maximum, minimum,
+ * where, the transcendental and the piecewise ones) and their fluent compositions,
  * each checked through a random cotangent ({@code sum(f(x) ⊙ c)}) with the public GradCheck at its
  * default tolerances, over generated shapes (rank 0–4) and broadcast-compatible shape pairs.
  */
@@ -40,6 +43,28 @@ class ElementwiseProperties {
     @Property
     void div(@ForAll("broadcastOperandsNonzeroDivisor") List<Tensor> in, @ForAll long seed) {
         assertBothOrders(x -> x.get(0).div(x.get(1)), in, seed);
+    }
+
+    /** Operands at least 0.01 apart wherever they meet: away from the tie where the gradient switches sides. */
+    @Property
+    void maximum(@ForAll("untiedOperands") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).maximum(x.get(1)), in, seed);
+    }
+
+    @Property
+    void minimum(@ForAll("untiedOperands") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).minimum(x.get(1)), in, seed);
+    }
+
+    /** Inputs 0 and 1 are the branches; the condition broadcasts with them. */
+    @Property
+    void where(@ForAll("conditioned") Conditioned c, @ForAll long seed) {
+        assertBothOrders(x -> Variable.where(c.condition(), x.get(0), x.get(1)), c.operands(), seed);
+    }
+
+    @Property
+    void maskedFill(@ForAll("conditioned") Conditioned c, @ForAll @DoubleRange(min = -3, max = 3) double fill, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).maskedFill(c.condition(), fill), List.of(c.operands().get(0)), seed);
     }
 
     /** A value used as both operands: the tape must add the two contributions. */
@@ -73,6 +98,17 @@ class ElementwiseProperties {
     @Property
     void divByScalar(@ForAll("any") Tensor a, @ForAll("nonzeroScalar") double c, @ForAll long seed) {
         assertBothOrders(x -> x.get(0).div(c), List.of(a), seed);
+    }
+
+    @Property
+    void scalarMinus(@ForAll("any") Tensor a, @ForAll @DoubleRange(min = -3, max = 3) double c, @ForAll long seed) {
+        assertBothOrders(x -> Variable.minus(c, x.get(0)), List.of(a), seed);
+    }
+
+    /** {@code c / x} on divisors of magnitude in [0.5, 2], far from the pole. */
+    @Property
+    void scalarDiv(@ForAll("nonzeroDivisor") Tensor a, @ForAll("nonzeroScalar") double c, @ForAll long seed) {
+        assertBothOrders(x -> Variable.div(c, x.get(0)), List.of(a), seed);
     }
 
     @Property
@@ -116,6 +152,50 @@ class ElementwiseProperties {
         assertBothOrders(x -> x.get(0).relu(), List.of(a), seed);
     }
 
+    /** On [0.5, 2], away from 0 where the derivative is infinite. */
+    @Property
+    void sqrt(@ForAll("positive") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).sqrt(), List.of(a), seed);
+    }
+
+    /** Inputs stay at least 0.01 from the kink at 0 (checked there in KinkTest). */
+    @Property
+    void abs(@ForAll("awayFromZero") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).abs(), List.of(a), seed);
+    }
+
+    @Property
+    void sin(@ForAll("wide") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).sin(), List.of(a), seed);
+    }
+
+    @Property
+    void cos(@ForAll("wide") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).cos(), List.of(a), seed);
+    }
+
+    /** On [−0.5, 2], away from the pole at −1. */
+    @Property
+    void log1p(@ForAll("aboveMinusHalf") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).log1p(), List.of(a), seed);
+    }
+
+    @Property
+    void expm1(@ForAll("any") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).expm1(), List.of(a), seed);
+    }
+
+    @Property
+    void softplus(@ForAll("wide") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).softplus(), List.of(a), seed);
+    }
+
+    /** Every element at least 0.01 from both bounds (the bounds themselves are checked in KinkTest). */
+    @Property
+    void clamp(@ForAll("clamped") Clamped c, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).clamp(c.lo(), c.hi()), List.of(c.x()), seed);
+    }
+
     /** Compositions exercise rules that use the forward output (sigmoid, tanh) under grad-of-grad. */
     @Property
     void gruLikeGate(@ForAll("broadcastOperands") List<Tensor> in, @ForAll long seed) {
@@ -126,6 +206,67 @@ class ElementwiseProperties {
     }
 
     // ------------------------------------------------------------------ generators
+
+    /** Two branches and a 0/1 condition whose shape broadcasts with both. */
+    record Conditioned(Tensor condition, List<Tensor> operands) {
+    }
+
+    /** A tensor and clamp bounds none of its elements comes within 0.01 of. */
+    record Clamped(Tensor x, double lo, double hi) {
+    }
+
+    @Provide
+    Arbitrary<Tensor> wide() {
+        return TensorArbitraries.tensors(TensorArbitraries.shapes(), -5, 5);
+    }
+
+    @Provide
+    Arbitrary<Tensor> aboveMinusHalf() {
+        return TensorArbitraries.tensors(TensorArbitraries.shapes(), -0.5, 2);
+    }
+
+    @Provide
+    Arbitrary<Tensor> nonzeroDivisor() {
+        return TensorArbitraries.shapes().flatMap(s -> TensorArbitraries.awayFromZero(s, 0.5, 2));
+    }
+
+    @Provide
+    Arbitrary<List<Tensor>> untiedOperands() {
+        return broadcastOperands().filter(in -> {
+            Tensor gap = Kernels.binary(Kernels.Binary.SUB, in.get(0), in.get(1));
+            for (int i = 0; i < gap.size(); i++) {
+                if (Math.abs(gap.at(i)) < 0.01) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    @Provide
+    Arbitrary<Conditioned> conditioned() {
+        return TensorArbitraries.broadcastPairs().flatMap(p -> {
+            Arbitrary<Shape> conditionShape = Arbitraries.of(p.broadcast(), p.left(), p.right(), Shape.scalar());
+            return conditionShape.flatMap(cs -> Combinators.combine(
+                    Arbitraries.of(0.0, 1.0).list().ofSize(cs.size()),
+                    TensorArbitraries.tensors(p.left(), -2, 2), TensorArbitraries.tensors(p.right(), -2, 2))
+                    .as((c, a, b) -> new Conditioned(Tensor.of(c.stream().mapToDouble(Double::doubleValue).toArray(), cs.dims()), List.of(a, b))));
+        });
+    }
+
+    @Provide
+    Arbitrary<Clamped> clamped() {
+        Arbitrary<Double> bound = Arbitraries.doubles().between(-2, 2);
+        return Combinators.combine(any(), bound, bound).as((x, a, b) -> new Clamped(x, Math.min(a, b), Math.max(a, b))).filter(c -> {
+            for (int i = 0; i < c.x().size(); i++) {
+                double v = c.x().at(i);
+                if (Math.abs(v - c.lo()) < 0.01 || Math.abs(v - c.hi()) < 0.01) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
 
     @Provide
     Arbitrary<Tensor> any() {

@@ -79,15 +79,38 @@ class Float32Properties {
         c.add(new OpCase("logSoftmax", r -> List.of(u(r, -4, 4, 3, 5)), x -> x.get(0).logSoftmax(0)));
         c.add(new OpCase("crossEntropy", r -> List.of(u(r, -4, 4, 4, 5)), x -> x.get(0).crossEntropy(new int[] {0, 4, 2, 2})));
         c.add(new OpCase("reshape", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).reshape(2, -1, 2)));
-        c.add(new OpCase("transpose", r -> List.of(u(r, -2, 2, 2, 3, 4)), x -> x.get(0).transpose()));
+        c.add(new OpCase("transpose", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).transpose()));
+        c.add(new OpCase("matrixTranspose", r -> List.of(u(r, -2, 2, 2, 3, 4)), x -> x.get(0).matrixTranspose()));
         c.add(new OpCase("permute", r -> List.of(u(r, -2, 2, 2, 3, 4)), x -> x.get(0).permute(2, 0, 1)));
         c.add(new OpCase("slice", r -> List.of(u(r, -2, 2, 3, 5)), x -> x.get(0).slice(1, 1, 4)));
         c.add(new OpCase("unslice", r -> List.of(u(r, -2, 2, 3, 2)), x -> x.get(0).unslice(1, 1, 5)));
         c.add(new OpCase("concat", r -> List.of(u(r, -2, 2, 2, 3), u(r, -2, 2, 2, 1)), x -> Variable.concat(1, x)));
         c.add(new OpCase("stack", r -> List.of(u(r, -2, 2, 2, 3), u(r, -2, 2, 2, 3)), x -> Variable.stack(1, x)));
-        c.add(new OpCase("gather", r -> List.of(u(r, -2, 2, 4, 3)), x -> x.get(0).gather(0, new int[] {3, 0, 3, 1})));
+        c.add(new OpCase("indexSelect", r -> List.of(u(r, -2, 2, 4, 3)), x -> x.get(0).indexSelect(0, new int[] {3, 0, 3, 1})));
         c.add(new OpCase("indexAdd", r -> List.of(u(r, -2, 2, 4, 3)), x -> x.get(0).indexAdd(0, new int[] {1, 1, 0, 4}, 5)));
         c.add(new OpCase("dot", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 3, 4)), x -> x.get(0).dot(x.get(1))));
+        c.add(new OpCase("scalarMinus", r -> List.of(u(r, -2, 2, 5)), x -> Variable.minus(0.7, x.get(0))));
+        c.add(new OpCase("scalarDiv", r -> List.of(u(r, 0.5, 2, 5)), x -> Variable.div(-1.5, x.get(0))));
+        c.add(new OpCase("maximum", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 4)), x -> x.get(0).maximum(x.get(1))));
+        c.add(new OpCase("minimum", r -> List.of(u(r, -2, 2, 3, 1), u(r, -2, 2, 4)), x -> x.get(0).minimum(x.get(1))));
+        c.add(new OpCase("where", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 4)),
+                x -> Variable.where(Tensor.of(new double[] {1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1}, 3, 4), x.get(0), x.get(1))));
+        c.add(new OpCase("sqrt", r -> List.of(u(r, 0.5, 2, 5)), x -> x.get(0).sqrt()));
+        c.add(new OpCase("abs", r -> List.of(u(r, -2, 2, 5)), x -> x.get(0).abs()));
+        c.add(new OpCase("sin", r -> List.of(u(r, -4, 4, 5)), x -> x.get(0).sin()));
+        c.add(new OpCase("cos", r -> List.of(u(r, -4, 4, 5)), x -> x.get(0).cos()));
+        c.add(new OpCase("log1p", r -> List.of(u(r, -0.5, 2, 5)), x -> x.get(0).log1p()));
+        c.add(new OpCase("expm1", r -> List.of(u(r, -2, 2, 5)), x -> x.get(0).expm1()));
+        c.add(new OpCase("softplus", r -> List.of(u(r, -4, 4, 5)), x -> x.get(0).softplus()));
+        c.add(new OpCase("clamp", r -> List.of(u(r, -2, 2, 5)), x -> x.get(0).clamp(-0.5, 1)));
+        c.add(new OpCase("min", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).min(1)));
+        c.add(new OpCase("logSumExp", r -> List.of(u(r, -4, 4, 3, 5)), x -> x.get(0).logSumExp(true, 1)));
+        c.add(new OpCase("norm", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).norm(0)));
+        c.add(new OpCase("var", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).var(1)));
+        c.add(new OpCase("std", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).std(true, 0)));
+        c.add(new OpCase("gatherAlong", r -> List.of(u(r, -2, 2, 3, 4)), x -> x.get(0).gather(1, new int[] {3, 0, 0, 2, 1, 1}, 3, 2)));
+        c.add(new OpCase("scatterAdd", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 2, 4)),
+                x -> x.get(0).scatterAdd(0, new int[] {2, 0, 1, 2, 0, 0, 2, 1}, x.get(1))));
         return c;
     }
 

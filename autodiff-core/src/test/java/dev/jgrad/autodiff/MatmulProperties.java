@@ -57,7 +57,7 @@ class MatmulProperties {
         Variable a = Variable.constant(o.a());
         Variable b = Variable.constant(o.b());
         Tensor flagged = a.matmul(b, o.shapes().transA(), o.shapes().transB()).value();
-        Tensor explicit = (o.shapes().transA() ? a.transpose() : a).matmul(o.shapes().transB() ? b.transpose() : b).value();
+        Tensor explicit = (o.shapes().transA() ? a.matrixTranspose() : a).matmul(o.shapes().transB() ? b.matrixTranspose() : b).value();
         assertEquals(explicit.shape(), flagged.shape());
         assertTrue(flagged.allClose(explicit, 1e-12, 1e-12), () -> flagged + " vs " + explicit);
     }
@@ -67,8 +67,8 @@ class MatmulProperties {
     void batchedMatmulMatchesNaiveLoop(@ForAll("operandsBatched") Operands o) {
         Variable a = Variable.constant(o.a());
         Variable b = Variable.constant(o.b());
-        Variable at = o.shapes().transA() ? a.transpose() : a;
-        Variable bt = o.shapes().transB() ? b.transpose() : b;
+        Variable at = o.shapes().transA() ? a.matrixTranspose() : a;
+        Variable bt = o.shapes().transB() ? b.matrixTranspose() : b;
         Tensor c = a.matmul(b, o.shapes().transA(), o.shapes().transB()).value();
         int[] cd = c.shape().dims();
         int r = cd.length;

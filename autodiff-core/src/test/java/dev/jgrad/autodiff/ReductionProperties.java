@@ -17,7 +17,8 @@ import net.jqwik.api.Provide;
 
 /**
  * Gradient properties (first and second order, through a random cotangent) of the reductions — sum,
- * mean, max over all elements and over generated axis sets, with and without keepDims — of the
+ * mean, max, min, logSumExp, norm, var and std over all elements and over generated axis sets, with
+ * and without keepDims — of the
  * broadcasting pair broadcastTo / sumTo, and of dot.
  */
 class ReductionProperties {
@@ -61,6 +62,64 @@ class ReductionProperties {
         assertBothOrders(x -> x.get(0).max(r.keepDims(), r.axes()), List.of(r.x()), seed);
     }
 
+    /** Axes given without keepDims, as sum(int...) takes them. */
+    @Property
+    void meanAndMaxWithoutKeepDims(@ForAll("distinctReductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).mean(r.axes()).plus(x.get(0).max(r.axes())), List.of(r.x()), seed);
+    }
+
+    @Property
+    void minAll(@ForAll("distinct") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).min(), List.of(a), seed);
+    }
+
+    @Property
+    void minAxes(@ForAll("distinctReductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> r.keepDims() ? x.get(0).min(true, r.axes()) : x.get(0).min(r.axes()), List.of(r.x()), seed);
+    }
+
+    @Property
+    void logSumExpAll(@ForAll("wide") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).logSumExp(), List.of(a), seed);
+    }
+
+    @Property
+    void logSumExpAxes(@ForAll("reductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).logSumExp(r.keepDims(), r.axes()), List.of(r.x()), seed);
+    }
+
+    /** Elements at least 0.1 from 0, so no group has norm 0 (that kink is checked in KinkTest). */
+    @Property
+    void normAll(@ForAll("awayFromZero") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).norm(), List.of(a), seed);
+    }
+
+    @Property
+    void normAxes(@ForAll("awayFromZeroReductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).norm(r.keepDims(), r.axes()), List.of(r.x()), seed);
+    }
+
+    @Property
+    void varAll(@ForAll("any") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).var(), List.of(a), seed);
+    }
+
+    @Property
+    void varAxes(@ForAll("reductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).var(r.keepDims(), r.axes()), List.of(r.x()), seed);
+    }
+
+    /** Distinct values: no group of two or more is constant, where std has its kink (a group of one is constant 0). */
+    @Property
+    void stdAll(@ForAll("distinct") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).std(), List.of(a), seed);
+    }
+
+    @Property
+    void stdAxes(@ForAll("distinctReductions") Reduction r, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).std(r.keepDims(), r.axes()), List.of(r.x()), seed);
+    }
+
     /** A tensor and the shape to broadcast it to, or to sum it down to. */
     record Retarget(Tensor x, Shape target) {
     }
@@ -85,6 +144,21 @@ class ReductionProperties {
     @Provide
     Arbitrary<Tensor> any() {
         return TensorArbitraries.tensors(TensorArbitraries.shapes(), -2, 2);
+    }
+
+    @Provide
+    Arbitrary<Tensor> wide() {
+        return TensorArbitraries.tensors(TensorArbitraries.shapes(), -5, 5);
+    }
+
+    @Provide
+    Arbitrary<Tensor> awayFromZero() {
+        return TensorArbitraries.shapes().flatMap(s -> TensorArbitraries.awayFromZero(s, 0.1, 2));
+    }
+
+    @Provide
+    Arbitrary<Reduction> awayFromZeroReductions() {
+        return TensorArbitraries.shapes(1, 4).flatMap(s -> reductionsOf(TensorArbitraries.awayFromZero(s, 0.1, 2), s));
     }
 
     @Provide

@@ -115,6 +115,8 @@ class RejectionProperties {
             case "sub" -> a.minus(b);
             case "mul" -> a.times(b);
             case "div" -> a.div(b);
+            case "maximum" -> a.maximum(b);
+            case "minimum" -> a.minimum(b);
             default -> throw new IllegalStateException(op);
         };
     }
@@ -131,8 +133,16 @@ class RejectionProperties {
         rejected(() -> x.mean(false, axis), "mean", "axis " + axis, name);
         rejected(() -> x.softmax(axis), "softmax", "axis " + axis, name);
         rejected(() -> x.logSoftmax(axis), "logSoftmax", "axis " + axis, name);
+        rejected(() -> x.min(axis), "min", "axis " + axis, name);
+        rejected(() -> x.logSumExp(axis), "logSumExp", "axis " + axis, name);
+        rejected(() -> x.norm(axis), "norm", "axis " + axis, name);
+        rejected(() -> x.var(axis), "var", "axis " + axis, name);
+        rejected(() -> x.std(axis), "std", "axis " + axis, name);
+        rejected(() -> x.squeeze(axis), "squeeze", "axis " + axis, name);
+        rejected(() -> x.flatten(axis, -1), "flatten", "axis " + axis, name);
+        rejected(() -> x.gather(axis, new int[] {0}, new int[s.rank()]), "gather", "axis " + axis, name);
         rejected(() -> x.slice(axis, 0, 1), "slice", "axis " + axis, name);
-        rejected(() -> x.gather(axis, new int[] {0}), "gather", "axis " + axis, name);
+        rejected(() -> x.indexSelect(axis, new int[] {0}), "indexSelect", "axis " + axis, name);
         rejected(() -> Variable.concat(axis, x, x), "concat", "axis " + axis, name);
     }
 
@@ -167,10 +177,10 @@ class RejectionProperties {
     }
 
     @Property
-    void outOfRangeGatherIndicesAreRejected(@ForAll("shapes") Shape s, @ForAll @IntRange(min = 0, max = 3) int beyond, @ForAll boolean negative) {
+    void outOfRangeIndexSelectIndicesAreRejected(@ForAll("shapes") Shape s, @ForAll @IntRange(min = 0, max = 3) int beyond, @ForAll boolean negative) {
         int d = s.dim(0);
         int bad = negative ? -1 - beyond : d + beyond;
-        rejected(() -> zeros(s).gather(0, new int[] {0, bad}), "gather", "index " + bad, "position 1", "[0, " + d + ")", s.toString());
+        rejected(() -> zeros(s).indexSelect(0, new int[] {0, bad}), "indexSelect", "index " + bad, "position 1", "[0, " + d + ")", s.toString());
         rejected(() -> zeros(s.with(0, 2)).indexAdd(0, new int[] {0, bad}, d), "indexAdd", "index " + bad, "[0, " + d + ")");
     }
 
@@ -189,6 +199,63 @@ class RejectionProperties {
         rejected(() -> Variable.concat(0, zeros(2, 3), zeros(2, 4)), "concat", "[2, 3]", "[2, 4]");
         rejected(() -> Variable.stack(0, List.of(zeros(2, 3), zeros(3, 2))), "stack", "[2, 3]", "[3, 2]");
         rejected(() -> Variable.concat(0, List.of()), "concat");
+    }
+
+    /** The per-element gather and scatterAdd name the shapes that do not fit and the index that is out of range. */
+    @Example
+    void badGathersAndScattersAreRejected() {
+        Variable x = zeros(3, 4);
+        rejected(() -> x.gather(1, new int[] {0, 1, 2}), "gather", "give the index's shape", "indexSelect");
+        rejected(() -> x.gather(1, new int[] {0, 1, 2}, 3), "gather", "index shape [3]", "rank 1", "[3, 4]", "rank 2");
+        rejected(() -> x.gather(1, new int[] {0, 1}, 3, 1), "gather", "2 indices", "index shape [3, 1]");
+        rejected(() -> x.gather(1, new int[] {0, 1, 2, 3}, 4, 1), "gather", "[4, 1]", "larger than [3, 4] along axis 0");
+        rejected(() -> x.gather(1, new int[] {0, 4, 2}, 3, 1), "gather", "index 4", "position 1", "[0, 4)", "[3, 4]");
+        rejected(() -> x.scatterAdd(0, new int[] {0, -1}, zeros(2, 1)), "scatterAdd", "index -1", "[0, 3)");
+        rejected(() -> x.scatterAdd(0, new int[] {0, 1, 2, 0, 1}, zeros(1, 5)), "scatterAdd", "[1, 5]", "larger than [3, 4] along axis 1");
+        rejected(() -> x.scatterAdd(0, new int[] {0}, Variable.leaf(Tensor.zeros(DType.F32, 1, 1))), "scatterAdd", "F64[3, 4]", "F32[1, 1]");
+    }
+
+    @Example
+    void badShapeChangesAreRejected() {
+        Variable x = zeros(2, 1, 3);
+        rejected(() -> x.squeeze(0), "squeeze", "axis 0", "[2, 1, 3]", "size 2, not 1");
+        rejected(() -> x.squeeze(new int[0]), "squeeze", "no axes", "squeeze()");
+        rejected(() -> x.unsqueeze(4), "unsqueeze", "axis 4", "[2, 1, 3]", "-4 to 3");
+        rejected(() -> x.unsqueeze(-5), "unsqueeze", "axis -5");
+        rejected(() -> x.flatten(2, 0), "flatten", "start axis 2", "end axis 0", "[2, 1, 3]");
+        rejected(() -> x.transpose(), "transpose", "[2, 1, 3]", "transpose(a, b)", "matrixTranspose()");
+        rejected(() -> zeros(3).matrixTranspose(), "matrixTranspose", "[3]");
+    }
+
+    @Example
+    void badBoundsConditionsAndProbabilitiesAreRejected() {
+        Variable x = zeros(2, 3);
+        rejected(() -> x.clamp(1, -1), "clamp", "[1.0, -1.0]", "lo ≤ hi");
+        rejected(() -> x.clamp(Double.NaN, 1), "clamp", "NaN");
+        rejected(() -> Variable.where(Tensor.vector(1, 0.5, 0), x, x), "where", "holds 0.5 at [1]", "only 0 (false) and 1 (true)");
+        rejected(() -> Variable.where(Tensor.vector(1, 0), x, x), "where", "[2]", "[2, 3]", "do not broadcast");
+        rejected(() -> Variable.where(Tensor.vector(1, 0, 1), x, Variable.leaf(Tensor.zeros(DType.F32, 2, 3))), "where", "F64[2, 3]", "F32[2, 3]");
+        rejected(() -> x.maskedFill(Tensor.vector(2, 0, 1), 0), "where", "holds 2.0 at [0]");
+        rejected(() -> x.min(new int[0]), "min", "no axes", "min()");
+        rejected(() -> zeros(0, 3).min(0), "min", "axis 0", "[0, 3]", "empty");
+        rejected(() -> zeros(0, 3).logSumExp(0), "logSumExp", "axis 0", "[0, 3]", "empty");
+    }
+
+    /** backward() seeds a cotangent of ones only for a scalar; anything larger must say which cotangent. */
+    @Example
+    void implicitCotangentOnlyForAScalar() {
+        Variable x = zeros(2, 3);
+        try (Tape tape = Tape.record()) {
+            Variable y = x.exp();
+            IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+            assertEquals("backward: the value F64[2, 3] is not a scalar; pass a cotangent of its shape (backward(cotangent): the"
+                    + " gradient of Σ cotangent ⊙ value) or reduce it to a scalar first", e.getMessage());
+            IllegalStateException g = assertThrows(IllegalStateException.class, () -> tape.gradients(y, List.of(x), false));
+            assertTrue(g.getMessage().startsWith("gradients: the value F64[2, 3] is not a scalar"), g.getMessage());
+            // one element of any rank is a scalar loss
+            y.slice(0, 0, 1).slice(1, 0, 1).backward();
+        }
+        assertEquals(1.0, x.grad().at(0));
     }
 
     // ------------------------------------------------------------------ cross-entropy targets
@@ -225,7 +292,7 @@ class RejectionProperties {
 
     @Provide
     Arbitrary<String> binaryOps() {
-        return Arbitraries.of("add", "sub", "mul", "div");
+        return Arbitraries.of("add", "sub", "mul", "div", "maximum", "minimum");
     }
 
     @Provide

@@ -1,6 +1,9 @@
 package dev.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,5 +117,37 @@ class SavedValuesTest {
         assertNotNull(W.grad());
         assertTrue(collected(step.tape()), "the tape outlived its step: something still references it");
         assertNull(step.output().get(), "a saved value outlived its tape");
+    }
+
+    /** Note [Freed graphs]: the values saved for backward are garbage once backward() has used them, while the loss is still held. */
+    @Test
+    void backwardFreesTheGraphItWalksWhileTheLossIsHeld() {
+        W.zeroGrad();
+        try (Tape tape = Tape.record()) {
+            Variable s = Variable.constant(X).matmul(W).plus(B).sigmoid();   // σ's rule reads its output
+            WeakReference<Tensor> saved = new WeakReference<>(s.value());
+            Variable loss = s.times(Variable.constant(C)).sum();
+            s = null;
+            assertFalse(collected(saved), "before backward the tape must keep σ's output for its rule");
+            loss.backward();
+            assertTrue(collected(saved), "after backward the loss still held σ's output through the graph");
+            assertEquals(1, loss.value().size(), "the values of variables the caller holds stay readable");
+            IllegalStateException again = assertThrows(IllegalStateException.class, loss::backward);
+            assertTrue(again.getMessage().startsWith("backward: the graph through sum F64[] was freed by an earlier backward()")
+                    && again.getMessage().contains("Tape.gradients"), again.getMessage());
+        }
+    }
+
+    @Test
+    void gradientsKeepTheGraphForAnotherWalk() {
+        try (Tape tape = Tape.record()) {
+            Variable w = Variable.leaf("w", Tensor.randn(RNG, DType.F64, 1, 3, 4));
+            Variable loss = Variable.constant(X).matmul(w).sigmoid().times(Variable.constant(C)).sum();
+            Variable first = tape.gradients(loss, List.of(w), false).get(0);
+            Variable second = tape.gradients(loss, List.of(w), false).get(0);
+            assertArrayEquals(first.value().toDoubleArray(), second.value().toDoubleArray(), 0.0);
+            loss.backward();   // and a freeing backward after them still works
+            assertArrayEquals(first.value().toDoubleArray(), w.grad().toDoubleArray(), 0.0);
+        }
     }
 }

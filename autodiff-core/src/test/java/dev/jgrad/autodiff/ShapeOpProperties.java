@@ -18,9 +18,10 @@ import net.jqwik.api.Provide;
 
 /**
  * Gradient properties (first and second order, through a random cotangent) of the shape ops:
- * reshape, transpose, permute, slice, unslice, concat, stack, gather, indexAdd; plus the adjoint
- * identities that their rules rely on ({@code ⟨slice(x), y⟩ = ⟨x, unslice(y)⟩} and the same for
- * gather / indexAdd).
+ * reshape, transpose, matrixTranspose, permute, slice, unslice, concat, stack, indexSelect, indexAdd,
+ * the per-element gather and scatterAdd, squeeze, unsqueeze, flatten; plus the adjoint identities
+ * that their rules rely on ({@code ⟨slice(x), y⟩ = ⟨x, unslice(y)⟩} and the same for indexSelect /
+ * indexAdd and gather / scatterAdd).
  */
 class ShapeOpProperties {
 
@@ -42,8 +43,13 @@ class ShapeOpProperties {
     }
 
     @Property
-    void transposeLastTwo(@ForAll("rank2to4") Tensor a, @ForAll long seed) {
+    void transposeMatrix(@ForAll("rank2") Tensor a, @ForAll long seed) {
         assertBothOrders(x -> x.get(0).transpose(), List.of(a), seed);
+    }
+
+    @Property
+    void matrixTransposeSwapsTheLastTwo(@ForAll("rank2to4") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).matrixTranspose(), List.of(a), seed);
     }
 
     @Property
@@ -82,9 +88,9 @@ class ShapeOpProperties {
 
     /** args = axis, then the indices (repeats allowed: their gradients must add up). */
     @Property
-    void gather(@ForAll("gathers") WithArgs w, @ForAll long seed) {
+    void indexSelect(@ForAll("indexSelects") WithArgs w, @ForAll long seed) {
         int[] a = w.args();
-        assertBothOrders(x -> x.get(0).gather(a[0], Arrays.copyOfRange(a, 1, a.length)), List.of(w.x()), seed);
+        assertBothOrders(x -> x.get(0).indexSelect(a[0], Arrays.copyOfRange(a, 1, a.length)), List.of(w.x()), seed);
     }
 
     /** args = axis, size, then the indices (repeats allowed: they add into one slot). */
@@ -105,19 +111,165 @@ class ShapeOpProperties {
         assertEquals(sx.dot(y).value().item(), x.dot(y.unslice(a[0], a[1], full)).value().item(), 1e-12);
     }
 
-    /** ⟨gather(x), y⟩ = ⟨x, indexAdd(y)⟩. */
+    /** ⟨indexSelect(x), y⟩ = ⟨x, indexAdd(y)⟩. */
     @Property
-    void gatherAndIndexAddAreAdjoint(@ForAll("gathers") WithArgs w, @ForAll long seed) {
+    void indexSelectAndIndexAddAreAdjoint(@ForAll("indexSelects") WithArgs w, @ForAll long seed) {
         int[] a = w.args();
         int[] idx = Arrays.copyOfRange(a, 1, a.length);
         Variable x = Variable.constant(w.x());
-        Variable gx = x.gather(a[0], idx);
+        Variable gx = x.indexSelect(a[0], idx);
         Variable y = Variable.constant(Tensor.uniform(dev.jgrad.tensor.Rng.seeded(seed), dev.jgrad.tensor.DType.F64, -1, 1, gx.shape().dims()));
         int size = w.x().shape().dim(a[0]);
         assertEquals(gx.dot(y).value().item(), x.dot(y.indexAdd(a[0], idx, size)).value().item(), 1e-12);
     }
 
+    /** A tensor, an axis, a per-element index (entries and shape) and a source of the index's shape. */
+    record Along(Tensor x, int axis, int[] index, Shape indexShape, Tensor src) {
+        @Override
+        public String toString() {
+            return "Along[" + x + ", axis " + axis + ", index " + indexShape + " " + Arrays.toString(index) + ", src " + src + "]";
+        }
+    }
+
+    @Property
+    void gather(@ForAll("along") Along a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).gather(a.axis(), a.index(), a.indexShape().dims()), List.of(a.x()), seed);
+    }
+
+    /** Both inputs differentiated: the base passes its gradient through, the source gathers it (repeated targets add up). */
+    @Property
+    void scatterAdd(@ForAll("along") Along a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).scatterAdd(a.axis(), a.index(), x.get(1)), List.of(a.x(), a.src()), seed);
+    }
+
+    /** ⟨gather(x), y⟩ = ⟨x, scatterAdd(0, y)⟩: scatterAdd is gather's adjoint, which both rules assume. */
+    @Property
+    void gatherAndScatterAddAreAdjoint(@ForAll("along") Along a) {
+        Variable x = Variable.constant(a.x());
+        Variable y = Variable.constant(a.src());
+        Variable zeros = Variable.constant(Tensor.zeros(dev.jgrad.tensor.DType.F64, a.x().shape()));
+        assertEquals(x.gather(a.axis(), a.index(), a.indexShape().dims()).dot(y).value().item(),
+                x.dot(zeros.scatterAdd(a.axis(), a.index(), y)).value().item(), 1e-12);
+    }
+
+    @Property
+    void squeeze(@ForAll("any") Tensor a, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).squeeze(), List.of(a), seed);
+    }
+
+    @Property
+    void squeezeAxes(@ForAll("withOnes") WithArgs w, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).squeeze(w.args()), List.of(w.x()), seed);
+    }
+
+    @Property
+    void unsqueeze(@ForAll("any") Tensor a, @ForAll("insertions") int at, @ForAll long seed) {
+        int axis = Math.floorMod(at, a.rank() + 1) - (at < 0 ? a.rank() + 1 : 0);
+        assertBothOrders(x -> x.get(0).unsqueeze(axis), List.of(a), seed);
+    }
+
+    /** args = start, end axes (start ≤ end); and flatten() of the whole. */
+    @Property
+    void flatten(@ForAll("flattens") WithArgs w, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).flatten(w.args()[0], w.args()[1]).plus(x.get(0).flatten().sum()), List.of(w.x()), seed);
+    }
+
+    /** The shapes squeeze, unsqueeze and flatten produce, against their definitions. */
+    @Property
+    void squeezeUnsqueezeAndFlattenShapes(@ForAll("flattens") WithArgs w) {
+        Variable x = Variable.constant(w.x());
+        int[] d = w.x().shape().dims();
+        int a = w.args()[0];
+        int b = w.args()[1];
+        long merged = 1;
+        for (int i = a; i <= b; i++) {
+            merged *= d[i];
+        }
+        Shape f = x.flatten(a, b).shape();
+        assertEquals(d.length - (b - a), f.rank());
+        assertEquals(merged, f.dim(a));
+        assertEquals(Shape.of(w.x().size()), x.flatten().shape());
+        assertEquals(Shape.of(Arrays.stream(d).filter(k -> k != 1).toArray()), x.squeeze().shape());
+        Shape u = x.unsqueeze(a).shape();
+        assertEquals(1, u.dim(a));
+        assertEquals(x.shape(), x.unsqueeze(a).squeeze(a).shape());
+        assertEquals(x.shape(), x.unsqueeze(-1).squeeze(-1).shape());
+    }
+
     // ------------------------------------------------------------------ generators
+
+    @Provide
+    Arbitrary<Tensor> any() {
+        return TensorArbitraries.tensors(TensorArbitraries.shapes(), -2, 2);
+    }
+
+    @Provide
+    Arbitrary<Integer> insertions() {
+        return Arbitraries.integers().between(-5, 4);
+    }
+
+    /** A tensor with at least one dimension of size 1, and a non-empty set of those axes (some written negative). */
+    @Provide
+    Arbitrary<WithArgs> withOnes() {
+        return TensorArbitraries.shapes(1, 4).filter(s -> Arrays.stream(s.dims()).anyMatch(k -> k == 1)).flatMap(s -> {
+            int r = s.rank();
+            Arbitrary<List<Boolean>> pick = Arbitraries.of(true, false).list().ofSize(r);
+            return Combinators.combine(TensorArbitraries.tensors(s, -2, 2), pick, pick).as((t, p, neg) -> {
+                List<Integer> axes = new ArrayList<>();
+                for (int i = 0; i < r; i++) {
+                    if (s.dim(i) == 1 && (p.get(i) || axes.isEmpty() && i == lastOne(s))) {
+                        axes.add(neg.get(i) ? i - r : i);
+                    }
+                }
+                return new WithArgs(t, axes.stream().mapToInt(Integer::intValue).toArray());
+            });
+        });
+    }
+
+    private static int lastOne(Shape s) {
+        int last = -1;
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.dim(i) == 1) {
+                last = i;
+            }
+        }
+        return last;
+    }
+
+    @Provide
+    Arbitrary<WithArgs> flattens() {
+        return TensorArbitraries.shapes(1, 4).flatMap(s -> {
+            Arbitrary<Integer> axis = Arbitraries.integers().between(0, s.rank() - 1);
+            return Combinators.combine(TensorArbitraries.tensors(s, -2, 2), axis, axis)
+                    .as((t, p, q) -> new WithArgs(t, new int[] {Math.min(p, q), Math.max(p, q)}));
+        });
+    }
+
+    /**
+     * A tensor of rank 1–3, an axis, an index shape no larger outside the axis (any length 1–4 along
+     * it) with entries in range, repeats allowed, and a source tensor of the index's shape.
+     */
+    @Provide
+    Arbitrary<Along> along() {
+        return axisOf(TensorArbitraries.shapes(1, 3)).flatMap(sa -> {
+            Shape s = sa.shape();
+            int axis = sa.axis();
+            List<Arbitrary<Integer>> dims = new ArrayList<>();
+            for (int k = 0; k < s.rank(); k++) {
+                dims.add(k == axis ? Arbitraries.integers().between(1, 4) : Arbitraries.integers().between(1, s.dim(k)));
+            }
+            return Combinators.combine(dims).as(l -> Shape.of(l.stream().mapToInt(Integer::intValue).toArray())).flatMap(is ->
+                    Combinators.combine(TensorArbitraries.tensors(s, -2, 2),
+                            Arbitraries.integers().between(0, s.dim(axis) - 1).list().ofSize(is.size()),
+                            TensorArbitraries.tensors(is, -2, 2))
+                            .as((x, idx, src) -> new Along(x, axis, idx.stream().mapToInt(Integer::intValue).toArray(), is, src)));
+        });
+    }
+
+    @Provide
+    Arbitrary<Tensor> rank2() {
+        return TensorArbitraries.tensors(TensorArbitraries.shapesOfRank(2), -2, 2);
+    }
 
     @Provide
     Arbitrary<Tensor> rank2to4() {
@@ -213,7 +365,7 @@ class ShapeOpProperties {
     }
 
     @Provide
-    Arbitrary<WithArgs> gathers() {
+    Arbitrary<WithArgs> indexSelects() {
         return axisOf(TensorArbitraries.shapes(1, 3)).flatMap(sa -> {
             int d = sa.shape().dim(sa.axis());
             return Combinators.combine(TensorArbitraries.tensors(sa.shape(), -2, 2),

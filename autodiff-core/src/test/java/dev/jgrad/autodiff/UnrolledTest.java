@@ -51,8 +51,15 @@ class UnrolledTest {
         return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
     }
 
-    /** Runs the cell over the T steps, hoisted or not; returns Σ ⟨h_t, c_t⟩, the outputs and the tape size. */
-    private Object[] run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
+    /** Runs the cell over the T steps, hoisted or not, differentiating Σ ⟨h_t, c_t⟩; returns the outputs, the tape's size, its matmul count and the tape. */
+    /** One run's output values, tape size and recorded ops (listed before backward, which frees the graph). */
+    private record Run(Tensor out, int tapeSize, List<Op> ops) {
+        int matmuls() {
+            return (int) ops.stream().filter(op -> op instanceof Op.MatMul).count();
+        }
+    }
+
+    private Run run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
         for (Variable v : List.of(wx, wh, bias, xs)) {
             v.zeroGrad();
         }
@@ -73,29 +80,60 @@ class UnrolledTest {
                 }
             }
             Variable out = Variable.concat(0, hs);
+            List<Op> recorded = tape.ops();
             out.times(Variable.constant(cot)).sum().backward();
-            return new Object[] {out.value(), tape.size(), countMatmuls(tape)};
+            return new Run(out.value(), tape.size(), recorded);
         }
     }
 
-    private static int countMatmuls(Tape tape) {
-        return tape.count(op -> op instanceof Op.MatMul);
-    }
 
     @Test
     void hoistingGivesThePerStepValuesAndGradientsBitForBit() {
-        Object[] plain = run(false, this::cell);
+        Run plain = run(false, this::cell);
         Tensor[] plainGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
-        Object[] hoisted = run(true, this::cell);
+        Run hoisted = run(true, this::cell);
         Tensor[] hoistedGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
-        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
         String[] names = {"Wx", "Wh", "b", "x"};
         for (int i = 0; i < names.length; i++) {
             // the weight gradients are sums over steps, now in another grouping: equal to rounding
             assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, names[i]);
         }
-        assertEquals(2 * T, (int) plain[2], "per step: x·Wx and h·Wh");
-        assertEquals(1 + T, (int) hoisted[2], "x·Wx once for all steps, h·Wh per step");
+        assertEquals(2 * T, plain.matmuls(), "per step: x·Wx and h·Wh");
+        assertEquals(1 + T, hoisted.matmuls(), "x·Wx once for all steps, h·Wh per step");
+    }
+
+    /** The elementwise ops added for cell authors act row by row, so on the input projection they too run once for all steps. */
+    @Test
+    void newElementwiseOpsOnStepInputsAreHoisted() {
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            Variable p = x.matmul(wx).plus(bias);
+            Variable a = p.softplus().sqrt().log1p().plus(p.sin().times(p.cos())).plus(p.expm1().clamp(-1, 2)).div(3.0);
+            Variable b = Variable.div(2.0, p.abs().plus(1)).maximum(p.minimum(bias));
+            return a.plus(b).slice(1, 0, 2).tanh().plus(h);
+        };
+        Run plain = run(false, step);
+        Tensor g = xs.grad();
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        assertEquals(0.0, g.maxAbsDiff(xs.grad()), 1e-12);
+        java.util.function.Predicate<Op> elementwise = op -> switch (op) {
+            case Op.Softplus o -> true;
+            case Op.Sqrt o -> true;
+            case Op.Log1p o -> true;
+            case Op.Sin o -> true;
+            case Op.Cos o -> true;
+            case Op.Expm1 o -> true;
+            case Op.Clamp o -> true;
+            case Op.DivScalar o -> true;
+            case Op.ScalarDiv o -> true;
+            case Op.Abs o -> true;
+            case Op.Maximum o -> true;
+            case Op.Minimum o -> true;
+            default -> false;
+        };
+        assertEquals(12 * T, (int) plain.ops().stream().filter(elementwise).count(), "per step: each of the 12 once a step");
+        assertEquals(12, (int) hoisted.ops().stream().filter(elementwise).count(), "each of the 12 once for all steps");
     }
 
     @Test
@@ -107,12 +145,12 @@ class UnrolledTest {
             Variable mean = x.sum(true, 0).matmul(wx);                  // a reduction over the rows
             return a.slice(1, 0, 2).plus(c.sum(0).reshape(1, 6).slice(1, 0, 2)).plus(mean.slice(1, 0, 2)).tanh().plus(h.times(0.5));
         };
-        Object[] plain = run(false, step);
+        Run plain = run(false, step);
         Tensor g = xs.grad();
-        Object[] hoisted = run(true, step);
-        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
         assertEquals(0.0, g.maxAbsDiff(xs.grad()), 1e-12);
-        assertEquals(plain[2], hoisted[2], "nothing here acts row by row on the step input alone");
+        assertEquals(plain.matmuls(), hoisted.matmuls(), "nothing here acts row by row on the step input alone");
     }
 
     @Test
@@ -121,9 +159,9 @@ class UnrolledTest {
             Variable shift = Variable.constant(Tensor.full(DType.F64, h.value().at(0), 6)); // a constant that changes per step
             return x.matmul(wx).plus(shift).slice(1, 0, 2).tanh().plus(h);
         };
-        Object[] plain = run(false, step);
-        Object[] hoisted = run(true, step);
-        assertArrayEquals(((Tensor) plain[0]).toDoubleArray(), ((Tensor) hoisted[0]).toDoubleArray(), 0.0);
+        Run plain = run(false, step);
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
     }
 
     @Test

@@ -35,11 +35,11 @@ class GradCheckTest {
 
     @Test
     void fullModeReportsInputElementAndBothValues() {
-        GradCheck.Report r = GradCheck.check(HALF_DERIVATIVE, List.of(X));
+        GradCheckReport r = GradCheck.check(HALF_DERIVATIVE, List.of(X));
         assertFalse(r.passed());
         assertEquals(9, r.compared(), "3 outputs x 3 inputs");
         assertEquals(3, r.mismatches().size(), "only the diagonal is wrong");
-        GradCheck.Mismatch m = r.mismatches().get(0);
+        Mismatch m = r.mismatches().get(0);
         assertEquals("input 0 [3]", m.input());
         assertEquals("[0]", m.element());
         assertEquals("[0]", m.outputElement());
@@ -58,7 +58,7 @@ class GradCheckTest {
 
     @Test
     void randomDirectionModeCatchesItToo() {
-        GradCheck.Report r = GradCheck.check(HALF_DERIVATIVE, List.of(X), GradCheck.Options.defaults().randomDirections(3));
+        GradCheckReport r = GradCheck.check(HALF_DERIVATIVE, List.of(X), GradCheck.Options.defaults().randomDirections(3));
         assertFalse(r.passed());
         assertEquals(3, r.mismatches().size(), "every direction disagrees");
         assertEquals("all inputs", r.mismatches().get(0).input());
@@ -72,16 +72,16 @@ class GradCheckTest {
     void namesTheOffendingInputAmongSeveral() {
         DifferentiableFunction f = in -> in.get(0).times(in.get(1).detach()).plus(in.get(1).square());
         // ∂/∂a = b is right (b is constant for a); ∂/∂b misses the a term
-        GradCheck.Report r = GradCheck.check(f, List.of(Tensor.vector(1, 2), Tensor.vector(3, -1)));
+        GradCheckReport r = GradCheck.check(f, List.of(Tensor.vector(1, 2), Tensor.vector(3, -1)));
         assertFalse(r.passed());
-        for (GradCheck.Mismatch m : r.mismatches()) {
+        for (Mismatch m : r.mismatches()) {
             assertEquals("input 1 [2]", m.input(), r.toString());
         }
     }
 
     @Test
     void correctFunctionPasses() {
-        GradCheck.Report r = GradCheck.check(in -> in.get(0).times(in.get(0)), List.of(X));
+        GradCheckReport r = GradCheck.check(in -> in.get(0).times(in.get(0)), List.of(X));
         assertTrue(r.passed(), r.toString());
         assertTrue(GradCheck.check(in -> in.get(0).times(in.get(0)), List.of(X), GradCheck.Options.defaults().randomDirections(4)).passed());
     }
@@ -89,10 +89,10 @@ class GradCheckTest {
     @Test
     void secondOrderCatchesAWrongSecondDerivative() {
         assertTrue(GradCheck.check(RIGHT_GRADIENT_WRONG_HESSIAN, List.of(X)).passed(), "the first derivative is right");
-        GradCheck.Report r = GradCheck.checkSecondOrder(RIGHT_GRADIENT_WRONG_HESSIAN, List.of(X));
+        GradCheckReport r = GradCheck.checkSecondOrder(RIGHT_GRADIENT_WRONG_HESSIAN, List.of(X));
         assertFalse(r.passed());
         assertEquals(3, r.mismatches().size(), "the Hessian is diagonal: three wrong entries");
-        GradCheck.Mismatch m = r.mismatches().get(0);
+        Mismatch m = r.mismatches().get(0);
         assertEquals("input 0 [3]", m.input());
         assertEquals("[0]", m.element());
         assertEquals("gradient of input 0 at [0]", m.outputElement());
@@ -104,7 +104,7 @@ class GradCheckTest {
 
     @Test
     void secondOrderRandomDirectionCatchesItToo() {
-        GradCheck.Report r = GradCheck.checkSecondOrder(RIGHT_GRADIENT_WRONG_HESSIAN, List.of(X), GradCheck.Options.defaults().randomDirections(3));
+        GradCheckReport r = GradCheck.checkSecondOrder(RIGHT_GRADIENT_WRONG_HESSIAN, List.of(X), GradCheck.Options.defaults().randomDirections(3));
         assertFalse(r.passed());
         assertEquals(0.0, r.mismatches().get(0).analytic(), "the tape sees no second derivative at all");
     }

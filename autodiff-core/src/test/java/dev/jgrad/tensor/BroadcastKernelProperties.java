@@ -40,6 +40,9 @@ class BroadcastKernelProperties {
                 case SUB -> x - y;
                 case MUL -> x * y;
                 case DIV -> x / y;
+                case MAXIMUM -> Math.max(x, y);
+                case MINIMUM -> Math.min(x, y);
+                case GREATER -> x > y ? 1 : x == y ? 0.5 : 0;
             };
             // float32 kernels compute in float: one float op on float operands rounds the same as double-then-round
             want[i] = f32 ? (float) v : v;
@@ -71,7 +74,7 @@ class BroadcastKernelProperties {
         assertArrayEquals(acc, s.toDoubleArray(), 0.0, p::toString);
     }
 
-    /** sum and max over any set of axes against the same row-major double accumulation (max: NaN wins). */
+    /** sum, max and min over any set of axes against the same row-major double accumulation. */
     @Property(tries = 80)
     void reductionsMatchARowMajorAccumulation(@ForAll("reduced") Shape shape, @ForAll("axisMasks") int mask,
             @ForAll boolean f32, @ForAll("seeds") long seed) {
@@ -83,7 +86,9 @@ class BroadcastKernelProperties {
         Shape kept = Kernels.reducedShape(shape, resolved, true);
         double[] sum = new double[kept.size()];
         double[] max = new double[kept.size()];
+        double[] min = new double[kept.size()];
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
         int[] strides = kept.strides();
         for (int i = 0; i < a.size(); i++) {
             int[] ix = project(shape.unravel(i), kept);
@@ -91,6 +96,7 @@ class BroadcastKernelProperties {
             for (int k = 0; k < ix.length; k++) o += ix[k] * strides[k];
             sum[o] += a.at(i);
             max[o] = Math.max(max[o], a.at(i));
+            min[o] = Math.min(min[o], a.at(i));
         }
         for (int i = 0; i < sum.length; i++) {
             sum[i] = f32 ? (float) sum[i] : sum[i];
@@ -98,6 +104,7 @@ class BroadcastKernelProperties {
         assertArrayEquals(sum, Kernels.sum(a, axes, true).toDoubleArray(), 0.0, () -> shape + " axes " + java.util.Arrays.toString(axes));
         if (a.size() > 0) {
             assertArrayEquals(max, Kernels.max(a, axes, true).toDoubleArray(), 0.0, () -> shape + " axes " + java.util.Arrays.toString(axes));
+            assertArrayEquals(min, Kernels.min(a, axes, true).toDoubleArray(), 0.0, () -> shape + " axes " + java.util.Arrays.toString(axes));
         }
     }
 

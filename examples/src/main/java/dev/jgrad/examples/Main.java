@@ -1,6 +1,8 @@
 package dev.jgrad.examples;
 
 import dev.jgrad.examples.bench.BenchCommand;
+import dev.jgrad.examples.cli.ErrorLines;
+import dev.jgrad.examples.cli.ManifestVersion;
 import dev.jgrad.examples.flow.GradientFlowCommand;
 import dev.jgrad.examples.rungru.RunGruCommand;
 import dev.jgrad.examples.train.SampleCommand;
@@ -10,7 +12,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code gru-examples} program: one subcommand per example. */
-@Command(name = "gru-examples", mixinStandardHelpOptions = true, version = "gru-examples 0.1.0",
+@Command(name = "gru-examples", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         description = "GRU examples built on jgrad: walkthrough, train, sample, run-gru, gradient-flow, bench.",
         subcommands = {WalkthroughCommand.class, TrainCommand.class, SampleCommand.class, RunGruCommand.class,
                 GradientFlowCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
@@ -20,7 +22,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: "
+                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()));
     }
 
     public static void main(String[] args) {
@@ -38,9 +41,10 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The configured command line: invalid options give a one-line error and exit code 2; an error
-     * inside a command gives a one-line message and exit code 1, never a stack trace
-     * (set {@code -Djgrad.debug=true} to see it).
+     * The configured command line: invalid options give a one-line error and exit code 2 (with a
+     * "did you mean" for a misspelt command or option); an error inside a command gives a one-line
+     * message and exit code 1, never a stack trace (set {@code -Djgrad.debug=true} to see it). Each
+     * line starts with the command's name once, whether or not the message already did.
      */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
@@ -48,12 +52,12 @@ public final class Main implements Runnable {
             if (Boolean.getBoolean("jgrad.debug")) {
                 ex.printStackTrace(line.getErr());
             }
-            line.getErr().println(line.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            line.getErr().println(ErrorLines.prefixed(line.getCommandName(), ex.getMessage() != null ? ex.getMessage() : ex.toString()));
             return 1;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println(c.getCommandName() + ": " + ex.getMessage() + " (try --help)");
+            c.getErr().println(ErrorLines.prefixed(c.getCommandName(), ErrorLines.usageError(ex)));
             return 2;
         });
         return cl;

@@ -1,5 +1,6 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,10 +15,42 @@ import java.util.Map;
  */
 public interface Module {
 
-    /** Every parameter under its dotted name, in a stable order; the map is unmodifiable. */
+    /**
+     * Every parameter under its dotted name, in a stable order; the map is unmodifiable.
+     *
+     * @return the parameters by dotted name
+     */
     Map<String, Parameter> parameters();
 
-    /** Total number of scalar parameters. */
+    /**
+     * The modules this one is made of, by the name that prefixes their parameters' names
+     * ({@code rnn} for {@code rnn.layers.0.weight_ih}); empty for a module that holds its parameters
+     * itself. Lets a whole model be walked part by part, as {@code TorchStateDict} does to name a
+     * recurrent stack's weights as PyTorch does.
+     *
+     * @return the child modules by name, in order
+     */
+    default Map<String, Module> children() {
+        return Map.of();
+    }
+
+    /**
+     * Converts every parameter to {@code dtype} in place, as PyTorch's {@code module.to(dtype)}: for a
+     * gradient check of a float32 model, {@code toDType(F64)} before and {@code toDType(F32)} after
+     * (float32 → float64 → float32 is exact). Gradients are dropped; inputs, initial states and
+     * optimizer state keep their dtype, so create them (or the optimizer) after the cast.
+     *
+     * @param dtype the dtype every parameter gets
+     */
+    default void toDType(DType dtype) {
+        parameters().values().forEach(p -> p.toDType(dtype));
+    }
+
+    /**
+     * Total number of scalar parameters.
+     *
+     * @return the sum of the parameters' sizes
+     */
     default long parameterCount() {
         long n = 0;
         for (Parameter p : parameters().values()) {
@@ -26,7 +59,11 @@ public interface Module {
         return n;
     }
 
-    /** The current values by name, in parameter order. */
+    /**
+     * The current values by name, in parameter order.
+     *
+     * @return an unmodifiable map from dotted name to value
+     */
     default Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         parameters().forEach((k, p) -> out.put(k, p.value()));
@@ -37,6 +74,7 @@ public interface Module {
      * Replaces every parameter's value, all or nothing: everything is validated before anything is
      * written, so on error no parameter has changed.
      *
+     * @param state a value for every parameter, by dotted name
      * @throws IllegalArgumentException naming the first unknown name, missing name, or tensor with the
      *                                  wrong shape or dtype, or containing NaN or ±∞
      */
@@ -73,7 +111,12 @@ public interface Module {
         }
     }
 
-    /** Parameters keyed by their own names, in the given order: the parameter map of a leaf module. */
+    /**
+     * Parameters keyed by their own names, in the given order: the parameter map of a leaf module.
+     *
+     * @param ps the parameters, in order; null entries (an absent bias) are skipped
+     * @return the unmodifiable map
+     */
     static Map<String, Parameter> named(Parameter... ps) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         for (Parameter p : ps) {
@@ -84,7 +127,12 @@ public interface Module {
         return Collections.unmodifiableMap(out);
     }
 
-    /** The parameters of {@code children} under {@code childName.}: the parameter map of a container. */
+    /**
+     * The parameters of {@code children} under {@code childName.}: the parameter map of a container.
+     *
+     * @param children the child modules by the prefix their parameters get
+     * @return the unmodifiable map
+     */
     static Map<String, Parameter> nested(Map<String, ? extends Module> children) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         children.forEach((prefix, m) -> m.parameters().forEach((k, p) -> out.put(prefix + "." + k, p)));

@@ -87,7 +87,7 @@ class ModuleTest {
         }
         assertEquals(4.0, p.grad().at(1));
         p.set(Tensor.vector(4, 5, 6));
-        assertNotSame(leaf, p.variable());
+        assertSame(leaf, p.variable(), "set assigns in place: the leaf fetched before is still the parameter's");
         assertNull(p.grad());
         assertEquals(5.0, p.value().at(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.set(Tensor.vector(1, 2)));
@@ -97,5 +97,55 @@ class ModuleTest {
         assertEquals(1.0, p.grad().at(2));
         p.zeroGrad();
         assertNull(p.grad());
+    }
+
+    /** A Variable fetched before set() (a cell holding it, say) sees the new value and still feeds the parameter's gradient. */
+    @Test
+    void aVariableFetchedBeforeSetIsNotOrphaned() {
+        Parameter p = new Parameter("w", Tensor.vector(1, 2, 3));
+        Variable fetched = p.variable();
+        p.set(Tensor.vector(4, 5, 6));
+        try (Tape t = Tape.record()) {
+            fetched.times(fetched).sum().backward();
+        }
+        assertEquals(10.0, p.grad().at(1), "2·5 from the new value, in the parameter's gradient");
+        // a forward recorded before the set cannot be differentiated after it
+        try (Tape t = Tape.record()) {
+            Variable loss = fetched.times(fetched).sum();
+            p.set(Tensor.vector(7, 8, 9));
+            IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+            assertTrue(e.getMessage().contains("w F64[3]") && e.getMessage().contains("assigned after"), e.getMessage());
+        }
+    }
+
+    /** toDType(F64) and back is exact for float32 weights, and every holder of a parameter's Variable follows it. */
+    @Test
+    void toDTypeCastsEveryParameterInPlace() {
+        RecurrentStack m = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F32, Rng.seeded(7));
+        Map<String, Tensor> before = m.stateDict();
+        Variable held = m.parameters().get("layers.1.weight_hh").variable();
+        m.toDType(DType.F64);
+        m.parameters().forEach((k, p) -> {
+            assertEquals(DType.F64, p.value().dtype(), k);
+            assertEquals(0.0, p.value().maxAbsDiff(before.get(k).cast(DType.F64)), k);
+        });
+        assertEquals(DType.F64, held.dtype());
+        m.toDType(DType.F32);
+        m.parameters().forEach((k, p) -> assertArrayEquals(before.get(k).toFloatArray(), p.value().toFloatArray(), k));
+        m.toDType(DType.F32); // already float32: nothing changes
+        assertEquals(DType.F32, held.dtype());
+    }
+
+    /** The purpose: a float32 model gradient-checked in float64 without rebuilding it, then restored bit for bit. */
+    @Test
+    void aFloat32ModelIsGradientCheckedInFloat64() {
+        RecurrentStack m = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 4, 2, true, DType.F32, Rng.seeded(7));
+        Map<String, Tensor> before = m.stateDict();
+        m.toDType(DType.F64);
+        Variable x = Variable.constant(Tensor.randn(Rng.seeded(2), DType.F64, 1, 2, 3, 3));
+        dev.jgrad.nn.check.ModuleGradCheck.assertGradients(m, dev.jgrad.nn.check.ModuleGradCheck.contracted(
+                () -> m.forward(x, null).outputs(), Rng.seeded(3)), dev.jgrad.check.GradCheck.Options.defaults().randomDirections(4));
+        m.toDType(DType.F32);
+        before.forEach((k, v) -> assertArrayEquals(v.toFloatArray(), m.stateDict().get(k).toFloatArray(), k));
     }
 }

@@ -2,19 +2,25 @@ package dev.jgrad.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -34,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", split = ",", defaultValue = "tiny,d2l", description = "tiny, d2l, large (comma-separated; default ${DEFAULT-VALUE})")
     List<String> configs;
 
-    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn (default ${DEFAULT-VALUE})")
+    @Option(names = "--cell", split = ",", defaultValue = "gru", description = "gru, gru-reset-after, lstm, rnn, mgu (default ${DEFAULT-VALUE})")
     List<String> cells;
 
     @Option(names = "--dtype", split = ",", defaultValue = "f32", description = "f32, f64 (default ${DEFAULT-VALUE})")
@@ -64,24 +70,35 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--blas", defaultValue = "auto", paramLabel = "BACKEND",
+            description = "matrix products on native (OpenBLAS), java, or auto: native when it loads (default ${DEFAULT-VALUE})")
+    String blas;
+
     private final ObjectMapper mapper = new ObjectMapper();
 
     @Override
     public Integer call() {
         // Validate every option before spending time measuring.
-        TrainingBench.Budget budget = new TrainingBench.Budget(warmup, seconds, repetitions);
-        List<BenchConfig> cfgs = configs.stream().map(BenchConfig::named).toList();
-        List<CellKind> cellList = cells.stream().map(CellKind::parse).toList();
-        List<DType> dts = dtypes.stream().map(BenchCommand::dtype).toList();
+        TrainingBench.Budget budget = option("--seconds, --warmup, --repetitions", () -> new TrainingBench.Budget(warmup, seconds, repetitions));
+        List<BenchConfig> cfgs = each("--config", configs, BenchConfig::named);
+        List<CellKind> cellList = each("--cell", cells, CellKind::parse);
+        List<DType> dts = each("--dtype", dtypes, BenchCommand::dtype);
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
-            if (t < 1) throw new IllegalArgumentException("bench: --threads must be at least 1, got " + t);
+            if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
         }
+        Blas.Backend backend = option("--blas", () -> Blas.Backend.parse(blas));
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
         PrintWriter out = spec.commandLine().getOut();
-        MachineFacts facts = MachineFacts.detect();
         int savedThreads = Parallelism.threads();
+        Blas.Backend savedBackend = Blas.backend();
         try {
+            if (backend == null) {
+                Blas.useBest();
+            } else {
+                Blas.use(backend);
+            }
+            MachineFacts facts = MachineFacts.detect();
             if (json) {
                 Map<String, Object> m = new java.util.LinkedHashMap<>();
                 m.put("kind", "machine");
@@ -89,27 +106,47 @@ public final class BenchCommand implements Callable<Integer> {
                 out.println(line(m));
             } else {
                 out.println(facts.describe());
+                if (ref.machine() != null) {
+                    out.println(ref.machine());
+                }
             }
             if (matmul) {
-                if (!json) out.printf(Locale.ROOT, "%-26s %-5s %7s %9s%s%n", "matmul", "dtype", "threads", "GFLOP/s",
+                if (!json) out.printf(Locale.ROOT, "%-34s %-5s %7s %9s%s%n", "matmul", "dtype", "threads", "GFLOP/s",
                         reference != null ? "   reference GFLOP/s (ours/theirs)" : "");
                 for (MatmulBench.Case c : MatmulBench.CASES) {
                     for (DType dt : dts) {
                         for (int t : ths) {
                             Figure.Matmul f = MatmulBench.run(c, dt, t, budget, seed);
-                            print(out, f, ref.forMatmul(f));
+                            List<ReferenceFigures.Comparison> refs = ref.forMatmul(f);
+                            if (!refs.isEmpty() && refs.get(0).ratio() > 2) {
+                                out.printf(Locale.ROOT, "  (%s: the reference ran under half our rate here; its BLAS was not at full speed)%n", c.name());
+                            }
+                            print(out, f, refs);
                         }
                     }
                 }
             } else {
-                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s %13s%s%n", "model", "config", "cell", "dtype", "threads",
-                        "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", reference != null ? "   reference tokens/s (ours/theirs)" : "");
+                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s %13s %10s %8s%s%n", "model", "config", "cell", "dtype",
+                        "threads", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline",
+                        reference != null ? "   reference tokens/s (ours/theirs)" : "");
+                Map<String, Optional<String>> peerProblems = new HashMap<>();
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
                             for (int t : ths) {
                                 Figure.Train f = TrainingBench.run(cfg, cell, dt, t, budget, seed);
-                                print(out, f, ref.forTrain(f));
+                                List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
+                                if (!refs.isEmpty()) {
+                                    String key = f.dtype() + "/" + t;
+                                    boolean first = !peerProblems.containsKey(key);
+                                    Optional<String> problem = peerProblems.computeIfAbsent(key, k -> Optional.ofNullable(ref.peerProblem(f.dtype(), t,
+                                            c -> MatmulBench.run(c, dt, t, new TrainingBench.Budget(0.2, 0.5, 3), seed).gflops())));
+                                    if (problem.isPresent()) {
+                                        if (first && !json) out.println("  (" + problem.get() + ")");
+                                        refs = List.of();
+                                    }
+                                }
+                                print(out, f, refs);
                             }
                         }
                     }
@@ -117,6 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         } finally {
             Parallelism.setThreads(savedThreads);
+            Blas.use(savedBackend);
         }
         out.flush();
         return 0;
@@ -133,11 +171,11 @@ public final class BenchCommand implements Callable<Integer> {
             extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
         }
         switch (f) {
-            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f %13s%s%n", t.impl(), t.config(), t.cell(),
-                    t.dtype(), t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)", t.minTokensPerSecond(),
-                            t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(),
-                    String.format(Locale.ROOT, "%.1f->%.1f", t.keptMibStart(), t.keptMibEnd()), extra);
-            case Figure.Matmul m -> out.printf(Locale.ROOT, "%-26s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%%%s%n", t.impl(),
+                    t.config(), t.cell(), t.dtype(), t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)",
+                            t.minTokensPerSecond(), t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(),
+                    String.format(Locale.ROOT, "%.1f->%.1f", t.keptMibStart(), t.keptMibEnd()), t.matmulGflop(), 100 * t.gemmRoofline(), extra);
+            case Figure.Matmul m -> out.printf(Locale.ROOT, "%-34s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
                     m.gflops(), extra);
         }
         out.flush();
@@ -155,7 +193,20 @@ public final class BenchCommand implements Callable<Integer> {
         return switch (s) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;
-            default -> throw new IllegalArgumentException("bench: unknown dtype '" + s + "'; known: f32, f64");
+            default -> throw new IllegalArgumentException("unknown dtype '" + s + "'; known: f32, f64");
         };
+    }
+
+    /** {@code parse} applied to each value of {@code option}; a value it refuses is a usage error naming the option (exit 2). */
+    private <T> List<T> each(String option, List<String> values, Function<String, T> parse) {
+        return values.stream().map(v -> option(option, () -> parse.apply(v))).toList();
+    }
+
+    private <T> T option(String option, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
     }
 }

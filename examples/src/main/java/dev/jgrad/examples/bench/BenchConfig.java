@@ -29,6 +29,6 @@ public record BenchConfig(String name, int vocab, int hidden, int batch, int ste
     /** The configuration called {@code name}, or an error listing the known names. */
     public static BenchConfig named(String name) {
         return NAMED.stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                "bench: unknown config '" + name + "'; known: " + NAMED.stream().map(BenchConfig::name).toList()));
+                "unknown config '" + name + "'; known: " + NAMED.stream().map(BenchConfig::name).toList()));
     }
 }

@@ -18,10 +18,14 @@ sealed interface Figure {
      * @param keptMibStart    heap still in use between steps after a full collection, once the warm-up is over, in MiB
      * @param keptMibEnd      the same after the last timed step: more than {@code keptMibStart} would mean
      *                        steps leak (a graph or tape outliving its step)
+     * @param matmulGflop     the floating-point operations of one step's matrix products, in billions (NaN where not known)
+     * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the median step
+     *                        time (1.0: the step is as fast as its GEMMs; NaN where not known)
      */
     record Train(String impl, String config, String cell, String dtype, int threads, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
-                 int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd) implements Figure {
+                 int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd,
+                 double matmulGflop, double gemmRoofline) implements Figure {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -42,6 +46,8 @@ sealed interface Figure {
             m.put("peak_rss_mib", peakRssMib);
             m.put("kept_mib_start", keptMibStart);
             m.put("kept_mib_end", keptMibEnd);
+            m.put("matmul_gflop_per_step", matmulGflop);
+            m.put("gemm_roofline", gemmRoofline);
             return m;
         }
     }

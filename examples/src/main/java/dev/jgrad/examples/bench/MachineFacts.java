@@ -1,5 +1,7 @@
 package dev.jgrad.examples.bench;
 
+import dev.jgrad.tensor.Blas;
+import dev.jgrad.tensor.Kernels;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -11,10 +13,17 @@ import java.util.Set;
 
 /**
  * The facts that make a benchmark figure interpretable: processors available to the JVM, the CPU
- * model and its SIMD flags (from {@code /proc/cpuinfo}; "unknown" elsewhere) and the JDK.
+ * model and the SIMD extensions that decide a kernel's speed (from {@code /proc/cpuinfo}; "unknown"
+ * elsewhere), the JDK, the matrix-product backend (OpenBLAS with its version and the core it chose,
+ * or the Java kernel) and the loops that compute exp, tanh and σ.
+ *
+ * @param isa the extensions among {@link #NOTABLE_FLAGS} this CPU reports
  */
-public record MachineFacts(int cores, String cpu, boolean avx2, boolean fma, boolean avx512f, String jdk) {
-    /** Reads the facts of this machine and JVM. */
+public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, String blas, String elementwise) {
+    /** The {@code /proc/cpuinfo} flags that change what a GEMM or an elementwise loop can do. */
+    static final List<String> NOTABLE_FLAGS = List.of("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16");
+
+    /** Reads the facts of this machine and JVM (loading the native BLAS if it has not been tried). */
     public static MachineFacts detect() {
         String model = "unknown";
         Set<String> flags = Set.of();
@@ -29,17 +38,17 @@ public record MachineFacts(int cores, String cpu, boolean avx2, boolean fma, boo
                 if (key.equals("flags") && flags.isEmpty()) flags = Set.of(value.split("\\s+"));
             }
         } catch (IOException | RuntimeException e) {
-            // Not Linux: the facts stay "unknown"/false, which the table shows as such.
+            // Not Linux: the CPU stays "unknown" and no extensions are listed, which the table shows as such.
         }
-        return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, flags.contains("avx2"),
-                flags.contains("fma"), flags.contains("avx512f"),
-                System.getProperty("java.vm.name") + " " + Runtime.version());
+        Set<String> present = flags;
+        return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(present::contains).toList(),
+                System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
     }
 
-    /** One line for the head of a table. */
+    /** Lines for the head of a table. */
     public String describe() {
-        return "machine: " + cores + " cores, " + cpu + ", avx2=" + yes(avx2) + " fma=" + yes(fma) + " avx512f=" + yes(avx512f)
-                + ", JDK " + jdk;
+        return "machine: " + cores + " cores, " + cpu + ", " + (isa.isEmpty() ? "no AVX2" : String.join(" ", isa)) + ", JDK " + jdk
+                + "\nmatmul: " + blas + "\nexp/tanh/sigmoid: " + elementwise;
     }
 
     /** The facts as JSON fields. */
@@ -47,15 +56,11 @@ public record MachineFacts(int cores, String cpu, boolean avx2, boolean fma, boo
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", cores);
         m.put("cpu", cpu);
-        m.put("avx2", avx2);
-        m.put("fma", fma);
-        m.put("avx512f", avx512f);
+        m.put("isa", isa);
         m.put("runtime", "JDK " + jdk);
+        m.put("blas", blas);
+        m.put("elementwise", elementwise);
         return m;
-    }
-
-    private static String yes(boolean b) {
-        return b ? "yes" : "no";
     }
 
     /**

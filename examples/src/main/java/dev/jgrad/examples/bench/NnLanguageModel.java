@@ -2,7 +2,7 @@ package dev.jgrad.examples.bench;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.train.CharModel;
 import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.GradientClipping;

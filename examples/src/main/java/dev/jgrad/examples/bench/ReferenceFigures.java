@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Figures measured elsewhere (PyTorch, by {@code scripts/torch/bench_gru.py}) in the shared
@@ -84,6 +86,54 @@ final class ReferenceFigures {
             }
         }
         return out;
+    }
+
+    /**
+     * The reference machine's line: its CPU, runtime, BLAS and the core OpenBLAS chose, as
+     * {@code scripts/torch/bench_gru.py} records them; null when the file has no machine row.
+     */
+    String machine() {
+        for (JsonNode n : rows) {
+            if ("machine".equals(n.path("kind").asText())) {
+                StringBuilder sb = new StringBuilder("reference machine: ").append(n.path("cpu").asText("unknown CPU"));
+                sb.append(", ").append(n.path("runtime").asText("unknown runtime"));
+                if (n.has("blas")) {
+                    sb.append(", BLAS ").append(n.path("blas").asText());
+                }
+                return sb.toString();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why the reference's figures at this dtype and thread count must not be compared with ours, or
+     * null when they may: a ratio against a peer whose BLAS is not at full speed is not a result. The
+     * peer is at full speed when, at every shape both sides measure, its matmul rate is at least half
+     * of ours ({@code ourGflops} measures ours at a case).
+     */
+    String peerProblem(String dtype, int threads, ToDoubleFunction<MatmulBench.Case> ourGflops) {
+        boolean any = false;
+        for (JsonNode n : rows) {
+            if (!"matmul".equals(n.path("kind").asText()) || !dtype.equals(n.path("dtype").asText()) || n.path("threads").asInt(-1) != threads) {
+                continue;
+            }
+            MatmulBench.Case c = MatmulBench.find(n.path("m").asInt(), n.path("k").asInt(), n.path("n").asInt(),
+                    n.path("trans_a").asBoolean(), n.path("trans_b").asBoolean());
+            double theirs = n.path("gflops").asDouble(Double.NaN);
+            if (c == null || !(theirs > 0)) {
+                continue;
+            }
+            any = true;
+            double ours = ourGflops.applyAsDouble(c);
+            if (theirs < 0.5 * ours) {
+                return String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference's matmul ran at %.1f GFLOP/s at %s, "
+                        + "under half of ours (%.1f), so its BLAS was not at full speed", dtype, threads, threads == 1 ? "" : "s", theirs,
+                        c.name(), ours);
+            }
+        }
+        return any ? null : String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference has no matmul figure at the shapes "
+                + "bench --matmul measures, so whether its BLAS ran at full speed is unknown", dtype, threads, threads == 1 ? "" : "s");
     }
 
     /** One reference figure and our figure divided by it. */

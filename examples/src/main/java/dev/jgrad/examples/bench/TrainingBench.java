@@ -1,10 +1,12 @@
 package dev.jgrad.examples.bench;
 
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Times full training steps of {@link NnLanguageModel} (train's model: our cells' forward equations on the tape): a warm-up (so the JIT has compiled the
@@ -22,9 +24,14 @@ final class TrainingBench {
 
     /** How long to run: {@code seconds} in total over the timed repetitions, plus a warm-up of {@code warmupSeconds}. */
     record Budget(double warmupSeconds, double seconds, int repetitions) {
+        /** Time spent on each distinct matrix product when measuring a step's GEMM roofline. */
+        double rooflineSecondsPerShape() {
+            return Math.min(0.2, seconds / 10);
+        }
+
         Budget {
             if (!(warmupSeconds >= 0) || !(seconds > 0) || repetitions < 1) {
-                throw new IllegalArgumentException("bench: need warm-up ≥ 0 s, time > 0 s and ≥ 1 repetition, got "
+                throw new IllegalArgumentException("need warm-up ≥ 0 s, time > 0 s and ≥ 1 repetition, got "
                         + warmupSeconds + ", " + seconds + ", " + repetitions);
             }
         }
@@ -86,11 +93,15 @@ final class TrainingBench {
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
         double med = median(sorted);
+        double peakRss = MachineFacts.peakRssMib();
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
-        double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
+        double stepSeconds = config.tokensPerStep() / med;
+        double nsPerOp = 1e9 * stepSeconds / model.recordedOps();
+        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStep(inputs, targets, MAX_NORM));
+        Roofline roof = Roofline.measure(products, budget.rooflineSecondsPerShape(), seed);
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, med, sorted[0],
-                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, MachineFacts.peakRssMib(),
-                keptStart, keptEnd);
+                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
+                keptStart, keptEnd, roof.flops() / 1e9, roof.seconds() / stepSeconds);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */

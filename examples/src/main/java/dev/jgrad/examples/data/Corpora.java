@@ -1,16 +1,38 @@
 package dev.jgrad.examples.data;
 
+import dev.jgrad.examples.cli.FileProblem;
 import dev.jgrad.tensor.Rng;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The corpora the trainer reads: d2l's preprocessing of a text file, and the project's own
- * generated arithmetic lines (the default corpus, so the project ships no text it did not write).
+ * The corpora the trainer reads: a UTF-8 text file (optionally with d2l's preprocessing), the
+ * project's own generated arithmetic lines (the default corpus), and the cut of either into the
+ * text the model trains on and a held-out text it never sees during training.
  */
 public final class Corpora {
     private static final Pattern NON_LETTERS = Pattern.compile("[^A-Za-z]+");
+    /** Share of a corpus file held out when the whole file is used for the run. */
+    public static final double HELD_OUT_SHARE = 0.1;
+
+    /**
+     * The text a run trains on and the held-out text its held-out perplexity is measured on; the
+     * two never overlap.
+     */
+    public record Split(String train, String heldOut) {
+    }
 
     /** The 26 lowercase letters and the space: with {@value Vocabulary#UNKNOWN}, d2l's 28-token vocabulary. */
     public static final List<Character> D2L_ALPHABET;
@@ -56,6 +78,76 @@ public final class Corpora {
             sb.append(a).append('+').append(b).append('=').append(a + b).append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * The lines of a UTF-8 text file, as {@link Files#readAllLines} splits them (on {@code \n},
+     * {@code \r} or {@code \r\n}).
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong when it is empty, holds a NUL
+     *                                  byte (binary data) or is not valid UTF-8 (with the line, the byte
+     *                                  within it and the offset of the first bad byte)
+     * @throws UncheckedIOException     naming the file and the cause when it cannot be read
+     */
+    public static List<String> readLines(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read corpus " + file + ": " + FileProblem.describe(e, file), e);
+        }
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("corpus " + file + " is empty");
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new IllegalArgumentException("corpus " + file + " is not text: it holds a NUL byte at " + where(bytes, i));
+            }
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = utf8.decode(in, out, true);
+        if (r.isError()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "corpus %s is not UTF-8 text: byte 0x%02X at %s does not "
+                    + "start a valid UTF-8 character; convert the file to UTF-8 first (a Latin-1 file, for example, with "
+                    + "iconv -f latin1 -t utf-8)", file, bytes[in.position()] & 0xFF, where(bytes, in.position())));
+        }
+        utf8.flush(out);
+        return out.flip().toString().lines().toList();
+    }
+
+    private static String where(byte[] bytes, int offset) {
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < offset; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return "line " + line + ", byte " + (offset - lineStart + 1) + " of the line (offset " + offset + ")";
+    }
+
+    /**
+     * Cuts a corpus file's text into training and held-out text. With {@code maxTokens} shorter than
+     * the text, the run trains on the first {@code maxTokens} characters (as d2l does) and the held-out
+     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first); otherwise the last
+     * {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
+     *
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     */
+    public static Split split(String text, int maxTokens) {
+        int n = text.length();
+        if (maxTokens > 0 && n > maxTokens) {
+            return new Split(text.substring(0, maxTokens), text.substring(maxTokens, Math.min(n, maxTokens + Math.max(2, maxTokens / 10))));
+        }
+        if (n < 4) {
+            throw new IllegalArgumentException("a corpus of " + n + " characters is too short to train on and hold some out");
+        }
+        int cut = n - Math.max(2, (int) Math.round(n * HELD_OUT_SHARE));
+        return new Split(text.substring(0, cut), text.substring(cut));
     }
 
     /** The first {@code maxTokens} characters of {@code text} (all of it when shorter or when maxTokens ≤ 0). */

@@ -75,18 +75,21 @@ public final class GradientFlowCommand implements Callable<Integer> {
             description = "Models to compare, from gru, lstm, rnn (default: gru,lstm,rnn).")
     List<String> models = List.of("gru", "lstm", "rnn");
 
-    @Option(names = "--quick", description = "A tiny run for tests: hidden 8, length 12, lengths 8,16, 15 steps, batch 8, test 64.")
+    @Option(names = "--quick", description = "A tiny run for tests: hidden 8, length 12, lengths 8,16, 15 steps, batch 8, test 64 "
+            + "(options given explicitly keep their values).")
     boolean quick;
 
     @Override
     public Integer call() {
         if (quick) {
-            hidden = 8;
-            length = 12;
-            lengths = List.of(8, 16);
-            steps = 15;
-            batch = 8;
-            testSize = 64;
+            // --quick only changes what the command line left at its default, so no explicit option is silently overridden.
+            var given = spec.commandLine().getParseResult();
+            hidden = given.hasMatchedOption("--hidden") ? hidden : 8;
+            length = given.hasMatchedOption("--length") ? length : 12;
+            lengths = given.hasMatchedOption("--lengths") ? lengths : List.of(8, 16);
+            steps = given.hasMatchedOption("--steps") ? steps : 15;
+            batch = given.hasMatchedOption("--batch") ? batch : 8;
+            testSize = given.hasMatchedOption("--test-size") ? testSize : 64;
         }
         List<Regressor.Kind> kinds = parseModels();
         validate();
@@ -124,7 +127,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
                         r.testMse() / AddingProblem.BASELINE_MSE, seconds);
                 out.flush();
                 if (steps > 0) {
-                    training.series(k.label() + ", T=" + len, positive(runningMean(r.trainLoss(), window())));
+                    training.series(k.label() + ", T=" + len, steps(steps), positive(runningMean(r.trainLoss(), window())),
+                            new LineChart.Style(k.ordinal(), DASHES.get(Math.min(lengths.indexOf(len), DASHES.size() - 1))));
                 }
                 if (len == longest) {
                     trained.put(k, model);
@@ -155,19 +159,21 @@ public final class GradientFlowCommand implements Callable<Integer> {
                 + probe.x().shape().dim(0) + " sequences)").xLabel("step t").yLabel("||dh_T/ds_t||").logY();
         LineChart.Builder grad = LineChart.builder().title("||dL/ds_t||, T = " + length + " (adding-problem MSE)")
                 .xLabel("step t").yLabel("||dL/ds_t||").logY();
-        // Trained curves first: they get the palette's most distinct colours, and they carry the story.
+        // One colour per model, the same in every chart: solid once trained, dashed at initialisation.
         for (Regressor.Kind k : kinds) {
-            jac.series(k.label() + " trained", steps0, positive(afterTraining.get(k).finalWrtState()));
-            grad.series(k.label() + " trained", steps0, positive(afterTraining.get(k).lossWrtState()));
+            LineChart.Style trainedStyle = new LineChart.Style(k.ordinal(), LineChart.Dash.SOLID);
+            jac.series(k.label() + " trained", steps0, positive(afterTraining.get(k).finalWrtState()), trainedStyle);
+            grad.series(k.label() + " trained", steps0, positive(afterTraining.get(k).lossWrtState()), trainedStyle);
         }
         for (Regressor.Kind k : kinds) {
-            jac.series(k.label() + " at init", steps0, positive(atInit.get(k).finalWrtState()));
-            grad.series(k.label() + " at init", steps0, positive(atInit.get(k).lossWrtState()));
+            LineChart.Style initStyle = new LineChart.Style(k.ordinal(), LineChart.Dash.DASHED);
+            jac.series(k.label() + " at init", steps0, positive(atInit.get(k).finalWrtState()), initStyle);
+            grad.series(k.label() + " at init", steps0, positive(atInit.get(k).lossWrtState()), initStyle);
         }
         if (steps > 0) {
             double[] flat = new double[steps];
             java.util.Arrays.fill(flat, AddingProblem.BASELINE_MSE);
-            training.series("baseline: predict 1", flat);
+            training.series("baseline: predict 1", steps(steps), flat, new LineChart.Style(BLACK, LineChart.Dash.DOTTED));
         }
         List<Path> written = new ArrayList<>();
         written.add(jac.writePng(outputDir.resolve("jacobian-norms.png")));
@@ -181,6 +187,20 @@ public final class GradientFlowCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Line patterns of the adding-problem curves, by the position of their length in --lengths. */
+    private static final List<LineChart.Dash> DASHES = List.of(LineChart.Dash.SOLID, LineChart.Dash.DASHED, LineChart.Dash.DOTTED);
+    /** The palette's black, for the baseline. */
+    private static final int BLACK = 6;
+
+    /** 1, 2, …, n. */
+    private static double[] steps(int n) {
+        double[] xs = new double[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = i + 1;
+        }
+        return xs;
     }
 
     private Regressor fresh(Regressor.Kind k, Map<Regressor.Kind, Long> seeds) {

@@ -1,5 +1,8 @@
 package dev.jgrad.examples.rungru;
 
+import dev.jgrad.examples.cli.EnumByName;
+import dev.jgrad.examples.cli.FileProblem;
+import dev.jgrad.examples.cli.OutputFiles;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
@@ -63,20 +66,19 @@ public final class RunGruCommand implements Callable<Integer> {
     VariantName variant = VariantName.RESET_AFTER;
 
     /** Accepts the variant's command-line spelling. */
-    static final class VariantConverter implements picocli.CommandLine.ITypeConverter<VariantName> {
-        @Override
-        public VariantName convert(String value) {
-            for (VariantName v : VariantName.values()) {
-                if (v.label.equals(value)) {
-                    return v;
-                }
-            }
-            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a GRU variant (reset-after or reset-before)");
+    static final class VariantConverter extends EnumByName<VariantName> {
+        VariantConverter() {
+            super(VariantName.class);
         }
     }
 
     @Override
     public Integer call() {
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--weights", weights);
+        inputs.put("--input", input);
+        OutputFiles.refuseOverwritingInputs(spec, "--output", output, inputs);
+        OutputFiles.requireWritableFolderOf("--output", output);
         SafetensorsFile w = read(weights, "weights");
         SafetensorsFile x = read(input, "input");
         TorchGru gru;
@@ -110,12 +112,7 @@ public final class RunGruCommand implements Callable<Integer> {
         try {
             return Safetensors.read(path);
         } catch (UncheckedIOException e) {
-            String why = switch (e.getCause()) {
-                case java.nio.file.NoSuchFileException ignored -> "no such file";
-                case java.nio.file.AccessDeniedException ignored -> "permission denied";
-                case null -> e.getMessage();
-                default -> e.getCause().getMessage();
-            };
+            String why = e.getCause() == null ? e.getMessage() : FileProblem.describe(e, path);
             throw new IllegalArgumentException("cannot read " + role + " file " + path + ": " + why, e);
         }
     }

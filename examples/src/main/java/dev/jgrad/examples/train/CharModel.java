@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.layer.Embedding;
 import dev.jgrad.nn.layer.Linear;
@@ -10,6 +11,7 @@ import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,14 +22,16 @@ import java.util.Map;
  * and a linear layer from the last hidden state to logits over the vocabulary:
  * {@code logits[b, t] = h_t[b]·W_outᵀ + b_out}, {@code [B, T, V]}. Parameters are named
  * {@code embedding.weight} (when used), {@code rnn.layers.{k}.{cell parameter}}, {@code output.weight},
- * {@code output.bias}.
+ * {@code output.bias}; {@code TorchStateDict} gives them the names of the PyTorch module with
+ * attributes {@code embedding} ({@code nn.Embedding}), {@code rnn} ({@code nn.GRU}, {@code nn.LSTM}
+ * or {@code nn.RNN}, batch-first) and {@code output} ({@code nn.Linear}).
  */
 public final class CharModel implements Module {
     private final int vocab;
-    private final DType dtype;
     private final Embedding embedding;
     private final RecurrentStack rnn;
     private final Linear output;
+    private final Map<String, Module> children;
     private final Map<String, Parameter> params;
 
     /** The model's logits {@code [B, T, V]} and each layer's final state. */
@@ -42,9 +46,8 @@ public final class CharModel implements Module {
             throw new IllegalArgumentException("CharModel: embedding size must be ≥ 0 (0: one-hot), got " + embed);
         }
         this.vocab = vocab;
-        this.dtype = dtype;
         this.embedding = embed > 0 ? new Embedding(vocab, embed, dtype, rng) : null;
-        this.rnn = cell.layer(embed > 0 ? embed : vocab, hidden, layers, dtype, rng);
+        this.rnn = cell.stack(embed > 0 ? embed : vocab, hidden, layers, true, dtype, rng);
         this.output = new Linear(hidden, vocab, true, dtype, rng);
         Map<String, Module> children = new LinkedHashMap<>();
         if (embedding != null) {
@@ -52,6 +55,7 @@ public final class CharModel implements Module {
         }
         children.put("rnn", rnn);
         children.put("output", output);
+        this.children = Collections.unmodifiableMap(children);
         this.params = Module.nested(children);
     }
 
@@ -82,7 +86,7 @@ public final class CharModel implements Module {
     void initializeAsD2l(Rng rng) {
         for (Parameter p : params.values()) {
             int[] dims = p.value().shape().dims();
-            p.set(dims.length >= 2 ? Tensor.randn(rng, dtype, 0.01, dims) : Tensor.zeros(dtype, dims));
+            p.set(dims.length >= 2 ? Tensor.randn(rng, dtype(), 0.01, dims) : Tensor.zeros(dtype(), dims));
         }
     }
 
@@ -90,8 +94,9 @@ public final class CharModel implements Module {
         return vocab;
     }
 
+    /** The parameters' dtype (it follows {@link #toDType}). */
     public DType dtype() {
-        return dtype;
+        return output.weight().value().dtype();
     }
 
     @Override
@@ -99,9 +104,15 @@ public final class CharModel implements Module {
         return params;
     }
 
+    /** {@code embedding} (when used), {@code rnn} and {@code output}. */
+    @Override
+    public Map<String, Module> children() {
+        return children;
+    }
+
     /** Every layer's zero state for a batch of {@code batch}. */
     public List<State> initialStates(int batch) {
-        return rnn.initialStates(batch, dtype);
+        return rnn.initialStates(batch, dtype());
     }
 
     /**
@@ -127,7 +138,7 @@ public final class CharModel implements Module {
                 throw new IllegalArgumentException("CharModel.forward: token " + i + " is outside [0, " + vocab + ")");
             }
         }
-        Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype, flat, vocab, b, t));
+        Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype(), flat, vocab, b, t));
         RecurrentStack.Output out = rnn.forward(x, initial);
         return new Output(output.forward(out.outputs()), out.finalStates());
     }

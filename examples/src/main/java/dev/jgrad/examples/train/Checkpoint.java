@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jgrad.examples.cli.FileProblem;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
 import dev.jgrad.tensor.Tensor;
@@ -125,7 +126,7 @@ public record Checkpoint(TrainConfig config, List<String> vocabulary, String cor
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("checkpoint: cannot write to " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("checkpoint: cannot write to " + dir + ": " + FileProblem.describe(e, dir), e);
         }
     }
 

@@ -38,23 +38,22 @@ public final class SampleCommand implements Callable<Integer> {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new ParameterException(spec.commandLine(), "--temperature must be finite and ≥ 0, got " + temperature);
         }
+        if (prefix != null && prefix.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--prefix must not be empty (generation needs a first character); "
+                    + "leave it out to start from the training run's prefix");
+        }
         Checkpoint cp = Checkpoint.read(checkpoint);
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
         TrainConfig c = cp.config();
         CharModel model = CharModel.of(c, vocab.size());
         model.loadStateDict(cp.model());
-        String start = prefix;
-        if (start == null || start.isEmpty()) {
-            start = Trainer.defaultPrefix(c);
-        }
+        String start = prefix != null ? prefix : Trainer.defaultPrefix(c);
         if (start == null) {
             throw new ParameterException(spec.commandLine(), "--prefix is required for this checkpoint (its run had none)");
         }
-        for (char ch : start.toCharArray()) {
-            if (!vocab.contains(ch)) {
-                spec.commandLine().getErr().println("sample: '" + ch + "' is not in the vocabulary; it is read as <unk>");
-                break;
-            }
+        String unknown = TextGenerator.unknownCharacters(vocab, start);
+        if (unknown != null) {
+            spec.commandLine().getErr().println("sample: " + unknown);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println(TextGenerator.generate(model, vocab, start, length, temperature, Rng.seeded(seed)));

@@ -6,7 +6,10 @@ import dev.jgrad.examples.data.Vocabulary;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Text generation as d2l's {@code predict_ch8}: the prefix is read to warm the state up, then each
@@ -29,6 +32,34 @@ public final class TextGenerator {
         }
         int[][] out = continueBatch(model, new int[][] {vocab.encode(prefix)}, length, temperature, rng);
         return prefix + vocab.decode(out[0]);
+    }
+
+    /**
+     * What a user should be told about the characters of {@code text} that the vocabulary lacks, all
+     * of them, e.g. {@code 'Q', 'x' are not in the vocabulary; they are read as <unk>}; null when
+     * there are none.
+     */
+    static String unknownCharacters(Vocabulary vocab, String text) {
+        Set<Character> missing = new LinkedHashSet<>();
+        for (char ch : text.toCharArray()) {
+            if (!vocab.contains(ch)) {
+                missing.add(ch);
+            }
+        }
+        if (missing.isEmpty()) {
+            return null;
+        }
+        String list = missing.stream().map(ch -> "'" + printable(ch) + "'").collect(Collectors.joining(", "));
+        return list + (missing.size() == 1 ? " is not in the vocabulary; it is read as " : " are not in the vocabulary; they are read as ")
+                + Vocabulary.UNKNOWN;
+    }
+
+    private static String printable(char ch) {
+        return switch (ch) {
+            case '\n' -> "\\n";
+            case '\t' -> "\\t";
+            default -> String.valueOf(ch);
+        };
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
 
@@ -12,13 +13,14 @@ import dev.jgrad.tensor.DType;
  * @param maxTokens   keep only the first {@code maxTokens} characters (0: all)
  * @param corpusLines lines of the generated arithmetic corpus
  * @param maxOperand  largest operand of the generated arithmetic corpus
- * @param init        {@code pytorch} (uniform ±1/√fan, PyTorch's defaults) or {@code d2l} (N(0, 0.01²) weights, zero biases)
+ * @param init        the weights' initialisation (null, as in checkpoints written before it existed: PyTorch's)
  * @param embedding   input embedding size; 0 for one-hot inputs (d2l's default)
  * @param anomaly     record every step with anomaly detection (names the op that produced a NaN)
  */
 public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int corpusLines, int maxOperand, CellKind cell,
-        int embedding, int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, String optimizer, DType dtype,
-        long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly, String init) {
+        int embedding, int hidden, int layers, int batch, int steps, double lr, double clip, int epochs, OptimizerKind optimizer,
+        DType dtype, long seed, Partitioning sampling, String prefix, int sampleEvery, int sampleLength, boolean anomaly,
+        WeightInit init) {
 
     public TrainConfig {
         require(embedding >= 0, "--embedding must not be negative (0: one-hot), got " + embedding);
@@ -34,16 +36,16 @@ public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int cor
         require(maxOperand >= 1, "--max-operand must be at least 1, got " + maxOperand);
         require(sampleEvery >= 0, "--sample-every must not be negative, got " + sampleEvery);
         require(sampleLength >= 0, "--sample-length must not be negative, got " + sampleLength);
-        require(optimizer.equals("sgd") || optimizer.equals("adam"), "--optimizer must be sgd or adam, got " + optimizer);
+        require(optimizer != null, "--optimizer is required (sgd or adam)");
+        require(cell != null && dtype != null && sampling != null, "the cell, dtype and sampling must be given");
         if (init == null) {
-            init = "pytorch"; // checkpoints written before --init existed used PyTorch's initialisation
+            init = WeightInit.PYTORCH; // checkpoints written before --init existed used PyTorch's initialisation
         }
-        require(init.equals("pytorch") || init.equals("d2l"), "--init must be pytorch or d2l, got " + init);
     }
 
     /** Whether weights start as in d2l's from-scratch code: N(0, 0.01²) matrices and zero biases. */
     public boolean d2lInit() {
-        return init.equals("d2l");
+        return init == WeightInit.D2L;
     }
 
     private static void require(boolean ok, String message) {

@@ -9,17 +9,12 @@ import dev.jgrad.examples.data.Vocabulary;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.nn.loss.Losses;
-import dev.jgrad.nn.optim.Adam;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
 import dev.jgrad.nn.optim.Optimizer;
-import dev.jgrad.nn.optim.Sgd;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,8 +25,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * d2l's {@code train_ch8} loop for a {@link CharModel}: per epoch, partition the corpus
  * (sequential: the state carries over minibatches, detached; random: it restarts at zero for each),
- * minimise the mean softmax cross-entropy, clip the gradient to {@code clip} by global norm, take an
- * optimizer step, and report the epoch's perplexity {@code exp(mean token loss)}.
+ * and for each minibatch take one {@link #trainStep training step} — forward, mean softmax
+ * cross-entropy, backward, clip the gradient to {@code clip} by global norm, optimizer update. After
+ * each epoch it reports the training perplexity {@code exp(mean token loss)} and the perplexity on
+ * held-out text the model never trains on (see {@link Corpora#split} and {@link #HELD_OUT_SEED}).
  *
  * <p>All randomness is explicit: the weights come from {@code Rng.seeded(seed)}, the partitions from
  * a second generator whose state is part of every checkpoint, and generated text from a generator
@@ -42,10 +39,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Trainer {
     /** Seed of the generated arithmetic corpus: fixed, so every run of the default trains on the same text. */
     static final long CORPUS_SEED = 20_260_001L;
+    /**
+     * Seed of the generated corpus's held-out lines: another draw from the same distribution, one
+     * line for every ten of the training corpus, so the training text itself is unchanged.
+     */
+    static final long HELD_OUT_SEED = CORPUS_SEED + 1;
     /** Prompts of the arithmetic quality measure. */
     static final int QUALITY_PROBES = 200;
-    /** Mixed into the seed for the generator of the partitions: {@code Rng.seeded(seed ^ DATA_STREAM)} draws epoch 1. */
-    public static final long DATA_STREAM = 0x5EED_DA7AL;
+    private static final long DATA_STREAM = 0x5EED_DA7AL;
 
     /** Told about progress; every method has an empty default. */
     public interface Listener {
@@ -74,10 +75,46 @@ public final class Trainer {
         }
     }
 
+    /** What one training step leaves behind: its loss (before the update), the clipping, and the state to carry on. */
+    private record Step(double loss, GradientClipping.Result clipping, List<State> state) {
+    }
+
+    /** The running sums of the epoch in progress, as a {@link Checkpoint.Position} stores them. */
+    private static final class EpochSums {
+        double lossSum;
+        long tokens;
+        double gradNormSum;
+        int clipped;
+
+        EpochSums(Checkpoint.Position p) {
+            lossSum = p.lossSum();
+            tokens = p.tokens();
+            gradNormSum = p.gradNormSum();
+            clipped = p.clipped();
+        }
+
+        void add(Step s, int n) {
+            lossSum += s.loss() * n;
+            tokens += n;
+            gradNormSum += s.clipping().norm();
+            clipped += s.clipping().clipped() ? 1 : 0;
+        }
+
+        double meanLoss() {
+            return lossSum / tokens;
+        }
+
+        Checkpoint.Position at(int completedEpochs, int nextBatch, long epochRngState) {
+            return new Checkpoint.Position(completedEpochs, nextBatch, epochRngState, lossSum, tokens, gradNormSum, clipped);
+        }
+    }
+
     private final TrainConfig config;
     private final String text;
+    private final String heldOutText;
     private final Vocabulary vocab;
     private final int[] tokens;
+    private final HeldOutText heldOut;
     private final CharModel model;
     private final Optimizer optimizer;
     private final ArithmeticQuality quality;
@@ -88,16 +125,18 @@ public final class Trainer {
     private double elapsedSeconds;
     private Path checkpointDir;
 
-    private Trainer(TrainConfig config, String text, Vocabulary vocab, CharModel model, Checkpoint.Position position,
+    private Trainer(TrainConfig config, Corpora.Split corpus, Vocabulary vocab, CharModel model, Checkpoint.Position position,
             List<EpochMetrics> history, double elapsedSeconds) {
         this.config = config;
-        this.text = text;
+        this.text = corpus.train();
+        this.heldOutText = corpus.heldOut();
         this.vocab = vocab;
         this.tokens = vocab.encode(text);
+        this.heldOut = new HeldOutText(vocab.encode(heldOutText), config.batch(), config.steps());
         this.model = model;
-        this.optimizer = config.optimizer().equals("adam") ? new Adam(model.parameters(), config.lr())
-                : new Sgd(model.parameters(), config.lr());
-        this.quality = qualityFor(config, text);
+        this.optimizer = config.optimizer().create(model.parameters(), config.lr());
+        this.quality = config.arithmetic()
+                ? new ArithmeticQuality(text, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
         this.position = position;
         this.history = new ArrayList<>(history);
         this.elapsedSeconds = elapsedSeconds;
@@ -105,11 +144,11 @@ public final class Trainer {
 
     /** A new run: reads (or generates) the corpus, builds the vocabulary and initialises the model from the seed. */
     public static Trainer start(TrainConfig config) {
-        String text = corpusText(config);
-        Vocabulary vocab = config.d2lText() ? Vocabulary.of(text, Corpora.D2L_ALPHABET) : Vocabulary.of(text);
+        Corpora.Split corpus = corpus(config);
+        Vocabulary vocab = config.d2lText() ? Vocabulary.of(corpus.train(), Corpora.D2L_ALPHABET) : Vocabulary.of(corpus.train());
         CharModel model = CharModel.of(config, vocab.size());
         long dataState = Rng.seeded(config.seed() ^ DATA_STREAM).state();
-        return new Trainer(config, text, vocab, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0), List.of(), 0);
+        return new Trainer(config, corpus, vocab, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0), List.of(), 0);
     }
 
     /**
@@ -118,11 +157,12 @@ public final class Trainer {
      */
     public static Trainer resume(Checkpoint cp, int epochs) {
         TrainConfig config = cp.config().withEpochs(epochs);
-        String text = corpusText(config);
-        String sha = Checkpoint.sha256(text.getBytes(StandardCharsets.UTF_8));
+        Corpora.Split corpus = corpus(config);
+        String sha = Checkpoint.sha256(corpus.train().getBytes(StandardCharsets.UTF_8));
         if (!sha.equals(cp.corpusSha256())) {
-            throw new IllegalArgumentException("resume: the corpus differs from the one the checkpoint was trained on (SHA-256 "
-                    + sha + ", checkpoint has " + cp.corpusSha256() + ")");
+            throw new IllegalArgumentException("resume: the training text differs from the one the checkpoint was trained on (SHA-256 "
+                    + sha + ", checkpoint has " + cp.corpusSha256() + "): the corpus file changed, or the checkpoint was written "
+                    + "before part of the corpus was held out");
         }
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
         CharModel model = CharModel.of(config, vocab.size());
@@ -131,7 +171,7 @@ public final class Trainer {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("resume: the checkpoint's weights do not fit its model: " + e.getMessage(), e);
         }
-        Trainer t = new Trainer(config, text, vocab, model, cp.position(), cp.history(), cp.elapsedSeconds());
+        Trainer t = new Trainer(config, corpus, vocab, model, cp.position(), cp.history(), cp.elapsedSeconds());
         try {
             t.optimizer.loadState(cp.optimizer());
         } catch (IllegalArgumentException e) {
@@ -141,26 +181,27 @@ public final class Trainer {
         return t;
     }
 
-    /** The arithmetic quality measure of a run of {@code config} on the generated corpus {@code text}; null for another corpus. */
-    public static ArithmeticQuality qualityFor(TrainConfig config, String text) {
-        return config.arithmetic()
-                ? new ArithmeticQuality(text, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
-    }
-
-    /** The corpus text a configuration trains on. */
-    public static String corpusText(TrainConfig config) {
-        String text;
+    /**
+     * The training and held-out text a configuration describes: for the generated corpus its lines
+     * (cut to {@code maxTokens}) and {@code max(1, lines / 10)} further lines drawn with
+     * {@link #HELD_OUT_SEED}; for a file, {@link Corpora#split} of its text.
+     *
+     * @throws IllegalArgumentException when the file is empty, not UTF-8 text, or (with d2l's
+     *                                  preprocessing) has no letters
+     */
+    static Corpora.Split corpus(TrainConfig config) {
         if (config.arithmetic()) {
-            text = Corpora.arithmetic(Rng.seeded(CORPUS_SEED), config.corpusLines(), config.maxOperand());
-        } else {
-            try {
-                List<String> lines = Files.readAllLines(Path.of(config.corpus()), StandardCharsets.UTF_8);
-                text = config.d2lText() ? Corpora.d2lText(lines) : String.join("\n", lines) + "\n";
-            } catch (IOException e) {
-                throw new UncheckedIOException("train: cannot read corpus " + config.corpus() + ": " + e.getMessage(), e);
-            }
+            String train = Corpora.arithmetic(Rng.seeded(CORPUS_SEED), config.corpusLines(), config.maxOperand());
+            String heldOut = Corpora.arithmetic(Rng.seeded(HELD_OUT_SEED), Math.max(1, config.corpusLines() / 10), config.maxOperand());
+            return new Corpora.Split(Corpora.truncate(train, config.maxTokens()), heldOut);
         }
-        return Corpora.truncate(text, config.maxTokens());
+        List<String> lines = Corpora.readLines(Path.of(config.corpus()));
+        String text = config.d2lText() ? Corpora.d2lText(lines) : String.join("\n", lines) + "\n";
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("corpus " + config.corpus() + (config.d2lText()
+                    ? " has no letters, so --d2l-text leaves nothing to train on" : " holds only blank lines"));
+        }
+        return Corpora.split(text, config.maxTokens());
     }
 
     public TrainConfig config() {
@@ -175,8 +216,14 @@ public final class Trainer {
         return vocab;
     }
 
+    /** The text the model trains on. */
     public String text() {
         return text;
+    }
+
+    /** The held-out text, never trained on, on which {@link EpochMetrics#heldOutPerplexity()} is measured. */
+    public String heldOutText() {
+        return heldOutText;
     }
 
     public List<EpochMetrics> history() {
@@ -208,7 +255,7 @@ public final class Trainer {
      * The configured prefix, else {@code 12+7=} for the arithmetic corpus or d2l's
      * {@code time traveller} for d2l text; null for another corpus without a configured prefix.
      */
-    public static String defaultPrefix(TrainConfig config) {
+    static String defaultPrefix(TrainConfig config) {
         if (config.prefix() != null && !config.prefix().isEmpty()) {
             return config.prefix();
         }
@@ -227,80 +274,97 @@ public final class Trainer {
      */
     public Outcome run(Listener listener) {
         while (position.completedEpochs() < config.epochs()) {
-            int epoch = position.completedEpochs() + 1;
-            Rng data = Rng.fromState(position.epochRngState());
-            List<Minibatch> batches = config.sampling().epoch(tokens, config.batch(), config.steps(), data);
-            listener.epochStarted(epoch, batches.size());
-            double lossSum = position.lossSum();
-            long seen = position.tokens();
-            double normSum = position.gradNormSum();
-            int clipped = position.clipped();
-            long sessionTokens = 0;
-            long start = System.nanoTime();
-            double epochElapsedBefore = elapsedSeconds;
-            List<State> state = position.nextBatch() > 0 && config.sampling().carriesState() ? carried : null;
-            for (int k = position.nextBatch(); k < batches.size(); k++) {
-                if (stopRequested.get()) {
-                    position = new Checkpoint.Position(epoch - 1, k, position.epochRngState(), lossSum, seen, normSum, clipped);
-                    carried = state;
-                    elapsedSeconds = epochElapsedBefore + (System.nanoTime() - start) / 1e9;
-                    writeCheckpoint(listener);
-                    return Outcome.STOPPED;
-                }
-                Minibatch mb = batches.get(k);
-                String label = "epoch " + epoch + ", batch " + (k + 1) + " of " + batches.size();
-                double loss;
-                try (Tape tape = Tape.record().label(label)) {
-                    if (config.anomaly()) {
-                        tape.withAnomalyDetection();
-                    }
-                    CharModel.Output out = model.forward(mb.inputs(), config.sampling().carriesState() ? state : null);
-                    Variable l = Losses.crossEntropy(out.logits(), mb.flatTargets());
-                    loss = l.value().item();
-                    if (!Double.isFinite(loss)) {
-                        throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
-                                + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --detect-anomaly)", null);
-                    }
-                    l.backward();
-                    state = config.sampling().carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
-                } catch (NonFiniteException e) {
-                    throw new NonFiniteLossException("train: " + label + ": " + e.getMessage(), e);
-                }
-                GradientClipping.Result c;
-                try {
-                    c = GradientClipping.clipByGlobalNorm(model.parameters(), config.clip(), NonFinitePolicy.THROW);
-                } catch (IllegalStateException e) {
-                    optimizer.zeroGrad();
-                    throw new NonFiniteLossException("train: " + label + ": " + e.getMessage()
-                            + "; training stopped before updating the weights", e);
-                }
-                optimizer.step();
-                optimizer.zeroGrad();
-                int n = mb.batch() * mb.steps();
-                lossSum += loss * n;
-                seen += n;
-                sessionTokens += n;
-                normSum += c.norm();
-                clipped += c.clipped() ? 1 : 0;
-                double secs = (System.nanoTime() - start) / 1e9;
-                listener.batchDone(epoch, k + 1, batches.size(), lossSum / seen, sessionTokens / Math.max(secs, 1e-9));
+            if (runEpoch(listener) == Outcome.STOPPED) {
+                return Outcome.STOPPED;
             }
-            double secs = (System.nanoTime() - start) / 1e9;
-            elapsedSeconds = epochElapsedBefore + secs;
-            int done = batches.size();
-            ArithmeticQuality.Score score = quality == null ? null : quality.evaluate(model, vocab);
-            double meanLoss = lossSum / seen;
-            EpochMetrics m = new EpochMetrics(epoch, meanLoss, Losses.perplexity(meanLoss), sessionTokens / Math.max(secs, 1e-9),
-                    normSum / done, (double) clipped / done, elapsedSeconds,
-                    score == null ? null : score.accuracy(), score == null ? null : score.wellFormed());
-            history.add(m);
-            position = new Checkpoint.Position(epoch, 0, data.state(), 0, 0, 0, 0);
-            carried = null;
-            boolean sampleNow = epoch == config.epochs() || (config.sampleEvery() > 0 && epoch % config.sampleEvery() == 0);
-            listener.epochDone(m, sampleNow ? sample() : null, score);
-            writeCheckpoint(listener);
         }
         return Outcome.COMPLETED;
+    }
+
+    /** The next epoch, from where the run stands (mid-epoch after a resume) to its end, or to a requested stop. */
+    private Outcome runEpoch(Listener listener) {
+        int epoch = position.completedEpochs() + 1;
+        Rng data = Rng.fromState(position.epochRngState());
+        List<Minibatch> batches = config.sampling().epoch(tokens, config.batch(), config.steps(), data);
+        listener.epochStarted(epoch, batches.size());
+        EpochSums sums = new EpochSums(position);
+        long sessionTokens = 0;
+        long start = System.nanoTime();
+        double elapsedBefore = elapsedSeconds;
+        List<State> state = position.nextBatch() > 0 && config.sampling().carriesState() ? carried : null;
+        for (int k = position.nextBatch(); k < batches.size(); k++) {
+            if (stopRequested.get()) {
+                position = sums.at(epoch - 1, k, position.epochRngState());
+                carried = state;
+                elapsedSeconds = elapsedBefore + seconds(start);
+                writeCheckpoint(listener);
+                return Outcome.STOPPED;
+            }
+            Minibatch mb = batches.get(k);
+            Step step = trainStep(mb, state, "epoch " + epoch + ", batch " + (k + 1) + " of " + batches.size());
+            state = step.state();
+            int n = mb.batch() * mb.steps();
+            sums.add(step, n);
+            sessionTokens += n;
+            listener.batchDone(epoch, k + 1, batches.size(), sums.meanLoss(), sessionTokens / Math.max(seconds(start), 1e-9));
+        }
+        double secs = seconds(start);
+        elapsedSeconds = elapsedBefore + secs;
+        int done = batches.size();
+        ArithmeticQuality.Score score = quality();
+        double meanLoss = sums.meanLoss();
+        EpochMetrics m = new EpochMetrics(epoch, meanLoss, Losses.perplexity(meanLoss), sessionTokens / Math.max(secs, 1e-9),
+                sums.gradNormSum / done, (double) sums.clipped / done, elapsedSeconds,
+                score == null ? null : score.accuracy(), score == null ? null : score.wellFormed(), heldOut.perplexity(model));
+        history.add(m);
+        position = new Checkpoint.Position(epoch, 0, data.state(), 0, 0, 0, 0);
+        carried = null;
+        boolean sampleNow = epoch == config.epochs() || (config.sampleEvery() > 0 && epoch % config.sampleEvery() == 0);
+        listener.epochDone(m, sampleNow ? sample() : null, score);
+        writeCheckpoint(listener);
+        return Outcome.COMPLETED;
+    }
+
+    /**
+     * One training step on a minibatch, as d2l's loop body: forward from {@code state} (null: zeros),
+     * loss, backward, clip, update.
+     *
+     * @param label names the step in errors, e.g. {@code epoch 3, batch 7 of 20}
+     * @return the loss, the clipping, and the detached final state to carry (null for random partitioning)
+     */
+    private Step trainStep(Minibatch mb, List<State> state, String label) {
+        double loss;
+        List<State> next;
+        try (Tape tape = Tape.record().label(label)) {
+            if (config.anomaly()) {
+                tape.withAnomalyDetection();
+            }
+            CharModel.Output out = model.forward(mb.inputs(), state);
+            Variable l = Losses.crossEntropy(out.logits(), mb.flatTargets());
+            loss = l.value().item();
+            if (!Double.isFinite(loss)) {
+                throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
+                        + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --detect-anomaly)", null);
+            }
+            l.backward();
+            next = config.sampling().carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
+        } catch (NonFiniteException e) {
+            throw new NonFiniteLossException("train: " + label + ": " + e.getMessage(), e);
+        }
+        GradientClipping.Result clipping;
+        try {
+            clipping = GradientClipping.clipByGlobalNorm(model.parameters(), config.clip(), NonFinitePolicy.THROW);
+        } catch (IllegalStateException e) {
+            optimizer.zeroGrad();
+            throw new NonFiniteLossException("train: " + label + ": " + e.getMessage() + "; training stopped before updating the weights", e);
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
+        return new Step(loss, clipping, next);
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 
     /** Greedy text from the prefix, {@code sampleLength} characters (d2l's {@code predict_ch8}). */
@@ -325,8 +389,7 @@ public final class Trainer {
         }
     }
 
-    /** The carried states as a checkpoint stores them: {@code layer.k.part.i} → {@code [B, H]}; empty for none. */
-    public static Map<String, Tensor> packStates(List<State> states) {
+    private static Map<String, Tensor> packStates(List<State> states) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         if (states != null) {
             for (int k = 0; k < states.size(); k++) {
@@ -339,8 +402,7 @@ public final class Trainer {
         return out;
     }
 
-    /** The carried states a checkpoint stored ({@link #packStates}), checked against the model; null for none. */
-    public static List<State> unpackStates(Map<String, Tensor> packed, int layers, int batch, CharModel model) {
+    private static List<State> unpackStates(Map<String, Tensor> packed, int layers, int batch, CharModel model) {
         if (packed.isEmpty()) {
             return null;
         }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.Main;
-import dev.jgrad.examples.train.CellKind;
+import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
@@ -53,7 +54,9 @@ class BenchCommandTest {
         for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
         assertEquals("machine", lines.get(0).path("kind").asText());
         assertTrue(lines.get(0).path("cores").asInt() >= 1);
-        assertTrue(lines.get(0).has("avx2") && lines.get(0).has("fma") && lines.get(0).has("avx512f") && lines.get(0).has("runtime"));
+        assertTrue(lines.get(0).path("isa").isArray() && lines.get(0).has("runtime"), lines.get(0).toString());
+        assertTrue(lines.get(0).path("blas").asText().matches("(native OpenBLAS|java \\(pure-Java kernel).*"), lines.get(0).toString());
+        assertTrue(lines.get(0).path("elementwise").asText().matches("(Vector API|scalar).*"), lines.get(0).toString());
         assertEquals(1 + 4 * 2 * 2, lines.size(), r.out());
         for (JsonNode n : lines.subList(1, lines.size())) {
             assertEquals("train", n.path("kind").asText());
@@ -67,25 +70,63 @@ class BenchCommandTest {
             assertTrue(Double.isFinite(n.path("loss").asDouble()), n.toString());
             assertTrue(n.path("peak_rss_mib").asDouble() > 0, n.toString());
             assertTrue(n.path("ops_per_step").asInt() > 0 && n.path("ns_per_op").asDouble() > 0, n.toString());
+            // tiny's products are all small: a few thousand flops a step, and a roofline share between 0 and (noise aside) 1
+            assertTrue(n.path("matmul_gflop_per_step").asDouble() > 0 && n.path("gemm_roofline").asDouble() > 0, n.toString());
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
 
     @Test
-    void tableShowsMachineFactsAndRatiosAgainstReference(@TempDir Path dir) throws Exception {
+    void tableShowsMachineFactsAndRatiosAgainstAReferenceAtFullSpeed(@TempDir Path dir) throws Exception {
         Path ref = dir.resolve("torch.jsonl");
         Files.writeString(ref, """
-                {"kind": "machine", "cores": 2}
+                {"kind": "machine", "cores": 2, "cpu": "Some CPU", "runtime": "PyTorch 1.13", "blas": "OpenBLAS 0.3.21 (core Zen)"}
                 {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
                 {"kind": "train", "impl": "torch-other", "config": "d2l", "cell": "gru", "dtype": "f32", "threads": 1, "tokens_per_second": 5}
+                {"kind": "matmul", "impl": "torch", "m": 32, "k": 256, "n": 768, "trans_a": false, "trans_b": true, "dtype": "f32", "threads": 1, "gflops": 1.0e6}
 
                 """);
         Run r = run(args("--config", "tiny", "--reference", ref.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("machine: "), r.out());
-        assertTrue(r.out().contains("avx2=") && r.out().contains("JDK"), r.out());
+        assertTrue(r.out().contains("JDK") && r.out().contains("\nmatmul: ") && r.out().contains("\nexp/tanh/sigmoid: "), r.out());
+        assertTrue(r.out().contains("reference machine: Some CPU, PyTorch 1.13, BLAS OpenBLAS 0.3.21 (core Zen)"), r.out());
         assertTrue(r.out().contains("torch-nn.GRU (gru-reset-after) 0.001000 ("), r.out());
         assertFalse(r.out().contains("torch-other"), "a d2l figure must not be compared with tiny: " + r.out());
+    }
+
+    @Test
+    void noRatioAgainstAReferenceWhoseMatmulIsUnderHalfOurs(@TempDir Path dir) throws Exception {
+        Path slow = dir.resolve("slow.jsonl");
+        Files.writeString(slow, """
+                {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
+                {"kind": "matmul", "impl": "torch", "m": 32, "k": 256, "n": 768, "trans_a": false, "trans_b": true, "dtype": "f32", "threads": 1, "gflops": 1.0e-6}
+                """);
+        Run r = run(args("--config", "tiny", "--reference", slow.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("no ratio for f32, 1 thread: the reference's matmul ran at 0.0 GFLOP/s at d2l h·Wᵀ 32x256·(768x256)ᵀ, "
+                + "under half of ours"), r.out());
+        assertFalse(r.out().contains("torch-nn.GRU (gru-reset-after)"), r.out());
+
+        Path blind = dir.resolve("blind.jsonl");
+        Files.writeString(blind, """
+                {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
+                """);
+        Run b = run(args("--config", "tiny", "--reference", blind.toString()));
+        assertTrue(b.out().contains("no ratio for f32, 1 thread: the reference has no matmul figure"), b.out());
+        assertFalse(b.out().contains("torch-nn.GRU (gru-reset-after)"), b.out());
+    }
+
+    @Test
+    void theBackendIsChosenByOptionAndNamedInTheTable() {
+        Blas.Backend before = Blas.backend();
+        Run r = run(args("--config", "tiny", "--blas", "java"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\nmatmul: java (pure-Java kernel"), r.out());
+        assertEquals(before, Blas.backend(), "bench must restore the backend");
+        Run bad = run(args("--config", "tiny", "--blas", "mkl"));
+        assertEquals(2, bad.code());
+        assertEquals("bench: --blas: unknown BLAS backend 'mkl'; use auto, native or java (try --help)", bad.err().strip());
     }
 
     @Test
@@ -99,13 +140,22 @@ class BenchCommandTest {
 
     @Test
     void badOptionsAndReferencesFailWithOneLine(@TempDir Path dir) throws Exception {
+        // A value an option refuses is a usage error: exit 2, one line, naming the option once and the command once.
         Run unknown = run(args("--config", "huge"));
-        assertEquals(1, unknown.code());
-        assertTrue(unknown.err().contains("unknown config 'huge'") && unknown.err().contains("tiny"), unknown.err());
+        assertEquals(2, unknown.code());
+        assertEquals("bench: --config: unknown config 'huge'; known: [tiny, d2l, large] (try --help)", unknown.err().strip());
         Run cell = run(args("--cell", "transformer"));
-        assertTrue(cell.err().contains("unknown cell 'transformer'"), cell.err());
+        assertEquals(2, cell.code());
+        assertEquals("bench: --cell: unknown cell 'transformer' (expected gru, gru-reset-after, lstm, rnn, mgu) (try --help)", cell.err().strip());
+        Run dtype = run(args("--dtype", "f16"));
+        assertEquals(2, dtype.code());
+        assertEquals("bench: --dtype: unknown dtype 'f16'; known: f32, f64 (try --help)", dtype.err().strip());
         Run threads = run(args("--threads", "0"));
-        assertTrue(threads.err().contains("--threads must be at least 1"), threads.err());
+        assertEquals(2, threads.code());
+        assertEquals("bench: --threads must be at least 1, got 0 (try --help)", threads.err().strip());
+        Run time = run("bench", "--seconds", "0");
+        assertEquals(2, time.code());
+        assertTrue(time.err().startsWith("bench: --seconds, --warmup, --repetitions: need warm-up ≥ 0 s, time > 0 s"), time.err());
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"kind\": \"train\"}\nnot json\n");
         Run ref = run(args("--config", "tiny", "--reference", bad.toString()));

@@ -4,39 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GradientFlowCommandTest {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
     void quickRunPrintsBothTablesAndWritesThreePngs(@TempDir Path dir) throws IOException {
-        Run r = run("gradient-flow", "--quick", "--output-dir", dir.toString());
-        assertEquals(0, r.exit(), r.err());
+        Cli.Result r = run("gradient-flow", "--quick", "--output-dir", dir.toString());
+        assertEquals(0, r.code(), r.err());
         for (String model : new String[] {"gru", "lstm", "rnn"}) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith("8 ") && l.contains(" " + model + " ")), "adding row T=8 " + model);
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith("16 ") && l.contains(" " + model + " ")), "adding row T=16 " + model);
@@ -57,11 +45,19 @@ class GradientFlowCommandTest {
     }
 
     @Test
+    void quickKeepsTheOptionsGivenExplicitly(@TempDir Path dir) {
+        Cli.Result r = run("gradient-flow", "--quick", "--steps", "3", "--hidden", "5", "--models", "rnn", "--output-dir", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Adding problem: 3 training steps of 8 sequences, Adam lr 0.01, clip 1.0, hidden 5;"),
+                "--steps and --hidden as given, the rest from --quick: " + r.out());
+    }
+
+    @Test
     void sameSeedSameNumbers(@TempDir Path dir) {
         String[] args = {"gradient-flow", "--quick", "--models", "rnn", "--output-dir", dir.toString()};
-        Run a = run(args);
-        Run b = run(args);
-        assertEquals(0, a.exit(), a.err());
+        Cli.Result a = run(args);
+        Cli.Result b = run(args);
+        assertEquals(0, a.code(), a.err());
         // The "seconds" column varies; everything else must not.
         assertEquals(withoutTimes(a.out()), withoutTimes(b.out()));
     }
@@ -73,22 +69,22 @@ class GradientFlowCommandTest {
 
     @Test
     void helpAndBadOptions() {
-        Run help = run("gradient-flow", "--help");
-        assertEquals(0, help.exit());
+        Cli.Result help = run("gradient-flow", "--help");
+        assertEquals(0, help.code());
         for (String option : new String[] {"--output-dir", "--seed", "--hidden", "--length", "--lengths", "--steps", "--quick"}) {
             assertTrue(help.out().contains(option), option);
         }
-        Run unknownModel = run("gradient-flow", "--models", "gru,transformer");
-        assertEquals(2, unknownModel.exit());
+        Cli.Result unknownModel = run("gradient-flow", "--models", "gru,transformer");
+        assertEquals(2, unknownModel.code());
         assertTrue(unknownModel.err().contains("transformer"), unknownModel.err());
         assertEquals(1, unknownModel.err().strip().lines().count(), unknownModel.err());
 
-        Run shortLength = run("gradient-flow", "--lengths", "50,1");
-        assertEquals(2, shortLength.exit());
+        Cli.Result shortLength = run("gradient-flow", "--lengths", "50,1");
+        assertEquals(2, shortLength.code());
         assertTrue(shortLength.err().contains("--lengths") && shortLength.err().contains("1"), shortLength.err());
 
-        Run badHidden = run("gradient-flow", "--hidden", "0");
-        assertEquals(2, badHidden.exit());
+        Cli.Result badHidden = run("gradient-flow", "--hidden", "0");
+        assertEquals(2, badHidden.code());
         assertTrue(badHidden.err().contains("--hidden"), badHidden.err());
     }
 }

@@ -1,17 +1,16 @@
 package dev.jgrad.examples.rungru;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import dev.jgrad.nn.io.Safetensors;
 import dev.jgrad.nn.io.SafetensorsFile;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** run-gru end to end, against PyTorch's own numbers (the io helper's committed reference files). */
 class RunGruCommandTest {
@@ -33,17 +31,8 @@ class RunGruCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     /** Splits a reference case into a weights file (the state_dict) and an input file (x, h0, dy, dh_n). */
@@ -72,8 +61,8 @@ class RunGruCommandTest {
         assertEquals("F64", ref.metadata().get("dtype"));
         Path[] files = split(reference, true);
         Path outFile = dir.resolve("out.safetensors");
-        Run r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", outFile.toString());
-        assertEquals(0, r.exit(), r.err());
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", outFile.toString());
+        assertEquals(0, r.code(), r.err());
         Map<String, Tensor> out = Safetensors.read(outFile).tensors();
         Set<String> expected = new TreeSet<>();
         for (String name : ref.tensors().keySet()) {
@@ -96,8 +85,8 @@ class RunGruCommandTest {
     void withoutCotangentsOnlyOutputsAreWritten() {
         Path[] files = split("gru_basic", false);
         Path outFile = dir.resolve("fwd.safetensors");
-        Run r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", outFile.toString());
-        assertEquals(0, r.exit(), r.err());
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", outFile.toString());
+        assertEquals(0, r.code(), r.err());
         Map<String, Tensor> out = Safetensors.read(outFile).tensors();
         assertEquals(Set.of("y", "h_n"), out.keySet());
         SafetensorsFile ref = Safetensors.read(TORCH.resolve("gru_basic.safetensors"));
@@ -110,14 +99,14 @@ class RunGruCommandTest {
         SafetensorsFile ref = Safetensors.read(TORCH.resolve("gru_f32.safetensors"));
         Path[] files = split("gru_f32", true);
         Path out32 = dir.resolve("out32.safetensors");
-        assertEquals(0, run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", out32.toString()).exit());
+        assertEquals(0, run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", out32.toString()).code());
         // The same numbers widened to float64, run again.
         Path w64 = dir.resolve("w64.safetensors");
         Path x64 = dir.resolve("x64.safetensors");
         Safetensors.write(w64, SafetensorsFile.of(widen(Safetensors.read(files[0]).tensors())));
         Safetensors.write(x64, SafetensorsFile.of(widen(Safetensors.read(files[1]).tensors())));
         Path out64 = dir.resolve("out64.safetensors");
-        assertEquals(0, run("run-gru", "--weights", w64.toString(), "--input", x64.toString(), "--output", out64.toString()).exit());
+        assertEquals(0, run("run-gru", "--weights", w64.toString(), "--input", x64.toString(), "--output", out64.toString()).code());
         Map<String, Tensor> got32 = Safetensors.read(out32).tensors();
         Map<String, Tensor> got64 = Safetensors.read(out64).tensors();
         assertFalse(got32.isEmpty());
@@ -134,14 +123,14 @@ class RunGruCommandTest {
 
     // ------------------------------------------------------------------ errors: one line, non-zero exit, names the tensor
 
-    Run failing(Map<String, Tensor> weights, Map<String, Tensor> inputs) {
+    Cli.Result failing(Map<String, Tensor> weights, Map<String, Tensor> inputs) {
         Path wf = dir.resolve("bad-w.safetensors");
         Path xf = dir.resolve("bad-x.safetensors");
         Safetensors.write(wf, SafetensorsFile.of(weights));
         Safetensors.write(xf, SafetensorsFile.of(inputs));
         Path outFile = dir.resolve("never.safetensors");
-        Run r = run("run-gru", "--weights", wf.toString(), "--input", xf.toString(), "--output", outFile.toString());
-        assertEquals(1, r.exit(), r.out());
+        Cli.Result r = run("run-gru", "--weights", wf.toString(), "--input", xf.toString(), "--output", outFile.toString());
+        assertEquals(1, r.code(), r.out());
         assertOneLine(r.err());
         assertFalse(Files.exists(outFile), "no output file after an error");
         return r;
@@ -166,7 +155,7 @@ class RunGruCommandTest {
         Map<String, Tensor> w = weights();
         Map<String, Tensor> x = inputs();
         w.remove("weight_hh_l1");
-        Run r = failing(w, x);
+        Cli.Result r = failing(w, x);
         assertTrue(r.err().contains("missing tensor 'weight_hh_l1'") && r.err().contains("bad-w.safetensors"), r.err());
     }
 
@@ -178,7 +167,7 @@ class RunGruCommandTest {
                 w.put(k, t);
             }
         });
-        Run r = failing(w, inputs());
+        Cli.Result r = failing(w, inputs());
         assertTrue(r.err().contains("nn.LSTM weights, not nn.GRU"), r.err());
     }
 
@@ -186,7 +175,7 @@ class RunGruCommandTest {
     void missingInputIsNamed() {
         Map<String, Tensor> x = inputs();
         x.remove("x");
-        Run r = failing(weights(), x);
+        Cli.Result r = failing(weights(), x);
         assertTrue(r.err().contains("missing tensor 'x' [B, T, 5]"), r.err());
     }
 
@@ -194,7 +183,7 @@ class RunGruCommandTest {
     void wrongShapesAreNamedWithBothShapes() {
         Map<String, Tensor> x = inputs();
         x.put("x", Tensor.zeros(DType.F64, 2, 4, 3));
-        Run r = failing(weights(), x);
+        Cli.Result r = failing(weights(), x);
         assertTrue(r.err().contains("'x' has shape [2, 4, 3]") && r.err().contains("[B, T, 5]"), r.err());
 
         x = inputs();
@@ -261,13 +250,13 @@ class RunGruCommandTest {
         Path garbage = dir.resolve("garbage.safetensors");
         Files.write(garbage, "this is not a safetensors file at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path outFile = dir.resolve("o.safetensors");
-        Run r = run("run-gru", "--weights", garbage.toString(), "--input", files[1].toString(), "--output", outFile.toString());
-        assertEquals(1, r.exit());
+        Cli.Result r = run("run-gru", "--weights", garbage.toString(), "--input", files[1].toString(), "--output", outFile.toString());
+        assertEquals(1, r.code());
         assertOneLine(r.err());
         assertTrue(r.err().contains("garbage.safetensors"), r.err());
 
         r = run("run-gru", "--weights", files[0].toString(), "--input", dir.resolve("absent.safetensors").toString(), "--output", outFile.toString());
-        assertEquals(1, r.exit());
+        assertEquals(1, r.code());
         assertOneLine(r.err());
         assertTrue(r.err().contains("no such file"), r.err());
         assertTrue(r.err().contains("absent.safetensors"), r.err());
@@ -275,17 +264,42 @@ class RunGruCommandTest {
     }
 
     @Test
+    void anOutputThatIsAnInputIsRefusedAndTheInputKept() throws IOException {
+        Path[] files = split("gru_basic", false);
+        byte[] weights = Files.readAllBytes(files[0]);
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", files[0].toString());
+        assertEquals(2, r.code());
+        assertEquals("run-gru: --output " + files[0] + " is the --weights file; writing it would destroy the input: choose another "
+                + "--output (try --help)", r.errLine());
+        Path sameInput = files[1].getParent().resolve(".").resolve(files[1].getFileName());
+        r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", sameInput.toString());
+        assertEquals(2, r.code());
+        assertEquals("run-gru: --output " + sameInput + " is the --input file; writing it would destroy the input: choose another "
+                + "--output (try --help)", r.errLine());
+        assertArrayEquals(weights, Files.readAllBytes(files[0]), "the weights file is untouched");
+    }
+
+    @Test
+    void aMissingOutputFolderIsNamed() {
+        Path[] files = split("gru_basic", false);
+        Path out = dir.resolve("no-such-folder").resolve("out.safetensors");
+        Cli.Result r = run("run-gru", "--weights", files[0].toString(), "--input", files[1].toString(), "--output", out.toString());
+        assertEquals(1, r.code());
+        assertEquals("run-gru: cannot write --output " + out + ": the folder " + out.getParent() + " does not exist", r.errLine());
+    }
+
+    @Test
     void optionErrorsAndHelp() {
-        Run help = run("run-gru", "--help");
-        assertEquals(0, help.exit());
+        Cli.Result help = run("run-gru", "--help");
+        assertEquals(0, help.code());
         assertTrue(help.out().contains("--weights") && help.out().contains("--variant") && help.out().contains("reset-before"), help.out());
 
-        Run bad = run("run-gru", "--weights", "a", "--input", "b", "--output", "c", "--variant", "sideways");
-        assertEquals(2, bad.exit());
+        Cli.Result bad = run("run-gru", "--weights", "a", "--input", "b", "--output", "c", "--variant", "sideways");
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("sideways"), bad.err());
 
-        Run missing = run("run-gru", "--weights", "a");
-        assertEquals(2, missing.exit());
+        Cli.Result missing = run("run-gru", "--weights", "a");
+        assertEquals(2, missing.code());
         assertTrue(missing.err().contains("--input") || missing.err().contains("--output"), missing.err());
     }
 

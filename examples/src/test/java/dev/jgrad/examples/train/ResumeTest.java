@@ -1,16 +1,15 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,13 +25,14 @@ class ResumeTest {
 
     @ParameterizedTest(name = "{0} {1} {2} {3} embedding {5}, stop in epoch 2 at batch {4}")
     @CsvSource({
-        "GRU, SEQUENTIAL, adam, F32, 0, 0",
-        "GRU, SEQUENTIAL, adam, F32, 3, 0",
-        "GRU_RESET_AFTER, RANDOM, sgd, F64, 2, 0",
-        "LSTM, SEQUENTIAL, sgd, F64, 4, 0",
-        "RNN, RANDOM, adam, F32, 1, 0",
-        "GRU, SEQUENTIAL, adam, F64, 2, 5"})
-    void stoppedAndResumedEqualsUninterrupted(CellKind cell, Partitioning sampling, String opt, DType dtype, int stopBatch, int embed) {
+        "GRU, SEQUENTIAL, ADAM, F32, 0, 0",
+        "GRU, SEQUENTIAL, ADAM, F32, 3, 0",
+        "GRU_RESET_AFTER, RANDOM, SGD, F64, 2, 0",
+        "LSTM, SEQUENTIAL, SGD, F64, 4, 0",
+        "RNN, RANDOM, ADAM, F32, 1, 0",
+        "GRU, SEQUENTIAL, ADAM, F64, 2, 5"})
+    void stoppedAndResumedEqualsUninterrupted(CellKind cell, Partitioning sampling, OptimizerKind opt, DType dtype, int stopBatch,
+            int embed) {
         TrainConfig config = TinyRuns.config(cell, sampling, opt, dtype, 3, embed);
         Trainer straight = Trainer.start(config);
         assertEquals(Trainer.Outcome.COMPLETED, straight.run(new Trainer.Listener() { }));
@@ -64,8 +64,11 @@ class ResumeTest {
         Trainer resumed = Trainer.resume(cp, 3);
         assertEquals(Trainer.Outcome.COMPLETED, resumed.run(new Trainer.Listener() { }));
         TinyRuns.assertBitIdentical(straight.model().stateDict(), resumed.model().stateDict());
-        assertEquals(straight.history().get(2).perplexity(), resumed.history().get(2).perplexity(), 0.0,
-                "the resumed epoch's perplexity is the uninterrupted one's");
+        EpochMetrics want = straight.history().get(2);
+        EpochMetrics got = resumed.history().get(2);
+        assertEquals(want.perplexity(), got.perplexity(), 0.0, "the resumed epoch's perplexity is the uninterrupted one's");
+        assertEquals(want.heldOutPerplexity(), got.heldOutPerplexity(), 0.0, "and so is its held-out perplexity");
+        assertEquals(want.gradNorm(), got.gradNorm(), 0.0, "and its mean gradient norm");
     }
 
     @Test
@@ -100,9 +103,6 @@ class ResumeTest {
     }
 
     static int run(String... args) {
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(new StringWriter()));
-        cl.setErr(new PrintWriter(new StringWriter()));
-        return cl.execute(args);
+        return Cli.run(args).code();
     }
 }

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
@@ -12,17 +13,17 @@ final class TinyRuns {
     private TinyRuns() {
     }
 
-    static TrainConfig config(CellKind cell, Partitioning sampling, String optimizer, DType dtype, int epochs) {
+    static TrainConfig config(CellKind cell, Partitioning sampling, OptimizerKind optimizer, DType dtype, int epochs) {
         return config(cell, sampling, optimizer, dtype, epochs, 0);
     }
 
-    static TrainConfig config(CellKind cell, Partitioning sampling, String optimizer, DType dtype, int epochs, int embedding) {
-        return new TrainConfig(null, false, 0, 60, 9, cell, embedding, 8, 1, 4, 6, optimizer.equals("adam") ? 0.01 : 1.0, 1.0, epochs,
-                optimizer, dtype, 5, sampling, null, 0, 10, false, "pytorch");
+    static TrainConfig config(CellKind cell, Partitioning sampling, OptimizerKind optimizer, DType dtype, int epochs, int embedding) {
+        return new TrainConfig(null, false, 0, 60, 9, cell, embedding, 8, 1, 4, 6, optimizer == OptimizerKind.ADAM ? 0.01 : 1.0, 1.0,
+                epochs, optimizer, dtype, 5, sampling, null, 0, 10, false, WeightInit.PYTORCH);
     }
 
     static TrainConfig config(int epochs) {
-        return config(CellKind.GRU, Partitioning.SEQUENTIAL, "adam", DType.F32, epochs);
+        return config(CellKind.GRU, Partitioning.SEQUENTIAL, OptimizerKind.ADAM, DType.F32, epochs);
     }
 
     /** Asserts two state dicts hold the same names and bit-identical values. */

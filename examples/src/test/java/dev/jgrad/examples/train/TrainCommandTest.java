@@ -1,16 +1,21 @@
 package dev.jgrad.examples.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.jgrad.examples.Cli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +36,14 @@ class TrainCommandTest {
     }
 
     private static String run(int expectedCode, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        assertEquals(expectedCode, cl.execute(args), err.toString());
-        return out.toString();
+        return Cli.run(args).expect(expectedCode).out();
+    }
+
+    /** The one line a refused command printed, after checking its exit code. */
+    private static String refused(int expectedCode, String... args) {
+        Cli.Result r = Cli.run(args).expect(expectedCode);
+        assertEquals(1, r.errLine().lines().count(), r.err());
+        return r.errLine();
     }
 
     @Test
@@ -45,18 +51,21 @@ class TrainCommandTest {
         Path metrics = dir.resolve("out/metrics.jsonl");
         String out = run(0, args("--epochs", "2", "--metrics", metrics.toString(), "--checkpoint", dir.resolve("ck").toString()));
         assertTrue(out.contains("sample: 12+7="), out);
-        run(0, "train", "--resume", "--checkpoint", dir.resolve("ck").toString(), "--epochs", "3", "--metrics", metrics.toString());
+        String resumed = run(0, "train", "--resume", "--checkpoint", dir.resolve("ck").toString(), "--epochs", "3", "--metrics",
+                metrics.toString());
+        assertTrue(resumed.contains("metrics: appending to " + metrics + "\n"), "says it appends: " + resumed);
         List<String> lines = Files.readAllLines(metrics);
         assertEquals(3, lines.size(), "epochs 1, 2, then 3 appended by the resumed run");
         ObjectMapper json = new ObjectMapper();
         for (int i = 0; i < lines.size(); i++) {
             JsonNode n = json.readTree(lines.get(i));
             assertEquals(i + 1, n.get("epoch").asInt());
-            for (String field : List.of("perplexity", "tokens_per_second", "grad_norm", "clipped_fraction", "elapsed_seconds",
-                    "completion_accuracy", "well_formed")) {
+            for (String field : List.of("perplexity", "held_out_perplexity", "tokens_per_second", "grad_norm", "clipped_fraction",
+                    "elapsed_seconds", "completion_accuracy", "well_formed")) {
                 assertTrue(n.has(field) && Double.isFinite(n.get(field).asDouble()), field + " in " + lines.get(i));
             }
             assertTrue(n.get("perplexity").asDouble() > 1, lines.get(i));
+            assertTrue(n.get("held_out_perplexity").asDouble() > 1, lines.get(i));
             double clipped = n.get("clipped_fraction").asDouble();
             assertTrue(clipped >= 0 && clipped <= 1, lines.get(i));
         }
@@ -65,14 +74,62 @@ class TrainCommandTest {
     }
 
     @Test
-    void perplexityFallsOnTheGeneratedCorpus() {
+    void anExistingMetricsFileIsNotReplacedWithoutResume() throws Exception {
+        Path metrics = dir.resolve("metrics.jsonl");
+        String earlier = "{\"epoch\":1}\n".repeat(15);
+        Files.writeString(metrics, earlier);
+        assertEquals("train: --metrics " + metrics + " already exists and would be replaced: choose another file, or add --resume to "
+                + "append the epochs of a resumed run to it (try --help)",
+                refused(2, args("--epochs", "1", "--no-checkpoint", "--metrics", metrics.toString())));
+        assertEquals(earlier, Files.readString(metrics), "all 15 lines are still there");
+    }
+
+    @Test
+    void perplexityFallsOnTheGeneratedCorpusOnTrainingAndHeldOutText() {
         Trainer t = Trainer.start(TinyRuns.config(4));
         t.run(new Trainer.Listener() { });
         List<EpochMetrics> h = t.history();
         assertTrue(h.get(3).perplexity() < 0.8 * h.get(0).perplexity(), "perplexity " + h.get(0).perplexity() + " -> "
                 + h.get(3).perplexity());
+        assertTrue(h.get(3).heldOutPerplexity() < 0.8 * h.get(0).heldOutPerplexity(), "held-out " + h.get(0).heldOutPerplexity()
+                + " -> " + h.get(3).heldOutPerplexity());
         // Uniform guessing over the vocabulary is the baseline any learning must beat.
         assertTrue(h.get(3).perplexity() < t.vocabulary().size(), h.get(3).toString());
+        assertTrue(h.get(3).heldOutPerplexity() < t.vocabulary().size(), h.get(3).toString());
+    }
+
+    @Test
+    void theGeneratedCorpusTrainsOnTheSameTextAsBeforeAndHoldsOutOtherLines() {
+        TrainConfig c = TinyRuns.config(1);
+        Trainer t = Trainer.start(c);
+        assertEquals(dev.jgrad.examples.data.Corpora.arithmetic(dev.jgrad.tensor.Rng.seeded(Trainer.CORPUS_SEED), c.corpusLines(),
+                c.maxOperand()), t.text(), "the training text is unchanged by holding text out");
+        assertEquals(c.corpusLines() / 10, t.heldOutText().lines().count(), "one held-out line for every ten");
+        assertFalse(t.text().contains(t.heldOutText()), "the held-out lines are another draw");
+    }
+
+    @Test
+    void aCorpusFileHoldsOutItsLastTenthOrWhatFollowsMaxTokens() throws IOException {
+        Path corpus = dir.resolve("book.txt");
+        Files.writeString(corpus, "abcdefghij".repeat(100) + "\n");
+        TrainConfig whole = new RunOptionsParse(corpus).config(0);
+        Trainer t = Trainer.start(whole);
+        assertEquals(1001, t.text().length() + t.heldOutText().length());
+        assertEquals(100, t.heldOutText().length(), "the last tenth");
+        assertEquals("abcdefghij".repeat(100) + "\n", t.text() + t.heldOutText(), "no overlap, nothing lost");
+        Trainer d2l = Trainer.start(new RunOptionsParse(corpus).config(300));
+        assertEquals("abcdefghij".repeat(30), d2l.text(), "--max-tokens 300: the first 300 characters, as before");
+        assertEquals("abcdefghij".repeat(3), d2l.heldOutText(), "and the 30 after them held out");
+    }
+
+    /** Options for a tiny run on a corpus file, with --max-tokens N. */
+    private record RunOptionsParse(Path corpus) {
+        TrainConfig config(int maxTokens) {
+            TrainCommand c = new TrainCommand();
+            new picocli.CommandLine(c).parseArgs("--corpus", corpus.toString(), "--max-tokens", String.valueOf(maxTokens),
+                    "--hidden", "4", "--batch", "2", "--steps", "5", "--epochs", "1");
+            return c.config();
+        }
     }
 
     @Test
@@ -84,9 +141,89 @@ class TrainCommandTest {
     }
 
     @Test
-    void anExistingCheckpointIsNotOverwrittenWithoutResume() {
-        run(0, args("--epochs", "1", "--checkpoint", dir.resolve("ck").toString()));
-        run(2, args("--epochs", "1", "--checkpoint", dir.resolve("ck").toString()));
+    void anExistingCheckpointIsNotOverwrittenWithoutResume() throws IOException {
+        Path ck = dir.resolve("ck");
+        run(0, args("--epochs", "1", "--checkpoint", ck.toString()));
+        Map<Path, byte[]> before = contents(ck);
+        assertEquals("train: --checkpoint " + ck + " already holds a checkpoint, which a new run would replace: add --resume to "
+                + "continue it, or choose another folder (try --help)", refused(2, args("--epochs", "2", "--checkpoint", ck.toString())));
+        Map<Path, byte[]> after = contents(ck);
+        assertEquals(before.keySet(), after.keySet(), "the same files");
+        before.forEach((file, bytes) -> assertTrue(java.util.Arrays.equals(bytes, after.get(file)), file + " is unchanged"));
+    }
+
+    private static Map<Path, byte[]> contents(Path root) throws IOException {
+        Map<Path, byte[]> m = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                m.put(root.relativize(f), Files.readAllBytes(f));
+            }
+        }
+        assertTrue(m.size() >= 5, "LATEST and the four files of a checkpoint: " + m.keySet());
+        return m;
+    }
+
+    @Test
+    void resumingSaysWhichOptionsItIgnoresAndRefusesToDoNothing() {
+        Path ck = dir.resolve("ck");
+        run(0, args("--epochs", "1", "--checkpoint", ck.toString()));
+        Cli.Result r = Cli.run("train", "--resume", "--checkpoint", ck.toString(), "--epochs", "2", "--hidden", "99", "--lr", "3",
+                "--threads", "1").expect(0);
+        assertEquals("train: resuming with the checkpoint's configuration; ignoring --hidden, --lr", r.errLine(),
+                "the run options given, and not --epochs or --threads");
+        assertEquals("train: --epochs 2: the run in " + ck + " has already finished 2 epochs, so there is nothing to do; give --epochs N "
+                + "with N > 2 to continue it (try --help)", refused(2, "train", "--resume", "--checkpoint", ck.toString(), "--epochs", "2"));
+        assertEquals("train: the run in " + ck + " has already finished its 2 epochs; give --epochs N with N > 2 to continue it "
+                + "(try --help)", refused(2, "train", "--resume", "--checkpoint", ck.toString()));
+    }
+
+    @Test
+    void optionErrorsNameTheOptionInOneLine() {
+        assertEquals("train: --epochs must be at least 1 for a new run, got 0 (try --help)", refused(2, args("--epochs", "0")));
+        assertEquals("train: Invalid value for option '--optimizer': expected one of sgd, adam, got 'rmsprop' (try --help)",
+                refused(2, args("--optimizer", "rmsprop")));
+        assertEquals("train: Invalid value for option '--init': expected one of pytorch, d2l, got 'xavier' (try --help)",
+                refused(2, args("--init", "xavier")));
+        assertEquals("train: Invalid value for option '--cell': expected one of gru, gru-reset-after, lstm, rnn, mgu, got 'transformer' "
+                + "(try --help)", refused(2, args("--cell", "transformer")));
+        assertEquals("train: --prefix must not be empty (generation needs a first character) (try --help)",
+                refused(2, args("--prefix", "")));
+        assertEquals("train: --no-checkpoint cannot go with --checkpoint (try --help)",
+                refused(2, args("--no-checkpoint", "--checkpoint", dir.toString())));
+    }
+
+    @Test
+    void corpusProblemsAreNamedInOneLine() throws IOException {
+        Path absent = dir.resolve("absent.txt");
+        assertEquals("train: cannot read corpus " + absent + ": no such file or folder",
+                refused(1, "train", "--corpus", absent.toString(), "--no-checkpoint"));
+        Path empty = Files.createFile(dir.resolve("empty.txt"));
+        assertEquals("train: corpus " + empty + " is empty", refused(1, "train", "--corpus", empty.toString(), "--no-checkpoint"));
+        Path latin1 = dir.resolve("latin1.txt");
+        Files.write(latin1, "first line\ncaf\u00e9 au lait\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals("train: corpus " + latin1 + " is not UTF-8 text: byte 0xE9 at line 2, byte 4 of the line (offset 14) does not "
+                + "start a valid UTF-8 character; convert the file to UTF-8 first (a Latin-1 file, for example, with "
+                + "iconv -f latin1 -t utf-8)", refused(1, "train", "--corpus", latin1.toString(), "--no-checkpoint"));
+        Path binary = dir.resolve("weights.bin");
+        Files.write(binary, new byte[] {'P', 'K', 3, 4, 0, 0, 1});
+        assertEquals("train: corpus " + binary + " is not text: it holds a NUL byte at line 1, byte 5 of the line (offset 4)",
+                refused(1, "train", "--corpus", binary.toString(), "--no-checkpoint"));
+        Path digits = dir.resolve("digits.txt");
+        Files.writeString(digits, "1 2 3\n4 5 6\n");
+        assertEquals("train: corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
+                refused(1, "train", "--corpus", digits.toString(), "--d2l-text", "--no-checkpoint"));
+        assertEquals("train: --metrics " + digits + " is the --corpus file; writing it would destroy the input: choose another --metrics "
+                + "(try --help)", refused(2, "train", "--corpus", digits.toString(), "--metrics", digits.toString(), "--no-checkpoint"));
+        assertEquals("1 2 3\n4 5 6\n", Files.readString(digits));
+    }
+
+    @Test
+    void newRunsGetTheirOwnFolder() throws IOException {
+        LocalDateTime at = LocalDateTime.of(2026, 11, 29, 19, 5, 7);
+        Path first = TrainCommand.newRunFolder(dir, at);
+        assertEquals(dir.resolve("train-20261129-190507"), first);
+        Files.createDirectories(first);
+        assertEquals(dir.resolve("train-20261129-190507-2"), TrainCommand.newRunFolder(dir, at), "a second run in the same second");
     }
 
     @Test
@@ -103,6 +240,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void samplePrefixNoticesNameEveryUnknownCharacterAndRefuseAnEmptyPrefix() {
+        String ck = dir.resolve("ck").toString();
+        run(0, args("--epochs", "1", "--checkpoint", ck));
+        Cli.Result r = Cli.run("sample", "--checkpoint", ck, "--prefix", "abc", "--length", "3").expect(0);
+        assertEquals("sample: 'a', 'b', 'c' are not in the vocabulary; they are read as <unk>", r.errLine());
+        assertEquals("sample: 'x' is not in the vocabulary; it is read as <unk>",
+                Cli.run("sample", "--checkpoint", ck, "--prefix", "1x2", "--length", "3").expect(0).errLine());
+        assertEquals("sample: --prefix must not be empty (generation needs a first character); leave it out to start from the "
+                + "training run's prefix (try --help)", refused(2, "sample", "--checkpoint", ck, "--prefix", ""));
+    }
+
+    @Test
     void d2lTextCorpusUsesTheTwentyEightTokenVocabulary() throws Exception {
         Path corpus = dir.resolve("book.txt");
         StringBuilder sb = new StringBuilder();
@@ -110,8 +259,8 @@ class TrainCommandTest {
             sb.append("The Time Traveller (for so it will be convenient to speak of him) was expounding ").append(i).append('\n');
         }
         Files.writeString(corpus, sb);
-        String out = run(0, args("--corpus", corpus.toString(), "--d2l-text", "--max-tokens", "1000", "--epochs", "1"));
-        assertTrue(out.contains("1,000 characters, vocabulary 28"), out);
+        String out = run(0, args("--corpus", corpus.toString(), "--d2l-text", "--max-tokens", "1000", "--epochs", "1", "--no-checkpoint"));
+        assertTrue(out.contains("1,000 characters to train on and 100 held out, vocabulary 28"), out);
         assertTrue(out.contains("sample: time traveller"), out);
     }
 }

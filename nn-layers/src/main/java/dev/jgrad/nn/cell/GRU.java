@@ -34,7 +34,16 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
         /** PyTorch / cuDNN / Keras reset_after, {@link TorchGRUCell}: {@code n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))}. */
         RESET_AFTER;
 
-        /** A cell of this variant, input size {@code in}, hidden size {@code hidden}, with or without biases. */
+        /**
+         * A cell of this variant, input size {@code in}, hidden size {@code hidden}, with or without biases.
+         *
+         * @param in     the input size
+         * @param hidden the hidden size
+         * @param bias   whether the cell has biases
+         * @param dtype  the parameters' dtype
+         * @param rng    the generator the weights are drawn from
+         * @return the cell
+         */
         public GRU create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
             return switch (this) {
                 case RESET_BEFORE -> GRUCell.create(in, hidden, bias, dtype, rng);
@@ -46,14 +55,29 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
     /**
      * The values of one step's four equations, each {@code [B, H]}: the update gate {@code z}, the
      * reset gate {@code r}, the candidate {@code h̃} (PyTorch's {@code n}) and the next state {@code h'}.
+     *
+     * @param z      the update gate
+     * @param r      the reset gate
+     * @param hTilde the candidate state
+     * @param hNext  the next state
      */
     record Activations(Variable z, Variable r, Variable hTilde, Variable hNext) {
     }
 
-    /** Which of the two variants this cell computes. */
+    /**
+     * Which of the two variants this cell computes.
+     *
+     * @return the variant
+     */
     Variant variant();
 
-    /** The four equations of one step for input {@code x [B, I]} and state {@code h [B, H]}, as the variant writes them. */
+    /**
+     * The four equations of one step for input {@code x [B, I]} and state {@code h [B, H]}, as the variant writes them.
+     *
+     * @param x the step's input {@code [B, I]}
+     * @param h the previous state {@code [B, H]}
+     * @return the step's four values
+     */
     Activations activations(Variable x, Variable h);
 
     /** {@code h'} of {@link #activations}. */

@@ -48,7 +48,16 @@ public final class GRUCell implements GRU {
         params = Module.named(wxz, whz, bz, wxr, whr, br, wxh, whh, bh);
     }
 
-    /** A Cho / d2l GRU cell with input size {@code in} and hidden size {@code hidden}, with or without biases. */
+    /**
+     * A Cho / d2l GRU cell with input size {@code in} and hidden size {@code hidden}, with or without biases.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size
+     * @param bias   whether the cell has biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the cell
+     */
     public static GRUCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
         return new GRUCell(in, hidden, bias, dtype, rng);
     }

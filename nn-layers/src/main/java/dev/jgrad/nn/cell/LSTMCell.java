@@ -33,6 +33,16 @@ public final class LSTMCell implements RecurrentCell {
         this.params = w.named();
     }
 
+    /**
+     * An LSTM cell with input size {@code in} and hidden size {@code hidden}, initialised U(−1/√H, 1/√H).
+     *
+     * @param in     the input size
+     * @param hidden the hidden size
+     * @param bias   whether the cell has biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the cell
+     */
     public static LSTMCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
         return new LSTMCell(in, hidden, bias, dtype, rng);
     }

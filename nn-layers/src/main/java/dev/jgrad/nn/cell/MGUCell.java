@@ -41,6 +41,15 @@ public final class MGUCell implements RecurrentCell {
         params = Module.named(wxf, whf, bf, wxh, whh, bh);
     }
 
+    /**
+     * A minimal gated unit with input size {@code in} and hidden size {@code hidden}, initialised U(−1/√H, 1/√H).
+     *
+     * @param in     the input size
+     * @param hidden the hidden size
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the cell
+     */
     public static MGUCell create(int in, int hidden, DType dtype, Rng rng) {
         return new MGUCell(in, hidden, dtype, rng);
     }

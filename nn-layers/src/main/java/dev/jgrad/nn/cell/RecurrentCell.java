@@ -12,23 +12,48 @@ import dev.jgrad.tensor.Tensor;
  */
 public interface RecurrentCell extends Module {
 
+    /**
+     * The size {@code I} of each step's input {@code [B, I]}.
+     *
+     * @return the input size
+     */
     int inputSize();
 
+    /**
+     * The size {@code H} of the hidden state {@code [B, H]}.
+     *
+     * @return the hidden size
+     */
     int hiddenSize();
 
     /**
      * The all-zeros state for a batch of {@code batch}, as PyTorch uses when no initial state is
      * given: by default one {@code [batch, H]} part, the hidden state; a cell with more state (the
      * LSTM's cell state) overrides this.
+     *
+     * @param batch the batch size {@code B}
+     * @param dtype the state's dtype
+     * @return the zero state
      */
     default State initialState(int batch, DType dtype) {
         return State.of(Variable.constant(Tensor.zeros(dtype, batch, hiddenSize())));
     }
 
-    /** One step: {@code x [B, I]} and the previous state give the next state. */
+    /**
+     * One step: {@code x [B, I]} and the previous state give the next state.
+     *
+     * @param x the step's input {@code [B, I]}
+     * @param s the previous state
+     * @return the next state
+     */
     State step(Variable x, State s);
 
-    /** Validates a step's input against the cell's sizes, naming the cell and the shapes. */
+    /**
+     * Validates a step's input against the cell's sizes, naming the cell and the shapes.
+     *
+     * @param x the step's input
+     * @param s the previous state
+     */
     default void checkStep(Variable x, State s) {
         if (x.shape().rank() != 2 || x.shape().dim(1) != inputSize()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".step: input " + x.shape() + " is not [B, "

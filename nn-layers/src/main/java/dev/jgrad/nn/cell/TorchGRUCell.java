@@ -36,7 +36,16 @@ public final class TorchGRUCell implements GRU {
         this.params = w.named();
     }
 
-    /** A PyTorch-layout GRU cell with input size {@code in} and hidden size {@code hidden}, with or without biases. */
+    /**
+     * A PyTorch-layout GRU cell with input size {@code in} and hidden size {@code hidden}, with or without biases.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size
+     * @param bias   whether the cell has biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the cell
+     */
     public static TorchGRUCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
         return new TorchGRUCell(in, hidden, bias, dtype, rng);
     }

@@ -3,9 +3,9 @@ package dev.jgrad.nn.check;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
-import dev.jgrad.check.GradCheck.Mismatch;
 import dev.jgrad.check.GradCheck.Options;
-import dev.jgrad.check.GradCheck.Report;
+import dev.jgrad.check.GradCheckReport;
+import dev.jgrad.check.Mismatch;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
@@ -44,6 +44,10 @@ public final class ModuleGradCheck {
      * The scalar {@code sum(f() ⊙ c)} for a random cotangent {@code c ~ N(0, 1)} drawn once, at the first
      * call, with the output's shape: contracting with a random {@code c} makes a backward that returns
      * wrong or constant gradients visible (a plain {@code sum} would miss, e.g., softmax's).
+     *
+     * @param output computes the output from the module's current parameters
+     * @param rng    draws the cotangent
+     * @return the scalar loss {@code sum(output() ⊙ c)}
      */
     public static Supplier<Variable> contracted(Supplier<Variable> output, Rng rng) {
         Tensor[] c = new Tensor[1];
@@ -56,12 +60,26 @@ public final class ModuleGradCheck {
         };
     }
 
-    public static Report check(Module m, Supplier<Variable> loss) {
+    /**
+     * {@link #check(Module, Supplier, Options)} with the default options.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @return the report
+     */
+    public static GradCheckReport check(Module m, Supplier<Variable> loss) {
         return check(m, loss, Options.defaults());
     }
 
-    /** Compares the module's parameter gradients of {@code loss} with finite differences. */
-    public static Report check(Module m, Supplier<Variable> loss, Options o) {
+    /**
+     * Compares the module's parameter gradients of {@code loss} with finite differences.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @param o    tolerances and mode
+     * @return the report
+     */
+    public static GradCheckReport check(Module m, Supplier<Variable> loss, Options o) {
         Map<String, Parameter> params = m.parameters();
         Map<String, Tensor> original = new LinkedHashMap<>();
         params.forEach((k, p) -> {
@@ -79,13 +97,25 @@ public final class ModuleGradCheck {
         }
     }
 
+    /**
+     * {@link #assertGradients(Module, Supplier, Options)} with the default options.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     */
     public static void assertGradients(Module m, Supplier<Variable> loss) {
         assertGradients(m, loss, Options.defaults());
     }
 
-    /** {@link #check} that throws {@link AssertionError} with the report on any mismatch. */
+    /**
+     * {@link #check} that throws {@link AssertionError} with the report on any mismatch.
+     *
+     * @param m    the module whose parameters are checked
+     * @param loss computes the scalar loss from the module's current parameters
+     * @param o    tolerances and mode
+     */
     public static void assertGradients(Module m, Supplier<Variable> loss, Options o) {
-        Report r = check(m, loss, o);
+        GradCheckReport r = check(m, loss, o);
         if (!r.passed()) {
             throw new AssertionError(r.toString());
         }
@@ -113,7 +143,7 @@ public final class ModuleGradCheck {
         }
     }
 
-    private static Report full(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic, Options o) {
+    private static GradCheckReport full(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic, Options o) {
         List<Mismatch> bad = new ArrayList<>();
         int compared = 0;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -139,10 +169,10 @@ public final class ModuleGradCheck {
                 }
             }
         }
-        return new Report("module gradient check", compared, List.copyOf(bad), o);
+        return new GradCheckReport("module gradient check", compared, List.copyOf(bad), o);
     }
 
-    private static Report directional(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic,
+    private static GradCheckReport directional(Map<String, Parameter> params, Supplier<Variable> loss, Map<String, Tensor> analytic,
             Options o) {
         Rng rng = Rng.seeded(o.seed());
         List<Mismatch> bad = new ArrayList<>();
@@ -167,7 +197,7 @@ public final class ModuleGradCheck {
                 bad.add(new Mismatch("all parameters", "random direction " + d, "loss", a, numeric));
             }
         }
-        return new Report("module gradient check", o.directions(), List.copyOf(bad), o);
+        return new GradCheckReport("module gradient check", o.directions(), List.copyOf(bad), o);
     }
 
     /** Moves every parameter by {@code t·u}. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,11 @@ import java.util.Set;
  * or more). Every check on the header runs before any tensor data is allocated, and data buffers
  * are never larger than the file, so a hostile header cannot cause an {@link OutOfMemoryError}.
  * Any malformation is a {@link SafetensorsFormatException}; nothing is returned from such a file.
+ *
+ * <p>{@link #read} refuses a file holding a tensor of a dtype jgrad does not hold (integers, BOOL,
+ * 8-bit floats); {@link #readLenient} validates the whole file the same way but skips those tensors
+ * and names them, for a PyTorch state_dict that carries an {@code I64} step counter or a
+ * {@code BOOL} mask beside its weights.
  */
 public final class Safetensors {
     /** Largest header accepted, the reference implementation's limit. */
@@ -68,9 +74,6 @@ public final class Safetensors {
 
     private static final String METADATA_KEY = "__metadata__";
     private static final Set<String> ENTRY_KEYS = Set.of("dtype", "shape", "data_offsets");
-    /** The format's other dtypes: recognised so the error says "unsupported", not "unknown". */
-    private static final Set<String> UNSUPPORTED_DTYPES = Set.of(
-            "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "I32", "U32", "I64", "U64");
     /** Bytes decoded or encoded per chunk, so a large tensor never needs a second full-size buffer. */
     private static final int CHUNK_BYTES = 1 << 16;
 
@@ -86,10 +89,16 @@ public final class Safetensors {
     /**
      * Reads a whole safetensors file.
      *
+     * @param path the file
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the file is malformed (the message names the file)
      * @throws UncheckedIOException       if the file cannot be read
      */
     public static SafetensorsFile read(Path path) {
+        return parseFile(path, false).file();
+    }
+
+    private static LenientRead parseFile(Path path, boolean lenient) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
             return parse(new Source() {
@@ -109,7 +118,7 @@ public final class Safetensors {
                         position += n;
                     }
                 }
-            }, path.toString());
+            }, path.toString(), lenient);
         } catch (IOException e) {
             throw new UncheckedIOException("safetensors: cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -118,9 +127,80 @@ public final class Safetensors {
     /**
      * Reads safetensors content held in memory.
      *
+     * @param bytes the file's content
+     * @return its tensors and metadata
      * @throws SafetensorsFormatException if the bytes are malformed
      */
     public static SafetensorsFile read(byte[] bytes) {
+        return parseBytes(bytes, false).file();
+    }
+
+    /**
+     * A tensor {@link #readLenient} left out because jgrad holds no tensors of its dtype.
+     *
+     * @param name  its name in the file
+     * @param dtype its dtype as the file names it ({@code I64}, {@code BOOL}, …)
+     * @param shape its shape
+     */
+    public record Skipped(String name, String dtype, Shape shape) {
+        @Override
+        public String toString() {
+            return name + " " + dtype + shape;
+        }
+    }
+
+    /**
+     * What {@link #readLenient} read: the tensors of dtypes jgrad holds, with the metadata, and the
+     * tensors it skipped, in the file's order.
+     *
+     * @param file    the tensors read and the metadata
+     * @param skipped the tensors left out, in file order
+     */
+    public record LenientRead(SafetensorsFile file, List<Skipped> skipped) {
+        /** Copies the list of skipped tensors. */
+        public LenientRead {
+            skipped = List.copyOf(skipped);
+        }
+
+        /**
+         * {@code "skipped 2 tensors of dtypes jgrad does not hold: step I64[], mask BOOL[2, 5]"}, or "" when none were.
+         *
+         * @return one line naming the skipped tensors, or the empty string
+         */
+        public String describeSkipped() {
+            if (skipped.isEmpty()) {
+                return "";
+            }
+            return "skipped " + skipped.size() + (skipped.size() == 1 ? " tensor" : " tensors") + " of dtypes jgrad does not hold: "
+                    + String.join(", ", skipped.stream().map(Skipped::toString).toList());
+        }
+    }
+
+    /**
+     * Reads a whole safetensors file as {@link #read(Path)} does, except that tensors of dtypes jgrad
+     * does not hold (integers, BOOL, 8-bit floats) are skipped and listed instead of refused. They are
+     * still validated (shape, byte length, place in the data section): a malformed file is refused.
+     *
+     * @param path the file
+     * @return what was read and what was skipped
+     * @throws SafetensorsFormatException if the file is malformed (the message names the file)
+     * @throws UncheckedIOException       if the file cannot be read
+     */
+    public static LenientRead readLenient(Path path) {
+        return parseFile(path, true);
+    }
+
+    /**
+     * {@link #readLenient(Path)} for content held in memory.
+     *
+     * @param bytes the file's content
+     * @return what was read and what was skipped
+     */
+    public static LenientRead readLenient(byte[] bytes) {
+        return parseBytes(bytes, true);
+    }
+
+    private static LenientRead parseBytes(byte[] bytes, boolean lenient) {
         byte[] held = bytes.clone();  // the caller may change the array while we read it
         try {
             return parse(new Source() {
@@ -133,7 +213,7 @@ public final class Safetensors {
                 public void readFully(long position, ByteBuffer dst) {
                     dst.put(held, (int) position, dst.remaining());
                 }
-            }, "<" + held.length + " bytes>");
+            }, "<" + held.length + " bytes>", lenient);
         } catch (IOException e) {
             throw new UncheckedIOException(e);  // unreachable: memory reads do not fail
         }
@@ -151,18 +231,24 @@ public final class Safetensors {
     private record Entry(String name, StoredType type, int[] dims, long begin, long end) {
     }
 
-    /** The dtypes this reader decodes. */
+    /** The format's dtypes: the first four decoded, the others recognised so they can be skipped or refused as "not supported". */
     private enum StoredType {
-        F64(8), F32(4), F16(2), BF16(2);
+        F64(8), F32(4), F16(2), BF16(2),
+        BOOL(1), U8(1), I8(1), F8_E5M2(1), F8_E4M3(1), I16(2), U16(2), I32(4), U32(4), I64(8), U64(8);
 
         final int bytes;
 
         StoredType(int bytes) {
             this.bytes = bytes;
         }
+
+        /** Whether jgrad holds tensors of this dtype (as float64 or float32). */
+        boolean held() {
+            return ordinal() <= BF16.ordinal();
+        }
     }
 
-    private static SafetensorsFile parse(Source src, String where) throws IOException {
+    private static LenientRead parse(Source src, String where, boolean lenient) throws IOException {
         String at = "safetensors " + where;
         long size = src.size();
         if (size < 8) {
@@ -193,16 +279,21 @@ public final class Safetensors {
             if (field.getKey().equals(METADATA_KEY)) {
                 metadata = parseMetadata(field.getValue(), at);
             } else {
-                entries.add(parseEntry(field.getKey(), field.getValue(), dataLength, at));
+                entries.add(parseEntry(field.getKey(), field.getValue(), dataLength, at, lenient));
             }
         }
         checkTiling(entries, dataLength, at);
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        List<Skipped> skipped = new ArrayList<>();
         for (Entry e : entries) {
-            tensors.put(e.name(), decode(src, dataStart, e));
+            if (e.type().held()) {
+                tensors.put(e.name(), decode(src, dataStart, e));
+            } else {
+                skipped.add(new Skipped(e.name(), e.type().name(), Shape.of(e.dims())));
+            }
         }
-        return new SafetensorsFile(tensors, metadata);
+        return new LenientRead(new SafetensorsFile(tensors, metadata), skipped);
     }
 
     private static JsonNode parseHeader(ByteBuffer headerBytes, String at) {
@@ -253,7 +344,7 @@ public final class Safetensors {
         return metadata;
     }
 
-    private static Entry parseEntry(String name, JsonNode node, long dataLength, String at) {
+    private static Entry parseEntry(String name, JsonNode node, long dataLength, String at, boolean lenient) {
         String tensor = at + ": tensor '" + name + "'";
         if (!node.isObject()) {
             throw new SafetensorsFormatException(tensor + ": entry is " + node.getNodeType() + ", not an object");
@@ -270,6 +361,10 @@ public final class Safetensors {
             }
         }
         StoredType type = parseDType(node.get("dtype"), tensor);
+        if (!type.held() && !lenient) {
+            throw new SafetensorsFormatException(tensor + ": dtype " + type + " is not supported (jgrad reads F64, F32, F16, BF16;"
+                    + " Safetensors.readLenient skips such tensors and names them)");
+        }
         int[] dims = parseShape(node.get("shape"), tensor);
         JsonNode offsets = node.get("data_offsets");
         if (!offsets.isArray() || offsets.size() != 2) {
@@ -307,9 +402,6 @@ public final class Safetensors {
             if (t.name().equals(name)) {
                 return t;
             }
-        }
-        if (UNSUPPORTED_DTYPES.contains(name)) {
-            throw new SafetensorsFormatException(tensor + ": dtype " + name + " is not supported (jgrad reads F64, F32, F16, BF16)");
         }
         throw new SafetensorsFormatException(tensor + ": unknown dtype '" + name + "'");
     }
@@ -412,6 +504,8 @@ public final class Safetensors {
      * Writes {@code contents} to {@code path} atomically (see the class comment): the previous
      * file, if any, stays intact until the new one is complete on disk.
      *
+     * @param path     the file written
+     * @param contents the tensors and metadata
      * @throws IllegalArgumentException if a tensor is named {@code "__metadata__"}
      * @throws UncheckedIOException     if the file cannot be written (the target is then untouched)
      */
@@ -456,7 +550,12 @@ public final class Safetensors {
         }
     }
 
-    /** The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk). */
+    /**
+     * The bytes of a safetensors file holding {@code contents} (what {@link #write} puts on disk).
+     *
+     * @param contents the tensors and metadata
+     * @return the file's bytes
+     */
     public static byte[] toBytes(SafetensorsFile contents) {
         byte[] header = header(contents);
         long total = header.length;

@@ -17,6 +17,8 @@ import java.util.Objects;
 public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> metadata) {
 
     /**
+     * Copies both maps, keeping their order.
+     *
      * @throws NullPointerException if a map, a name, a tensor, a metadata key or a value is null
      */
     public SafetensorsFile {
@@ -26,7 +28,12 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
         metadata.forEach((k, v) -> Objects.requireNonNull(v, "safetensors: metadata '" + Objects.requireNonNull(k, "metadata key") + "' is null"));
     }
 
-    /** A file with tensors and no metadata. */
+    /**
+     * A file with tensors and no metadata.
+     *
+     * @param tensors the tensors by name, in file order
+     * @return the file's contents
+     */
     public static SafetensorsFile of(Map<String, Tensor> tensors) {
         return new SafetensorsFile(tensors, Map.of());
     }
@@ -34,6 +41,8 @@ public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> m
     /**
      * The tensor called {@code name}.
      *
+     * @param name the tensor's name
+     * @return the tensor
      * @throws IllegalArgumentException naming the tensor and listing the names present, if absent
      */
     public Tensor tensor(String name) {

@@ -59,7 +59,11 @@ public final class TorchRecurrentWeights {
             this.gates = gates;
         }
 
-        /** Gate blocks stacked in each weight's rows. */
+        /**
+         * Gate blocks stacked in each weight's rows.
+         *
+         * @return 3 for the GRU, 4 for the LSTM, 1 for the RNN
+         */
         public int gates() {
             return gates;
         }
@@ -71,7 +75,12 @@ public final class TorchRecurrentWeights {
     private TorchRecurrentWeights() {
     }
 
-    /** Loads the layer stored in a safetensors file whose tensors are all PyTorch recurrent weights. */
+    /**
+     * Loads the layer stored in a safetensors file whose tensors are all PyTorch recurrent weights.
+     *
+     * @param path the safetensors file
+     * @return the layer
+     */
     public static RecurrentStack load(Path path) {
         return load(Safetensors.read(path).tensors(), "");
     }
@@ -79,12 +88,21 @@ public final class TorchRecurrentWeights {
     /**
      * Loads the layer stored under {@code prefix} in a safetensors file (a whole model's weights,
      * say, with the recurrent module's under {@code "rnn."}); see {@link #load(Map, String)}.
+     *
+     * @param path   the safetensors file
+     * @param prefix the prefix of the layer's names, such as {@code "rnn."}
+     * @return the layer
      */
     public static RecurrentStack load(Path path, String prefix) {
         return load(Safetensors.read(path).tensors(), prefix);
     }
 
-    /** Builds the layer a PyTorch recurrent module's state_dict describes; every entry must belong to it. */
+    /**
+     * Builds the layer a PyTorch recurrent module's state_dict describes; every entry must belong to it.
+     *
+     * @param stateDict the module's state_dict
+     * @return the layer
+     */
     public static RecurrentStack load(Map<String, Tensor> stateDict) {
         return load(stateDict, "");
     }
@@ -94,6 +112,9 @@ public final class TorchRecurrentWeights {
      * {@code "rnn."} for a model whose recurrent module is its {@code rnn} attribute); entries
      * without the prefix are ignored, entries with it must all belong to the layer.
      *
+     * @param stateDict a state_dict holding the layer's weights
+     * @param prefix    the prefix of the layer's names, such as {@code "rnn."}
+     * @return the layer
      * @throws IllegalArgumentException naming the tensor, if one is missing, unexpected, mis-shaped,
      *                                  of a different dtype than the others, or not finite
      */
@@ -207,6 +228,8 @@ public final class TorchRecurrentWeights {
      * The layer's weights under PyTorch's names, in PyTorch's order (layer by layer: weight_ih,
      * weight_hh, bias_ih, bias_hh), ready for {@code module.load_state_dict}.
      *
+     * @param layer the layer
+     * @return the weights by PyTorch name
      * @throws IllegalArgumentException if a cell has no PyTorch counterpart (a Cho / d2l
      *                                  {@link GRUCell}, or cells of mixed kinds)
      */
@@ -226,7 +249,12 @@ public final class TorchRecurrentWeights {
         return out;
     }
 
-    /** The PyTorch module kind a layer corresponds to. */
+    /**
+     * The PyTorch module kind a layer corresponds to.
+     *
+     * @param layer the layer
+     * @return GRU, LSTM or RNN
+     */
     public static Kind kindOf(RecurrentStack layer) {
         List<Kind> kinds = new ArrayList<>();
         for (RecurrentCell cell : layer.cells()) {
@@ -250,6 +278,9 @@ public final class TorchRecurrentWeights {
     /**
      * Writes the layer's weights under PyTorch's names to a safetensors file, atomically, with
      * metadata naming the module kind and sizes.
+     *
+     * @param layer the layer
+     * @param path  the safetensors file written
      */
     public static void save(RecurrentStack layer, Path path) {
         Map<String, Tensor> tensors = toTorch(layer);

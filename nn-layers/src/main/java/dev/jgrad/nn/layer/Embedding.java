@@ -22,6 +22,14 @@ public final class Embedding implements Module {
     private final Parameter weight;
     private final Map<String, Parameter> params;
 
+    /**
+     * A table of {@code num} vectors of size {@code dim}, initialised N(0, 1) as PyTorch's {@code nn.Embedding}.
+     *
+     * @param num   the number of rows
+     * @param dim   the size of each row
+     * @param dtype the dtype
+     * @param rng   the generator the table is drawn from
+     */
     public Embedding(int num, int dim, DType dtype, Rng rng) {
         if (num <= 0 || dim <= 0) {
             throw new IllegalArgumentException("Embedding: sizes must be positive, got num=" + num + ", dim=" + dim);
@@ -32,14 +40,29 @@ public final class Embedding implements Module {
         this.params = Module.named(weight);
     }
 
+    /**
+     * The number of rows.
+     *
+     * @return the number of rows
+     */
     public int numEmbeddings() {
         return num;
     }
 
+    /**
+     * The size of each row.
+     *
+     * @return the row size
+     */
     public int embeddingDim() {
         return dim;
     }
 
+    /**
+     * The table {@code [num, dim]}.
+     *
+     * @return the weight parameter
+     */
     public Parameter weight() {
         return weight;
     }
@@ -53,6 +76,9 @@ public final class Embedding implements Module {
      * The rows {@code weight[indices]}, shaped {@code [indexDims..., dim]} ({@code [indices.length, dim]}
      * when no dimensions are given).
      *
+     * @param indices   the rows looked up, each in [0, num)
+     * @param indexDims the shape of {@code indices}
+     * @return the rows, {@code [indexDims..., dim]}
      * @throws IllegalArgumentException when the indices do not fill {@code indexDims} or one is outside [0, num)
      */
     public Variable forward(int[] indices, int... indexDims) {
@@ -63,6 +89,6 @@ public final class Embedding implements Module {
         }
         int[] out = Arrays.copyOf(dims, dims.length + 1);
         out[dims.length] = dim;
-        return weight.variable().gather(0, indices).reshape(out);
+        return weight.variable().indexSelect(0, indices).reshape(out);
     }
 }

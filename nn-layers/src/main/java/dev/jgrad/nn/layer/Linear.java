@@ -18,6 +18,15 @@ public final class Linear implements Module {
     private final Parameter bias;
     private final Map<String, Parameter> params;
 
+    /**
+     * A layer from {@code in} to {@code out} features.
+     *
+     * @param in    the input size
+     * @param out   the output size
+     * @param bias  whether the layer has a bias
+     * @param dtype the parameters' dtype
+     * @param rng   the generator the parameters are drawn from
+     */
     public Linear(int in, int out, boolean bias, DType dtype, Rng rng) {
         if (in <= 0 || out <= 0) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
@@ -30,19 +39,38 @@ public final class Linear implements Module {
         this.params = Module.named(weight, this.bias);
     }
 
+    /**
+     * The input size.
+     *
+     * @return {@code in}
+     */
     public int inFeatures() {
         return in;
     }
 
+    /**
+     * The output size.
+     *
+     * @return {@code out}
+     */
     public int outFeatures() {
         return out;
     }
 
+    /**
+     * The weight {@code [out, in]}.
+     *
+     * @return the weight parameter
+     */
     public Parameter weight() {
         return weight;
     }
 
-    /** The bias, or null when built without one. */
+    /**
+     * The bias, or null when built without one.
+     *
+     * @return the bias parameter, or null
+     */
     public Parameter bias() {
         return bias;
     }
@@ -52,7 +80,12 @@ public final class Linear implements Module {
         return params;
     }
 
-    /** {@code x [..., in] → x·Wᵀ + b [..., out]}; the transpose is a matmul flag, never materialised. */
+    /**
+     * {@code x [..., in] → x·Wᵀ + b [..., out]}; the transpose is a matmul flag, never materialised.
+     *
+     * @param x the input {@code [..., in]}
+     * @return the output {@code [..., out]}
+     */
     public Variable forward(Variable x) {
         int[] d = x.shape().dims();
         if (d.length == 0 || d[d.length - 1] != in) {

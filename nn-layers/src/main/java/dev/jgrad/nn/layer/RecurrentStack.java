@@ -12,6 +12,7 @@ import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,18 +28,30 @@ public final class RecurrentStack implements Module {
     /**
      * The result of a forward pass: {@code outputs [B, T, H]} (the last layer's hidden state at every
      * step) and the final state of every layer.
+     *
+     * @param outputs     the last layer's hidden states {@code [B, T, H]}
+     * @param finalStates every layer's final state, bottom first
      */
     public record Output(Variable outputs, List<State> finalStates) {
+        /** Copies the list of final states. */
         public Output {
             finalStates = List.copyOf(finalStates);
         }
 
-        /** The final hidden states of all layers stacked, {@code [L, B, H]} (PyTorch's {@code h_n}). */
+        /**
+         * The final hidden states of all layers stacked, {@code [L, B, H]} (PyTorch's {@code h_n}).
+         *
+         * @return {@code h_n [L, B, H]}
+         */
         public Variable hN() {
             return Variable.stack(0, finalStates.stream().map(State::h).toList());
         }
 
-        /** The final LSTM cell states stacked, {@code [L, B, H]} (PyTorch's {@code c_n}). */
+        /**
+         * The final LSTM cell states stacked, {@code [L, B, H]} (PyTorch's {@code c_n}).
+         *
+         * @return {@code c_n [L, B, H]}
+         */
         public Variable cN() {
             if (finalStates.get(0).parts().size() < 2) {
                 throw new IllegalStateException("cN: the cells carry no cell state (only h)");
@@ -46,13 +59,18 @@ public final class RecurrentStack implements Module {
             return Variable.stack(0, finalStates.stream().map(s -> s.part(1)).toList());
         }
 
-        /** The final states cut off from the graph: the initial states of the next truncated-BPTT batch. */
+        /**
+         * The final states cut off from the graph: the initial states of the next truncated-BPTT batch.
+         *
+         * @return the detached final states, bottom first
+         */
         public List<State> detachedStates() {
             return detach(finalStates);
         }
     }
 
     private final List<RecurrentCell> cells;
+    private final Map<String, Module> children;
     private final Map<String, Parameter> params;
 
     private RecurrentStack(List<RecurrentCell> cells) {
@@ -66,29 +84,66 @@ public final class RecurrentStack implements Module {
             }
         }
         this.cells = List.copyOf(cells);
-        Map<String, RecurrentCell> children = new LinkedHashMap<>();
+        Map<String, Module> children = new LinkedHashMap<>();
         for (int k = 0; k < cells.size(); k++) {
             children.put("layers." + k, cells.get(k));
         }
+        this.children = Collections.unmodifiableMap(children);
         this.params = Module.nested(children);
     }
 
-    /** A stack of the given cells, bottom first; layer k's input size must equal layer k−1's hidden size. */
+    /**
+     * A stack of the given cells, bottom first; layer k's input size must equal layer k−1's hidden size.
+     *
+     * @param cells the cells, bottom first
+     * @return the stack
+     */
     public static RecurrentStack of(List<? extends RecurrentCell> cells) {
         return new RecurrentStack(List.copyOf(cells));
     }
 
-    /** {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRU}). */
+    /**
+     * {@code layers} GRU cells of the given variant (see Note [GRU reset gate] in {@link GRU}).
+     *
+     * @param variant the GRU variant
+     * @param in      the input size
+     * @param hidden  the hidden size of every layer
+     * @param layers  the number of layers
+     * @param bias    whether the cells have biases
+     * @param dtype   the parameters' dtype
+     * @param rng     the generator the weights are drawn from
+     * @return the stack
+     */
     public static RecurrentStack gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
-    /** {@code layers} LSTM cells. */
+    /**
+     * {@code layers} LSTM cells.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size of every layer
+     * @param layers the number of layers
+     * @param bias   whether the cells have biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the stack
+     */
     public static RecurrentStack lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         return build(layers, k -> LSTMCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
-    /** {@code layers} tanh RNN cells. */
+    /**
+     * {@code layers} tanh RNN cells.
+     *
+     * @param in     the input size
+     * @param hidden the hidden size of every layer
+     * @param layers the number of layers
+     * @param bias   whether the cells have biases
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the stack
+     */
     public static RecurrentStack rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         return build(layers, k -> RNNCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
@@ -104,18 +159,38 @@ public final class RecurrentStack implements Module {
         return new RecurrentStack(cs);
     }
 
+    /**
+     * The cells, bottom first.
+     *
+     * @return the cells
+     */
     public List<RecurrentCell> cells() {
         return cells;
     }
 
+    /**
+     * The number of layers.
+     *
+     * @return the number of cells
+     */
     public int numLayers() {
         return cells.size();
     }
 
+    /**
+     * The first layer's input size.
+     *
+     * @return the input size
+     */
     public int inputSize() {
         return cells.get(0).inputSize();
     }
 
+    /**
+     * The last layer's hidden size.
+     *
+     * @return the hidden size
+     */
     public int hiddenSize() {
         return cells.get(cells.size() - 1).hiddenSize();
     }
@@ -125,7 +200,19 @@ public final class RecurrentStack implements Module {
         return params;
     }
 
-    /** Every layer's zero state for a batch of {@code batch}. */
+    /** The cells by their prefix, {@code layers.{k}}. */
+    @Override
+    public Map<String, Module> children() {
+        return children;
+    }
+
+    /**
+     * Every layer's zero state for a batch of {@code batch}.
+     *
+     * @param batch the batch size
+     * @param dtype the states' dtype
+     * @return one zero state per layer, bottom first
+     */
     public List<State> initialStates(int batch, DType dtype) {
         return cells.stream().map(c -> c.initialState(batch, dtype)).toList();
     }
@@ -133,6 +220,8 @@ public final class RecurrentStack implements Module {
     /**
      * Runs the sequence {@code x [B, T, I]} through every layer.
      *
+     * @param x the input sequence {@code [B, T, I]}
+     * @return the outputs and final states
      * @param initial one state per layer, or null for zeros
      * @throws IllegalArgumentException when {@code x} is not {@code [B, T, I]} with T ≥ 1, or the
      *                                  number of initial states differs from the number of layers
@@ -168,7 +257,12 @@ public final class RecurrentStack implements Module {
         return new Output(rows.reshape(t, b, hiddenSize()).permute(1, 0, 2), finals);
     }
 
-    /** States cut off from the graph, for truncated backpropagation through time between batches. */
+    /**
+     * States cut off from the graph, for truncated backpropagation through time between batches.
+     *
+     * @param states the states
+     * @return the same values, detached
+     */
     public static List<State> detach(List<State> states) {
         return states.stream().map(State::detach).toList();
     }

@@ -13,6 +13,9 @@ public final class Losses {
      * integer targets in [0, V), flattened row-major ({@code targets[b·T + t]} for {@code logits[b, t]}):
      * {@code (1/N) Σ_n (log Σ_v exp(logits[n, v]) − logits[n, target[n]])}, with the max trick.
      *
+     * @param logits  the logits {@code [B, T, V]} or {@code [N, V]}
+     * @param targets one class index per row of logits
+     * @return the mean loss, a scalar
      * @throws IllegalArgumentException when the logits are not rank 2 or 3, the number of targets
      *                                  differs from the number of positions, or a target is outside [0, V)
      */
@@ -34,6 +37,9 @@ public final class Losses {
      * Mean squared error {@code (1/N) Σ (prediction − target)²} over all {@code N} elements of a
      * prediction and a target of the same shape.
      *
+     * @param prediction the prediction
+     * @param target     the target, of the same shape
+     * @return the mean loss, a scalar
      * @throws IllegalArgumentException when the shapes differ
      */
     public static Variable meanSquaredError(Variable prediction, Tensor target) {
@@ -44,7 +50,12 @@ public final class Losses {
         return prediction.minus(Variable.constant(target)).square().mean();
     }
 
-    /** Perplexity {@code exp(meanLoss)} of a mean cross-entropy in nats. */
+    /**
+     * Perplexity {@code exp(meanLoss)} of a mean cross-entropy in nats.
+     *
+     * @param meanLoss a mean cross-entropy in nats
+     * @return {@code exp(meanLoss)}
+     */
     public static double perplexity(double meanLoss) {
         return Math.exp(meanLoss);
     }

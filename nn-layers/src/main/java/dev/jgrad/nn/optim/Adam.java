@@ -2,7 +2,6 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,16 +26,35 @@ public final class Adam implements Optimizer {
     private final double eps;
     private final double weightDecay;
 
-    /** Adam with all of PyTorch's defaults, {@code lr = 1e-3}. */
+    /**
+     * Adam with all of PyTorch's defaults, {@code lr = 1e-3}.
+     *
+     * @param params the parameters updated, by name
+     */
     public Adam(Map<String, Parameter> params) {
         this(params, 1e-3);
     }
 
-    /** Adam with PyTorch's defaults and learning rate {@code lr}. */
+    /**
+     * Adam with PyTorch's defaults and learning rate {@code lr}.
+     *
+     * @param params the parameters updated, by name
+     * @param lr     the learning rate
+     */
     public Adam(Map<String, Parameter> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0.0);
     }
 
+    /**
+     * Adam with every setting given (see the class comment for the update).
+     *
+     * @param params      the parameters updated, by name
+     * @param lr          the learning rate, positive
+     * @param beta1       the first moment's decay, in [0, 1)
+     * @param beta2       the second moment's decay, in [0, 1)
+     * @param eps         added to the second moment's square root, at least 0
+     * @param weightDecay the L2 factor λ added to the gradient as {@code λ·p}, at least 0
+     */
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps >= 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("Adam: need lr > 0, 0 ≤ β < 1, ε ≥ 0, weight decay ≥ 0; got lr=" + lr + ", β1="
@@ -50,41 +68,32 @@ public final class Adam implements Optimizer {
         this.weightDecay = weightDecay;
     }
 
-    /** Number of steps taken. */
+    /**
+     * Number of steps taken.
+     *
+     * @return the number of {@link #step()} calls
+     */
     public long steps() {
         return (long) state.scalar(STEP);
     }
 
     @Override
     public void step() {
-        state.requireFiniteGradients();
         double t = state.scalar(STEP) + 1;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        Map<String, double[]> values = new LinkedHashMap<>();
-        Map<String, double[]> buffers = new LinkedHashMap<>();
-        state.params().forEach((name, p) -> {
-            Tensor grad = p.grad();
-            if (grad == null) {
-                return;
-            }
-            double[] g = grad.toDoubleArray();
-            double[] w = p.value().toDoubleArray();
-            double[] oldM = state.get(M, name);
-            double[] oldV = state.get(V, name);
-            double[] m = new double[w.length];
-            double[] v = new double[w.length];
+        state.step((w, g, buffers) -> {
+            double[] m = buffers[0] != null ? buffers[0] : new double[w.length];
+            double[] v = buffers[1] != null ? buffers[1] : new double[w.length];
             for (int i = 0; i < w.length; i++) {
                 double gi = weightDecay != 0 ? g[i] + weightDecay * w[i] : g[i];
-                m[i] = beta1 * (oldM == null ? 0 : oldM[i]) + (1 - beta1) * gi;
-                v[i] = beta2 * (oldV == null ? 0 : oldV[i]) + (1 - beta2) * gi * gi;
+                m[i] = beta1 * m[i] + (1 - beta1) * gi;
+                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
                 w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps);
             }
-            buffers.put(M + "." + name, m);
-            buffers.put(V + "." + name, v);
-            values.put(name, w);
+            buffers[0] = m;
+            buffers[1] = v;
         });
-        state.commit(values, buffers);
         state.setScalar(STEP, t);
     }
 

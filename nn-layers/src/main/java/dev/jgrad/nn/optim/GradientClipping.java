@@ -26,7 +26,14 @@ public final class GradientClipping {
     public record Result(double norm, boolean clipped, boolean skipped) {
     }
 
-    /** Clips the gradients of parameters named by their own names; see {@link #clipByGlobalNorm(Map, double, NonFinitePolicy)}. */
+    /**
+     * Clips the gradients of parameters named by their own names; see {@link #clipByGlobalNorm(Map, double, NonFinitePolicy)}.
+     *
+     * @param params  the parameters, each named by its own name
+     * @param maxNorm the largest global norm allowed
+     * @param policy  what to do with a gradient that is not finite
+     * @return what the call did
+     */
     public static Result clipByGlobalNorm(Collection<Parameter> params, double maxNorm, NonFinitePolicy policy) {
         Map<String, Parameter> named = new LinkedHashMap<>();
         for (Parameter p : params) {
@@ -48,6 +55,10 @@ public final class GradientClipping {
      * Parameters without a gradient count as zero. A gradient holding NaN or ±∞ is handled by
      * {@code policy} and never scaled into the weights.
      *
+     * @param params  the parameters by name
+     * @param maxNorm the largest global norm allowed
+     * @param policy  what to do with a gradient that is not finite
+     * @return what the call did
      * @throws IllegalStateException under {@link NonFinitePolicy#THROW}, naming the first parameter
      *                               (in map order) with a non-finite gradient; nothing is changed
      */
@@ -81,7 +92,12 @@ public final class GradientClipping {
         return new Result(norm, true, false);
     }
 
-    /** {@code √(Σ g²)} over all gradients, computed as {@code s·√(Σ (g/s)²)} with {@code s = max|g|} so it cannot overflow. */
+    /**
+     * {@code √(Σ g²)} over all gradients, computed as {@code s·√(Σ (g/s)²)} with {@code s = max|g|} so it cannot overflow.
+     *
+     * @param params the parameters by name
+     * @return the global norm of their gradients
+     */
     public static double globalNorm(Map<String, Parameter> params) {
         double s = 0;
         for (Parameter p : params.values()) {

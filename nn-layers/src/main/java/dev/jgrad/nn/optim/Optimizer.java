@@ -16,13 +16,18 @@ public interface Optimizer {
     /** Forgets every parameter's gradient. */
     void zeroGrad();
 
-    /** The optimizer's whole state (step count, moment buffers) by name, for a checkpoint. */
+    /**
+     * The optimizer's whole state (step count, moment buffers) by name, for a checkpoint.
+     *
+     * @return the state by name
+     */
     Map<String, Tensor> state();
 
     /**
      * Restores a state exported by {@link #state()} of an optimizer over the same parameters, so the
      * run continues bit-exactly; all or nothing.
      *
+     * @param state a state exported by {@link #state()}
      * @throws IllegalArgumentException naming the first unknown, missing or mis-shaped entry
      */
     void loadState(Map<String, Tensor> state);

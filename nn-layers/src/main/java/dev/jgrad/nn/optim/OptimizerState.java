@@ -13,9 +13,22 @@ import java.util.Map;
 /**
  * Per-parameter float64 buffers of an optimizer ({@code kind.parameterName}, e.g.
  * {@code exp_avg.layers.0.weight_ih}) plus named scalars such as the step count, with export to and
- * all-or-nothing import from a {@code Map<String, Tensor>}.
+ * all-or-nothing import from a {@code Map<String, Tensor>}; and the loop over parameters every
+ * optimizer's step shares ({@link #step(Update)}), so an optimizer states only its per-parameter rule.
  */
 final class OptimizerState {
+    /**
+     * One parameter's update rule. {@code w} and {@code g} are float64 copies of the parameter's value
+     * and gradient; the rule updates {@code w} in place. {@code buffers[k]} is a copy of the
+     * parameter's buffer of the k-th kind (in the order given to the constructor), or null before
+     * its first update; the rule updates it in place or stores a new array there. A buffer left null
+     * is not kept.
+     */
+    @FunctionalInterface
+    interface Update {
+        void apply(double[] w, double[] g, double[][] buffers);
+    }
+
     private final String optimizer;
     private final Map<String, Parameter> params;
     private final List<String> kinds;
@@ -29,10 +42,6 @@ final class OptimizerState {
         for (String s : scalarNames) {
             scalars.put(s, 0.0);
         }
-    }
-
-    Map<String, Parameter> params() {
-        return params;
     }
 
     /** The buffer of {@code kind} for a parameter, or null before its first update. */
@@ -49,7 +58,7 @@ final class OptimizerState {
     }
 
     /** Throws before anything changes when a gradient holds NaN or ±∞, naming the parameter. */
-    void requireFiniteGradients() {
+    private void requireFiniteGradients() {
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor g = e.getValue().grad();
             if (g != null && g.hasNonFinite()) {
@@ -60,11 +69,44 @@ final class OptimizerState {
     }
 
     /**
+     * One optimizer step: {@code update} runs for every parameter that has a gradient, in parameter
+     * order, and the new values and buffers are then written all at once by {@link #commit}.
+     *
+     * @throws IllegalStateException before anything changes, when a gradient or a new value is not finite
+     */
+    void step(Update update) {
+        requireFiniteGradients();
+        Map<String, double[]> values = new LinkedHashMap<>();
+        Map<String, double[]> newBuffers = new LinkedHashMap<>();
+        params.forEach((name, p) -> {
+            Tensor grad = p.grad();
+            if (grad == null) {
+                return;
+            }
+            double[] w = p.value().toDoubleArray();
+            double[][] b = new double[kinds.size()][];
+            for (int k = 0; k < b.length; k++) {
+                double[] old = get(kinds.get(k), name);
+                b[k] = old == null ? null : old.clone();
+            }
+            update.apply(w, grad.toDoubleArray(), b);
+            for (int k = 0; k < b.length; k++) {
+                if (b[k] != null) {
+                    newBuffers.put(kinds.get(k) + "." + name, b[k]);
+                }
+            }
+            values.put(name, w);
+        });
+        commit(values, newBuffers);
+    }
+
+    /**
      * Writes one step's results all at once: the new parameter values (by parameter name) and
      * buffers (by {@code kind.name}). Throws before writing anything when a new value is not finite
      * (an overflowing update), naming the parameter, so no weight ever becomes NaN or ±∞.
      */
-    void commit(Map<String, double[]> values, Map<String, double[]> newBuffers) {
+    private void commit(Map<String, double[]> values, Map<String, double[]> newBuffers) {
+        Map<Parameter, Tensor> updated = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> e : values.entrySet()) {
             Parameter p = params.get(e.getKey());
             Tensor t = Tensor.of(p.value().dtype(), e.getValue(), p.value().shape().dims());
@@ -72,11 +114,9 @@ final class OptimizerState {
                 throw new IllegalStateException(optimizer + ".step: the update of " + e.getKey() + " " + t.dtype() + t.shape()
                         + " overflows to NaN or infinity; no parameter was updated");
             }
+            updated.put(p, t);
         }
-        values.forEach((name, v) -> {
-            Parameter p = params.get(name);
-            p.set(Tensor.of(p.value().dtype(), v, p.value().shape().dims()));
-        });
+        updated.forEach(Parameter::set);
         buffers.putAll(newBuffers);
     }
 

@@ -2,7 +2,6 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,11 +16,23 @@ public final class Sgd implements Optimizer {
     private final double lr;
     private final double momentum;
 
-    /** Plain SGD. */
+    /**
+     * Plain SGD.
+     *
+     * @param params the parameters updated, by name
+     * @param lr     the learning rate
+     */
     public Sgd(Map<String, Parameter> params, double lr) {
         this(params, lr, 0.0);
     }
 
+    /**
+     * SGD with momentum: {@code b ← momentum·b + g}, {@code w ← w − lr·b}, as PyTorch's {@code SGD}.
+     *
+     * @param params   the parameters updated, by name
+     * @param lr       the learning rate, positive
+     * @param momentum the momentum, in [0, 1)
+     */
     public Sgd(Map<String, Parameter> params, double lr, double momentum) {
         if (!(lr > 0) || !(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("Sgd: need lr > 0 and 0 ≤ momentum < 1, got lr=" + lr + ", momentum=" + momentum);
@@ -33,32 +44,24 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step() {
-        state.requireFiniteGradients();
-        Map<String, double[]> values = new LinkedHashMap<>();
-        Map<String, double[]> buffers = new LinkedHashMap<>();
-        state.params().forEach((name, p) -> {
-            Tensor grad = p.grad();
-            if (grad == null) {
-                return;
-            }
-            double[] g = grad.toDoubleArray();
-            double[] w = p.value().toDoubleArray();
+        state.step((w, g, buffers) -> {
             double[] d = g;
             if (momentum != 0) {
-                double[] old = state.get(BUFFER, name);
-                double[] b = g.clone();
-                for (int i = 0; old != null && i < b.length; i++) {
-                    b[i] = momentum * old[i] + g[i];
+                double[] b = buffers[0];
+                if (b == null) {
+                    b = g.clone();
+                } else {
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = momentum * b[i] + g[i];
+                    }
                 }
-                buffers.put(BUFFER + "." + name, b);
+                buffers[0] = b;
                 d = b;
             }
             for (int i = 0; i < w.length; i++) {
                 w[i] -= lr * d[i];
             }
-            values.put(name, w);
         });
-        state.commit(values, buffers);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.nn.check.ModuleGradCheck;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -28,12 +29,12 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(3, 4, bias, DType.F64, rng);
         Variable x1 = Variable.constant(Tensor.randn(rng, DType.F64, 1.0, batch, 3));
         Variable x2 = Variable.constant(Tensor.randn(rng, DType.F64, 1.0, batch, 3));
-        List<Variable> s0 = kind.randomState(batch, 4, rng).stream().map(Variable::constant).toList();
+        List<Variable> s0 = CellStates.random(kind, batch, 4, rng).stream().map(Variable::constant).toList();
         Supplier<Variable> loss = ModuleGradCheck.contracted(() -> {
             State s = cell.step(x2, cell.step(x1, new State(s0)));
             return Variable.concat(1, s.parts());
         }, rng);
-        GradCheck.Report r = ModuleGradCheck.check(cell, loss);
+        GradCheckReport r = ModuleGradCheck.check(cell, loss);
         assertTrue(r.passed(), r.toString());
         assertEquals(cell.parameterCount(), r.compared());
     }
@@ -44,9 +45,9 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(3, 4, bias, DType.F64, rng);
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 2, 3));
-        inputs.addAll(kind.randomState(2, 4, rng));
+        inputs.addAll(CellStates.random(kind, 2, 4, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 2, 4 * kind.stateParts());
-        GradCheck.Report r = GradCheck.check(in -> {
+        GradCheckReport r = GradCheck.check(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
             return Variable.concat(1, s.parts()).times(Variable.constant(c)).sum();
         }, inputs);
@@ -60,9 +61,9 @@ class CellGradientProperties {
         RecurrentCell cell = kind.create(2, 2, true, DType.F64, rng);
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(Tensor.randn(rng, DType.F64, 1.0, 1, 2));
-        inputs.addAll(kind.randomState(1, 2, rng));
+        inputs.addAll(CellStates.random(kind, 1, 2, rng));
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 1, 2 * kind.stateParts());
-        GradCheck.Report r = GradCheck.checkSecondOrder(in -> {
+        GradCheckReport r = GradCheck.checkSecondOrder(in -> {
             State s = cell.step(in.get(0), new State(in.subList(1, in.size())));
             return Variable.concat(1, s.parts()).times(Variable.constant(c)).sum();
         }, inputs);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
@@ -38,12 +39,12 @@ class ModuleGradCheckTest {
         BrokenModule m = new BrokenModule();
         Variable x = Variable.constant(Tensor.of(new double[] {1, 2, -1, 0.5}, 2, 2));
         Supplier<Variable> loss = ModuleGradCheck.contracted(() -> m.forward(x), Rng.seeded(1));
-        GradCheck.Report full = ModuleGradCheck.check(m, loss);
+        GradCheckReport full = ModuleGradCheck.check(m, loss);
         assertFalse(full.passed());
         assertEquals(6, full.compared());
         assertTrue(full.mismatches().stream().allMatch(mm -> mm.input().startsWith("a ")), full.toString());
         assertEquals(4, full.mismatches().size(), full.toString());
-        GradCheck.Report dir = ModuleGradCheck.check(m, loss, GradCheck.Options.defaults().randomDirections(3));
+        GradCheckReport dir = ModuleGradCheck.check(m, loss, GradCheck.Options.defaults().randomDirections(3));
         assertFalse(dir.passed(), dir.toString());
         assertThrows(AssertionError.class, () -> ModuleGradCheck.assertGradients(m, loss));
     }

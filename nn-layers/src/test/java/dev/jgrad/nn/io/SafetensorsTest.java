@@ -223,6 +223,36 @@ class SafetensorsTest {
         assertRefused(handMade("{\"w\":{\"dtype\":8,\"shape\":[1],\"data_offsets\":[0,8]}}", eight), "tensor 'w'", "not a string");
     }
 
+    /** The lenient read skips tensors of dtypes jgrad does not hold, names each, and keeps the rest bit for bit. */
+    @Test
+    void lenientReadSkipsUnheldDtypesAndNamesThem() {
+        byte[] data = ByteBuffer.allocate(8 + 8 + 3 + 5).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putLong(42).put(new byte[] {1, 0, 1})
+                .put(new byte[5]).array();
+        byte[] file = handMade("{\"__metadata__\":{\"format\":\"pt\"}," + entry("w", "F64", "[1]", 0, 8) + "," + entry("step", "I64", "[]", 8, 16)
+                + "," + entry("mask", "BOOL", "[3]", 16, 19) + "," + entry("q", "U8", "[5]", 19, 24) + "}", data);
+        Safetensors.LenientRead r = Safetensors.readLenient(file);
+        assertEquals(List.of("w"), List.copyOf(r.file().tensors().keySet()));
+        assertEquals(1.5, r.file().tensor("w").item());
+        assertEquals(Map.of("format", "pt"), r.file().metadata());
+        assertEquals("[step I64[], mask BOOL[3], q U8[5]]", r.skipped().toString());
+        assertEquals("skipped 3 tensors of dtypes jgrad does not hold: step I64[], mask BOOL[3], q U8[5]", r.describeSkipped());
+        assertEquals("", Safetensors.readLenient(Safetensors.toBytes(SafetensorsFile.of(sample()))).describeSkipped());
+        // the strict read refuses the same file, and says where to go instead
+        assertRefused(file, "tensor 'step'", "I64 is not supported", "readLenient");
+    }
+
+    /** Skipped tensors are still validated: a wrong byte length or a gap in the data section is refused, not skipped. */
+    @Test
+    void lenientReadStillRefusesMalformedFiles() {
+        byte[] sixteen = new byte[16];
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
+                () -> Safetensors.readLenient(handMade("{" + entry("step", "I64", "[2]", 0, 8) + "}", sixteen)));
+        assertTrue(e.getMessage().contains("tensor 'step'") && e.getMessage().contains("needs 16 bytes"), e.getMessage());
+        e = assertThrows(SafetensorsFormatException.class,
+                () -> Safetensors.readLenient(handMade("{" + entry("m", "BOOL", "[4]", 4, 8) + "}", new byte[8])));
+        assertTrue(e.getMessage().contains("gap of 4 bytes"), e.getMessage());
+    }
+
     @Test
     void refusesNegativeNonIntegerAndOverflowingShapes() {
         byte[] eight = new byte[8];

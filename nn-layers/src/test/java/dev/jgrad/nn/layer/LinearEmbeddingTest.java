@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.check.ModuleGradCheck;
 import dev.jgrad.tensor.DType;
@@ -39,10 +40,10 @@ class LinearEmbeddingTest {
                 }
             }
         }
-        GradCheck.Report r = ModuleGradCheck.check(lin, ModuleGradCheck.contracted(() -> lin.forward(Variable.constant(x)), rng));
+        GradCheckReport r = ModuleGradCheck.check(lin, ModuleGradCheck.contracted(() -> lin.forward(Variable.constant(x)), rng));
         assertTrue(r.passed(), r.toString());
         Tensor c = Tensor.randn(rng, DType.F64, 1.0, 2, 3, out);
-        GradCheck.Report rx = GradCheck.check(v -> lin.forward(v.get(0)).times(Variable.constant(c)).sum(), List.of(x));
+        GradCheckReport rx = GradCheck.check(v -> lin.forward(v.get(0)).times(Variable.constant(c)).sum(), List.of(x));
         assertTrue(rx.passed(), rx.toString());
     }
 
@@ -91,7 +92,7 @@ class LinearEmbeddingTest {
         assertEquals(Shape.of(2, 3, dim), lookup.shape());
         assertEquals(0.0, lookup.maxAbsDiff(oneHotValue));
         assertTrue(lookupGrad.allClose(emb.weight().grad(), 0, 1e-14), lookupGrad + " vs " + emb.weight().grad());
-        GradCheck.Report r = ModuleGradCheck.check(emb, ModuleGradCheck.contracted(() -> emb.forward(idx, 2, 3), rng));
+        GradCheckReport r = ModuleGradCheck.check(emb, ModuleGradCheck.contracted(() -> emb.forward(idx, 2, 3), rng));
         assertTrue(r.passed(), r.toString());
     }
 

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.nn.cell.CellStates;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
 import dev.jgrad.nn.cell.RecurrentCell;
@@ -37,7 +39,7 @@ class RecurrentStackTest {
     private static List<State> randomStates(CellKind kind, int layers, int batch, int hidden, Rng rng) {
         List<State> out = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
-            out.add(new State(kind.randomState(batch, hidden, rng).stream().map(Variable::constant).toList()));
+            out.add(new State(CellStates.random(kind, batch, hidden, rng).stream().map(Variable::constant).toList()));
         }
         return out;
     }
@@ -96,7 +98,7 @@ class RecurrentStackTest {
         RecurrentStack net = layer(kind, 3, 3, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 2, 4, 3);
         List<State> init = randomStates(kind, 2, 2, 3, rng);
-        GradCheck.Report params = ModuleGradCheck.check(net, ModuleGradCheck.contracted(() -> {
+        GradCheckReport params = ModuleGradCheck.check(net, ModuleGradCheck.contracted(() -> {
             RecurrentStack.Output o = net.forward(Variable.constant(x), init);
             return Variable.concat(0, o.outputs().reshape(-1), o.hN().reshape(-1));
         }, rng));
@@ -107,7 +109,7 @@ class RecurrentStackTest {
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(x);
         init.forEach(s -> s.parts().forEach(v -> inputs.add(v.value())));
-        GradCheck.Report in = GradCheck.check(vs -> {
+        GradCheckReport in = GradCheck.check(vs -> {
             List<State> s0 = new ArrayList<>();
             int at = 1;
             for (int k = 0; k < 2; k++) {
@@ -124,7 +126,7 @@ class RecurrentStackTest {
         Rng rng = Rng.seeded(3);
         RecurrentStack net = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 5, 8, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 3, 6, 5);
-        GradCheck.Report r = ModuleGradCheck.check(net,
+        GradCheckReport r = ModuleGradCheck.check(net,
                 ModuleGradCheck.contracted(() -> net.forward(Variable.constant(x), null).outputs(), rng),
                 GradCheck.Options.defaults().randomDirections(6));
         assertTrue(r.passed(), r.toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.GradCheck;
+import dev.jgrad.check.GradCheckReport;
 import dev.jgrad.check.Jacobian;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
@@ -62,7 +63,7 @@ class LossesTest {
             }
         }
         double c = rng.uniform(-2, 2);
-        GradCheck.Report r = GradCheck.check(in -> Losses.crossEntropy(in.get(0), y).times(c), List.of(logits));
+        GradCheckReport r = GradCheck.check(in -> Losses.crossEntropy(in.get(0), y).times(c), List.of(logits));
         assertTrue(r.passed(), r.toString());
     }
 
@@ -121,7 +122,7 @@ class LossesTest {
             assertEquals(2 * (prediction.at(i) - target.at(i)) / n, gradient.at(i), 1e-12);
         }
         double c = rng.uniform(-2, 2);
-        GradCheck.Report r = GradCheck.check(in -> Losses.meanSquaredError(in.get(0), target).times(c), List.of(prediction));
+        GradCheckReport r = GradCheck.check(in -> Losses.meanSquaredError(in.get(0), target).times(c), List.of(prediction));
         assertTrue(r.passed(), r.toString());
     }
 
