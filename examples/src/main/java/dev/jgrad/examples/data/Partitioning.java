@@ -33,7 +33,7 @@ public enum Partitioning {
      * @throws IllegalArgumentException when the corpus is too short for even one minibatch
      */
     public List<Minibatch> epoch(int[] corpus, int batch, int steps, Rng rng) {
-        return cut(corpus, windows(corpus.length, batch, steps, rng), steps);
+        return minibatches(corpus, windows(corpus.length, batch, steps, rng), steps);
     }
 
     /**
@@ -90,7 +90,7 @@ public enum Partitioning {
         if (offset < 0 || offset > steps) {
             throw new IllegalArgumentException("partition sequential: offset " + offset + " is outside [0, " + steps + "]");
         }
-        return cut(corpus, sequentialStarts(corpus.length, batch, steps, offset), steps);
+        return minibatches(corpus, sequentialStarts(corpus.length, batch, steps, offset), steps);
     }
 
     private static int[][] sequentialStarts(int length, int batch, int steps, int offset) {
@@ -105,8 +105,11 @@ public enum Partitioning {
         return out;
     }
 
-    /** The minibatches whose rows start at {@code starts[k][b]}. */
-    private static List<Minibatch> cut(int[] corpus, int[][] starts, int steps) {
+    /**
+     * The minibatches of {@code steps} tokens whose rows start at {@code starts[k][b]} of
+     * {@code corpus} ({@link #windows} says where): the inputs from there, the targets one token further.
+     */
+    public static List<Minibatch> minibatches(int[] corpus, int[][] starts, int steps) {
         List<Minibatch> out = new ArrayList<>(starts.length);
         for (int[] rows : starts) {
             int[][] x = new int[rows.length][steps];

@@ -5,10 +5,13 @@ import dev.jgrad.examples.cli.EnumByName;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -19,6 +22,9 @@ import picocli.CommandLine.Spec;
 public final class RunOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
+    /** This mixin's own options. */
+    @Spec
+    CommandSpec own;
 
     @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text file to train on (default: generated arithmetic lines). "
             + "The last tenth (or, with --max-tokens, the text right after the first N characters) is held out.")
@@ -86,11 +92,24 @@ public final class RunOptions {
     }
 
     /**
+     * The options of this mixin that were given on the command line, by their long names: what a
+     * resumed run ignores (its configuration comes from the checkpoint).
+     *
+     * @return the names, in the order of the options
+     */
+    public List<String> given() {
+        ParseResult given = spec.commandLine().getParseResult();
+        return own.options().stream().filter(given::hasMatchedOption).map(OptionSpec::longestName).toList();
+    }
+
+    /**
      * The configuration these options describe, for {@code epochs} epochs.
      *
+     * @param epochs the epochs in total
+     * @return the configuration
      * @throws ParameterException naming the option when a value is out of range
      */
-    TrainConfig config(int epochs) {
+    public TrainConfig config(int epochs) {
         DType dt = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;
