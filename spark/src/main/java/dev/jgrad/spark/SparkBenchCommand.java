@@ -146,9 +146,9 @@ public final class SparkBenchCommand implements Callable<Integer> {
         int batch = bc.batch() * factor;
         Path dir = Files.createTempDirectory("jgrad-spark-bench-");
         Path corpus = randomCorpus(dir.resolve("corpus.txt"), bc.vocab(), (long) batch * bc.steps() * (warmup + steps + 2) + batch);
-        TrainConfig config = TrainArguments.parse("--corpus", corpus.toString(), "--hidden", String.valueOf(bc.hidden()), "--batch",
+        TrainConfig config = SparkTrainCommand.config("--corpus", corpus.toString(), "--hidden", String.valueOf(bc.hidden()), "--batch",
                 String.valueOf(batch), "--steps", String.valueOf(bc.steps()), "--optimizer", "sgd", "--lr", "1", "--clip", "1",
-                "--dtype", dtype, "--epochs", "1", "--sample-length", "0").config();
+                "--dtype", dtype, "--epochs", "1", "--sample-length", "0");
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("config", configName);
         r.put("mode", mode);

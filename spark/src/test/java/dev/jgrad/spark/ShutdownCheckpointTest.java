@@ -57,12 +57,12 @@ class ShutdownCheckpointTest {
             p.destroyForcibly();
         }
         String err = Files.readString(dir.resolve("err.txt"));
-        assertTrue(err.contains("train: interrupted; checkpoint written to " + ck + " (continue with --resume)"),
+        assertTrue(err.contains("train: interrupted; checkpoint written to " + ck + " (continue with --resume --checkpoint " + ck + ")"),
                 "the child says it wrote its checkpoint; its stderr was: '" + err + "'");
 
         Checkpoint cp = Checkpoint.read(ck);
         int target = cp.position().completedEpochs() + 1;
-        TrainConfig config = TrainArguments.parse(CONFIG).config().withEpochs(target);
+        TrainConfig config = SparkTrainCommand.config(CONFIG).withEpochs(target);
         try (SparkTrainer resumed = SparkTrainer.resume(LocalSpark.context(), cp, target, SparkOptions.synchronous(2));
                 SparkTrainer straight = SparkTrainer.start(LocalSpark.context(), config, SparkOptions.synchronous(2))) {
             resumed.run(new Trainer.Listener() { });

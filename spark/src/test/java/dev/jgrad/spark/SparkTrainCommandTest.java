@@ -58,15 +58,17 @@ class SparkTrainCommandTest {
                 "--metrics", metrics.toString(), "--profile"));
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().startsWith("spark: master local[2], 2 partitions of a global batch of 4 sequences (8 steps each), "
-                + "synchronous; corpus: generated arithmetic, 516 characters, vocabulary 14;"), first.out());
-        assertTrue(first.out().contains("epoch   1  perplexity"), first.out());
+                + "synchronous; corpus: generated arithmetic (80 lines, operands 0..9), 516 characters to train on and 55 held out, "
+                + "vocabulary 14;"), first.out());
+        assertTrue(first.out().contains("epoch   1  train perplexity"), first.out());
+        assertTrue(first.out().contains("  held-out "), "the held-out perplexity, as train prints it: " + first.out());
         assertTrue(first.out().contains("sums right"), "the generated corpus's quality measure, as train prints it: " + first.out());
         assertTrue(first.out().contains("  sample: 12+7="), first.out());
         assertTrue(first.out().contains("profile: per step (mean of "), first.out());
         Outcome again = run(train("--master", "local[2]", "--checkpoint", ck.toString()));
         assertEquals(2, again.code());
-        assertEquals("train: --checkpoint " + ck + " already holds a checkpoint: add --resume to continue it, or "
-                + "choose another folder (try --help)\n", again.err());
+        assertEquals("train: --checkpoint " + ck + " already holds a checkpoint, which a new run would replace: add --resume to "
+                + "continue it, or choose another folder (try --help)\n", again.err());
 
         Outcome resumed = run("train", "--master", "local[2]", "--partitions", "2", "--resume", "--checkpoint", ck.toString(),
                 "--epochs", "2", "--metrics", metrics.toString());
@@ -94,7 +96,7 @@ class SparkTrainCommandTest {
     void badOptionsAreOneLineWithExitCode2() {
         Outcome unknown = run(train("--no-such-option", "3"));
         assertEquals(2, unknown.code());
-        assertEquals("train: Unknown options: '--no-such-option', '3' (try --help)\n", unknown.err());
+        assertEquals("train: unknown option '--no-such-option' (try --help)\n", unknown.err());
         Outcome trainsCheck = run(train("--layers", "0"));
         assertEquals(2, trainsCheck.code());
         assertEquals("train: --layers must be positive, got 0 (try --help)\n", trainsCheck.err());

@@ -59,15 +59,6 @@ public record TrainConfig(String corpus, boolean d2lText, int maxTokens, int cor
         return corpus == null;
     }
 
-    /**
-     * The same run on the corpus at {@code location}, as given: a URI such as {@code hdfs://host/path}
-     * (which a {@code Path} option would normalise to {@code hdfs:/host/path}) for readers other than {@code train}.
-     */
-    public TrainConfig withCorpus(String location) {
-        return new TrainConfig(location, d2lText, maxTokens, corpusLines, maxOperand, cell, embedding, hidden, layers, batch, steps, lr, clip,
-                epochs, optimizer, dtype, seed, sampling, prefix, sampleEvery, sampleLength, anomaly, init);
-    }
-
     /** The same run with a different number of epochs (how {@code --resume --epochs N} extends a run). */
     public TrainConfig withEpochs(int n) {
         return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, embedding, hidden, layers, batch, steps, lr, clip, n,

@@ -1,12 +1,11 @@
 package dev.jgrad.spark.train;
 
-import dev.jgrad.examples.train.CellKind;
 import dev.jgrad.examples.train.CharModel;
+import dev.jgrad.examples.train.OptimizerKind;
 import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.nn.Parameter;
-import dev.jgrad.nn.optim.Adam;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.nn.optim.Optimizer;
-import dev.jgrad.nn.optim.Sgd;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import java.io.Serializable;
@@ -21,13 +20,13 @@ import java.util.Map;
  * @param threads the kernels' thread count in every task (results do not depend on it, see {@code Parallelism})
  */
 public record ModelSpec(String run, CellKind cell, int vocab, int embedding, int hidden, int layers, DType dtype, int batch,
-        int steps, boolean carriesState, boolean anomaly, String optimizer, double lr, double clip, int threads)
+        int steps, boolean carriesState, boolean anomaly, OptimizerKind optimizer, double lr, double clip, int threads)
         implements Serializable {
 
     /** The spec of a run of {@code config} over a vocabulary of {@code vocab} tokens. */
     public static ModelSpec of(String run, TrainConfig config, int vocab, int threads) {
         return new ModelSpec(run, config.cell(), vocab, config.embedding(), config.hidden(), config.layers(), config.dtype(),
-                config.batch(), config.steps(), config.sampling().carriesState(), config.anomaly(), String.valueOf(config.optimizer()),
+                config.batch(), config.steps(), config.sampling().carriesState(), config.anomaly(), config.optimizer(),
                 config.lr(), config.clip(), threads);
     }
 
@@ -38,6 +37,6 @@ public record ModelSpec(String run, CellKind cell, int vocab, int embedding, int
 
     /** The optimizer {@code train} uses for this configuration, over {@code params}. */
     Optimizer newOptimizer(Map<String, Parameter> params) {
-        return optimizer.equalsIgnoreCase("adam") ? new Adam(params, lr) : new Sgd(params, lr);
+        return optimizer.create(params, lr);
     }
 }

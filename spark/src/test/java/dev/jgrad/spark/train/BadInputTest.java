@@ -9,6 +9,7 @@ import dev.jgrad.spark.LocalSpark;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,13 +45,37 @@ class BadInputTest {
     }
 
     @Test
+    void anEmptyBlankOrTooShortCorpusIsRefusedAsTrainRefusesIt() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+        Path blank = Files.writeString(dir.resolve("blank.txt"), "  \n\t\n\n");
+        Path digits = Files.writeString(dir.resolve("digits.txt"), "12 + 7 = 19\n".repeat(10));
+        Path tiny = Files.writeString(dir.resolve("tiny.txt"), "ab");
+        assertEquals("corpus " + empty + " is empty", refused(Runs.tiny("--corpus", empty.toString())));
+        assertEquals("corpus " + blank + " holds only blank lines", refused(Runs.tiny("--corpus", blank.toString())));
+        assertEquals("corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
+                refused(Runs.tiny("--corpus", digits.toString(), "--d2l-text")));
+        assertEquals("a corpus of 3 characters is too short to train on and hold some out", refused(Runs.tiny("--corpus", tiny.toString())));
+        for (Path p : List.of(blank, digits, tiny)) {
+            var config = p == digits ? Runs.tiny("--corpus", p.toString(), "--d2l-text") : Runs.tiny("--corpus", p.toString());
+            var train = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config));
+            assertEquals(train.getMessage(), refused(config), "the message train gives");
+        }
+    }
+
+    private String refused(dev.jgrad.examples.train.TrainConfig config) {
+        return assertThrows(IllegalArgumentException.class, () -> SparkTrainer.start(sc, config, SparkOptions.synchronous(2)))
+                .getMessage();
+    }
+
+    @Test
     void aCorpusTooSmallForOneGlobalBatchIsRefusedWithTheNumbers() throws Exception {
         Path small = dir.resolve("small.txt");
         Files.writeString(small, "a short text\n".repeat(4));
         var e = assertThrows(IllegalArgumentException.class,
                 () -> SparkTrainer.start(sc, Runs.tiny("--corpus", small.toString(), "--batch", "7"), SparkOptions.synchronous(2)));
-        assertEquals("a corpus of 52 tokens is too small for one global batch of 7 x 7 split over 2 partitions (3 to 4 sequences "
-                + "each): it needs at least 57 tokens", e.getMessage());
+        // 52 characters, of which train holds the last 5 out.
+        assertEquals("a corpus of 47 tokens to train on is too small for one global batch of 7 x 7 split over 2 partitions (3 to 4 "
+                + "sequences each): it needs at least 57 tokens", e.getMessage());
     }
 
     @Test

@@ -110,7 +110,7 @@ class CheckpointTest {
             var a = actual.get(i);
             var e = expected.get(i);
             return new dev.jgrad.examples.train.EpochMetrics(a.epoch(), a.loss(), a.perplexity(), e.tokensPerSecond(), a.gradNorm(),
-                    a.clippedFraction(), e.elapsedSeconds(), a.completionAccuracy(), a.wellFormed());
+                    a.clippedFraction(), e.elapsedSeconds(), a.completionAccuracy(), a.wellFormed(), a.heldOutPerplexity());
         }).toList();
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.examples.train.Trainer;
-import dev.jgrad.spark.TrainArguments;
+import dev.jgrad.spark.SparkTrainCommand;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,22 +25,28 @@ public final class Runs {
     public record Result(List<Double> meanLosses, Map<String, Tensor> weights) {
     }
 
-    /** A float64 configuration of {@code train} small enough to take 20 steps in well under a second; {@code more} overrides. */
+    /**
+     * A float64 configuration of {@code train} small enough to take 20 steps in well under a second;
+     * {@code more} overrides (options with a value, and flags such as {@code --d2l-text}).
+     */
     public static TrainConfig tiny(String... more) {
         Map<String, String> options = new LinkedHashMap<>();
         String[] base = {"--dtype", "f64", "--hidden", "12", "--batch", "8", "--steps", "7", "--corpus-lines", "120",
             "--max-operand", "30", "--seed", "11", "--epochs", "50", "--sample-every", "0", "--sample-length", "5"};
-        for (String[] pairs : List.of(base, more)) {
-            for (int i = 0; i < pairs.length; i += 2) {
-                options.put(pairs[i], pairs[i + 1]);
+        for (String[] given : List.of(base, more)) {
+            for (int i = 0; i < given.length; i++) {
+                boolean flag = i + 1 == given.length || given[i + 1].startsWith("--");
+                options.put(given[i], flag ? null : given[++i]);
             }
         }
         List<String> args = new ArrayList<>();
         options.forEach((k, v) -> {
             args.add(k);
-            args.add(v);
+            if (v != null) {
+                args.add(v);
+            }
         });
-        return TrainArguments.parse(args).config();
+        return SparkTrainCommand.config(args.toArray(String[]::new));
     }
 
     /** Stops a run after {@code steps} minibatches (counting the local steps of an averaged round as minibatches). */
