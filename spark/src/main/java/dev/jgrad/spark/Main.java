@@ -1,10 +1,11 @@
 package dev.jgrad.spark;
 
+import dev.jgrad.examples.cli.ManifestVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code jgrad-spark} program: {@code train} on Apache Spark, and {@code bench} to measure it. */
-@Command(name = "jgrad-spark", mixinStandardHelpOptions = true, version = "jgrad-spark 0.1.0",
+@Command(name = "jgrad-spark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "jgrad on Apache Spark: train (data-parallel training of gru-examples' language model), bench.",
         subcommands = {SparkTrainCommand.class, SparkBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -14,6 +15,14 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see --help)");
+    }
+
+    /** {@code --version}: the {@code Implementation-Version} of jgrad-spark.jar's manifest, as gru-examples reads its own. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {ManifestVersion.line("jgrad-spark", Main.class.getPackage().getImplementationVersion())};
+        }
     }
 
     public static void main(String[] args) {

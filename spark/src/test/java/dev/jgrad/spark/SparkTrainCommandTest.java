@@ -109,6 +109,13 @@ class SparkTrainCommandTest {
     }
 
     @Test
+    void theVersionComesFromTheJarAndIsNotInvented() {
+        Outcome o = run("--version");
+        assertEquals(0, o.code());
+        assertEquals("jgrad-spark (version unknown: not run from jgrad-spark.jar)", o.out().strip(), "the test classes have no manifest");
+    }
+
+    @Test
     void thisJvmHasSparksModuleOptionsAsThePomListsThem() {
         List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
         for (String option : SparkContexts.moduleOptions()) {
