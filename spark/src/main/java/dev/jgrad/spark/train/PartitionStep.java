@@ -52,7 +52,7 @@ final class PartitionStep {
             FaultInjection.check(in.step(), p);
             model = Replicas.borrow(spec);
             model.loadStateDict(in.weights().toTensors(spec.dtype()));
-            List<State> state = spec.carriesState() && in.carried() != null ? rowsOf(in.carried(), shard, spec, model) : null;
+            List<State> state = spec.carriesState() && in.carried() != null ? rowsOf(in.carried(), shard, model) : null;
             return in.optimizer() == null ? synchronous(p, shard, in, spec, model, state, start)
                     : localSteps(p, shard, in, spec, model, state, start);
         } catch (OutOfMemoryError e) {
@@ -168,17 +168,31 @@ final class PartitionStep {
     }
 
     /** This partition's rows of the carried state {@code [layer·parts][B · H]}. */
-    private static List<State> rowsOf(double[][] carried, Shard shard, ModelSpec spec, CharModel model) {
-        List<State> zeros = model.initialStates(shard.rows());
+    private static List<State> rowsOf(double[][] carried, Shard shard, CharModel model) {
+        return states(model, shard.rows(), (at, width) -> {
+            double[] rows = new double[shard.rows() * width];
+            System.arraycopy(carried[at], shard.firstRow() * width, rows, 0, rows.length);
+            return rows;
+        });
+    }
+
+    /** Values of one state part: the {@code rows · width} values of part {@code at} in layer-then-part order. */
+    interface PartValues {
+        double[] of(int at, int width);
+    }
+
+    /**
+     * The state of {@code rows} rows of {@code model}, each part {@code [rows, width]} holding what
+     * {@code values} gives for it; the inverse of {@link #arraysOf}.
+     */
+    static List<State> states(CharModel model, int rows, PartValues values) {
         List<State> out = new ArrayList<>();
         int at = 0;
-        for (State layer : zeros) {
+        for (State layer : model.initialStates(rows)) {
             List<Variable> parts = new ArrayList<>();
             for (Variable part : layer.parts()) {
                 int width = part.shape().dim(1);
-                double[] rows = new double[shard.rows() * width];
-                System.arraycopy(carried[at++], shard.firstRow() * width, rows, 0, rows.length);
-                parts.add(Variable.constant(Tensor.of(spec.dtype(), rows, shard.rows(), width)));
+                parts.add(Variable.constant(Tensor.of(model.dtype(), values.of(at++, width), rows, width)));
             }
             out.add(new State(parts));
         }

@@ -1,6 +1,5 @@
 package dev.jgrad.spark.train;
 
-import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.train.CharModel;
 import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.examples.train.Trainer;
@@ -12,7 +11,6 @@ import dev.jgrad.spark.data.Shard;
 import dev.jgrad.spark.data.SparkCorpus;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,23 +197,13 @@ final class SparkSteps implements Trainer.Steps {
     private List<State> statesOf(CharModel model, Partial r) {
         int batch = spec.batch();
         int partitions = options.partitions();
-        List<State> zeros = model.initialStates(batch);
-        List<State> out = new ArrayList<>();
-        int at = 0;
-        for (State layer : zeros) {
-            List<Variable> parts = new ArrayList<>();
-            for (Variable part : layer.parts()) {
-                int width = part.shape().dim(1);
-                double[] all = new double[batch * width];
-                for (int p = 0; p < partitions; p++) {
-                    double[] rows = r.states().get(p)[at];
-                    System.arraycopy(rows, 0, all, Shard.firstRow(p, partitions, batch) * width, rows.length);
-                }
-                parts.add(Variable.constant(Tensor.of(model.dtype(), all, batch, width)));
-                at++;
+        return PartitionStep.states(model, batch, (at, width) -> {
+            double[] all = new double[batch * width];
+            for (int p = 0; p < partitions; p++) {
+                double[] rows = r.states().get(p)[at];
+                System.arraycopy(rows, 0, all, Shard.firstRow(p, partitions, batch) * width, rows.length);
             }
-            out.add(new State(parts));
-        }
-        return out;
+            return all;
+        });
     }
 }
