@@ -14,7 +14,15 @@ public final class ManifestVersion implements CommandLine.IVersionProvider {
 
     /** The version line for a manifest's {@code Implementation-Version} (null: not run from the jar). */
     public static String line(String implementationVersion) {
-        return implementationVersion != null ? "gru-examples " + implementationVersion
-                : "gru-examples (version unknown: not run from gru-examples.jar)";
+        return line("gru-examples", implementationVersion);
+    }
+
+    /**
+     * The version line of {@code program}, run from {@code program.jar}, for its manifest's
+     * {@code Implementation-Version} (null: not run from the jar).
+     */
+    public static String line(String program, String implementationVersion) {
+        return implementationVersion != null ? program + " " + implementationVersion
+                : program + " (version unknown: not run from " + program + ".jar)";
     }
 }

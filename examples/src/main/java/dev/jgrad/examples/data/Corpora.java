@@ -139,15 +139,34 @@ public final class Corpora {
      * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
      */
     public static Split split(String text, int maxTokens) {
-        int n = text.length();
-        if (maxTokens > 0 && n > maxTokens) {
-            return new Split(text.substring(0, maxTokens), text.substring(maxTokens, Math.min(n, maxTokens + Math.max(2, maxTokens / 10))));
+        Cut cut = cut(text.length(), maxTokens);
+        return new Split(text.substring(0, (int) cut.train()), text.substring((int) cut.train(), (int) cut.end()));
+    }
+
+    /**
+     * Where {@link #split} cuts a text: the run trains on characters {@code [0, train)} and holds out
+     * {@code [train, end)}.
+     *
+     * @param train the length of the training text
+     * @param end   where the held-out text ends
+     */
+    public record Cut(long train, long end) {
+    }
+
+    /**
+     * Where {@link #split} cuts a text of {@code length} characters, for a reader that holds the text
+     * in pieces and knows only its length.
+     *
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     */
+    public static Cut cut(long length, int maxTokens) {
+        if (maxTokens > 0 && length > maxTokens) {
+            return new Cut(maxTokens, Math.min(length, maxTokens + Math.max(2, maxTokens / 10)));
         }
-        if (n < 4) {
-            throw new IllegalArgumentException("a corpus of " + n + " characters is too short to train on and hold some out");
+        if (length < 4) {
+            throw new IllegalArgumentException("a corpus of " + length + " characters is too short to train on and hold some out");
         }
-        int cut = n - Math.max(2, (int) Math.round(n * HELD_OUT_SHARE));
-        return new Split(text.substring(0, cut), text.substring(cut));
+        return new Cut(length - Math.max(2, Math.round(length * HELD_OUT_SHARE)), length);
     }
 
     /** The first {@code maxTokens} characters of {@code text} (all of it when shorter or when maxTokens ≤ 0). */

@@ -33,22 +33,35 @@ public enum Partitioning {
      * @throws IllegalArgumentException when the corpus is too short for even one minibatch
      */
     public List<Minibatch> epoch(int[] corpus, int batch, int steps, Rng rng) {
+        return minibatches(corpus, windows(corpus.length, batch, steps, rng), steps);
+    }
+
+    /**
+     * Where one epoch's minibatches start, from the corpus length alone: row {@code b} of minibatch
+     * {@code k} reads inputs {@code [starts[k][b], starts[k][b] + steps)} and the targets one token
+     * further. Draws from {@code rng} exactly what {@link #epoch} draws (it is {@code epoch} without the
+     * copying), so a reader that holds the corpus in pieces cuts the same minibatches.
+     *
+     * @throws IllegalArgumentException when the corpus is too short for even one minibatch
+     */
+    public int[][] windows(int corpusLength, int batch, int steps, Rng rng) {
         if (batch <= 0 || steps <= 0) {
             throw new IllegalArgumentException("partition " + name().toLowerCase() + ": batch and steps must be positive, got batch "
                     + batch + ", steps " + steps);
         }
-        List<Minibatch> out = this == RANDOM ? random(corpus, batch, steps, rng) : sequential(corpus, batch, steps, rng);
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException("partition " + name().toLowerCase() + ": a corpus of " + corpus.length
+        int[][] out = this == RANDOM ? randomStarts(corpusLength, batch, steps, rng)
+                : sequentialStarts(corpusLength, batch, steps, rng.nextInt(steps + 1));
+        if (out.length == 0) {
+            throw new IllegalArgumentException("partition " + name().toLowerCase() + ": a corpus of " + corpusLength
                     + " tokens is too short for one minibatch of " + batch + " x " + steps + " (need at least "
                     + (batch * steps + steps + 1) + ")");
         }
         return out;
     }
 
-    private static List<Minibatch> random(int[] corpus, int batch, int steps, Rng rng) {
+    private static int[][] randomStarts(int length, int batch, int steps, Rng rng) {
         int offset = rng.nextInt(steps);
-        int n = corpus.length - offset;
+        int n = length - offset;
         int subseqs = (n - 1) / steps;
         int[] starts = new int[Math.max(subseqs, 0)];
         for (int i = 0; i < starts.length; i++) {
@@ -61,23 +74,11 @@ public enum Partitioning {
             starts[i] = starts[j];
             starts[j] = tmp;
         }
-        List<Minibatch> out = new ArrayList<>();
-        int batches = starts.length / batch;
-        for (int k = 0; k < batches; k++) {
-            int[][] x = new int[batch][steps];
-            int[][] y = new int[batch][steps];
-            for (int b = 0; b < batch; b++) {
-                int s = starts[k * batch + b];
-                System.arraycopy(corpus, s, x[b], 0, steps);
-                System.arraycopy(corpus, s + 1, y[b], 0, steps);
-            }
-            out.add(new Minibatch(x, y));
+        int[][] out = new int[starts.length / batch][batch];
+        for (int k = 0; k < out.length; k++) {
+            System.arraycopy(starts, k * batch, out[k], 0, batch);
         }
         return out;
-    }
-
-    private static List<Minibatch> sequential(int[] corpus, int batch, int steps, Rng rng) {
-        return sequentialAt(corpus, batch, steps, rng.nextInt(steps + 1));
     }
 
     /**
@@ -89,17 +90,33 @@ public enum Partitioning {
         if (offset < 0 || offset > steps) {
             throw new IllegalArgumentException("partition sequential: offset " + offset + " is outside [0, " + steps + "]");
         }
-        int tokens = Math.max(corpus.length - offset - 1, 0) / batch * batch;
+        return minibatches(corpus, sequentialStarts(corpus.length, batch, steps, offset), steps);
+    }
+
+    private static int[][] sequentialStarts(int length, int batch, int steps, int offset) {
+        int tokens = Math.max(length - offset - 1, 0) / batch * batch;
         int cols = tokens / batch;
-        int batches = cols / steps;
-        List<Minibatch> out = new ArrayList<>();
-        for (int k = 0; k < batches; k++) {
-            int[][] x = new int[batch][steps];
-            int[][] y = new int[batch][steps];
+        int[][] out = new int[cols / steps][batch];
+        for (int k = 0; k < out.length; k++) {
             for (int b = 0; b < batch; b++) {
-                int s = offset + b * cols + k * steps;
-                System.arraycopy(corpus, s, x[b], 0, steps);
-                System.arraycopy(corpus, s + 1, y[b], 0, steps);
+                out[k][b] = offset + b * cols + k * steps;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The minibatches of {@code steps} tokens whose rows start at {@code starts[k][b]} of
+     * {@code corpus} ({@link #windows} says where): the inputs from there, the targets one token further.
+     */
+    public static List<Minibatch> minibatches(int[] corpus, int[][] starts, int steps) {
+        List<Minibatch> out = new ArrayList<>(starts.length);
+        for (int[] rows : starts) {
+            int[][] x = new int[rows.length][steps];
+            int[][] y = new int[rows.length][steps];
+            for (int b = 0; b < rows.length; b++) {
+                System.arraycopy(corpus, rows[b], x[b], 0, steps);
+                System.arraycopy(corpus, rows[b] + 1, y[b], 0, steps);
             }
             out.add(new Minibatch(x, y));
         }

@@ -48,20 +48,34 @@ public record Vocabulary(List<String> tokens) {
      * letters even when a short corpus lacks some.
      */
     public static Vocabulary of(String text, Collection<Character> alwaysInclude) {
-        Map<Character, Integer> counts = new HashMap<>();
+        Map<Character, Long> counts = new HashMap<>();
         for (int i = 0; i < text.length(); i++) {
-            counts.merge(text.charAt(i), 1, Integer::sum);
+            counts.merge(text.charAt(i), 1L, Long::sum);
         }
-        List<Character> chars = new ArrayList<>(counts.keySet());
+        return ofCounts(counts, alwaysInclude);
+    }
+
+    /**
+     * The vocabulary of a text whose characters occur {@code counts} times (characters with no
+     * positive count are not in the text), as {@link #of(String, Collection)} orders them; for a
+     * corpus counted in pieces, whose counts are summed before this is called.
+     */
+    public static Vocabulary ofCounts(Map<Character, Long> counts, Collection<Character> alwaysInclude) {
+        List<Character> chars = new ArrayList<>();
+        counts.forEach((c, n) -> {
+            if (n > 0) {
+                chars.add(c);
+            }
+        });
         chars.sort((a, b) -> {
-            int c = Integer.compare(counts.get(b), counts.get(a));
+            int c = Long.compare(counts.get(b), counts.get(a));
             return c != 0 ? c : Character.compare(a, b);
         });
         List<String> tokens = new ArrayList<>();
         tokens.add(UNKNOWN);
         chars.forEach(c -> tokens.add(String.valueOf(c)));
         for (Character c : alwaysInclude) {
-            if (!counts.containsKey(c) && !tokens.contains(String.valueOf(c))) {
+            if (!chars.contains(c) && !tokens.contains(String.valueOf(c))) {
                 tokens.add(String.valueOf(c));
             }
         }

@@ -70,7 +70,7 @@ public final class CharModel implements Module {
     }
 
     /** The model a training configuration describes, for a vocabulary of {@code vocab} tokens. */
-    static CharModel of(TrainConfig c, int vocab) {
+    public static CharModel of(TrainConfig c, int vocab) {
         Rng rng = Rng.seeded(c.seed());
         CharModel model = create(c.cell(), vocab, c.embedding(), c.hidden(), c.layers(), c.dtype(), rng);
         if (c.d2lInit()) {

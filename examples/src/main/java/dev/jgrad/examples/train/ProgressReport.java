@@ -97,9 +97,9 @@ final class ProgressReport implements Trainer.Listener {
             bar = null;
         }
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "epoch %3d  train perplexity %8.3f  held-out %8.3f  grad norm %7.3f  clipped %5.1f%%  %,8.0f tok/s  %6.1f s",
-                m.epoch(), m.perplexity(), m.heldOutPerplexity(), m.gradNorm(), 100 * m.clippedFraction(), m.tokensPerSecond(),
-                m.elapsedSeconds()));
+                "epoch %3d  train perplexity %8.3f  %sgrad norm %7.3f  clipped %5.1f%%  %,8.0f tok/s  %6.1f s", m.epoch(), m.perplexity(),
+                m.heldOutPerplexity() == null ? "" : String.format(Locale.ROOT, "held-out %8.3f  ", m.heldOutPerplexity()), m.gradNorm(),
+                100 * m.clippedFraction(), m.tokensPerSecond(), m.elapsedSeconds()));
         if (score != null) {
             line.append(String.format(Locale.ROOT, "  sums right %5.1f%%  well-formed %5.1f%%", 100 * score.accuracy(),
                     100 * score.wellFormed()));

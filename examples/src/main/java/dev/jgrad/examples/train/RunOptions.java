@@ -4,11 +4,13 @@ import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.examples.cli.EnumByName;
 import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.tensor.DType;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -19,10 +21,14 @@ import picocli.CommandLine.Spec;
 public final class RunOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
+    /** This mixin's own options. */
+    @Spec
+    CommandSpec own;
 
+    // A string, not a Path: a command that reads through Hadoop takes URIs, which a Path would turn from hdfs://host/x into hdfs:/host/x.
     @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text file to train on (default: generated arithmetic lines). "
             + "The last tenth (or, with --max-tokens, the text right after the first N characters) is held out.")
-    Path corpus;
+    String corpus;
     @Option(names = "--d2l-text", description = "d2l's preprocessing: lowercase, every run of non-letters one space; 28-token vocabulary.")
     boolean d2lText;
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "0", description = "Train on the first N characters only (d2l: 10000; 0: all).")
@@ -86,11 +92,24 @@ public final class RunOptions {
     }
 
     /**
+     * The options of this mixin that were given on the command line, by their long names: what a
+     * resumed run ignores (its configuration comes from the checkpoint).
+     *
+     * @return the names, in the order of the options
+     */
+    public List<String> given() {
+        ParseResult given = spec.commandLine().getParseResult();
+        return own.options().stream().filter(given::hasMatchedOption).map(OptionSpec::longestName).toList();
+    }
+
+    /**
      * The configuration these options describe, for {@code epochs} epochs.
      *
+     * @param epochs the epochs in total
+     * @return the configuration
      * @throws ParameterException naming the option when a value is out of range
      */
-    TrainConfig config(int epochs) {
+    public TrainConfig config(int epochs) {
         DType dt = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;
@@ -105,7 +124,7 @@ public final class RunOptions {
             throw new ParameterException(spec.commandLine(), "--prefix must not be empty (generation needs a first character)");
         }
         try {
-            return new TrainConfig(corpus == null ? null : corpus.toString(), d2lText, maxTokens, corpusLines, maxOperand, cell, embedding,
+            return new TrainConfig(corpus, d2lText, maxTokens, corpusLines, maxOperand, cell, embedding,
                     hidden, layers, batch, steps, lr, clip, epochs, optimizer, dt, seed, part, prefix, sampleEvery, sampleLength, anomaly,
                     init);
         } catch (IllegalArgumentException e) {

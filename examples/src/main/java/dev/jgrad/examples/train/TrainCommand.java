@@ -1,31 +1,10 @@
 package dev.jgrad.examples.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.chart.LineChart;
-import dev.jgrad.examples.cli.FileProblem;
-import dev.jgrad.examples.cli.OutputFiles;
 import dev.jgrad.tensor.Parallelism;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -42,11 +21,6 @@ import picocli.CommandLine.Spec;
                 + "--no-checkpoint), also on Ctrl-C; --resume continues it.",
                 "--threads sets the kernels' thread count (results do not depend on it)."})
 public final class TrainCommand implements Callable<Integer> {
-    static final int DEFAULT_EPOCHS = 40;
-    /** Where runs without --checkpoint keep their checkpoints, relative to the working folder. */
-    static final Path RUNS = Path.of("runs");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Spec
     CommandSpec spec;
 
@@ -54,261 +28,28 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
-    @Option(names = "--epochs", description = "Epochs in total, also when resuming (default: " + DEFAULT_EPOCHS + ").")
-    Integer epochs;
+    /** How long, where checkpoints and metrics go, whether to resume. */
+    @Mixin
+    SessionOptions session;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads the kernels may use (default: all processors).")
     Integer threads;
-    @Option(names = "--metrics", paramLabel = "FILE", description = "Write one JSON line per epoch to this new file (with --resume: "
-            + "append to it), and a perplexity chart FILE-perplexity.png next to it.")
-    Path metrics;
-    @Option(names = "--checkpoint", paramLabel = "DIR", description = "Checkpoint folder, written atomically every epoch and on Ctrl-C "
-            + "(default: a new folder runs/train-DATE-TIME).")
-    Path checkpoint;
-    @Option(names = "--no-checkpoint", description = "Keep no checkpoint: an interrupted run loses its training.")
-    boolean noCheckpoint;
-    @Option(names = "--resume", description = "Continue the run in --checkpoint DIR with its stored configuration (the options above "
-            + "--epochs are then ignored; --epochs sets the total).")
-    boolean resume;
 
     /** The configuration the options describe (without --resume). */
     TrainConfig config() {
-        return run.config(epochs == null ? DEFAULT_EPOCHS : epochs);
+        return session.config(run);
     }
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (threads != null) {
             if (threads < 1) {
-                throw usage("--threads must be at least 1, got " + threads);
+                throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
             }
             Parallelism.setThreads(threads);
         }
-        if (noCheckpoint && (checkpoint != null || resume)) {
-            throw usage("--no-checkpoint cannot go with " + (resume ? "--resume" : "--checkpoint"));
-        }
-        if (checkpoint != null && Files.exists(checkpoint) && !Files.isDirectory(checkpoint)) {
-            throw usage("--checkpoint " + checkpoint + " is a file, not a folder");
-        }
-        Trainer trainer;
-        Path folder;
-        String announce = null;
-        if (resume) {
-            if (checkpoint == null) {
-                throw usage("--resume needs --checkpoint DIR");
-            }
-            Checkpoint cp = Checkpoint.read(checkpoint);
-            int done = cp.position().completedEpochs();
-            int target = epochs == null ? cp.config().epochs() : epochs;
-            if (target <= done) {
-                throw usage((epochs == null ? "the run in " + checkpoint + " has already finished its " + done + " epochs"
-                        : "--epochs " + target + ": the run in " + checkpoint + " has already finished " + done + " epochs, so there "
-                        + "is nothing to do") + "; give --epochs N with N > " + done + " to continue it");
-            }
-            List<String> ignored = ignoredOnResume();
-            if (!ignored.isEmpty()) {
-                err.println("train: resuming with the checkpoint's configuration; ignoring " + String.join(", ", ignored));
-            }
-            checkMetricsFile(cp.config());
-            trainer = Trainer.resume(cp, target);
-            folder = checkpoint;
-            out.printf(Locale.ROOT, "resuming %s after epoch %d, batch %d%n", checkpoint, done, cp.position().nextBatch());
-        } else {
-            TrainConfig config = config();
-            if (config.epochs() < 1) {
-                throw usage("--epochs must be at least 1 for a new run, got " + config.epochs());
-            }
-            if (checkpoint != null && Checkpoint.exists(checkpoint)) {
-                throw usage("--checkpoint " + checkpoint + " already holds a checkpoint, which a new run would replace: add --resume "
-                        + "to continue it, or choose another folder");
-            }
-            checkMetricsFile(config);
-            folder = noCheckpoint ? null : checkpoint != null ? checkpoint : newRunFolder(RUNS, LocalDateTime.now());
-            if (folder != null && checkpoint == null) {
-                announce = "checkpoints: " + folder + " (after every epoch and on Ctrl-C; --checkpoint DIR to choose the folder, "
-                        + "--no-checkpoint for none)";
-            }
-            trainer = Trainer.start(config);
-        }
-        if (folder != null) {
-            trainer.checkpointTo(folder);
-        }
-        TrainConfig c = trainer.config();
-        String unknown = TextGenerator.unknownCharacters(trainer.vocabulary(), trainer.prefix());
-        if (unknown != null) {
-            err.println("train: the prefix '" + trainer.prefix() + "': " + unknown);
-        }
-        out.printf(Locale.ROOT, "corpus: %s, %,d characters to train on and %,d held out, vocabulary %d; model: %s, %s x%d, hidden %d, "
-                        + "%,d parameters, %s; %s, lr %s, clip %s, batch %d x %d steps, %s partitioning, %d epoch%s%n",
-                c.arithmetic() ? "generated arithmetic (" + c.corpusLines() + " lines, operands 0.." + c.maxOperand() + ")" : c.corpus(),
-                trainer.text().length(), trainer.heldOutText().length(), trainer.vocabulary().size(),
-                c.embedding() > 0 ? "embedding " + c.embedding() : "one-hot", c.cell(), c.layers(), c.hidden(),
-                trainer.model().parameterCount(), c.dtype(), c.optimizer(), c.lr(), c.clip(), c.batch(), c.steps(),
-                c.sampling().name().toLowerCase(Locale.ROOT), c.epochs(), c.epochs() == 1 ? "" : "s");
-        if (announce != null) {
-            out.println(announce);
-        }
-        out.flush();
-
-        MetricsFile metricsFile = metrics == null ? null : MetricsFile.open(metrics, resume, out);
-        Trainer.Listener report = new ProgressReport(out, ProgressReport.isTerminal() ? System.err : null, c.epochs(), System::nanoTime);
-        Trainer.Listener listener = metricsFile == null ? report : new Trainer.Listener() {
-            @Override
-            public void epochStarted(int epoch, int batches) {
-                report.epochStarted(epoch, batches);
-            }
-
-            @Override
-            public void batchDone(int epoch, int batch, int batches, double meanLoss, double tokensPerSecond) {
-                report.batchDone(epoch, batch, batches, meanLoss, tokensPerSecond);
-            }
-
-            @Override
-            public void epochDone(EpochMetrics m, String sample, ArithmeticQuality.Score score) {
-                metricsFile.append(m);
-                report.epochDone(m, sample, score);
-            }
-        };
-
-        // Ctrl-C: ask the loop to stop after the current minibatch, which then writes a checkpoint; wait for it.
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            trainer.requestStop();
-            try {
-                finished.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "train-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            if (trainer.run(listener) == Trainer.Outcome.STOPPED) {
-                // Said before the latch releases the shutdown hook: once the hook returns, the JVM may halt at once.
-                err.println(folder != null
-                        ? "train: interrupted; checkpoint written to " + folder + " (continue with --resume --checkpoint " + folder + ")"
-                        : "train: interrupted; no checkpoint was written (--no-checkpoint), so the training of this run is lost");
-                err.flush();
-                return 130;
-            }
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The JVM is already exiting (Ctrl-C): the hook is running and has been released above.
-            }
-        }
-        List<EpochMetrics> history = trainer.history();
-        EpochMetrics first = history.get(0);
-        EpochMetrics last = history.get(history.size() - 1);
-        out.printf(Locale.ROOT, "done: train perplexity %.3f -> %.3f, held-out %s -> %.3f, over %d epochs, %.1f s%n", first.perplexity(),
-                last.perplexity(), first.heldOutPerplexity() == null ? "?" : String.format(Locale.ROOT, "%.3f", first.heldOutPerplexity()),
-                last.heldOutPerplexity(), last.epoch(), last.elapsedSeconds());
-        if (last.completionAccuracy() != null && first.completionAccuracy() != null) {
-            out.printf(Locale.ROOT, "held-out sums completed correctly: %.1f%% (epoch 1: %.1f%%)%n", 100 * last.completionAccuracy(),
-                    100 * first.completionAccuracy());
-        }
-        if (metricsFile != null) {
-            out.println("metrics: " + metrics + ", chart: " + metricsFile.chart(history));
-        }
-        if (folder != null) {
-            out.println("checkpoint: " + folder + " (sample from it with: sample --checkpoint " + folder + ")");
-        }
-        out.flush();
-        return 0;
-    }
-
-    private ParameterException usage(String message) {
-        return new ParameterException(spec.commandLine(), message);
-    }
-
-    /** The run options given on this command line, which --resume ignores (their values come from the checkpoint). */
-    private List<String> ignoredOnResume() {
-        return spec.mixins().get("run").options().stream()
-                .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))
-                .map(OptionSpec::longestName).toList();
-    }
-
-    /** Refuses a metrics file that is the corpus, or that exists when this is not a resumed run. */
-    private void checkMetricsFile(TrainConfig config) {
-        if (metrics == null) {
-            return;
-        }
-        Map<String, Path> inputs = new HashMap<>();
-        if (config.corpus() != null) {
-            inputs.put("--corpus", Path.of(config.corpus()));
-        }
-        OutputFiles.refuseOverwritingInputs(spec, "--metrics", metrics, inputs);
-        OutputFiles.refuseOverwritingInputs(spec, "--metrics chart", MetricsFile.chartPath(metrics), inputs);
-        if (!resume && Files.exists(metrics)) {
-            throw usage("--metrics " + metrics + " already exists and would be replaced: choose another file, or add --resume to "
-                    + "append the epochs of a resumed run to it");
-        }
-    }
-
-    /** A new folder name under {@code runs} for a run started at {@code now}: {@code train-20261129-191500}, then -2, -3, … if taken. */
-    static Path newRunFolder(Path runs, LocalDateTime now) {
-        String base = "train-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
-        Path p = runs.resolve(base);
-        for (int i = 2; Files.exists(p); i++) {
-            p = runs.resolve(base + "-" + i);
-        }
-        return p;
-    }
-
-    /** The JSON-lines metrics file and its chart. */
-    private static final class MetricsFile {
-        private final Path path;
-
-        private MetricsFile(Path path) {
-            this.path = path;
-        }
-
-        /** Creates the file (and its folder), or with {@code append} (a resumed run) adds to an existing one, saying which. */
-        static MetricsFile open(Path path, boolean append, PrintWriter out) {
-            try {
-                Path parent = path.toAbsolutePath().getParent();
-                Files.createDirectories(parent);
-                boolean exists = Files.exists(path);
-                Files.write(path, new byte[0], StandardOpenOption.CREATE, append ? StandardOpenOption.APPEND
-                        : StandardOpenOption.CREATE_NEW);
-                if (append && exists) {
-                    out.println("metrics: appending to " + path);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create metrics file " + path + ": " + FileProblem.describe(e, path), e);
-            }
-            return new MetricsFile(path);
-        }
-
-        void append(EpochMetrics m) {
-            try (BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND)) {
-                w.write(JSON.writeValueAsString(m));
-                w.newLine();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write metrics file " + path + ": " + FileProblem.describe(e, path), e);
-            }
-        }
-
-        static Path chartPath(Path metrics) {
-            String name = metrics.getFileName().toString();
-            int dot = name.lastIndexOf('.');
-            return metrics.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + "-perplexity.png");
-        }
-
-        Path chart(List<EpochMetrics> history) {
-            double[] xs = history.stream().mapToDouble(EpochMetrics::epoch).toArray();
-            double[] ys = history.stream().mapToDouble(EpochMetrics::perplexity).toArray();
-            List<EpochMetrics> measured = history.stream().filter(m -> m.heldOutPerplexity() != null).toList();
-            LineChart.Builder chart = LineChart.builder().title("Perplexity per epoch").xLabel("epoch").yLabel("perplexity").logY()
-                    .series("training", xs, ys);
-            if (!measured.isEmpty()) {
-                chart.series("held-out", measured.stream().mapToDouble(EpochMetrics::epoch).toArray(),
-                        measured.stream().mapToDouble(EpochMetrics::heldOutPerplexity).toArray());
-            }
-            return chart.writePng(chartPath(path));
-        }
+        SessionOptions.Plan plan = session.plan(run);
+        Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs()) : Trainer.start(plan.config());
+        return session.train(plan, trainer, "");
     }
 }

@@ -5,6 +5,7 @@ import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.examples.data.Corpora;
 import dev.jgrad.examples.data.Minibatch;
+import dev.jgrad.examples.data.Partitioning;
 import dev.jgrad.examples.data.Vocabulary;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.nn.layer.RecurrentStack;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,6 +32,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * cross-entropy, backward, clip the gradient to {@code clip} by global norm, optimizer update. After
  * each epoch it reports the training perplexity {@code exp(mean token loss)} and the perplexity on
  * held-out text the model never trains on (see {@link Corpora#split} and {@link #HELD_OUT_SEED}).
+ *
+ * <p>Note [One loop]: the loop — epochs, partitions, stopping, checkpoints, metrics — is written
+ * once, here; how a step is taken is a {@link Steps}. {@link #start(TrainConfig)} takes each step on
+ * this process's tape ({@link #trainStep}); the Spark trainer spreads each over a cluster's tasks and
+ * needs only the length, checksum and first characters of the text, which the cluster holds
+ * ({@link TrainingText}). Both update the same model with the same optimizer and write the same
+ * checkpoints, so a run moves between them.
  *
  * <p>All randomness is explicit: the weights come from {@code Rng.seeded(seed)}, the partitions from
  * a second generator whose state is part of every checkpoint, and generated text from a generator
@@ -70,13 +80,95 @@ public final class Trainer {
 
     /** Training stopped on a NaN or infinite loss or gradient; names the epoch and minibatch. */
     public static final class NonFiniteLossException extends IllegalStateException {
-        NonFiniteLossException(String message, Throwable cause) {
+        /**
+         * A stop on a non-finite loss or gradient.
+         *
+         * @param message names the epoch and minibatch and says that the weights were not updated
+         * @param cause   what detected it, or null
+         */
+        public NonFiniteLossException(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
-    /** What one training step leaves behind: its loss (before the update), the clipping, and the state to carry on. */
-    private record Step(double loss, GradientClipping.Result clipping, List<State> state) {
+    /**
+     * What one step leaves behind, for the epoch's figures and the next step.
+     *
+     * @param loss     the mean token loss of each of the step's minibatches (before the update), summed over them
+     * @param gradNorm the global gradient norm before clipping, summed over the step's minibatches
+     * @param clipped  how many of the step's minibatches had their gradient clipped (a share of one when partitions
+     *                 clip separately and their counts are averaged)
+     * @param state    the detached final state to carry into the next minibatch (null for random partitioning)
+     */
+    public record Step(double loss, double gradNorm, double clipped, List<State> state) {
+    }
+
+    /**
+     * How a run takes its steps (Note [One loop]): {@code train}'s own takes each on this process's
+     * tape; another engine may take them elsewhere, as long as it leaves the run's model and optimizer
+     * as that step would.
+     */
+    public interface Steps {
+        /**
+         * Minibatches one step takes: 1, or more for an engine that updates once per several (model averaging).
+         *
+         * @return at least 1
+         */
+        default int minibatchesPerStep() {
+            return 1;
+        }
+
+        /**
+         * The steps of one epoch.
+         *
+         * @param run    the run whose {@link #model()} and {@link #optimizer()} the steps update
+         * @param starts where the epoch's minibatches read: row {@code b} of minibatch {@code k} starts at token
+         *               {@code starts[k][b]} of the training text ({@link dev.jgrad.examples.data.Partitioning#windows})
+         * @return the epoch's steps, closed when the epoch ends or the run stops
+         */
+        Epoch epoch(Trainer run, int[][] starts);
+    }
+
+    /** One epoch's steps. */
+    public interface Epoch extends AutoCloseable {
+        /**
+         * Takes minibatches {@code [first, first + count)}: forward, loss, backward, clip and update.
+         *
+         * @param first the epoch's first minibatch of this step
+         * @param count how many minibatches (see {@link Steps#minibatchesPerStep()})
+         * @param state the state carried into the first of them, or null for zeros
+         * @param label names the step in errors, e.g. {@code epoch 3, batch 7 of 20}
+         * @return what the step leaves behind, or null when a requested stop ended it before it changed anything
+         * @throws NonFiniteLossException when a loss or gradient is not finite (the weights are then unchanged)
+         */
+        Step step(int first, int count, List<State> state, String label);
+
+        /** Releases what the epoch held; nothing by default. */
+        @Override
+        default void close() {
+        }
+    }
+
+    /**
+     * What the loop knows of the text a run trains on, wherever the text itself is held.
+     *
+     * @param length  the training text's length in tokens (characters)
+     * @param sha256  SHA-256 of its UTF-8 bytes, which checkpoints carry ({@link Checkpoint#sha256})
+     * @param head    its first characters (up to 10): generated text starts from them when the corpus has no default prefix
+     * @param heldOut the held-out text, never trained on; null when the engine does not measure it
+     */
+    public record TrainingText(int length, String sha256, String head, String heldOut) {
+        /**
+         * What the loop knows of a training text held in this process.
+         *
+         * @param text    the training text
+         * @param heldOut the held-out text
+         * @return its length, checksum and head, and the held-out text
+         */
+        public static TrainingText of(String text, String heldOut) {
+            return new TrainingText(text.length(), Checkpoint.sha256(text.getBytes(StandardCharsets.UTF_8)),
+                    text.substring(0, Math.min(10, text.length())), heldOut);
+        }
     }
 
     /** The running sums of the epoch in progress, as a {@link Checkpoint.Position} stores them. */
@@ -84,7 +176,7 @@ public final class Trainer {
         double lossSum;
         long tokens;
         double gradNormSum;
-        int clipped;
+        double clipped;
 
         EpochSums(Checkpoint.Position p) {
             lossSum = p.lossSum();
@@ -93,11 +185,12 @@ public final class Trainer {
             clipped = p.clipped();
         }
 
-        void add(Step s, int n) {
+        /** Adds a step of {@code count} minibatches of {@code n} tokens each. */
+        void add(Step s, int count, int n) {
             lossSum += s.loss() * n;
-            tokens += n;
-            gradNormSum += s.clipping().norm();
-            clipped += s.clipping().clipped() ? 1 : 0;
+            tokens += (long) count * n;
+            gradNormSum += s.gradNorm();
+            clipped += s.clipped();
         }
 
         double meanLoss() {
@@ -105,15 +198,15 @@ public final class Trainer {
         }
 
         Checkpoint.Position at(int completedEpochs, int nextBatch, long epochRngState) {
-            return new Checkpoint.Position(completedEpochs, nextBatch, epochRngState, lossSum, tokens, gradNormSum, clipped);
+            return new Checkpoint.Position(completedEpochs, nextBatch, epochRngState, lossSum, tokens, gradNormSum,
+                    (int) Math.round(clipped));
         }
     }
 
     private final TrainConfig config;
-    private final String text;
-    private final String heldOutText;
+    private final TrainingText text;
     private final Vocabulary vocab;
-    private final int[] tokens;
+    private final Steps steps;
     private final HeldOutText heldOut;
     private final CharModel model;
     private final Optimizer optimizer;
@@ -125,18 +218,17 @@ public final class Trainer {
     private double elapsedSeconds;
     private Path checkpointDir;
 
-    private Trainer(TrainConfig config, Corpora.Split corpus, Vocabulary vocab, CharModel model, Checkpoint.Position position,
-            List<EpochMetrics> history, double elapsedSeconds) {
+    private Trainer(TrainConfig config, TrainingText text, Vocabulary vocab, Steps steps, String arithmeticText, CharModel model,
+            Checkpoint.Position position, List<EpochMetrics> history, double elapsedSeconds) {
         this.config = config;
-        this.text = corpus.train();
-        this.heldOutText = corpus.heldOut();
+        this.text = text;
         this.vocab = vocab;
-        this.tokens = vocab.encode(text);
-        this.heldOut = new HeldOutText(vocab.encode(heldOutText), config.batch(), config.steps());
+        this.steps = steps;
+        this.heldOut = text.heldOut() == null ? null : new HeldOutText(vocab.encode(text.heldOut()), config.batch(), config.steps());
         this.model = model;
         this.optimizer = config.optimizer().create(model.parameters(), config.lr());
         this.quality = config.arithmetic()
-                ? new ArithmeticQuality(text, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
+                ? new ArithmeticQuality(arithmeticText, config.maxOperand(), QUALITY_PROBES, Rng.seeded(config.seed() ^ 0xA11CEL)) : null;
         this.position = position;
         this.history = new ArrayList<>(history);
         this.elapsedSeconds = elapsedSeconds;
@@ -146,9 +238,29 @@ public final class Trainer {
     public static Trainer start(TrainConfig config) {
         Corpora.Split corpus = corpus(config);
         Vocabulary vocab = config.d2lText() ? Vocabulary.of(corpus.train(), Corpora.D2L_ALPHABET) : Vocabulary.of(corpus.train());
+        return start(config, vocab, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
+                corpus.train());
+    }
+
+    /**
+     * A new run whose steps another engine takes (Note [One loop]), over a training text it holds:
+     * the model initialised from the seed and the partitions' generator seeded as in {@link #start(TrainConfig)}.
+     *
+     * @param config the run's configuration
+     * @param vocab  the vocabulary of the training text, as {@link #start(TrainConfig)} would build it
+     * @param text   what the loop knows of the training text
+     * @param steps  how the steps are taken
+     * @return the trainer, before its first step
+     */
+    public static Trainer start(TrainConfig config, Vocabulary vocab, TrainingText text, Steps steps) {
+        return start(config, vocab, text, steps, arithmeticText(config));
+    }
+
+    private static Trainer start(TrainConfig config, Vocabulary vocab, TrainingText text, Steps steps, String arithmeticText) {
         CharModel model = CharModel.of(config, vocab.size());
         long dataState = Rng.seeded(config.seed() ^ DATA_STREAM).state();
-        return new Trainer(config, corpus, vocab, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0), List.of(), 0);
+        return new Trainer(config, text, vocab, steps, arithmeticText, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0),
+                List.of(), 0);
     }
 
     /**
@@ -158,11 +270,33 @@ public final class Trainer {
     public static Trainer resume(Checkpoint cp, int epochs) {
         TrainConfig config = cp.config().withEpochs(epochs);
         Corpora.Split corpus = corpus(config);
-        String sha = Checkpoint.sha256(corpus.train().getBytes(StandardCharsets.UTF_8));
-        if (!sha.equals(cp.corpusSha256())) {
+        Vocabulary vocab = new Vocabulary(cp.vocabulary());
+        return resume(cp, config, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
+                config.arithmetic() ? corpus.train() : null);
+    }
+
+    /**
+     * Continues the run saved in {@code cp} (by {@code train} or another engine) up to {@code epochs}
+     * epochs in total, with steps another engine takes (Note [One loop]). Everything is validated before
+     * the trainer exists.
+     *
+     * @param cp     the checkpoint
+     * @param epochs the epochs in total
+     * @param text   what the loop knows of the training text of {@code cp}'s configuration
+     * @param steps  how the steps are taken
+     * @return the trainer, at the checkpoint's position
+     * @throws IllegalArgumentException when the training text is not the checkpoint's, or its tensors do not fit its model
+     */
+    public static Trainer resume(Checkpoint cp, int epochs, TrainingText text, Steps steps) {
+        TrainConfig config = cp.config().withEpochs(epochs);
+        return resume(cp, config, text, steps, arithmeticText(config));
+    }
+
+    private static Trainer resume(Checkpoint cp, TrainConfig config, TrainingText text, Steps steps, String arithmeticText) {
+        if (!text.sha256().equals(cp.corpusSha256())) {
             throw new IllegalArgumentException("resume: the training text differs from the one the checkpoint was trained on (SHA-256 "
-                    + sha + ", checkpoint has " + cp.corpusSha256() + "): the corpus file changed, or the checkpoint was written "
-                    + "before part of the corpus was held out");
+                    + text.sha256() + ", checkpoint has " + cp.corpusSha256() + "): the corpus file changed, or the checkpoint was "
+                    + "written before part of the corpus was held out");
         }
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
         CharModel model = CharModel.of(config, vocab.size());
@@ -171,7 +305,7 @@ public final class Trainer {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("resume: the checkpoint's weights do not fit its model: " + e.getMessage(), e);
         }
-        Trainer t = new Trainer(config, corpus, vocab, model, cp.position(), cp.history(), cp.elapsedSeconds());
+        Trainer t = new Trainer(config, text, vocab, steps, arithmeticText, model, cp.position(), cp.history(), cp.elapsedSeconds());
         try {
             t.optimizer.loadState(cp.optimizer());
         } catch (IllegalArgumentException e) {
@@ -179,6 +313,11 @@ public final class Trainer {
         }
         t.carried = unpackStates(cp.carried(), config.layers(), config.batch(), model);
         return t;
+    }
+
+    /** The generated corpus's training text, which its quality measure needs; null for a corpus file. */
+    private static String arithmeticText(TrainConfig config) {
+        return config.arithmetic() ? corpus(config).train() : null;
     }
 
     /**
@@ -189,7 +328,7 @@ public final class Trainer {
      * @throws IllegalArgumentException when the file is empty, not UTF-8 text, or (with d2l's
      *                                  preprocessing) has no letters
      */
-    static Corpora.Split corpus(TrainConfig config) {
+    public static Corpora.Split corpus(TrainConfig config) {
         if (config.arithmetic()) {
             String train = Corpora.arithmetic(Rng.seeded(CORPUS_SEED), config.corpusLines(), config.maxOperand());
             String heldOut = Corpora.arithmetic(Rng.seeded(HELD_OUT_SEED), Math.max(1, config.corpusLines() / 10), config.maxOperand());
@@ -198,10 +337,20 @@ public final class Trainer {
         List<String> lines = Corpora.readLines(Path.of(config.corpus()));
         String text = config.d2lText() ? Corpora.d2lText(lines) : String.join("\n", lines) + "\n";
         if (text.isBlank()) {
-            throw new IllegalArgumentException("corpus " + config.corpus() + (config.d2lText()
-                    ? " has no letters, so --d2l-text leaves nothing to train on" : " holds only blank lines"));
+            throw blankCorpus(config);
         }
         return Corpora.split(text, config.maxTokens());
+    }
+
+    /**
+     * The error for a corpus file that leaves only blank text to train on.
+     *
+     * @param config the run's configuration, which names the corpus
+     * @return the exception to throw
+     */
+    public static IllegalArgumentException blankCorpus(TrainConfig config) {
+        return new IllegalArgumentException("corpus " + config.corpus() + (config.d2lText()
+                ? " has no letters, so --d2l-text leaves nothing to train on" : " holds only blank lines"));
     }
 
     public TrainConfig config() {
@@ -216,14 +365,18 @@ public final class Trainer {
         return vocab;
     }
 
-    /** The text the model trains on. */
-    public String text() {
+    /** The text the model trains on, as the loop knows it: its length, checksum, first characters and held-out text. */
+    public TrainingText trainingText() {
         return text;
     }
 
-    /** The held-out text, never trained on, on which {@link EpochMetrics#heldOutPerplexity()} is measured. */
-    public String heldOutText() {
-        return heldOutText;
+    /**
+     * The optimizer, whose state checkpoints keep; the {@link Steps} update through it.
+     *
+     * @return the run's optimizer
+     */
+    public Optimizer optimizer() {
+        return optimizer;
     }
 
     public List<EpochMetrics> history() {
@@ -245,10 +398,19 @@ public final class Trainer {
         stopRequested.set(true);
     }
 
+    /**
+     * Whether a stop was requested ({@link #requestStop}).
+     *
+     * @return true once a stop was requested
+     */
+    public boolean stopRequested() {
+        return stopRequested.get();
+    }
+
     /** The prefix generated text starts from: the configured one, else one suited to the corpus. */
     public String prefix() {
         String p = defaultPrefix(config);
-        return p != null ? p : text.substring(0, Math.min(10, text.length()));
+        return p != null ? p : text.head();
     }
 
     /**
@@ -281,41 +443,82 @@ public final class Trainer {
         return Outcome.COMPLETED;
     }
 
+    /**
+     * Trains as {@link #run}, with a shutdown of the JVM (Ctrl-C, or a SIGTERM) asking for a stop:
+     * the shutdown then waits, up to a minute, for the checkpoint the stopping run writes.
+     *
+     * @param listener  told about progress
+     * @param onStopped runs when the run stopped, before the shutdown may go on (what it prints is not lost)
+     * @return how the run ended
+     */
+    public Outcome runUntilShutdown(Listener listener, Runnable onStopped) {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            requestStop();
+            try {
+                finished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Outcome outcome = run(listener);
+            if (outcome == Outcome.STOPPED) {
+                onStopped.run();
+            }
+            return outcome;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is already exiting (Ctrl-C): the hook is running and has been released above.
+            }
+        }
+    }
+
     /** The next epoch, from where the run stands (mid-epoch after a resume) to its end, or to a requested stop. */
     private Outcome runEpoch(Listener listener) {
         int epoch = position.completedEpochs() + 1;
         Rng data = Rng.fromState(position.epochRngState());
-        List<Minibatch> batches = config.sampling().epoch(tokens, config.batch(), config.steps(), data);
-        listener.epochStarted(epoch, batches.size());
+        int[][] starts = config.sampling().windows(text.length(), config.batch(), config.steps(), data);
+        int batches = starts.length;
+        int n = config.batch() * config.steps();
+        listener.epochStarted(epoch, batches);
         EpochSums sums = new EpochSums(position);
         long sessionTokens = 0;
         long start = System.nanoTime();
         double elapsedBefore = elapsedSeconds;
         List<State> state = position.nextBatch() > 0 && config.sampling().carriesState() ? carried : null;
-        for (int k = position.nextBatch(); k < batches.size(); k++) {
-            if (stopRequested.get()) {
-                position = sums.at(epoch - 1, k, position.epochRngState());
-                carried = state;
-                elapsedSeconds = elapsedBefore + seconds(start);
-                writeCheckpoint(listener);
-                return Outcome.STOPPED;
+        try (Epoch epochSteps = steps.epoch(this, starts)) {
+            for (int k = position.nextBatch(); k < batches; ) {
+                int count = Math.min(steps.minibatchesPerStep(), batches - k);
+                String label = "epoch " + epoch + ", batch " + (k + 1) + (count > 1 ? "-" + (k + count) : "") + " of " + batches;
+                Step step = stopRequested.get() ? null : epochSteps.step(k, count, state, label);
+                if (step == null) {
+                    position = sums.at(epoch - 1, k, position.epochRngState());
+                    carried = state;
+                    elapsedSeconds = elapsedBefore + seconds(start);
+                    writeCheckpoint(listener);
+                    return Outcome.STOPPED;
+                }
+                state = step.state();
+                sums.add(step, count, n);
+                sessionTokens += (long) count * n;
+                k += count;
+                listener.batchDone(epoch, k, batches, sums.meanLoss(), sessionTokens / Math.max(seconds(start), 1e-9));
             }
-            Minibatch mb = batches.get(k);
-            Step step = trainStep(mb, state, "epoch " + epoch + ", batch " + (k + 1) + " of " + batches.size());
-            state = step.state();
-            int n = mb.batch() * mb.steps();
-            sums.add(step, n);
-            sessionTokens += n;
-            listener.batchDone(epoch, k + 1, batches.size(), sums.meanLoss(), sessionTokens / Math.max(seconds(start), 1e-9));
         }
         double secs = seconds(start);
         elapsedSeconds = elapsedBefore + secs;
-        int done = batches.size();
+        int done = batches;
         ArithmeticQuality.Score score = quality();
         double meanLoss = sums.meanLoss();
         EpochMetrics m = new EpochMetrics(epoch, meanLoss, Losses.perplexity(meanLoss), sessionTokens / Math.max(secs, 1e-9),
-                sums.gradNormSum / done, (double) sums.clipped / done, elapsedSeconds,
-                score == null ? null : score.accuracy(), score == null ? null : score.wellFormed(), heldOut.perplexity(model));
+                sums.gradNormSum / done, sums.clipped / done, elapsedSeconds,
+                score == null ? null : score.accuracy(), score == null ? null : score.wellFormed(),
+                heldOut == null ? null : heldOut.perplexity(model));
         history.add(m);
         position = new Checkpoint.Position(epoch, 0, data.state(), 0, 0, 0, 0);
         carried = null;
@@ -325,9 +528,24 @@ public final class Trainer {
         return Outcome.COMPLETED;
     }
 
+    /** {@code train}'s own steps: one minibatch each, on this process's tape ({@link #trainStep}). */
+    private static final class LocalSteps implements Steps {
+        private final int[] tokens;
+
+        LocalSteps(int[] tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public Epoch epoch(Trainer run, int[][] starts) {
+            List<Minibatch> batches = Partitioning.minibatches(tokens, starts, run.config.steps());
+            return (first, count, state, label) -> run.trainStep(batches.get(first), state, label);
+        }
+    }
+
     /**
      * One training step on a minibatch, as d2l's loop body: forward from {@code state} (null: zeros),
-     * loss, backward, clip, update.
+     * loss, backward, then {@link #update}.
      *
      * @param label names the step in errors, e.g. {@code epoch 3, batch 7 of 20}
      * @return the loss, the clipping, and the detached final state to carry (null for random partitioning)
@@ -351,6 +569,19 @@ public final class Trainer {
         } catch (NonFiniteException e) {
             throw new NonFiniteLossException("train: " + label + ": " + e.getMessage(), e);
         }
+        GradientClipping.Result clipping = update(label);
+        return new Step(loss, clipping.norm(), clipping.clipped() ? 1 : 0, next);
+    }
+
+    /**
+     * The update of a step whose gradient the parameters hold: clip it to {@code clip} by its global
+     * norm, take the optimizer's step, and forget the gradient.
+     *
+     * @param label names the step in errors
+     * @return the clipping (the norm before it)
+     * @throws NonFiniteLossException when the gradient is not finite; the weights are then unchanged
+     */
+    public GradientClipping.Result update(String label) {
         GradientClipping.Result clipping;
         try {
             clipping = GradientClipping.clipByGlobalNorm(model.parameters(), config.clip(), NonFinitePolicy.THROW);
@@ -360,7 +591,7 @@ public final class Trainer {
         }
         optimizer.step();
         optimizer.zeroGrad();
-        return new Step(loss, clipping, next);
+        return clipping;
     }
 
     private static double seconds(long since) {
@@ -379,8 +610,8 @@ public final class Trainer {
 
     /** The current state as a checkpoint. */
     public Checkpoint checkpoint() {
-        return new Checkpoint(config, vocab.tokens(), Checkpoint.sha256(text.getBytes(StandardCharsets.UTF_8)), position,
-                history, elapsedSeconds, model.stateDict(), optimizer.state(), packStates(carried));
+        return new Checkpoint(config, vocab.tokens(), text.sha256(), position, history, elapsedSeconds, model.stateDict(),
+                optimizer.state(), packStates(carried));
     }
 
     private void writeCheckpoint(Listener listener) {

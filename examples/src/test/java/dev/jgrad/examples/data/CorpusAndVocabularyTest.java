@@ -39,6 +39,20 @@ class CorpusAndVocabularyTest {
         assertThrows(IllegalArgumentException.class, () -> new Vocabulary(List.of("<unk>", "a", "a")));
     }
 
+    @Property
+    void countsSummedOverPiecesGiveTheVocabularyOfTheWholeText(@ForAll List<String> pieces, @ForAll boolean d2lAlphabet) {
+        String text = String.join("", pieces);
+        java.util.Map<Character, Long> counts = new java.util.HashMap<>();
+        for (String piece : pieces) {
+            for (char c : piece.toCharArray()) {
+                counts.merge(c, 1L, Long::sum);
+            }
+        }
+        counts.putIfAbsent('\u0000', 0L); // a character counted in no piece stays out
+        List<Character> always = d2lAlphabet ? Corpora.D2L_ALPHABET : List.of();
+        assertEquals(Vocabulary.of(text, always), Vocabulary.ofCounts(counts, always));
+    }
+
     @Test
     void arithmeticLinesAreCorrectSumsAndTheSeedFixesThem() {
         String text = Corpora.arithmetic(Rng.seeded(3), 200, 99);

@@ -90,6 +90,27 @@ class PartitioningProperties {
         assertEquals((n - offset - 1) / steps / batch, mbs.size(), "number of minibatches");
     }
 
+    @Property
+    void windowsAreWhereTheEpochsRowsStartAndDrawTheSame(@ForAll @IntRange(min = 40, max = 400) int n,
+            @ForAll @IntRange(min = 1, max = 5) int batch, @ForAll @IntRange(min = 1, max = 7) int steps,
+            @ForAll boolean sequential, @ForAll long seed) {
+        Partitioning p = sequential ? Partitioning.SEQUENTIAL : Partitioning.RANDOM;
+        if (n < batch * steps + steps + 1) {
+            return;
+        }
+        Rng forEpoch = Rng.seeded(seed);
+        Rng forWindows = Rng.seeded(seed);
+        List<Minibatch> mbs = p.epoch(ramp(n), batch, steps, forEpoch);
+        int[][] starts = p.windows(n, batch, steps, forWindows);
+        assertEquals(mbs.size(), starts.length, "number of minibatches");
+        for (int k = 0; k < starts.length; k++) {
+            for (int b = 0; b < batch; b++) {
+                assertEquals(mbs.get(k).inputs()[b][0] - BASE, starts[k][b], "row " + b + " of batch " + k);
+            }
+        }
+        assertEquals(forEpoch.state(), forWindows.state(), "both draw the same numbers");
+    }
+
     @Test
     void randomShufflesTheOrderAndTheSeedFixesIt() {
         int[] c = ramp(500);
@@ -117,5 +138,8 @@ class PartitioningProperties {
     void tooShortACorpusIsRefusedWithTheSizes() {
         var e = assertThrows(IllegalArgumentException.class, () -> Partitioning.SEQUENTIAL.epoch(ramp(10), 4, 5, Rng.seeded(1)));
         assertTrue(e.getMessage().contains("10 tokens") && e.getMessage().contains("4 x 5"), e.getMessage());
+        var w = assertThrows(IllegalArgumentException.class, () -> Partitioning.RANDOM.windows(10, 4, 5, Rng.seeded(1)));
+        assertEquals("partition random: a corpus of 10 tokens is too short for one minibatch of 4 x 5 (need at least 26)",
+                w.getMessage());
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.Cli;
+import dev.jgrad.examples.data.Corpora;
+import dev.jgrad.examples.train.Trainer.TrainingText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,11 +103,12 @@ class TrainCommandTest {
     @Test
     void theGeneratedCorpusTrainsOnTheSameTextAsBeforeAndHoldsOutOtherLines() {
         TrainConfig c = TinyRuns.config(1);
-        Trainer t = Trainer.start(c);
+        Corpora.Split t = Trainer.corpus(c);
         assertEquals(dev.jgrad.examples.data.Corpora.arithmetic(dev.jgrad.tensor.Rng.seeded(Trainer.CORPUS_SEED), c.corpusLines(),
-                c.maxOperand()), t.text(), "the training text is unchanged by holding text out");
-        assertEquals(c.corpusLines() / 10, t.heldOutText().lines().count(), "one held-out line for every ten");
-        assertFalse(t.text().contains(t.heldOutText()), "the held-out lines are another draw");
+                c.maxOperand()), t.train(), "the training text is unchanged by holding text out");
+        assertEquals(c.corpusLines() / 10, t.heldOut().lines().count(), "one held-out line for every ten");
+        assertFalse(t.train().contains(t.heldOut()), "the held-out lines are another draw");
+        assertEquals(TrainingText.of(t.train(), t.heldOut()), Trainer.start(c).trainingText(), "the run trains on that text");
     }
 
     @Test
@@ -113,13 +116,14 @@ class TrainCommandTest {
         Path corpus = dir.resolve("book.txt");
         Files.writeString(corpus, "abcdefghij".repeat(100) + "\n");
         TrainConfig whole = new RunOptionsParse(corpus).config(0);
-        Trainer t = Trainer.start(whole);
-        assertEquals(1001, t.text().length() + t.heldOutText().length());
-        assertEquals(100, t.heldOutText().length(), "the last tenth");
-        assertEquals("abcdefghij".repeat(100) + "\n", t.text() + t.heldOutText(), "no overlap, nothing lost");
-        Trainer d2l = Trainer.start(new RunOptionsParse(corpus).config(300));
-        assertEquals("abcdefghij".repeat(30), d2l.text(), "--max-tokens 300: the first 300 characters, as before");
-        assertEquals("abcdefghij".repeat(3), d2l.heldOutText(), "and the 30 after them held out");
+        Corpora.Split t = Trainer.corpus(whole);
+        assertEquals(1001, t.train().length() + t.heldOut().length());
+        assertEquals(100, t.heldOut().length(), "the last tenth");
+        assertEquals("abcdefghij".repeat(100) + "\n", t.train() + t.heldOut(), "no overlap, nothing lost");
+        assertEquals(TrainingText.of(t.train(), t.heldOut()), Trainer.start(whole).trainingText(), "the run trains on that text");
+        Corpora.Split d2l = Trainer.corpus(new RunOptionsParse(corpus).config(300));
+        assertEquals("abcdefghij".repeat(30), d2l.train(), "--max-tokens 300: the first 300 characters, as before");
+        assertEquals("abcdefghij".repeat(3), d2l.heldOut(), "and the 30 after them held out");
     }
 
     /** Options for a tiny run on a corpus file, with --max-tokens N. */
@@ -220,10 +224,10 @@ class TrainCommandTest {
     @Test
     void newRunsGetTheirOwnFolder() throws IOException {
         LocalDateTime at = LocalDateTime.of(2026, 11, 29, 19, 5, 7);
-        Path first = TrainCommand.newRunFolder(dir, at);
+        Path first = SessionOptions.newRunFolder(dir, at);
         assertEquals(dir.resolve("train-20261129-190507"), first);
         Files.createDirectories(first);
-        assertEquals(dir.resolve("train-20261129-190507-2"), TrainCommand.newRunFolder(dir, at), "a second run in the same second");
+        assertEquals(dir.resolve("train-20261129-190507-2"), SessionOptions.newRunFolder(dir, at), "a second run in the same second");
     }
 
     @Test

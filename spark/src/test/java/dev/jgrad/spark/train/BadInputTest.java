@@ -1,0 +1,113 @@
+package dev.jgrad.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jgrad.examples.train.Checkpoint;
+import dev.jgrad.examples.train.Trainer;
+import dev.jgrad.spark.LocalSpark;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The "bad input and limits" that the trainer itself meets, each refused in one line with its numbers or names. */
+class BadInputTest {
+    private final JavaSparkContext sc = LocalSpark.context();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMissingCorpusIsNamed() {
+        Path missing = dir.resolve("no-such-book.txt");
+        var e = assertThrows(UncheckedIOException.class,
+                () -> SparkTrainer.start(sc, Runs.tiny("--corpus", missing.toString()), SparkOptions.synchronous(2)));
+        assertEquals("cannot read corpus " + missing + ": no such file or directory", e.getMessage());
+    }
+
+    @Test
+    void aCorpusSparkCannotOpenIsNamedWithWhy() throws Exception {
+        var e = assertThrows(UncheckedIOException.class,
+                () -> SparkTrainer.start(sc, Runs.tiny("--corpus", "nosuchfs://host/book.txt"), SparkOptions.synchronous(2)));
+        assertEquals("cannot read corpus nosuchfs://host/book.txt: No FileSystem for scheme \"nosuchfs\"", e.getMessage());
+        // A folder whose entries include a folder: Hadoop's record reader refuses it when a task opens it.
+        Path books = Files.createDirectories(dir.resolve("books"));
+        Files.writeString(books.resolve("a.txt"), "text\n".repeat(100));
+        Files.createDirectories(books.resolve("more"));
+        var f = assertThrows(UncheckedIOException.class,
+                () -> SparkTrainer.start(sc, Runs.tiny("--corpus", books.toString()), SparkOptions.synchronous(2)));
+        assertEquals("cannot read corpus " + books + ": Path: " + books.resolve("more") + " is a directory, which is not supported by "
+                + "the record reader when `mapreduce.input.fileinputformat.input.dir.recursive` is false.", f.getMessage());
+    }
+
+    @Test
+    void anEmptyBlankOrTooShortCorpusIsRefusedAsTrainRefusesIt() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+        Path blank = Files.writeString(dir.resolve("blank.txt"), "  \n\t\n\n");
+        Path digits = Files.writeString(dir.resolve("digits.txt"), "12 + 7 = 19\n".repeat(10));
+        Path tiny = Files.writeString(dir.resolve("tiny.txt"), "ab");
+        assertEquals("corpus " + empty + " is empty", refused(Runs.tiny("--corpus", empty.toString())));
+        assertEquals("corpus " + blank + " holds only blank lines", refused(Runs.tiny("--corpus", blank.toString())));
+        assertEquals("corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
+                refused(Runs.tiny("--corpus", digits.toString(), "--d2l-text")));
+        assertEquals("a corpus of 3 characters is too short to train on and hold some out", refused(Runs.tiny("--corpus", tiny.toString())));
+        for (Path p : List.of(blank, digits, tiny)) {
+            var config = p == digits ? Runs.tiny("--corpus", p.toString(), "--d2l-text") : Runs.tiny("--corpus", p.toString());
+            var train = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config));
+            assertEquals(train.getMessage(), refused(config), "the message train gives");
+        }
+    }
+
+    private String refused(dev.jgrad.examples.train.TrainConfig config) {
+        return assertThrows(IllegalArgumentException.class, () -> SparkTrainer.start(sc, config, SparkOptions.synchronous(2)))
+                .getMessage();
+    }
+
+    @Test
+    void aCorpusTooSmallForOneGlobalBatchIsRefusedWithTheNumbers() throws Exception {
+        Path small = dir.resolve("small.txt");
+        Files.writeString(small, "a short text\n".repeat(4));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.start(sc, Runs.tiny("--corpus", small.toString(), "--batch", "7"), SparkOptions.synchronous(2)));
+        // 52 characters, of which train holds the last 5 out.
+        assertEquals("a corpus of 47 tokens to train on is too small for one global batch of 7 x 7 split over 2 partitions (3 to 4 "
+                + "sequences each): it needs at least 57 tokens", e.getMessage());
+    }
+
+    @Test
+    void aBatchSmallerThanThePartitionsIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.start(sc, Runs.tiny("--batch", "3"), SparkOptions.synchronous(4)));
+        assertEquals("a global batch of 3 sequences cannot be split over 4 partitions (each needs at least one sequence): "
+                + "raise --batch or lower --partitions", e.getMessage());
+    }
+
+    @Test
+    void aVocabularyMismatchOnResumeIsRefusedByName() throws Exception {
+        Path book = dir.resolve("book.txt");
+        Files.writeString(book, "aab\n".repeat(200)); // vocabulary <unk>, a, \n, b (ties in character order)
+        Path ck = dir.resolve("ck");
+        try (SparkTrainer t = SparkTrainer.start(sc, Runs.tiny("--corpus", book.toString()), SparkOptions.synchronous(2))
+                .checkpointTo(ck)) {
+            t.run(new Trainer.Listener() {
+                @Override
+                public void batchDone(int epoch, int batch, int batches, double meanLoss, double tokensPerSecond) {
+                    t.requestStop();
+                }
+            });
+        }
+        Files.writeString(book, "abb\n".repeat(200)); // <unk>, b, \n, a
+        Checkpoint cp = Checkpoint.read(ck);
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.resume(sc, cp, 2, SparkOptions.synchronous(2)));
+        assertEquals("resume: the corpus's vocabulary differs from the checkpoint's: token 1 is 'b' in the corpus but 'a' in "
+                + "the checkpoint", e.getMessage());
+        Files.writeString(book, "aabc\n".repeat(150));
+        var f = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.resume(sc, cp, 2, SparkOptions.synchronous(2)));
+        assertEquals("resume: the corpus's vocabulary differs from the checkpoint's: it has 5 tokens and the checkpoint 4; "
+                + "token 4 'c' is only in the corpus", f.getMessage());
+    }
+}
