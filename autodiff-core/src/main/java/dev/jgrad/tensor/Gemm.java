@@ -30,15 +30,13 @@ final class Gemm {
     /** Column block for float64: the packed {@code KC × JB} block of B (32 KiB) is re-read from L1 by every row pair. */
     static final int JB_F64 = 64;
     /**
-     * Column block for float32: wide because C2 (JDK 25) sizes its vectors by the inner loop's profiled trip count, which is
-     * this width; at 128 floats it emits 8-lane vectors, from 256 on 16-lane AVX-512 ones (read in the disassembly). The
-     * packed block (128 KiB) is then re-read from L2, which measured faster than 128 columns from L1.
+     * Column block for float32: wide because C2 sizes the inner loop's vectors by its profiled trip count, which is this
+     * width, and a narrower block gets narrower vectors (see docs/measurements/gemm.md).
      */
     static final int JB_F32 = 512;
     /**
-     * Narrowest column block the row-pair kernels take; narrower blocks (a product with few columns) go row by row. C2
-     * sizes a loop's vectors by the trip count it profiled, so when 28-column products warmed {@code rows2F} first the
-     * 768-column ones ran markedly slower; keeping narrow blocks out of the row-pair loop keeps its profile wide.
+     * Narrowest column block the row-pair kernels take; narrower blocks (a product with few columns) go row by row, so
+     * that short trip counts never enter the row-pair loop's profile, by which C2 sizes its vectors.
      */
     static final int PAIR_MIN_F32 = 128;
     /**
@@ -101,10 +99,10 @@ final class Gemm {
         if (blas != null) {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
-            if (a.d != null) {
-                blas.dgemm(ta, tb, m, n, k, a.d, ao, lda, b.d, bo, ldb, c.d, co, n);
+            if (a.f64 != null) {
+                blas.dgemm(ta, tb, m, n, k, a.f64, ao, lda, b.f64, bo, ldb, c.f64, co, n);
             } else {
-                blas.sgemm(ta, tb, m, n, k, a.f, ao, lda, b.f, bo, ldb, c.f, co, n);
+                blas.sgemm(ta, tb, m, n, k, a.f32, ao, lda, b.f32, bo, ldb, c.f32, co, n);
             }
             return;
         }
@@ -115,20 +113,18 @@ final class Gemm {
         if (work <= SMALL_WORK) {
             int bps = tb ? 1 : n;
             int bjs = tb ? k : 1;
-            if (a.d != null) {
-                smallD(a.d, ao, ais, aps, b.d, bo, bps, bjs, c.d, co, m, n, k);
+            if (a.f64 != null) {
+                smallD(a.f64, ao, ais, aps, b.f64, bo, bps, bjs, c.f64, co, m, n, k);
             } else {
-                smallF(a.f, ao, ais, aps, b.f, bo, bps, bjs, c.f, co, m, n, k);
+                smallF(a.f32, ao, ais, aps, b.f32, bo, bps, bjs, c.f32, co, m, n, k);
             }
             return;
         }
         int threads = Parallelism.threads();
         int tasks = 1;
-        // Split the rows into blocks of whole 4-row groups; the columns (16-column groups) only when
-        // there are fewer row groups than threads. Each thread then runs the one-thread loop over full
-        // column blocks. Two threads, float32, GFLOP/s, rows vs columns (a same-session harness):
-        // 1024² 62.1 vs 48.6; the large GRU's 64×512·512×1536 63.7 vs 54.0, 64×1536·(512×1536)ᵀ
-        // 36.9 vs 30.0, (64×512)ᵀ·64×1536 37.6 vs 35.5, 64×512·512×512 42.6 vs 32.2.
+        // Split the rows into blocks of whole 4-row groups, and the columns (16-column groups) only when
+        // there are fewer row groups than threads: each thread then runs the one-thread loop over full
+        // column blocks, which scaled better than splitting columns (docs/measurements/gemm.md).
         boolean byColumns = (m + 3) / 4 < threads;
         int groups = byColumns ? (n + 15) / 16 : (m + 3) / 4;
         if (threads > 1 && work >= PARALLEL_MIN_WORK) {
@@ -154,10 +150,10 @@ final class Gemm {
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */
     private static void block(Tensor a, int ao, int ais, int aps, Tensor b, int bo, boolean tb, Tensor c, int co,
                               int n, int k, int i0, int i1, int j0, int j1) {
-        if (a.d != null) {
-            blockD(a.d, ao, ais, aps, b.d, bo, tb, c.d, co, n, k, i0, i1, j0, j1);
+        if (a.f64 != null) {
+            blockD(a.f64, ao, ais, aps, b.f64, bo, tb, c.f64, co, n, k, i0, i1, j0, j1);
         } else {
-            blockF(a.f, ao, ais, aps, b.f, bo, tb, c.f, co, n, k, i0, i1, j0, j1);
+            blockF(a.f32, ao, ais, aps, b.f32, bo, tb, c.f32, co, n, k, i0, i1, j0, j1);
         }
     }
 
@@ -239,8 +235,8 @@ final class Gemm {
 
     /** {@code acc[0..1][0, w)} = two rows of A (from {@code a}) × the {@code kc} packed rows of B. */
     private static void rows2D(double[] A, int a, int ais, int aps, double[][] rows, double[][] acc, int kc, int w) {
-        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays. Unlike rows2F, the two
-        // rows share the loaded values: C2 vectorises this float64 loop whole, and re-reading them measured slower here.
+        // Two rows, not four: C2 stops vectorising this loop when it touches eight arrays. Unlike rows2F, the two rows
+        // share the loaded values, since C2 vectorises this float64 loop whole that way.
         double[] t0 = acc[0];
         double[] t1 = acc[1];
         Arrays.fill(t0, 0, w, 0);
@@ -371,9 +367,8 @@ final class Gemm {
 
     /** {@code acc[0..1][0, w)} = two rows of A (from {@code a}) × the {@code kc} packed rows of B. */
     private static void rows2F(float[] A, int a, int ais, int aps, float[][] rows, float[][] acc, int kc, int w) {
-        // Two rows, not four: C2 (JDK 25) stops vectorising this loop when it touches eight arrays. Each row reads
-        // r0..r3 itself rather than sharing loaded values: with shared loads C2 cut the float packs into 1-, 2- and 4-lane
-        // pieces, which ran at about half the speed. (Float64 vectorises cleanly with shared loads; see rows2D.)
+        // Two rows, not four: C2 stops vectorising this loop when it touches eight arrays. Each row reads r0..r3 itself
+        // rather than sharing loaded values, because with shared loads C2 cuts the float packs into narrow pieces.
         float[] t0 = acc[0];
         float[] t1 = acc[1];
         Arrays.fill(t0, 0, w, 0);

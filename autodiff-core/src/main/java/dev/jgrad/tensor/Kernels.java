@@ -153,9 +153,9 @@ public final class Kernels {
     private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
         // Short ranges stay scalar, where a vector's set-up costs more than it saves; the bits are the same either way.
         SimdLoops simd = hi - lo >= SIMD_MIN ? SimdLoops.LOOPS : null;
-        if (a.d != null) {
-            double[] x = a.d;
-            double[] o = out.d;
+        if (a.f64 != null) {
+            double[] x = a.f64;
+            double[] o = out.f64;
             if (simd != null && simd.unary(op, x, o, lo, hi)) {
                 return;
             }
@@ -178,8 +178,8 @@ public final class Kernels {
                 case SOFTPLUS -> { for (int i = lo; i < hi; i++) o[i] = softplus(x[i]); }
             }
         } else {
-            float[] x = a.f;
-            float[] o = out.f;
+            float[] x = a.f32;
+            float[] o = out.f32;
             if (simd != null && simd.unary(op, x, o, lo, hi)) {
                 return;
             }
@@ -221,12 +221,12 @@ public final class Kernels {
         Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
-        if (a.d != null) {
-            for (int i = 0; i < n; i++) out.d[i] = a.d[i] * scale + shift;
+        if (a.f64 != null) {
+            for (int i = 0; i < n; i++) out.f64[i] = a.f64[i] * scale + shift;
         } else {
             float s = (float) scale;
             float t = (float) shift;
-            for (int i = 0; i < n; i++) out.f[i] = a.f[i] * s + t;
+            for (int i = 0; i < n; i++) out.f32[i] = a.f32[i] * s + t;
         }
         return out;
     }
@@ -393,9 +393,9 @@ public final class Kernels {
             Tensor out = Tensor.allocate(a.dtype, a.shape);
             int n = a.size();
             if (splits(n, CHEAP_CHUNK)) {
-                inChunks(n, CHEAP_CHUNK, (lo, hi) -> inner(op, a, lo, 1, b, lo, 1, out, lo, hi - lo));
+                inChunks(n, CHEAP_CHUNK, (lo, hi) -> binaryRun(op, a, lo, 1, b, lo, 1, out, lo, hi - lo));
             } else {
-                inner(op, a, 0, 1, b, 0, 1, out, 0, n);
+                binaryRun(op, a, 0, 1, b, 0, 1, out, 0, n);
             }
             return out;
         }
@@ -404,9 +404,9 @@ public final class Kernels {
             Tensor out = Tensor.allocate(a.dtype, a.shape);
             int m = b.size();
             if (m == 1) {
-                inner(op, a, 0, 1, b, 0, 0, out, 0, a.size());
+                binaryRun(op, a, 0, 1, b, 0, 0, out, 0, a.size());
             } else if (m > 0) {
-                for (int at = 0; at < a.size(); at += m) inner(op, a, at, 1, b, 0, 1, out, at, m);
+                for (int at = 0; at < a.size(); at += m) binaryRun(op, a, at, 1, b, 0, 1, out, at, m);
             }
             return out;
         }
@@ -414,9 +414,9 @@ public final class Kernels {
             Tensor out = Tensor.allocate(a.dtype, b.shape);
             int m = a.size();
             if (m == 1) {
-                inner(op, a, 0, 0, b, 0, 1, out, 0, b.size());
+                binaryRun(op, a, 0, 0, b, 0, 1, out, 0, b.size());
             } else if (m > 0) {
-                for (int at = 0; at < b.size(); at += m) inner(op, a, 0, 1, b, at, 1, out, at, m);
+                for (int at = 0; at < b.size(); at += m) binaryRun(op, a, 0, 1, b, at, 1, out, at, m);
             }
             return out;
         }
@@ -426,15 +426,16 @@ public final class Kernels {
         int[] sa = broadcastStrides(a.shape, os);
         int[] sb = broadcastStrides(b.shape, os);
         int[] so = os.strides();
-        Walk w = new Walk(os, sa, sb, so);
+        RowOdometer w = new RowOdometer(os, sa, sb, so);
         int n = os.dim(r - 1);
         do {
-            inner(op, a, w.off[0], sa[r - 1], b, w.off[1], sb[r - 1], out, w.off[2], n);
+            binaryRun(op, a, w.off[0], sa[r - 1], b, w.off[1], sb[r - 1], out, w.off[2], n);
         } while (w.next());
         return out;
     }
 
-    private static void inner(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
+    /** One strided run: {@code out[oo + i] = a[ao + i·as] ∘ b[bo + i·bs]} for {@code i < n} (a stride of 0 repeats one element). */
+    private static void binaryRun(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
         switch (op) {
             case ADD, SUB, MUL, DIV -> { }
             case MAXIMUM, MINIMUM, GREATER -> {
@@ -445,17 +446,17 @@ public final class Kernels {
         }
         SimdLoops simd = n >= SIMD_MIN ? SimdLoops.LOOPS : null;
         if (simd != null && as == 1 && bs == 1) {
-            if (a.d != null) {
-                simd.binary(op, a.d, ao, b.d, bo, out.d, oo, n);
+            if (a.f64 != null) {
+                simd.binary(op, a.f64, ao, b.f64, bo, out.f64, oo, n);
             } else {
-                simd.binary(op, a.f, ao, b.f, bo, out.f, oo, n);
+                simd.binary(op, a.f32, ao, b.f32, bo, out.f32, oo, n);
             }
             return;
         }
-        if (a.d != null) {
-            double[] x = a.d;
-            double[] y = b.d;
-            double[] o = out.d;
+        if (a.f64 != null) {
+            double[] x = a.f64;
+            double[] y = b.f64;
+            double[] o = out.f64;
             if (as == 1 && bs == 1) {
                 switch (op) {
                     case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
@@ -472,9 +473,9 @@ public final class Kernels {
                 }
             }
         } else {
-            float[] x = a.f;
-            float[] y = b.f;
-            float[] o = out.f;
+            float[] x = a.f32;
+            float[] y = b.f32;
+            float[] o = out.f32;
             if (as == 1 && bs == 1) {
                 switch (op) {
                     case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
@@ -513,13 +514,13 @@ public final class Kernels {
     }
 
     private static void addInPlace(Tensor acc, Tensor t, int lo, int hi) {
-        if (acc.d != null) {
-            double[] o = acc.d;
-            double[] y = t.d;
+        if (acc.f64 != null) {
+            double[] o = acc.f64;
+            double[] y = t.f64;
             for (int i = lo; i < hi; i++) o[i] += y[i];
         } else {
-            float[] o = acc.f;
-            float[] y = t.f;
+            float[] o = acc.f32;
+            float[] y = t.f32;
             for (int i = lo; i < hi; i++) o[i] += y[i];
         }
     }
@@ -540,13 +541,13 @@ public final class Kernels {
      * An odometer over all dimensions but the last of a shape, carrying one flat offset per operand.
      * The caller runs the last dimension as a tight loop.
      */
-    private static final class Walk {
+    private static final class RowOdometer {
         final int[] dims;
         final int[][] strides;
         final int[] idx;
         final int[] off;
 
-        Walk(Shape shape, int[]... strides) {
+        RowOdometer(Shape shape, int[]... strides) {
             this.dims = shape.dims();
             this.strides = strides;
             this.idx = new int[dims.length];
@@ -639,19 +640,19 @@ public final class Kernels {
             return out;
         }
         int n = a.size();
-        if (a.d != null) {
-            double[] x = a.d;
-            double[] acc = out.d;
+        if (a.f64 != null) {
+            double[] x = a.f64;
+            double[] acc = out.f64;
             for (int at = 0; at < n; at += m) {
                 for (int j = 0; j < m; j++) acc[j] += x[at + j];
             }
         } else {
-            float[] x = a.f;
+            float[] x = a.f32;
             double[] acc = new double[m];
             for (int at = 0; at < n; at += m) {
                 for (int j = 0; j < m; j++) acc[j] += x[at + j];
             }
-            for (int j = 0; j < m; j++) out.f[j] = (float) acc[j];
+            for (int j = 0; j < m; j++) out.f32[j] = (float) acc[j];
         }
         return out;
     }
@@ -781,7 +782,7 @@ public final class Kernels {
                 acc[0] = a.at(0);
             } else {
                 int[] so = broadcastStrides(kept, a.shape);
-                Walk w = new Walk(a.shape, a.shape.strides(), so);
+                RowOdometer w = new RowOdometer(a.shape, a.shape.strides(), so);
                 int n = a.shape.dim(r - 1);
                 int s = so[r - 1];
                 do {
@@ -789,32 +790,32 @@ public final class Kernels {
                     int oi = w.off[1];
                     if (isMin) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.d != null ? a.d[ai + i] : a.f[ai + i];
+                            double v = a.f64 != null ? a.f64[ai + i] : a.f32[ai + i];
                             int o = oi + i * s;
                             if (v < acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (extremum) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.d != null ? a.d[ai + i] : a.f[ai + i];
+                            double v = a.f64 != null ? a.f64[ai + i] : a.f32[ai + i];
                             int o = oi + i * s;
                             if (v > acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (s == 0) {
                         // the last axis is reduced: one running total per row, the same additions in the same order
                         double t = acc[oi];
-                        if (a.d != null) {
-                            double[] x = a.d;
+                        if (a.f64 != null) {
+                            double[] x = a.f64;
                             for (int i = 0; i < n; i++) t += x[ai + i];
                         } else {
-                            float[] x = a.f;
+                            float[] x = a.f32;
                             for (int i = 0; i < n; i++) t += x[ai + i];
                         }
                         acc[oi] = t;
-                    } else if (a.d != null) {
-                        double[] x = a.d;
+                    } else if (a.f64 != null) {
+                        double[] x = a.f64;
                         for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
                     } else {
-                        float[] x = a.f;
+                        float[] x = a.f32;
                         for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
                     }
                 } while (w.next());
@@ -1233,16 +1234,16 @@ public final class Kernels {
         if (r == 0) {
             return a;
         }
-        Walk w = new Walk(os, ps, os.strides());
+        RowOdometer w = new RowOdometer(os, ps, os.strides());
         int n = os.dim(r - 1);
         int s = ps[r - 1];
         do {
             int ai = w.off[0];
             int oi = w.off[1];
-            if (a.d != null) {
-                for (int i = 0; i < n; i++) out.d[oi + i] = a.d[ai + i * s];
+            if (a.f64 != null) {
+                for (int i = 0; i < n; i++) out.f64[oi + i] = a.f64[ai + i * s];
             } else {
-                for (int i = 0; i < n; i++) out.f[oi + i] = a.f[ai + i * s];
+                for (int i = 0; i < n; i++) out.f32[oi + i] = a.f32[ai + i * s];
             }
         } while (w.next());
         return out;
@@ -1303,10 +1304,10 @@ public final class Kernels {
         for (int o = 0; o < outer; o++) {
             int so = (o * sd + srcStart) * inner;
             int doff = (o * dd + dstStart) * inner;
-            if (src.d != null) {
-                System.arraycopy(src.d, so, dst.d, doff, block);
+            if (src.f64 != null) {
+                System.arraycopy(src.f64, so, dst.f64, doff, block);
             } else {
-                System.arraycopy(src.f, so, dst.f, doff, block);
+                System.arraycopy(src.f32, so, dst.f32, doff, block);
             }
         }
     }
@@ -1326,13 +1327,13 @@ public final class Kernels {
         for (int o = 0; o < outer; o++) {
             int go = o * block;
             int ao = (o * ad + start) * inner;
-            if (g.d != null) {
-                double[] x = acc.d;
-                double[] y = g.d;
+            if (g.f64 != null) {
+                double[] x = acc.f64;
+                double[] y = g.f64;
                 for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
             } else {
-                float[] x = acc.f;
-                float[] y = g.f;
+                float[] x = acc.f32;
+                float[] y = g.f32;
                 for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
             }
         }
@@ -1419,10 +1420,10 @@ public final class Kernels {
             for (int i = 0; i < gd; i++) {
                 int go = (o * gd + i) * inner;
                 int oo = (o * size + indices[i]) * inner;
-                if (g.d != null) {
-                    for (int j = 0; j < inner; j++) out.d[oo + j] += g.d[go + j];
+                if (g.f64 != null) {
+                    for (int j = 0; j < inner; j++) out.f64[oo + j] += g.f64[go + j];
                 } else {
-                    for (int j = 0; j < inner; j++) out.f[oo + j] += g.f[go + j];
+                    for (int j = 0; j < inner; j++) out.f32[oo + j] += g.f32[go + j];
                 }
             }
         }
@@ -1477,10 +1478,10 @@ public final class Kernels {
         sameDType("scatterAdd", base, src);
         int axis = checkAlong("scatterAdd", base.shape, rawAxis, index, src.shape);
         Tensor out = Tensor.allocate(base.dtype, base.shape);
-        if (base.d != null) {
-            System.arraycopy(base.d, 0, out.d, 0, base.size());
+        if (base.f64 != null) {
+            System.arraycopy(base.f64, 0, out.f64, 0, base.size());
         } else {
-            System.arraycopy(base.f, 0, out.f, 0, base.size());
+            System.arraycopy(base.f32, 0, out.f32, 0, base.size());
         }
         int[] os = base.shape.strides();
         int[] is = src.shape.strides();

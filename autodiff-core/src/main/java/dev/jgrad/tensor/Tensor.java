@@ -15,28 +15,28 @@ public final class Tensor {
     final Shape shape;
     final DType dtype;
     /** Storage when {@code dtype == F64}, else null. */
-    final double[] d;
+    final double[] f64;
     /** Storage when {@code dtype == F32}, else null. */
-    final float[] f;
+    final float[] f32;
 
-    Tensor(Shape shape, double[] d) {
+    Tensor(Shape shape, double[] f64) {
         this.shape = shape;
         this.dtype = DType.F64;
-        this.d = d;
-        this.f = null;
+        this.f64 = f64;
+        this.f32 = null;
         check();
     }
 
-    Tensor(Shape shape, float[] f) {
+    Tensor(Shape shape, float[] f32) {
         this.shape = shape;
         this.dtype = DType.F32;
-        this.d = null;
-        this.f = f;
+        this.f64 = null;
+        this.f32 = f32;
         check();
     }
 
     private void check() {
-        int n = d != null ? d.length : f.length;
+        int n = f64 != null ? f64.length : f32.length;
         if (n != shape.size()) {
             throw new IllegalArgumentException("tensor: " + n + " values do not fill shape " + shape
                     + " (" + shape.size() + " elements)");
@@ -206,10 +206,10 @@ public final class Tensor {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
         Tensor t = allocate(dtype, shape);
-        if (t.d != null) {
-            Arrays.fill(t.d, value);
+        if (t.f64 != null) {
+            Arrays.fill(t.f64, value);
         } else {
-            Arrays.fill(t.f, (float) value);
+            Arrays.fill(t.f32, (float) value);
         }
         return t;
     }
@@ -395,7 +395,7 @@ public final class Tensor {
      * @return the element, as a double
      */
     public double at(int flatIndex) {
-        return d != null ? d[flatIndex] : f[flatIndex];
+        return f64 != null ? f64[flatIndex] : f32[flatIndex];
     }
 
     /**
@@ -416,12 +416,12 @@ public final class Tensor {
      * @return the values in row-major order
      */
     public double[] toDoubleArray() {
-        if (d != null) {
-            return d.clone();
+        if (f64 != null) {
+            return f64.clone();
         }
-        double[] out = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = f[i];
+        double[] out = new double[f32.length];
+        for (int i = 0; i < f32.length; i++) {
+            out[i] = f32[i];
         }
         return out;
     }
@@ -432,12 +432,12 @@ public final class Tensor {
      * @return the values in row-major order
      */
     public float[] toFloatArray() {
-        if (f != null) {
-            return f.clone();
+        if (f32 != null) {
+            return f32.clone();
         }
-        float[] out = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            out[i] = (float) d[i];
+        float[] out = new float[f64.length];
+        for (int i = 0; i < f64.length; i++) {
+            out[i] = (float) f64[i];
         }
         return out;
     }
@@ -471,7 +471,7 @@ public final class Tensor {
         if (to.equals(shape)) {
             return this;
         }
-        return d != null ? new Tensor(to, d) : new Tensor(to, f);
+        return f64 != null ? new Tensor(to, f64) : new Tensor(to, f32);
     }
 
     /**
@@ -515,14 +515,14 @@ public final class Tensor {
      * @return true when some element is NaN or ±∞
      */
     public boolean hasNonFinite() {
-        if (d != null) {
-            for (double v : d) {
+        if (f64 != null) {
+            for (double v : f64) {
                 if (!Double.isFinite(v)) {
                     return true;
                 }
             }
         } else {
-            for (float v : f) {
+            for (float v : f32) {
                 if (!Float.isFinite(v)) {
                     return true;
                 }
@@ -578,10 +578,10 @@ public final class Tensor {
 
     // package-private writers used while a kernel fills a fresh tensor
     void set(int i, double v) {
-        if (d != null) {
-            d[i] = v;
+        if (f64 != null) {
+            f64[i] = v;
         } else {
-            f[i] = (float) v;
+            f32[i] = (float) v;
         }
     }
 

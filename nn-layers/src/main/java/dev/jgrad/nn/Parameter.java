@@ -121,16 +121,17 @@ public final class Parameter {
      * Replaces the accumulated gradient (clipping rescales it this way); null forgets it.
      *
      * @param grad the new gradient, of the value's shape and dtype, or null
-     * @throws IllegalArgumentException when the gradient's shape or dtype differs from the value's
+     * @throws IllegalArgumentException when the gradient's shape or dtype differs from the value's; the
+     *                                  gradient held before is then kept
      */
     public void setGrad(Tensor grad) {
+        Tensor cur = variable.value();
+        if (grad != null && (!cur.shape().equals(grad.shape()) || cur.dtype() != grad.dtype())) {
+            throw new IllegalArgumentException("parameter " + name + ": gradient " + grad.dtype() + grad.shape()
+                    + " does not match value " + cur.dtype() + cur.shape());
+        }
         variable.zeroGrad();
         if (grad != null) {
-            Tensor cur = variable.value();
-            if (!cur.shape().equals(grad.shape()) || cur.dtype() != grad.dtype()) {
-                throw new IllegalArgumentException("parameter " + name + ": gradient " + grad.dtype() + grad.shape()
-                        + " does not match value " + cur.dtype() + cur.shape());
-            }
             // Backward from a leaf with a cotangent accumulates exactly that cotangent into it.
             variable.backward(grad);
         }

@@ -99,6 +99,18 @@ class ModuleTest {
         assertNull(p.grad());
     }
 
+    /** A gradient of the wrong shape or dtype is refused, naming both, and the gradient held before is kept. */
+    @Test
+    void aRefusedGradientLeavesTheOneBefore() {
+        Parameter p = new Parameter("w", Tensor.vector(1, 2, 3));
+        p.setGrad(Tensor.vector(0.5, -1, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.setGrad(Tensor.vector(1, 2)));
+        assertEquals("parameter w: gradient F64[2] does not match value F64[3]", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> p.setGrad(Tensor.vector(1, 2, 3).cast(DType.F32)));
+        assertNotNull(p.grad(), "the refused calls dropped the gradient");
+        assertArrayEquals(new double[] {0.5, -1, 2}, p.grad().toDoubleArray());
+    }
+
     /** A Variable fetched before set() (a cell holding it, say) sees the new value and still feeds the parameter's gradient. */
     @Test
     void aVariableFetchedBeforeSetIsNotOrphaned() {

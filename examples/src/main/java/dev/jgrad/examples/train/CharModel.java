@@ -47,7 +47,7 @@ public final class CharModel implements Module {
         }
         this.vocab = vocab;
         this.embedding = embed > 0 ? new Embedding(vocab, embed, dtype, rng) : null;
-        this.rnn = cell.stack(embed > 0 ? embed : vocab, hidden, layers, true, dtype, rng);
+        this.rnn = RecurrentStack.of(cell, embed > 0 ? embed : vocab, hidden, layers, true, dtype, rng);
         this.output = new Linear(hidden, vocab, true, dtype, rng);
         Map<String, Module> children = new LinkedHashMap<>();
         if (embedding != null) {

@@ -4,38 +4,22 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The bench command's output contract (fields, machine facts, reference ratios, errors); never its speed. */
 class BenchCommandTest {
     private static final String[] QUICK = {"--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--in-process"};
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static String[] args(String... extra) {
         List<String> a = new ArrayList<>(List.of("bench"));
@@ -47,7 +31,7 @@ class BenchCommandTest {
     @Test
     void jsonLinesCarryTheSchemaForEveryCellAndDtype() throws Exception {
         int threadsBefore = Parallelism.threads();
-        Run r = run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
+        Cli.Result r = Cli.run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
         assertEquals(0, r.code(), r.err());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> lines = new ArrayList<>();
@@ -86,7 +70,7 @@ class BenchCommandTest {
                 {"kind": "matmul", "impl": "torch", "m": 32, "k": 256, "n": 768, "trans_a": false, "trans_b": true, "dtype": "f32", "threads": 1, "gflops": 1.0e6}
 
                 """);
-        Run r = run(args("--config", "tiny", "--reference", ref.toString()));
+        Cli.Result r = Cli.run(args("--config", "tiny", "--reference", ref.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("machine: "), r.out());
         assertTrue(r.out().contains("JDK") && r.out().contains("\nmatmul: ") && r.out().contains("\nexp/tanh/sigmoid: "), r.out());
@@ -102,7 +86,7 @@ class BenchCommandTest {
                 {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
                 {"kind": "matmul", "impl": "torch", "m": 32, "k": 256, "n": 768, "trans_a": false, "trans_b": true, "dtype": "f32", "threads": 1, "gflops": 1.0e-6}
                 """);
-        Run r = run(args("--config", "tiny", "--reference", slow.toString()));
+        Cli.Result r = Cli.run(args("--config", "tiny", "--reference", slow.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("no ratio for f32, 1 thread: the reference's matmul ran at 0.0 GFLOP/s at d2l h·Wᵀ 32x256·(768x256)ᵀ, "
                 + "under half of ours"), r.out());
@@ -112,14 +96,14 @@ class BenchCommandTest {
         Files.writeString(blind, """
                 {"kind": "train", "impl": "torch-nn.GRU", "config": "tiny", "cell": "gru-reset-after", "dtype": "f32", "threads": 1, "tokens_per_second": 1.0e-3}
                 """);
-        Run b = run(args("--config", "tiny", "--reference", blind.toString()));
+        Cli.Result b = Cli.run(args("--config", "tiny", "--reference", blind.toString()));
         assertTrue(b.out().contains("no ratio for f32, 1 thread: the reference has no matmul figure"), b.out());
         assertFalse(b.out().contains("torch-nn.GRU (gru-reset-after)"), b.out());
     }
 
     @Test
     void eachTrainingFigureIsMeasuredInAFreshJvm() throws Exception {
-        Run r = run("bench", "--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--config", "tiny", "--dtype", "f32,f64", "--json");
+        Cli.Result r = Cli.run("bench", "--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--config", "tiny", "--dtype", "f32,f64", "--json");
         assertEquals(0, r.code(), r.err());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> figures = new ArrayList<>();
@@ -138,11 +122,11 @@ class BenchCommandTest {
     @Test
     void theBackendIsChosenByOptionAndNamedInTheTable() {
         Blas.Backend before = Blas.backend();
-        Run r = run(args("--config", "tiny", "--blas", "java"));
+        Cli.Result r = Cli.run(args("--config", "tiny", "--blas", "java"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\nmatmul: java (pure-Java kernel"), r.out());
         assertEquals(before, Blas.backend(), "bench must restore the backend");
-        Run bad = run(args("--config", "tiny", "--blas", "mkl"));
+        Cli.Result bad = Cli.run(args("--config", "tiny", "--blas", "mkl"));
         assertEquals(2, bad.code());
         assertEquals("bench: --blas: unknown BLAS backend 'mkl'; use auto, native or java (try --help)", bad.err().strip());
     }
@@ -159,24 +143,24 @@ class BenchCommandTest {
     @Test
     void badOptionsAndReferencesFailWithOneLine(@TempDir Path dir) throws Exception {
         // A value an option refuses is a usage error: exit 2, one line, naming the option once and the command once.
-        Run unknown = run(args("--config", "huge"));
+        Cli.Result unknown = Cli.run(args("--config", "huge"));
         assertEquals(2, unknown.code());
         assertEquals("bench: --config: unknown config 'huge'; known: [tiny, d2l, large] (try --help)", unknown.err().strip());
-        Run cell = run(args("--cell", "transformer"));
+        Cli.Result cell = Cli.run(args("--cell", "transformer"));
         assertEquals(2, cell.code());
         assertEquals("bench: --cell: unknown cell 'transformer' (expected gru, gru-reset-after, lstm, rnn, mgu) (try --help)", cell.err().strip());
-        Run dtype = run(args("--dtype", "f16"));
+        Cli.Result dtype = Cli.run(args("--dtype", "f16"));
         assertEquals(2, dtype.code());
         assertEquals("bench: --dtype: unknown dtype 'f16'; known: f32, f64 (try --help)", dtype.err().strip());
-        Run threads = run(args("--threads", "0"));
+        Cli.Result threads = Cli.run(args("--threads", "0"));
         assertEquals(2, threads.code());
         assertEquals("bench: --threads must be at least 1, got 0 (try --help)", threads.err().strip());
-        Run time = run("bench", "--seconds", "0");
+        Cli.Result time = Cli.run("bench", "--seconds", "0");
         assertEquals(2, time.code());
         assertTrue(time.err().startsWith("bench: --seconds, --warmup, --repetitions: need warm-up ≥ 0 s, time > 0 s"), time.err());
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"kind\": \"train\"}\nnot json\n");
-        Run ref = run(args("--config", "tiny", "--reference", bad.toString()));
+        Cli.Result ref = Cli.run(args("--config", "tiny", "--reference", bad.toString()));
         assertEquals(1, ref.code());
         assertTrue(ref.err().contains("line 2"), ref.err());
         assertEquals("", ref.out(), "nothing is measured when the reference is unreadable");

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,14 +106,10 @@ class CheckpointTest {
     void commandLineReportsACorruptCheckpointInOneLine() throws Exception {
         Path ck = trained(1);
         corrupt(current(ck).resolve("model.safetensors"), b -> b[b.length - 1] ^= 0x01);
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(new StringWriter()));
-        cl.setErr(new PrintWriter(err, true));
-        assertEquals(1, cl.execute("train", "--resume", "--checkpoint", ck.toString()));
-        assertTrue(err.toString().contains("model.safetensors is corrupt"), err.toString());
-        assertEquals(1, err.toString().strip().lines().count(), "one line, no stack trace: " + err);
-        assertEquals(1, cl.execute("sample", "--checkpoint", ck.toString()));
+        String err = Cli.run("train", "--resume", "--checkpoint", ck.toString()).expect(1).errLine();
+        assertTrue(err.contains("model.safetensors is corrupt"), err);
+        assertEquals(1, err.lines().count(), "one line, no stack trace: " + err);
+        Cli.run("sample", "--checkpoint", ck.toString()).expect(1);
     }
 
     @Test

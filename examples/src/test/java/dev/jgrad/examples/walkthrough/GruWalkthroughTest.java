@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgrad.examples.Main;
+import dev.jgrad.examples.Cli;
 import dev.jgrad.examples.walkthrough.GruWalkthrough.Batch;
 import dev.jgrad.examples.walkthrough.GruWalkthrough.Result;
 import dev.jgrad.examples.walkthrough.GruWalkthrough.Step;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;
@@ -143,11 +141,7 @@ class GruWalkthroughTest {
     }
 
     private static String run(String... args) {
-        StringWriter sw = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(sw));
-        assertEquals(0, cl.execute(args));
-        return sw.toString();
+        return Cli.run(args).expect(0).out();
     }
 
     private static void check(double[][] expected, Tensor actual, String what) {

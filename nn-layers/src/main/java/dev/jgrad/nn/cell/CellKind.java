@@ -1,15 +1,15 @@
 package dev.jgrad.nn.cell;
 
-import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
-/** Every recurrent cell of the library by name: what a command line's {@code --cell} chooses, and what tests run over. */
+/**
+ * Every recurrent cell of the library by name: what a command line's {@code --cell} chooses, and what tests run over.
+ * A stack of one kind is {@code RecurrentStack.of(kind, …)}: {@code layer} uses {@code cell}, never the reverse.
+ */
 public enum CellKind {
     /** {@link GRUCell}: Cho / d2l, reset gate before the hidden matmul (Note [GRU reset gate] on {@link GRU}). */
     GRU("gru"),
@@ -75,30 +75,6 @@ public enum CellKind {
             case RNN -> RNNCell.create(in, hidden, bias, dtype, rng);
             case MGU -> MGUCell.create(in, hidden, dtype, rng);
         };
-    }
-
-    /**
-     * {@code layers} cells of this kind, the first reading {@code in} features, drawn from {@code rng} bottom first.
-     *
-     * @param in     the input size
-     * @param hidden the hidden size of every layer
-     * @param layers the number of layers
-     * @param bias   whether the cells have biases
-     * @param dtype  the parameters' dtype
-     * @param rng    the generator the weights are drawn from
-     * @return the stack
-     */
-    public RecurrentStack stack(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(rng, "rng");
-        if (layers <= 0) {
-            throw new IllegalArgumentException("RecurrentStack: number of layers must be positive, got " + layers);
-        }
-        List<RecurrentCell> cells = new ArrayList<>(layers);
-        for (int k = 0; k < layers; k++) {
-            cells.add(create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
-        }
-        return RecurrentStack.of(cells);
     }
 
     /**

@@ -542,7 +542,7 @@ public final class Safetensors {
             tmp = null;
             forceDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("safetensors: cannot write " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("safetensors: cannot write " + path + ": " + whyNotWritten(dir, e), e);
         } catch (UncheckedIOException e) {
             throw new UncheckedIOException("safetensors: cannot write " + path + ": " + e.getCause().getMessage(), e.getCause());
         } finally {
@@ -554,6 +554,20 @@ public final class Safetensors {
                 }
             }
         }
+    }
+
+    /**
+     * Why a write into {@code dir} failed: a folder that is missing or not a folder is named as such,
+     * since the JDK's own message would name the temporary file it could not create there.
+     */
+    private static String whyNotWritten(Path dir, IOException e) {
+        if (!Files.exists(dir)) {
+            return "the folder " + dir + " does not exist";
+        }
+        if (!Files.isDirectory(dir)) {
+            return dir + " is not a folder";
+        }
+        return e.getMessage();
     }
 
     /** Makes the rename itself durable where the platform allows syncing a directory (Linux does). */

@@ -5,6 +5,7 @@ import dev.jgrad.autodiff.Unrolled;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
+import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.LSTMCell;
 import dev.jgrad.nn.cell.RNNCell;
@@ -102,6 +103,25 @@ public final class RecurrentStack implements Module {
     public static RecurrentStack of(List<? extends RecurrentCell> cells) {
         Objects.requireNonNull(cells, "cells");
         return new RecurrentStack(List.copyOf(cells));
+    }
+
+    /**
+     * {@code layers} cells of one kind, the first reading {@code in} features, drawn from {@code rng} bottom first.
+     *
+     * @param kind   the kind of every cell
+     * @param in     the input size
+     * @param hidden the hidden size of every layer
+     * @param layers the number of layers
+     * @param bias   whether the cells have biases (the MGU has none either way)
+     * @param dtype  the parameters' dtype
+     * @param rng    the generator the weights are drawn from
+     * @return the stack
+     */
+    public static RecurrentStack of(CellKind kind, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
+        return build(layers, k -> kind.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
     /**

@@ -115,12 +115,17 @@ class SafetensorsTest {
         }
     }
 
+    /** The cause names the missing folder, not the temporary file the atomic write would have made in it. */
     @Test
-    void writingIntoAMissingDirectoryIsAnUncheckedIoErrorNamingThePath() {
+    void writingIntoAMissingDirectoryIsAnUncheckedIoErrorNamingTheFolder() throws IOException {
         Path p = dir.resolve("missing/w.safetensors");
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> Safetensors.write(p, SafetensorsFile.of(Map.of("a", Tensor.vector(1)))));
-        assertTrue(e.getMessage().contains("w.safetensors"), e.getMessage());
+        assertEquals("safetensors: cannot write " + p + ": the folder " + p.getParent() + " does not exist", e.getMessage());
+        Path file = Files.writeString(dir.resolve("plain.txt"), "not a folder");
+        e = assertThrows(UncheckedIOException.class,
+                () -> Safetensors.write(file.resolve("w.safetensors"), SafetensorsFile.of(Map.of("a", Tensor.vector(1)))));
+        assertEquals("safetensors: cannot write " + file.resolve("w.safetensors") + ": " + file + " is not a folder", e.getMessage());
     }
 
     @Test

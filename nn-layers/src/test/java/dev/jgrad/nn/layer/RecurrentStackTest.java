@@ -11,7 +11,6 @@ import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.nn.cell.CellStates;
 import dev.jgrad.nn.cell.GRU;
 import dev.jgrad.nn.cell.GRUCell;
-import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.nn.check.ModuleGradCheck;
 import dev.jgrad.tensor.DType;
@@ -28,14 +27,6 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class RecurrentStackTest {
-    private static RecurrentStack layer(CellKind kind, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        List<RecurrentCell> cells = new ArrayList<>();
-        for (int k = 0; k < layers; k++) {
-            cells.add(kind.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
-        }
-        return RecurrentStack.of(cells);
-    }
-
     private static List<State> randomStates(CellKind kind, int layers, int batch, int hidden, Rng rng) {
         List<State> out = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
@@ -49,7 +40,7 @@ class RecurrentStackTest {
             @ForAll @IntRange(min = 1, max = 5) int steps, @ForAll @IntRange(min = 1, max = 3) int layers) {
         Rng rng = Rng.seeded(seed);
         int b = 2;
-        RecurrentStack net = layer(kind, 3, 4, layers, true, DType.F64, rng);
+        RecurrentStack net = RecurrentStack.of(kind, 3, 4, layers, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, b, steps, 3);
         List<State> init = randomStates(kind, layers, b, 4, rng);
         RecurrentStack.Output out = net.forward(Variable.constant(x), init);
@@ -95,7 +86,7 @@ class RecurrentStackTest {
     @Property(tries = 10)
     void twoLayerFourStepGradientsMatchFiniteDifferences(@ForAll CellKind kind, @ForAll long seed) {
         Rng rng = Rng.seeded(seed);
-        RecurrentStack net = layer(kind, 3, 3, 2, true, DType.F64, rng);
+        RecurrentStack net = RecurrentStack.of(kind, 3, 3, 2, true, DType.F64, rng);
         Tensor x = Tensor.randn(rng, DType.F64, 1.0, 2, 4, 3);
         List<State> init = randomStates(kind, 2, 2, 3, rng);
         GradCheckReport params = ModuleGradCheck.check(net, ModuleGradCheck.contracted(() -> {
@@ -136,8 +127,8 @@ class RecurrentStackTest {
     @Property(tries = 10)
     void float32AgreesWithFloat64(@ForAll CellKind kind, @ForAll long seed) {
         Rng rng = Rng.seeded(seed);
-        RecurrentStack f64 = layer(kind, 3, 5, 2, true, DType.F64, rng);
-        RecurrentStack f32 = layer(kind, 3, 5, 2, true, DType.F32, Rng.seeded(seed + 1));
+        RecurrentStack f64 = RecurrentStack.of(kind, 3, 5, 2, true, DType.F64, rng);
+        RecurrentStack f32 = RecurrentStack.of(kind, 3, 5, 2, true, DType.F32, Rng.seeded(seed + 1));
         Map<String, Tensor> cast = new LinkedHashMap<>();
         f64.stateDict().forEach((k, v) -> cast.put(k, v.cast(DType.F32)));
         f32.loadStateDict(cast);
