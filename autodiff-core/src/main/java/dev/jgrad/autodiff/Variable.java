@@ -877,6 +877,17 @@ public final class Variable {
     }
 
     /**
+     * The index of the largest element along {@code axis} of this value ({@link Tensor#argmax}); not
+     * recorded, since indices have no gradient.
+     *
+     * @param axis the axis searched (negative counts from the end)
+     * @return one index per position of the other axes
+     */
+    public int[] argmax(int axis) {
+        return value().argmax(axis);
+    }
+
+    /**
      * Minimum of all elements.
      *
      * @return the smallest element, a scalar

@@ -411,6 +411,19 @@ public final class Tensor {
     }
 
     /**
+     * The index of the largest element along {@code axis} for every position of the other axes, in
+     * row-major order of the shape without {@code axis}: a {@code [B, V]} matrix of scores gives the
+     * {@code B} chosen classes along axis 1. Ties give the first index, and a NaN counts as the largest.
+     *
+     * @param axis the axis searched (negative counts from the end)
+     * @return one index per position of the other axes
+     * @throws IllegalArgumentException when the axis is out of range or empty
+     */
+    public int[] argmax(int axis) {
+        return Kernels.argmax(this, axis);
+    }
+
+    /**
      * A copy of the values, widened to double.
      *
      * @return the values in row-major order

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jgrad.autodiff.Variable;
 import org.junit.jupiter.api.Test;
 
 /** {@link Kernels#argmax}: the index of the largest element along an axis, first on ties, NaN counting as largest. */
@@ -22,6 +23,15 @@ class ArgmaxTest {
     void alongTheMiddleAxis() {
         Tensor a = Tensor.of(new double[] {0, 5, 2, 1, 1, 9, /**/ 3, 0, 3, 4, -1, 4}, 2, 3, 2);
         assertArrayEquals(new int[] {1, 2, 0, 1}, Kernels.argmax(a, 1));
+    }
+
+    /** Tensor and Variable offer the same search, so a user finds it beside the values. */
+    @Test
+    void tensorAndVariableSearchTheSame() {
+        Tensor a = Tensor.matrix(new double[] {1, 7, 3}, new double[] {9, -2, 4});
+        assertArrayEquals(new int[] {1, 0}, a.argmax(1));
+        assertArrayEquals(new int[] {1, 0, 1}, a.argmax(0));
+        assertArrayEquals(new int[] {1, 0}, Variable.constant(a).argmax(-1));
     }
 
     @Test
