@@ -133,10 +133,11 @@ public final class Corpora {
     /**
      * Cuts a corpus file's text into training and held-out text. With {@code maxTokens} shorter than
      * the text, the run trains on the first {@code maxTokens} characters (as d2l does) and the held-out
-     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first); otherwise the last
-     * {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
+     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first, but at least 2);
+     * otherwise the last {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
      *
-     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters), or
+     *                                  is one character longer than {@code maxTokens}
      */
     public static Split split(String text, int maxTokens) {
         Cut cut = cut(text.length(), maxTokens);
@@ -157,11 +158,18 @@ public final class Corpora {
      * Where {@link #split} cuts a text of {@code length} characters, for a reader that holds the text
      * in pieces and knows only its length.
      *
-     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters), or
+     *                                  is one character longer than {@code maxTokens}
      */
     public static Cut cut(long length, int maxTokens) {
-        if (maxTokens > 0 && length > maxTokens) {
-            return new Cut(maxTokens, Math.min(length, maxTokens + Math.max(2, maxTokens / 10)));
+        if (maxTokens > 0 && length > maxTokens + 1L) {
+            return new Cut(maxTokens, Math.min(length, maxTokens + (long) Math.max(2, maxTokens / 10)));
+        }
+        // One character after the first maxTokens: held-out text needs two, one to predict the other from.
+        if (maxTokens > 0 && length == maxTokens + 1L && length >= 4) {
+            throw new IllegalArgumentException("a corpus of " + length + " characters leaves 1 after the first " + maxTokens + " (--max-tokens "
+                    + maxTokens + "), and the held-out text needs at least 2: use --max-tokens " + (maxTokens - 1)
+                    + " or less, or 0 to hold out the last tenth");
         }
         if (length < 4) {
             throw new IllegalArgumentException("a corpus of " + length + " characters is too short to train on and hold some out");

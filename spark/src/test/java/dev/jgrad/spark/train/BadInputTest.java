@@ -50,13 +50,16 @@ class BadInputTest {
         Path blank = Files.writeString(dir.resolve("blank.txt"), "  \n\t\n\n");
         Path digits = Files.writeString(dir.resolve("digits.txt"), "12 + 7 = 19\n".repeat(10));
         Path tiny = Files.writeString(dir.resolve("tiny.txt"), "ab");
+        Path ten = Files.writeString(dir.resolve("ten.txt"), "abcdefghi\n");
         assertEquals("corpus " + empty + " is empty", refused(Runs.tiny("--corpus", empty.toString())));
         assertEquals("corpus " + blank + " holds only blank lines", refused(Runs.tiny("--corpus", blank.toString())));
         assertEquals("corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
                 refused(Runs.tiny("--corpus", digits.toString(), "--d2l-text")));
         assertEquals("a corpus of 3 characters is too short to train on and hold some out", refused(Runs.tiny("--corpus", tiny.toString())));
-        for (Path p : List.of(blank, digits, tiny)) {
-            var config = p == digits ? Runs.tiny("--corpus", p.toString(), "--d2l-text") : Runs.tiny("--corpus", p.toString());
+        assertEquals("a corpus of 10 characters leaves 1 after the first 9 (--max-tokens 9), and the held-out text needs at least 2: "
+                + "use --max-tokens 8 or less, or 0 to hold out the last tenth", refused(Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9")));
+        for (var config : List.of(Runs.tiny("--corpus", blank.toString()), Runs.tiny("--corpus", digits.toString(), "--d2l-text"),
+                Runs.tiny("--corpus", tiny.toString()), Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9"))) {
             var train = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config));
             assertEquals(train.getMessage(), refused(config), "the message train gives");
         }
