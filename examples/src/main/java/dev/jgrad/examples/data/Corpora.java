@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -99,23 +100,37 @@ public final class Corpora {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("corpus " + file + " is empty");
         }
-        for (int i = 0; i < bytes.length; i++) {
+        return decode(file.toString(), bytes, bytes.length, i -> where(bytes, i)).lines().toList();
+    }
+
+    /**
+     * The first {@code length} bytes of {@code bytes} as UTF-8 text, refused as {@link #readLines} refuses a
+     * file; for a reader that gets a corpus in pieces (Spark's tasks, a line at a time).
+     *
+     * @param corpus names the corpus in the message
+     * @param where  says where an offset into {@code bytes} is in the corpus, such as
+     *               {@code line 2, byte 4 of the line (offset 14)}
+     * @throws IllegalArgumentException naming the corpus, the bad byte and where it is, when the bytes hold a
+     *                                  NUL byte (binary data) or are not valid UTF-8
+     */
+    public static String decode(String corpus, byte[] bytes, int length, IntFunction<String> where) {
+        for (int i = 0; i < length; i++) {
             if (bytes[i] == 0) {
-                throw new IllegalArgumentException("corpus " + file + " is not text: it holds a NUL byte at " + where(bytes, i));
+                throw new IllegalArgumentException("corpus " + corpus + " is not text: it holds a NUL byte at " + where.apply(i));
             }
         }
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+        CharBuffer out = CharBuffer.allocate(length);
         CoderResult r = utf8.decode(in, out, true);
         if (r.isError()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "corpus %s is not UTF-8 text: byte 0x%02X at %s does not "
                     + "start a valid UTF-8 character; convert the file to UTF-8 first (a Latin-1 file, for example, with "
-                    + "iconv -f latin1 -t utf-8)", file, bytes[in.position()] & 0xFF, where(bytes, in.position())));
+                    + "iconv -f latin1 -t utf-8)", corpus, bytes[in.position()] & 0xFF, where.apply(in.position())));
         }
         utf8.flush(out);
-        return out.flip().toString().lines().toList();
+        return out.flip().toString();
     }
 
     private static String where(byte[] bytes, int offset) {
