@@ -73,8 +73,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
     boolean inProcess;
 
-    @Option(names = "--blas", defaultValue = "auto", paramLabel = "BACKEND",
-            description = "matrix products on native (OpenBLAS), java, or auto: native when it loads (default ${DEFAULT-VALUE})")
+    @Option(names = "--blas", paramLabel = "BACKEND",
+            description = "matrix products on native (OpenBLAS), java, or auto: native when it loads (default: the system property "
+                    + "jgrad.blas, else auto)")
     String blas;
 
     private final ObjectMapper mapper = new ObjectMapper();
@@ -90,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int t : ths) {
             if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
         }
-        Blas.Backend backend = option("--blas", () -> Blas.Backend.parse(blas));
+        Blas.Backend backend = blas == null ? Blas.backend() : option("--blas", () -> Blas.Backend.parse(blas));
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
@@ -138,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
                         for (DType dt : dts) {
                             for (int t : ths) {
                                 Figure.Train f = inProcess ? TrainingBench.run(cfg, cell, dt, t, budget, seed)
-                                        : FreshJvm.train(cfg, cell, dt, t, budget, seed, blas);
+                                        : FreshJvm.train(cfg, cell, dt, t, budget, seed, Blas.backend());
                                 List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
                                 if (!refs.isEmpty()) {
                                     String key = f.dtype() + "/" + t;

@@ -3,6 +3,7 @@ package dev.jgrad.examples.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.nn.cell.CellKind;
+import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -20,7 +21,7 @@ final class FreshJvm {
     private FreshJvm() {
     }
 
-    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, TrainingBench.Budget budget, long seed, String blas) {
+    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, TrainingBench.Budget budget, long seed, Blas.Backend blas) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -28,7 +29,7 @@ final class FreshJvm {
                 "--config", config.name(), "--cell", cell.cliName(), "--dtype", dtype.name().toLowerCase(Locale.ROOT),
                 "--threads", Integer.toString(threads), "--seconds", Double.toString(budget.seconds()),
                 "--warmup", Double.toString(budget.warmupSeconds()), "--repetitions", Integer.toString(budget.repetitions()),
-                "--seed", Long.toString(seed), "--blas", blas));
+                "--seed", Long.toString(seed), "--blas", blas.name().toLowerCase(Locale.ROOT)));
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
             byte[] err = new byte[0];

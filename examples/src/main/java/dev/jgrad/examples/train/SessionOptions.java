@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.chart.LineChart;
 import dev.jgrad.examples.cli.FileProblem;
 import dev.jgrad.examples.cli.OutputFiles;
+import dev.jgrad.tensor.Blas;
+import dev.jgrad.tensor.Kernels;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -159,6 +161,7 @@ public final class SessionOptions {
                 c.embedding() > 0 ? "embedding " + c.embedding() : "one-hot", c.cell(), c.layers(), c.hidden(),
                 trainer.model().parameterCount(), c.dtype(), c.optimizer(), c.lr(), c.clip(), c.batch(), c.steps(),
                 c.sampling().name().toLowerCase(Locale.ROOT), c.epochs(), c.epochs() == 1 ? "" : "s");
+        out.println("matmul: " + Blas.description() + "; exp/tanh/sigmoid: " + Kernels.elementwiseLoops());
         if (plan.announce() != null) {
             out.println(plan.announce());
         }

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.train;
 
+import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.Parallelism;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
                 + "held-out prompts 'a+b=' it completes with the right sum.",
                 "The last finished epoch is kept in a checkpoint folder (runs/train-DATE-TIME unless --checkpoint or "
                 + "--no-checkpoint), also on Ctrl-C; --resume continues it.",
-                "--threads sets the kernels' thread count (results do not depend on it)."})
+                "--threads sets the kernels' thread count (results do not depend on it, except with a system OpenBLAS that "
+                + "sums differently on more threads); --blas chooses the matrix-product backend, whose last bits differ, so "
+                + "a bit-exact --resume needs the same one."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,6 +38,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads the kernels may use (default: all processors).")
     Integer threads;
 
+    @Option(names = "--blas", paramLabel = "BACKEND",
+            description = "Matrix products on native (OpenBLAS), java (the pure-Java kernel), or auto: native when it loads "
+                    + "(default: the system property jgrad.blas, else auto).")
+    String blas;
+
     /** The configuration the options describe (without --resume). */
     TrainConfig config() {
         return session.config(run);
@@ -48,8 +56,31 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Parallelism.setThreads(threads);
         }
-        SessionOptions.Plan plan = session.plan(run);
-        Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs()) : Trainer.start(plan.config());
-        return session.train(plan, trainer, "");
+        Blas.Backend saved = Blas.backend();
+        try {
+            useBackend();
+            SessionOptions.Plan plan = session.plan(run);
+            Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs()) : Trainer.start(plan.config());
+            return session.train(plan, trainer, "");
+        } finally {
+            Blas.use(saved);   // the backend is the process's; a caller that runs commands in one JVM keeps its own
+        }
+    }
+
+    /** Switches to the --blas backend, when given. */
+    private void useBackend() {
+        if (blas == null) {
+            return;
+        }
+        try {
+            Blas.Backend backend = Blas.Backend.parse(blas);
+            if (backend == null) {
+                Blas.useBest();
+            } else {
+                Blas.use(backend);
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ParameterException(spec.commandLine(), "--blas: " + e.getMessage());
+        }
     }
 }

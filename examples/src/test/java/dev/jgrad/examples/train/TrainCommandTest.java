@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.Cli;
 import dev.jgrad.examples.data.Corpora;
 import dev.jgrad.examples.train.Trainer.TrainingText;
+import dev.jgrad.tensor.Blas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -210,6 +211,19 @@ class TrainCommandTest {
                 refused(2, args("--prefix", "")));
         assertEquals("train: --no-checkpoint cannot go with --checkpoint (try --help)",
                 refused(2, args("--no-checkpoint", "--checkpoint", dir.toString())));
+    }
+
+    /** train says which matrix-product backend runs, --blas chooses it for the run only, and the Java kernel trains too. */
+    @Test
+    void saysWhichBackendRunsAndBlasChoosesIt() {
+        Blas.Backend before = Blas.backend();
+        String java = run(0, args("--epochs", "1", "--no-checkpoint", "--blas", "java"));
+        assertTrue(java.lines().anyMatch(l -> l.startsWith("matmul: java (pure-Java kernel") && l.contains("; exp/tanh/sigmoid: ")), java);
+        assertTrue(java.contains("epoch   1  train perplexity"), java);
+        assertEquals(before, Blas.backend(), "the process's backend after the run");
+        String given = run(0, args("--epochs", "1", "--no-checkpoint"));
+        assertTrue(given.lines().anyMatch(l -> l.startsWith("matmul: " + Blas.description())), given);
+        assertEquals("train: --blas: unknown BLAS backend 'mkl'; use auto, native or java (try --help)", refused(2, args("--blas", "mkl")));
     }
 
     @Test
