@@ -65,8 +65,13 @@ public final class SparkContexts {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--master " + master + ": '" + hostPort + "' is not HOST:PORT");
             }
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (address.isUnresolved()) { // connect would say only the host's name
+                problems.add(hostPort + " (unknown host)");
+                continue;
+            }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
+                s.connect(address, CONNECT_TIMEOUT_MILLIS);
                 return;
             } catch (IOException e) {
                 problems.add(hostPort + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");

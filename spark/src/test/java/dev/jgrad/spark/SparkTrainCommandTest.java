@@ -1,6 +1,7 @@
 package dev.jgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,6 +91,32 @@ class SparkTrainCommandTest {
         assertEquals(1, o.code());
         assertEquals("train: cannot reach the Spark master at spark://127.0.0.1:" + port + ": 127.0.0.1:" + port
                 + " (Connection refused); is the master running, and is this the URL it printed?\n", o.err());
+    }
+
+    /** A host name that does not resolve (.invalid never does) is said to be unknown; every address of the URL is tried. */
+    @Test
+    void anUnknownMasterHostIsNamedAsSuch() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Outcome o = run(train("--master", "spark://no-such-host.invalid:7077,127.0.0.1:" + port));
+        assertEquals(1, o.code());
+        assertEquals("train: cannot reach the Spark master at spark://no-such-host.invalid:7077,127.0.0.1:" + port
+                + ": no-such-host.invalid:7077 (unknown host), 127.0.0.1:" + port + " (Connection refused); is the master running, "
+                + "and is this the URL it printed?\n", o.err());
+    }
+
+    /** The first limit as a user meets it: one line on stderr, exit code 1, and no checkpoint folder made. */
+    @Test
+    void aMissingCorpusIsOneLineAndWritesNothing() {
+        Path missing = dir.resolve("no-such-book.txt");
+        Path ck = dir.resolve("ck");
+        Outcome o = run(train("--master", "local[1]", "--corpus", missing.toString(), "--checkpoint", ck.toString()));
+        assertEquals(1, o.code());
+        assertEquals("train: cannot read corpus " + missing + ": no such file or directory\n", o.err());
+        assertEquals("", o.out());
+        assertFalse(Files.exists(ck), "no checkpoint folder for a run that never started");
     }
 
     @Test

@@ -3,7 +3,8 @@
  * hook that prints how many properties and tries ran and fails a module whose property classes ran
  * nothing ({@link dev.jgrad.testhooks.PropertyRunSummary}), and the null and equality contracts each
  * module checks over its whole public API with guava-testlib ({@link dev.jgrad.testhooks.ApiContracts}),
- * and the package dependency rules, on the imports of a module's sources ({@link dev.jgrad.testhooks.PackageImports}).
+ * the package dependency rules, on the imports of a module's sources ({@link dev.jgrad.testhooks.PackageImports}),
+ * and the licence checks of the shaded program jars ({@link dev.jgrad.testhooks.ShadedJarLicences}).
  * Users' test suites get the generators and checks from {@code jgrad-testing} instead, which registers
  * nothing.
  */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -99,23 +100,37 @@ public final class Corpora {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("corpus " + file + " is empty");
         }
-        for (int i = 0; i < bytes.length; i++) {
+        return decode(file.toString(), bytes, bytes.length, i -> where(bytes, i)).lines().toList();
+    }
+
+    /**
+     * The first {@code length} bytes of {@code bytes} as UTF-8 text, refused as {@link #readLines} refuses a
+     * file; for a reader that gets a corpus in pieces (Spark's tasks, a line at a time).
+     *
+     * @param corpus names the corpus in the message
+     * @param where  says where an offset into {@code bytes} is in the corpus, such as
+     *               {@code line 2, byte 4 of the line (offset 14)}
+     * @throws IllegalArgumentException naming the corpus, the bad byte and where it is, when the bytes hold a
+     *                                  NUL byte (binary data) or are not valid UTF-8
+     */
+    public static String decode(String corpus, byte[] bytes, int length, IntFunction<String> where) {
+        for (int i = 0; i < length; i++) {
             if (bytes[i] == 0) {
-                throw new IllegalArgumentException("corpus " + file + " is not text: it holds a NUL byte at " + where(bytes, i));
+                throw new IllegalArgumentException("corpus " + corpus + " is not text: it holds a NUL byte at " + where.apply(i));
             }
         }
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+        CharBuffer out = CharBuffer.allocate(length);
         CoderResult r = utf8.decode(in, out, true);
         if (r.isError()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "corpus %s is not UTF-8 text: byte 0x%02X at %s does not "
                     + "start a valid UTF-8 character; convert the file to UTF-8 first (a Latin-1 file, for example, with "
-                    + "iconv -f latin1 -t utf-8)", file, bytes[in.position()] & 0xFF, where(bytes, in.position())));
+                    + "iconv -f latin1 -t utf-8)", corpus, bytes[in.position()] & 0xFF, where.apply(in.position())));
         }
         utf8.flush(out);
-        return out.flip().toString().lines().toList();
+        return out.flip().toString();
     }
 
     private static String where(byte[] bytes, int offset) {
@@ -133,10 +148,11 @@ public final class Corpora {
     /**
      * Cuts a corpus file's text into training and held-out text. With {@code maxTokens} shorter than
      * the text, the run trains on the first {@code maxTokens} characters (as d2l does) and the held-out
-     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first); otherwise the last
-     * {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
+     * text is the next {@code max(2, maxTokens / 10)} characters (fewer if the text ends first, but at least 2);
+     * otherwise the last {@link #HELD_OUT_SHARE} of the text (at least 2 characters) is held out.
      *
-     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters), or
+     *                                  is one character longer than {@code maxTokens}
      */
     public static Split split(String text, int maxTokens) {
         Cut cut = cut(text.length(), maxTokens);
@@ -157,11 +173,18 @@ public final class Corpora {
      * Where {@link #split} cuts a text of {@code length} characters, for a reader that holds the text
      * in pieces and knows only its length.
      *
-     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters)
+     * @throws IllegalArgumentException when the text is too short to hold anything out (under 4 characters), or
+     *                                  is one character longer than {@code maxTokens}
      */
     public static Cut cut(long length, int maxTokens) {
-        if (maxTokens > 0 && length > maxTokens) {
-            return new Cut(maxTokens, Math.min(length, maxTokens + Math.max(2, maxTokens / 10)));
+        if (maxTokens > 0 && length > maxTokens + 1L) {
+            return new Cut(maxTokens, Math.min(length, maxTokens + (long) Math.max(2, maxTokens / 10)));
+        }
+        // One character after the first maxTokens: held-out text needs two, one to predict the other from.
+        if (maxTokens > 0 && length == maxTokens + 1L && length >= 4) {
+            throw new IllegalArgumentException("a corpus of " + length + " characters leaves 1 after the first " + maxTokens + " (--max-tokens "
+                    + maxTokens + "), and the held-out text needs at least 2: use --max-tokens " + (maxTokens - 1)
+                    + " or less, or 0 to hold out the last tenth");
         }
         if (length < 4) {
             throw new IllegalArgumentException("a corpus of " + length + " characters is too short to train on and hold some out");

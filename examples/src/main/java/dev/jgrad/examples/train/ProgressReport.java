@@ -17,7 +17,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * one line per epoch with its figures and the time the rest of the run should take.
  *
  * <p>Time left assumes the remaining minibatches go as fast as this session's have so far,
- * evaluation between epochs included.
+ * evaluation between epochs included. It counts minibatches, not steps: a step of local SGD
+ * ({@code jgrad-spark train --average-every N}) is N of them.
  */
 final class ProgressReport implements Trainer.Listener {
     /** Longest silence on piped output during an epoch. */
@@ -30,7 +31,10 @@ final class ProgressReport implements Trainer.Listener {
     private ProgressBar bar;
     private int batchesPerEpoch;
     private long sessionStart = -1;
+    /** Minibatches trained in this session. */
     private long sessionBatches;
+    /** Minibatches of the current epoch done at the last report. */
+    private int epochBatches;
     private long lastLine;
 
     /**
@@ -59,13 +63,14 @@ final class ProgressReport implements Trainer.Listener {
     }
 
     @Override
-    public void epochStarted(int epoch, int batches) {
+    public void epochStarted(int epoch, int batch, int batches) {
         long now = nanoClock.getAsLong();
         if (sessionStart < 0) {
             sessionStart = now;
             lastLine = now;
         }
         batchesPerEpoch = batches;
+        epochBatches = batch;
         if (barStream != null) {
             bar = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setMaxRenderedLength(120)
@@ -75,7 +80,8 @@ final class ProgressReport implements Trainer.Listener {
 
     @Override
     public void batchDone(int epoch, int batch, int batches, double meanLoss, double tokensPerSecond) {
-        sessionBatches++;
+        sessionBatches += batch - epochBatches;
+        epochBatches = batch;
         long now = nanoClock.getAsLong();
         String left = duration(secondsLeft(now, epoch, batch));
         if (bar != null) {

@@ -171,8 +171,8 @@ public final class SessionOptions {
         Trainer.Listener report = new ProgressReport(out, ProgressReport.isTerminal() ? System.err : null, c.epochs(), System::nanoTime);
         Trainer.Listener listener = metricsFile == null ? report : new Trainer.Listener() {
             @Override
-            public void epochStarted(int epoch, int batches) {
-                report.epochStarted(epoch, batches);
+            public void epochStarted(int epoch, int batch, int batches) {
+                report.epochStarted(epoch, batch, batches);
             }
 
             @Override

@@ -60,9 +60,26 @@ public final class Trainer {
 
     /** Told about progress; every method has an empty default. */
     public interface Listener {
-        default void epochStarted(int epoch, int batches) {
+        /**
+         * An epoch starts, or goes on in a resumed run.
+         *
+         * @param epoch   the epoch, from 1
+         * @param batch   how many of its minibatches are done already: 0, or where a resumed run goes on
+         * @param batches how many minibatches it has
+         */
+        default void epochStarted(int epoch, int batch, int batches) {
         }
 
+        /**
+         * A step is done: one minibatch, or several for an engine that takes several per step
+         * ({@link Steps#minibatchesPerStep()}).
+         *
+         * @param epoch           the epoch, from 1
+         * @param batch           how many of its minibatches are done now
+         * @param batches         how many minibatches it has
+         * @param meanLoss        the epoch's mean token loss so far
+         * @param tokensPerSecond this session's training speed in the epoch so far
+         */
         default void batchDone(int epoch, int batch, int batches, double meanLoss, double tokensPerSecond) {
         }
 
@@ -485,7 +502,7 @@ public final class Trainer {
         int[][] starts = config.sampling().windows(text.length(), config.batch(), config.steps(), data);
         int batches = starts.length;
         int n = config.batch() * config.steps();
-        listener.epochStarted(epoch, batches);
+        listener.epochStarted(epoch, position.nextBatch(), batches);
         EpochSums sums = new EpochSums(position);
         long sessionTokens = 0;
         long start = System.nanoTime();

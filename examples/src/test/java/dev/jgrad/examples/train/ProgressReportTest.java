@@ -20,7 +20,7 @@ class ProgressReportTest {
     void pipedOutputPrintsALineEveryThirtySecondsWithTheWholeRunsTimeLeft() {
         StringWriter text = new StringWriter();
         ProgressReport report = new ProgressReport(new PrintWriter(text, true), null, 3, () -> now);
-        report.epochStarted(1, 100);
+        report.epochStarted(1, 0, 100);
         for (int batch = 1; batch <= 7; batch++) {
             advance(10); // one minibatch every 10 s
             report.batchDone(1, batch, 100, 1.5, 2048);
@@ -31,11 +31,40 @@ class ProgressReportTest {
                 "  epoch 1: batch 6 of 100 (6%), loss 1.500, 2,048 tok/s; run ends in 49m 00s"), text.toString().lines().toList());
     }
 
+    /** Local SGD (jgrad-spark train --average-every 4): a step, and so a report, every 4 minibatches. */
+    @Test
+    void theTimeLeftCountsMinibatchesNotStepsOfSeveral() {
+        StringWriter text = new StringWriter();
+        ProgressReport report = new ProgressReport(new PrintWriter(text, true), null, 3, () -> now);
+        report.epochStarted(1, 0, 100);
+        for (int batch = 4; batch <= 8; batch += 4) {
+            advance(40); // 4 minibatches every 40 s: 10 s a minibatch, as above
+            report.batchDone(1, batch, 100, 1.5, 2048);
+        }
+        // 96 + 2·100 and then 92 + 2·100 minibatches left at 10 s each (not at 40 s, the time of a step).
+        assertEquals(List.of(
+                "  epoch 1: batch 4 of 100 (4%), loss 1.500, 2,048 tok/s; run ends in 49m 20s",
+                "  epoch 1: batch 8 of 100 (8%), loss 1.500, 2,048 tok/s; run ends in 48m 40s"), text.toString().lines().toList());
+    }
+
+    /** A run resumed at minibatch 50 has trained 3 minibatches in this session after 30 s, not 53. */
+    @Test
+    void aResumedEpochCountsOnlyThisSessionsMinibatches() {
+        StringWriter text = new StringWriter();
+        ProgressReport report = new ProgressReport(new PrintWriter(text, true), null, 3, () -> now);
+        report.epochStarted(1, 50, 100);
+        for (int batch = 51; batch <= 53; batch++) {
+            advance(10);
+            report.batchDone(1, batch, 100, 1.5, 2048);
+        }
+        assertEquals(List.of("  epoch 1: batch 53 of 100 (53%), loss 1.500, 2,048 tok/s; run ends in 41m 10s"), text.toString().lines().toList());
+    }
+
     @Test
     void theEpochLineGivesTrainingAndHeldOutPerplexityAndTheTimeLeft() {
         StringWriter text = new StringWriter();
         ProgressReport report = new ProgressReport(new PrintWriter(text, true), null, 3, () -> now);
-        report.epochStarted(1, 4);
+        report.epochStarted(1, 0, 4);
         for (int batch = 1; batch <= 4; batch++) {
             advance(15);
             report.batchDone(1, batch, 4, 2.0, 1000);

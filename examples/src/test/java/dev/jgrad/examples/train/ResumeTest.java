@@ -12,6 +12,8 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,7 +64,14 @@ class ResumeTest {
         assertFalse(sameWeights(straight.model().stateDict(), cp.model()), "the checkpoint is not already the end result");
 
         Trainer resumed = Trainer.resume(cp, 3);
-        assertEquals(Trainer.Outcome.COMPLETED, resumed.run(new Trainer.Listener() { }));
+        List<String> started = new ArrayList<>();
+        assertEquals(Trainer.Outcome.COMPLETED, resumed.run(new Trainer.Listener() {
+            @Override
+            public void epochStarted(int epoch, int batch, int batches) {
+                started.add("epoch " + epoch + " from batch " + batch);
+            }
+        }));
+        assertEquals(List.of("epoch 2 from batch " + stopBatch, "epoch 3 from batch 0"), started, "listeners learn where the epoch goes on");
         TinyRuns.assertBitIdentical(straight.model().stateDict(), resumed.model().stateDict());
         EpochMetrics want = straight.history().get(2);
         EpochMetrics got = resumed.history().get(2);

@@ -127,6 +127,22 @@ class TrainCommandTest {
         assertEquals("abcdefghij".repeat(3), d2l.heldOut(), "and the 30 after them held out");
     }
 
+    /** --max-tokens N on a text of N + 1 characters would hold out 1, and the held-out text needs 2: refused in one line. */
+    @Test
+    void maxTokensThatLeaveOneCharacterToHoldOutAreRefusedInOneLine() throws IOException {
+        Path corpus = dir.resolve("ten.txt");
+        Files.writeString(corpus, "abcdefghi\n");
+        assertEquals("train: a corpus of 10 characters leaves 1 after the first 9 (--max-tokens 9), and the held-out text needs at least 2: "
+                + "use --max-tokens 8 or less, or 0 to hold out the last tenth",
+                refused(1, "train", "--corpus", corpus.toString(), "--max-tokens", "9", "--no-checkpoint"));
+        // What the message offers works: the first 8 characters and the 2 after them, or the last tenth (2 at least).
+        Corpora.Split eight = Trainer.corpus(new RunOptionsParse(corpus).config(8));
+        assertEquals("abcdefgh", eight.train());
+        assertEquals("i\n", eight.heldOut());
+        assertEquals(eight, Trainer.corpus(new RunOptionsParse(corpus).config(0)));
+        assertEquals("abcdefghi\n", Files.readString(corpus));
+    }
+
     /** Options for a tiny run on a corpus file, with --max-tokens N. */
     private record RunOptionsParse(Path corpus) {
         TrainConfig config(int maxTokens) {

@@ -19,9 +19,15 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapred.FileSplit;
+import org.apache.hadoop.mapred.TextInputFormat;
+import org.apache.spark.api.java.JavaHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * The training corpus as Spark holds it: the text {@code train} trains on, cut into pieces (a line
@@ -68,8 +74,9 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
      * @param minPartitions the fewest pieces to read it in
      * @return the corpus, its tokens cached
      * @throws UncheckedIOException     when the corpus is missing or unreadable, in one line naming it
-     * @throws IllegalArgumentException when it is empty or blank, too short to hold text out, or holds more tokens
-     *                                  than a run can address
+     * @throws IllegalArgumentException when it is empty or blank, binary or not UTF-8 (naming the file and the byte, as
+     *                                  {@link Corpora#decode}), too short to hold text out, or holds more tokens than a
+     *                                  run can address
      */
     public static SparkCorpus read(JavaSparkContext sc, TrainConfig config, int minPartitions) {
         Corpora.Split generated = config.arithmetic() ? Trainer.corpus(config) : null;
@@ -131,7 +138,29 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
         String path = config.corpus();
         requireReadable(sc, path);
         boolean d2l = config.d2lText();
-        return sc.textFile(path, Math.max(1, minPartitions)).map(line -> d2l ? Corpora.d2lText(List.of(line)) : line + "\n");
+        // textFile's own reading, but each line decoded as train decodes a file: binary or non-UTF-8 text is refused
+        // (naming the file and the byte) instead of read with replacement characters.
+        var lines = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopFile(path, TextInputFormat.class, LongWritable.class, Text.class,
+                Math.max(1, minPartitions));
+        return lines.mapPartitionsWithInputSplit((split, it) -> {
+            String file = split instanceof FileSplit f ? f.getPath().toString() : path;
+            return new Iterator<String>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public String next() {
+                    Tuple2<LongWritable, Text> record = it.next();
+                    long at = record._1().get();
+                    Text t = record._2();
+                    String line = Corpora.decode(path, t.getBytes(), t.getLength(),
+                            i -> "byte " + (i + 1) + " of the line at offset " + at + " of " + file);
+                    return d2l ? Corpora.d2lText(List.of(line)) : line + "\n";
+                }
+            };
+        }, true);
     }
 
     /** Fails with one line when {@code path} names nothing Spark could read. */
@@ -177,9 +206,13 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
                 return List.of(new long[] {i, n, count, nonBlank ? 1 : 0}).iterator();
             }, true).collect();
         } catch (Exception e) { // Scala code throws IOException undeclared: listing a folder, opening a file
-            IOException io = ioCause(e);
+            IOException io = causeOf(e, IOException.class);
             if (io != null) {
                 throw new UncheckedIOException("cannot read corpus " + config.corpus() + ": " + firstLine(io), io);
+            }
+            IllegalArgumentException notText = causeOf(e, IllegalArgumentException.class); // Corpora.decode, in a task
+            if (notText != null) {
+                throw new IllegalArgumentException(firstLine(notText), e);
             }
             throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
         }
@@ -281,10 +314,10 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
         return out.iterator();
     }
 
-    private static IOException ioCause(Throwable e) {
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IOException io) {
-                return io;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;

@@ -23,7 +23,7 @@ public record SparkOptions(int partitions, int averageEvery, int aggregationDept
             throw new IllegalArgumentException("--aggregation-depth must be at least 1 (0: automatic), got " + aggregationDepth);
         }
         if (taskThreads < 1) {
-            throw new IllegalArgumentException("--task-threads must be at least 1, got " + taskThreads);
+            throw new IllegalArgumentException("--threads must be at least 1, got " + taskThreads);
         }
     }
 

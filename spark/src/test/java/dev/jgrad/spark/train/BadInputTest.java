@@ -7,6 +7,7 @@ import dev.jgrad.examples.train.Checkpoint;
 import dev.jgrad.examples.train.Trainer;
 import dev.jgrad.spark.LocalSpark;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,16 +51,39 @@ class BadInputTest {
         Path blank = Files.writeString(dir.resolve("blank.txt"), "  \n\t\n\n");
         Path digits = Files.writeString(dir.resolve("digits.txt"), "12 + 7 = 19\n".repeat(10));
         Path tiny = Files.writeString(dir.resolve("tiny.txt"), "ab");
+        Path ten = Files.writeString(dir.resolve("ten.txt"), "abcdefghi\n");
         assertEquals("corpus " + empty + " is empty", refused(Runs.tiny("--corpus", empty.toString())));
         assertEquals("corpus " + blank + " holds only blank lines", refused(Runs.tiny("--corpus", blank.toString())));
         assertEquals("corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
                 refused(Runs.tiny("--corpus", digits.toString(), "--d2l-text")));
         assertEquals("a corpus of 3 characters is too short to train on and hold some out", refused(Runs.tiny("--corpus", tiny.toString())));
-        for (Path p : List.of(blank, digits, tiny)) {
-            var config = p == digits ? Runs.tiny("--corpus", p.toString(), "--d2l-text") : Runs.tiny("--corpus", p.toString());
+        assertEquals("a corpus of 10 characters leaves 1 after the first 9 (--max-tokens 9), and the held-out text needs at least 2: "
+                + "use --max-tokens 8 or less, or 0 to hold out the last tenth", refused(Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9")));
+        for (var config : List.of(Runs.tiny("--corpus", blank.toString()), Runs.tiny("--corpus", digits.toString(), "--d2l-text"),
+                Runs.tiny("--corpus", tiny.toString()), Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9"))) {
             var train = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config));
             assertEquals(train.getMessage(), refused(config), "the message train gives");
         }
+    }
+
+    /**
+     * train refuses binary data and text that is not UTF-8; Spark's tasks decode the lines the same way instead of
+     * reading replacement characters, and name the file (of a folder, say) and the byte.
+     */
+    @Test
+    void binaryOrNonUtf8TextIsRefusedNamingTheFileAndTheByte() throws Exception {
+        Path latin1 = dir.resolve("latin1.txt");
+        Files.write(latin1, "The Time Machine\nby H. G. Wells, caf\u00e9 au lait\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThrows(IllegalArgumentException.class, () -> Trainer.start(Runs.tiny("--corpus", latin1.toString())), "train refuses it");
+        // Line 2 starts after the 17 bytes of line 1; its 20th byte is the é.
+        assertEquals("corpus " + latin1 + " is not UTF-8 text: byte 0xE9 at byte 20 of the line at offset 17 of file:" + latin1
+                + " does not start a valid UTF-8 character; convert the file to UTF-8 first (a Latin-1 file, for example, with "
+                + "iconv -f latin1 -t utf-8)", refused(Runs.tiny("--corpus", latin1.toString())));
+        Path books = Files.createDirectories(dir.resolve("books"));
+        Files.writeString(books.resolve("a.txt"), "text\n".repeat(100));
+        Files.write(books.resolve("b.txt"), "text\ntext\u0000\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("corpus " + books + " is not text: it holds a NUL byte at byte 5 of the line at offset 5 of file:"
+                + books.resolve("b.txt"), refused(Runs.tiny("--corpus", books.toString())));
     }
 
     private String refused(dev.jgrad.examples.train.TrainConfig config) {

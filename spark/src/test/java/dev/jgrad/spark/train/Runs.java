@@ -62,8 +62,8 @@ public final class Runs {
         }
 
         @Override
-        public void epochStarted(int epoch, int batches) {
-            lastBatch = 0;
+        public void epochStarted(int epoch, int batch, int batches) {
+            lastBatch = batch;
         }
 
         @Override

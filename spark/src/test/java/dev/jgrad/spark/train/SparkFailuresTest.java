@@ -22,6 +22,21 @@ class SparkFailuresTest {
         }
     }
 
+    /**
+     * On a cluster the driver may get the task's exception only as text in Spark's message (when it cannot
+     * deserialise it): the partition's own report of its exhausted heap is still found there, and its first
+     * line is what the user sees.
+     */
+    @Test
+    void aTasksOutOfMemoryReportIsFoundInSparksMessage() {
+        RuntimeException e = SparkFailures.explain("epoch 1, batch 3 of 9", new RuntimeException("Job aborted due to stage failure: "
+                + "Task 0 in stage 3.0 failed 4 times, most recent failure: Lost task 0.3 in stage 3.0 (TID 12) (127.0.0.1 executor 1): "
+                + PartitionStep.OutOfMemory.class.getName() + ": epoch 1, batch 3 of 9, partition 0 (executor heap limit 1024 MiB)\n"
+                + "\tat dev.jgrad.spark.train.PartitionStep.run(PartitionStep.java:60)\nDriver stacktrace:"));
+        assertEquals("an executor ran out of memory in epoch 1, batch 3 of 9, partition 0 (executor heap limit 1024 MiB)" + ADVICE,
+                e.getMessage());
+    }
+
     @Test
     void anyOtherFailureIsItsFirstLineUnderTheStep() {
         RuntimeException e = SparkFailures.explain("epoch 1, batch 3 of 9", new RuntimeException("Job aborted: Command exited with "
