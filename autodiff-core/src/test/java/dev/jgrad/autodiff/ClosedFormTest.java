@@ -138,6 +138,36 @@ class ClosedFormTest {
         assertValues(new double[] {3, 6}, x.max(false, -1).value(), 0);
     }
 
+    /**
+     * The population variance and standard deviation (dividing by n): of [[1, 3], [2, 6]] over all
+     * elements (mean 3, squared deviations 4, 0, 1, 9) 3.5 and √3.5; per row, 1 and 4, 1 and 2.
+     * The gradient checks cannot see a wrong constant factor (it scales the value and its gradient
+     * alike), so the values are pinned here.
+     */
+    @Test
+    void varianceAndStandardDeviationValues() {
+        Variable x = Variable.constant(Tensor.matrix(new double[] {1, 3}, new double[] {2, 6}));
+        assertValues(new double[] {3.5}, x.var().value(), 1e-15);
+        assertValues(new double[] {Math.sqrt(3.5)}, x.std().value(), 1e-15);
+        assertValues(new double[] {1, 4}, x.var(1).value(), 1e-15);
+        assertValues(new double[] {1, 2}, x.std(1).value(), 1e-15);
+        assertEquals(List.of(2, 1), List.of(x.std(true, 1).shape().dim(0), x.std(true, 1).shape().dim(1)));
+        assertValues(new double[] {0.5, 1.5}, x.std(0).value(), 1e-15);
+    }
+
+    /** Arithmetic with a constant on either side. */
+    @Test
+    void scalarArithmeticValues() {
+        Variable x = Variable.constant(Tensor.vector(1.0, -2.0, 4.0));
+        assertValues(new double[] {3.5, 0.5, 6.5}, x.plus(2.5).value(), 0);
+        assertValues(new double[] {-1.5, -4.5, 1.5}, x.minus(2.5).value(), 0);
+        assertValues(new double[] {1.5, 4.5, -1.5}, Variable.minus(2.5, x).value(), 0);
+        assertValues(new double[] {2.5, -5.0, 10.0}, x.times(2.5).value(), 0);
+        assertValues(new double[] {0.5, -1.0, 2.0}, x.div(2.0).value(), 0);
+        assertValues(new double[] {2.0, -1.0, 0.5}, Variable.div(2.0, x).value(), 0);
+        assertValues(new double[] {0.0, 3.0, -3.0}, x.oneMinus().value(), 0);
+    }
+
     /** cast F64 → F32: value rounded to float; gradient is the cotangent cast back to float64. */
     @Test
     void castRoundTripsValuesAndGradients() {

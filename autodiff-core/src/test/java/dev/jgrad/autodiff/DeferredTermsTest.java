@@ -3,8 +3,11 @@ package dev.jgrad.autodiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.GradientAccumulator;
 import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -66,6 +69,64 @@ class DeferredTermsTest {
             loss.backward();
         }
         assertArrayEquals(Kernels.concat(cs, 0).toDoubleArray(), x.grad().toDoubleArray(), 0.0);
+    }
+
+    /**
+     * Anomaly detection reads every gradient a rule returns, deferred ones too: a weight's product
+     * and a slice's placement are then computed by their ops' own forwards, with those values.
+     */
+    @Test
+    void deferredTermsReadByAnomalyDetectionHaveTheirOpsValues() {
+        Rng rng = Rng.seeded(7);
+        Tensor x = Tensor.randn(rng, DType.F64, 1, 5, 3);
+        Tensor c = Tensor.randn(rng, DType.F64, 1, 5, 4);
+        Variable w = Variable.leaf("W", Tensor.randn(rng, DType.F64, 1, 3, 4));
+        Variable seq = Variable.leaf("seq", Tensor.randn(rng, DType.F64, 1, 9, 4));
+        try (Tape tape = Tape.record().withAnomalyDetection()) {
+            Variable.constant(x).matmul(w).plus(seq.slice(0, 2, 7)).times(Variable.constant(c)).sum().backward();
+        }
+        assertArrayEquals(Kernels.matmul(x, c, true, false).toDoubleArray(), w.grad().toDoubleArray(), 0.0);
+        assertArrayEquals(Kernels.unslice(c, 0, 2, 9).toDoubleArray(), seq.grad().toDoubleArray(), 0.0);
+    }
+
+    /**
+     * A placement that fits is deferred, up to both ends of the total ([0, 2) and [2, 4) of 4): the
+     * accumulator adds it into a buffer of its own rather than receiving a zero-padded tensor made first
+     * (which, as a first plain term, it would hold by reference: GradientAccumulator's class comment).
+     */
+    @Test
+    void placementsThatFitAreDeferredUpToBothEnds() {
+        Tensor g = Tensor.vector(1.0, 2.0);
+        for (int start = 0; start <= 2; start++) {
+            Variable term = Variable.cotangent(g).unslice(0, start, 4);
+            GradientAccumulator total = GradientAccumulator.create();
+            term.addTo(total);
+            Tensor sum = total.sum();
+            assertNotSame(sum, term.value(), "the placement at " + start + " was made before it was added");
+            assertArrayEquals(Kernels.unslice(g, 0, start, 4).toDoubleArray(), sum.toDoubleArray(), 0.0);
+        }
+    }
+
+    /**
+     * A placement that does not fit, returned by a user's rule, is refused by unslice itself, as
+     * outside a backward walk, not later by the gradient total it was deferred into.
+     */
+    @Test
+    void placementsThatDoNotFitAreRefusedByUnslice() {
+        for (int start : new int[] {-1, 3}) {
+            CustomOp misplaced = new CustomOp() {
+                public String name() { return "misplaced"; }
+                public Op.Saves saves() { return Op.Saves.NOTHING; }
+                public Variable forward(Variable... in) { return in[0].slice(0, 0, 2); }
+                public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.unslice(0, start, 4)}; }
+            };
+            Variable x = Variable.leaf("x", Tensor.vector(1, 2, 3, 4));
+            try (Tape tape = Tape.record()) {
+                Variable y = misplaced.apply(x).sum();
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, y::backward);
+                assertEquals("unslice: [2] at " + start + " does not fit length 4 along axis 0", e.getMessage());
+            }
+        }
     }
 
     @Test

@@ -152,6 +152,17 @@ class RejectionProperties {
         rejected(() -> x.sum(1, -1), "sum", "repeated", "[2, 3]");
         rejected(() -> x.mean(false, 0, 0), "mean", "repeated", "[2, 3]");
         rejected(() -> x.sum(new int[0]), "sum", "no axes", "[2, 3]");
+        // every reduction over given axes: an empty list is a mistake, not "all" (the no-argument forms reduce all)
+        int[] none = new int[0];
+        for (boolean keep : new boolean[] {false, true}) {
+            rejected(() -> x.sum(keep, none), "sum: no axes given for [2, 3]; use sum() to reduce all");
+            rejected(() -> x.mean(keep, none), "mean: no axes given for [2, 3]; use mean() to reduce all");
+            rejected(() -> x.max(keep, none), "max: no axes given for [2, 3]; use max() to reduce all");
+            rejected(() -> x.logSumExp(keep, none), "logSumExp: no axes given for [2, 3]; use logSumExp() to reduce all");
+            rejected(() -> x.norm(keep, none), "norm: no axes given for [2, 3]; use norm() to reduce all");
+            rejected(() -> x.var(keep, none), "var: no axes given for [2, 3]; use var() to reduce all");
+            rejected(() -> x.std(keep, none), "std: no axes given for [2, 3]; use std() to reduce all");
+        }
         rejected(() -> x.transpose(0, 2), "transpose", "axis 2", "[2, 3]");
         rejected(() -> zeros(3).transpose(), "transpose", "[3]");
         rejected(() -> x.permute(0, 0), "permute", "[0, 0]", "[2, 3]");
@@ -206,6 +217,8 @@ class RejectionProperties {
     void badGathersAndScattersAreRejected() {
         Variable x = zeros(3, 4);
         rejected(() -> x.gather(1, new int[] {0, 1, 2}), "gather", "give the index's shape", "indexSelect");
+        IllegalArgumentException scalar = rejected(() -> Variable.leaf(Tensor.scalar(1.0)).gather(0, new int[] {0}));
+        assertEquals("gather: axis 0 is out of range for shape []", scalar.getMessage(), "a scalar has no axis to gather along");
         rejected(() -> x.gather(1, new int[] {0, 1, 2}, 3), "gather", "index shape [3]", "rank 1", "[3, 4]", "rank 2");
         rejected(() -> x.gather(1, new int[] {0, 1}, 3, 1), "gather", "2 indices", "index shape [3, 1]");
         rejected(() -> x.gather(1, new int[] {0, 1, 2, 3}, 4, 1), "gather", "[4, 1]", "larger than [3, 4] along axis 0");

@@ -138,6 +138,71 @@ class SavedValuesTest {
         }
     }
 
+    /**
+     * A second backward() through a value the first one freed is refused also when it reaches that
+     * value through an op the first did not walk (the freed node itself, not its consumer, is what is gone).
+     */
+    @Test
+    void backwardThroughANodeFreedByAnotherBackwardIsRefused() {
+        Variable x = Variable.leaf("x", Tensor.scalar(0.5));
+        try (Tape tape = Tape.record()) {
+            Variable y = x.exp();
+            Variable a = y.sin();
+            Variable b = y.cos();
+            a.backward();
+            IllegalStateException e = assertThrows(IllegalStateException.class, b::backward);
+            assertEquals("backward: the graph through tape position 0 was freed by an earlier backward(), which keeps only what one "
+                    + "backward pass needs; to differentiate one graph several times, use Tape.gradients(...)", e.getMessage());
+        }
+        assertEquals(Math.cos(Math.exp(0.5)) * Math.exp(0.5), x.grad().item(), 1e-15, "the refused walk added nothing");
+    }
+
+    /** An identity op whose rule hands {@code g} on doubled after running {@code seen} on it. */
+    private static CustomOp doubling(String name, java.util.function.Consumer<Variable> seen) {
+        return new CustomOp() {
+            public String name() { return name; }
+            public Op.Saves saves() { return Op.Saves.NOTHING; }
+            public Variable forward(Variable... in) { return in[0].times(1.0); }
+            public Variable[] backward(Variable[] in, Variable out, Variable g) {
+                seen.accept(g);
+                return new Variable[] {g.times(2.0)};
+            }
+        };
+    }
+
+    /**
+     * The backward walk drops each node's gradient total once it has handed it to the node's rule: by
+     * the time the rule of an earlier op runs, the total of a later op is garbage, so a walk holds the
+     * gradients of its frontier rather than of the whole tape.
+     */
+    @Test
+    void gradientTotalsAreReleasedDuringTheWalk() {
+        List<WeakReference<Tensor>> laterTotal = new java.util.ArrayList<>();
+        boolean[] releasedInTime = new boolean[1];
+        CustomOp earlier = doubling("earlier", g -> releasedInTime[0] = collected(laterTotal.get(0)));
+        CustomOp later = doubling("later", g -> laterTotal.add(new WeakReference<>(g.value())));
+        Variable x = Variable.leaf("x", Tensor.randn(RNG, DType.F64, 1, 64));
+        try (Tape tape = Tape.record()) {
+            later.apply(earlier.apply(x)).times(3.0).sum().backward();
+        }
+        assertTrue(releasedInTime[0], "the walk still held a later op's gradient total when an earlier op's rule ran");
+        assertArrayEquals(Tensor.full(DType.F64, 12.0, 64).toDoubleArray(), x.grad().toDoubleArray(), 0.0);
+    }
+
+    /**
+     * Saves holds one bit per input for the first 32 inputs; beyond them (a concat of 40 values, a user
+     * op of many inputs) an input's value is kept only when every input's is ({@code ~0}).
+     */
+    @Test
+    void savedInputsBeyondThe32nd() {
+        for (int j : new int[] {0, 31, 32, 40}) {
+            assertTrue(Op.Saves.INPUTS.input(j), "INPUTS, input " + j);
+            assertFalse(Op.Saves.NOTHING.input(j), "NOTHING, input " + j);
+            assertEquals(j == 0, Op.Saves.FIRST.input(j), "FIRST, input " + j);
+            assertEquals(j == 31, new Op.Saves(false, 1 << 31).input(j), "bit 31, input " + j);
+        }
+    }
+
     @Test
     void gradientsKeepTheGraphForAnotherWalk() {
         try (Tape tape = Tape.record()) {

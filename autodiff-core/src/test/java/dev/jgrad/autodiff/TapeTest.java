@@ -154,6 +154,92 @@ class TapeTest {
         assertEquals(Math.pow(1.0001, n), x.grad().item(), 1e-9 * Math.pow(1.0001, n));
     }
 
+    /**
+     * A tape filled to exactly its first capacity (256 ops) lists, checks and walks every op: its
+     * bounds are the number recorded, never the capacity.
+     */
+    @Test
+    void aTapeFilledToItsCapacity() {
+        Variable x = Variable.leaf("x", Tensor.scalar(1.0));
+        try (Tape tape = Tape.record()) {
+            Variable y = x;
+            for (int i = 0; i < 256; i++) {
+                y = y.times(2);
+            }
+            assertEquals(256, tape.ops().size());
+            y.backward();
+        }
+        assertEquals(Math.pow(2, 256), x.grad().item());
+    }
+
+    // ------------------------------------------------------------------ what backward accepts, and whom it reaches
+
+    /**
+     * A cotangent must have its output's shape and dtype: one that would broadcast ([3] for a [2, 3]
+     * output, which would otherwise give silently wrong gradients) or has another dtype is refused by
+     * backward and by gradients (every output's, not only the first), naming both, and nothing is lost:
+     * the same graph then runs backward with the right cotangent.
+     */
+    @Test
+    void cotangentsOfAnotherShapeOrDtypeAreRefused() {
+        Variable w = Variable.leaf("w", Tensor.vector(1.0, 2.0, 3.0));
+        Variable c = Variable.constant(Tensor.matrix(new double[][] {{1, 2, 3}, {4, 5, 6}}));
+        try (Tape tape = Tape.record()) {
+            Variable y = w.times(c); // [2, 3]
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> y.backward(Tensor.vector(1, 1, 1)));
+            assertEquals("backward: cotangent F64[3] does not match output F64[2, 3]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> y.backward(Tensor.ones(DType.F32, 2, 3)));
+            assertEquals("backward: cotangent F32[2, 3] does not match output F64[2, 3]", e.getMessage());
+            Variable z = w.exp(); // [3]
+            e = assertThrows(IllegalArgumentException.class, () -> tape.gradients(List.of(z, y),
+                    List.of(Variable.constant(Tensor.ones(DType.F64, 3)), Variable.constant(Tensor.vector(1, 1, 1))), List.of(w), false));
+            assertEquals("backward: cotangent F64[3] does not match output F64[2, 3]", e.getMessage());
+            assertNull(w.grad(), "a refused backward wrote a gradient");
+            y.backward(Tensor.ones(DType.F64, 2, 3));
+        }
+        assertTensor(new double[] {5, 7, 9}, w.grad(), 0);
+    }
+
+    /**
+     * A leaf can be the output: backward adds the cotangent to its own gradient (a scalar leaf gets
+     * 1), and gradients of a leaf with respect to itself are the cotangent, with a graph or without.
+     */
+    @Test
+    void aLeafAsTheOutput() {
+        Variable x = Variable.leaf("x", Tensor.vector(1.0, 2.0));
+        Variable s = Variable.leaf("s", Tensor.scalar(5.0));
+        try (Tape tape = Tape.record()) {
+            x.backward(Tensor.vector(3.0, -4.0));
+            x.backward(Tensor.vector(1.0, 1.0));
+            assertTensor(new double[] {4.0, -3.0}, x.grad(), 0);
+            s.backward();
+            assertEquals(1.0, s.grad().item());
+            for (boolean createGraph : new boolean[] {false, true}) {
+                List<Variable> g = tape.gradients(List.of(x), List.of(Variable.constant(Tensor.vector(0.5, 2.0))), List.of(x, s), createGraph);
+                assertTensor(new double[] {0.5, 2.0}, g.get(0).value(), 0);
+                assertTensor(new double[] {0.0}, g.get(1).value(), 0);
+            }
+            assertEquals(0, tape.size(), "nothing was recorded");
+        }
+    }
+
+    /**
+     * A constant passes no gradient on and gets none, also where a rule returns one for it (add's does);
+     * as an output it contributes nothing.
+     */
+    @Test
+    void constantsGetNoGradient() {
+        Variable x = Variable.leaf("x", Tensor.vector(3.0, 4.0));
+        Variable c = Variable.constant(Tensor.vector(1.0, 2.0));
+        try (Tape tape = Tape.record()) {
+            x.times(c).plus(c).sum().backward();
+            List<Variable> g = tape.gradients(List.of(c), List.of(Variable.constant(Tensor.vector(1.0, 1.0))), List.of(c), false);
+            assertTensor(new double[] {0.0, 0.0}, g.get(0).value(), 0);
+        }
+        assertNull(c.grad());
+        assertTensor(new double[] {1.0, 2.0}, x.grad(), 0);
+    }
+
     // ------------------------------------------------------------------ general VJP
 
     /**
@@ -308,15 +394,71 @@ class TapeTest {
         }
     }
 
-    /** Without anomaly detection the same values flow through silently (IEEE results), no stack traces captured. */
+    /**
+     * Without anomaly detection the same values flow through silently (IEEE results), forward and
+     * backward, and no stack trace is captured for the ops recorded.
+     */
     @Test
     void withoutAnomalyDetectionNonFiniteValuesPass() {
         Variable x = Variable.leaf(Tensor.vector(0.0, -1.0));
         try (Tape tape = Tape.record()) {
-            Tensor y = x.log().value();
-            assertEquals(Double.NEGATIVE_INFINITY, y.at(0));
-            assertTrue(Double.isNaN(y.at(1)));
-            assertNotNull(y);
+            Variable y = x.log();
+            assertEquals(Double.NEGATIVE_INFINITY, y.value().at(0));
+            assertTrue(Double.isNaN(y.value().at(1)));
+            assertNull(y.origin, "a stack trace was captured without anomaly detection");
+            y.backward(Tensor.vector(1.0, 1.0)); // 1/x: +∞ at 0
+        }
+        assertTensor(new double[] {Double.POSITIVE_INFINITY, -1.0}, x.grad(), 0);
+        try (Tape tape = Tape.record().withAnomalyDetection()) {
+            assertNotNull(x.exp().origin, "anomaly detection must capture where each op was recorded");
+        }
+    }
+
+    /**
+     * The first non-finite element may be element 0, in the forward pass and in a rule's result; an
+     * unlabelled tape's report has no label, and the shapes of several inputs are listed with separators.
+     */
+    @Test
+    void anomalyReportsAtElementZeroWithoutALabel() {
+        Variable a = Variable.leaf("a", Tensor.vector(1.0, 2.0));
+        Variable b = Variable.leaf("b", Tensor.vector(0.0, 4.0));
+        try (Tape tape = Tape.record().withAnomalyDetection()) {
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> a.div(b));
+            String m = e.getMessage();
+            assertTrue(m.startsWith("div produced +Infinity in its forward pass at element [0] of its output F64[2]; inputs F64[2], F64[2]; recorded at "
+                    + getClass().getName()), m);
+            assertFalse(m.contains("during"), m);
+            Variable y = b.sqrt().sum(); // √'(0) = +∞ at element 0
+            e = assertThrows(NonFiniteException.class, y::backward);
+            assertTrue(e.getMessage().startsWith("the derivative rule of sqrt produced +Infinity in the gradient of input 0 F64[2] at element [0]; "
+                    + "inputs F64[2]; recorded at "), e.getMessage());
+        }
+    }
+
+    /** A forward report says which inputs were non-finite already, so the op is not blamed for its input. */
+    @Test
+    void anomalyInForwardNamesInputsThatWereAlreadyNonFinite() {
+        Variable a = Variable.leaf("a", Tensor.vector(1.0, Double.NaN));
+        try (Tape tape = Tape.record().withAnomalyDetection()) {
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> a.plus(Variable.constant(Tensor.vector(1.0, 1.0))));
+            assertTrue(e.getMessage().startsWith("add produced NaN in its forward pass at element [1] of its output F64[2]; "
+                    + "inputs F64[2], F64[2]; input 0 was already non-finite; recorded at "), e.getMessage());
+        }
+    }
+
+    /**
+     * Detection switched on after an op was recorded: that node has no recording site, and its rule's
+     * report simply leaves the site out.
+     */
+    @Test
+    void anomalyInTheRuleOfANodeRecordedBeforeDetectionWasOn() {
+        Variable x = Variable.leaf(Tensor.vector(0.0, 1.0));
+        try (Tape tape = Tape.record()) {
+            Variable y = x.sqrt().sum();
+            tape.withAnomalyDetection();
+            NonFiniteException e = assertThrows(NonFiniteException.class, y::backward);
+            assertEquals("the derivative rule of sqrt produced +Infinity in the gradient of input 0 F64[2] at element [0]; inputs F64[2]",
+                    e.getMessage());
         }
     }
 }

@@ -164,6 +164,60 @@ class UnrolledTest {
         assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
     }
 
+    /**
+     * An op on the inputs of two different steps (the first step's and this one's) is not hoisted: its
+     * rows belong to no one step. At step 0 the same op on x₀ and x₀ is hoisted, and x₀·x_t must not
+     * be taken for its rows t.
+     */
+    @Test
+    void anOpOnTwoStepsInputsRunsPerStep() {
+        Variable[] first = new Variable[1];
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            if (first[0] == null) {
+                first[0] = x;
+            }
+            return first[0].times(x).matmul(wx).slice(1, 0, 2).tanh().plus(h);
+        };
+        Run plain = run(false, step);
+        first[0] = null;
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+    }
+
+    /** A leaf of one row ([1, N]) broadcasts over a step's rows, so an op with it is hoisted like one with a bias [N]. */
+    @Test
+    void aLeafOfOneRowIsHoisted() {
+        Variable row = Variable.leaf("r", Tensor.randn(rng, DType.F64, 1, 1, 6));
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> x.matmul(wx).plus(row).slice(1, 0, 2).tanh().plus(h);
+        Run plain = run(false, step);
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        java.util.function.ToLongFunction<Run> adds = r -> r.ops().stream().filter(op -> op instanceof Op.Add).count();
+        assertEquals(2 * T, adds.applyAsLong(plain), "per step: + r and + h");
+        assertEquals(1 + T, adds.applyAsLong(hoisted), "+ r once for all steps, + h per step");
+    }
+
+    /** Nested scopes restore the enclosing one; closing out of order never revives a closed scope. */
+    @Test
+    void nestedScopesAndOutOfOrderClose() {
+        Unrolled outer = Unrolled.over(xs, T);
+        Unrolled inner = Unrolled.over(xs, T);
+        assertSame(inner, Unrolled.current());
+        inner.close();
+        assertSame(outer, Unrolled.current(), "closing the inner scope restores the outer one");
+        inner.close(); // idempotent
+        assertSame(outer, Unrolled.current());
+        outer.close();
+        assertNull(Unrolled.current());
+
+        Unrolled a = Unrolled.over(xs, T);
+        Unrolled b = Unrolled.over(xs, T);
+        a.close(); // out of order: b is still open
+        assertSame(b, Unrolled.current());
+        b.close();
+        assertNull(Unrolled.current(), "the closed outer scope must not become current again");
+    }
+
     @Test
     void rejectsRowsThatAreNotWholeSteps() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Unrolled.over(xs, 4));
@@ -171,6 +225,9 @@ class UnrolledTest {
         try (Unrolled u = Unrolled.over(xs, T)) {
             assertThrows(IndexOutOfBoundsException.class, () -> u.input(T));
             assertEquals(T, u.steps());
+        }
+        try (Unrolled one = Unrolled.over(xs, 1)) {
+            assertEquals(1, one.steps(), "all rows as one step");
         }
         assertNull(Unrolled.current(), "closing restores no scope");
     }

@@ -72,6 +72,34 @@ class BlasTest {
         }
     }
 
+    /**
+     * On the native backend, products of fewer than {@link Blas#NATIVE_MIN_WORK} multiply-adds run on the
+     * Java kernel (a native call costs more than their arithmetic): one just below it gives the Java
+     * kernel's bits, one of exactly that much work OpenBLAS's, which differ in the last bits here.
+     */
+    @Test
+    void productsUnderTheNativeThresholdStayOnTheJavaKernel() {
+        if (!Blas.nativeAvailable()) {
+            return;
+        }
+        for (DType dtype : DType.values()) {
+            Rng rng = Rng.seeded(9);
+            for (long work : new long[] {Blas.NATIVE_MIN_WORK - 4, Blas.NATIVE_MIN_WORK}) {
+                int inner = (int) (work / 4); // [2, inner]·[inner, 2]
+                Tensor a = Tensor.randn(rng, dtype, 1, 2, inner);
+                Tensor b = Tensor.randn(rng, dtype, 1, inner, 2);
+                Tensor onJava = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, false, false));
+                Tensor onNative = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, false, false));
+                double diff = onJava.maxAbsDiff(onNative);
+                if (work < Blas.NATIVE_MIN_WORK) {
+                    assertEquals(0.0, diff, 0.0, dtype + ": " + work + " multiply-adds, under the threshold, ran natively");
+                } else {
+                    assertTrue(diff > 0, dtype + ": " + work + " multiply-adds, at the threshold, gave the Java kernel's bits");
+                }
+            }
+        }
+    }
+
     @Test
     void theBundledOpenBlasGivesTheSameBitsForOneAndTwoThreads() {
         // A claim about the bundled library only: another OpenBLAS may split its work otherwise (Note [Backends and bits]).

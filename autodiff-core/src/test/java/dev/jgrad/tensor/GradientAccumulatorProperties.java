@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,16 +70,53 @@ class GradientAccumulatorProperties {
         GradientAccumulator acc = GradientAccumulator.create();
         assertTrue(acc.isEmpty());
         assertNull(acc.sum());
+        GradientAccumulator pending = GradientAccumulator.create();
+        pending.addProduct(Tensor.zeros(DType.F64, 2, 3), Tensor.zeros(DType.F64, 2, 4));
+        assertFalse(pending.isEmpty(), "a pending product is a term");
+        acc.add(Tensor.zeros(DType.F64, 2));
+        assertFalse(acc.isEmpty());
     }
 
+    /**
+     * A term of another shape or dtype is refused, also one that would broadcast to the sum ([3] onto
+     * [2, 3], which a plain addition would accept and so give a wrong gradient), whether the sum is
+     * still the first term or a buffer of the accumulator's own.
+     */
     @Test
     void mismatchedTermsAreRejectedNamingBothShapes() {
+        for (int held = 1; held <= 2; held++) {
+            GradientAccumulator acc = GradientAccumulator.create();
+            for (int t = 0; t < held; t++) {
+                acc.add(Tensor.zeros(DType.F64, 2, 3));
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F64, 3, 2)));
+            assertEquals("gradient accumulation: term F64[3, 2] does not match the running sum F64[2, 3]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F64, 3)));
+            assertEquals("gradient accumulation: term F64[3] does not match the running sum F64[2, 3]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F32, 2, 3)));
+            assertEquals("gradient accumulation: term F32[2, 3] does not match the running sum F64[2, 3]", e.getMessage());
+        }
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
+                () -> GradientAccumulator.create().addProduct(Tensor.zeros(DType.F64, 4, 2), Tensor.zeros(DType.F32, 4, 3)));
+        assertEquals("gradient accumulation: dtypes F64[4, 2] and F32[4, 3] differ; cast one explicitly", mixed.getMessage());
+    }
+
+    /**
+     * Pending products are summed, as one product over all their rows, as soon as
+     * {@link GradientAccumulator#FLUSH_ROWS} rows are pending (so their operands are not held any
+     * longer), and the rest when the sum is read.
+     */
+    @Test
+    void pendingProductsAreSummedOnceFlushRowsArePending() {
+        Rng rng = Rng.seeded(10);
+        int half = GradientAccumulator.FLUSH_ROWS / 2;
         GradientAccumulator acc = GradientAccumulator.create();
-        acc.add(Tensor.zeros(DType.F64, 2, 3));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F64, 3, 2)));
-        assertTrue(e.getMessage().contains("[3, 2]") && e.getMessage().contains("[2, 3]"), e.getMessage());
-        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> acc.add(Tensor.zeros(DType.F32, 2, 3)));
-        assertTrue(d.getMessage().contains("F32") && d.getMessage().contains("F64"), d.getMessage());
+        java.util.function.IntFunction<Runnable> addRows = k -> () -> acc.addProduct(Tensor.uniform(rng, DType.F64, -1, 1, k, 3),
+                Tensor.uniform(rng, DType.F64, -1, 1, k, 4));
+        assertEquals(java.util.List.of(), MatmulTrace.during(addRows.apply(half)), "half the rows: nothing is computed yet");
+        assertEquals(java.util.List.of(new MatmulTrace.Product(3, 4, 2 * half, true, false, DType.F64)), MatmulTrace.during(addRows.apply(half)));
+        assertEquals(java.util.List.of(), MatmulTrace.during(addRows.apply(5)));
+        assertEquals(java.util.List.of(new MatmulTrace.Product(3, 4, 5, true, false, DType.F64)), MatmulTrace.during(acc::sum));
     }
 
     @Property(tries = 40)

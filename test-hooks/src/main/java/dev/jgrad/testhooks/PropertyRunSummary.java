@@ -27,8 +27,16 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  * reports can stay switched off ({@code jqwik.reporting.onlyfailures}, set in the parent POM's Surefire
  * configuration). A run narrowed with Surefire's {@code -Dtest=…} may legitimately select no property;
  * it is then reported, not failed.
+ *
+ * <p>Only a run that is meant to be a module's whole suite can be missing its properties: the parent
+ * POM's Surefire configuration says so with the system property {@value #REQUIRED}. Other runs (one
+ * test class from an IDE, a mutation tool running the tests that cover one mutant) select what they
+ * select, and are reported, never failed, for running no property.
  */
 public final class PropertyRunSummary implements AroundPropertyHook, AroundContainerHook {
+    /** The system property ({@code true}) by which a run declares itself a module's whole suite, whose properties must run. */
+    static final String REQUIRED = "jgrad.properties.required";
+
     private final AtomicInteger properties = new AtomicInteger();
     private final AtomicLong tries = new AtomicLong();
 
@@ -53,7 +61,7 @@ public final class PropertyRunSummary implements AroundPropertyHook, AroundConta
         String filter = System.getProperty("test");
         String line = summary(properties.get(), tries.get(), filter);
         System.out.println(line);
-        String failure = failure(properties.get(), tries.get(), filter, PropertyRunSummary::hasPropertyClasses);
+        String failure = failure(properties.get(), tries.get(), filter, Boolean.getBoolean(REQUIRED), PropertyRunSummary::hasPropertyClasses);
         if (failure != null) {
             throw new AssertionError(failure);
         }
@@ -66,14 +74,15 @@ public final class PropertyRunSummary implements AroundPropertyHook, AroundConta
     }
 
     /**
-     * Why this run must fail, or null: properties ran but no try executed; or no property ran although
-     * the module's test classes declare some and no test filter narrowed the run.
+     * Why this run must fail, or null: properties ran but no try executed; or, in a run that is a
+     * module's whole suite ({@code required}), no property ran although the module's test classes
+     * declare some and no test filter narrowed the run.
      */
-    static String failure(int properties, long tries, String filter, java.util.function.BooleanSupplier hasPropertyClasses) {
+    static String failure(int properties, long tries, String filter, boolean required, java.util.function.BooleanSupplier hasPropertyClasses) {
         if (properties > 0 && tries == 0) {
             return "jqwik: " + properties + " properties ran but executed 0 tries in total (is jqwik.tries.default 0?)";
         }
-        if (properties == 0 && (filter == null || filter.isBlank()) && hasPropertyClasses.getAsBoolean()) {
+        if (properties == 0 && required && (filter == null || filter.isBlank()) && hasPropertyClasses.getAsBoolean()) {
             return "jqwik: 0 properties ran, but this module's test classes declare @Property methods"
                     + " (check the Surefire includes and the jqwik engine on the test classpath)";
         }

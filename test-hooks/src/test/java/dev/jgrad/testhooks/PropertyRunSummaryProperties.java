@@ -22,13 +22,14 @@ class PropertyRunSummaryProperties {
     }
 
     @Property
-    void propertiesThatRanNoTryAlwaysFail(@ForAll @IntRange(min = 1, max = 10_000) int properties, @ForAll boolean filtered) {
-        assertNotNull(PropertyRunSummary.failure(properties, 0, filtered ? "SomeTest" : null, () -> true));
+    void propertiesThatRanNoTryAlwaysFail(@ForAll @IntRange(min = 1, max = 10_000) int properties, @ForAll boolean filtered,
+            @ForAll boolean required) {
+        assertNotNull(PropertyRunSummary.failure(properties, 0, filtered ? "SomeTest" : null, required, () -> true));
     }
 
     @Property
     void runsWithTriesNeverFail(@ForAll @IntRange(min = 1, max = 10_000) int properties,
-            @ForAll @LongRange(min = 1, max = 1_000_000) long tries, @ForAll boolean propertyClasses) {
-        assertNull(PropertyRunSummary.failure(properties, tries, null, () -> propertyClasses));
+            @ForAll @LongRange(min = 1, max = 1_000_000) long tries, @ForAll boolean required, @ForAll boolean propertyClasses) {
+        assertNull(PropertyRunSummary.failure(properties, tries, null, required, () -> propertyClasses));
     }
 }

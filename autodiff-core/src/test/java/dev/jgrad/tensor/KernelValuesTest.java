@@ -1,0 +1,129 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kernel results and refusals pinned where the gradient properties cannot see them: those compare the
+ * tape with finite differences of the same kernels, so a kernel wrong in the same way as its adjoint
+ * (gather and scatterAdd), or one returning a wrongly shaped result that its cotangent is then made
+ * to match, passes every one of them. Each case here kills a PIT mutant that every other test let through.
+ */
+class KernelValuesTest {
+    private static final Tensor M = Tensor.matrix(new double[] {1, 2, 3}, new double[] {4, 5, 6});
+
+    private static void assertValues(double[] expected, Shape shape, Tensor actual) {
+        assertEquals(shape, actual.shape());
+        assertArrayEquals(expected, actual.toDoubleArray(), 0.0);
+    }
+
+    /** gather picks one element per index entry, scatterAdd adds each source element at its position (repeats add up). */
+    @Test
+    void gatherAndScatterAddValues() {
+        assertValues(new double[] {3, 4}, Shape.of(2, 1), Kernels.gather(M, 1, new int[] {2, 0}, Shape.of(2, 1)));
+        assertValues(new double[] {4, 2, 6}, Shape.of(1, 3), Kernels.gather(M, 0, new int[] {1, 0, 1}, Shape.of(1, 3)));
+        Tensor src = Tensor.matrix(new double[] {1, 2}, new double[] {3, 4});
+        assertValues(new double[] {3, 0, 0, 0, 4, 3}, Shape.of(2, 3),
+                Kernels.scatterAdd(Tensor.zeros(DType.F64, 2, 3), 1, new int[] {0, 0, 2, 1}, src));
+        assertValues(new double[] {4, 4, 3, 5, 9, 6}, Shape.of(2, 3), Kernels.scatterAdd(M, 0, new int[] {1, 0, 0, 1}, src));
+    }
+
+    /** Reductions keep their reduced axes as size 1 with keepDims and drop them without. */
+    @Test
+    void reductionsKeepOrDropTheirAxes() {
+        int[] rows = {1};
+        for (boolean keep : new boolean[] {false, true}) {
+            Shape s = keep ? Shape.of(2, 1) : Shape.of(2);
+            assertEquals(s, Kernels.sum(M, rows, keep).shape());
+            assertEquals(s, Kernels.max(M, rows, keep).shape());
+            assertEquals(s, Kernels.min(M, rows, keep).shape());
+            assertEquals(s, Kernels.logSumExp(M, rows, keep).shape());
+            assertEquals(s, Kernels.norm(M, rows, keep).shape());
+        }
+        assertArrayEquals(new double[] {Math.sqrt(14), Math.sqrt(77)}, Kernels.norm(M, rows, false).toDoubleArray(), 1e-15);
+    }
+
+    /** The norm of no elements is 0 (not the NaN of 0/0 scaling), in the reduced shape. */
+    @Test
+    void normOfNothing() {
+        assertValues(new double[] {0}, Shape.scalar(), Kernels.norm(Tensor.zeros(DType.F64, 0, 3), new int[0], false));
+        assertValues(new double[] {0, 0, 0}, Shape.of(3), Kernels.norm(Tensor.zeros(DType.F64, 0, 3), new int[] {0}, false));
+    }
+
+    /** relu and its step at 0 in float32 as in float64: relu(0) = 0 and step(0) = 0 (the derivative at the kink is taken as 0). */
+    @Test
+    void reluAndStepAtZeroInBothDtypes() {
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(dt, new double[] {-1, 0, 2}, 3);
+            assertArrayEquals(new double[] {0, 0, 2}, Kernels.unary(Kernels.Unary.RELU, x).toDoubleArray(), 0.0, dt.toString());
+            assertArrayEquals(new double[] {0, 0, 1}, Kernels.unary(Kernels.Unary.STEP, x).toDoubleArray(), 0.0, dt.toString());
+        }
+    }
+
+    /**
+     * Every elementwise function in float32 on a tensor long enough for the vector loops, which have
+     * their own loops for exp, tanh and σ only: the others must still be computed (by the scalar
+     * loops), to float32 rounding of the float64 result.
+     */
+    @Test
+    void everyUnaryFunctionInFloat32OnLongTensors() {
+        double[] v = new double[100];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = 0.05 + 0.03 * i;
+        }
+        Tensor d = Tensor.of(v, v.length);
+        Tensor f = d.cast(DType.F32);
+        for (Kernels.Unary op : Kernels.Unary.values()) {
+            double[] want = Kernels.unary(op, d).toDoubleArray();
+            double[] got = Kernels.unary(op, f).toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                assertEquals(want[i], got[i], 1e-6 * Math.max(1, Math.abs(want[i])), op + " at " + v[i]);
+            }
+        }
+    }
+
+    /** c / a elementwise. */
+    @Test
+    void scalarDividedByATensor() {
+        assertValues(new double[] {3, 1.5, 1, -0.75, -3, Double.POSITIVE_INFINITY}, Shape.of(6),
+                Kernels.div(3.0, Tensor.vector(1, 2, 3, -4, -1, 0)));
+    }
+
+    /** An empty slice ([1, 1)) is allowed, one that ends before it starts is not. */
+    @Test
+    void emptySlices() {
+        assertEquals(Shape.of(0, 3), Kernels.slice(M, 0, 1, 1).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.slice(M, 0, 2, 1));
+        assertEquals("slice: [2, 1) along axis 0 is outside shape [2, 3]", e.getMessage());
+    }
+
+    /** Negative entries of a permutation count from the end. */
+    @Test
+    void permuteWithNegativeAxes() {
+        assertValues(new double[] {1, 4, 2, 5, 3, 6}, Shape.of(3, 2), Kernels.permute(M, new int[] {-1, 0}));
+        assertValues(new double[] {1, 4, 2, 5, 3, 6}, Shape.of(3, 2), Kernels.permute(M, new int[] {1, -2}));
+    }
+
+    /** Axes come back resolved and sorted, whatever order they were given in. */
+    @Test
+    void axesAreResolvedAndSorted() {
+        assertArrayEquals(new int[] {0, 2}, Kernels.axes(Shape.of(2, 3, 4), new int[] {-1, 0}, "sum"));
+        assertArrayEquals(new int[] {0, 1, 2}, Kernels.axes(Shape.of(2, 3, 4), new int[] {2, -3, 1}, "sum"));
+    }
+
+    /** The public kernels check their own arguments, naming themselves, also when called directly rather than through an op. */
+    @Test
+    void kernelsCalledDirectlyCheckTheirArguments() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.inRange(M, 1, -1));
+        assertEquals("inRange: bounds [1.0, -1.0] are not an interval (need lo ≤ hi, neither NaN)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Kernels.crossEntropy(M, new int[] {0, 3}));
+        assertEquals("crossEntropy: target 3 at row 1 is outside [0, 3) for logits [2, 3]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Kernels.logSoftmax(M, 2));
+        assertEquals("logSoftmax: axis 2 is out of range for shape [2, 3]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Kernels.softmax(M, -3));
+        assertEquals("softmax: axis -3 is out of range for shape [2, 3]", e.getMessage());
+    }
+}
