@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.examples.bench.BenchConfig;
 import dev.jgrad.examples.bench.MachineFacts;
+import dev.jgrad.examples.data.Corpora;
 import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.examples.train.Trainer;
 import dev.jgrad.spark.cluster.StandaloneCluster;
@@ -145,7 +146,10 @@ public final class SparkBenchCommand implements Callable<Integer> {
         BenchConfig bc = BenchConfig.named(configName);
         int batch = bc.batch() * factor;
         Path dir = Files.createTempDirectory("jgrad-spark-bench-");
-        Path corpus = randomCorpus(dir.resolve("corpus.txt"), bc.vocab(), (long) batch * bc.steps() * (warmup + steps + 2) + batch);
+        long trainTokens = (long) batch * bc.steps() * (warmup + steps + 2) + batch;
+        // train holds the corpus file's last tenth out, so the file is that much longer than what is trained on
+        long fileTokens = (long) Math.ceil(trainTokens / (1 - Corpora.HELD_OUT_SHARE));
+        Path corpus = randomCorpus(dir.resolve("corpus.txt"), bc.vocab(), fileTokens);
         TrainConfig config = SparkTrainCommand.config("--corpus", corpus.toString(), "--hidden", String.valueOf(bc.hidden()), "--batch",
                 String.valueOf(batch), "--steps", String.valueOf(bc.steps()), "--optimizer", "sgd", "--lr", "1", "--clip", "1",
                 "--dtype", dtype, "--epochs", "1", "--sample-length", "0");
