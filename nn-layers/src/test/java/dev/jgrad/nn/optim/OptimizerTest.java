@@ -119,9 +119,27 @@ class OptimizerTest {
             a.setGrad(Tensor.vector(1.0));
             b.setGrad(Tensor.vector(1.0, Double.NaN));
             IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
-            assertTrue(e.getMessage().contains("b"), e.getMessage());
+            // the gradient is named before any update is computed, not the NaN the update would make
+            assertTrue(e.getMessage().endsWith(".step: gradient of b F64[2] contains NaN or infinity; no parameter was updated"),
+                    e.getMessage());
             assertEquals(1.0, a.value().at(0));
             assertEquals(2.0, b.value().at(1));
+        }
+    }
+
+    /** zeroGrad clears every parameter's gradient, so the next backward pass starts from nothing. */
+    @Test
+    void zeroGradClearsEveryGradient() {
+        for (Function<Map<String, Parameter>, Optimizer> make : java.util.List.<Function<Map<String, Parameter>, Optimizer>>of(
+                p -> new Sgd(p, 0.1), p -> new Adam(p, 0.1))) {
+            Parameter a = new Parameter("a", Tensor.vector(1.0));
+            Parameter b = new Parameter("b", Tensor.vector(1.0, 2.0));
+            Optimizer opt = make.apply(params(a, b));
+            a.setGrad(Tensor.vector(1.0));
+            b.setGrad(Tensor.vector(1.0, 3.0));
+            opt.zeroGrad();
+            assertNull(a.grad());
+            assertNull(b.grad());
         }
     }
 
