@@ -49,6 +49,23 @@ class ModuleGradCheckTest {
         assertThrows(AssertionError.class, () -> ModuleGradCheck.assertGradients(m, loss));
     }
 
+    /**
+     * On a quadratic loss a central difference is exact but for rounding, so random directions agree to
+     * 1e-7: a one-sided difference, or a direction taken from where the previous one left the
+     * parameters, is off by ε·uᵀHu (about 1e-3 here) and fails.
+     */
+    @Test
+    void randomDirectionsAreCentralDifferencesAtTheUnmovedParameters() {
+        Parameter w = new Parameter("w", Tensor.vector(0.5, -1.0, 2.0, 0.25, -0.75));
+        Module m = () -> Module.named(w);
+        Variable k = Variable.constant(Tensor.vector(100, 300, 50, 200, 400));
+        Supplier<Variable> loss = () -> w.variable().times(w.variable()).times(k).sum();   // Σ k_i w_i²
+        GradCheckReport r = ModuleGradCheck.check(m, loss,
+                GradCheck.Options.defaults().withAtol(1e-7).withRtol(1e-7).randomDirections(4));
+        assertTrue(r.passed(), r.toString());
+        assertEquals(4, r.compared());
+    }
+
     @Test
     void restoresParametersAndClearsGradients() {
         Linear lin = new Linear(3, 2, true, DType.F64, Rng.seeded(4));
