@@ -90,6 +90,24 @@ public final class Blas {
         active = backend;
     }
 
+    /**
+     * Makes the backend named {@code auto}, {@code native} or {@code java} (any case) the one products
+     * run on: {@code auto} is {@link #useBest}, the others {@link #use(Backend)}.
+     *
+     * @param name the backend's name, as {@code jgrad.blas} and the {@code --blas} options take it
+     * @throws IllegalArgumentException when the name is none of these
+     * @throws IllegalStateException    when {@code native} is named and OpenBLAS cannot be loaded
+     */
+    public static synchronized void use(String name) {
+        Objects.requireNonNull(name, "name");
+        Backend backend = Backend.parse(name);
+        if (backend == null) {
+            useBest();
+        } else {
+            use(backend);
+        }
+    }
+
     /** Chooses {@code NATIVE} when OpenBLAS loads and {@code JAVA} otherwise (the default, {@code auto}). */
     public static synchronized void useBest() {
         active = loadNative() ? Backend.NATIVE : Backend.JAVA;
@@ -138,17 +156,10 @@ public final class Blas {
         if (active != null) {
             return active;
         }
-        String property = System.getProperty("jgrad.blas", "auto");
-        Backend wanted;
         try {
-            wanted = Backend.parse(property);
+            use(System.getProperty("jgrad.blas", "auto"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("system property jgrad.blas: " + e.getMessage(), e);
-        }
-        if (wanted == null) {
-            useBest();
-        } else {
-            use(wanted);
         }
         return active;
     }

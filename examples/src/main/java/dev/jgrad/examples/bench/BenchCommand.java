@@ -91,16 +91,16 @@ public final class BenchCommand implements Callable<Integer> {
         for (int t : ths) {
             if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
         }
-        Blas.Backend backend = blas == null ? Blas.backend() : option("--blas", () -> Blas.Backend.parse(blas));
+        if (blas != null) {
+            option("--blas", () -> Blas.Backend.parse(blas));   // refused before anything is measured
+        }
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
         Blas.Backend savedBackend = Blas.backend();
         try {
-            if (backend == null) {
-                Blas.useBest();
-            } else {
-                Blas.use(backend);
+            if (blas != null) {
+                Blas.use(blas);
             }
             MachineFacts facts = MachineFacts.detect();
             if (json) {

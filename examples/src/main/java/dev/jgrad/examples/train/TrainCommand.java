@@ -73,12 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
             return;
         }
         try {
-            Blas.Backend backend = Blas.Backend.parse(blas);
-            if (backend == null) {
-                Blas.useBest();
-            } else {
-                Blas.use(backend);
-            }
+            Blas.use(blas);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ParameterException(spec.commandLine(), "--blas: " + e.getMessage());
         }
