@@ -181,13 +181,18 @@ public final class LineChart {
             return this;
         }
 
-        /** Adds a curve whose x values are 1, 2, …, {@code ys.length} (epochs, time steps). */
+        /** Adds a curve whose x values are 1, 2, …, {@code ys.length} (epochs, time steps), in the next palette colour, solid. */
         public Builder series(String name, double[] ys) {
+            return series(name, ys, new Style(series.size(), Dash.SOLID));
+        }
+
+        /** Adds a curve whose x values are 1, 2, …, {@code ys.length}, drawn in {@code style}. */
+        public Builder series(String name, double[] ys, Style style) {
             double[] xs = new double[ys.length];
             for (int i = 0; i < xs.length; i++) {
                 xs[i] = i + 1;
             }
-            return series(name, xs, ys);
+            return series(name, xs, ys, style);
         }
 
         public LineChart build() {

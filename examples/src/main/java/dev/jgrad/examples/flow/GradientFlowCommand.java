@@ -127,7 +127,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
                         r.testMse() / AddingProblem.BASELINE_MSE, seconds);
                 out.flush();
                 if (steps > 0) {
-                    training.series(k.label() + ", T=" + len, steps(steps), positive(runningMean(r.trainLoss(), window())),
+                    training.series(k.label() + ", T=" + len, positive(runningMean(r.trainLoss(), window())),
                             new LineChart.Style(k.ordinal(), DASHES.get(Math.min(lengths.indexOf(len), DASHES.size() - 1))));
                 }
                 if (len == longest) {
@@ -173,7 +173,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
         if (steps > 0) {
             double[] flat = new double[steps];
             java.util.Arrays.fill(flat, AddingProblem.BASELINE_MSE);
-            training.series("baseline: predict 1", steps(steps), flat, new LineChart.Style(BLACK, LineChart.Dash.DOTTED));
+            training.series("baseline: predict 1", flat, new LineChart.Style(BLACK, LineChart.Dash.DOTTED));
         }
         List<Path> written = new ArrayList<>();
         written.add(jac.writePng(outputDir.resolve("jacobian-norms.png")));
@@ -193,15 +193,6 @@ public final class GradientFlowCommand implements Callable<Integer> {
     private static final List<LineChart.Dash> DASHES = List.of(LineChart.Dash.SOLID, LineChart.Dash.DASHED, LineChart.Dash.DOTTED);
     /** The palette's black, for the baseline. */
     private static final int BLACK = 6;
-
-    /** 1, 2, …, n. */
-    private static double[] steps(int n) {
-        double[] xs = new double[n];
-        for (int i = 0; i < n; i++) {
-            xs[i] = i + 1;
-        }
-        return xs;
-    }
 
     private Regressor fresh(Regressor.Kind k, Map<Regressor.Kind, Long> seeds) {
         return Regressor.create(k, 2, hidden, DType.F64, Rng.seeded(seeds.get(k)));
