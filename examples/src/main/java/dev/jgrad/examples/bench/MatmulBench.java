@@ -44,29 +44,39 @@ final class MatmulBench {
 
     static Figure.Matmul run(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed) {
         Parallelism.setThreads(threads);
-        Rng rng = Rng.seeded(seed);
-        Tensor a = Tensor.randn(rng, dtype, 1, c.transA() ? new int[] {c.k(), c.m()} : new int[] {c.m(), c.k()});
-        Tensor b = Tensor.randn(rng, dtype, 1, c.transB() ? new int[] {c.n(), c.k()} : new int[] {c.k(), c.n()});
+        Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
         long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
         do {
-            Kernels.matmul(a, b, c.transA(), c.transB());
+            Kernels.matmul(ab[0], ab[1], c.transA(), c.transB());
         } while (System.nanoTime() < warmEnd);
         double[] seconds = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         for (int r = 0; r < seconds.length; r++) {
-            long start = System.nanoTime();
-            long calls = 0;
-            long now;
-            do {
-                Kernels.matmul(a, b, c.transA(), c.transB());
-                calls++;
-                now = System.nanoTime();
-            } while (now - start < perRep);
-            seconds[r] = (now - start) / 1e9 / calls;
+            seconds[r] = secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), perRep, 1);
         }
         Arrays.sort(seconds);
         double flops = 2.0 * c.m() * c.n() * c.k();
         return new Figure.Matmul(IMPL, c.name(), c.m(), c.k(), c.n(), c.transA(), c.transB(), dtype.name().toLowerCase(), threads,
                 flops / TrainingBench.median(seconds) / 1e9);
+    }
+
+    /** Random operands of {@code op(A)[m×k] · op(B)[k×n]}, each stored transposed where its flag says: {A, B}. */
+    static Tensor[] operands(Rng rng, DType dtype, int m, int k, int n, boolean transA, boolean transB) {
+        Tensor a = Tensor.randn(rng, dtype, 1, transA ? new int[] {k, m} : new int[] {m, k});
+        Tensor b = Tensor.randn(rng, dtype, 1, transB ? new int[] {n, k} : new int[] {k, n});
+        return new Tensor[] {a, b};
+    }
+
+    /** Seconds per call of {@code a·b} repeated for {@code nanos} nanoseconds, and at least {@code minCalls} times. */
+    static double secondsPerCall(Tensor a, Tensor b, boolean transA, boolean transB, long nanos, int minCalls) {
+        long start = System.nanoTime();
+        long calls = 0;
+        long now;
+        do {
+            Kernels.matmul(a, b, transA, transB);
+            calls++;
+            now = System.nanoTime();
+        } while (now - start < nanos || calls < minCalls);
+        return (now - start) / 1e9 / calls;
     }
 }

@@ -1,7 +1,5 @@
 package dev.jgrad.examples.bench;
 
-import dev.jgrad.tensor.DType;
-import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -39,24 +37,14 @@ record Roofline(int products, double flops, double seconds) {
 
     /** The median over three timed rounds of one product's seconds per call, after a warm-up round. */
     static double secondsPerCall(MatmulTrace.Product p, double budget, long seed) {
-        Rng rng = Rng.seeded(seed);
-        DType dt = p.dtype();
-        Tensor a = Tensor.randn(rng, dt, 1, p.transA() ? new int[] {p.k(), p.m()} : new int[] {p.m(), p.k()});
-        Tensor b = Tensor.randn(rng, dt, 1, p.transB() ? new int[] {p.n(), p.k()} : new int[] {p.k(), p.n()});
-        double[] rounds = new double[4];
-        for (int r = 0; r < rounds.length; r++) {
-            long start = System.nanoTime();
-            long calls = 0;
-            long now;
-            do {
-                Kernels.matmul(a, b, p.transA(), p.transB());
-                calls++;
-                now = System.nanoTime();
-            } while (now - start < budget / rounds.length * 1e9 || calls < 3);
-            rounds[r] = (now - start) / 1e9 / calls;
+        Tensor[] ab = MatmulBench.operands(Rng.seeded(seed), p.dtype(), p.m(), p.k(), p.n(), p.transA(), p.transB());
+        long perRound = (long) (budget / 4 * 1e9);
+        MatmulBench.secondsPerCall(ab[0], ab[1], p.transA(), p.transB(), perRound, 3);   // warm-up
+        double[] timed = new double[3];
+        for (int r = 0; r < timed.length; r++) {
+            timed[r] = MatmulBench.secondsPerCall(ab[0], ab[1], p.transA(), p.transB(), perRound, 3);
         }
-        double[] timed = Arrays.copyOfRange(rounds, 1, rounds.length);
         Arrays.sort(timed);
-        return timed[1];
+        return TrainingBench.median(timed);
     }
 }
