@@ -586,7 +586,7 @@ public final class Variable {
      * @return {@code 1 − this}
      */
     public Variable oneMinus() {
-        return apply(new Op.Affine(-1.0, 1.0), this);
+        return minus(1.0, this);
     }
 
     /**
@@ -1234,12 +1234,17 @@ public final class Variable {
             throw new IllegalArgumentException("unsqueeze: axis " + axis + " is out of range for shape " + shape() + " (allowed "
                     + (-r - 1) + " to " + r + ")");
         }
-        int[] d = shape().dims();
-        int[] e = new int[r + 1];
-        System.arraycopy(d, 0, e, 0, a);
-        e[a] = 1;
-        System.arraycopy(d, a, e, a + 1, r - a);
-        return reshape(Shape.of(e));
+        return reshape(withUnitAxis(shape(), a));
+    }
+
+    /** {@code s} with a new axis of size 1 at position {@code axis} (already checked to lie in 0..rank). */
+    private static Shape withUnitAxis(Shape s, int axis) {
+        int[] d = s.dims();
+        int[] e = new int[d.length + 1];
+        System.arraycopy(d, 0, e, 0, axis);
+        e[axis] = 1;
+        System.arraycopy(d, axis, e, axis + 1, d.length - axis);
+        return Shape.of(e);
     }
 
     /**
@@ -1346,11 +1351,7 @@ public final class Variable {
         if (axis < 0 || axis > s.rank()) {
             throw new IllegalArgumentException("stack: axis " + axis + " is out of range for values of shape " + s);
         }
-        int[] d = s.dims();
-        int[] e = new int[d.length + 1];
-        System.arraycopy(d, 0, e, 0, axis);
-        e[axis] = 1;
-        System.arraycopy(d, axis, e, axis + 1, d.length - axis);
+        Shape expandedShape = withUnitAxis(s, axis);
         // every shape is checked before any reshape is recorded, so a rejected stack leaves the tape as it was
         for (Variable p : parts) {
             if (!p.shape().equals(s)) {
@@ -1359,7 +1360,7 @@ public final class Variable {
         }
         Variable[] expanded = new Variable[parts.size()];
         for (int i = 0; i < expanded.length; i++) {
-            expanded[i] = parts.get(i).reshape(e);
+            expanded[i] = parts.get(i).reshape(expandedShape);
         }
         return concat(axis, Arrays.asList(expanded));
     }
