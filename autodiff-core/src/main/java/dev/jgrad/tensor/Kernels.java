@@ -917,12 +917,7 @@ public final class Kernels {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(axes, "axes");
         int[] ax = axes(a.shape, axes, "logSumExp");
-        for (int axis : ax) {
-            if (a.shape.dim(axis) == 0) {
-                throw new IllegalArgumentException("logSumExp: axis " + axis + " of shape " + a.shape + " is empty");
-            }
-        }
-        Tensor m = max(a, ax, true);
+        Tensor m = reduce(a, ax, true, Extreme.MAX, "logSumExp");   // refuses an empty axis, naming logSumExp
         Tensor shift = Tensor.allocate(a.dtype, m.shape);
         for (int i = 0; i < m.size(); i++) {
             double v = m.at(i);
