@@ -79,6 +79,6 @@ public interface CustomOp {
      */
     default Variable apply(Variable... in) {
         Objects.requireNonNull(in, "in");
-        return Variable.apply(new Op.Custom(this), in.clone());
+        return Variable.apply(new Op.Custom(this), in);
     }
 }

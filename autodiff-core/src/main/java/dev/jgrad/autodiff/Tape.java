@@ -344,8 +344,8 @@ public final class Tape implements AutoCloseable {
                     sums.release(i);
                 }
                 Variable node = nodes[i];
-                if (node == null || node.inputs[0] == null) {
-                    throw freed(node == null ? "tape position " + i : node.op.name() + " " + node.dtype() + node.shape());
+                if (node == null) {
+                    throw freed("tape position " + i);
                 }
                 Variable[] in = node.inputs;
                 Variable[] gin = node.op.backward(in, node, g);
