@@ -66,9 +66,7 @@ public enum CellKind {
      * @return the cell
      */
     public RecurrentCell create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(rng, "rng");
-        return switch (this) {
+        return switch (this) {   // each cell's create refuses a null dtype or rng by name
             case GRU -> GRUCell.create(in, hidden, bias, dtype, rng);
             case GRU_RESET_AFTER -> TorchGRUCell.create(in, hidden, bias, dtype, rng);
             case LSTM -> LSTMCell.create(in, hidden, bias, dtype, rng);

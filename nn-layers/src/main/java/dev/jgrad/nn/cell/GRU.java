@@ -46,9 +46,7 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
          * @return the cell
          */
         public GRU create(int in, int hidden, boolean bias, DType dtype, Rng rng) {
-            Objects.requireNonNull(dtype, "dtype");
-            Objects.requireNonNull(rng, "rng");
-            return switch (this) {
+            return switch (this) {   // each cell's create refuses a null dtype or rng by name
                 case RESET_BEFORE -> GRUCell.create(in, hidden, bias, dtype, rng);
                 case RESET_AFTER -> TorchGRUCell.create(in, hidden, bias, dtype, rng);
             };
@@ -93,8 +91,6 @@ public sealed interface GRU extends RecurrentCell permits GRUCell, TorchGRUCell 
     /** {@code h'} of {@link #activations}. */
     @Override
     default State step(Variable x, State s) {
-        Objects.requireNonNull(x, "x");
-        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         return State.of(activations(x, s.h()).hNext());
     }

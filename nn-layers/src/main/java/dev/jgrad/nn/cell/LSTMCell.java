@@ -74,8 +74,6 @@ public final class LSTMCell implements RecurrentCell {
 
     @Override
     public State step(Variable x, State s) {
-        Objects.requireNonNull(x, "x");
-        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         if (s.parts().size() != 2) {
             throw new IllegalArgumentException("LSTMCell.step: state needs (h, c), got " + s.parts().size() + " part(s)");

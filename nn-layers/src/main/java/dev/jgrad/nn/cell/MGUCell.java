@@ -59,8 +59,6 @@ public final class MGUCell implements RecurrentCell {
 
     @Override
     public State step(Variable x, State s) {
-        Objects.requireNonNull(x, "x");
-        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         Variable h = s.h();
         Variable f = x.matmul(wxf.variable()).plus(h.matmul(whf.variable())).plus(bf.variable()).sigmoid();

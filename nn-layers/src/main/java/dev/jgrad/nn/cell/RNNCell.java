@@ -58,8 +58,6 @@ public final class RNNCell implements RecurrentCell {
 
     @Override
     public State step(Variable x, State s) {
-        Objects.requireNonNull(x, "x");
-        Objects.requireNonNull(s, "s");
         checkStep(x, s);
         return State.of(w.input(x).plus(w.hidden(s.h())).tanh());
     }
