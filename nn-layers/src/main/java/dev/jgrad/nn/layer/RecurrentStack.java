@@ -7,8 +7,6 @@ import dev.jgrad.nn.Module;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.nn.cell.GRU;
-import dev.jgrad.nn.cell.LSTMCell;
-import dev.jgrad.nn.cell.RNNCell;
 import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
@@ -138,9 +136,7 @@ public final class RecurrentStack implements Module {
      */
     public static RecurrentStack gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         Objects.requireNonNull(variant, "variant");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(rng, "rng");
-        return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
+        return of(variant == GRU.Variant.RESET_BEFORE ? CellKind.GRU : CellKind.GRU_RESET_AFTER, in, hidden, layers, bias, dtype, rng);
     }
 
     /**
@@ -155,9 +151,7 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack lstm(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(rng, "rng");
-        return build(layers, k -> LSTMCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
+        return of(CellKind.LSTM, in, hidden, layers, bias, dtype, rng);
     }
 
     /**
@@ -172,9 +166,7 @@ public final class RecurrentStack implements Module {
      * @return the stack
      */
     public static RecurrentStack rnn(int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(rng, "rng");
-        return build(layers, k -> RNNCell.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
+        return of(CellKind.RNN, in, hidden, layers, bias, dtype, rng);
     }
 
     private static RecurrentStack build(int layers, IntFunction<RecurrentCell> cell) {
