@@ -167,7 +167,7 @@ public final class TorchRecurrentWeights {
             Map<String, Tensor> lk = byLayer.getOrDefault(k, Map.of());
             for (String part : PARTS) {
                 boolean isBias = part.startsWith("bias");
-                String torchName = prefix + part + "_l" + k;
+                String torchName = prefix + torchName(part, k);
                 if (isBias && !bias) {
                     if (lk.containsKey(part)) {
                         throw new IllegalArgumentException(op + ": unexpected tensor '" + torchName
@@ -202,10 +202,15 @@ public final class TorchRecurrentWeights {
         return layer;
     }
 
+    /** PyTorch's name for layer {@code layer}'s {@code part} ({@code weight_ih}, ...): {@code weight_ih_l0}. */
+    static String torchName(String part, int layer) {
+        return part + "_l" + layer;
+    }
+
     private static Tensor require(Map<String, Tensor> layer, String part, int k, String prefix) {
         Tensor t = layer.get(part);
         if (t == null) {
-            throw new IllegalArgumentException("TorchRecurrentWeights.load: missing tensor '" + prefix + part + "_l" + k + "'");
+            throw new IllegalArgumentException("TorchRecurrentWeights.load: missing tensor '" + prefix + torchName(part, k) + "'");
         }
         return t;
     }
@@ -250,7 +255,7 @@ public final class TorchRecurrentWeights {
             for (String part : PARTS) {
                 Tensor t = state.get(part);
                 if (t != null) {
-                    out.put(part + "_l" + k, t);
+                    out.put(torchName(part, k), t);
                 }
             }
         }

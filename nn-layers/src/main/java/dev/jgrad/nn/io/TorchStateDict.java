@@ -53,7 +53,7 @@ public final class TorchStateDict {
             TorchRecurrentWeights.kindOf(stack);
             for (String ours : stack.parameters().keySet()) {
                 String[] parts = ours.split("\\.", 3); // layers.{k}.{weight_ih|weight_hh|bias_ih|bias_hh}
-                names.put(prefix + ours, prefix + parts[2] + "_l" + parts[1]);
+                names.put(prefix + ours, prefix + TorchRecurrentWeights.torchName(parts[2], Integer.parseInt(parts[1])));
             }
             return;
         }
