@@ -1,5 +1,6 @@
 package dev.jgrad.testhooks;
 
+import com.google.common.primitives.Bytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -110,17 +111,7 @@ public final class PropertyRunSummary implements AroundPropertyHook, AroundConta
 
     private static boolean contains(Path file, byte[] marker) {
         try {
-            byte[] b = Files.readAllBytes(file);
-            outer:
-            for (int i = 0; i + marker.length <= b.length; i++) {
-                for (int j = 0; j < marker.length; j++) {
-                    if (b[i + j] != marker[j]) {
-                        continue outer;
-                    }
-                }
-                return true;
-            }
-            return false;
+            return Bytes.indexOf(Files.readAllBytes(file), marker) >= 0;
         } catch (IOException e) {
             throw new UncheckedIOException("jqwik summary: cannot read " + file, e);
         }
