@@ -32,9 +32,8 @@ final class FreshJvm {
                 "--seed", Long.toString(seed), "--blas", blas.name().toLowerCase(Locale.ROOT)));
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
-            byte[] err = new byte[0];
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            err = p.getErrorStream().readAllBytes();
+            byte[] err = p.getErrorStream().readAllBytes();
             int code = p.waitFor();
             if (code != 0) {
                 String why = new String(err, StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("no message");
