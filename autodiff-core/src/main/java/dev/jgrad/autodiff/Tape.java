@@ -205,21 +205,30 @@ public final class Tape implements AutoCloseable {
     // ------------------------------------------------------------------ backward
 
     static void backwardFrom(Variable output, Variable cotangent) {
+        for (Map.Entry<Variable, Tensor> e : leafGradientsFrom(output, cotangent, "backward").entrySet()) {
+            e.getKey().accumulateGrad(e.getValue());
+        }
+    }
+
+    /** The gradient of every leaf reached from {@code output}, freeing the graph; no leaf's grad() changes. */
+    static Map<Variable, Tensor> leafGradientsFrom(Variable output, Variable cotangent, String what) {
         checkCotangent(output, cotangent);
         if (!output.requiresGrad()) {
-            throw new IllegalStateException("backward: the value " + output.shape()
+            throw new IllegalStateException(what + ": the value " + output.shape()
                     + " does not depend on anything that requires a gradient (was it computed outside a "
                     + "Tape.record() block, or from constants only?)");
         }
+        Map<Variable, Tensor> out = new IdentityHashMap<>();
         if (output.isLeaf()) {
-            output.accumulateGrad(cotangent.value());
-            return;
+            out.put(output, cotangent.value());
+            return out;
         }
         output.tape.requireLeavesUnchanged();
         Map<Variable, Variable> leaves = output.tape.walk(new Variable[] {output}, new Variable[] {cotangent}, List.of(), false, true);
         for (Map.Entry<Variable, Variable> e : leaves.entrySet()) {
-            e.getKey().accumulateGrad(e.getValue().value());
+            out.put(e.getKey(), e.getValue().value());
         }
+        return out;
     }
 
     /**

@@ -6,7 +6,9 @@ import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -408,6 +410,21 @@ public final class Variable {
     public void backward(Tensor cotangent) {
         Objects.requireNonNull(cotangent, "cotangent");
         Tape.backwardFrom(this, Variable.constant(cotangent));
+    }
+
+    /**
+     * The gradients {@link #backward(Tensor)} would add to the leaves it reaches, returned instead of
+     * added: no leaf's {@link #grad()} changes, so several threads, each with its own tape, can
+     * differentiate functions of the same leaves at once and their gradients be summed in a fixed
+     * order afterwards. Frees the graph as {@code backward} does.
+     *
+     * @param cotangent the gradient of the quantity being differentiated with respect to this value
+     * @return each reached leaf's gradient (leaves by identity), in an unmodifiable map; a leaf the
+     *         value does not depend on is absent
+     */
+    public Map<Variable, Tensor> leafGradients(Tensor cotangent) {
+        Objects.requireNonNull(cotangent, "cotangent");
+        return Collections.unmodifiableMap(Tape.leafGradientsFrom(this, Variable.constant(cotangent), "leafGradients"));
     }
 
     // ------------------------------------------------------------------ arithmetic

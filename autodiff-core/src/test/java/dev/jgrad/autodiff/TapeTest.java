@@ -461,4 +461,26 @@ class TapeTest {
                     e.getMessage());
         }
     }
+
+    /** leafGradients returns what backward would add, leaves every grad() alone, and frees the graph as backward does. */
+    @Test
+    void leafGradientsAreBackwardsSumsReturnedInsteadOfAdded() {
+        Variable x = Variable.leaf("x", Tensor.vector(1.5, -2.0));
+        Variable w = Variable.leaf("w", Tensor.vector(0.5, 4.0));
+        Variable unused = Variable.leaf("unused", Tensor.vector(1.0));
+        try (Tape tape = Tape.record()) {
+            Variable y = x.times(w).plus(x.square()).sum();
+            java.util.Map<Variable, Tensor> g = y.leafGradients(Tensor.scalar(DType.F64, 2.0));
+            assertTensor(new double[] {2 * (0.5 + 3.0), 2 * (4.0 - 4.0)}, g.get(x), 0);   // 2·(w + 2x)
+            assertTensor(new double[] {3.0, -4.0}, g.get(w), 0);                          // 2·x
+            assertFalse(g.containsKey(unused));
+            assertNull(x.grad());
+            assertNull(w.grad());
+            assertThrows(UnsupportedOperationException.class, () -> g.clear());
+            assertThrows(IllegalStateException.class, () -> y.leafGradients(Tensor.scalar(DType.F64, 1.0)));
+        }
+        assertEquals(x.shape(), x.leafGradients(Tensor.vector(7, 8)).get(x).shape());
+        assertTensor(new double[] {7, 8}, x.leafGradients(Tensor.vector(7, 8)).get(x), 0);
+        assertNull(x.grad());
+    }
 }

@@ -11,11 +11,13 @@
  *   <li>{@code loss}: the scalar a training step differentiates; a new loss goes here.</li>
  *   <li>{@code optim}: what updates parameters from their gradients (optimizers, clipping); a
  *       learning-rate schedule goes here.</li>
+ *   <li>{@code parallel}: a training step's gradient computed on several threads, one shard of the
+ *       minibatch each.</li>
  *   <li>{@code check}: gradient checks of whole modules.</li>
  *   <li>{@code io}: weights on disk.</li>
  * </ul>
  * Dependencies point one way: {@code layer} uses {@code cell}, {@code io} and {@code check} use the
- * modules, and no module package uses {@code optim} or {@code io}.
+ * modules, and no module package uses {@code optim}, {@code io} or {@code parallel}.
  *
  * <p>One training step of a character-level GRU language model:
  * <pre>{@code

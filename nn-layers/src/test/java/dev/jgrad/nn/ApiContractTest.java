@@ -16,6 +16,7 @@ import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.nn.optim.Adam;
 import dev.jgrad.nn.optim.Optimizer;
 import dev.jgrad.nn.optim.Sgd;
+import dev.jgrad.nn.parallel.DataParallel;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
@@ -59,6 +60,8 @@ class ApiContractTest {
             .sample(Optimizer.class, new Sgd(LINEAR.parameters(), 0.1), new Adam(LINEAR.parameters()))
             .sample(Sgd.class, new Sgd(LINEAR.parameters(), 0.1), new Sgd(LINEAR.parameters(), 0.2))
             .sample(Adam.class, new Adam(LINEAR.parameters()), new Adam(LINEAR.parameters(), 0.2))
+            .sample(DataParallel.class, DataParallel.of(1, 1), DataParallel.of(2, 1))
+            .sample(DataParallel.ShardLoss.class, (s, from, to) -> null, (s, from, to) -> null)
             .exclude("Parameter.setGrad(grad)", "null forgets the gradient (documented)")
             .exclude("RecurrentStack.forward(initial)", "null starts every layer from zeros (documented)");
 
