@@ -70,6 +70,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--data-parallel", description = "with N threads, split each minibatch into N shards trained on one thread each, "
+            + "with single-threaded kernels (DataParallel), instead of splitting each kernel over N threads")
+    boolean dataParallel;
+
     @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
     boolean inProcess;
 
@@ -130,16 +134,16 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %12s %21s %6s %8s %9s %13s %10s %8s%s%n", "model", "config", "cell", "dtype",
-                        "threads", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline",
+                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %6s %12s %21s %6s %8s %9s %13s %10s %8s%s%n", "model", "config", "cell", "dtype",
+                        "threads", "shards", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline",
                         reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
                             for (int t : ths) {
-                                Figure.Train f = inProcess ? TrainingBench.run(cfg, cell, dt, t, budget, seed)
-                                        : FreshJvm.train(cfg, cell, dt, t, budget, seed, Blas.backend());
+                                Figure.Train f = inProcess ? TrainingBench.run(cfg, cell, dt, t, dataParallel, budget, seed)
+                                        : FreshJvm.train(cfg, cell, dt, t, dataParallel, budget, seed, Blas.backend());
                                 List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
                                 if (!refs.isEmpty()) {
                                     String key = f.dtype() + "/" + t;
@@ -176,8 +180,8 @@ public final class BenchCommand implements Callable<Integer> {
             extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
         }
         switch (f) {
-            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%%%s%n", t.impl(),
-                    t.config(), t.cell(), t.dtype(), t.threads(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)",
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %6d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%%%s%n",
+                    t.impl(), t.config(), t.cell(), t.dtype(), t.threads(), t.shards(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)",
                             t.minTokensPerSecond(), t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(),
                     String.format(Locale.ROOT, "%.1f->%.1f", t.keptMibStart(), t.keptMibEnd()), t.matmulGflop(), 100 * t.gemmRoofline(), extra);
             case Figure.Matmul m -> out.printf(Locale.ROOT, "%-34s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),

@@ -12,6 +12,8 @@ sealed interface Figure {
     /**
      * Training throughput.
      *
+     * @param shards          how many shards each minibatch was split into, one per thread with single-threaded kernels
+     *                        (DataParallel); 1: the whole minibatch on one tape, its kernels on {@code threads} threads
      * @param tokensPerSecond the median over repetitions of (steps × batch × sequence length) / seconds
      * @param opsPerStep      ops recorded on the tape by one step's forward pass (0 where not known)
      * @param nsPerOp         median step time divided by {@code opsPerStep}: the whole step's cost per recorded op
@@ -23,7 +25,7 @@ sealed interface Figure {
      * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the median step
      *                        time (1.0: the step is as fast as its GEMMs; NaN where not known)
      */
-    record Train(String impl, String config, String cell, String dtype, int threads, double tokensPerSecond,
+    record Train(String impl, String config, String cell, String dtype, int threads, int shards, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
                  int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd,
                  double matmulGflop, double gemmRoofline) implements Figure {
@@ -36,6 +38,7 @@ sealed interface Figure {
             m.put("cell", cell);
             m.put("dtype", dtype);
             m.put("threads", threads);
+            m.put("shards", shards);
             m.put("tokens_per_second", tokensPerSecond);
             m.put("min_tokens_per_second", minTokensPerSecond);
             m.put("max_tokens_per_second", maxTokensPerSecond);
@@ -55,7 +58,7 @@ sealed interface Figure {
         /** The figure {@link #fields()} wrote. */
         static Train of(JsonNode n) {
             return new Train(n.path("impl").asText(), n.path("config").asText(), n.path("cell").asText(), n.path("dtype").asText(),
-                    n.path("threads").asInt(), n.path("tokens_per_second").asDouble(), n.path("min_tokens_per_second").asDouble(),
+                    n.path("threads").asInt(), n.path("shards").asInt(1), n.path("tokens_per_second").asDouble(), n.path("min_tokens_per_second").asDouble(),
                     n.path("max_tokens_per_second").asDouble(), n.path("repetitions").asInt(), n.path("steps").asLong(),
                     n.path("loss").asDouble(), n.path("ops_per_step").asInt(), n.path("ns_per_op").asDouble(),
                     n.path("peak_rss_mib").asDouble(), n.path("kept_mib_start").asDouble(), n.path("kept_mib_end").asDouble(),

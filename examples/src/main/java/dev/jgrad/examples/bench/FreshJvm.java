@@ -21,7 +21,8 @@ final class FreshJvm {
     private FreshJvm() {
     }
 
-    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, TrainingBench.Budget budget, long seed, Blas.Backend blas) {
+    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, TrainingBench.Budget budget,
+            long seed, Blas.Backend blas) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -30,6 +31,9 @@ final class FreshJvm {
                 "--threads", Integer.toString(threads), "--seconds", Double.toString(budget.seconds()),
                 "--warmup", Double.toString(budget.warmupSeconds()), "--repetitions", Integer.toString(budget.repetitions()),
                 "--seed", Long.toString(seed), "--blas", blas.name().toLowerCase(Locale.ROOT)));
+        if (dataParallel) {
+            cmd.add("--data-parallel");
+        }
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -8,22 +8,27 @@ import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
 import dev.jgrad.nn.optim.Sgd;
+import dev.jgrad.nn.parallel.DataParallel;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
+import java.util.Arrays;
 
 /**
  * The model {@code train} trains ({@link CharModel}: one-hot inputs, a {@code dev.jgrad.nn} recurrent
  * layer, a linear output) with {@code train}'s step: mean cross-entropy, backward,
- * {@link GradientClipping} by global norm, {@link Sgd}.
+ * {@link GradientClipping} by global norm, {@link Sgd}. With more than one shard, each minibatch is split
+ * into shards differentiated on one thread each ({@link DataParallel}).
  */
-final class NnLanguageModel {
+final class NnLanguageModel implements AutoCloseable {
     private final CharModel model;
     private final Sgd sgd;
+    private final DataParallel shards;
     private int recordedOps;
 
-    NnLanguageModel(CellKind cell, BenchConfig config, DType dtype, Rng rng, double lr) {
+    NnLanguageModel(CellKind cell, BenchConfig config, DType dtype, Rng rng, double lr, int shards) {
         this.model = CharModel.create(cell, config.vocab(), config.hidden(), 1, dtype, rng);
         this.sgd = new Sgd(model.parameters(), lr);
+        this.shards = shards > 1 ? DataParallel.of(shards, shards) : null;
     }
 
     int recordedOps() {
@@ -32,16 +37,54 @@ final class NnLanguageModel {
 
     /** One training step on {@code inputs[b][t]} predicting {@code targets[b·T + t]}; returns the loss before the update. */
     double trainStep(int[][] inputs, int[] targets, double maxNorm) {
+        return step(shards, inputs, targets, maxNorm);
+    }
+
+    /** {@link #trainStep} with every shard on the calling thread, so a {@code MatmulTrace} sees all the step's products. */
+    double trainStepOnThisThread(int[][] inputs, int[] targets, double maxNorm) {
+        if (shards == null) {
+            return trainStep(inputs, targets, maxNorm);
+        }
+        try (DataParallel one = DataParallel.of(shards.shards(), 1)) {
+            return step(one, inputs, targets, maxNorm);
+        }
+    }
+
+    private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
         double loss;
-        try (Tape tape = Tape.record()) {
-            Variable l = Losses.crossEntropy(model.forward(inputs, null).logits(), targets);
-            loss = l.value().item();
-            recordedOps = tape.size();
-            l.backward();
+        if (split == null) {
+            try (Tape tape = Tape.record()) {
+                Variable l = Losses.crossEntropy(model.forward(inputs, null).logits(), targets);
+                loss = l.value().item();
+                recordedOps = tape.size();
+                l.backward();
+            }
+        } else {
+            int len = inputs[0].length;
+            loss = split.backward(model.parameters().values(), inputs.length, (s, from, to) -> Losses.crossEntropy(
+                    model.forward(Arrays.copyOfRange(inputs, from, to), null).logits(), Arrays.copyOfRange(targets, from * len, to * len)));
+            if (recordedOps == 0) {
+                recordedOps = forwardOps(inputs, targets);
+            }
         }
         GradientClipping.clipByGlobalNorm(model.parameters(), maxNorm, NonFinitePolicy.THROW);
         sgd.step();
         sgd.zeroGrad();
         return loss;
+    }
+
+    /** The ops one minibatch's forward pass records, as one tape (the count a step without shards reports). */
+    private int forwardOps(int[][] inputs, int[] targets) {
+        try (Tape tape = Tape.record()) {
+            Losses.crossEntropy(model.forward(inputs, null).logits(), targets);
+            return tape.size();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (shards != null) {
+            shards.close();
+        }
     }
 }

@@ -37,8 +37,13 @@ final class TrainingBench {
         }
     }
 
-    static Figure.Train run(BenchConfig config, CellKind cell, DType dtype, int threads, Budget budget, long seed) {
-        Parallelism.setThreads(threads);
+    /**
+     * One training figure; with {@code dataParallel}, each minibatch is split into {@code threads} shards trained on one
+     * thread each with single-threaded kernels, else the kernels themselves use {@code threads} threads.
+     */
+    static Figure.Train run(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, Budget budget, long seed) {
+        int shards = dataParallel ? threads : 1;
+        Parallelism.setThreads(dataParallel ? 1 : threads);
         Rng rng = Rng.seeded(seed);
         int len = config.steps();
         int batch = config.batch();
@@ -51,7 +56,7 @@ final class TrainingBench {
                 targets[b * len + t] = rng.nextInt(config.vocab());
             }
         }
-        NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR);
+        NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR, shards);
         long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
         double loss = model.trainStep(inputs, targets, MAX_NORM);
         while (System.nanoTime() < warmEnd) {
@@ -97,11 +102,14 @@ final class TrainingBench {
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double stepSeconds = config.tokensPerStep() / med;
         double nsPerOp = 1e9 * stepSeconds / model.recordedOps();
-        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStep(inputs, targets, MAX_NORM));
+        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
         Roofline roof = Roofline.measure(products, budget.rooflineSecondsPerShape(), seed);
-        return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, med, sorted[0],
+        // Shards run their products on single-threaded kernels side by side: the roofline is their time shared out.
+        double rooflineSeconds = roof.seconds() / shards;
+        model.close();
+        return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, roof.flops() / 1e9, roof.seconds() / stepSeconds);
+                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */

@@ -48,6 +48,7 @@ class BenchCommandTest {
             assertEquals("jgrad", n.path("impl").asText(), n.toString());
             assertTrue(List.of("f32", "f64").contains(n.path("dtype").asText()), n.toString());
             assertTrue(List.of(1, 2).contains(n.path("threads").asInt()), n.toString());
+            assertEquals(1, n.path("shards").asInt(), n.toString());
             assertTrue(n.path("tokens_per_second").asDouble() > 0, n.toString());
             assertTrue(n.path("min_tokens_per_second").asDouble() <= n.path("tokens_per_second").asDouble());
             assertTrue(n.path("tokens_per_second").asDouble() <= n.path("max_tokens_per_second").asDouble());
@@ -171,7 +172,7 @@ class BenchCommandTest {
         BenchConfig cfg = new BenchConfig("t", 5, 8, 3, 4);
         for (CellKind cell : CellKind.values()) {
             Rng rng = Rng.seeded(11);
-            NnLanguageModel model = new NnLanguageModel(cell, cfg, DType.F64, rng, 0.5);
+            NnLanguageModel model = new NnLanguageModel(cell, cfg, DType.F64, rng, 0.5, 1);
             int[][] in = new int[cfg.batch()][cfg.steps()];
             int[] targets = new int[cfg.steps() * cfg.batch()];
             for (int b = 0; b < cfg.batch(); b++) {
@@ -186,6 +187,50 @@ class BenchCommandTest {
             double last = first;
             for (int i = 0; i < 200; i++) last = model.trainStep(in, targets, 1.0);
             assertTrue(last < 0.5 * first, cell + ": loss " + first + " -> " + last);
+        }
+    }
+
+    /** --data-parallel: a figure per thread count whose minibatches are split into that many shards. */
+    @Test
+    void dataParallelFiguresSayHowManyShards() throws Exception {
+        int threadsBefore = Parallelism.threads();
+        Cli.Result r = Cli.run(args("--config", "tiny", "--threads", "1,2", "--data-parallel", "--json"));
+        assertEquals(0, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> figures = new ArrayList<>();
+        for (String l : r.out().strip().split("\n")) {
+            JsonNode n = json.readTree(l);
+            if ("train".equals(n.path("kind").asText())) figures.add(n);
+        }
+        assertEquals(2, figures.size(), r.out());
+        for (JsonNode n : figures) {
+            assertEquals(n.path("threads").asInt(), n.path("shards").asInt(), n.toString());
+            assertTrue(n.path("tokens_per_second").asDouble() > 0 && n.path("ops_per_step").asInt() > 0, n.toString());
+            assertTrue(n.path("gemm_roofline").asDouble() > 0 && Double.isFinite(n.path("loss").asDouble()), n.toString());
+        }
+        assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
+    }
+
+    /** Two shards train bench's model as one minibatch does, to rounding (Note [Shard gradient] on DataParallel). */
+    @Test
+    void twoShardsTrainAsTheWholeMinibatch() {
+        BenchConfig cfg = new BenchConfig("t", 5, 8, 4, 3);
+        int[][] in = new int[cfg.batch()][cfg.steps()];
+        int[] targets = new int[cfg.steps() * cfg.batch()];
+        Rng data = Rng.seeded(12);
+        for (int b = 0; b < cfg.batch(); b++) {
+            for (int t = 0; t < cfg.steps(); t++) {
+                in[b][t] = data.nextInt(cfg.vocab());
+                targets[b * cfg.steps() + t] = data.nextInt(cfg.vocab());
+            }
+        }
+        try (NnLanguageModel whole = new NnLanguageModel(CellKind.GRU, cfg, DType.F64, Rng.seeded(13), 0.5, 1);
+             NnLanguageModel split = new NnLanguageModel(CellKind.GRU, cfg, DType.F64, Rng.seeded(13), 0.5, 2)) {
+            for (int i = 0; i < 5; i++) {
+                double a = whole.trainStep(in, targets, 1.0);
+                double b = split.trainStep(in, targets, 1.0);
+                assertEquals(a, b, 1e-12 * Math.abs(a), "step " + i);
+            }
         }
     }
 }
