@@ -67,7 +67,8 @@ class LauncherTest {
         Launch first = launch();
         assertEquals(1, first.builds());
         assertEquals("gru-examples: building " + jar + " (it is missing) ...\n", first.err());
-        assertEquals("ran --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmx300m -jar " + jar + " train --epochs 1\n", first.out());
+        assertEquals("ran --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmx300m" + hugePages() + " -jar " + jar + " train --epochs 1\n",
+                first.out());
     }
 
     @Test
@@ -94,5 +95,12 @@ class LauncherTest {
         age(repo.resolve("examples/pom.xml"), 7200);
         age(jar, 3600);
         assertEquals(3, launch().builds(), "the root POM alone is newer: rebuilt too");
+    }
+
+    /** The huge-page option the launcher adds where the kernel offers transparent huge pages to programs that ask. */
+    private static String hugePages() throws IOException {
+        Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        String mode = Files.isReadable(thp) ? Files.readString(thp) : "";
+        return mode.contains("[always]") || mode.contains("[madvise]") ? " -XX:+UseTransparentHugePages" : "";
     }
 }
