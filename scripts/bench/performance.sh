@@ -5,7 +5,8 @@
 #
 #   scripts/bench/performance.sh [SECONDS]      # timed seconds per figure, default 3
 #
-# Both sides run with one thread and then two; PyTorch runs with OPENBLAS_CORETYPE and
+# Both sides run with one thread and then two (jgrad's two threads both ways: kernels split over two
+# threads, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (bench_gru.py also clears them itself). jgrad runs through ./gru-examples,
 # so at the launcher's default JVM options; each of its training figures runs in a fresh JVM.
 set -eu
@@ -20,9 +21,21 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/benc
     --config tiny,d2l,large --impl torch-nn.GRU --dtype f32,f64 --threads 1,2 --seconds "$seconds" > "$out/torch.jsonl"
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
     --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train.txt"
+# Two threads the other way: each minibatch split into two shards, one per thread (DataParallel).
+./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 2 --data-parallel \
+    --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-data-parallel.txt"
 ./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>/dev/null \
     | tee "$out/jgrad-matmul.txt"
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
     --seconds "$seconds" 2>/dev/null | tee "$out/jgrad-train-java.txt"
+# Where a system OpenBLAS is installed (Debian's, which PyTorch uses here): the same products and
+# one-thread training on it, to tell the bundled build's speed from jgrad's own costs.
+if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
+  system="-Djgrad.blas.library=system -XX:+UseSerialGC -Xmx300m -XX:+UseTransparentHugePages"
+  JGRAD_JAVA_OPTS="$system" ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
+      2>/dev/null | tee "$out/jgrad-matmul-system-openblas.txt"
+  JGRAD_JAVA_OPTS="$system" ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
+      --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-system-openblas.txt"
+fi
 uptime >> "$out/machine.txt"
