@@ -20,10 +20,11 @@ import java.util.concurrent.Future;
  * <pre>{@code
  * try (DataParallel dp = DataParallel.of(2, 2)) {                  // 2 shards on 2 threads
  *     double loss = dp.backward(model.parameters().values(), batch, (shard, from, to) ->
- *             Losses.crossEntropy(model.forward(rows(inputs, from, to)), targets(from, to)));
+ *             Losses.crossEntropy(model.forward(x.slice(0, from, to)), targets(from, to)));
  *     optimizer.step();
  * }
  * }</pre>
+ * ({@code targets(from, to)}: the targets of those rows, however your data holds them.)
  *
  * <p>Note [Shard gradient]: the minibatch of {@code B} rows is cut into {@code S} contiguous shards,
  * shard {@code s} holding rows {@code [s·B/S, (s+1)·B/S)}. The loss function returns the mean loss
@@ -120,9 +121,9 @@ public final class DataParallel implements AutoCloseable {
         for (Parameter p : parameters) {
             leaves.add(Objects.requireNonNull(p, "parameter").variable());
         }
-        List<Future<Shard>> pending = new ArrayList<>();
         Shard[] done = new Shard[shards];
-        RuntimeException failure = null;
+        RuntimeException[] failed = new RuntimeException[shards];
+        List<Future<Shard>> pending = new ArrayList<>();
         // Shards s ≡ 0 (mod threads) run on this thread, the others on the workers.
         for (int s = 0; s < shards; s++) {
             if (s % threads != 0) {
@@ -134,7 +135,7 @@ public final class DataParallel implements AutoCloseable {
             try {
                 done[s] = run(s, rows, leaves, loss);
             } catch (RuntimeException e) {
-                failure = failure == null ? e : failure;
+                failed[s] = e;
             }
         }
         int next = 0;
@@ -145,16 +146,16 @@ public final class DataParallel implements AutoCloseable {
             try {
                 done[s] = pending.get(next++).get();
             } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
+                failed[s] = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                failure = failure == null ? new IllegalStateException("DataParallel.backward: interrupted", e) : failure;
+                failed[s] = new IllegalStateException("DataParallel.backward: interrupted", e);
             }
         }
-        if (failure != null) {
-            throw failure;
+        for (RuntimeException e : failed) {
+            if (e != null) {
+                throw e;
+            }
         }
         double total = 0;
         for (Shard d : done) {

@@ -136,18 +136,23 @@ class DataParallelTest {
         assertNotNull(m.params.values().iterator().next().grad());
     }
 
+    /** Shards 0 and 2 run on the calling thread, shard 1 on a worker: shard 1's failure is the first in shard order. */
     @Test
-    void aFailingShardAddsNothingAndItsErrorIsRethrown() {
+    void failingShardsAddNothingAndTheFirstInShardOrderIsRethrown() {
         Model m = new Model(DType.F64, 8);
-        IllegalStateException boom = new IllegalStateException("shard 1 failed");
+        IllegalStateException first = new IllegalStateException("shard 1 failed");
+        IllegalStateException second = new IllegalStateException("shard 2 failed");
         try (DataParallel dp = DataParallel.of(3, 2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> dp.backward(m.params.values(), BATCH, (s, from, to) -> {
                 if (s == 1) {
-                    throw boom;
+                    throw first;
+                }
+                if (s == 2) {
+                    throw second;
                 }
                 return m.loss(from, to);
             }));
-            assertSame(boom, e);
+            assertSame(first, e);
         }
         m.grads().forEach((name, g) -> assertNull(g, name));
     }

@@ -31,7 +31,8 @@ import java.util.Map;
  * 1, so its gradient is its rows' share of the global mean's gradient, and the sum over partitions is
  * the global gradient. Only the grouping of the sums over rows differs from one process (which is why
  * equality is to rounding, ≤ 1e-12 relative); with one partition the cotangent is exactly 1 and the
- * step is {@code train}'s to the bit.
+ * step is {@code train}'s to the bit. It is the rule {@code DataParallel} applies to shards on threads
+ * of one process (Note [Shard gradient] there), here across tasks.
  */
 final class PartitionStep {
     private PartitionStep() {
