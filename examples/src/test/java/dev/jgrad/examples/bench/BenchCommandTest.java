@@ -106,12 +106,7 @@ class BenchCommandTest {
     void eachTrainingFigureIsMeasuredInAFreshJvm() throws Exception {
         Cli.Result r = Cli.run("bench", "--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--config", "tiny", "--dtype", "f32,f64", "--json");
         assertEquals(0, r.code(), r.err());
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> figures = new ArrayList<>();
-        for (String l : r.out().strip().split("\n")) {
-            JsonNode n = json.readTree(l);
-            if ("train".equals(n.path("kind").asText())) figures.add(n);
-        }
+        List<JsonNode> figures = trainingFigures(r.out());
         assertEquals(2, figures.size(), r.out());
         for (JsonNode n : figures) {
             assertEquals("tiny", n.path("config").asText());
@@ -196,12 +191,7 @@ class BenchCommandTest {
         int threadsBefore = Parallelism.threads();
         Cli.Result r = Cli.run(args("--config", "tiny", "--threads", "1,2", "--data-parallel", "--json"));
         assertEquals(0, r.code(), r.err());
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> figures = new ArrayList<>();
-        for (String l : r.out().strip().split("\n")) {
-            JsonNode n = json.readTree(l);
-            if ("train".equals(n.path("kind").asText())) figures.add(n);
-        }
+        List<JsonNode> figures = trainingFigures(r.out());
         assertEquals(2, figures.size(), r.out());
         for (JsonNode n : figures) {
             assertEquals(n.path("threads").asInt(), n.path("shards").asInt(), n.toString());
@@ -232,5 +222,16 @@ class BenchCommandTest {
                 assertEquals(a, b, 1e-12 * Math.abs(a), "step " + i);
             }
         }
+    }
+
+    /** The training figures among bench's JSON lines. */
+    private static List<JsonNode> trainingFigures(String out) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> figures = new ArrayList<>();
+        for (String l : out.strip().split("\n")) {
+            JsonNode n = json.readTree(l);
+            if ("train".equals(n.path("kind").asText())) figures.add(n);
+        }
+        return figures;
     }
 }
