@@ -40,8 +40,7 @@ class ApiContractTest {
             .exclude("Op.*.backward(in)", "the derivative rules are the tape's to call (Tape.walk), with the nodes it"
                     + " recorded; a rule is one line of math in Op's table, run for every node of every backward walk")
             .exclude("Op.*.backward(out)", "see Op.*.backward(in)")
-            .exclude("Op.*.backward(g)", "see Op.*.backward(in)")
-            .exclude("Blas.Backend.parse(name)", "null is the unset jgrad.blas property and selects auto (documented)");
+            .exclude("Op.*.backward(g)", "see Op.*.backward(in)");
 
     private static <T extends AutoCloseable> T closed(T scope) {
         try (scope) {

@@ -801,7 +801,6 @@ public final class Variable {
      * @return the sum, without the summed axes
      */
     public Variable sum(int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), false), this);
     }
@@ -814,7 +813,6 @@ public final class Variable {
      * @return the sum
      */
     public Variable sum(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("sum", axes);
         return apply(new Op.Sum(axes.clone(), keepDims), this);
     }
@@ -846,7 +844,6 @@ public final class Variable {
      * @return the mean
      */
     public Variable mean(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("mean", axes);
         int n = count(axes, "mean");
         return sum(keepDims, axes).times(1.0 / n);
@@ -888,7 +885,6 @@ public final class Variable {
      * @return the maximum
      */
     public Variable max(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("max", axes);
         return apply(new Op.Max(axes.clone(), keepDims), this);
     }
@@ -931,7 +927,6 @@ public final class Variable {
      * @return the minimum
      */
     public Variable min(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("min", axes);
         return apply(new Op.Min(axes.clone(), keepDims), this);
     }
@@ -963,7 +958,6 @@ public final class Variable {
      * @return the log-sum-exp
      */
     public Variable logSumExp(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("logSumExp", axes);
         return apply(new Op.LogSumExp(axes.clone(), keepDims), this);
     }
@@ -995,7 +989,6 @@ public final class Variable {
      * @return the norm
      */
     public Variable norm(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("norm", axes);
         return apply(new Op.Norm(axes.clone(), keepDims), this);
     }
@@ -1029,7 +1022,6 @@ public final class Variable {
      * @return the variance
      */
     public Variable var(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("var", axes);
         count(axes, "var"); // resolves the axes first, so a bad one is reported as var's
         return minus(mean(true, axes)).square().mean(keepDims, axes);
@@ -1064,14 +1056,14 @@ public final class Variable {
      * @return the standard deviation
      */
     public Variable std(boolean keepDims, int... axes) {
-        Objects.requireNonNull(axes, "axes");
         requireAxes("std", axes);
         int n = count(axes, "std");
         return minus(mean(true, axes)).norm(keepDims, axes).times(1.0 / Math.sqrt(n));
     }
 
+    /** Refuses null axes by name, and an empty list (which would mean every axis: the no-argument form says so). */
     private void requireAxes(String op, int[] axes) {
-        if (axes.length == 0) {
+        if (Objects.requireNonNull(axes, "axes").length == 0) {
             throw new IllegalArgumentException(op + ": no axes given for " + shape() + "; use " + op + "() to reduce all");
         }
     }
@@ -1083,7 +1075,6 @@ public final class Variable {
      * @return the scalar {@code Σ this ⊙ other}
      */
     public Variable dot(Variable other) {
-        Objects.requireNonNull(other, "other");
         return times(other).sum();
     }
 
@@ -1116,7 +1107,6 @@ public final class Variable {
      * @return the mean cross-entropy, a scalar
      */
     public Variable crossEntropy(int[] targets) {
-        Objects.requireNonNull(targets, "targets");
         Kernels.checkTargets(value, targets);
         return apply(new Op.CrossEntropy(targets.clone()), this);
     }
@@ -1130,7 +1120,6 @@ public final class Variable {
      * @return the same values in that shape
      */
     public Variable reshape(int... dims) {
-        Objects.requireNonNull(dims, "dims");
         return reshape(value().reshape(dims).shape());
     }
 

@@ -42,11 +42,11 @@ public final class Blas {
         /**
          * Parses {@code auto}, {@code native} or {@code java} (any case); null for {@code auto}.
          *
-         * @param name the value of {@code jgrad.blas}, or null
+         * @param name the value of {@code jgrad.blas}
          * @return the backend, or null for {@code auto}
          */
         public static Backend parse(String name) {
-            return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            return switch (Objects.requireNonNull(name, "name").trim().toLowerCase(Locale.ROOT)) {
                 case "auto" -> null;
                 case "native" -> NATIVE;
                 case "java" -> JAVA;
@@ -99,7 +99,6 @@ public final class Blas {
      * @throws IllegalStateException    when {@code native} is named and OpenBLAS cannot be loaded
      */
     public static synchronized void use(String name) {
-        Objects.requireNonNull(name, "name");
         Backend backend = Backend.parse(name);
         if (backend == null) {
             useBest();

@@ -836,8 +836,6 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor maxMask(Tensor a, int[] axes) {
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(axes, "axes");
         return extremeMask(a, max(a, axes, true), axes);
     }
 
@@ -849,8 +847,6 @@ public final class Kernels {
      * @return a tensor of {@code a}'s shape
      */
     public static Tensor minMask(Tensor a, int[] axes) {
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(axes, "axes");
         return extremeMask(a, min(a, axes, true), axes);
     }
 

@@ -86,8 +86,6 @@ public final class Tensor {
      */
     public static Tensor of(DType dtype, double[] values, int... dims) {
         Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(values, "values");
-        Objects.requireNonNull(dims, "dims");
         return dtype == DType.F64 ? of(values, dims) : of(values, dims).cast(DType.F32);
     }
 
