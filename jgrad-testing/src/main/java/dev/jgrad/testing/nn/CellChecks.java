@@ -47,7 +47,6 @@ public final class CellChecks {
      * @param seed draws inputs, initial states and cotangents
      */
     public static void assertGradients(RecurrentCell cell, long seed) {
-        Objects.requireNonNull(cell, "cell");
         assertParameterGradients(cell, seed);
         assertInputAndStateGradients(cell, seed);
         assertSecondOrder(cell, seed);
