@@ -136,7 +136,9 @@ public final class RecurrentStack implements Module {
      */
     public static RecurrentStack gru(GRU.Variant variant, int in, int hidden, int layers, boolean bias, DType dtype, Rng rng) {
         Objects.requireNonNull(variant, "variant");
-        return of(variant == GRU.Variant.RESET_BEFORE ? CellKind.GRU : CellKind.GRU_RESET_AFTER, in, hidden, layers, bias, dtype, rng);
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
+        return build(layers, k -> variant.create(k == 0 ? in : hidden, hidden, bias, dtype, rng));
     }
 
     /**
