@@ -5,6 +5,7 @@ import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -123,12 +124,12 @@ public final class DataParallel implements AutoCloseable {
         }
         Shard[] done = new Shard[shards];
         RuntimeException[] failed = new RuntimeException[shards];
-        List<Future<Shard>> pending = new ArrayList<>();
-        // Shards s ≡ 0 (mod threads) run on this thread, the others on the workers.
+        // Shards s ≡ 0 (mod threads) run on this thread, the others on the workers: pending.get(s) is null for this thread's.
+        List<Future<Shard>> pending = new ArrayList<>(Collections.nCopies(shards, null));
         for (int s = 0; s < shards; s++) {
             if (s % threads != 0) {
                 int shard = s;
-                pending.add(workers.submit(() -> run(shard, rows, leaves, loss)));
+                pending.set(s, workers.submit(() -> run(shard, rows, leaves, loss)));
             }
         }
         for (int s = 0; s < shards; s += threads) {
@@ -138,13 +139,13 @@ public final class DataParallel implements AutoCloseable {
                 failed[s] = e;
             }
         }
-        int next = 0;
         for (int s = 0; s < shards; s++) {
-            if (s % threads == 0) {
+            Future<Shard> f = pending.get(s);
+            if (f == null) {
                 continue;
             }
             try {
-                done[s] = pending.get(next++).get();
+                done[s] = f.get();
             } catch (ExecutionException e) {
                 failed[s] = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
