@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** {@code jgrad-spark bench}'s one-figure run, which every mode goes through in its own JVM. */
@@ -18,14 +16,10 @@ class SparkBenchCommandTest {
      */
     @Test
     void theCorpusCoversWarmupAndTimedStepsAfterTheHeldOutTenth() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("bench", "--run", "--config", "tiny", "--mode", "process", "--warmup", "8", "--steps", "16");
-        assertEquals(0, code, err.toString());
-        JsonNode figure = new ObjectMapper().readTree(out.toString().strip());
+        SparkTrainCommandTest.Outcome o = SparkTrainCommandTest.run("bench", "--run", "--config", "tiny", "--mode", "process", "--warmup", "8",
+                "--steps", "16");
+        assertEquals(0, o.code(), o.err());
+        JsonNode figure = new ObjectMapper().readTree(o.out().strip());
         assertEquals("tiny", figure.path("config").asText(), figure.toString());
         assertTrue(figure.path("tokens_per_second").asDouble() > 0, figure.toString());
     }

@@ -30,10 +30,12 @@ class SparkTrainCommandTest {
         LocalSpark.stop();
     }
 
-    private record Outcome(int code, String out, String err) {
+    /** A command's exit code and what it printed. */
+    record Outcome(int code, String out, String err) {
     }
 
-    private static Outcome run(String... args) {
+    /** Runs {@code jgrad-spark} with {@code args} in this JVM, capturing both streams. */
+    static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();

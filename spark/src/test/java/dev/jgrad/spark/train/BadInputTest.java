@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jgrad.examples.train.Checkpoint;
+import dev.jgrad.examples.train.TrainConfig;
 import dev.jgrad.examples.train.Trainer;
 import dev.jgrad.spark.LocalSpark;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,17 +55,19 @@ class BadInputTest {
         Path tiny = Files.writeString(dir.resolve("tiny.txt"), "ab");
         Path ten = Files.writeString(dir.resolve("ten.txt"), "abcdefghi\n");
         assertEquals("corpus " + empty + " is empty", refused(Runs.tiny("--corpus", empty.toString())));
-        assertEquals("corpus " + blank + " holds only blank lines", refused(Runs.tiny("--corpus", blank.toString())));
-        assertEquals("corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on",
-                refused(Runs.tiny("--corpus", digits.toString(), "--d2l-text")));
-        assertEquals("a corpus of 3 characters is too short to train on and hold some out", refused(Runs.tiny("--corpus", tiny.toString())));
-        assertEquals("a corpus of 10 characters leaves 1 after the first 9 (--max-tokens 9), and the held-out text needs at least 2: "
-                + "use --max-tokens 8 or less, or 0 to hold out the last tenth", refused(Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9")));
-        for (var config : List.of(Runs.tiny("--corpus", blank.toString()), Runs.tiny("--corpus", digits.toString(), "--d2l-text"),
-                Runs.tiny("--corpus", tiny.toString()), Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9"))) {
+        Map<TrainConfig, String> refusals = new LinkedHashMap<>();
+        refusals.put(Runs.tiny("--corpus", blank.toString()), "corpus " + blank + " holds only blank lines");
+        refusals.put(Runs.tiny("--corpus", digits.toString(), "--d2l-text"),
+                "corpus " + digits + " has no letters, so --d2l-text leaves nothing to train on");
+        refusals.put(Runs.tiny("--corpus", tiny.toString()), "a corpus of 3 characters is too short to train on and hold some out");
+        refusals.put(Runs.tiny("--corpus", ten.toString(), "--max-tokens", "9"), "a corpus of 10 characters leaves 1 after the first 9 "
+                + "(--max-tokens 9), and the held-out text needs at least 2: use --max-tokens 8 or less, or 0 to hold out the last tenth");
+        refusals.forEach((config, expected) -> {
+            String message = refused(config);
+            assertEquals(expected, message);
             var train = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config));
-            assertEquals(train.getMessage(), refused(config), "the message train gives");
-        }
+            assertEquals(train.getMessage(), message, "the message train gives");
+        });
     }
 
     /**
@@ -86,7 +90,7 @@ class BadInputTest {
                 + books.resolve("b.txt"), refused(Runs.tiny("--corpus", books.toString())));
     }
 
-    private String refused(dev.jgrad.examples.train.TrainConfig config) {
+    private String refused(TrainConfig config) {
         return assertThrows(IllegalArgumentException.class, () -> SparkTrainer.start(sc, config, SparkOptions.synchronous(2)))
                 .getMessage();
     }
