@@ -27,6 +27,7 @@ echo "PyTorch: $(( $(date +%s) - start )) s wall for $epochs epochs" >> "$out/d2
 uptime >> "$out/d2l-side-by-side.txt"
 
 . .mvn/find-jdk.sh
-"$JAVA_HOME/bin/java" -cp examples/target/gru-examples.jar scripts/bench/D2lChart.java \
-    "$out/jgrad-d2l.jsonl" "$out/torch-d2l.jsonl" docs/d2l-perplexity.png
+PLOT_OUT=docs/d2l-perplexity.png PLOT_TITLE="d2l GRU on The Time Machine: training perplexity per epoch" \
+    PLOT_FILES="jgrad=$out/jgrad-d2l.jsonl,PyTorch 1.13=$out/torch-d2l.jsonl" \
+    "$JAVA_HOME/bin/jshell" --class-path examples/target/gru-examples.jar scripts/plot_perplexity.jsh >/dev/null
 cat "$out/d2l-side-by-side.txt"
