@@ -6,11 +6,14 @@ import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Runs one training figure in a JVM of its own, started as this one was (same java, JVM options and
@@ -35,14 +38,12 @@ final class FreshJvm {
             cmd.add("--data-parallel");
         }
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            byte[] err = p.getErrorStream().readAllBytes();
-            int code = p.waitFor();
-            if (code != 0) {
-                String why = new String(err, StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("no message");
-                throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + code + "): " + why);
+            Finished run = run(cmd);
+            if (run.code() != 0) {
+                String why = run.err().lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("no message");
+                throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + run.code() + "): " + why);
             }
+            String out = run.out();
             ObjectMapper json = new ObjectMapper();
             for (String line : out.strip().split("\n")) {
                 JsonNode n = json.readTree(line);
@@ -56,6 +57,33 @@ final class FreshJvm {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while measuring " + config.name(), e);
+        }
+    }
+
+    /** A finished process: its exit code and everything it printed on each stream. */
+    record Finished(int code, String out, String err) {
+    }
+
+    /**
+     * Runs {@code cmd} to its end. Standard error is drained on a thread of its own while standard
+     * output is read: read one after the other, a child that fills the error pipe first would block
+     * forever, and so would this process.
+     */
+    static Finished run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).start();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, task -> Thread.ofPlatform().daemon().name("stderr of " + cmd.get(0)).start(task));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        try {
+            return new Finished(code, out, new String(err.get(), StandardCharsets.UTF_8));
+        } catch (ExecutionException e) {
+            throw new IOException("cannot read the standard error of " + cmd.get(0), e.getCause());
         }
     }
 }
