@@ -31,6 +31,13 @@ import java.util.Objects;
 public final class Blas {
     /** Products below this many multiply-adds stay on the Java kernel: a native call costs about a microsecond. */
     public static final long NATIVE_MIN_WORK = 1L << 13;
+    /**
+     * Whether the native backend runs the products that fit its blocks on the Vector API kernel
+     * ({@code VectorGemm}) instead of OpenBLAS: when the Vector API is in use and the system property
+     * {@code jgrad.blas.vector} is not {@code off}.
+     */
+    static final boolean VECTOR_PRODUCTS = SimdLoops.LOOPS != null && SimdLoops.LOOPS.gemmUsable()
+            && !"off".equalsIgnoreCase(System.getProperty("jgrad.blas.vector", "auto").trim());
 
     /** A matrix-product kernel. */
     public enum Backend {
@@ -130,7 +137,8 @@ public final class Blas {
     public static synchronized String description() {
         Backend b = backend();
         if (b == Backend.NATIVE) {
-            return "native " + library.description();
+            return "native " + library.description()
+                    + (VECTOR_PRODUCTS ? "; float32 products of at most 64 rows on one thread on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

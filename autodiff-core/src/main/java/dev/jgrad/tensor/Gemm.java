@@ -97,6 +97,9 @@ final class Gemm {
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         NativeBlas blas = (long) m * n * k >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
+            if (Blas.VECTOR_PRODUCTS && SimdLoops.LOOPS.gemm(ta, tb, m, n, k, a, ao, b, bo, c, co)) {
+                return;
+            }
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
             if (a.f64 != null) {

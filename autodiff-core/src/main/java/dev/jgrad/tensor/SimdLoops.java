@@ -35,6 +35,17 @@ interface SimdLoops {
     /** The float32 form of {@link #binary(Kernels.Binary, double[], int, double[], int, double[], int, int)}. */
     void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
+    /**
+     * {@code C[co..] += op(A)·op(B)} for dense row-major matrices of one dtype ({@link Gemm#gemm}'s
+     * contract) on the register-blocked kernel of {@link VectorGemm}; false, nothing written, when the
+     * vectors are narrower than 512 bits, the dtype is float64, an operand is transposed or the shape is
+     * not one it takes.
+     */
+    boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co);
+
+    /** Whether {@link #gemm} runs here at all (512-bit vectors). */
+    boolean gemmUsable();
+
     /** Whether the Vector API loops are in use, for printing beside measured figures. */
     static String describe() {
         if (LOOPS != null) {

@@ -23,6 +23,16 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
+    public boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co) {
+        return VectorGemm.USABLE && !ta && !tb && a.f32 != null && VectorGemm.sgemm(m, n, k, a.f32, ao, b.f32, bo, c.f32, co);
+    }
+
+    @Override
+    public boolean gemmUsable() {
+        return VectorGemm.USABLE;
+    }
+
+    @Override
     public boolean unary(Kernels.Unary op, double[] x, double[] o, int lo, int hi) {
         switch (op) {
             case EXP -> exp(x, o, lo, hi);

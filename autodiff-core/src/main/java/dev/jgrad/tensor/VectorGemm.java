@@ -1,0 +1,150 @@
+package dev.jgrad.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A register-blocked float32 matrix product on 512-bit vectors for the products a recurrent step
+ * makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B}, A {@code [m, k]} with few
+ * rows, B {@code [k, n]}, all row-major at offsets, neither transposed.
+ *
+ * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen accumulators stay in registers over the whole inner dimension while each step
+ * broadcasts one value of each of the 8 rows of A and loads two vectors of row {@code p} of B. B is
+ * read where it is stored, where a BLAS first copies ("packs") it on every call: work that a product
+ * of 32 rows does not amortise.
+ *
+ * <p>Note [Vector product summation order]: every element is {@code C + (((0 + t₀) + t₁) + … + t_{k−1})},
+ * {@code t_p} the fused multiply-add of the p-th product, in increasing p. The bits differ from the
+ * BLAS's and from {@link Gemm}'s own loops in the last bits.
+ *
+ * <p>It takes only what it was measured faster at (docs/measurements): float32, at most
+ * {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32 vector registers hold the
+ * accumulators and operands), and one kernel thread: a batch's product is too small to hand half of it to another
+ * thread at a gain, which the BLAS's threads, kept spinning between calls, do better. Transposed
+ * operands, taller A and other shapes stay with the BLAS. Since the choice depends on the thread
+ * count, so do the bits of the products it takes.
+ */
+final class VectorGemm {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** Rows of C per block. */
+    static final int ROWS = 8;
+    /** The most rows of A taken: a batch; beyond it the BLAS's packed loops are as fast or faster. */
+    static final int MAX_ROWS = 64;
+    /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
+    static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    /** Per-thread scratch for one block on its way into C. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private VectorGemm() {
+    }
+
+    private static final class Scratch {
+        final float[] block = new float[ROWS * 2 * F.length()];
+    }
+
+    /** Whether an {@code m × n} product divides into whole blocks, has few enough rows, and kernels run on one thread. */
+    static boolean fits(int m, int n) {
+        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0 && Parallelism.threads() == 1;
+    }
+
+    /**
+     * {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, B {@code [k, n]} at {@code bo},
+     * C {@code [m, n]} at {@code co}; false, nothing written, when the shape does not {@link #fits fit}.
+     */
+    static boolean sgemm(int m, int n, int k, float[] a, int ao, float[] b, int bo, float[] c, int co) {
+        int lanes = F.length();
+        if (!fits(m, n)) {
+            return false;
+        }
+        float[] block = SCRATCH.get().block;
+        for (int vb = 0; vb < n; vb += 2 * lanes) {
+            for (int rb = 0; rb < m; rb += ROWS) {
+                multiply(a, ao + rb * k, k, b, bo + vb, n, k, block);
+                addInto(block, c, co + rb * n + vb, n);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·B[bAt + p·ldb + v]} for the 8 rows r and
+     * two vectors of columns v (2L values). It only writes its scratch block, and C is added to apart:
+     * C2 turns the Vector API calls of a method into instructions only within a node budget, and calls
+     * left over run as objects, several times slower.
+     */
+    private static void multiply(float[] a, int aAt, int lda, float[] b, int bAt, int ldb, int k, float[] out) {
+        int l = F.length();
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bAt + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp);
+            FloatVector b1 = FloatVector.fromArray(F, b, bp + l);
+            int ap = aAt + p;
+            FloatVector s = FloatVector.broadcast(F, a[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(F, a[ap + lda]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(F, a[ap + 2 * lda]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(F, a[ap + 3 * lda]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(F, a[ap + 4 * lda]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(F, a[ap + 5 * lda]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = FloatVector.broadcast(F, a[ap + 6 * lda]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = FloatVector.broadcast(F, a[ap + 7 * lda]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        c00.intoArray(out, 0 * l);
+        c01.intoArray(out, 1 * l);
+        c10.intoArray(out, 2 * l);
+        c11.intoArray(out, 3 * l);
+        c20.intoArray(out, 4 * l);
+        c21.intoArray(out, 5 * l);
+        c30.intoArray(out, 6 * l);
+        c31.intoArray(out, 7 * l);
+        c40.intoArray(out, 8 * l);
+        c41.intoArray(out, 9 * l);
+        c50.intoArray(out, 10 * l);
+        c51.intoArray(out, 11 * l);
+        c60.intoArray(out, 12 * l);
+        c61.intoArray(out, 13 * l);
+        c70.intoArray(out, 14 * l);
+        c71.intoArray(out, 15 * l);
+    }
+
+    /** {@code C[at + r·ldc + v] += block[r·2L + v]}: a finished block added into C, row by row. */
+    private static void addInto(float[] block, float[] c, int at, int ldc) {
+        int l = F.length();
+        for (int r = 0; r < ROWS; r++) {
+            int o = at + r * ldc;
+            FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, block, 2 * r * l)).intoArray(c, o);
+            FloatVector.fromArray(F, c, o + l).add(FloatVector.fromArray(F, block, (2 * r + 1) * l)).intoArray(c, o + l);
+        }
+    }
+}
