@@ -184,7 +184,17 @@ public final class Trainer {
          */
         public static TrainingText of(String text, String heldOut) {
             return new TrainingText(text.length(), Checkpoint.sha256(text.getBytes(StandardCharsets.UTF_8)),
-                    text.substring(0, Math.min(10, text.length())), heldOut);
+                    text.substring(0, headLength(text.length())), heldOut);
+        }
+
+        /**
+         * How many characters the head of a training text holds, for an engine that sees the text in pieces.
+         *
+         * @param length the training text's length
+         * @return the head's length: 10, or the whole text when shorter
+         */
+        public static int headLength(int length) {
+            return Math.min(10, length);
         }
     }
 
