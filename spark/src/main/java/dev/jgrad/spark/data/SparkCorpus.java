@@ -43,12 +43,15 @@ import scala.Tuple2;
  * the first {@code --max-tokens} characters, or all but the last tenth, with the held-out text after
  * them; without {@code --corpus}, the generated arithmetic lines and their held-out lines.
  *
- * @param chunks        the tokenised training text, cached; the caller unpersists it
- * @param vocabulary    the vocabulary of the training text
- * @param text          what the training loop knows of the text (its held-out text null when it is not measured)
- * @param heldOutLength the held-out text's length in characters, also when it is not measured
+ * @param chunks         the tokenised training text, cached; the caller unpersists it
+ * @param vocabulary     the vocabulary of the training text
+ * @param text           what the training loop knows of the text (its held-out text null when it is not measured)
+ * @param heldOutLength  the held-out text's length in characters, also when it is not measured
+ * @param arithmeticText the generated corpus's training text, which the driver generated and its quality measure needs
+ *                       (so the trainer need not generate it again); null for a corpus file
  */
-public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Trainer.TrainingText text, long heldOutLength) {
+public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Trainer.TrainingText text, long heldOutLength,
+        String arithmeticText) {
     /**
      * The longest held-out text the driver evaluates after every epoch, as {@code train} does; beyond
      * it (a corpus of more than about ten million characters held out by the tenth) the driver's one
@@ -113,7 +116,8 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
             if (counted != n) {
                 throw new IllegalStateException("corpus: tokenised " + counted + " tokens but counted " + n + " characters");
             }
-            return new SparkCorpus(chunks, vocab, new Trainer.TrainingText(n, streamed.sha256(), streamed.head(), heldOut), heldOutLength);
+            return new SparkCorpus(chunks, vocab, new Trainer.TrainingText(n, streamed.sha256(), streamed.head(), heldOut), heldOutLength,
+                    generated != null ? generated.train() : null);
         } finally {
             pieces.unpersist(false);
         }
