@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * once, here; how a step is taken is a {@link Steps}. {@link #start(TrainConfig)} takes each step on
  * this process's tape ({@link #trainStep}); the Spark trainer spreads each over a cluster's tasks and
  * needs only the length, checksum and first characters of the text, which the cluster holds
- * ({@link TrainingText}), and the generated corpus's text, which it generated itself. Both update the same model with the same optimizer and write the same
- * checkpoints, so a run moves between them.
+ * ({@link TrainingText}), and the generated corpus's text, which it generated itself. Both update
+ * the same model with the same optimizer and write the same checkpoints, so a run moves between them.
  *
  * <p>All randomness is explicit: the weights come from {@code Rng.seeded(seed)}, the partitions from
  * a second generator whose state is part of every checkpoint, and generated text from a generator
