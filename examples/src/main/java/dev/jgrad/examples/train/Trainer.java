@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * d2l's {@code train_ch8} loop for a {@link CharModel}: per epoch, partition the corpus
@@ -37,8 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * once, here; how a step is taken is a {@link Steps}. {@link #start(TrainConfig)} takes each step on
  * this process's tape ({@link #trainStep}); the Spark trainer spreads each over a cluster's tasks and
  * needs only the length, checksum and first characters of the text, which the cluster holds
- * ({@link TrainingText}). Both update the same model with the same optimizer and write the same
- * checkpoints, so a run moves between them.
+ * ({@link TrainingText}), and the generated corpus's text, which it generated itself. Both update
+ * the same model with the same optimizer and write the same checkpoints, so a run moves between them.
  *
  * <p>All randomness is explicit: the weights come from {@code Rng.seeded(seed)}, the partitions from
  * a second generator whose state is part of every checkpoint, and generated text from a generator
@@ -56,6 +57,8 @@ public final class Trainer {
     static final long HELD_OUT_SEED = CORPUS_SEED + 1;
     /** Prompts of the arithmetic quality measure. */
     static final int QUALITY_PROBES = 200;
+    /** How often this JVM generated the arithmetic corpus: tests hold a run's start to one generation with it. */
+    static final AtomicInteger arithmeticGenerations = new AtomicInteger();
     private static final long DATA_STREAM = 0x5EED_DA7AL;
 
     /** Told about progress; every method has an empty default. */
@@ -184,7 +187,17 @@ public final class Trainer {
          */
         public static TrainingText of(String text, String heldOut) {
             return new TrainingText(text.length(), Checkpoint.sha256(text.getBytes(StandardCharsets.UTF_8)),
-                    text.substring(0, Math.min(10, text.length())), heldOut);
+                    text.substring(0, headLength(text.length())), heldOut);
+        }
+
+        /**
+         * How many characters the head of a training text holds, for an engine that sees the text in pieces.
+         *
+         * @param length the training text's length
+         * @return the head's length: 10, or the whole text when shorter
+         */
+        public static int headLength(int length) {
+            return Math.min(10, length);
         }
     }
 
@@ -263,17 +276,17 @@ public final class Trainer {
      * A new run whose steps another engine takes (Note [One loop]), over a training text it holds:
      * the model initialised from the seed and the partitions' generator seeded as in {@link #start(TrainConfig)}.
      *
-     * @param config the run's configuration
-     * @param vocab  the vocabulary of the training text, as {@link #start(TrainConfig)} would build it
-     * @param text   what the loop knows of the training text
-     * @param steps  how the steps are taken
+     * @param config         the run's configuration
+     * @param vocab          the vocabulary of the training text, as {@link #start(TrainConfig)} would build it
+     * @param text           what the loop knows of the training text
+     * @param steps          how the steps are taken
+     * @param arithmeticText the generated corpus's training text ({@link #corpus}{@code (config).train()}), which its
+     *                       quality measure needs: the engine generated it already; unused (may be null) for a corpus file
      * @return the trainer, before its first step
+     * @throws IllegalArgumentException when {@code arithmeticText} is missing for the generated corpus
      */
-    public static Trainer start(TrainConfig config, Vocabulary vocab, TrainingText text, Steps steps) {
-        return start(config, vocab, text, steps, arithmeticText(config));
-    }
-
-    private static Trainer start(TrainConfig config, Vocabulary vocab, TrainingText text, Steps steps, String arithmeticText) {
+    public static Trainer start(TrainConfig config, Vocabulary vocab, TrainingText text, Steps steps, String arithmeticText) {
+        requireArithmeticText(config, arithmeticText);
         CharModel model = CharModel.of(config, vocab.size());
         long dataState = Rng.seeded(config.seed() ^ DATA_STREAM).state();
         return new Trainer(config, text, vocab, steps, arithmeticText, model, new Checkpoint.Position(0, 0, dataState, 0, 0, 0, 0),
@@ -288,7 +301,7 @@ public final class Trainer {
         TrainConfig config = cp.config().withEpochs(epochs);
         Corpora.Split corpus = corpus(config);
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
-        return resume(cp, config, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
+        return resume(cp, epochs, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
                 config.arithmetic() ? corpus.train() : null);
     }
 
@@ -297,19 +310,19 @@ public final class Trainer {
      * epochs in total, with steps another engine takes (Note [One loop]). Everything is validated before
      * the trainer exists.
      *
-     * @param cp     the checkpoint
-     * @param epochs the epochs in total
-     * @param text   what the loop knows of the training text of {@code cp}'s configuration
-     * @param steps  how the steps are taken
+     * @param cp             the checkpoint
+     * @param epochs         the epochs in total
+     * @param text           what the loop knows of the training text of {@code cp}'s configuration
+     * @param steps          how the steps are taken
+     * @param arithmeticText the generated corpus's training text, as for {@link #start(TrainConfig, Vocabulary,
+     *                       TrainingText, Steps, String)}; unused (may be null) for a corpus file
      * @return the trainer, at the checkpoint's position
-     * @throws IllegalArgumentException when the training text is not the checkpoint's, or its tensors do not fit its model
+     * @throws IllegalArgumentException when the training text is not the checkpoint's, its tensors do not fit its model,
+     *                                  or {@code arithmeticText} is missing for the generated corpus
      */
-    public static Trainer resume(Checkpoint cp, int epochs, TrainingText text, Steps steps) {
+    public static Trainer resume(Checkpoint cp, int epochs, TrainingText text, Steps steps, String arithmeticText) {
         TrainConfig config = cp.config().withEpochs(epochs);
-        return resume(cp, config, text, steps, arithmeticText(config));
-    }
-
-    private static Trainer resume(Checkpoint cp, TrainConfig config, TrainingText text, Steps steps, String arithmeticText) {
+        requireArithmeticText(config, arithmeticText);
         if (!text.sha256().equals(cp.corpusSha256())) {
             throw new IllegalArgumentException("resume: the training text differs from the one the checkpoint was trained on (SHA-256 "
                     + text.sha256() + ", checkpoint has " + cp.corpusSha256() + "): the corpus file changed, or the checkpoint was "
@@ -332,9 +345,11 @@ public final class Trainer {
         return t;
     }
 
-    /** The generated corpus's training text, which its quality measure needs; null for a corpus file. */
-    private static String arithmeticText(TrainConfig config) {
-        return config.arithmetic() ? corpus(config).train() : null;
+    /** Refuses a start without the generated text the arithmetic corpus's quality measure needs. */
+    private static void requireArithmeticText(TrainConfig config, String arithmeticText) {
+        if (config.arithmetic() && arithmeticText == null) {
+            throw new IllegalArgumentException("the generated corpus's training text is needed for its quality measure");
+        }
     }
 
     /**
@@ -347,6 +362,7 @@ public final class Trainer {
      */
     public static Corpora.Split corpus(TrainConfig config) {
         if (config.arithmetic()) {
+            arithmeticGenerations.incrementAndGet();
             String train = Corpora.arithmetic(Rng.seeded(CORPUS_SEED), config.corpusLines(), config.maxOperand());
             String heldOut = Corpora.arithmetic(Rng.seeded(HELD_OUT_SEED), Math.max(1, config.corpusLines() / 10), config.maxOperand());
             return new Corpora.Split(Corpora.truncate(train, config.maxTokens()), heldOut);

@@ -2,6 +2,7 @@ package dev.jgrad.examples.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -110,6 +111,36 @@ class TrainCommandTest {
         assertEquals(c.corpusLines() / 10, t.heldOut().lines().count(), "one held-out line for every ten");
         assertFalse(t.train().contains(t.heldOut()), "the held-out lines are another draw");
         assertEquals(TrainingText.of(t.train(), t.heldOut()), Trainer.start(c).trainingText(), "the run trains on that text");
+    }
+
+    /**
+     * train's start and resume generate the arithmetic corpus once each; another engine's start and resume not at all,
+     * as they take the text the engine generated.
+     */
+    @Test
+    void eachStartGeneratesTheArithmeticCorpusOnceAndAnotherEnginesNotAtAll() {
+        TrainConfig c = TinyRuns.config(1);
+        Path ck = dir.resolve("ck");
+        int before = Trainer.arithmeticGenerations.get();
+        Trainer first = Trainer.start(c).checkpointTo(ck);
+        assertEquals(before + 1, Trainer.arithmeticGenerations.get(), "train's start");
+        first.requestStop();
+        assertEquals(Trainer.Outcome.STOPPED, first.run(new Trainer.Listener() { }));
+        Checkpoint cp = Checkpoint.read(ck);
+        Trainer.resume(cp, 1);
+        assertEquals(before + 2, Trainer.arithmeticGenerations.get(), "train's resume");
+
+        Corpora.Split t = Trainer.corpus(c);
+        int engine = Trainer.arithmeticGenerations.get();
+        TrainingText text = TrainingText.of(t.train(), t.heldOut());
+        Trainer.Steps steps = (run, starts) -> {
+            throw new AssertionError("not run");
+        };
+        Trainer.start(c, first.vocabulary(), text, steps, t.train());
+        Trainer.resume(cp, 1, text, steps, t.train());
+        assertEquals(engine, Trainer.arithmeticGenerations.get(), "another engine's start and resume");
+        var missing = assertThrows(IllegalArgumentException.class, () -> Trainer.start(c, first.vocabulary(), text, steps, null));
+        assertEquals("the generated corpus's training text is needed for its quality measure", missing.getMessage());
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -44,12 +43,15 @@ import scala.Tuple2;
  * the first {@code --max-tokens} characters, or all but the last tenth, with the held-out text after
  * them; without {@code --corpus}, the generated arithmetic lines and their held-out lines.
  *
- * @param chunks        the tokenised training text, cached; the caller unpersists it
- * @param vocabulary    the vocabulary of the training text
- * @param text          what the training loop knows of the text (its held-out text null when it is not measured)
- * @param heldOutLength the held-out text's length in characters, also when it is not measured
+ * @param chunks         the tokenised training text, cached; the caller unpersists it
+ * @param vocabulary     the vocabulary of the training text
+ * @param text           what the training loop knows of the text (its held-out text null when it is not measured)
+ * @param heldOutLength  the held-out text's length in characters, also when it is not measured
+ * @param arithmeticText the generated corpus's training text, which the driver generated and its quality measure needs
+ *                       (so the trainer need not generate it again); null for a corpus file
  */
-public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Trainer.TrainingText text, long heldOutLength) {
+public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Trainer.TrainingText text, long heldOutLength,
+        String arithmeticText) {
     /**
      * The longest held-out text the driver evaluates after every epoch, as {@code train} does; beyond
      * it (a corpus of more than about ten million characters held out by the tenth) the driver's one
@@ -106,7 +108,7 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
             String heldOut = generated != null ? generated.heldOut()
                     : heldOutLength <= MAX_HELD_OUT_ON_DRIVER ? slice(pieces, starts, cut.train(), cut.end()) : null;
             Vocabulary vocab = vocabulary(pieces, starts, n, config.d2lText());
-            String sha = sha256(pieces, n);
+            Streamed streamed = stream(pieces, n);
             List<String> tokens = vocab.tokens();
             JavaRDD<TokenChunk> chunks = pieces.mapPartitionsWithIndex((i, it) -> tokenise(it, starts[i], n, new Vocabulary(tokens)), true)
                     .persist(StorageLevel.MEMORY_AND_DISK());
@@ -114,9 +116,8 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
             if (counted != n) {
                 throw new IllegalStateException("corpus: tokenised " + counted + " tokens but counted " + n + " characters");
             }
-            TokenChunk first = chunks.filter(c -> c.start() == 0).first();
-            String head = vocab.decode(Arrays.copyOf(first.tokens(), Math.min(10, first.tokens().length)));
-            return new SparkCorpus(chunks, vocab, new Trainer.TrainingText(n, sha, head, heldOut), heldOutLength);
+            return new SparkCorpus(chunks, vocab, new Trainer.TrainingText(n, streamed.sha256(), streamed.head(), heldOut), heldOutLength,
+                    generated != null ? generated.train() : null);
         } finally {
             pieces.unpersist(false);
         }
@@ -269,23 +270,38 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
         return Vocabulary.ofCounts(counts, d2l ? Corpora.D2L_ALPHABET : List.of());
     }
 
-    /** SHA-256 of the first {@code n} characters, streamed to the driver one partition at a time. */
-    private static String sha256(JavaRDD<String> pieces, int n) {
+    /**
+     * What the driver learns from the training text streamed to it: its SHA-256 and head.
+     *
+     * @param sha256 SHA-256 of the UTF-8 bytes of the training text
+     * @param head   its first characters, as {@link Trainer.TrainingText#of} takes them
+     */
+    private record Streamed(String sha256, String head) {
+    }
+
+    /**
+     * The first {@code n} characters streamed to the driver one partition at a time (one job each): their
+     * SHA-256, and their head taken on the way, so the head costs no job of its own.
+     */
+    private static Streamed stream(JavaRDD<String> pieces, int n) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
+        int headLength = Trainer.TrainingText.headLength(n);
+        StringBuilder head = new StringBuilder(headLength);
         long pos = 0;
         for (Iterator<String> it = pieces.toLocalIterator(); it.hasNext() && pos < n; ) {
             String piece = it.next();
             int keep = (int) Math.min(piece.length(), n - pos);
             // Pieces end in a newline (or are ASCII), so no surrogate pair is split between two of them.
             md.update(piece.substring(0, keep).getBytes(StandardCharsets.UTF_8));
+            head.append(piece, 0, Math.min(keep, headLength - head.length()));
             pos += keep;
         }
-        return HexFormat.of().formatHex(md.digest());
+        return new Streamed(HexFormat.of().formatHex(md.digest()), head.toString());
     }
 
     private static Iterator<TokenChunk> tokenise(Iterator<String> pieces, long start, int n, Vocabulary vocab) {

@@ -54,7 +54,8 @@ public final class SparkTrainer implements AutoCloseable {
         try {
             requireLongEnough(corpus, config, options);
             SparkSteps steps = SparkSteps.of(sc, config, options, corpus);
-            return new SparkTrainer(sc, options, corpus, steps, Trainer.start(config, corpus.vocabulary(), corpus.text(), steps));
+            return new SparkTrainer(sc, options, corpus, steps, Trainer.start(config, corpus.vocabulary(), corpus.text(), steps,
+                    corpus.arithmeticText()));
         } catch (RuntimeException e) {
             corpus.chunks().unpersist(false);
             throw e;
@@ -80,7 +81,8 @@ public final class SparkTrainer implements AutoCloseable {
         try {
             requireSameVocabulary(corpus.vocabulary().tokens(), cp.vocabulary());
             SparkSteps steps = SparkSteps.of(sc, config, options, corpus);
-            return new SparkTrainer(sc, options, corpus, steps, Trainer.resume(cp, epochs, corpus.text(), steps));
+            return new SparkTrainer(sc, options, corpus, steps, Trainer.resume(cp, epochs, corpus.text(), steps,
+                    corpus.arithmeticText()));
         } catch (RuntimeException e) {
             corpus.chunks().unpersist(false);
             throw e;

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,7 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Spark reads the text {@code train} trains on, to the character, and holds out the same text: a
  * corpus file used whole (all but its last tenth), cut by --max-tokens (and the text after it held
- * out), and with d2l's preprocessing, read in pieces whose boundaries fall anywhere.
+ * out), and with d2l's preprocessing, read in pieces whose boundaries fall anywhere; and it reads
+ * them in as few Spark jobs as it needs.
  */
 class SparkCorpusTest {
     @TempDir
@@ -58,5 +61,55 @@ class SparkCorpusTest {
         } finally {
             corpus.chunks().unpersist(false);
         }
+    }
+
+    @ParameterizedTest(name = "generated corpus of {0} lines in {1} pieces")
+    @CsvSource({"120, 1", "120, 3", "20, 20"})
+    void theGeneratedCorpusIsTrainsTextWhateverItsPieces(int lines, int pieces) {
+        // With one line a piece the first piece holds fewer than the head's 10 characters.
+        TrainConfig config = Runs.tiny("--corpus-lines", String.valueOf(lines));
+        Corpora.Split split = Trainer.corpus(config);
+        SparkCorpus corpus = SparkCorpus.read(LocalSpark.context(), config, pieces);
+        try {
+            assertEquals(Trainer.TrainingText.of(split.train(), split.heldOut()), corpus.text());
+        } finally {
+            corpus.chunks().unpersist(false);
+        }
+    }
+
+    /**
+     * The jobs reading a corpus takes: one for the pieces' extent, one gathering the held-out text when
+     * it comes from a file, one counting the vocabulary, one per piece streaming the training text to the
+     * driver for its SHA-256 and head, and one checking the tokens' count; no job only for the head.
+     */
+    @ParameterizedTest(name = "{0} pieces, from a file: {1}")
+    @CsvSource({"1, false", "3, false", "1, true", "3, true"})
+    void readingTakesOneJobPerPassAndOnePerPieceForTheChecksum(int pieces, boolean file) throws Exception {
+        TrainConfig config;
+        if (file) {
+            Path book = dir.resolve("book.txt");
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                lines.add("Line " + i + ": the Time Traveller " + "x".repeat(i % 7));
+            }
+            Files.write(book, lines);
+            config = Runs.tiny("--corpus", book.toString());
+        } else {
+            config = Runs.tiny();
+        }
+        JavaSparkContext sc = LocalSpark.context();
+        int before = lastJob(sc);
+        SparkCorpus corpus = SparkCorpus.read(sc, config, pieces);
+        int jobs = lastJob(sc) - before - 1;
+        corpus.chunks().unpersist(false);
+        // The held-out tenth of the file lies within its last piece, so every piece holds training text.
+        assertEquals(3 + pieces + (file ? 1 : 0), jobs, "Spark jobs reading the corpus");
+    }
+
+    /** The id of a job run now: Spark numbers jobs in the order they are submitted. */
+    private static int lastJob(JavaSparkContext sc) throws Exception {
+        JavaFutureAction<Long> job = sc.parallelize(List.of(0), 1).countAsync();
+        job.get();
+        return job.jobIds().getFirst();
     }
 }
