@@ -38,8 +38,8 @@ interface SimdLoops {
     /**
      * {@code C[co..] += op(A)·op(B)} for dense row-major matrices of one dtype ({@link Gemm#gemm}'s
      * contract) on the register-blocked kernel of {@link VectorGemm}; false, nothing written, when the
-     * vectors are narrower than 512 bits, the dtype is float64, an operand is transposed or the shape is
-     * not one it takes.
+     * vectors are narrower than 512 bits, the dtype is float64, A is transposed, a transposed B is on
+     * its first such use, or the shape is not one it takes.
      */
     boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co);
 

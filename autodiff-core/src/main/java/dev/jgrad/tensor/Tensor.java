@@ -18,6 +18,15 @@ public final class Tensor {
     final double[] f64;
     /** Storage when {@code dtype == F32}, else null. */
     final float[] f32;
+    /**
+     * For a float32 matrix used as the transposed right operand of products ({@code A·Bᵀ}): how often
+     * so far, and from the second use its transpose, which {@link VectorGemm} reads as a row-major
+     * operand. A tensor's values never change once it is visible, so the copy never goes stale; a
+     * weight is used this way at every time step, an activation mostly once, so a first use makes no
+     * copy. Racy counting only delays the copy; the copy itself is published through the volatile.
+     */
+    int transposedUses;
+    volatile float[] transposedF32;
 
     Tensor(Shape shape, double[] f64) {
         this.shape = shape;

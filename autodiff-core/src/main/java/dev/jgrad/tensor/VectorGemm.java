@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A register-blocked float32 matrix product on 512-bit vectors for the products a recurrent step
  * makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B}, A {@code [m, k]} with few
- * rows, B {@code [k, n]}, all row-major at offsets, neither transposed.
+ * rows, B {@code [k, n]}, all row-major at offsets; and {@code C += A·Bᵀ} for a weight B stored
+ * {@code [n, k]}, through a transposed copy made once per weight tensor.
  *
  * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen accumulators stay in registers over the whole inner dimension while each step
  * broadcasts one value of each of the 8 rows of A and loads two vectors of row {@code p} of B. B is
@@ -20,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>It takes only what it was measured faster at (docs/measurements): float32, at most
  * {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32 vector registers hold the
  * accumulators and operands), and one kernel thread: a batch's product is too small to hand half of it to another
- * thread at a gain, which the BLAS's threads, kept spinning between calls, do better. Transposed
- * operands, taller A and other shapes stay with the BLAS. Since the choice depends on the thread
+ * thread at a gain, which the BLAS's threads, kept spinning between calls, do better. A transposed
+ * A, a transposed B's first use, taller A and other shapes stay with the BLAS. Since the choice depends on the thread
  * count, so do the bits of the products it takes.
  */
 final class VectorGemm {
@@ -64,6 +65,32 @@ final class VectorGemm {
             }
         }
         return true;
+    }
+
+    /**
+     * {@code C[co..] += A·Bᵀ} for a float32 matrix B {@code [n, k]} (the whole of its tensor), read
+     * through its cached transpose (the field comment on {@link Tensor#transposedF32}); false, nothing
+     * written, on B's first such use or when the shape does not {@link #fits fit}.
+     */
+    static boolean sgemmTransposed(int m, int n, int k, float[] a, int ao, Tensor b, float[] c, int co) {
+        if (!fits(m, n) || b.f32 == null || b.f32.length != n * k) {
+            return false;
+        }
+        float[] bt = b.transposedF32;
+        if (bt == null) {
+            if (b.transposedUses++ == 0) {
+                return false;
+            }
+            bt = new float[k * n];
+            float[] src = b.f32;
+            for (int j = 0; j < n; j++) {
+                for (int p = 0; p < k; p++) {
+                    bt[p * n + j] = src[j * k + p];
+                }
+            }
+            b.transposedF32 = bt;
+        }
+        return sgemm(m, n, k, a, ao, bt, 0, c, co);
     }
 
     /**

@@ -118,10 +118,45 @@ class VectorGemmTest {
         Tensor b = Tensor.zeros(DType.F32, 4, 32);
         Tensor out = Tensor.zeros(DType.F32, 32, 32);
         assertFalse(SimdLoops.LOOPS.gemm(true, false, 32, 32, 4, a, 0, b, 0, out, 0), "A transposed");
-        assertFalse(SimdLoops.LOOPS.gemm(false, true, 32, 32, 4, a, 0, b, 0, out, 0), "B transposed");
         Tensor out64 = Tensor.zeros(DType.F64, 32, 32);
         assertFalse(SimdLoops.LOOPS.gemm(false, false, 32, 32, 4, a.cast(DType.F64), 0, b.cast(DType.F64), 0, out64, 0), "float64");
         assertArrayEquals(new float[72 * 32], c, "nothing written");
+    }
+
+    @Test
+    void aTransposedRightOperandIsReadThroughItsCopyFromItsSecondUse() {
+        int m = 16;
+        int n = 64;
+        int k = 23;
+        Tensor a = Tensor.randn(Rng.seeded(1), DType.F32, 1, m, k);
+        Tensor b = Tensor.randn(Rng.seeded(2), DType.F32, 1, n, k);   // stored [n, k]: the product is A·Bᵀ
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < k; p++) {
+                    acc = Math.fma(a.f32[i * k + p], b.f32[j * k + p], acc);
+                }
+                expected[i * n + j] = acc;
+            }
+        }
+        Tensor first = Tensor.zeros(DType.F32, m, n);
+        assertFalse(SimdLoops.LOOPS.gemm(false, true, m, n, k, a, 0, b, 0, first, 0), "first use: left to the BLAS");
+        assertArrayEquals(new float[m * n], first.f32, "nothing written");
+        assertEquals(null, b.transposedF32, "no copy for a single use");
+        for (int use = 2; use <= 3; use++) {
+            Tensor c = Tensor.zeros(DType.F32, m, n);
+            assertTrue(SimdLoops.LOOPS.gemm(false, true, m, n, k, a, 0, b, 0, c, 0), "use " + use);
+            assertArrayEquals(expected, c.f32, "use " + use);
+        }
+        Tensor twoMatrices = Tensor.randn(Rng.seeded(3), DType.F32, 1, 2, n, k);
+        for (int use = 0; use < 2; use++) {
+            assertFalse(SimdLoops.LOOPS.gemm(false, true, m, n, k, a, 0, twoMatrices, 0, Tensor.zeros(DType.F32, m, n), 0),
+                    "one matrix of a larger tensor");
+            assertFalse(SimdLoops.LOOPS.gemm(false, true, m, n, k, a, 0, twoMatrices, n * k, Tensor.zeros(DType.F32, m, n), 0),
+                    "a matrix at an offset");
+        }
+        assertEquals(null, twoMatrices.transposedF32);
     }
 
     @Test
