@@ -24,11 +24,11 @@ import java.util.Objects;
  * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}); the bundled OpenBLAS
  * gives the same bits for one and two threads at the shapes tested ({@code BlasTest}), while Debian's
  * OpenMP build of OpenBLAS 0.3.21, loaded with {@code jgrad.blas.library=system}, did not: with it,
- * bit-exact resumption needs the same thread count. So does the native backend on one thread when
- * the Vector API kernel takes float32 products of a batch's rows ({@link #VECTOR_PRODUCTS}, Note
- * [Vector product summation order] on {@code VectorGemm}), which OpenBLAS computes on two. Small products (under
- * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
- * native call costs more than the arithmetic.
+ * bit-exact resumption needs the same thread count. So does the native backend in float32: on one
+ * thread the Vector API kernel takes the products of a batch's rows ({@link #VECTOR_PRODUCTS}, Note
+ * [Vector product summation order] on {@code VectorGemm}), which OpenBLAS computes on two. Small
+ * products (under {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either
+ * backend, where a native call costs more than the arithmetic.
  */
 public final class Blas {
     /** Products below this many multiply-adds stay on the Java kernel: a native call costs about a microsecond. */

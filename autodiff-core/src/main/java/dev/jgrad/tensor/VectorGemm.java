@@ -9,21 +9,23 @@ import jdk.incubator.vector.VectorSpecies;
  * rows, B {@code [k, n]}, all row-major at offsets; and {@code C += A·Bᵀ} for a weight B stored
  * {@code [n, k]}, through a transposed copy made once per weight tensor.
  *
- * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen accumulators stay in registers over the whole inner dimension while each step
- * broadcasts one value of each of the 8 rows of A and loads two vectors of row {@code p} of B. B is
- * read where it is stored, where a BLAS first copies ("packs") it on every call: work that a product
- * of 32 rows does not amortise.
+ * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen
+ * accumulators stay in registers over the whole inner dimension while each step broadcasts one value
+ * of each of the 8 rows of A and loads two vectors of row {@code p} of B. B is read where it is
+ * stored, where a BLAS first copies ("packs") it on every call: work that a product of 32 rows does
+ * not amortise.
  *
- * <p>Note [Vector product summation order]: every element is {@code C + (((0 + t₀) + t₁) + … + t_{k−1})},
- * {@code t_p} the fused multiply-add of the p-th product, in increasing p. The bits differ from the
- * BLAS's and from {@link Gemm}'s own loops in the last bits.
+ * <p>Note [Vector product summation order]: every element is
+ * {@code C + (((0 + t₀) + t₁) + … + t_{k−1})}, {@code t_p} the fused multiply-add of the p-th product,
+ * in increasing p. OpenBLAS's kernels sum in this order too when they do not cut the inner dimension
+ * into blocks; where they do, and against {@link Gemm}'s own loops, the last bits differ.
  *
  * <p>It takes only what it was measured faster at (docs/measurements): float32, at most
  * {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32 vector registers hold the
- * accumulators and operands), and one kernel thread: a batch's product is too small to hand half of it to another
- * thread at a gain, which the BLAS's threads, kept spinning between calls, do better. A transposed
- * A, a transposed B's first use, taller A and other shapes stay with the BLAS. Since the choice depends on the thread
- * count, so do the bits of the products it takes.
+ * accumulators and operands), and one kernel thread: a batch's product is too small to hand half of
+ * it to another thread at a gain, which the BLAS's threads, kept spinning between calls, do better.
+ * A transposed A, a transposed B's first use, taller A and other shapes stay with the BLAS. Since the
+ * choice depends on the thread count, so may the bits of the products it takes.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
