@@ -140,7 +140,7 @@ public final class Blas {
         Backend b = backend();
         if (b == Backend.NATIVE) {
             return "native " + library.description()
-                    + (VECTOR_PRODUCTS ? "; float32 products of at most 64 rows on one thread on a Vector API kernel" : "");
+                    + (VECTOR_PRODUCTS ? "; float32 products of at most " + VectorGemm.MAX_ROWS + " rows on one thread on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

@@ -13,9 +13,11 @@ import java.util.function.IntConsumer;
  * tensors) may use. The default is the
  * number of available processors; {@link #setThreads} changes it for the whole process.
  *
- * <p>Results never depend on the thread count: a kernel splits its output into disjoint blocks and
- * every output element is computed by one thread in the same fixed order as on one thread, so
- * gradient checks and bit-exact resume behave the same with 1 or N threads.
+ * <p>A kernel splits its output into disjoint blocks and every output element is computed by one
+ * thread in the same fixed order as on one thread, so jgrad's own kernels give the same bits with 1
+ * or N threads. Products on the native backend may not: a float32 product of a batch's rows goes to
+ * the Vector API kernel on one thread and to OpenBLAS on more (Note [Backends and bits] on
+ * {@link Blas}).
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -15,23 +15,24 @@ import jdk.incubator.vector.VectorSpecies;
  * stored, where a BLAS first copies ("packs") it on every call: work that a product of 32 rows does
  * not amortise.
  *
- * <p>Note [Vector product summation order]: every element is
- * {@code C + (((0 + t₀) + t₁) + … + t_{k−1})}, {@code t_p} the fused multiply-add of the p-th product,
- * in increasing p. OpenBLAS's kernels sum in this order too when they do not cut the inner dimension
- * into blocks; where they do, and against {@link Gemm}'s own loops, the last bits differ.
+ * <p>Note [Vector product summation order]: every element is {@code C + s_k}, where {@code s_0 = 0}
+ * and {@code s_{p+1} = fma(A(i,p), B(p,j), s_p)}. The bundled OpenBLAS gave the same bits at the d2l
+ * shapes (the d2l side-by-side came out identical); elsewhere, and against {@link Gemm}'s own loops,
+ * the last bits may differ.
  *
- * <p>It takes only what it was measured faster at (docs/measurements): float32, at most
- * {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32 vector registers hold the
- * accumulators and operands), and one kernel thread: a batch's product is too small to hand half of
- * it to another thread at a gain, which the BLAS's threads, kept spinning between calls, do better.
- * A transposed A, a transposed B's first use, taller A and other shapes stay with the BLAS. Since the
- * choice depends on the thread count, so may the bits of the products it takes.
+ * <p>It takes float32, at most {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32
+ * vector registers hold the accumulators and operands), and one kernel thread, which is where it was
+ * measured faster than the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements); on two
+ * threads, splitting a batch's product between them was slower than OpenBLAS's own threads, and in
+ * float64 it gained nothing in training. A transposed A, a transposed B's first use, taller A and
+ * other shapes stay with the BLAS. Since the choice depends on the thread count, so may the bits of
+ * the products it takes.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /** Rows of C per block. */
     static final int ROWS = 8;
-    /** The most rows of A taken: a batch; beyond it the BLAS's packed loops are as fast or faster. */
+    /** The most rows of A taken: a batch (32 and 64 rows were measured; taller products are left to the BLAS). */
     static final int MAX_ROWS = 64;
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
@@ -55,18 +56,23 @@ final class VectorGemm {
      * C {@code [m, n]} at {@code co}; false, nothing written, when the shape does not {@link #fits fit}.
      */
     static boolean sgemm(int m, int n, int k, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        int lanes = F.length();
         if (!fits(m, n)) {
             return false;
         }
+        multiply(m, n, k, a, ao, b, bo, c, co);
+        return true;
+    }
+
+    /** {@link #sgemm} for a shape known to fit. */
+    private static void multiply(int m, int n, int k, float[] a, int ao, float[] b, int bo, float[] c, int co) {
+        int lanes = F.length();
         float[] block = SCRATCH.get().block;
         for (int vb = 0; vb < n; vb += 2 * lanes) {
             for (int rb = 0; rb < m; rb += ROWS) {
-                multiply(a, ao + rb * k, k, b, bo + vb, n, k, block);
+                multiplyBlock(a, ao + rb * k, k, b, bo + vb, n, k, block);
                 addInto(block, c, co + rb * n + vb, n);
             }
         }
-        return true;
     }
 
     /**
@@ -92,7 +98,8 @@ final class VectorGemm {
             }
             b.transposedF32 = bt;
         }
-        return sgemm(m, n, k, a, ao, bt, 0, c, co);
+        multiply(m, n, k, a, ao, bt, 0, c, co);
+        return true;
     }
 
     /**
@@ -101,7 +108,7 @@ final class VectorGemm {
      * C2 turns the Vector API calls of a method into instructions only within a node budget, and calls
      * left over run as objects, several times slower.
      */
-    private static void multiply(float[] a, int aAt, int lda, float[] b, int bAt, int ldb, int k, float[] out) {
+    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int ldb, int k, float[] out) {
         int l = F.length();
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;

@@ -114,15 +114,12 @@ class BlasTest {
                         Rng rng = Rng.seeded(3);
                         // The GRU benchmark's shapes (recurrent step, its backward forms, a weight gradient over many steps) and odd ones.
                         for (int[] s : new int[][] {{64, 512, 1536}, {32, 768, 256}, {512, 2048, 1536}, {131, 263, 37}, {5, 261, 299}}) {
-                            if (onVectorKernelWithOneThread(dtype, ta, tb, s[0], s[2])) {
-                                continue;   // one thread runs it on VectorGemm, not OpenBLAS (VectorGemmTest)
-                            }
                             Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
                             Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
                             Parallelism.setThreads(1);
-                            Tensor one = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
+                            Tensor one = openBlas(a, b, ta, tb, s[0], s[2], s[1]);
                             Parallelism.setThreads(2);
-                            Tensor two = BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
+                            Tensor two = openBlas(a, b, ta, tb, s[0], s[2], s[1]);
                             assertEquals(0.0, one.maxAbsDiff(two), 0.0, dtype + " " + java.util.Arrays.toString(s) + " ta=" + ta + " tb=" + tb);
                         }
                     }
@@ -133,9 +130,18 @@ class BlasTest {
         }
     }
 
-    /** Whether the native backend gives this product to the Vector API kernel when kernels run on one thread. */
-    private static boolean onVectorKernelWithOneThread(DType dtype, boolean ta, boolean tb, int m, int n) {
-        return Blas.VECTOR_PRODUCTS && dtype == DType.F32 && !ta && !tb && m <= VectorGemm.MAX_ROWS && m % VectorGemm.ROWS == 0
-                && n % 32 == 0;
+    /** {@code op(A)·op(B)} on OpenBLAS itself: through {@code Kernels.matmul} one thread would give some float32 products to {@code VectorGemm}. */
+    private static Tensor openBlas(Tensor a, Tensor b, boolean ta, boolean tb, int m, int n, int k) {
+        return BlasBackends.on(Blas.Backend.NATIVE, () -> {
+            Tensor c = Tensor.zeros(a.dtype(), m, n);
+            int lda = ta ? m : k;
+            int ldb = tb ? k : n;
+            if (a.dtype() == DType.F64) {
+                Blas.nativeKernel().dgemm(ta, tb, m, n, k, a.f64, 0, lda, b.f64, 0, ldb, c.f64, 0, n);
+            } else {
+                Blas.nativeKernel().sgemm(ta, tb, m, n, k, a.f32, 0, lda, b.f32, 0, ldb, c.f32, 0, n);
+            }
+            return c;
+        });
     }
 }
