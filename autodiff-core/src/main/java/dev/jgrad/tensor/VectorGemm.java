@@ -89,13 +89,7 @@ final class VectorGemm {
             if (b.transposedUses++ == 0) {
                 return false;
             }
-            bt = new float[k * n];
-            float[] src = b.f32;
-            for (int j = 0; j < n; j++) {
-                for (int p = 0; p < k; p++) {
-                    bt[p * n + j] = src[j * k + p];
-                }
-            }
+            bt = Kernels.permute(b.reshape(n, k), new int[] {1, 0}).f32;
             b.transposedF32 = bt;
         }
         multiply(m, n, k, a, ao, bt, 0, c, co);
