@@ -10,6 +10,7 @@ import dev.jgrad.tensor.GradientAccumulator;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import dev.jgrad.testhooks.ApiContracts;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,6 +31,7 @@ class ApiContractTest {
             .sample(Tape.class, closed(Tape.record()), closed(Tape.record()))
             .sample(Unrolled.class, closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2)), 2)),
                     closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2, 3)), 3)))
+            .sample(Workspace.Scope.class, closed(new Workspace(0).open()), closed(new Workspace(0).open()))
             .sample(GradientAccumulator.class, GradientAccumulator.create(), GradientAccumulator.create())
             .sample(DifferentiableFunction.class, in -> in.get(0), in -> in.get(0).neg())
             .sample(CustomOp.class, new Identity("first"), new Identity("second"))

@@ -102,10 +102,10 @@ final class Gemm {
             }
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
-            if (a.f64 != null) {
-                blas.dgemm(ta, tb, m, n, k, a.f64, ao, lda, b.f64, bo, ldb, c.f64, co, n);
+            if (a.f64() != null) {
+                blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, n);
             } else {
-                blas.sgemm(ta, tb, m, n, k, a.f32, ao, lda, b.f32, bo, ldb, c.f32, co, n);
+                blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, n);
             }
             return;
         }
@@ -116,10 +116,10 @@ final class Gemm {
         if (work <= SMALL_WORK) {
             int bps = tb ? 1 : n;
             int bjs = tb ? k : 1;
-            if (a.f64 != null) {
-                smallD(a.f64, ao, ais, aps, b.f64, bo, bps, bjs, c.f64, co, m, n, k);
+            if (a.f64() != null) {
+                smallD(a.f64(), ao, ais, aps, b.f64(), bo, bps, bjs, c.f64(), co, m, n, k);
             } else {
-                smallF(a.f32, ao, ais, aps, b.f32, bo, bps, bjs, c.f32, co, m, n, k);
+                smallF(a.f32(), ao, ais, aps, b.f32(), bo, bps, bjs, c.f32(), co, m, n, k);
             }
             return;
         }
@@ -153,10 +153,10 @@ final class Gemm {
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */
     private static void block(Tensor a, int ao, int ais, int aps, Tensor b, int bo, boolean tb, Tensor c, int co,
                               int n, int k, int i0, int i1, int j0, int j1) {
-        if (a.f64 != null) {
-            blockD(a.f64, ao, ais, aps, b.f64, bo, tb, c.f64, co, n, k, i0, i1, j0, j1);
+        if (a.f64() != null) {
+            blockD(a.f64(), ao, ais, aps, b.f64(), bo, tb, c.f64(), co, n, k, i0, i1, j0, j1);
         } else {
-            blockF(a.f32, ao, ais, aps, b.f32, bo, tb, c.f32, co, n, k, i0, i1, j0, j1);
+            blockF(a.f32(), ao, ais, aps, b.f32(), bo, tb, c.f32(), co, n, k, i0, i1, j0, j1);
         }
     }
 

@@ -198,10 +198,10 @@ public final class GradientAccumulator {
         int at = 0;
         for (Tensor p : parts) {
             int len = p.size();
-            if (out.f64 != null) {
-                System.arraycopy(p.f64, 0, out.f64, at, len);
+            if (out.f64() != null) {
+                System.arraycopy(p.f64(), 0, out.f64(), at, len);
             } else {
-                System.arraycopy(p.f32, 0, out.f32, at, len);
+                System.arraycopy(p.f32(), 0, out.f32(), at, len);
             }
             at += len;
         }

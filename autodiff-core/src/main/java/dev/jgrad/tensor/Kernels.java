@@ -153,9 +153,9 @@ public final class Kernels {
     private static void unary(Unary op, Tensor a, Tensor out, int lo, int hi) {
         // Short ranges stay scalar, where a vector's set-up costs more than it saves; the bits are the same either way.
         SimdLoops simd = hi - lo >= SIMD_MIN ? SimdLoops.LOOPS : null;
-        if (a.f64 != null) {
-            double[] x = a.f64;
-            double[] o = out.f64;
+        if (a.f64() != null) {
+            double[] x = a.f64();
+            double[] o = out.f64();
             if (simd != null && simd.unary(op, x, o, lo, hi)) {
                 return;
             }
@@ -178,8 +178,8 @@ public final class Kernels {
                 case SOFTPLUS -> { for (int i = lo; i < hi; i++) o[i] = softplus(x[i]); }
             }
         } else {
-            float[] x = a.f32;
-            float[] o = out.f32;
+            float[] x = a.f32();
+            float[] o = out.f32();
             if (simd != null && simd.unary(op, x, o, lo, hi)) {
                 return;
             }
@@ -221,12 +221,12 @@ public final class Kernels {
         Objects.requireNonNull(a, "a");
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
-        if (a.f64 != null) {
-            for (int i = 0; i < n; i++) out.f64[i] = a.f64[i] * scale + shift;
+        if (a.f64() != null) {
+            for (int i = 0; i < n; i++) out.f64()[i] = a.f64()[i] * scale + shift;
         } else {
             float s = (float) scale;
             float t = (float) shift;
-            for (int i = 0; i < n; i++) out.f32[i] = a.f32[i] * s + t;
+            for (int i = 0; i < n; i++) out.f32()[i] = a.f32()[i] * s + t;
         }
         return out;
     }
@@ -446,17 +446,17 @@ public final class Kernels {
         }
         SimdLoops simd = n >= SIMD_MIN ? SimdLoops.LOOPS : null;
         if (simd != null && as == 1 && bs == 1) {
-            if (a.f64 != null) {
-                simd.binary(op, a.f64, ao, b.f64, bo, out.f64, oo, n);
+            if (a.f64() != null) {
+                simd.binary(op, a.f64(), ao, b.f64(), bo, out.f64(), oo, n);
             } else {
-                simd.binary(op, a.f32, ao, b.f32, bo, out.f32, oo, n);
+                simd.binary(op, a.f32(), ao, b.f32(), bo, out.f32(), oo, n);
             }
             return;
         }
-        if (a.f64 != null) {
-            double[] x = a.f64;
-            double[] y = b.f64;
-            double[] o = out.f64;
+        if (a.f64() != null) {
+            double[] x = a.f64();
+            double[] y = b.f64();
+            double[] o = out.f64();
             if (as == 1 && bs == 1) {
                 switch (op) {
                     case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
@@ -473,9 +473,9 @@ public final class Kernels {
                 }
             }
         } else {
-            float[] x = a.f32;
-            float[] y = b.f32;
-            float[] o = out.f32;
+            float[] x = a.f32();
+            float[] y = b.f32();
+            float[] o = out.f32();
             if (as == 1 && bs == 1) {
                 switch (op) {
                     case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] + y[bo + i]; }
@@ -514,13 +514,13 @@ public final class Kernels {
     }
 
     private static void addInPlace(Tensor acc, Tensor t, int lo, int hi) {
-        if (acc.f64 != null) {
-            double[] o = acc.f64;
-            double[] y = t.f64;
+        if (acc.f64() != null) {
+            double[] o = acc.f64();
+            double[] y = t.f64();
             for (int i = lo; i < hi; i++) o[i] += y[i];
         } else {
-            float[] o = acc.f32;
-            float[] y = t.f32;
+            float[] o = acc.f32();
+            float[] y = t.f32();
             for (int i = lo; i < hi; i++) o[i] += y[i];
         }
     }
@@ -640,19 +640,19 @@ public final class Kernels {
             return out;
         }
         int n = a.size();
-        if (a.f64 != null) {
-            double[] x = a.f64;
-            double[] acc = out.f64;
+        if (a.f64() != null) {
+            double[] x = a.f64();
+            double[] acc = out.f64();
             for (int at = 0; at < n; at += m) {
                 for (int j = 0; j < m; j++) acc[j] += x[at + j];
             }
         } else {
-            float[] x = a.f32;
+            float[] x = a.f32();
             double[] acc = new double[m];
             for (int at = 0; at < n; at += m) {
                 for (int j = 0; j < m; j++) acc[j] += x[at + j];
             }
-            for (int j = 0; j < m; j++) out.f32[j] = (float) acc[j];
+            for (int j = 0; j < m; j++) out.f32()[j] = (float) acc[j];
         }
         return out;
     }
@@ -790,32 +790,32 @@ public final class Kernels {
                     int oi = w.off[1];
                     if (isMin) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.f64 != null ? a.f64[ai + i] : a.f32[ai + i];
+                            double v = a.f64() != null ? a.f64()[ai + i] : a.f32()[ai + i];
                             int o = oi + i * s;
                             if (v < acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (extremum) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.f64 != null ? a.f64[ai + i] : a.f32[ai + i];
+                            double v = a.f64() != null ? a.f64()[ai + i] : a.f32()[ai + i];
                             int o = oi + i * s;
                             if (v > acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (s == 0) {
                         // the last axis is reduced: one running total per row, the same additions in the same order
                         double t = acc[oi];
-                        if (a.f64 != null) {
-                            double[] x = a.f64;
+                        if (a.f64() != null) {
+                            double[] x = a.f64();
                             for (int i = 0; i < n; i++) t += x[ai + i];
                         } else {
-                            float[] x = a.f32;
+                            float[] x = a.f32();
                             for (int i = 0; i < n; i++) t += x[ai + i];
                         }
                         acc[oi] = t;
-                    } else if (a.f64 != null) {
-                        double[] x = a.f64;
+                    } else if (a.f64() != null) {
+                        double[] x = a.f64();
                         for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
                     } else {
-                        float[] x = a.f32;
+                        float[] x = a.f32();
                         for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
                     }
                 } while (w.next());
@@ -1231,10 +1231,10 @@ public final class Kernels {
         do {
             int ai = w.off[0];
             int oi = w.off[1];
-            if (a.f64 != null) {
-                for (int i = 0; i < n; i++) out.f64[oi + i] = a.f64[ai + i * s];
+            if (a.f64() != null) {
+                for (int i = 0; i < n; i++) out.f64()[oi + i] = a.f64()[ai + i * s];
             } else {
-                for (int i = 0; i < n; i++) out.f32[oi + i] = a.f32[ai + i * s];
+                for (int i = 0; i < n; i++) out.f32()[oi + i] = a.f32()[ai + i * s];
             }
         } while (w.next());
         return out;
@@ -1295,10 +1295,10 @@ public final class Kernels {
         for (int o = 0; o < outer; o++) {
             int so = (o * sd + srcStart) * inner;
             int doff = (o * dd + dstStart) * inner;
-            if (src.f64 != null) {
-                System.arraycopy(src.f64, so, dst.f64, doff, block);
+            if (src.f64() != null) {
+                System.arraycopy(src.f64(), so, dst.f64(), doff, block);
             } else {
-                System.arraycopy(src.f32, so, dst.f32, doff, block);
+                System.arraycopy(src.f32(), so, dst.f32(), doff, block);
             }
         }
     }
@@ -1318,13 +1318,13 @@ public final class Kernels {
         for (int o = 0; o < outer; o++) {
             int go = o * block;
             int ao = (o * ad + start) * inner;
-            if (g.f64 != null) {
-                double[] x = acc.f64;
-                double[] y = g.f64;
+            if (g.f64() != null) {
+                double[] x = acc.f64();
+                double[] y = g.f64();
                 for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
             } else {
-                float[] x = acc.f32;
-                float[] y = g.f32;
+                float[] x = acc.f32();
+                float[] y = g.f32();
                 for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
             }
         }
@@ -1411,10 +1411,10 @@ public final class Kernels {
             for (int i = 0; i < gd; i++) {
                 int go = (o * gd + i) * inner;
                 int oo = (o * size + indices[i]) * inner;
-                if (g.f64 != null) {
-                    for (int j = 0; j < inner; j++) out.f64[oo + j] += g.f64[go + j];
+                if (g.f64() != null) {
+                    for (int j = 0; j < inner; j++) out.f64()[oo + j] += g.f64()[go + j];
                 } else {
-                    for (int j = 0; j < inner; j++) out.f32[oo + j] += g.f32[go + j];
+                    for (int j = 0; j < inner; j++) out.f32()[oo + j] += g.f32()[go + j];
                 }
             }
         }
@@ -1469,10 +1469,10 @@ public final class Kernels {
         sameDType("scatterAdd", base, src);
         int axis = checkAlong("scatterAdd", base.shape, rawAxis, index, src.shape);
         Tensor out = Tensor.allocate(base.dtype, base.shape);
-        if (base.f64 != null) {
-            System.arraycopy(base.f64, 0, out.f64, 0, base.size());
+        if (base.f64() != null) {
+            System.arraycopy(base.f64(), 0, out.f64(), 0, base.size());
         } else {
-            System.arraycopy(base.f32, 0, out.f32, 0, base.size());
+            System.arraycopy(base.f32(), 0, out.f32(), 0, base.size());
         }
         int[] os = base.shape.strides();
         int[] is = src.shape.strides();

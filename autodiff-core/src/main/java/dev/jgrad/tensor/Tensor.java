@@ -8,16 +8,19 @@ import java.util.Objects;
  * An N-dimensional, row-major array of float64 or float32 values, immutable from the outside.
  *
  * <p>A tensor never changes after construction, so reshaping shares storage and a value can be
- * read by many recorded ops at once. Arithmetic on tensors lives in {@link Kernels}; differentiable
+ * read by many recorded ops at once. A tensor computed while a {@link Workspace} scope was open
+ * refuses every read once the scope has closed and taken its storage back. Arithmetic on tensors lives in {@link Kernels}; differentiable
  * arithmetic lives on {@code dev.jgrad.autodiff.Variable}.
  */
 public final class Tensor {
     final Shape shape;
     final DType dtype;
-    /** Storage when {@code dtype == F64}, else null. */
-    final double[] f64;
-    /** Storage when {@code dtype == F32}, else null. */
-    final float[] f32;
+    /** Storage when {@code dtype == F64}, else null; read through {@link #f64()}. */
+    private final double[] f64;
+    /** Storage when {@code dtype == F32}, else null; read through {@link #f32()}. */
+    private final float[] f32;
+    /** The workspace loan of the storage, shared by every view of it; null for storage of its own. */
+    private final Workspace.Loan loan;
     /**
      * For a float32 matrix used as the transposed right operand of products ({@code A·Bᵀ}): how often
      * so far, and from the second use its transpose, which {@link VectorGemm} reads as a row-major
@@ -29,18 +32,20 @@ public final class Tensor {
     volatile float[] transposedF32;
 
     Tensor(Shape shape, double[] f64) {
-        this.shape = shape;
-        this.dtype = DType.F64;
-        this.f64 = f64;
-        this.f32 = null;
-        check();
+        this(shape, DType.F64, f64, null, null);
     }
 
     Tensor(Shape shape, float[] f32) {
+        this(shape, DType.F32, null, f32, null);
+    }
+
+    /** A tensor on storage lent by a workspace (or with {@code loan} null, of its own). */
+    Tensor(Shape shape, DType dtype, double[] f64, float[] f32, Workspace.Loan loan) {
         this.shape = shape;
-        this.dtype = DType.F32;
-        this.f64 = null;
+        this.dtype = dtype;
+        this.f64 = f64;
         this.f32 = f32;
+        this.loan = loan;
         check();
     }
 
@@ -52,9 +57,42 @@ public final class Tensor {
         }
     }
 
-    /** A new zero-filled tensor of the dtype (package use: kernels fill it before anyone sees it). */
+    /**
+     * A new zero-filled tensor of the dtype (package use: kernels fill it before anyone sees it), on
+     * storage lent by the workspace scope open on this thread, if any ({@link Workspace}).
+     */
     static Tensor allocate(DType dtype, Shape shape) {
+        Tensor lent = Workspace.lend(dtype, shape);
+        if (lent != null) {
+            return lent;
+        }
+        return fresh(dtype, shape);
+    }
+
+    /** A new zero-filled tensor with storage of its own, for the factories: what a user creates is never lent. */
+    private static Tensor fresh(DType dtype, Shape shape) {
         return dtype == DType.F64 ? new Tensor(shape, new double[shape.size()]) : new Tensor(shape, new float[shape.size()]);
+    }
+
+    /** The float64 storage, or null for float32; throws once a workspace has taken the storage back. */
+    double[] f64() {
+        if (loan != null && loan.returned) {
+            throw loan.returnedError(this);
+        }
+        return f64;
+    }
+
+    /** The float32 storage, or null for float64; throws once a workspace has taken the storage back. */
+    float[] f32() {
+        if (loan != null && loan.returned) {
+            throw loan.returnedError(this);
+        }
+        return f32;
+    }
+
+    /** The workspace loan of the storage, or null (package use: {@link Workspace.Scope#keep}). */
+    Workspace.Loan loan() {
+        return loan;
     }
 
     // ---------------------------------------------------------------- creation
@@ -160,7 +198,7 @@ public final class Tensor {
     public static Tensor zeros(DType dtype, int... dims) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dims, "dims");
-        return allocate(dtype, Shape.of(dims));
+        return fresh(dtype, Shape.of(dims));
     }
 
     /**
@@ -173,7 +211,7 @@ public final class Tensor {
     public static Tensor zeros(DType dtype, Shape shape) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
-        return allocate(dtype, shape);
+        return fresh(dtype, shape);
     }
 
     /**
@@ -212,11 +250,11 @@ public final class Tensor {
     public static Tensor full(DType dtype, double value, Shape shape) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
-        Tensor t = allocate(dtype, shape);
-        if (t.f64 != null) {
-            Arrays.fill(t.f64, value);
+        Tensor t = fresh(dtype, shape);
+        if (t.f64() != null) {
+            Arrays.fill(t.f64(), value);
         } else {
-            Arrays.fill(t.f32, (float) value);
+            Arrays.fill(t.f32(), (float) value);
         }
         return t;
     }
@@ -230,7 +268,7 @@ public final class Tensor {
      */
     public static Tensor arange(DType dtype, int n) {
         Objects.requireNonNull(dtype, "dtype");
-        Tensor t = allocate(dtype, Shape.of(n));
+        Tensor t = fresh(dtype, Shape.of(n));
         for (int i = 0; i < n; i++) {
             t.set(i, i);
         }
@@ -250,7 +288,7 @@ public final class Tensor {
         Objects.requireNonNull(rng, "rng");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dims, "dims");
-        Tensor t = allocate(dtype, Shape.of(dims));
+        Tensor t = fresh(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
             t.set(i, std * rng.nextGaussian());
         }
@@ -271,7 +309,7 @@ public final class Tensor {
         Objects.requireNonNull(rng, "rng");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dims, "dims");
-        Tensor t = allocate(dtype, Shape.of(dims));
+        Tensor t = fresh(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
             t.set(i, rng.uniform(lo, hi));
         }
@@ -296,7 +334,7 @@ public final class Tensor {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("bernoulli: probability " + p + " is outside [0, 1]");
         }
-        Tensor t = allocate(dtype, Shape.of(dims));
+        Tensor t = fresh(dtype, Shape.of(dims));
         for (int i = 0; i < t.size(); i++) {
             t.set(i, rng.nextDouble() < p ? 1.0 : 0.0);
         }
@@ -323,7 +361,7 @@ public final class Tensor {
         }
         int[] od = Arrays.copyOf(indexDims, indexDims.length + 1);
         od[indexDims.length] = classes;
-        Tensor t = allocate(dtype, Shape.of(od));
+        Tensor t = fresh(dtype, Shape.of(od));
         for (int i = 0; i < indices.length; i++) {
             int c = indices[i];
             if (c < 0 || c >= classes) {
@@ -402,7 +440,8 @@ public final class Tensor {
      * @return the element, as a double
      */
     public double at(int flatIndex) {
-        return f64 != null ? f64[flatIndex] : f32[flatIndex];
+        double[] d = f64();
+        return d != null ? d[flatIndex] : f32()[flatIndex];
     }
 
     /**
@@ -436,12 +475,14 @@ public final class Tensor {
      * @return the values in row-major order
      */
     public double[] toDoubleArray() {
-        if (f64 != null) {
-            return f64.clone();
+        double[] d = f64();
+        if (d != null) {
+            return d.clone();
         }
-        double[] out = new double[f32.length];
-        for (int i = 0; i < f32.length; i++) {
-            out[i] = f32[i];
+        float[] f = f32();
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
         }
         return out;
     }
@@ -452,12 +493,14 @@ public final class Tensor {
      * @return the values in row-major order
      */
     public float[] toFloatArray() {
-        if (f32 != null) {
-            return f32.clone();
+        float[] f = f32();
+        if (f != null) {
+            return f.clone();
         }
-        float[] out = new float[f64.length];
-        for (int i = 0; i < f64.length; i++) {
-            out[i] = (float) f64[i];
+        double[] d = f64();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (float) d[i];
         }
         return out;
     }
@@ -491,7 +534,7 @@ public final class Tensor {
         if (to.equals(shape)) {
             return this;
         }
-        return f64 != null ? new Tensor(to, f64) : new Tensor(to, f32);
+        return new Tensor(to, dtype, f64(), f32(), loan);
     }
 
     /**
@@ -535,14 +578,14 @@ public final class Tensor {
      * @return true when some element is NaN or ±∞
      */
     public boolean hasNonFinite() {
-        if (f64 != null) {
-            for (double v : f64) {
+        if (f64() != null) {
+            for (double v : f64()) {
                 if (!Double.isFinite(v)) {
                     return true;
                 }
             }
         } else {
-            for (float v : f32) {
+            for (float v : f32()) {
                 if (!Float.isFinite(v)) {
                     return true;
                 }
@@ -598,10 +641,10 @@ public final class Tensor {
 
     // package-private writers used while a kernel fills a fresh tensor
     void set(int i, double v) {
-        if (f64 != null) {
-            f64[i] = v;
+        if (f64() != null) {
+            f64()[i] = v;
         } else {
-            f32[i] = (float) v;
+            f32()[i] = (float) v;
         }
     }
 

@@ -81,7 +81,7 @@ final class VectorGemm {
      * written, on B's first such use or when the shape does not {@link #fits fit}.
      */
     static boolean sgemmTransposed(int m, int n, int k, float[] a, int ao, Tensor b, float[] c, int co) {
-        if (!fits(m, n) || b.f32 == null || b.f32.length != n * k) {
+        if (!fits(m, n) || b.f32() == null || b.f32().length != n * k) {
             return false;
         }
         float[] bt = b.transposedF32;
@@ -89,7 +89,7 @@ final class VectorGemm {
             if (b.transposedUses++ == 0) {
                 return false;
             }
-            bt = Kernels.permute(b.reshape(n, k), new int[] {1, 0}).f32;
+            bt = Workspace.outside(() -> Kernels.permute(b.reshape(n, k), new int[] {1, 0})).f32();   // lives with B, beyond any step
             b.transposedF32 = bt;
         }
         multiply(m, n, k, a, ao, bt, 0, c, co);

@@ -24,11 +24,11 @@ final class VectorLoops implements SimdLoops {
 
     @Override
     public boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co) {
-        if (!VectorGemm.USABLE || ta || a.f32 == null) {
+        if (!VectorGemm.USABLE || ta || a.f32() == null) {
             return false;
         }
-        return tb ? bo == 0 && VectorGemm.sgemmTransposed(m, n, k, a.f32, ao, b, c.f32, co)
-                : VectorGemm.sgemm(m, n, k, a.f32, ao, b.f32, bo, c.f32, co);
+        return tb ? bo == 0 && VectorGemm.sgemmTransposed(m, n, k, a.f32(), ao, b, c.f32(), co)
+                : VectorGemm.sgemm(m, n, k, a.f32(), ao, b.f32(), bo, c.f32(), co);
     }
 
     @Override

@@ -10,6 +10,7 @@
  * module is present). {@link dev.jgrad.tensor.Blas} chooses and describes the matrix-product backend;
  * {@link dev.jgrad.tensor.Parallelism} sets the thread count large kernels split their work over;
  * {@link dev.jgrad.tensor.GradientAccumulator} is a running sum that writes only its own unpublished
- * buffer and sums deferred products in bulk. Nothing here knows about gradients.
+ * buffer and sums deferred products in bulk; {@link dev.jgrad.tensor.Workspace} lends the storage of
+ * one training step's tensors to the next. Nothing here knows about gradients.
  */
 package dev.jgrad.tensor;

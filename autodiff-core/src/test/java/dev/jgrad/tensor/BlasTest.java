@@ -137,9 +137,9 @@ class BlasTest {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
             if (a.dtype() == DType.F64) {
-                Blas.nativeKernel().dgemm(ta, tb, m, n, k, a.f64, 0, lda, b.f64, 0, ldb, c.f64, 0, n);
+                Blas.nativeKernel().dgemm(ta, tb, m, n, k, a.f64(), 0, lda, b.f64(), 0, ldb, c.f64(), 0, n);
             } else {
-                Blas.nativeKernel().sgemm(ta, tb, m, n, k, a.f32, 0, lda, b.f32, 0, ldb, c.f32, 0, n);
+                Blas.nativeKernel().sgemm(ta, tb, m, n, k, a.f32(), 0, lda, b.f32(), 0, ldb, c.f32(), 0, n);
             }
             return c;
         });

@@ -153,7 +153,7 @@ class VectorGemmTest {
         Tensor a = Tensor.zeros(DType.F32, 16, 23);
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), DType.F32, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
-            assertFalse(VectorGemm.sgemmTransposed(16, 64, 23, a.f32, 0, twoMatrices, new float[16 * 64], 0), "one matrix of a larger tensor");
+            assertFalse(VectorGemm.sgemmTransposed(16, 64, 23, a.f32(), 0, twoMatrices, new float[16 * 64], 0), "one matrix of a larger tensor");
         }
         if (VectorGemm.USABLE) {
             assertFalse(SimdLoops.LOOPS.gemm(false, true, 16, 64, 23, a, 0, twoMatrices, 64 * 23, Tensor.zeros(DType.F32, 16, 64), 0),
@@ -190,14 +190,14 @@ class VectorGemmTest {
             Case ab = new Case(false, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], null);
             Case awT = new Case(true, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
             float[] openBlasAb = new float[32 * 256];
-            Blas.nativeKernel().sgemm(false, false, 32, 256, 768, a.f32, 0, 768, b.f32, 0, 256, openBlasAb, 0, 256);
+            Blas.nativeKernel().sgemm(false, false, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, 256, openBlasAb, 0, 256);
             float[] openBlasAwT = new float[32 * 256];
-            Blas.nativeKernel().sgemm(false, true, 32, 256, 768, a.f32, 0, 768, w.f32, 0, 768, openBlasAwT, 0, 256);
+            Blas.nativeKernel().sgemm(false, true, 32, 256, 768, a.f32(), 0, 768, w.f32(), 0, 768, openBlasAwT, 0, 256);
             assumeFalse(Arrays.equals(openBlasAb, ab.expectedF()) || Arrays.equals(openBlasAwT, awT.expectedF()),
                     "this OpenBLAS sums in the kernel's order here");
-            assertArrayEquals(ab.expectedF(), Kernels.matmul(a, b, false, false).f32, "A·B");
-            assertArrayEquals(openBlasAwT, Kernels.matmul(a, w, false, true).f32, "A·Wᵀ on W's first use: OpenBLAS");
-            assertArrayEquals(awT.expectedF(), Kernels.matmul(a, w, false, true).f32, "A·Wᵀ on W's second use");
+            assertArrayEquals(ab.expectedF(), Kernels.matmul(a, b, false, false).f32(), "A·B");
+            assertArrayEquals(openBlasAwT, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's first use: OpenBLAS");
+            assertArrayEquals(awT.expectedF(), Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's second use");
         } finally {
             Blas.use(before);
         }

@@ -1,0 +1,276 @@
+package dev.jgrad.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Storage that a loop of training steps reuses instead of allocating afresh, as PyTorch's caching
+ * allocator hands freed blocks to the next tensor: while a {@link Scope} is open on a thread, the
+ * tensors that ops compute on that thread borrow their arrays from the workspace, and closing the
+ * scope takes them all back for the next scope.
+ *
+ * <pre>{@code
+ * Workspace workspace = new Workspace();                  // a quarter of the maximum heap
+ * for (int[][] batch : batches) {
+ *     try (Workspace.Scope step = workspace.open(); Tape tape = Tape.record()) {
+ *         Variable loss = model.loss(batch);
+ *         lossSum += loss.value().item();
+ *         loss.backward();
+ *         optimizer.step();
+ *         optimizer.zeroGrad();
+ *         state = step.keep(next.value());             // what outlives the step
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Note [Workspace loans]:
+ * <ul>
+ *   <li>What is lent: the storage of every tensor an op or kernel computes (values and gradients) on
+ *       the scope's thread while it is open. Tensors a user makes with {@code Tensor}'s factories
+ *       ({@code of}, {@code zeros}, {@code randn}, …) and tensors computed on other threads have
+ *       storage of their own.
+ *   <li>At {@link Scope#close} every lent tensor not {@linkplain Scope#keep kept} is returned: reading
+ *       it or a reshaped view of it afterwards throws {@link IllegalStateException} naming its dtype
+ *       and shape, never a value the next step wrote. Optimizer steps on gradients computed in the
+ *       scope belong inside it.
+ *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together;
+ *       a scope that needs more gives the rest storage of its own, which the collector frees as
+ *       usual, so a step larger than the capacity runs in the heap it needs without a workspace.
+ *   <li>A reused array is zero-filled before a kernel writes it, so every value is bit for bit the
+ *       one computed without a workspace.
+ *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
+ *       (the innermost lends). A workspace is for one thread at a time.
+ * </ul>
+ */
+public final class Workspace {
+    /** Scopes open in the process, so that allocation skips the thread-local look-up when there are none. */
+    private static final AtomicInteger OPEN_SCOPES = new AtomicInteger();
+    private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
+
+    private final long capacityBytes;
+    /** Idle storage by {@link #key}, most recently returned first (it is the likeliest to be in cache). */
+    private final Map<Long, ArrayDeque<Object>> idle = new HashMap<>();
+    private long idleBytes;
+    private Scope open;
+
+    /**
+     * A workspace holding at most {@code capacityBytes} of storage.
+     *
+     * @param capacityBytes the most storage to hold, idle and lent together; 0 lends nothing
+     */
+    public Workspace(long capacityBytes) {
+        if (capacityBytes < 0) {
+            throw new IllegalArgumentException("Workspace: capacity must be at least 0 bytes, got " + capacityBytes);
+        }
+        this.capacityBytes = capacityBytes;
+    }
+
+    /** A workspace of the {@linkplain #defaultCapacityBytes default capacity} (none with {@code -Djgrad.workspace=off}, to compare). */
+    public Workspace() {
+        this(defaultCapacityBytes());
+    }
+
+    /**
+     * The capacity of {@link #Workspace()}: a quarter of the JVM's maximum heap, or 0 when the system
+     * property {@code jgrad.workspace} is {@code off}.
+     *
+     * @return bytes
+     */
+    public static long defaultCapacityBytes() {
+        return "off".equals(System.getProperty("jgrad.workspace")) ? 0 : Runtime.getRuntime().maxMemory() / 4;
+    }
+
+    /**
+     * The most storage this workspace holds, idle and lent together.
+     *
+     * @return bytes
+     */
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /**
+     * The storage waiting for the next scope.
+     *
+     * @return bytes
+     */
+    public long idleBytes() {
+        return idleBytes;
+    }
+
+    /**
+     * Opens a scope on this thread: until it closes, tensors computed here borrow this workspace's storage.
+     *
+     * @return the scope, to close (try-with-resources)
+     * @throws IllegalStateException when a scope of this workspace is already open
+     */
+    public Scope open() {
+        if (open != null) {
+            throw new IllegalStateException("Workspace.open: a scope of this workspace is already open on thread "
+                    + open.thread.getName() + "; close it first");
+        }
+        open = new Scope();
+        return open;
+    }
+
+    /** A tensor on storage lent by the scope open on this thread, or null when none is open or it is full. */
+    static Tensor lend(DType dtype, Shape shape) {
+        if (OPEN_SCOPES.get() == 0) {
+            return null;
+        }
+        Scope s = CURRENT.get();
+        return s == null ? null : s.lend(dtype, shape);
+    }
+
+    /** {@code compute.get()} with no scope lending on this thread: for results kept beyond any step (caches). */
+    static Tensor outside(Supplier<Tensor> compute) {
+        Scope s = CURRENT.get();
+        if (s == null) {
+            return compute.get();
+        }
+        CURRENT.remove();
+        try {
+            return compute.get();
+        } finally {
+            CURRENT.set(s);
+        }
+    }
+
+    private static long key(DType dtype, int n) {
+        return (long) n << 1 | (dtype == DType.F64 ? 1 : 0);
+    }
+
+    /** One tensor's borrowed storage, shared by the tensor and its reshaped views. */
+    static final class Loan {
+        private final Object storage;
+        private final DType dtype;
+        /** Set when the scope closed and took the storage back: every read then throws. */
+        boolean returned;
+        private boolean kept;
+
+        private Loan(Object storage, DType dtype) {
+            this.storage = storage;
+            this.dtype = dtype;
+        }
+
+        private int length() {
+            return storage instanceof double[] d ? d.length : ((float[]) storage).length;
+        }
+
+        IllegalStateException returnedError(Tensor t) {
+            return new IllegalStateException("tensor " + t.dtype + t.shape + " was computed in a Workspace scope that has"
+                    + " closed and taken its storage back; keep it with Workspace.Scope.keep before the scope closes");
+        }
+    }
+
+    /** The span during which tensors computed on the opening thread borrow the workspace's storage. */
+    public final class Scope implements AutoCloseable {
+        private final Thread thread = Thread.currentThread();
+        private final Scope outer = CURRENT.get();
+        private final List<Loan> loans = new ArrayList<>();
+        private long lentBytes;
+        private boolean closed;
+
+        private Scope() {
+            CURRENT.set(this);
+            OPEN_SCOPES.incrementAndGet();
+        }
+
+        private Tensor lend(DType dtype, Shape shape) {
+            int n = shape.size();
+            long bytes = (long) n * dtype.bytes();
+            ArrayDeque<Object> free = idle.get(key(dtype, n));
+            Object storage = free == null ? null : free.poll();
+            if (storage != null) {
+                idleBytes -= bytes;
+                if (storage instanceof double[] d) {
+                    java.util.Arrays.fill(d, 0);
+                } else {
+                    java.util.Arrays.fill((float[]) storage, 0);
+                }
+            } else {
+                if (lentBytes + idleBytes + bytes > capacityBytes) {
+                    idle.clear();     // storage of sizes this scope does not use gives way to sizes it does
+                    idleBytes = 0;
+                    if (lentBytes + bytes > capacityBytes) {
+                        return null;
+                    }
+                }
+                storage = dtype == DType.F64 ? new double[n] : new float[n];
+            }
+            lentBytes += bytes;
+            Loan loan = new Loan(storage, dtype);
+            loans.add(loan);
+            return dtype == DType.F64
+                    ? new Tensor(shape, dtype, (double[]) storage, null, loan)
+                    : new Tensor(shape, dtype, null, (float[]) storage, loan);
+        }
+
+        /**
+         * Lets {@code t} outlive this scope: its storage leaves the workspace for good. A tensor with
+         * storage of its own is returned as it is.
+         *
+         * @param t a tensor computed while this scope is open, or any tensor not lent
+         * @return {@code t}
+         * @throws IllegalStateException when {@code t}'s storage was already taken back by a closed scope
+         */
+        public Tensor keep(Tensor t) {
+            Objects.requireNonNull(t, "t");
+            Loan loan = t.loan();
+            if (loan != null) {
+                if (loan.returned) {
+                    throw loan.returnedError(t);
+                }
+                loan.kept = true;
+            }
+            return t;
+        }
+
+        /**
+         * Takes back the storage of every tensor computed in this scope and not kept; those tensors
+         * can no longer be read. Closing twice does nothing.
+         *
+         * @throws IllegalStateException when called on another thread than the one that opened the scope,
+         *                               or while a scope opened inside this one is still open
+         */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (Thread.currentThread() != thread) {
+                throw new IllegalStateException("Workspace.Scope.close: the scope was opened on thread " + thread.getName()
+                        + " and must be closed there, not on " + Thread.currentThread().getName());
+            }
+            if (CURRENT.get() != this) {
+                throw new IllegalStateException("Workspace.Scope.close: a scope opened inside this one is still open; close it first");
+            }
+            closed = true;
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
+            OPEN_SCOPES.decrementAndGet();
+            open = null;
+            for (Loan loan : loans) {
+                if (loan.kept) {
+                    continue;
+                }
+                loan.returned = true;
+                long bytes = (long) loan.length() * loan.dtype.bytes();
+                if (idleBytes + bytes <= capacityBytes) {
+                    idle.computeIfAbsent(key(loan.dtype, loan.length()), k -> new ArrayDeque<>()).push(loan.storage);
+                    idleBytes += bytes;
+                }
+            }
+            loans.clear();
+        }
+    }
+}

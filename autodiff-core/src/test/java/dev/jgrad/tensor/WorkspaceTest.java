@@ -1,0 +1,233 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jgrad.autodiff.Tape;
+import dev.jgrad.autodiff.Variable;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Note [Workspace loans]: a scope lends its workspace's storage to what ops compute on its thread,
+ * takes it back at close so that a later read fails loudly, reuses it zero-filled with the same bits,
+ * and never lends more than the capacity, to factories, or on another thread.
+ */
+class WorkspaceTest {
+    private static final long MIB = 1L << 20;
+
+    /** A small training-like computation: products (which add into their zero-filled output), σ, tanh, backward. */
+    private static double[][] stepValues(DType dtype) {
+        Variable x = Variable.constant(Tensor.randn(Rng.seeded(1), dtype, 1, 8, 16));
+        Variable w = Variable.leaf("w", Tensor.randn(Rng.seeded(2), dtype, 0.3, 16, 32));
+        Variable u = Variable.leaf("u", Tensor.randn(Rng.seeded(3), dtype, 0.3, 32, 32));
+        try (Tape tape = Tape.record()) {
+            Variable h = x.matmul(w).tanh();
+            for (int t = 0; t < 3; t++) {
+                h = h.matmul(u).sigmoid().times(h).plus(h.matmul(u, false, true).tanh());
+            }
+            Variable loss = h.square().sum();
+            loss.backward();
+            return new double[][] {h.value().toDoubleArray(), w.grad().toDoubleArray(), u.grad().toDoubleArray()};
+        }
+    }
+
+    @Test
+    void valuesAndGradientsAreBitForBitThoseWithoutAWorkspaceEvenOnReusedStorage() {
+        for (DType dtype : DType.values()) {
+            double[][] plain = stepValues(dtype);
+            Workspace ws = new Workspace(16 * MIB);
+            for (int step = 0; step < 3; step++) {
+                double[][] lent;
+                try (Workspace.Scope scope = ws.open()) {
+                    lent = stepValues(dtype);
+                }
+                for (int i = 0; i < plain.length; i++) {
+                    assertArrayEquals(plain[i], lent[i], dtype + " step " + step + " result " + i);
+                }
+                assertTrue(ws.idleBytes() > 0, "the scope's storage waits for the next one");
+            }
+        }
+    }
+
+    @Test
+    void theNextScopeReusesTheStorageOfTheLastOneZeroFilled() {
+        Workspace ws = new Workspace(MIB);
+        Tensor a = Tensor.randn(Rng.seeded(4), DType.F32, 1, 64);
+        float[] first;
+        try (Workspace.Scope scope = ws.open()) {
+            first = Kernels.unary(Kernels.Unary.EXP, a).f32();
+        }
+        assertEquals(64L * 4, ws.idleBytes());
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor product = Kernels.matmul(Tensor.ones(DType.F32, 1, 1), Tensor.ones(DType.F32, 1, 64), false, false);
+            assertSame(first, product.f32(), "the same array, lent again");
+            assertArrayEquals(Tensor.ones(DType.F32, 1, 64).f32(), product.f32(), "zero-filled before the product added into it");
+            assertEquals(0, ws.idleBytes());
+        }
+    }
+
+    @Test
+    void aTensorOfAClosedScopeAndItsViewsRefuseEveryRead() {
+        Workspace ws = new Workspace(MIB);
+        Tensor lent;
+        Tensor view;
+        try (Workspace.Scope scope = ws.open()) {
+            lent = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1, 2, 3, 4, 5, 6));
+            view = lent.reshape(2, 3);
+            assertEquals(-1.0, lent.at(0), 0);
+        }
+        List<Executable> reads = List.of(() -> lent.toDoubleArray(), () -> lent.toFloatArray(), () -> lent.at(0),
+                () -> lent.get(1), () -> lent.hasNonFinite(), () -> lent.reshape(3, 2), () -> view.get(0, 0),
+                () -> Kernels.binary(Kernels.Binary.ADD, lent, lent), () -> Variable.constant(view).tanh(), lent::toString);
+        for (Executable read : reads) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, read);
+            assertTrue(e.getMessage().contains("Workspace scope that has closed") && e.getMessage().contains("[6]")
+                    || e.getMessage().contains("[2, 3]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aKeptTensorOutlivesItsScopeAndIsNeverLentAgain() {
+        Workspace ws = new Workspace(MIB);
+        Tensor kept;
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor t = Kernels.unary(Kernels.Unary.SQUARE, Tensor.vector(1, 2, 3));
+            kept = scope.keep(t.reshape(3, 1));
+        }
+        assertEquals(0, ws.idleBytes(), "kept storage left the workspace");
+        try (Workspace.Scope scope = ws.open()) {
+            for (int i = 0; i < 4; i++) {
+                Kernels.unary(Kernels.Unary.NEG, Tensor.vector(7, 8, 9));
+            }
+        }
+        assertArrayEquals(new double[] {1, 4, 9}, kept.toDoubleArray());
+        Tensor own = Tensor.vector(1);
+        try (Workspace.Scope scope = ws.open()) {
+            assertSame(own, scope.keep(own), "storage of its own is kept as it is");
+        }
+    }
+
+    @Test
+    void keepingATensorWhoseStorageWasTakenBackFails() {
+        Workspace ws = new Workspace(MIB);
+        Tensor gone;
+        try (Workspace.Scope scope = ws.open()) {
+            gone = Kernels.unary(Kernels.Unary.EXP, Tensor.vector(1));
+        }
+        try (Workspace.Scope scope = ws.open()) {
+            assertThrows(IllegalStateException.class, () -> scope.keep(gone));
+        }
+    }
+
+    @Test
+    void neitherFactoriesNorOtherThreadsBorrow() throws Exception {
+        Workspace ws = new Workspace(MIB);
+        Tensor zeros;
+        Tensor random;
+        Tensor elsewhere;
+        try (Workspace.Scope scope = ws.open()) {
+            zeros = Tensor.zeros(DType.F64, 4);
+            random = Tensor.randn(Rng.seeded(1), DType.F32, 1, 4);
+            elsewhere = CompletableFuture.supplyAsync(() -> Kernels.unary(Kernels.Unary.EXP, Tensor.vector(0))).get();
+        }
+        assertArrayEquals(new double[4], zeros.toDoubleArray());
+        assertEquals(4, random.toFloatArray().length);
+        assertEquals(1.0, elsewhere.item(), 0);
+        assertEquals(0, ws.idleBytes());
+    }
+
+    @Test
+    void storageBeyondTheCapacityIsTheTensorsOwnAndTheWorkspaceNeverHoldsMore() {
+        Workspace ws = new Workspace(100 * 8);
+        Tensor[] made = new Tensor[5];
+        try (Workspace.Scope scope = ws.open()) {
+            for (int i = 0; i < made.length; i++) {
+                made[i] = Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[30], 30));
+            }
+        }
+        assertEquals(90 * 8, ws.idleBytes(), "three of 30 values fit in 100");
+        assertThrows(IllegalStateException.class, () -> made[2].at(0));
+        assertEquals(0.0, made[3].at(0), 0, "the fourth was not lent");
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[60], 60));   // a size not idle: the idle ones give way
+            assertTrue(ws.idleBytes() <= 100 * 8 - 60 * 8);
+        }
+        assertTrue(ws.idleBytes() <= 100 * 8);
+        Workspace none = new Workspace(0);
+        Tensor own;
+        try (Workspace.Scope scope = none.open()) {
+            own = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
+        }
+        assertEquals(-1.0, own.item(), 0);
+    }
+
+    @Test
+    void scopesOpenOneAtATimePerWorkspaceNestAcrossWorkspacesAndCloseWhereOpened() throws Exception {
+        Workspace outer = new Workspace(MIB);
+        Workspace inner = new Workspace(MIB);
+        try (Workspace.Scope a = outer.open()) {
+            assertThrows(IllegalStateException.class, outer::open);
+            Tensor fromInner;
+            try (Workspace.Scope b = inner.open()) {
+                fromInner = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
+                assertThrows(IllegalStateException.class, a::close, "the inner scope is still open");
+            }
+            assertThrows(IllegalStateException.class, () -> fromInner.item());
+            Tensor fromOuter = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(2));
+            assertEquals(-2.0, fromOuter.item(), 0);
+            assertEquals(8, inner.idleBytes());
+            IllegalStateException elsewhere = CompletableFuture.supplyAsync(() -> {
+                try {
+                    a.close();
+                    return null;
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            }).get();
+            assertTrue(elsewhere != null && elsewhere.getMessage().contains("must be closed there"));
+        }
+        assertEquals(8, outer.idleBytes());
+        try (Workspace.Scope again = outer.open()) {
+            again.close();
+            again.close();   // twice does nothing
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Workspace(-1));
+    }
+
+    /** The Vector API kernel's transposed copy of a weight lives with the weight, so no scope may lend it. */
+    @Test
+    void aWeightsTransposedCopyIsNeverLent() {
+        assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
+        int threads = Parallelism.threads();
+        Blas.Backend backend = Blas.backend();
+        try {
+            Parallelism.setThreads(1);
+            Blas.use(Blas.Backend.NATIVE);
+            Tensor a = Tensor.randn(Rng.seeded(5), DType.F32, 1, 8, 64);
+            Tensor w = Tensor.randn(Rng.seeded(6), DType.F32, 1, 32, 64);
+            Workspace ws = new Workspace(MIB);
+            float[] expected;
+            try (Workspace.Scope scope = ws.open()) {
+                Kernels.matmul(a, w, false, true);                              // W's first use: no copy
+                expected = scope.keep(Kernels.matmul(a, w, false, true)).f32();  // second: the copy is made
+            }
+            try (Workspace.Scope scope = ws.open()) {
+                for (int i = 0; i < 8; i++) {                                    // storage of the copy's size, written
+                    Kernels.unary(Kernels.Unary.EXP, Tensor.full(DType.F32, 9, 64, 32));
+                }
+                assertArrayEquals(expected, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ through the copy, unharmed");
+            }
+            assertTrue(w.transposedF32 != null, "the copy was made");
+        } finally {
+            Blas.use(backend);
+            Parallelism.setThreads(threads);
+        }
+    }
+}
