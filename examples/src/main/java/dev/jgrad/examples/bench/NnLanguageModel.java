@@ -11,6 +11,7 @@ import dev.jgrad.nn.optim.Sgd;
 import dev.jgrad.nn.parallel.DataParallel;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
 
 /**
@@ -23,6 +24,7 @@ final class NnLanguageModel implements AutoCloseable {
     private final CharModel model;
     private final Sgd sgd;
     private final DataParallel shards;
+    private final Workspace workspace = new Workspace();
     private int recordedOps;
 
     NnLanguageModel(CellKind cell, BenchConfig config, DType dtype, Rng rng, double lr, int shards) {
@@ -50,7 +52,14 @@ final class NnLanguageModel implements AutoCloseable {
         }
     }
 
+    /** A step whose tensors borrow {@link #workspace}'s storage of the previous step. */
     private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
+        try (Workspace.Scope scope = workspace.open()) {
+            return stepInScope(split, inputs, targets, maxNorm);
+        }
+    }
+
+    private double stepInScope(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
         double loss;
         if (split == null) {
             try (Tape tape = Tape.record()) {

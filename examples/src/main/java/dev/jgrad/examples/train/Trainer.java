@@ -15,6 +15,7 @@ import dev.jgrad.nn.optim.NonFinitePolicy;
 import dev.jgrad.nn.optim.Optimizer;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -240,6 +241,8 @@ public final class Trainer {
     private final HeldOutText heldOut;
     private final CharModel model;
     private final Optimizer optimizer;
+    /** Storage each of {@code train}'s steps lends to the next. */
+    private final Workspace workspace = new Workspace();
     private final ArithmeticQuality quality;
     private final List<EpochMetrics> history;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -584,6 +587,17 @@ public final class Trainer {
      * @return the loss, the clipping, and the detached final state to carry (null for random partitioning)
      */
     private Step trainStep(Minibatch mb, List<State> state, String label) {
+        try (Workspace.Scope scope = workspace.open()) {
+            Step step = trainStepInScope(mb, state, label);
+            if (step.state() != null) {
+                step.state().forEach(s -> s.parts().forEach(p -> scope.keep(p.value())));
+            }
+            return step;
+        }
+    }
+
+    /** {@link #trainStep}'s work, whose tensors borrow the storage of the previous step's ({@link Workspace}). */
+    private Step trainStepInScope(Minibatch mb, List<State> state, String label) {
         double loss;
         List<State> next;
         try (Tape tape = Tape.record().label(label)) {

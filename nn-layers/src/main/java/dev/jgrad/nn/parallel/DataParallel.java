@@ -4,6 +4,7 @@ import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,6 +37,9 @@ import java.util.concurrent.Future;
  * thread ran which shard: a run is reproducible bit for bit with the same shard count. With one shard
  * the cotangent is exactly 1 and the result is that of {@code loss.backward()}.
  *
+ * <p>Each shard's tensors borrow the storage of its previous step (a {@code Workspace} per shard,
+ * sharing the default capacity); the shard gradients are kept out of it for the sum.
+ *
  * <p>Every shard reads the same parameters, so the loss function must not change shared state (a
  * module's weights, a generator shared by shards). The kernels inside a shard still split large
  * products over {@code dev.jgrad.tensor.Parallelism}'s threads: with as many shard threads as
@@ -46,6 +50,8 @@ public final class DataParallel implements AutoCloseable {
     private final int threads;
     /** Workers for shards beyond those the calling thread runs; null with one thread. */
     private final ExecutorService workers;
+    /** Per shard, the storage its steps reuse: a shard runs on one thread at a time. */
+    private final Workspace[] workspaces;
 
     /**
      * The loss of one shard.
@@ -67,6 +73,10 @@ public final class DataParallel implements AutoCloseable {
     private DataParallel(int shards, int threads) {
         this.shards = shards;
         this.threads = threads;
+        this.workspaces = new Workspace[shards];
+        for (int s = 0; s < shards; s++) {
+            workspaces[s] = new Workspace(Workspace.defaultCapacityBytes() / shards);
+        }
         this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "jgrad-data-parallel");
             t.setDaemon(true);
@@ -178,7 +188,7 @@ public final class DataParallel implements AutoCloseable {
         int from = (int) ((long) s * rows / shards);
         int to = (int) ((long) (s + 1) * rows / shards);
         double share = (double) (to - from) / rows;
-        try (Tape tape = Tape.record()) {
+        try (Workspace.Scope scope = workspaces[s].open(); Tape tape = Tape.record()) {
             Variable l = loss.apply(s, from, to);
             if (l == null || l.shape().rank() != 0) {
                 throw new IllegalArgumentException("DataParallel.backward: the loss of shard " + s + " must be a scalar, got "
@@ -187,7 +197,8 @@ public final class DataParallel implements AutoCloseable {
             Map<Variable, Tensor> reached = l.leafGradients(Tensor.scalar(l.dtype(), share));
             List<Tensor> grads = new ArrayList<>(leaves.size());
             for (Variable leaf : leaves) {
-                grads.add(reached.get(leaf));
+                Tensor g = reached.get(leaf);
+                grads.add(g == null ? null : scope.keep(g));   // summed over shards after the scope closes
             }
             return new Shard(l.value().item() * share, grads);
         }
