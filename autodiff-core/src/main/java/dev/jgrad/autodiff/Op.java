@@ -278,14 +278,12 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(in[0])}; }
     }
 
-    /** {@code tanh(a)}. ∂/∂a = g ⊙ (1 − out²). */
+    /** {@code tanh(a)}. ∂/∂a = g ⊙ (1 − out²), one {@link TanhGrad}. */
     record Tanh() implements Op {
         public String name() { return "tanh"; }
         public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.TANH, in[0]); }
-        public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.times(out.square().oneMinus())};
-        }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {out.tanhGrad(g)}; }
     }
 
     /**
@@ -304,14 +302,12 @@ public sealed interface Op {
         }
     }
 
-    /** {@code σ(a) = 1 / (1 + e^−a)}, stable for large |a|. ∂/∂a = g ⊙ out ⊙ (1 − out). */
+    /** {@code σ(a) = 1 / (1 + e^−a)}, stable for large |a|. ∂/∂a = g ⊙ out ⊙ (1 − out), one {@link SigmoidGrad}. */
     record Sigmoid() implements Op {
         public String name() { return "sigmoid"; }
         public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SIGMOID, in[0]); }
-        public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.times(out.times(out.oneMinus()))};
-        }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {out.sigmoidGrad(g)}; }
     }
 
     /**
