@@ -278,23 +278,51 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {g.div(in[0])}; }
     }
 
-    /** {@code tanh(a)}. ∂/∂a = g ⊙ (1 − out²). */
+    /** {@code tanh(a)}. ∂/∂a = g ⊙ (1 − out²), one {@link TanhGrad}. */
     record Tanh() implements Op {
         public String name() { return "tanh"; }
         public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.TANH, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {out.tanhGrad(g)}; }
+    }
+
+    /**
+     * {@code g ⊙ (1 − y²)} from {@code (y, g)}, broadcasting: tanh's derivative rule at its output y for the
+     * cotangent g, in one pass (PyTorch's {@code tanh_backward}), bit for bit what {@code g.times(y.square().oneMinus())}
+     * gives. ∂/∂y = −2·ḡ ⊙ g ⊙ y, ∂/∂g = ḡ ⊙ (1 − y²) = TanhGrad(y, ḡ), for ḡ the cotangent of the output.
+     */
+    record TanhGrad() implements Op {
+        public String name() { return "tanhGrad"; }
+        public Saves saves() { return Saves.INPUTS; }
+        public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.TANH_GRAD, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.times(out.square().oneMinus())};
+            Variable y = in[0];
+            return new Variable[] {y.requiresGrad() ? g.times(in[1]).times(y).times(-2) : null,
+                    in[1].requiresGrad() ? y.tanhGrad(g) : null};
         }
     }
 
-    /** {@code σ(a) = 1 / (1 + e^−a)}, stable for large |a|. ∂/∂a = g ⊙ out ⊙ (1 − out). */
+    /** {@code σ(a) = 1 / (1 + e^−a)}, stable for large |a|. ∂/∂a = g ⊙ out ⊙ (1 − out), one {@link SigmoidGrad}. */
     record Sigmoid() implements Op {
         public String name() { return "sigmoid"; }
         public Saves saves() { return Saves.OUTPUT; }
         public Tensor forward(Tensor[] in) { return Kernels.unary(Unary.SIGMOID, in[0]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) { return new Variable[] {out.sigmoidGrad(g)}; }
+    }
+
+    /**
+     * {@code g ⊙ y ⊙ (1 − y)} from {@code (y, g)}, broadcasting: σ's derivative rule at its output y for the
+     * cotangent g, in one pass (PyTorch's {@code sigmoid_backward}), bit for bit what {@code g.times(y.times(y.oneMinus()))}
+     * gives. ∂/∂y = ḡ ⊙ g ⊙ (1 − 2y), ∂/∂g = ḡ ⊙ y ⊙ (1 − y) = SigmoidGrad(y, ḡ), for ḡ the cotangent of the output.
+     */
+    record SigmoidGrad() implements Op {
+        public String name() { return "sigmoidGrad"; }
+        public Saves saves() { return Saves.INPUTS; }
+        public Tensor forward(Tensor[] in) { return Kernels.binary(Binary.SIGMOID_GRAD, in[0], in[1]); }
         public Variable[] backward(Variable[] in, Variable out, Variable g) {
-            return new Variable[] {g.times(out.times(out.oneMinus()))};
+            Variable y = in[0];
+            return new Variable[] {y.requiresGrad() ? g.times(in[1]).times(Variable.minus(1.0, y.times(2))) : null,
+                    in[1].requiresGrad() ? y.sigmoidGrad(g) : null};
         }
     }
 

@@ -212,6 +212,8 @@ public final class Unrolled implements AutoCloseable {
             case Op.Div d -> elementwiseOverRows(in);
             case Op.Maximum m -> elementwiseOverRows(in);
             case Op.Minimum m -> elementwiseOverRows(in);
+            case Op.TanhGrad t -> elementwiseOverRows(in);
+            case Op.SigmoidGrad s -> elementwiseOverRows(in);
             case Op.Neg n -> true;
             case Op.Affine a -> true;
             case Op.DivScalar d -> true;

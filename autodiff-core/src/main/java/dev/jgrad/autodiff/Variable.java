@@ -662,6 +662,32 @@ public final class Variable {
     }
 
     /**
+     * {@code g ⊙ (1 − this²)} in one pass: tanh's derivative rule, with {@code this} a tanh output and
+     * {@code g} its cotangent (PyTorch's {@code tanh_backward}). It is itself differentiable, so tanh's
+     * gradients can be differentiated again.
+     *
+     * @param g the cotangent; shapes broadcast
+     * @return {@code g ⊙ (1 − this²)}
+     */
+    public Variable tanhGrad(Variable g) {
+        Objects.requireNonNull(g, "g");
+        return apply(new Op.TanhGrad(), this, g);
+    }
+
+    /**
+     * {@code g ⊙ this ⊙ (1 − this)} in one pass: σ's derivative rule, with {@code this} a σ output and
+     * {@code g} its cotangent (PyTorch's {@code sigmoid_backward}). It is itself differentiable, so σ's
+     * gradients can be differentiated again.
+     *
+     * @param g the cotangent; shapes broadcast
+     * @return {@code g ⊙ this ⊙ (1 − this)}
+     */
+    public Variable sigmoidGrad(Variable g) {
+        Objects.requireNonNull(g, "g");
+        return apply(new Op.SigmoidGrad(), this, g);
+    }
+
+    /**
      * {@code max(this, 0)} elementwise; its derivative at 0 is taken as 0.
      *
      * @return the rectified value

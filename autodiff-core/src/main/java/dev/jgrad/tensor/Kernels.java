@@ -12,7 +12,8 @@ import java.util.Objects;
  * <p>Every kernel keeps its inputs' dtype and rejects mixed dtypes with a message naming both.
  * exp, tanh and σ come from {@link Transcendentals} in both dtypes, reproducible bit for bit
  * (Note [Reproducible transcendentals]); other float32 elementwise results are computed in double and
- * rounded once; float32 matmul accumulates in float, as BLAS does.
+ * rounded once, except the fused derivative rules of tanh and σ, which round each step as the ops they
+ * replace; float32 matmul accumulates in float, as BLAS does.
  */
 public final class Kernels {
     private Kernels() {
@@ -72,7 +73,17 @@ public final class Kernels {
          * {@code [a > b] + ½·[a = b]}: the share of {@code maximum(a, b)}'s gradient that goes to a
          * (ties split it evenly, as PyTorch does).
          */
-        GREATER("greater");
+        GREATER("greater"),
+        /**
+         * {@code b ⊙ (1 − a²)}: tanh's derivative rule at its output {@code a} for the cotangent {@code b}, in one
+         * pass. Each step rounds as the three ops {@code b ⊙ oneMinus(square(a))} do, float32 in float.
+         */
+        TANH_GRAD("tanhGrad"),
+        /**
+         * {@code b ⊙ (a ⊙ (1 − a))}: σ's derivative rule at its output {@code a} for the cotangent {@code b}, in
+         * one pass. Each step rounds as the three ops {@code b ⊙ (a ⊙ oneMinus(a))} do, float32 in float.
+         */
+        SIGMOID_GRAD("sigmoidGrad");
 
         final String opName;
 
@@ -437,7 +448,7 @@ public final class Kernels {
     /** One strided run: {@code out[oo + i] = a[ao + i·as] ∘ b[bo + i·bs]} for {@code i < n} (a stride of 0 repeats one element). */
     private static void binaryRun(Binary op, Tensor a, int ao, int as, Tensor b, int bo, int bs, Tensor out, int oo, int n) {
         switch (op) {
-            case ADD, SUB, MUL, DIV -> { }
+            case ADD, SUB, MUL, DIV, TANH_GRAD, SIGMOID_GRAD -> { }
             case MAXIMUM, MINIMUM, GREATER -> {
                 // comparisons: exact in double for both dtypes, and far from any hot loop
                 for (int i = 0; i < n; i++) out.set(oo + i, compare(op, a.at(ao + i * as), b.at(bo + i * bs)));
@@ -463,6 +474,8 @@ public final class Kernels {
                     case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] - y[bo + i]; }
                     case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] * y[bo + i]; }
                     case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] / y[bo + i]; }
+                    case TANH_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = tanhGrad(x[ao + i], y[bo + i]); }
+                    case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = sigmoidGrad(x[ao + i], y[bo + i]); }
                 }
             } else {
                 switch (op) {
@@ -470,6 +483,8 @@ public final class Kernels {
                     case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] - y[bo + i * bs]; }
                     case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] * y[bo + i * bs]; }
                     case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] / y[bo + i * bs]; }
+                    case TANH_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = tanhGrad(x[ao + i * as], y[bo + i * bs]); }
+                    case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = sigmoidGrad(x[ao + i * as], y[bo + i * bs]); }
                 }
             }
         } else {
@@ -482,6 +497,8 @@ public final class Kernels {
                     case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] - y[bo + i]; }
                     case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] * y[bo + i]; }
                     case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i] / y[bo + i]; }
+                    case TANH_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = tanhGrad(x[ao + i], y[bo + i]); }
+                    case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = sigmoidGrad(x[ao + i], y[bo + i]); }
                 }
             } else {
                 switch (op) {
@@ -489,9 +506,37 @@ public final class Kernels {
                     case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] - y[bo + i * bs]; }
                     case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] * y[bo + i * bs]; }
                     case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = x[ao + i * as] / y[bo + i * bs]; }
+                    case TANH_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = tanhGrad(x[ao + i * as], y[bo + i * bs]); }
+                    case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) o[oo + i] = sigmoidGrad(x[ao + i * as], y[bo + i * bs]); }
                 }
             }
         }
+    }
+
+    /*
+     * The derivative rules of tanh and σ, one element each, used by every loop that computes them (the vector
+     * lanes repeat them operation for operation). They keep the order and the roundings of the composed ops
+     * they replace, so a backward pass gives the same bits with or without the fused kernel.
+     */
+
+    /** {@code g·(1 − y²)}. */
+    static double tanhGrad(double y, double g) {
+        return g * (1 - y * y);
+    }
+
+    /** {@code g·(1 − y²)}, each step rounded to float. */
+    static float tanhGrad(float y, float g) {
+        return g * (1 - y * y);
+    }
+
+    /** {@code g·(y·(1 − y))}. */
+    static double sigmoidGrad(double y, double g) {
+        return g * (y * (1 - y));
+    }
+
+    /** {@code g·(y·(1 − y))}, each step rounded to float. */
+    static float sigmoidGrad(float y, float g) {
+        return g * (y * (1 - y));
     }
 
     private static double compare(Binary op, double x, double y) {

@@ -25,10 +25,10 @@ interface SimdLoops {
     boolean unary(Kernels.Unary op, float[] x, float[] o, int lo, int hi);
 
     /**
-     * {@code o[oo + i] = x[xo + i] ∘ y[yo + i]} for {@code i ∈ [0, n)}, for ADD, SUB, MUL and DIV (others are
-     * refused: {@link Kernels} computes them). Each lane is one IEEE operation, so
-     * the bits equal the scalar loop's; the Vector API only makes sure the loop is vectorised, which C2
-     * does not do for a loop with three offsets.
+     * {@code o[oo + i] = x[xo + i] ∘ y[yo + i]} for {@code i ∈ [0, n)}, for ADD, SUB, MUL, DIV, TANH_GRAD and
+     * SIGMOID_GRAD (others are refused: {@link Kernels} computes them). Each lane repeats the scalar loop's IEEE
+     * operations in its order, so the bits equal the scalar loop's; the Vector API only makes sure the loop is
+     * vectorised, which C2 does not do for a loop with three offsets.
      */
     void binary(Kernels.Binary op, double[] x, int xo, double[] y, int yo, double[] o, int oo, int n);
 

@@ -84,6 +84,14 @@ final class VectorLoops implements SimdLoops {
                 for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).div(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
                 for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
             }
+            case TANH_GRAD -> {
+                for (; i < upper; i += step) tanhGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
+            }
+            case SIGMOID_GRAD -> {
+                for (; i < upper; i += step) sigmoidGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
+            }
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -110,8 +118,34 @@ final class VectorLoops implements SimdLoops {
                 for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).div(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
                 for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
             }
+            case TANH_GRAD -> {
+                for (; i < upper; i += step) tanhGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
+            }
+            case SIGMOID_GRAD -> {
+                for (; i < upper; i += step) sigmoidGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+                for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
+            }
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
+    }
+
+    // Kernels.tanhGrad and Kernels.sigmoidGrad, operation for operation, so each lane gets the scalar function's bits.
+
+    private static DoubleVector tanhGrad(DoubleVector y, DoubleVector g) {
+        return g.mul(DoubleVector.broadcast(D, 1.0).sub(y.mul(y)));
+    }
+
+    private static DoubleVector sigmoidGrad(DoubleVector y, DoubleVector g) {
+        return g.mul(y.mul(DoubleVector.broadcast(D, 1.0).sub(y)));
+    }
+
+    private static FloatVector tanhGrad(FloatVector y, FloatVector g) {
+        return g.mul(FloatVector.broadcast(F, 1f).sub(y.mul(y)));
+    }
+
+    private static FloatVector sigmoidGrad(FloatVector y, FloatVector g) {
+        return g.mul(y.mul(FloatVector.broadcast(F, 1f).sub(y)));
     }
 
     // Each loop covers [lo, hi) with full vectors and one masked vector for the tail. The lane functions repeat

@@ -146,6 +146,18 @@ class ElementwiseProperties {
         assertBothOrders(x -> x.get(0).sigmoid(), List.of(a), seed);
     }
 
+    /** tanh's derivative rule as an op, both inputs differentiated and broadcasting: its second order is tanh's third. */
+    @Property
+    void tanhGrad(@ForAll("broadcastOperands") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).tanhGrad(x.get(1)), in, seed);
+    }
+
+    /** σ's derivative rule as an op, both inputs differentiated and broadcasting: its second order is σ's third. */
+    @Property
+    void sigmoidGrad(@ForAll("broadcastOperands") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).sigmoidGrad(x.get(1)), in, seed);
+    }
+
     /** Inputs stay at least 0.01 from relu's kink at 0, far beyond the finite-difference step 1e-6. */
     @Property
     void relu(@ForAll("awayFromZero") Tensor a, @ForAll long seed) {

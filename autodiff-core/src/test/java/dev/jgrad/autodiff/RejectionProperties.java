@@ -117,6 +117,8 @@ class RejectionProperties {
             case "div" -> a.div(b);
             case "maximum" -> a.maximum(b);
             case "minimum" -> a.minimum(b);
+            case "tanhGrad" -> a.tanhGrad(b);
+            case "sigmoidGrad" -> a.sigmoidGrad(b);
             default -> throw new IllegalStateException(op);
         };
     }
@@ -305,7 +307,7 @@ class RejectionProperties {
 
     @Provide
     Arbitrary<String> binaryOps() {
-        return Arbitraries.of("add", "sub", "mul", "div", "maximum", "minimum");
+        return Arbitraries.of("add", "sub", "mul", "div", "maximum", "minimum", "tanhGrad", "sigmoidGrad");
     }
 
     @Provide

@@ -110,7 +110,8 @@ class UnrolledTest {
             Variable p = x.matmul(wx).plus(bias);
             Variable a = p.softplus().sqrt().log1p().plus(p.sin().times(p.cos())).plus(p.expm1().clamp(-1, 2)).div(3.0);
             Variable b = Variable.div(2.0, p.abs().plus(1)).maximum(p.minimum(bias));
-            return a.plus(b).slice(1, 0, 2).tanh().plus(h);
+            Variable c = p.tanhGrad(p).plus(p.sigmoidGrad(bias));
+            return a.plus(b).plus(c).slice(1, 0, 2).tanh().plus(h);
         };
         Run plain = run(false, step);
         Tensor g = xs.grad();
@@ -130,10 +131,12 @@ class UnrolledTest {
             case Op.Abs o -> true;
             case Op.Maximum o -> true;
             case Op.Minimum o -> true;
+            case Op.TanhGrad o -> true;
+            case Op.SigmoidGrad o -> true;
             default -> false;
         };
-        assertEquals(12 * T, (int) plain.ops().stream().filter(elementwise).count(), "per step: each of the 12 once a step");
-        assertEquals(12, (int) hoisted.ops().stream().filter(elementwise).count(), "each of the 12 once for all steps");
+        assertEquals(14 * T, (int) plain.ops().stream().filter(elementwise).count(), "per step: each of the 14 once a step");
+        assertEquals(14, (int) hoisted.ops().stream().filter(elementwise).count(), "each of the 14 once for all steps");
     }
 
     @Test

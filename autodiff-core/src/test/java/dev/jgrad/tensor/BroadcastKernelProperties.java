@@ -43,6 +43,9 @@ class BroadcastKernelProperties {
                 case MAXIMUM -> Math.max(x, y);
                 case MINIMUM -> Math.min(x, y);
                 case GREATER -> x > y ? 1 : x == y ? 0.5 : 0;
+                // the fused derivative rules round each of their three steps, to float in float32
+                case TANH_GRAD -> f32 ? (float) y * (1 - (float) x * (float) x) : y * (1 - x * x);
+                case SIGMOID_GRAD -> f32 ? (float) y * ((float) x * (1 - (float) x)) : y * (x * (1 - x));
             };
             // float32 kernels compute in float: one float op on float operands rounds the same as double-then-round
             want[i] = f32 ? (float) v : v;
