@@ -132,7 +132,7 @@ class DerivativeKernelBitsTest {
     private static void differs(List<String> indistinct, String what, Tensor want, Tensor[] yg, F64 f64, F32 f32) {
         int n = want.size();
         for (int i = 0; i < n; i++) {
-            double v = want.dtype() == DType.F64 ? f64.at(yg[0].f64[i], yg[1].f64[i]) : f32.at(yg[0].f32[i], yg[1].f32[i]);
+            double v = want.dtype() == DType.F64 ? f64.at(yg[0].f64()[i], yg[1].f64()[i]) : f32.at(yg[0].f32()[i], yg[1].f32()[i]);
             if (Double.doubleToLongBits(v) != Double.doubleToLongBits(want.at(i))) {
                 return;
             }
@@ -145,8 +145,8 @@ class DerivativeKernelBitsTest {
         assertEquals(want.shape(), got.shape(), what);
         for (int i = 0; i < want.size(); i++) {
             boolean same = want.dtype() == DType.F64
-                    ? Double.doubleToLongBits(want.f64[i]) == Double.doubleToLongBits(got.f64[i])
-                    : Float.floatToIntBits(want.f32[i]) == Float.floatToIntBits(got.f32[i]);
+                    ? Double.doubleToLongBits(want.f64()[i]) == Double.doubleToLongBits(got.f64()[i])
+                    : Float.floatToIntBits(want.f32()[i]) == Float.floatToIntBits(got.f32()[i]);
             int at = i;
             assertTrue(same, () -> what + ": element " + at + " is " + got.at(at) + ", the three ops give " + want.at(at));
         }
