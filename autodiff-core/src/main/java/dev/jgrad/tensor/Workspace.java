@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * scope takes them all back for the next scope.
  *
  * <pre>{@code
- * Workspace workspace = new Workspace();                  // a quarter of the maximum heap
+ * Workspace workspace = new Workspace();                  // a third of the maximum heap
  * for (int[][] batch : batches) {
  *     try (Workspace.Scope step = workspace.open(); Tape tape = Tape.record()) {
  *         Variable loss = model.loss(batch);
@@ -39,9 +39,11 @@ import java.util.function.Supplier;
  *       it or a reshaped view of it afterwards throws {@link IllegalStateException} naming its dtype
  *       and shape, never a value the next step wrote. Optimizer steps on gradients computed in the
  *       scope belong inside it.
- *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together;
- *       a scope that needs more gives the rest storage of its own, which the collector frees as
- *       usual, so a step larger than the capacity runs in the heap it needs without a workspace.
+ *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together.
+ *       A scope that needs more ends the lending: its later tensors and those of every later scope
+ *       get storage of their own, which the collector frees as usual, because holding a part of a
+ *       step that large would take heap the rest of the step needs. A tensor lent before still
+ *       refuses reads after its scope closes.
  *   <li>A reused array is zero-filled before a kernel writes it, so every value is bit for bit the
  *       one computed without a workspace.
  *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
@@ -57,6 +59,8 @@ public final class Workspace {
     /** Idle storage by {@link #key}, most recently returned first (it is the likeliest to be in cache). */
     private final Map<Long, ArrayDeque<Object>> idle = new HashMap<>();
     private long idleBytes;
+    /** Set when a scope needed more than the capacity: no scope lends after that. */
+    private boolean outgrown;
     private Scope open;
 
     /**
@@ -77,13 +81,32 @@ public final class Workspace {
     }
 
     /**
-     * The capacity of {@link #Workspace()}: a quarter of the JVM's maximum heap, or 0 when the system
-     * property {@code jgrad.workspace} is {@code off}.
+     * The capacity of {@link #Workspace()}: the system property {@code jgrad.workspace} when set, as
+     * {@code off} (0) or a size such as {@code 200m} (suffix k, m or g), else a third of the JVM's
+     * maximum heap.
      *
      * @return bytes
+     * @throws IllegalArgumentException when the property is neither {@code off} nor a size
      */
     public static long defaultCapacityBytes() {
-        return "off".equals(System.getProperty("jgrad.workspace")) ? 0 : Runtime.getRuntime().maxMemory() / 4;
+        String p = System.getProperty("jgrad.workspace");
+        if (p == null) {
+            return Runtime.getRuntime().maxMemory() / 3;
+        }
+        if (p.equals("off")) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kmgKMG]?)").matcher(p.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("jgrad.workspace: expected off or a size such as 200m, got '" + p + "'");
+        }
+        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     /**
@@ -183,6 +206,9 @@ public final class Workspace {
         }
 
         private Tensor lend(DType dtype, Shape shape) {
+            if (outgrown) {
+                return null;
+            }
             int n = shape.size();
             long bytes = (long) n * dtype.bytes();
             ArrayDeque<Object> free = idle.get(key(dtype, n));
@@ -199,6 +225,7 @@ public final class Workspace {
                     idle.clear();     // storage of sizes this scope does not use gives way to sizes it does
                     idleBytes = 0;
                     if (lentBytes + bytes > capacityBytes) {
+                        outgrown = true;
                         return null;
                     }
                 }
@@ -264,6 +291,9 @@ public final class Workspace {
                     continue;
                 }
                 loan.returned = true;
+                if (outgrown) {
+                    continue;
+                }
                 long bytes = (long) loan.length() * loan.dtype.bytes();
                 if (idleBytes + bytes <= capacityBytes) {
                     idle.computeIfAbsent(key(loan.dtype, loan.length()), k -> new ArrayDeque<>()).push(loan.storage);

@@ -144,22 +144,27 @@ class WorkspaceTest {
     }
 
     @Test
-    void storageBeyondTheCapacityIsTheTensorsOwnAndTheWorkspaceNeverHoldsMore() {
+    void aScopeNeedingMoreThanTheCapacityEndsTheLending() {
         Workspace ws = new Workspace(100 * 8);
         Tensor[] made = new Tensor[5];
         try (Workspace.Scope scope = ws.open()) {
-            for (int i = 0; i < made.length; i++) {
+            Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[60], 60));
+        }
+        assertEquals(60 * 8, ws.idleBytes());
+        try (Workspace.Scope scope = ws.open()) {
+            for (int i = 0; i < made.length; i++) {   // 30 values each: sixty idle give way, then three fit in 100
                 made[i] = Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[30], 30));
             }
         }
-        assertEquals(90 * 8, ws.idleBytes(), "three of 30 values fit in 100");
-        assertThrows(IllegalStateException.class, () -> made[2].at(0));
-        assertEquals(0.0, made[3].at(0), 0, "the fourth was not lent");
+        assertThrows(IllegalStateException.class, () -> made[2].at(0), "lent before the capacity was reached");
+        assertEquals(0.0, made[3].at(0), 0, "the fourth did not fit: storage of its own");
+        assertEquals(0, ws.idleBytes(), "nothing is held once a scope outgrew the workspace");
+        Tensor later;
         try (Workspace.Scope scope = ws.open()) {
-            Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[60], 60));   // a size not idle: the idle ones give way
-            assertTrue(ws.idleBytes() <= 100 * 8 - 60 * 8);
+            later = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
         }
-        assertTrue(ws.idleBytes() <= 100 * 8);
+        assertEquals(-1.0, later.item(), 0, "later scopes lend nothing");
+        assertEquals(0, ws.idleBytes());
         Workspace none = new Workspace(0);
         Tensor own;
         try (Workspace.Scope scope = none.open()) {
@@ -199,6 +204,32 @@ class WorkspaceTest {
             again.close();   // twice does nothing
         }
         assertThrows(IllegalArgumentException.class, () -> new Workspace(-1));
+    }
+
+    @Test
+    void theDefaultCapacityIsAThirdOfTheHeapOrWhatTheSystemPropertySays() {
+        String before = System.getProperty("jgrad.workspace");
+        try {
+            System.clearProperty("jgrad.workspace");
+            assertEquals(Runtime.getRuntime().maxMemory() / 3, new Workspace().capacityBytes());
+            System.setProperty("jgrad.workspace", "off");
+            assertEquals(0, Workspace.defaultCapacityBytes());
+            System.setProperty("jgrad.workspace", "200m");
+            assertEquals(200L << 20, Workspace.defaultCapacityBytes());
+            System.setProperty("jgrad.workspace", "3G");
+            assertEquals(3L << 30, Workspace.defaultCapacityBytes());
+            System.setProperty("jgrad.workspace", "4096");
+            assertEquals(4096, Workspace.defaultCapacityBytes());
+            System.setProperty("jgrad.workspace", "lots");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Workspace::defaultCapacityBytes);
+            assertEquals("jgrad.workspace: expected off or a size such as 200m, got 'lots'", e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("jgrad.workspace");
+            } else {
+                System.setProperty("jgrad.workspace", before);
+            }
+        }
     }
 
     /** The Vector API kernel's transposed copy of a weight lives with the weight, so no scope may lend it. */
