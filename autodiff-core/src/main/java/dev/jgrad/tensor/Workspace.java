@@ -2,12 +2,16 @@ package dev.jgrad.tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Storage that a loop of training steps reuses instead of allocating afresh, as PyTorch's caching
@@ -31,10 +35,11 @@ import java.util.function.Supplier;
  *
  * <p>Note [Workspace loans]:
  * <ul>
- *   <li>What is lent: the storage of every tensor an op or kernel computes (values and gradients) on
- *       the scope's thread while it is open. Tensors a user makes with {@code Tensor}'s factories
- *       ({@code of}, {@code zeros}, {@code randn}, …) and tensors computed on other threads have
- *       storage of their own.
+ *   <li>What is lent: the storage of every tensor of at least 1,024 elements that an op or kernel
+ *       computes (values and gradients) on the scope's thread while it is open. Smaller tensors,
+ *       whose fresh arrays cost less than the bookkeeping, tensors a user makes with
+ *       {@code Tensor}'s factories ({@code of}, {@code zeros}, {@code randn}, …) and tensors
+ *       computed on other threads have storage of their own.
  *   <li>At {@link Scope#close} every lent tensor not {@linkplain Scope#keep kept} is returned: reading
  *       it or a reshaped view of it afterwards throws {@link IllegalStateException} naming its dtype
  *       and shape, never a value the next step wrote. Optimizer steps on gradients computed in the
@@ -51,6 +56,8 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class Workspace {
+    /** The fewest elements a scope lends storage for: a fresh small array costs less than the bookkeeping. */
+    static final int MIN_ELEMENTS = 1024;
     /** Scopes open in the process, so that allocation skips the thread-local look-up when there are none. */
     private static final AtomicInteger OPEN_SCOPES = new AtomicInteger();
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
@@ -96,11 +103,11 @@ public final class Workspace {
         if (p.equals("off")) {
             return 0;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kmgKMG]?)").matcher(p.strip());
+        Matcher m = Pattern.compile("(\\d{1,12})([kmgKMG]?)").matcher(p.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("jgrad.workspace: expected off or a size such as 200m, got '" + p + "'");
         }
-        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "k" -> 10;
             case "m" -> 20;
             case "g" -> 30;
@@ -144,7 +151,7 @@ public final class Workspace {
 
     /** A tensor on storage lent by the scope open on this thread, or null when none is open or it is full. */
     static Tensor lend(DType dtype, Shape shape) {
-        if (OPEN_SCOPES.get() == 0) {
+        if (OPEN_SCOPES.get() == 0 || shape.size() < MIN_ELEMENTS) {
             return null;
         }
         Scope s = CURRENT.get();
@@ -216,9 +223,9 @@ public final class Workspace {
             if (storage != null) {
                 idleBytes -= bytes;
                 if (storage instanceof double[] d) {
-                    java.util.Arrays.fill(d, 0);
+                    Arrays.fill(d, 0);
                 } else {
-                    java.util.Arrays.fill((float[]) storage, 0);
+                    Arrays.fill((float[]) storage, 0);
                 }
             } else {
                 if (lentBytes + idleBytes + bytes > capacityBytes) {

@@ -21,12 +21,23 @@ import org.junit.jupiter.api.function.Executable;
  */
 class WorkspaceTest {
     private static final long MIB = 1L << 20;
+    /** The fewest elements a scope lends storage for. */
+    private static final int N = Workspace.MIN_ELEMENTS;
+
+    /** {@code n} float64 values 1, 2, 3, … (a factory's: storage of its own). */
+    private static Tensor count(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i + 1;
+        }
+        return Tensor.of(v, n);
+    }
 
     /** A small training-like computation: products (which add into their zero-filled output), σ, tanh, backward. */
     private static double[][] stepValues(DType dtype) {
-        Variable x = Variable.constant(Tensor.randn(Rng.seeded(1), dtype, 1, 8, 16));
-        Variable w = Variable.leaf("w", Tensor.randn(Rng.seeded(2), dtype, 0.3, 16, 32));
-        Variable u = Variable.leaf("u", Tensor.randn(Rng.seeded(3), dtype, 0.3, 32, 32));
+        Variable x = Variable.constant(Tensor.randn(Rng.seeded(1), dtype, 1, 32, 64));
+        Variable w = Variable.leaf("w", Tensor.randn(Rng.seeded(2), dtype, 0.1, 64, 64));
+        Variable u = Variable.leaf("u", Tensor.randn(Rng.seeded(3), dtype, 0.1, 64, 64));
         try (Tape tape = Tape.record()) {
             Variable h = x.matmul(w).tanh();
             for (int t = 0; t < 3; t++) {
@@ -59,16 +70,16 @@ class WorkspaceTest {
     @Test
     void theNextScopeReusesTheStorageOfTheLastOneZeroFilled() {
         Workspace ws = new Workspace(MIB);
-        Tensor a = Tensor.randn(Rng.seeded(4), DType.F32, 1, 64);
+        Tensor a = Tensor.randn(Rng.seeded(4), DType.F32, 1, N);
         float[] first;
         try (Workspace.Scope scope = ws.open()) {
             first = Kernels.unary(Kernels.Unary.EXP, a).f32();
         }
-        assertEquals(64L * 4, ws.idleBytes());
+        assertEquals(N * 4L, ws.idleBytes());
         try (Workspace.Scope scope = ws.open()) {
-            Tensor product = Kernels.matmul(Tensor.ones(DType.F32, 1, 1), Tensor.ones(DType.F32, 1, 64), false, false);
+            Tensor product = Kernels.matmul(Tensor.ones(DType.F32, 1, 1), Tensor.ones(DType.F32, 1, N), false, false);
             assertSame(first, product.f32(), "the same array, lent again");
-            assertArrayEquals(Tensor.ones(DType.F32, 1, 64).f32(), product.f32(), "zero-filled before the product added into it");
+            assertArrayEquals(Tensor.ones(DType.F32, 1, N).f32(), product.f32(), "zero-filled before the product added into it");
             assertEquals(0, ws.idleBytes());
         }
     }
@@ -79,17 +90,17 @@ class WorkspaceTest {
         Tensor lent;
         Tensor view;
         try (Workspace.Scope scope = ws.open()) {
-            lent = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1, 2, 3, 4, 5, 6));
-            view = lent.reshape(2, 3);
+            lent = Kernels.unary(Kernels.Unary.NEG, count(2 * N));
+            view = lent.reshape(2, N);
             assertEquals(-1.0, lent.at(0), 0);
         }
         List<Executable> reads = List.of(() -> lent.toDoubleArray(), () -> lent.toFloatArray(), () -> lent.at(0),
-                () -> lent.get(1), () -> lent.hasNonFinite(), () -> lent.reshape(3, 2), () -> view.get(0, 0),
-                () -> Kernels.binary(Kernels.Binary.ADD, lent, lent), () -> Variable.constant(view).tanh(), lent::toString);
+                () -> lent.get(1), () -> lent.hasNonFinite(), () -> lent.reshape(N, 2), () -> view.get(0, 0),
+                () -> Kernels.binary(Kernels.Binary.ADD, lent, lent), () -> Variable.constant(view).tanh());
         for (Executable read : reads) {
             IllegalStateException e = assertThrows(IllegalStateException.class, read);
-            assertTrue(e.getMessage().contains("Workspace scope that has closed") && e.getMessage().contains("[6]")
-                    || e.getMessage().contains("[2, 3]"), e.getMessage());
+            assertTrue(e.getMessage().contains("Workspace scope that has closed")
+                    && (e.getMessage().contains("F64[" + 2 * N + "]") || e.getMessage().contains("F64[2, " + N + "]")), e.getMessage());
         }
     }
 
@@ -98,16 +109,17 @@ class WorkspaceTest {
         Workspace ws = new Workspace(MIB);
         Tensor kept;
         try (Workspace.Scope scope = ws.open()) {
-            Tensor t = Kernels.unary(Kernels.Unary.SQUARE, Tensor.vector(1, 2, 3));
-            kept = scope.keep(t.reshape(3, 1));
+            Tensor t = Kernels.unary(Kernels.Unary.SQUARE, count(N));
+            kept = scope.keep(t.reshape(N, 1));
         }
         assertEquals(0, ws.idleBytes(), "kept storage left the workspace");
         try (Workspace.Scope scope = ws.open()) {
             for (int i = 0; i < 4; i++) {
-                Kernels.unary(Kernels.Unary.NEG, Tensor.vector(7, 8, 9));
+                Kernels.unary(Kernels.Unary.NEG, count(N));
             }
         }
-        assertArrayEquals(new double[] {1, 4, 9}, kept.toDoubleArray());
+        assertEquals(1.0, kept.at(0), 0);
+        assertEquals((double) N * N, kept.at(N - 1), 0);
         Tensor own = Tensor.vector(1);
         try (Workspace.Scope scope = ws.open()) {
             assertSame(own, scope.keep(own), "storage of its own is kept as it is");
@@ -119,7 +131,7 @@ class WorkspaceTest {
         Workspace ws = new Workspace(MIB);
         Tensor gone;
         try (Workspace.Scope scope = ws.open()) {
-            gone = Kernels.unary(Kernels.Unary.EXP, Tensor.vector(1));
+            gone = Kernels.unary(Kernels.Unary.NEG, count(N));
         }
         try (Workspace.Scope scope = ws.open()) {
             assertThrows(IllegalStateException.class, () -> scope.keep(gone));
@@ -127,50 +139,53 @@ class WorkspaceTest {
     }
 
     @Test
-    void neitherFactoriesNorOtherThreadsBorrow() throws Exception {
+    void neitherFactoriesNorOtherThreadsNorSmallTensorsBorrow() throws Exception {
         Workspace ws = new Workspace(MIB);
         Tensor zeros;
         Tensor random;
         Tensor elsewhere;
+        Tensor small;
         try (Workspace.Scope scope = ws.open()) {
-            zeros = Tensor.zeros(DType.F64, 4);
-            random = Tensor.randn(Rng.seeded(1), DType.F32, 1, 4);
-            elsewhere = CompletableFuture.supplyAsync(() -> Kernels.unary(Kernels.Unary.EXP, Tensor.vector(0))).get();
+            zeros = Tensor.zeros(DType.F64, N);
+            random = Tensor.randn(Rng.seeded(1), DType.F32, 1, N);
+            elsewhere = CompletableFuture.supplyAsync(() -> Kernels.unary(Kernels.Unary.NEG, count(N))).get();
+            small = Kernels.unary(Kernels.Unary.NEG, count(N - 1));
         }
-        assertArrayEquals(new double[4], zeros.toDoubleArray());
-        assertEquals(4, random.toFloatArray().length);
-        assertEquals(1.0, elsewhere.item(), 0);
+        assertArrayEquals(new double[N], zeros.toDoubleArray());
+        assertEquals(N, random.toFloatArray().length);
+        assertEquals(-1.0, elsewhere.at(0), 0);
+        assertEquals(-1.0, small.at(0), 0, "fewer elements than the workspace lends for");
         assertEquals(0, ws.idleBytes());
     }
 
     @Test
     void aScopeNeedingMoreThanTheCapacityEndsTheLending() {
-        Workspace ws = new Workspace(100 * 8);
+        Workspace ws = new Workspace(10L * N * 8);
         Tensor[] made = new Tensor[5];
         try (Workspace.Scope scope = ws.open()) {
-            Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[60], 60));
+            Kernels.unary(Kernels.Unary.NEG, count(6 * N));
         }
-        assertEquals(60 * 8, ws.idleBytes());
+        assertEquals(6L * N * 8, ws.idleBytes());
         try (Workspace.Scope scope = ws.open()) {
-            for (int i = 0; i < made.length; i++) {   // 30 values each: sixty idle give way, then three fit in 100
-                made[i] = Kernels.unary(Kernels.Unary.NEG, Tensor.of(new double[30], 30));
+            for (int i = 0; i < made.length; i++) {   // 3N values each: the 6N idle give way, then three fit in 10N
+                made[i] = Kernels.unary(Kernels.Unary.NEG, count(3 * N));
             }
         }
         assertThrows(IllegalStateException.class, () -> made[2].at(0), "lent before the capacity was reached");
-        assertEquals(0.0, made[3].at(0), 0, "the fourth did not fit: storage of its own");
+        assertEquals(-1.0, made[3].at(0), 0, "the fourth did not fit: storage of its own");
         assertEquals(0, ws.idleBytes(), "nothing is held once a scope outgrew the workspace");
         Tensor later;
         try (Workspace.Scope scope = ws.open()) {
-            later = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
+            later = Kernels.unary(Kernels.Unary.NEG, count(N));
         }
-        assertEquals(-1.0, later.item(), 0, "later scopes lend nothing");
+        assertEquals(-1.0, later.at(0), 0, "later scopes lend nothing");
         assertEquals(0, ws.idleBytes());
         Workspace none = new Workspace(0);
         Tensor own;
         try (Workspace.Scope scope = none.open()) {
-            own = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
+            own = Kernels.unary(Kernels.Unary.NEG, count(N));
         }
-        assertEquals(-1.0, own.item(), 0);
+        assertEquals(-1.0, own.at(0), 0);
     }
 
     @Test
@@ -181,13 +196,13 @@ class WorkspaceTest {
             assertThrows(IllegalStateException.class, outer::open);
             Tensor fromInner;
             try (Workspace.Scope b = inner.open()) {
-                fromInner = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(1));
+                fromInner = Kernels.unary(Kernels.Unary.NEG, count(N));
                 assertThrows(IllegalStateException.class, a::close, "the inner scope is still open");
             }
-            assertThrows(IllegalStateException.class, () -> fromInner.item());
-            Tensor fromOuter = Kernels.unary(Kernels.Unary.NEG, Tensor.vector(2));
-            assertEquals(-2.0, fromOuter.item(), 0);
-            assertEquals(8, inner.idleBytes());
+            assertThrows(IllegalStateException.class, () -> fromInner.at(0));
+            Tensor fromOuter = Kernels.unary(Kernels.Unary.NEG, count(N));
+            assertEquals(-1.0, fromOuter.at(0), 0);
+            assertEquals(N * 8L, inner.idleBytes());
             IllegalStateException elsewhere = CompletableFuture.supplyAsync(() -> {
                 try {
                     a.close();
@@ -198,7 +213,7 @@ class WorkspaceTest {
             }).get();
             assertTrue(elsewhere != null && elsewhere.getMessage().contains("must be closed there"));
         }
-        assertEquals(8, outer.idleBytes());
+        assertEquals(N * 8L, outer.idleBytes());
         try (Workspace.Scope again = outer.open()) {
             again.close();
             again.close();   // twice does nothing
