@@ -233,11 +233,15 @@ public final class Kernels {
         Tensor out = Tensor.allocate(a.dtype, a.shape);
         int n = a.size();
         if (a.f64() != null) {
-            for (int i = 0; i < n; i++) out.f64()[i] = a.f64()[i] * scale + shift;
+            double[] x = a.f64();
+            double[] o = out.f64();
+            for (int i = 0; i < n; i++) o[i] = x[i] * scale + shift;
         } else {
             float s = (float) scale;
             float t = (float) shift;
-            for (int i = 0; i < n; i++) out.f32()[i] = a.f32()[i] * s + t;
+            float[] x = a.f32();
+            float[] o = out.f32();
+            for (int i = 0; i < n; i++) o[i] = x[i] * s + t;
         }
         return out;
     }
@@ -697,7 +701,8 @@ public final class Kernels {
             for (int at = 0; at < n; at += m) {
                 for (int j = 0; j < m; j++) acc[j] += x[at + j];
             }
-            for (int j = 0; j < m; j++) out.f32()[j] = (float) acc[j];
+            float[] o = out.f32();
+            for (int j = 0; j < m; j++) o[j] = (float) acc[j];
         }
         return out;
     }
@@ -1277,9 +1282,13 @@ public final class Kernels {
             int ai = w.off[0];
             int oi = w.off[1];
             if (a.f64() != null) {
-                for (int i = 0; i < n; i++) out.f64()[oi + i] = a.f64()[ai + i * s];
+                double[] x = a.f64();
+                double[] o = out.f64();
+                for (int i = 0; i < n; i++) o[oi + i] = x[ai + i * s];
             } else {
-                for (int i = 0; i < n; i++) out.f32()[oi + i] = a.f32()[ai + i * s];
+                float[] x = a.f32();
+                float[] o = out.f32();
+                for (int i = 0; i < n; i++) o[oi + i] = x[ai + i * s];
             }
         } while (w.next());
         return out;
@@ -1457,9 +1466,13 @@ public final class Kernels {
                 int go = (o * gd + i) * inner;
                 int oo = (o * size + indices[i]) * inner;
                 if (g.f64() != null) {
-                    for (int j = 0; j < inner; j++) out.f64()[oo + j] += g.f64()[go + j];
+                    double[] x = g.f64();
+                    double[] y = out.f64();
+                    for (int j = 0; j < inner; j++) y[oo + j] += x[go + j];
                 } else {
-                    for (int j = 0; j < inner; j++) out.f32()[oo + j] += g.f32()[go + j];
+                    float[] x = g.f32();
+                    float[] y = out.f32();
+                    for (int j = 0; j < inner; j++) y[oo + j] += x[go + j];
                 }
             }
         }
