@@ -293,7 +293,8 @@ public record SparkCorpus(JavaRDD<TokenChunk> chunks, Vocabulary vocabulary, Tra
         int headLength = Trainer.TrainingText.headLength(n);
         StringBuilder head = new StringBuilder(headLength);
         long pos = 0;
-        for (Iterator<String> it = pieces.toLocalIterator(); it.hasNext() && pos < n; ) {
+        // pos < n first: asking the iterator for a piece the text does not reach would start a job for it.
+        for (Iterator<String> it = pieces.toLocalIterator(); pos < n && it.hasNext(); ) {
             String piece = it.next();
             int keep = (int) Math.min(piece.length(), n - pos);
             // Pieces end in a newline (or are ASCII), so no surrogate pair is split between two of them.
