@@ -30,7 +30,9 @@ import java.util.Objects;
  * the step's rows as usual. Slices along a later axis (a gate block cut from {@code x·W}) act row by
  * row too but are not hoisted: all steps' blocks would be copies, and their gradients buffers of the
  * whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
- * also runs per step.
+ * also runs per step, and so does an op whose result for one step has fewer than
+ * {@link #MIN_STEP_ELEMENTS} elements: there each step's op costs about what recording it costs, so
+ * computing it once only adds the slices that hand each step its rows.
  *
  * <p>On the tape the hoisted op is one node and each step's rows are a slice of it, so the backward
  * walk places the steps' gradients into one buffer and runs the op's rule once (Note [Deferred
@@ -39,6 +41,8 @@ import java.util.Objects;
  */
 public final class Unrolled implements AutoCloseable {
     private static final ThreadLocal<Unrolled> CURRENT = new ThreadLocal<>();
+    /** The smallest result of one step, in elements, for which an op is hoisted (Note [Hoisting over time steps]). */
+    static final int MIN_STEP_ELEMENTS = 1024;
 
     private final Unrolled previous;
     private final Variable rows;
@@ -171,23 +175,22 @@ public final class Unrolled implements AutoCloseable {
      */
     Variable hoist(Op op, Variable[] in) {
         int step = -1;
-        Variable[] all = new Variable[in.length];
-        for (int i = 0; i < in.length; i++) {
-            StepRows r = in[i].stepRows;
-            if (r != null && r.scope() == this) {
-                if (step >= 0 && r.step() != step) {
+        for (Variable v : in) {
+            if (marked(v)) {
+                if (step >= 0 && v.stepRows.step() != step) {
                     return null;
                 }
-                step = r.step();
-                all[i] = r.all();
-            } else if (in[i].isLeaf()) {
-                all[i] = in[i];
-            } else {
+                step = v.stepRows.step();
+            } else if (!v.isLeaf()) {
                 return null;
             }
         }
-        if (step < 0 || !rowWise(op, in)) {
+        if (step < 0 || !rowWise(op, in) || stepElements(op, in) < MIN_STEP_ELEMENTS) {
             return null;
+        }
+        Variable[] all = new Variable[in.length];
+        for (int i = 0; i < in.length; i++) {
+            all[i] = marked(in[i]) ? in[i].stepRows.all() : in[i];
         }
         Key key = new Key(op, all);
         Variable result = hoisted.get(key);
@@ -236,6 +239,19 @@ public final class Unrolled implements AutoCloseable {
             case Op.Cast c -> true;
             default -> false;
         };
+    }
+
+    /** The elements of one step's result of a row-wise op: a product's rows × columns, else a step input's size. */
+    private long stepElements(Op op, Variable[] in) {
+        if (op instanceof Op.MatMul) {
+            return (long) in[0].shape().dim(0) * in[1].shape().dim(1);
+        }
+        for (Variable v : in) {
+            if (marked(v)) {
+                return v.shape().size();
+            }
+        }
+        throw new IllegalStateException("unreachable: a hoisted op has a step input");
     }
 
     /** Step inputs of one shape, and leaves that broadcast to it without spanning its rows. */

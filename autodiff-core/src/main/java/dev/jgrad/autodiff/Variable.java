@@ -164,11 +164,13 @@ public final class Variable {
 
     /** Applies an op: computes it and, when a tape is recording and an input needs a gradient, records it. */
     static Variable apply(Op op, Variable... in) {
-        Unrolled unrolled = Unrolled.current();
-        if (unrolled != null) {
-            Variable rows = unrolled.hoist(op, in);
-            if (rows != null) {
-                return rows;
+        if (anyStepRows(in)) {
+            Unrolled unrolled = Unrolled.current();
+            if (unrolled != null) {
+                Variable rows = unrolled.hoist(op, in);
+                if (rows != null) {
+                    return rows;
+                }
             }
         }
         Tape tape = Tape.current();
@@ -195,6 +197,16 @@ public final class Variable {
             }
         }
         return constant(out);
+    }
+
+    /** Whether an input is a step's rows: only then can the op be hoisted, so other ops skip the scope's look-up. */
+    private static boolean anyStepRows(Variable[] in) {
+        for (Variable v : in) {
+            if (v.stepRows != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

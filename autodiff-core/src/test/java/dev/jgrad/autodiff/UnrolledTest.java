@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class UnrolledTest {
     private static final int T = 5;
-    private static final int B = 3;
+    /** Rows a step: enough for a step's input {@code [B, 4]}, and so everything computed from it, to reach the hoisting threshold. */
+    private static final int B = Math.ceilDiv(Unrolled.MIN_STEP_ELEMENTS, 4);
     private Blas.Backend saved;
 
     @BeforeEach
@@ -60,11 +61,17 @@ class UnrolledTest {
     }
 
     private Run run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
+        return run(hoisted, step, xs, cot);
+    }
+
+    /** {@link #run(boolean, BiFunction)} over inputs {@code xs [T·b, 4]} with cotangent {@code cot [T·b, 2]}. */
+    private Run run(boolean hoisted, BiFunction<Variable, Variable, Variable> step, Variable xs, Tensor cot) {
+        int b = xs.shape().dim(0) / T;
         for (Variable v : List.of(wx, wh, bias, xs)) {
             v.zeroGrad();
         }
         try (Tape tape = Tape.record()) {
-            Variable h = Variable.constant(Tensor.zeros(DType.F64, B, 2));
+            Variable h = Variable.constant(Tensor.zeros(DType.F64, b, 2));
             List<Variable> hs = new ArrayList<>();
             if (hoisted) {
                 try (Unrolled steps = Unrolled.over(xs, T)) {
@@ -75,7 +82,7 @@ class UnrolledTest {
                 }
             } else {
                 for (int t = 0; t < T; t++) {
-                    h = step.apply(xs.slice(0, t * B, (t + 1) * B), h);
+                    h = step.apply(xs.slice(0, t * b, (t + 1) * b), h);
                     hs.add(h);
                 }
             }
@@ -101,6 +108,23 @@ class UnrolledTest {
         }
         assertEquals(2 * T, plain.matmuls(), "per step: x·Wx and h·Wh");
         assertEquals(1 + T, hoisted.matmuls(), "x·Wx once for all steps, h·Wh per step");
+    }
+
+    /**
+     * A step's result under {@link Unrolled#MIN_STEP_ELEMENTS} elements is computed per step: there a
+     * step's op costs about what recording it costs, so hoisting would only add the slices.
+     */
+    @Test
+    void smallStepsAreNotHoisted() {
+        int small = 3;
+        Variable xsSmall = Variable.leaf("x", Tensor.randn(rng, DType.F64, 1, T * small, 4));
+        Tensor cotSmall = Tensor.randn(rng, DType.F64, 1, T * small, 2);
+        Run plain = run(false, this::cell, xsSmall, cotSmall);
+        Tensor g = xsSmall.grad();
+        Run unrolled = run(true, this::cell, xsSmall, cotSmall);
+        assertArrayEquals(plain.out().toDoubleArray(), unrolled.out().toDoubleArray(), 0.0);
+        assertArrayEquals(g.toDoubleArray(), xsSmall.grad().toDoubleArray(), 0.0, "the same ops in the same order: the same bits");
+        assertEquals(plain.ops(), unrolled.ops(), "the tape of the per-step computation, op for op");
     }
 
     /** The elementwise ops added for cell authors act row by row, so on the input projection they too run once for all steps. */
@@ -223,8 +247,8 @@ class UnrolledTest {
 
     @Test
     void rejectsRowsThatAreNotWholeSteps() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Unrolled.over(xs, 4));
-        assertEquals("Unrolled.over: [15, 4] is not the rows of 4 steps stacked along axis 0", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Unrolled.over(xs, T * B + 1));
+        assertEquals("Unrolled.over: [" + T * B + ", 4] is not the rows of " + (T * B + 1) + " steps stacked along axis 0", e.getMessage());
         try (Unrolled u = Unrolled.over(xs, T)) {
             assertThrows(IndexOutOfBoundsException.class, () -> u.input(T));
             assertEquals(T, u.steps());
