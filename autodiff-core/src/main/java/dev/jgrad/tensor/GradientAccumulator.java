@@ -32,8 +32,9 @@ public final class GradientAccumulator {
     private Tensor sum;
     /** Whether {@link #sum} is this accumulator's unpublished buffer, safe to write. */
     private boolean owned;
-    private final List<Tensor> pendingA = new ArrayList<>();
-    private final List<Tensor> pendingB = new ArrayList<>();
+    /** Pending products' factors, made on the first product: most totals never receive one. */
+    private List<Tensor> pendingA = List.of();
+    private List<Tensor> pendingB = List.of();
     private int pendingRows;
 
     private GradientAccumulator() {
@@ -95,6 +96,10 @@ public final class GradientAccumulator {
                 throw new IllegalArgumentException("gradient accumulation: product " + a.dtype + out + " does not match the pending "
                         + a0.dtype + Shape.matrix(a0.shape.dim(1), pendingB.get(0).shape.dim(1)));
             }
+        }
+        if (pendingA.isEmpty()) {
+            pendingA = new ArrayList<>();
+            pendingB = new ArrayList<>();
         }
         pendingA.add(a);
         pendingB.add(b);
@@ -187,8 +192,8 @@ public final class GradientAccumulator {
             Tensor b = stack(pendingB, pendingRows, n);
             Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
         }
-        pendingA.clear();
-        pendingB.clear();
+        pendingA = List.of();
+        pendingB = List.of();
         pendingRows = 0;
     }
 
