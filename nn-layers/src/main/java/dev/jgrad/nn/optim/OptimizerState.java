@@ -34,11 +34,23 @@ final class OptimizerState {
     private final List<String> kinds;
     private final Map<String, double[]> buffers = new HashMap<>();
     private final Map<String, Double> scalars = new LinkedHashMap<>();
+    /** The parameters and their names in parameter order, and each buffer's key {@code keys[kind][parameter]}, made once: a step looks them up by position. */
+    private final List<String> names;
+    private final List<Parameter> parameters;
+    private final String[][] keys;
 
     OptimizerState(String optimizer, Map<String, Parameter> params, List<String> kinds, List<String> scalarNames) {
         this.optimizer = optimizer;
         this.params = ImmutableMap.copyOf(params);
         this.kinds = List.copyOf(kinds);
+        this.names = List.copyOf(this.params.keySet());
+        this.parameters = List.copyOf(this.params.values());
+        this.keys = new String[this.kinds.size()][names.size()];
+        for (int k = 0; k < keys.length; k++) {
+            for (int i = 0; i < names.size(); i++) {
+                keys[k][i] = this.kinds.get(k) + "." + names.get(i);
+            }
+        }
         for (String s : scalarNames) {
             scalars.put(s, 0.0);
         }
@@ -70,54 +82,49 @@ final class OptimizerState {
 
     /**
      * One optimizer step: {@code update} runs for every parameter that has a gradient, in parameter
-     * order, and the new values and buffers are then written all at once by {@link #commit}.
+     * order, and the new values and buffers are then written all at once, after every new value was
+     * checked: no parameter or buffer changes when one value is not finite (an overflowing update),
+     * so no weight ever becomes NaN or ±∞.
      *
      * @throws IllegalStateException before anything changes, when a gradient or a new value is not finite
      */
     void step(Update update) {
         requireFiniteGradients();
-        Map<String, double[]> values = new LinkedHashMap<>();
-        Map<String, double[]> newBuffers = new LinkedHashMap<>();
-        params.forEach((name, p) -> {
+        int n = parameters.size();
+        Tensor[] values = new Tensor[n];
+        double[][][] newBuffers = new double[n][][];
+        for (int i = 0; i < n; i++) {
+            Parameter p = parameters.get(i);
             Tensor grad = p.grad();
             if (grad == null) {
-                return;
+                continue;
             }
             double[] w = p.value().toDoubleArray();
             double[][] b = new double[kinds.size()][];
             for (int k = 0; k < b.length; k++) {
-                double[] old = get(kinds.get(k), name);
+                double[] old = buffers.get(keys[k][i]);
                 b[k] = old == null ? null : old.clone();
             }
             update.apply(w, grad.toDoubleArray(), b);
-            for (int k = 0; k < b.length; k++) {
-                if (b[k] != null) {
-                    newBuffers.put(kinds.get(k) + "." + name, b[k]);
-                }
-            }
-            values.put(name, w);
-        });
-        commit(values, newBuffers);
-    }
-
-    /**
-     * Writes one step's results all at once: the new parameter values (by parameter name) and
-     * buffers (by {@code kind.name}). Throws before writing anything when a new value is not finite
-     * (an overflowing update), naming the parameter, so no weight ever becomes NaN or ±∞.
-     */
-    private void commit(Map<String, double[]> values, Map<String, double[]> newBuffers) {
-        Map<Parameter, Tensor> updated = new LinkedHashMap<>();
-        for (Map.Entry<String, double[]> e : values.entrySet()) {
-            Parameter p = params.get(e.getKey());
-            Tensor t = Tensor.of(p.value().dtype(), e.getValue(), p.value().shape().dims());
+            Tensor t = Tensor.of(p.value().dtype(), w, p.value().shape().dims());
             if (t.hasNonFinite()) {
-                throw new IllegalStateException(optimizer + ".step: the update of " + e.getKey() + " " + t.dtype() + t.shape()
+                throw new IllegalStateException(optimizer + ".step: the update of " + names.get(i) + " " + t.dtype() + t.shape()
                         + " overflows to NaN or infinity; no parameter was updated");
             }
-            updated.put(p, t);
+            values[i] = t;
+            newBuffers[i] = b;
         }
-        updated.forEach(Parameter::set);
-        buffers.putAll(newBuffers);
+        for (int i = 0; i < n; i++) {
+            if (values[i] == null) {
+                continue;
+            }
+            parameters.get(i).set(values[i]);
+            for (int k = 0; k < kinds.size(); k++) {
+                if (newBuffers[i][k] != null) {
+                    buffers.put(keys[k][i], newBuffers[i][k]);
+                }
+            }
+        }
     }
 
     void zeroGrad() {
