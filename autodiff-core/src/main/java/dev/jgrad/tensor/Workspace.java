@@ -47,8 +47,9 @@ import java.util.regex.Pattern;
  *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together.
  *       A scope that needs more ends the lending: its later tensors and those of every later scope
  *       get storage of their own, which the collector frees as usual, because holding a part of a
- *       step that large would take heap the rest of the step needs. A tensor lent before still
- *       refuses reads after its scope closes.
+ *       step that large would take heap the rest of the step needs; the workspace lets go of the
+ *       arrays it lent that scope, so they too are freed as their tensors die. A tensor lent before
+ *       still refuses reads after its scope closes.
  *   <li>A reused array is zero-filled before a kernel writes it, so every value is bit for bit the
  *       one computed without a workspace.
  *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
@@ -178,7 +179,8 @@ public final class Workspace {
 
     /** One tensor's borrowed storage, shared by the tensor and its reshaped views. */
     static final class Loan {
-        private final Object storage;
+        /** The array, for the workspace to take back; dropped once the workspace is outgrown and will never take it. */
+        private Object storage;
         private final DType dtype;
         /** Set when the scope closed and took the storage back: every read then throws. */
         boolean returned;
@@ -233,6 +235,11 @@ public final class Workspace {
                     idleBytes = 0;
                     if (lentBytes + bytes > capacityBytes) {
                         outgrown = true;
+                        // Nothing will be lent again, so the arrays already lent go as their tensors die
+                        // instead of staying reachable until the scope closes, which held heap the step needed.
+                        for (Loan loan : loans) {
+                            loan.storage = null;
+                        }
                         return null;
                     }
                 }

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -186,6 +188,31 @@ class WorkspaceTest {
             own = Kernels.unary(Kernels.Unary.NEG, count(N));
         }
         assertEquals(-1.0, own.at(0), 0);
+    }
+
+    /**
+     * Once a scope outgrows the workspace, the arrays it lent before are no longer held by the
+     * workspace: a dead tensor's array can be collected while the scope is still open, as it would be
+     * without a workspace, instead of pinning up to the capacity until the scope closes.
+     */
+    @Test
+    void arraysLentBeforeTheCapacityRanOutAreFreedWithTheirTensors() {
+        Workspace ws = new Workspace(4L * N * 8);
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor kept = Kernels.unary(Kernels.Unary.NEG, count(2 * N));
+            WeakReference<double[]> dead = new WeakReference<>(Kernels.unary(Kernels.Unary.NEG, count(2 * N)).f64());
+            Tensor own = Kernels.unary(Kernels.Unary.NEG, count(2 * N));   // does not fit: the lending ends
+            for (int i = 0; i < 20 && dead.get() != null; i++) {
+                System.gc();
+            }
+            assertNull(dead.get(), "the array of a tensor no one holds is collectable while the scope is open");
+            assertEquals(-1.0, kept.at(0), 0, "a tensor still held keeps its array");
+            assertEquals(-1.0, own.at(0), 0);
+            scope.close();
+            assertThrows(IllegalStateException.class, () -> kept.at(0), "lent before the capacity ran out: refused after close");
+            assertEquals(-1.0, own.at(0), 0, "storage of its own");
+        }
+        assertEquals(0, ws.idleBytes());
     }
 
     @Test
