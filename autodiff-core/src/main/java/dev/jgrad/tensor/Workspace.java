@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * scope takes them all back for the next scope.
  *
  * <pre>{@code
- * Workspace workspace = new Workspace();                  // half of the maximum heap
+ * Workspace workspace = new Workspace();                  // a third of the maximum heap
  * for (int[][] batch : batches) {
  *     try (Workspace.Scope step = workspace.open(); Tape tape = Tape.record()) {
  *         Variable loss = model.loss(batch);
@@ -90,7 +90,7 @@ public final class Workspace {
 
     /**
      * The capacity of {@link #Workspace()}: the system property {@code jgrad.workspace} when set, as
-     * {@code off} (0) or a size such as {@code 200m} (suffix k, m or g), else half of the JVM's
+     * {@code off} (0) or a size such as {@code 200m} (suffix k, m or g), else a third of the JVM's
      * maximum heap.
      *
      * @return bytes
@@ -99,7 +99,7 @@ public final class Workspace {
     public static long defaultCapacityBytes() {
         String p = System.getProperty("jgrad.workspace");
         if (p == null) {
-            return Runtime.getRuntime().maxMemory() / 2;
+            return Runtime.getRuntime().maxMemory() / 3;
         }
         if (p.equals("off")) {
             return 0;

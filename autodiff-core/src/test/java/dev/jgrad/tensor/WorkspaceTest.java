@@ -249,11 +249,11 @@ class WorkspaceTest {
     }
 
     @Test
-    void theDefaultCapacityIsHalfTheHeapOrWhatTheSystemPropertySays() {
+    void theDefaultCapacityIsAThirdOfTheHeapOrWhatTheSystemPropertySays() {
         String before = System.getProperty("jgrad.workspace");
         try {
             System.clearProperty("jgrad.workspace");
-            assertEquals(Runtime.getRuntime().maxMemory() / 2, new Workspace().capacityBytes());
+            assertEquals(Runtime.getRuntime().maxMemory() / 3, new Workspace().capacityBytes());
             System.setProperty("jgrad.workspace", "off");
             assertEquals(0, Workspace.defaultCapacityBytes());
             System.setProperty("jgrad.workspace", "200m");
