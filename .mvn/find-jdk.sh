@@ -29,7 +29,10 @@ jgrad_find_jdk() {
     if [ -n "$_m" ] && [ "$_m" -ge 25 ]; then JAVA_HOME=$_h; export JAVA_HOME; return 0; fi
   fi
   _best=""; _bestm=0
-  set +f # the wrapper runs with globbing off; the search below needs it
+  # The wrapper runs with globbing off and the launchers with it on: the search below needs it, and the
+  # caller gets back the setting it had (left off, ./gru-examples's check for newer sources saw no module).
+  case $- in *f*) _noglob=1 ;; *) _noglob="" ;; esac
+  set +f
   for _h in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "${HOME-}"/.sdkman/candidates/java/* \
             "${HOME-}"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
     [ -x "$_h/bin/javac" ] || continue
@@ -37,7 +40,7 @@ jgrad_find_jdk() {
     [ -n "$_m" ] || continue
     if [ "$_m" -ge 25 ] && [ "$_m" -gt "$_bestm" ]; then _best=$_h; _bestm=$_m; fi
   done
-  set -f
+  if [ -n "$_noglob" ]; then set -f; fi
   if [ -n "$_best" ]; then JAVA_HOME=$_best; export JAVA_HOME; return 0; fi
   echo "jgrad: jgrad needs a JDK 25 or newer, and none was found." >&2
   echo "jgrad: looked at JAVA_HOME (${JAVA_HOME:-unset}), javac on the PATH, and /usr/lib/jvm, /usr/java, /opt, ~/.sdkman, ~/.jdks." >&2

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -48,7 +49,11 @@ class LauncherTest {
     }
 
     private Launch launch() throws Exception {
-        Process p = new ProcessBuilder("sh", repo.resolve("gru-examples").toString(), "train", "--epochs", "1")
+        return launch(new ProcessBuilder());
+    }
+
+    private Launch launch(ProcessBuilder pb) throws Exception {
+        Process p = pb.command("sh", repo.resolve("gru-examples").toString(), "train", "--epochs", "1")
                 .redirectOutput(repo.resolve("out.txt").toFile()).redirectError(repo.resolve("err.txt").toFile()).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher ends");
         assertEquals(0, p.exitValue(), Files.readString(repo.resolve("err.txt")));
@@ -95,6 +100,41 @@ class LauncherTest {
         age(repo.resolve("examples/pom.xml"), 7200);
         age(jar, 3600);
         assertEquals(3, launch().builds(), "the root POM alone is newer: rebuilt too");
+    }
+
+    /**
+     * With the real JDK finder, which searches the install folders with globbing on: the launcher's
+     * own check for newer sources, a glob over the modules, must still see them afterwards. Here the
+     * {@code javac} on the PATH is too old, so the finder searches, and finds a JDK in ~/.jdks whose
+     * version no real JDK has yet.
+     */
+    @Test
+    void rebuildsAfterTheJdkFinderSearchedTheInstallFolders() throws Exception {
+        layout();
+        Files.copy(Path.of("..", ".mvn", "find-jdk.sh"), repo.resolve(".mvn/find-jdk.sh"), StandardCopyOption.REPLACE_EXISTING);
+        Path old = fakeJdk(repo.resolve("old-jdk"), "17");
+        Path found = fakeJdk(repo.resolve("home/.jdks/jdk-99"), "99");
+        executable(found.resolve("bin/java"), "#!/bin/sh\necho \"ran $*\"\n");
+        ProcessBuilder pb = new ProcessBuilder();
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().put("HOME", repo.resolve("home").toString());
+        pb.environment().put("PATH", old.resolve("bin") + ":/usr/bin:/bin");
+        launch(pb);
+        age(repo.resolve("pom.xml"), 7200);
+        age(repo.resolve("examples/pom.xml"), 7200);
+        age(jar, 3600);
+        Launch afterPull = launch(pb);
+        assertEquals(2, afterPull.builds(), "rebuilt once a module's source is newer");
+        assertEquals("gru-examples: building " + jar + " (sources changed since it was built) ...\n", afterPull.err());
+        assertTrue(afterPull.out().startsWith("ran "), "the JDK found in ~/.jdks runs the jar");
+    }
+
+    /** A stand-in JDK home: bin/javac and a release file naming its version. */
+    private static Path fakeJdk(Path home, String version) throws IOException {
+        Files.createDirectories(home.resolve("bin"));
+        executable(home.resolve("bin/javac"), "#!/bin/sh\nexit 0\n");
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
+        return home;
     }
 
     /** The huge-page option the launcher adds where the kernel offers transparent huge pages to programs that ask. */
