@@ -835,38 +835,36 @@ public final class Kernels {
                 RowOdometer w = new RowOdometer(a.shape, a.shape.strides(), so);
                 int n = a.shape.dim(r - 1);
                 int s = so[r - 1];
+                double[] xd = a.f64();
+                float[] xf = a.f32();
                 do {
                     int ai = w.off[0];
                     int oi = w.off[1];
                     if (isMin) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.f64() != null ? a.f64()[ai + i] : a.f32()[ai + i];
+                            double v = xd != null ? xd[ai + i] : xf[ai + i];
                             int o = oi + i * s;
                             if (v < acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (extremum) {
                         for (int i = 0; i < n; i++) {
-                            double v = a.f64() != null ? a.f64()[ai + i] : a.f32()[ai + i];
+                            double v = xd != null ? xd[ai + i] : xf[ai + i];
                             int o = oi + i * s;
                             if (v > acc[o] || Double.isNaN(v)) acc[o] = v;
                         }
                     } else if (s == 0) {
                         // the last axis is reduced: one running total per row, the same additions in the same order
                         double t = acc[oi];
-                        if (a.f64() != null) {
-                            double[] x = a.f64();
-                            for (int i = 0; i < n; i++) t += x[ai + i];
+                        if (xd != null) {
+                            for (int i = 0; i < n; i++) t += xd[ai + i];
                         } else {
-                            float[] x = a.f32();
-                            for (int i = 0; i < n; i++) t += x[ai + i];
+                            for (int i = 0; i < n; i++) t += xf[ai + i];
                         }
                         acc[oi] = t;
-                    } else if (a.f64() != null) {
-                        double[] x = a.f64();
-                        for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
+                    } else if (xd != null) {
+                        for (int i = 0; i < n; i++) acc[oi + i] += xd[ai + i];
                     } else {
-                        float[] x = a.f32();
-                        for (int i = 0; i < n; i++) acc[oi + i] += x[ai + i];
+                        for (int i = 0; i < n; i++) acc[oi + i] += xf[ai + i];
                     }
                 } while (w.next());
             }

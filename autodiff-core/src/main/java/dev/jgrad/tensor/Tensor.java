@@ -251,10 +251,10 @@ public final class Tensor {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
         Tensor t = fresh(dtype, shape);
-        if (t.f64() != null) {
-            Arrays.fill(t.f64(), value);
+        if (t.f64 != null) {
+            Arrays.fill(t.f64, value);
         } else {
-            Arrays.fill(t.f32(), (float) value);
+            Arrays.fill(t.f32, (float) value);
         }
         return t;
     }
@@ -578,8 +578,9 @@ public final class Tensor {
      * @return true when some element is NaN or ±∞
      */
     public boolean hasNonFinite() {
-        if (f64() != null) {
-            for (double v : f64()) {
+        double[] d = f64();
+        if (d != null) {
+            for (double v : d) {
                 if (!Double.isFinite(v)) {
                     return true;
                 }
@@ -641,8 +642,9 @@ public final class Tensor {
 
     // package-private writers used while a kernel fills a fresh tensor
     void set(int i, double v) {
-        if (f64() != null) {
-            f64()[i] = v;
+        double[] d = f64();
+        if (d != null) {
+            d[i] = v;
         } else {
             f32()[i] = (float) v;
         }
