@@ -3,7 +3,6 @@ package dev.jgrad.tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The matrix products a piece of code runs, for measuring how close it comes to the speed of its
@@ -11,9 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * total runs on the calling thread while {@link #during} is tracing.
  */
 public final class MatmulTrace {
-    private static final ThreadLocal<List<Product>> ACTIVE = new ThreadLocal<>();
-    /** Traces running on any thread: while none is, a product skips the thread-local look-up. */
-    private static final AtomicInteger RUNNING = new AtomicInteger();
+    private static final ScopedThreadLocal<List<Product>> ACTIVE = new ScopedThreadLocal<>();
 
     private MatmulTrace() {
     }
@@ -53,23 +50,17 @@ public final class MatmulTrace {
      */
     public static List<Product> during(Runnable body) {
         Objects.requireNonNull(body, "body");
-        List<Product> saved = ACTIVE.get();
         List<Product> seen = new ArrayList<>();
-        ACTIVE.set(seen);
-        RUNNING.incrementAndGet();
+        List<Product> saved = ACTIVE.enter(seen);
         try {
             body.run();
         } finally {
-            RUNNING.decrementAndGet();
-            ACTIVE.set(saved);
+            ACTIVE.exit(saved);
         }
         return List.copyOf(seen);
     }
 
     static void record(int m, int n, int k, boolean ta, boolean tb, DType dtype) {
-        if (RUNNING.get() == 0) {
-            return;
-        }
         List<Product> seen = ACTIVE.get();
         if (seen != null) {
             seen.add(new Product(m, n, k, ta, tb, dtype));

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,9 +58,8 @@ import java.util.regex.Pattern;
 public final class Workspace {
     /** The fewest elements a scope lends storage for: a fresh small array costs less than the bookkeeping. */
     static final int MIN_ELEMENTS = 1024;
-    /** Scopes open in the process, so that allocation skips the thread-local look-up when there are none. */
-    private static final AtomicInteger OPEN_SCOPES = new AtomicInteger();
-    private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
+    /** The scope lending on each thread. */
+    private static final ScopedThreadLocal<Scope> CURRENT = new ScopedThreadLocal<>();
 
     private final long capacityBytes;
     /** Idle storage by {@link #key}, most recently returned first (it is the likeliest to be in cache). */
@@ -152,7 +150,7 @@ public final class Workspace {
 
     /** A tensor on storage lent by the scope open on this thread, or null when none is open or it is full. */
     static Tensor lend(DType dtype, Shape shape) {
-        if (OPEN_SCOPES.get() == 0 || shape.size() < MIN_ELEMENTS) {
+        if (shape.size() < MIN_ELEMENTS) {
             return null;
         }
         Scope s = CURRENT.get();
@@ -161,15 +159,11 @@ public final class Workspace {
 
     /** {@code compute.get()} with no scope lending on this thread: for results kept beyond any step (caches). */
     static Tensor outside(Supplier<Tensor> compute) {
-        Scope s = CURRENT.get();
-        if (s == null) {
-            return compute.get();
-        }
-        CURRENT.remove();
+        Scope s = CURRENT.enter(null);
         try {
             return compute.get();
         } finally {
-            CURRENT.set(s);
+            CURRENT.exit(s);
         }
     }
 
@@ -204,14 +198,13 @@ public final class Workspace {
     /** The span during which tensors computed on the opening thread borrow the workspace's storage. */
     public final class Scope implements AutoCloseable {
         private final Thread thread = Thread.currentThread();
-        private final Scope outer = CURRENT.get();
+        private final Scope outer;
         private final List<Loan> loans = new ArrayList<>();
         private long lentBytes;
         private boolean closed;
 
         private Scope() {
-            CURRENT.set(this);
-            OPEN_SCOPES.incrementAndGet();
+            outer = CURRENT.enter(this);
         }
 
         private Tensor lend(DType dtype, Shape shape) {
@@ -293,12 +286,7 @@ public final class Workspace {
                 throw new IllegalStateException("Workspace.Scope.close: a scope opened inside this one is still open; close it first");
             }
             closed = true;
-            if (outer == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(outer);
-            }
-            OPEN_SCOPES.decrementAndGet();
+            CURRENT.exit(outer);
             open = null;
             for (Loan loan : loans) {
                 if (loan.kept) {
