@@ -199,7 +199,7 @@ public final class GradientAccumulator {
 
     /** The matrices {@code [K_i, cols]} one under another, {@code [Σ K_i, cols]}. */
     private static Tensor stack(List<Tensor> parts, int rows, int cols) {
-        Tensor out = Tensor.allocate(parts.get(0).dtype, Shape.matrix(rows, cols));
+        Tensor out = Tensor.allocateOverwritten(parts.get(0).dtype, Shape.matrix(rows, cols));
         int at = 0;
         for (Tensor p : parts) {
             int len = p.size();

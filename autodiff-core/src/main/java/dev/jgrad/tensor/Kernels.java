@@ -147,7 +147,7 @@ public final class Kernels {
     public static Tensor unary(Unary op, Tensor a) {
         Objects.requireNonNull(op, "op");
         Objects.requireNonNull(a, "a");
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         int n = a.size();
         int chunk = switch (op) {
             case NEG, RELU, STEP, SQUARE, SQRT, ABS, SIGN -> CHEAP_CHUNK;
@@ -230,7 +230,7 @@ public final class Kernels {
      */
     public static Tensor affine(Tensor a, double scale, double shift) {
         Objects.requireNonNull(a, "a");
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         int n = a.size();
         if (a.f64() != null) {
             double[] x = a.f64();
@@ -255,7 +255,7 @@ public final class Kernels {
      */
     public static Tensor pow(Tensor a, double p) {
         Objects.requireNonNull(a, "a");
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, Math.pow(a.at(i), p));
         }
@@ -272,7 +272,7 @@ public final class Kernels {
      */
     public static Tensor div(Tensor a, double c) {
         Objects.requireNonNull(a, "a");
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, a.at(i) / c);
         }
@@ -288,7 +288,7 @@ public final class Kernels {
      */
     public static Tensor div(double c, Tensor a) {
         Objects.requireNonNull(a, "a");
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, c / a.at(i));
         }
@@ -306,7 +306,7 @@ public final class Kernels {
     public static Tensor clamp(Tensor a, double lo, double hi) {
         Objects.requireNonNull(a, "a");
         checkBounds("clamp", lo, hi);
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             out.set(i, Math.min(Math.max(a.at(i), lo), hi));
         }
@@ -324,7 +324,7 @@ public final class Kernels {
     public static Tensor inRange(Tensor a, double lo, double hi) {
         Objects.requireNonNull(a, "a");
         checkBounds("inRange", lo, hi);
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             double v = a.at(i);
             out.set(i, v >= lo && v <= hi ? 1.0 : 0.0);
@@ -366,7 +366,7 @@ public final class Kernels {
         Tensor c = broadcastTo(condition, os);
         Tensor x = broadcastTo(a, os);
         Tensor y = broadcastTo(b, os);
-        Tensor out = Tensor.allocate(a.dtype, os);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, os);
         for (int i = 0; i < out.size(); i++) {
             out.set(i, c.at(i) != 0 ? x.at(i) : y.at(i));
         }
@@ -405,7 +405,7 @@ public final class Kernels {
         Objects.requireNonNull(b, "b");
         sameDType(op.opName, a, b);
         if (a.shape.equals(b.shape)) {
-            Tensor out = Tensor.allocate(a.dtype, a.shape);
+            Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
             int n = a.size();
             if (splits(n, CHEAP_CHUNK)) {
                 inChunks(n, CHEAP_CHUNK, (lo, hi) -> binaryRun(op, a, lo, 1, b, lo, 1, out, lo, hi - lo));
@@ -416,7 +416,7 @@ public final class Kernels {
         }
         // The common broadcasts ([B, H] + [H], x · scalar) repeat one contiguous block: no odometer.
         if (b.shape.isTrailingBlockOf(a.shape)) {
-            Tensor out = Tensor.allocate(a.dtype, a.shape);
+            Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
             int m = b.size();
             if (m == 1) {
                 binaryRun(op, a, 0, 1, b, 0, 0, out, 0, a.size());
@@ -426,7 +426,7 @@ public final class Kernels {
             return out;
         }
         if (a.shape.isTrailingBlockOf(b.shape)) {
-            Tensor out = Tensor.allocate(a.dtype, b.shape);
+            Tensor out = Tensor.allocateOverwritten(a.dtype, b.shape);
             int m = a.size();
             if (m == 1) {
                 binaryRun(op, a, 0, 0, b, 0, 1, out, 0, b.size());
@@ -436,7 +436,7 @@ public final class Kernels {
             return out;
         }
         Shape os = Shape.broadcast(a.shape, b.shape, op.opName);
-        Tensor out = Tensor.allocate(a.dtype, os);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, os);
         int r = os.rank();
         int[] sa = broadcastStrides(a.shape, os);
         int[] sb = broadcastStrides(b.shape, os);
@@ -821,7 +821,7 @@ public final class Kernels {
                 }
             }
         }
-        Tensor out = Tensor.allocate(a.dtype, kept);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, kept);
         double[] acc = new double[kept.size()];
         if (extremum) {
             Arrays.fill(acc, isMin ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY);
@@ -900,7 +900,7 @@ public final class Kernels {
 
     private static Tensor extremeMask(Tensor a, Tensor m, int[] axes) {
         Tensor mb = broadcastTo(m, a.shape);
-        Tensor hit = Tensor.allocate(a.dtype, a.shape);
+        Tensor hit = Tensor.allocateOverwritten(a.dtype, a.shape);
         for (int i = 0; i < a.size(); i++) {
             hit.set(i, a.at(i) == mb.at(i) ? 1.0 : 0.0);
         }
@@ -962,13 +962,13 @@ public final class Kernels {
         Objects.requireNonNull(axes, "axes");
         int[] ax = axes(a.shape, axes, "logSumExp");
         Tensor m = reduce(a, ax, true, Extreme.MAX, "logSumExp");   // refuses an empty axis, naming logSumExp
-        Tensor shift = Tensor.allocate(a.dtype, m.shape);
+        Tensor shift = Tensor.allocateOverwritten(a.dtype, m.shape);
         for (int i = 0; i < m.size(); i++) {
             double v = m.at(i);
             shift.set(i, Double.isInfinite(v) ? 0.0 : v); // an infinite maximum is the result itself: exp(∞ − ∞) would be NaN
         }
         Tensor s = sum(unary(Unary.EXP, binary(Binary.SUB, a, shift)), ax, true);
-        Tensor out = Tensor.allocate(a.dtype, m.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, m.shape);
         for (int i = 0; i < out.size(); i++) {
             out.set(i, shift.at(i) + Math.log(s.at(i)));
         }
@@ -993,13 +993,13 @@ public final class Kernels {
         }
         Tensor abs = unary(Unary.ABS, a);
         Tensor m = max(abs, ax, true);
-        Tensor scale = Tensor.allocate(a.dtype, m.shape);
+        Tensor scale = Tensor.allocateOverwritten(a.dtype, m.shape);
         for (int i = 0; i < m.size(); i++) {
             double v = m.at(i);
             scale.set(i, v > 0 && v < Double.POSITIVE_INFINITY ? v : 1.0); // 0, ∞ and NaN need no scaling to come out right
         }
         Tensor s = sum(unary(Unary.SQUARE, binary(Binary.DIV, abs, scale)), ax, true);
-        Tensor out = Tensor.allocate(a.dtype, m.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, m.shape);
         for (int i = 0; i < out.size(); i++) {
             out.set(i, Math.sqrt(s.at(i)) * scale.at(i));
         }
@@ -1044,7 +1044,7 @@ public final class Kernels {
         int inner = 1;
         for (int i = axis + 1; i < a.rank(); i++) inner *= a.shape.dim(i);
         int outer = n == 0 || inner == 0 ? 0 : a.size() / (n * inner);
-        Tensor out = Tensor.allocate(a.dtype, a.shape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         double[] row = new double[n];
         double[] exps = new double[n];
         for (int o = 0; o < outer; o++) {
@@ -1266,7 +1266,7 @@ public final class Kernels {
             ps[i] = as[p];
         }
         Shape os = Shape.of(od);
-        Tensor out = Tensor.allocate(a.dtype, os);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, os);
         if (os.size() == 0) {
             return out;
         }
@@ -1309,7 +1309,7 @@ public final class Kernels {
             throw new IllegalArgumentException("slice: [" + start + ", " + end + ") along axis " + rawAxis
                     + " is outside shape " + a.shape);
         }
-        Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, end - start));
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape.with(axis, end - start));
         copyBlocks(a, axis, start, out, 0, end - start);
         return out;
     }
@@ -1405,7 +1405,7 @@ public final class Kernels {
             }
             total += p.shape.dim(axis);
         }
-        Tensor out = Tensor.allocate(first.dtype, first.shape.with(axis, total));
+        Tensor out = Tensor.allocateOverwritten(first.dtype, first.shape.with(axis, total));
         int at = 0;
         for (Tensor p : parts) {
             int len = p.shape.dim(axis);
@@ -1429,7 +1429,7 @@ public final class Kernels {
         int axis = a.shape.axis(rawAxis, "indexSelect");
         int d = a.shape.dim(axis);
         checkIndices("indexSelect", indices, d, a.shape, rawAxis);
-        Tensor out = Tensor.allocate(a.dtype, a.shape.with(axis, indices.length));
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape.with(axis, indices.length));
         for (int i = 0; i < indices.length; i++) {
             copyBlocks(a, axis, indices[i], out, i, 1);
         }
@@ -1497,7 +1497,7 @@ public final class Kernels {
         Objects.requireNonNull(index, "index");
         Objects.requireNonNull(indexShape, "indexShape");
         int axis = checkAlong("gather", a.shape, rawAxis, index, indexShape);
-        Tensor out = Tensor.allocate(a.dtype, indexShape);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, indexShape);
         int[] as = a.shape.strides();
         int[] is = indexShape.strides();
         for (int p = 0; p < index.length; p++) {
@@ -1524,7 +1524,7 @@ public final class Kernels {
         Objects.requireNonNull(src, "src");
         sameDType("scatterAdd", base, src);
         int axis = checkAlong("scatterAdd", base.shape, rawAxis, index, src.shape);
-        Tensor out = Tensor.allocate(base.dtype, base.shape);
+        Tensor out = Tensor.allocateOverwritten(base.dtype, base.shape);
         if (base.f64() != null) {
             System.arraycopy(base.f64(), 0, out.f64(), 0, base.size());
         } else {

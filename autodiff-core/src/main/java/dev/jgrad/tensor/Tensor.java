@@ -62,11 +62,18 @@ public final class Tensor {
      * storage lent by the workspace scope open on this thread, if any ({@link Workspace}).
      */
     static Tensor allocate(DType dtype, Shape shape) {
-        Tensor lent = Workspace.lend(dtype, shape);
-        if (lent != null) {
-            return lent;
-        }
-        return fresh(dtype, shape);
+        Tensor lent = Workspace.lend(dtype, shape, true);
+        return lent != null ? lent : fresh(dtype, shape);
+    }
+
+    /**
+     * A new tensor of the dtype for a kernel that writes every element before anyone reads it: like
+     * {@link #allocate}, but storage the workspace lends again is not zero-filled first, which would
+     * write the array twice.
+     */
+    static Tensor allocateOverwritten(DType dtype, Shape shape) {
+        Tensor lent = Workspace.lend(dtype, shape, false);
+        return lent != null ? lent : fresh(dtype, shape);
     }
 
     /** A new zero-filled tensor with storage of its own, for the factories: what a user creates is never lent. */

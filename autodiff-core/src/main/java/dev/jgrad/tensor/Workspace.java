@@ -49,8 +49,10 @@ import java.util.regex.Pattern;
  *       step that large would take heap the rest of the step needs; the workspace lets go of the
  *       arrays it lent that scope, so they too are freed as their tensors die. A tensor lent before
  *       still refuses reads after its scope closes.
- *   <li>A reused array is zero-filled before a kernel writes it, so every value is bit for bit the
- *       one computed without a workspace.
+ *   <li>A reused array is zero-filled before a kernel that adds into its output (matrix products,
+ *       the adjoints of slices and gathers) writes it; a kernel that overwrites every element gets
+ *       it as it is, since filling it first would write it twice. Either way every value is bit for
+ *       bit the one computed without a workspace.
  *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
  *       (the innermost lends). A workspace is for one thread at a time.
  * </ul>
@@ -148,13 +150,17 @@ public final class Workspace {
         return open;
     }
 
-    /** A tensor on storage lent by the scope open on this thread, or null when none is open or it is full. */
-    static Tensor lend(DType dtype, Shape shape) {
+    /**
+     * A tensor on storage lent by the scope open on this thread, or null when none is open or it is
+     * full; reused storage is zero-filled when {@code zeroed}, else holds an earlier tensor's values
+     * for a caller that overwrites them all.
+     */
+    static Tensor lend(DType dtype, Shape shape, boolean zeroed) {
         if (shape.size() < MIN_ELEMENTS) {
             return null;
         }
         Scope s = CURRENT.get();
-        return s == null ? null : s.lend(dtype, shape);
+        return s == null ? null : s.lend(dtype, shape, zeroed);
     }
 
     /** {@code compute.get()} with no scope lending on this thread: for results kept beyond any step (caches). */
@@ -207,7 +213,7 @@ public final class Workspace {
             outer = CURRENT.enter(this);
         }
 
-        private Tensor lend(DType dtype, Shape shape) {
+        private Tensor lend(DType dtype, Shape shape, boolean zeroed) {
             if (outgrown) {
                 return null;
             }
@@ -217,7 +223,9 @@ public final class Workspace {
             Object storage = free == null ? null : free.poll();
             if (storage != null) {
                 idleBytes -= bytes;
-                if (storage instanceof double[] d) {
+                if (!zeroed) {
+                    // the caller writes every element
+                } else if (storage instanceof double[] d) {
                     Arrays.fill(d, 0);
                 } else {
                     Arrays.fill((float[]) storage, 0);

@@ -69,6 +69,86 @@ class WorkspaceTest {
         }
     }
 
+    /**
+     * The kernels that overwrite every element of their result get reused storage without zero-filling
+     * it, the others get it zero-filled. Every idle array is NaN here, so an element a kernel left
+     * unwritten, or one it added into without the fill, would show.
+     */
+    @Test
+    void everyKernelGivesTheSameBitsOnReusedStorageFullOfNaN() {
+        for (DType dtype : DType.values()) {
+            Tensor a = Tensor.uniform(Rng.seeded(5), dtype, 0.5, 2, 32, 64);
+            Tensor b = Tensor.uniform(Rng.seeded(6), dtype, 0.5, 2, 32, 64);
+            Tensor row = Tensor.uniform(Rng.seeded(7), dtype, 0.5, 2, 64);
+            Tensor column = Tensor.uniform(Rng.seeded(8), dtype, 0.5, 2, 32, 1);
+            Tensor cube = Tensor.uniform(Rng.seeded(9), dtype, 0.5, 2, 3, 32, 64);
+            Tensor tall = Tensor.uniform(Rng.seeded(10), dtype, 0.5, 2, 40, 64);
+            int[] rows = new int[32];
+            int[] along = new int[32 * 64];
+            for (int i = 0; i < along.length; i++) {
+                rows[i % 32] = (i * 7) % 40;
+                along[i] = (i * 5) % 40;
+            }
+            List<java.util.function.Supplier<Tensor>> kernels = new java.util.ArrayList<>();
+            for (Kernels.Unary op : Kernels.Unary.values()) {
+                kernels.add(() -> Kernels.unary(op, a));
+            }
+            for (Kernels.Binary op : Kernels.Binary.values()) {
+                kernels.add(() -> Kernels.binary(op, a, b));
+            }
+            kernels.addAll(List.of(
+                    () -> Kernels.binary(Kernels.Binary.MUL, a, row),
+                    () -> Kernels.binary(Kernels.Binary.SUB, row, a),
+                    () -> Kernels.binary(Kernels.Binary.ADD, column, row),
+                    () -> Kernels.affine(a, 3, -1),
+                    () -> Kernels.pow(a, 1.5),
+                    () -> Kernels.div(a, 3),
+                    () -> Kernels.div(3, a),
+                    () -> Kernels.clamp(a, 0.8, 1.5),
+                    () -> Kernels.inRange(a, 0.8, 1.5),
+                    () -> Kernels.where(Kernels.inRange(b, 0.8, 1.5), a, b),
+                    () -> Kernels.sum(cube, new int[] {0}, false),
+                    () -> Kernels.max(cube, new int[] {0}, true),
+                    () -> Kernels.maxMask(cube, new int[] {0}),
+                    () -> Kernels.logSumExp(cube, new int[] {0}, false),
+                    () -> Kernels.norm(cube, new int[] {0}, false),
+                    () -> Kernels.softmax(a, 1),
+                    () -> Kernels.logSoftmax(a, 0),
+                    () -> Kernels.permute(a, new int[] {1, 0}),
+                    () -> Kernels.slice(tall, 0, 8, 40),
+                    () -> Kernels.concat(List.of(Kernels.slice(a, 0, 0, 16), Kernels.slice(b, 0, 16, 32)), 0),
+                    () -> Kernels.indexSelect(tall, 0, rows),
+                    () -> Kernels.gather(tall, 0, along, Shape.of(32, 64)),
+                    () -> Kernels.scatterAdd(tall, 0, along, a),
+                    // and those that add into zero-filled storage
+                    () -> Kernels.matmul(a, b, false, true),
+                    () -> Kernels.sumTo(cube, Shape.of(32, 64)),
+                    () -> Kernels.unslice(a, 0, 8, 40),
+                    () -> Kernels.indexAdd(a, 0, rows, 40),
+                    () -> {
+                        GradientAccumulator acc = GradientAccumulator.create();
+                        acc.addProduct(a.reshape(64, 32), b.reshape(64, 32));
+                        acc.addProduct(b.reshape(64, 32), a.reshape(64, 32));
+                        return acc.sum();
+                    }));
+            Workspace ws = new Workspace(64 * MIB);
+            for (int k = 0; k < kernels.size(); k++) {
+                Tensor plain = kernels.get(k).get();
+                try (Workspace.Scope scope = ws.open()) {
+                    Tensor nan = Tensor.full(dtype, -1, plain.shape());
+                    for (int i = 0; i < 4; i++) {   // every array the kernel may borrow, NaN
+                        Kernels.unary(Kernels.Unary.LOG, nan);
+                    }
+                }
+                Tensor lent;
+                try (Workspace.Scope scope = ws.open()) {
+                    lent = scope.keep(kernels.get(k).get());
+                }
+                assertArrayEquals(plain.toDoubleArray(), lent.toDoubleArray(), dtype + " kernel " + k + " " + plain.shape());
+            }
+        }
+    }
+
     @Test
     void theNextScopeReusesTheStorageOfTheLastOneZeroFilled() {
         Workspace ws = new Workspace(MIB);
