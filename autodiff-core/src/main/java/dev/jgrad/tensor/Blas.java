@@ -21,14 +21,14 @@ import java.util.Objects;
  *
  * <p>Note [Backends and bits]: both backends compute {@code Σ_p A(i,p)·B(p,j)} in their own order,
  * so their results differ in the last bits. Each is deterministic for a fixed thread count: the Java
- * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}); the bundled OpenBLAS
- * gives the same bits for one and two threads at the shapes tested ({@code BlasTest}), while Debian's
- * OpenMP build of OpenBLAS 0.3.21, loaded with {@code jgrad.blas.library=system}, did not: with it,
- * bit-exact resumption needs the same thread count. So does the native backend in float32: on one
- * thread the Vector API kernel takes the products of a batch's rows ({@link #VECTOR_PRODUCTS}, Note
- * [Vector product summation order] on {@code VectorGemm}), which OpenBLAS computes on two. Small
- * products (under {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either
- * backend, where a native call costs more than the arithmetic.
+ * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}). The native backend
+ * runs OpenBLAS on one thread and splits a large product into blocks of rows itself, one per
+ * kernel thread (Note [Kernel threads] on {@link Parallelism}); OpenBLAS sums a block of rows in
+ * another order than the whole product, so its results depend on the thread count. The float32
+ * products of a batch's rows that the Vector API kernel takes ({@link #VECTOR_PRODUCTS}, Note
+ * [Vector product summation order] on {@code VectorGemm}) do not. Small products (under
+ * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
+ * native call costs more than the arithmetic.
  */
 public final class Blas {
     /** Products below this many multiply-adds stay on the Java kernel: a native call costs about a microsecond. */
@@ -140,7 +140,7 @@ public final class Blas {
         Backend b = backend();
         if (b == Backend.NATIVE) {
             return "native " + library.description()
-                    + (VECTOR_PRODUCTS ? "; float32 products of at most " + VectorGemm.MAX_ROWS + " rows on one thread on a Vector API kernel" : "");
+                    + (VECTOR_PRODUCTS ? "; float32 products of at most " + VectorGemm.MAX_ROWS + " rows on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }
@@ -152,13 +152,6 @@ public final class Blas {
             b = choose();
         }
         return b == Backend.NATIVE ? library : null;
-    }
-
-    /** Tells OpenBLAS the thread count {@link Parallelism} was given, when it is loaded. */
-    static synchronized void threadsChanged(int threads) {
-        if (library != null) {
-            library.setThreads(threads);
-        }
     }
 
     private static synchronized Backend choose() {
@@ -178,7 +171,7 @@ public final class Blas {
         if (library == null && failure == null) {
             try {
                 library = NativeBlas.load();
-                library.setThreads(Parallelism.threads());
+                library.setThreads(1);   // jgrad splits products itself (Note [Kernel threads] on Parallelism)
             } catch (IllegalStateException | LinkageError e) {
                 failure = e.getMessage();
             }

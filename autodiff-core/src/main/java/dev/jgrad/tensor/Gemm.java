@@ -48,6 +48,8 @@ final class Gemm {
     static final long SMALL_WORK = 4096;
     /** Multiply-adds below which threads cost more than they save (a few tens of microseconds). */
     static final long PARALLEL_MIN_WORK = 1L << 17;
+    /** {@link #PARALLEL_MIN_WORK} for native products, which run several times faster per thread. */
+    static final long NATIVE_PARALLEL_MIN_WORK = 1L << 18;
 
     /** Per-thread packing buffers, grown on demand and reused so large products allocate nothing. */
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -87,6 +89,19 @@ final class Gemm {
         }
     }
 
+    /** Rows {@code [0, m)} of a native product, on the calling thread: the Vector API kernel when {@code vector} and it fits, else OpenBLAS. */
+    private static void nativeBlock(NativeBlas blas, boolean vector, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
+                                    Tensor c, int co, int m, int n, int k) {
+        if (vector && SimdLoops.LOOPS.gemm(ta, tb, m, n, k, a, ao, b, bo, c, co)) {
+            return;
+        }
+        if (a.f64() != null) {
+            blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, n);
+        } else {
+            blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, n);
+        }
+    }
+
     /**
      * {@code C[co..] += op(A) · op(B)} where {@code op(A)} is {@code m × k} (stored {@code k × m} at
      * {@code ao} when {@code ta}), {@code op(B)} is {@code k × n} (stored {@code n × k} when
@@ -97,16 +112,22 @@ final class Gemm {
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         NativeBlas blas = (long) m * n * k >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
-            if (Blas.VECTOR_PRODUCTS && SimdLoops.LOOPS.gemm(ta, tb, m, n, k, a, ao, b, bo, c, co)) {
-                return;
-            }
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
-            if (a.f64() != null) {
-                blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, n);
-            } else {
-                blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, n);
+            // Blocks of whole 8-row groups (the Vector API kernel's), one per thread (Note [Kernel threads] on Parallelism).
+            int tasks = (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Math.min(Parallelism.threads(), m / 8) : 1;
+            // Chosen for the whole product, so that its blocks run the kernel one thread would run on it.
+            boolean vector = Blas.VECTOR_PRODUCTS && m <= VectorGemm.MAX_ROWS && m % VectorGemm.ROWS == 0;
+            if (tasks <= 1) {
+                nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, m, n, k);
+                return;
             }
+            int groups = (m + 7) / 8;
+            Parallelism.run(tasks, t -> {
+                int i0 = Math.min(m, 8 * (int) ((long) groups * t / tasks));
+                int i1 = Math.min(m, 8 * (int) ((long) groups * (t + 1) / tasks));
+                nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, i1 - i0, n, k);
+            });
             return;
         }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].

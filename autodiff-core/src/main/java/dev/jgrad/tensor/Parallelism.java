@@ -1,29 +1,32 @@
 package dev.jgrad.tensor;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * How many threads the large kernels ({@link Kernels#matmul} and the elementwise kernels on large
- * tensors) may use. The default is the
- * number of available processors; {@link #setThreads} changes it for the whole process.
+ * tensors) may use. The default is the number of available processors; {@link #setThreads}
+ * changes it for the whole process.
  *
  * <p>A kernel splits its output into disjoint blocks and every output element is computed by one
- * thread in the same fixed order as on one thread, so jgrad's own kernels give the same bits with 1
- * or N threads. Products on the native backend may not: a float32 product of a batch's rows goes to
- * the Vector API kernel on one thread and to OpenBLAS on more (Note [Backends and bits] on
- * {@link Blas}).
+ * thread in the same order as on one thread, so jgrad's own kernels give the same bits with 1 or N
+ * threads. Native products are split the same way, into blocks of rows that each run on one
+ * OpenBLAS thread (Note [Backends and bits] on {@link Blas}).
+ *
+ * <p>Note [Kernel threads]: the blocks beyond the first run on a crew of worker threads that spin
+ * for a short while after each block before they park. A recurrent step hands out a few thousand
+ * blocks a second, each worth tens of microseconds; waking a parked thread for each costs a
+ * noticeable share of that, and a crew that spins answers at once. OpenBLAS runs on one thread
+ * because its own workers spin as well: with both, the two crews' spinning threads outnumber the
+ * cores and take turns on them.
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    /** Workers for the blocks beyond the first (the caller runs the first block itself). */
-    private static ExecutorService workers;
-    private static int workerCount;
+    /** How long a worker spins for its next block before it parks. */
+    private static final long SPIN_NANOS = 200_000;
+    /** The workers, for the blocks beyond the first (the caller runs the first block itself). */
+    private static volatile Crew crew;
 
     private Parallelism() {
     }
@@ -47,56 +50,150 @@ public final class Parallelism {
             throw new IllegalArgumentException("Parallelism.setThreads: thread count must be at least 1, got " + n);
         }
         threads = n;
-        Blas.threadsChanged(n);
     }
 
     /**
      * Runs {@code body.accept(t)} for {@code t = 0 .. tasks-1}, task 0 on the calling thread and the
-     * others on worker threads, and returns when all are done. Rethrows the first task failure.
+     * others on the crew (Note [Kernel threads]), and returns when all are done. Rethrows the first
+     * task failure. While another thread's kernel holds the crew, the caller runs every task itself:
+     * the blocks and so the bits are the same.
      */
     static void run(int tasks, IntConsumer body) {
         if (tasks <= 1) {
             if (tasks == 1) body.accept(0);
             return;
         }
-        ExecutorService pool = workers(tasks - 1);
-        List<Future<?>> pending = new ArrayList<>(tasks - 1);
-        for (int t = 1; t < tasks; t++) {
-            int task = t;
-            pending.add(pool.submit(() -> body.accept(task)));
+        Crew c = crew(tasks - 1);
+        if (!c.busy.compareAndSet(false, true)) {
+            for (int t = 0; t < tasks; t++) body.accept(t);
+            return;
         }
-        RuntimeException failure = null;
         try {
-            body.accept(0);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (Future<?> f : pending) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = new IllegalStateException("parallel kernel interrupted", e);
+            for (int t = 1; t < tasks; t++) {
+                c.workers[t - 1].hand(body, t);
             }
+            Throwable failure = null;
+            try {
+                body.accept(0);
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+            for (int t = 1; t < tasks; t++) {
+                Throwable f = c.workers[t - 1].await();
+                if (failure == null) failure = f;
+            }
+            if (failure instanceof RuntimeException e) throw e;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
+        } finally {
+            c.busy.set(false);
         }
-        if (failure != null) throw failure;
     }
 
-    /** A pool of at least {@code n} daemon workers, grown (never shrunk below need) on demand. */
-    private static synchronized ExecutorService workers(int n) {
-        if (workers == null || workerCount < n) {
-            if (workers != null) workers.shutdown();
-            workerCount = n;
-            workers = Executors.newFixedThreadPool(n, r -> {
-                Thread t = new Thread(r, "jgrad-kernel");
-                t.setDaemon(true);
-                return t;
-            });
+    /** A crew of at least {@code n} workers; a larger one replaces it when needed, and its workers end. */
+    private static Crew crew(int n) {
+        Crew c = crew;
+        if (c != null && c.workers.length >= n) {
+            return c;
         }
-        return workers;
+        synchronized (Parallelism.class) {
+            c = crew;
+            if (c == null || c.workers.length < n) {
+                Crew old = c;
+                c = new Crew(n);
+                crew = c;
+                if (old != null) {
+                    old.retire();
+                }
+            }
+            return c;
+        }
+    }
+
+    private static final class Crew {
+        final AtomicBoolean busy = new AtomicBoolean();
+        final Worker[] workers;
+
+        Crew(int n) {
+            workers = new Worker[n];
+            for (int i = 0; i < n; i++) {
+                workers[i] = new Worker();
+                workers[i].start();
+            }
+        }
+
+        /** Ends the workers once a running kernel, if any, has finished with them. */
+        void retire() {
+            while (!busy.compareAndSet(false, true)) {
+                Thread.onSpinWait();
+            }
+            for (Worker w : workers) {
+                w.hand(t -> { throw new Retired(); }, 0);
+            }
+        }
+    }
+
+    /** Thrown into a retired crew's workers to end them. */
+    private static final class Retired extends RuntimeException {
+        Retired() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A daemon thread that runs one block at a time, handed over through a volatile field. */
+    private static final class Worker extends Thread {
+        /** The block's body, set by {@link #hand} and cleared when the block is done; null while idle. */
+        private volatile IntConsumer body;
+        private int task;
+        private Throwable failure;
+
+        Worker() {
+            super("jgrad-kernel");
+            setDaemon(true);
+        }
+
+        void hand(IntConsumer b, int t) {
+            task = t;
+            failure = null;
+            body = b;   // publishes task and failure
+            LockSupport.unpark(this);
+        }
+
+        /** Waits for the block handed over and returns its failure, or null. */
+        Throwable await() {
+            for (int spins = 0; body != null; spins++) {
+                if (spins < 1 << 16) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();   // the block is long, or the worker is waiting for a core
+                }
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                IntConsumer b = body;
+                if (b == null) {
+                    long deadline = System.nanoTime() + SPIN_NANOS;
+                    while ((b = body) == null && System.nanoTime() - deadline < 0) {
+                        Thread.onSpinWait();
+                    }
+                    while ((b = body) == null) {
+                        LockSupport.park(this);
+                    }
+                }
+                try {
+                    b.accept(task);
+                } catch (Retired r) {
+                    body = null;
+                    return;
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                body = null;   // publishes failure
+            }
+        }
     }
 }

@@ -20,13 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * shapes (the d2l side-by-side came out identical); elsewhere, and against {@link Gemm}'s own loops,
  * the last bits may differ.
  *
- * <p>It takes float32, at most {@link #MAX_ROWS} rows, a whole number of blocks, 512-bit vectors (32
- * vector registers hold the accumulators and operands), and one kernel thread, which is where it was
- * measured faster than the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements); on two
- * threads, splitting a batch's product between them was slower than OpenBLAS's own threads, and in
- * float64 it gained nothing in training. A transposed A, a transposed B's first use, taller A and
- * other shapes stay with the BLAS. Since the choice depends on the thread count, so may the bits of
- * the products it takes.
+ * <p>It takes float32, at most {@link #MAX_ROWS} rows, a whole number of blocks and 512-bit vectors
+ * (32 vector registers hold the accumulators and operands), which is where it was measured faster
+ * than the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements); in float64 it gained
+ * nothing in training. On several kernel threads each takes a block of the rows. A transposed A, a
+ * transposed B's first use, taller A and other shapes stay with the BLAS, so a product's bits depend
+ * on which of the two took it.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -46,9 +45,9 @@ final class VectorGemm {
         final float[] block = new float[ROWS * 2 * F.length()];
     }
 
-    /** Whether an {@code m × n} product divides into whole blocks, has few enough rows, and kernels run on one thread. */
+    /** Whether an {@code m × n} product divides into whole blocks and has few enough rows. */
     static boolean fits(int m, int n) {
-        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0 && Parallelism.threads() == 1;
+        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0;
     }
 
     /**

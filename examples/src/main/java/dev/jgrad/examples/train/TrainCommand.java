@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
                 + "held-out prompts 'a+b=' it completes with the right sum.",
                 "The last finished epoch is kept in a checkpoint folder (runs/train-DATE-TIME unless --checkpoint or "
                 + "--no-checkpoint), also on Ctrl-C; --resume continues it.",
-                "--threads sets the kernels' thread count and --blas the matrix-product backend: float32 results on the "
-                + "native backend, and any on a system OpenBLAS, differ in the last bits with the thread count, and the two "
-                + "backends' always do, so a bit-exact --resume needs the same of both."})
+                "--threads sets the kernels' thread count and --blas the matrix-product backend: results on the native "
+                + "backend differ in the last bits with the thread count, and the two backends' always do, so a bit-exact "
+                + "--resume needs the same of both."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
