@@ -22,8 +22,8 @@ import java.util.Objects;
  * <p>Note [Backends and bits]: both backends compute {@code Σ_p A(i,p)·B(p,j)} in their own order,
  * so their results differ in the last bits. Each is deterministic for a fixed thread count: the Java
  * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}). The native backend
- * runs OpenBLAS on one thread and splits a large product into blocks of rows itself, one per
- * kernel thread (Note [Kernel threads] on {@link Parallelism}); OpenBLAS sums a block of rows in
+ * runs OpenBLAS on one thread and splits a large product into blocks of rows or columns itself,
+ * one per kernel thread (Note [Kernel threads] on {@link Parallelism}); OpenBLAS sums a block in
  * another order than the whole product, so its results depend on the thread count. The float32
  * products of a batch's rows that the Vector API kernel takes ({@link #VECTOR_PRODUCTS}, Note
  * [Vector product summation order] on {@code VectorGemm}) do not. Small products (under

@@ -50,6 +50,8 @@ final class Gemm {
     static final long PARALLEL_MIN_WORK = 1L << 17;
     /** {@link #PARALLEL_MIN_WORK} for native products, which run several times faster per thread. */
     static final long NATIVE_PARALLEL_MIN_WORK = 1L << 18;
+    /** Rows from which OpenBLAS's share of a native product is split by rows rather than columns. */
+    static final int NATIVE_ROW_SPLIT_MIN_ROWS = 256;
 
     /** Per-thread packing buffers, grown on demand and reused so large products allocate nothing. */
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -89,16 +91,19 @@ final class Gemm {
         }
     }
 
-    /** Rows {@code [0, m)} of a native product, on the calling thread: the Vector API kernel when {@code vector} and it fits, else OpenBLAS. */
+    /**
+     * An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the
+     * calling thread: the Vector API kernel when {@code vector} and it fits (whole rows only), else OpenBLAS.
+     */
     private static void nativeBlock(NativeBlas blas, boolean vector, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
-                                    Tensor c, int co, int m, int n, int k) {
+                                    Tensor c, int co, int ldc, int m, int n, int k) {
         if (vector && SimdLoops.LOOPS.gemm(ta, tb, m, n, k, a, ao, b, bo, c, co)) {
             return;
         }
         if (a.f64() != null) {
-            blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, n);
+            blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc);
         } else {
-            blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, n);
+            blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, ldc);
         }
     }
 
@@ -114,19 +119,31 @@ final class Gemm {
         if (blas != null) {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
-            // Blocks of whole 8-row groups (the Vector API kernel's), one per thread (Note [Kernel threads] on Parallelism).
-            int tasks = (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Math.min(Parallelism.threads(), m / 8) : 1;
             // Chosen for the whole product, so that its blocks run the kernel one thread would run on it.
-            boolean vector = Blas.VECTOR_PRODUCTS && m <= VectorGemm.MAX_ROWS && m % VectorGemm.ROWS == 0;
+            boolean vector = Blas.VECTOR_PRODUCTS && a.dtype == DType.F32 && !ta && m <= VectorGemm.MAX_ROWS && m % VectorGemm.ROWS == 0;
+            int threads = (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
+            // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
+            // kernel's) of a product with many rows or on that kernel, else whole 64-column groups, since
+            // OpenBLAS runs a block of few rows slower than one of few columns.
+            boolean byRows = vector || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
+            int groups = byRows ? (m + 7) / 8 : (n + 63) / 64;
+            int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
-                nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, m, n, k);
+                nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
                 return;
             }
-            int groups = (m + 7) / 8;
             Parallelism.run(tasks, t -> {
-                int i0 = Math.min(m, 8 * (int) ((long) groups * t / tasks));
-                int i1 = Math.min(m, 8 * (int) ((long) groups * (t + 1) / tasks));
-                nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, i1 - i0, n, k);
+                int g0 = (int) ((long) groups * t / tasks);
+                int g1 = (int) ((long) groups * (t + 1) / tasks);
+                if (byRows) {
+                    int i0 = Math.min(m, 8 * g0);
+                    int i1 = Math.min(m, 8 * g1);
+                    nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
+                } else {
+                    int j0 = Math.min(n, 64 * g0);
+                    int j1 = Math.min(n, 64 * g1);
+                    nativeBlock(blas, false, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
+                }
             });
             return;
         }

@@ -11,8 +11,8 @@ import java.util.function.IntConsumer;
  *
  * <p>A kernel splits its output into disjoint blocks and every output element is computed by one
  * thread in the same order as on one thread, so jgrad's own kernels give the same bits with 1 or N
- * threads. Native products are split the same way, into blocks of rows that each run on one
- * OpenBLAS thread (Note [Backends and bits] on {@link Blas}).
+ * threads. Native products are split the same way, into blocks of rows or columns that each run on
+ * one OpenBLAS thread (Note [Backends and bits] on {@link Blas}).
  *
  * <p>Note [Kernel threads]: the blocks beyond the first run on a crew of worker threads that spin
  * for a short while after each block before they park. A recurrent step hands out a few thousand

@@ -101,7 +101,7 @@ class BlasTest {
     }
 
     /**
-     * Native products are split into blocks of rows, one per thread (Note [Kernel threads] on
+     * Native products are split into blocks of rows or columns, one per thread (Note [Kernel threads] on
      * {@code Parallelism}): every block must land where it belongs, the same thread count must give
      * the same bits again, and the float32 products the Vector API kernel takes (its summation order
      * does not depend on the rows around it) the same bits on any thread count. The shapes are the
