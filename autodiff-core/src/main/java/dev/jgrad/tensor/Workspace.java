@@ -223,11 +223,9 @@ public final class Workspace {
             Object storage = free == null ? null : free.poll();
             if (storage != null) {
                 idleBytes -= bytes;
-                if (!zeroed) {
-                    // the caller writes every element
-                } else if (storage instanceof double[] d) {
+                if (zeroed && storage instanceof double[] d) {
                     Arrays.fill(d, 0);
-                } else {
+                } else if (zeroed) {
                     Arrays.fill((float[]) storage, 0);
                 }
             } else {
