@@ -1,0 +1,104 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Note [Kernel threads]: {@code Parallelism.run} runs every block once, the first on the caller and
+ * the rest on the crew; a block's failure reaches the caller after every block has ended; a kernel
+ * that finds the crew taken by another thread runs its blocks itself; and the crew grows with the
+ * thread count.
+ */
+class ParallelismTest {
+    @Test
+    void everyBlockRunsOnceTheFirstOnTheCaller() {
+        for (int tasks : new int[] {1, 2, 3, 5}) {
+            AtomicIntegerArray runs = new AtomicIntegerArray(tasks);
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            Thread caller = Thread.currentThread();
+            for (int repeat = 0; repeat < 1000; repeat++) {
+                Parallelism.run(tasks, t -> {
+                    runs.incrementAndGet(t);
+                    if (t == 0) {
+                        assertSame(caller, Thread.currentThread(), "block 0 runs on the caller");
+                    } else {
+                        threads.add(Thread.currentThread().getName());
+                    }
+                });
+            }
+            for (int t = 0; t < tasks; t++) {
+                assertEquals(1000, runs.get(t), tasks + " blocks: block " + t);
+            }
+            assertTrue(tasks == 1 ? threads.isEmpty() : threads.equals(Set.of("jgrad-kernel")), tasks + " blocks ran on " + threads);
+        }
+    }
+
+    @Test
+    void aBlocksFailureReachesTheCallerAfterEveryBlockEndedAndTheCrewGoesOn() throws Exception {
+        IllegalArgumentException thrown = new IllegalArgumentException("block 1 failed");
+        CountDownLatch slowBlockEnded = new CountDownLatch(1);
+        IllegalArgumentException got = assertThrows(IllegalArgumentException.class, () -> Parallelism.run(3, t -> {
+            if (t == 1) {
+                throw thrown;
+            }
+            if (t == 2) {
+                sleep(50);
+                slowBlockEnded.countDown();
+            }
+        }));
+        assertSame(thrown, got);
+        assertEquals(0, slowBlockEnded.getCount(), "the caller returned only after the slow block ended");
+        AssertionError error = new AssertionError("an Error in a block");
+        assertSame(error, assertThrows(AssertionError.class, () -> Parallelism.run(2, t -> {
+            if (t == 1) {
+                throw error;
+            }
+        })));
+        AtomicIntegerArray runs = new AtomicIntegerArray(3);
+        Parallelism.run(3, runs::incrementAndGet);
+        assertEquals("[1, 1, 1]", runs.toString(), "the crew still runs every block");
+    }
+
+    @Test
+    void kernelsOnTwoThreadsAtOnceEachRunEveryBlockOnce() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?>[] done = new Future<?>[2];
+            AtomicIntegerArray[] runs = {new AtomicIntegerArray(4), new AtomicIntegerArray(4)};
+            for (int c = 0; c < 2; c++) {
+                AtomicIntegerArray mine = runs[c];
+                done[c] = callers.submit(() -> {
+                    for (int repeat = 0; repeat < 2000; repeat++) {
+                        Parallelism.run(4, mine::incrementAndGet);
+                    }
+                });
+            }
+            for (int c = 0; c < 2; c++) {
+                done[c].get(60, TimeUnit.SECONDS);
+                assertEquals("[2000, 2000, 2000, 2000]", runs[c].toString(), "caller " + c);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
