@@ -115,18 +115,19 @@ final class Gemm {
     static void gemm(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
         if (m == 0 || n == 0 || k == 0) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
-        NativeBlas blas = (long) m * n * k >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
+        long work = (long) m * n * k;
+        NativeBlas blas = work >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
             // Chosen for the whole product, so that its blocks run the kernel one thread would run on it.
-            boolean vector = Blas.VECTOR_PRODUCTS && a.dtype == DType.F32 && !ta && m <= VectorGemm.MAX_ROWS && m % VectorGemm.ROWS == 0;
-            int threads = (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
+            boolean vector = Blas.VECTOR_PRODUCTS && a.dtype == DType.F32 && !ta && VectorGemm.fitsRows(m);
+            int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
             // kernel's) of a product with many rows or on that kernel, else whole 64-column groups, since
             // OpenBLAS runs a block of few rows slower than one of few columns.
             boolean byRows = vector || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
-            int groups = byRows ? (m + 7) / 8 : (n + 63) / 64;
+            int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + 63) / 64;
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
                 nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
@@ -136,8 +137,8 @@ final class Gemm {
                 int g0 = (int) ((long) groups * t / tasks);
                 int g1 = (int) ((long) groups * (t + 1) / tasks);
                 if (byRows) {
-                    int i0 = Math.min(m, 8 * g0);
-                    int i1 = Math.min(m, 8 * g1);
+                    int i0 = Math.min(m, VectorGemm.ROWS * g0);
+                    int i1 = Math.min(m, VectorGemm.ROWS * g1);
                     nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
                 } else {
                     int j0 = Math.min(n, 64 * g0);
@@ -150,7 +151,6 @@ final class Gemm {
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;
         int aps = ta ? m : 1;
-        long work = (long) m * n * k;
         if (work <= SMALL_WORK) {
             int bps = tb ? 1 : n;
             int bjs = tb ? k : 1;

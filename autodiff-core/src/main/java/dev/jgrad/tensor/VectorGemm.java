@@ -47,7 +47,12 @@ final class VectorGemm {
 
     /** Whether an {@code m × n} product divides into whole blocks and has few enough rows. */
     static boolean fits(int m, int n) {
-        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0;
+        return fitsRows(m) && n % (2 * F.length()) == 0;
+    }
+
+    /** Whether {@code m} rows are few enough and a whole number of blocks: the half of {@link #fits} a product's row blocks inherit. */
+    static boolean fitsRows(int m) {
+        return m <= MAX_ROWS && m % ROWS == 0;
     }
 
     /**
