@@ -48,7 +48,7 @@ final class OptimizerState {
         this.keys = new String[this.kinds.size()][names.size()];
         for (int k = 0; k < keys.length; k++) {
             for (int i = 0; i < names.size(); i++) {
-                keys[k][i] = this.kinds.get(k) + "." + names.get(i);
+                keys[k][i] = key(this.kinds.get(k), names.get(i));
             }
         }
         for (String s : scalarNames) {
@@ -58,7 +58,12 @@ final class OptimizerState {
 
     /** The buffer of {@code kind} for a parameter, or null before its first update. */
     double[] get(String kind, String name) {
-        return buffers.get(kind + "." + name);
+        return buffers.get(key(kind, name));
+    }
+
+    /** A buffer's key, as saved: {@code kind.name}. */
+    private static String key(String kind, String name) {
+        return kind + "." + name;
     }
 
     double scalar(String name) {
@@ -138,7 +143,7 @@ final class OptimizerState {
             params.forEach((name, p) -> {
                 double[] b = get(kind, name);
                 if (b != null) {
-                    out.put(kind + "." + name, Tensor.of(b, p.value().shape().dims()));
+                    out.put(key(kind, name), Tensor.of(b, p.value().shape().dims()));
                 }
             });
         }
