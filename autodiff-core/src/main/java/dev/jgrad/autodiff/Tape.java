@@ -3,6 +3,7 @@ package dev.jgrad.autodiff;
 import dev.jgrad.tensor.GradientAccumulator;
 import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -331,7 +332,9 @@ public final class Tape implements AutoCloseable {
         int top = -1;
         Tape prev = CURRENT.get();
         CURRENT.set(createGraph ? this : null);
-        try {
+        // Note [Recycled backward storage]: without a graph, nothing outside the walk sees a node's
+        // total or a rule's temporaries, so their storage is reused as soon as the walk drops them.
+        try (Workspace.Recycling recycling = createGraph ? null : Workspace.recycling()) {
             for (int k = 0; k < outputs.length; k++) {
                 Variable o = outputs[k];
                 if (o.tape == this && o.inputs[0] == null) {
@@ -348,9 +351,6 @@ public final class Tape implements AutoCloseable {
                 Variable g = sums.node(i);
                 if (g == null) {
                     continue;
-                }
-                if (!keep[i]) {
-                    sums.release(i);
                 }
                 Variable node = nodes[i];
                 if (node == null) {
@@ -381,6 +381,12 @@ public final class Tape implements AutoCloseable {
                     Arrays.fill(in, null);
                     nodes[i] = null;
                 }
+                if (!keep[i]) {
+                    sums.release(i);
+                }
+                if (recycling != null) {
+                    recycling.sweep();
+                }
             }
             Map<Variable, Variable> result = sums.leaves();
             for (Variable w : wrt) {
@@ -390,6 +396,9 @@ public final class Tape implements AutoCloseable {
                         result.put(w, g);
                     }
                 }
+            }
+            if (recycling != null) {
+                recycling.sweep();   // the last flushes' stacked operands
             }
             return result;
         } finally {
@@ -452,11 +461,12 @@ public final class Tape implements AutoCloseable {
             return acc == null ? null : Variable.cotangent(acc.sum());
         }
 
-        /** Forgets the total of tape position {@code i} (its consumers are all behind the walk). */
+        /** Forgets the total of tape position {@code i} once its rule has passed it on (its consumers are all behind the walk). */
         void release(int i) {
             if (createGraph) {
                 graphNodes[i] = null;
             } else {
+                eagerNodes[i].release();
                 eagerNodes[i] = null;
             }
         }

@@ -58,12 +58,12 @@ public final class GradientAccumulator {
     public void add(Tensor t) {
         Objects.requireNonNull(t, "t");
         if (sum == null) {
-            sum = t;
+            hold(t);
             return;
         }
         check(t.dtype, t.shape, "term");
         if (!owned) {
-            sum = Kernels.binary(Kernels.Binary.ADD, sum, t);
+            hold(Kernels.binary(Kernels.Binary.ADD, sum, t));
             owned = true;
             return;
         }
@@ -103,6 +103,8 @@ public final class GradientAccumulator {
         }
         pendingA.add(a);
         pendingB.add(b);
+        Workspace.hold(a);
+        Workspace.hold(b);
         pendingRows += a.shape.dim(0);
         if (pendingRows >= FLUSH_ROWS) {
             flush();
@@ -170,12 +172,37 @@ public final class GradientAccumulator {
     /** Makes {@link #sum} a private buffer of the given shape (zeros when empty), so it can be written. */
     private void own(DType dtype, Shape shape) {
         if (sum == null) {
-            sum = Tensor.allocate(dtype, shape);
+            hold(Tensor.allocate(dtype, shape));
             owned = true;
         } else if (!owned) {
-            sum = Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum);
+            hold(Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum));
             owned = true;
         }
+    }
+
+    /** Makes {@code t} the running sum, holding its storage and letting go of the previous sum's (Note [Recycled backward storage]). */
+    private void hold(Tensor t) {
+        Workspace.hold(t);
+        if (sum != null) {
+            Workspace.unhold(sum);
+        }
+        sum = t;
+    }
+
+    /**
+     * Empties this accumulator and lets go of its terms: storage a workspace lent inside a
+     * {@link Workspace.Recycling} region is taken back once nothing else holds it, so the tensor
+     * {@link #sum()} returned must not be read afterwards unless something else holds it.
+     */
+    public void release() {
+        if (!pendingA.isEmpty()) {
+            dropPending();
+        }
+        if (sum != null) {
+            Workspace.unhold(sum);
+        }
+        sum = null;
+        owned = false;
     }
 
     /** Adds the pending products to the sum as one product of the stacked operands. */
@@ -191,6 +218,17 @@ public final class GradientAccumulator {
             Tensor a = stack(pendingA, pendingRows, m);
             Tensor b = stack(pendingB, pendingRows, n);
             Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+        }
+        dropPending();
+    }
+
+    /** Forgets the pending products, letting go of their factors. */
+    private void dropPending() {
+        for (Tensor t : pendingA) {
+            Workspace.unhold(t);
+        }
+        for (Tensor t : pendingB) {
+            Workspace.unhold(t);
         }
         pendingA = List.of();
         pendingB = List.of();

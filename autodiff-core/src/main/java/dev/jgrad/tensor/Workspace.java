@@ -56,6 +56,22 @@ import java.util.regex.Pattern;
  *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
  *       (the innermost lends). A workspace is for one thread at a time.
  * </ul>
+ *
+ * <p>Note [Recycled backward storage]: a backward walk makes far more storage than it keeps (each
+ * node's gradient total, the terms its rule returns, the temporaries inside the rule), and only the
+ * leaves' totals outlive it. While a {@link Recycling} region is open, storage lent on the thread is
+ * taken back as soon as nothing holds it, so the walk's later tensors reuse it within the same scope
+ * and the scope needs the forward pass's storage and the walk's frontier, not the sum of both:
+ * <ul>
+ *   <li>A {@link GradientAccumulator} holds its running sum and its pending product factors; {@link
+ *       GradientAccumulator#release()} lets go of them.
+ *   <li>{@link Recycling#sweep()} takes back every tensor lent since the previous sweep that nothing
+ *       holds; a tensor whose last hold is let go later is taken back then.
+ *   <li>Only storage lent while the region is open is taken back, and only while it is open: the
+ *       forward pass's values, which the caller may still read, are never touched. A tensor taken
+ *       back refuses every read, as after its scope closed, so a hold that was missed throws
+ *       instead of reading another tensor's values.
+ * </ul>
  */
 public final class Workspace {
     /** The fewest elements a scope lends storage for: a fresh small array costs less than the bookkeeping. */
@@ -173,6 +189,89 @@ public final class Workspace {
         }
     }
 
+    /** Notes that a gradient total holds {@code t}'s storage (Note [Recycled backward storage]). */
+    static void hold(Tensor t) {
+        Loan loan = t.loan();
+        if (loan != null) {
+            loan.holds++;
+        }
+    }
+
+    /** Lets go of a hold taken by {@link #hold}; storage lent in an open region and now unheld is taken back. */
+    static void unhold(Tensor t) {
+        Loan loan = t.loan();
+        if (loan != null && --loan.holds == 0 && loan.region != null && loan.region.open && !loan.kept && !loan.returned) {
+            loan.region.scope.takeBack(loan);
+        }
+    }
+
+    /**
+     * Opens a region in which storage lent on this thread is taken back as soon as nothing holds it
+     * (Note [Recycled backward storage]): for a backward walk that builds no graph. With no scope
+     * lending on this thread, or inside another region of its scope (a walk run by a derivative
+     * rule), the region does nothing.
+     *
+     * @return the region, to close (try-with-resources)
+     */
+    public static Recycling recycling() {
+        Scope s = CURRENT.get();
+        if (s == null || s.region != null) {
+            return new Recycling(null);
+        }
+        Recycling r = new Recycling(s);
+        s.region = r;
+        return r;
+    }
+
+    /**
+     * A span of a scope in which storage lent and no longer held is taken back at once (Note
+     * [Recycled backward storage]). A tensor lent in the region must not be read after a
+     * {@link #sweep} unless a {@link GradientAccumulator} holds it.
+     */
+    public static final class Recycling implements AutoCloseable {
+        private final Scope scope;
+        private boolean open = true;
+        /** Where in the scope's loans the tensors lent since the last sweep start. */
+        private int from;
+
+        private Recycling(Scope scope) {
+            this.scope = scope;
+            this.from = scope == null ? 0 : scope.loans.size();
+        }
+
+        /** Takes back every tensor lent since the previous sweep that nothing holds. */
+        public void sweep() {
+            if (scope == null || !open || from == scope.loans.size()) {
+                return;
+            }
+            List<Loan> loans = scope.loans;
+            int n = loans.size();
+            int to = from;
+            for (int i = from; i < n; i++) {
+                Loan loan = loans.get(i);
+                if (loan.holds == 0 && !loan.kept && !loan.returned) {
+                    scope.takeBack(loan);
+                }
+                if (!loan.returned) {
+                    loans.set(to++, loan);   // the loans list keeps only what the scope may still take back
+                }
+            }
+            if (to < n) {
+                loans.subList(to, n).clear();
+            }
+            from = to;
+        }
+
+        /** Ends the region: storage lent from now on stays lent until its scope closes. Never throws. */
+        @Override
+        public void close() {
+            if (open && scope != null) {
+                scope.region = null;
+            }
+            open = false;
+        }
+    }
+
     private static long key(DType dtype, int n) {
         return (long) n << 1 | (dtype == DType.F64 ? 1 : 0);
     }
@@ -182,20 +281,32 @@ public final class Workspace {
         /** The array, for the workspace to take back; dropped once the workspace is outgrown and will never take it. */
         private Object storage;
         private final DType dtype;
+        private final int length;
         /** Set when the scope closed and took the storage back: every read then throws. */
         boolean returned;
         private boolean kept;
+        /** How many gradient totals hold the storage (Note [Recycled backward storage]). */
+        private int holds;
+        /** The region the storage was lent in, which takes it back once unheld; null outside one. */
+        private Recycling region;
+        /** Set when that region took the storage back, before the scope closed. */
+        private boolean recycled;
 
-        private Loan(Object storage, DType dtype) {
+        private Loan(Object storage, DType dtype, int length) {
             this.storage = storage;
             this.dtype = dtype;
+            this.length = length;
         }
 
-        private int length() {
-            return storage instanceof double[] d ? d.length : ((float[]) storage).length;
+        private long bytes() {
+            return (long) length * dtype.bytes();
         }
 
         IllegalStateException returnedError(Tensor t) {
+            if (recycled) {
+                return new IllegalStateException("tensor " + t.dtype + t.shape + " was lent in a Workspace.Recycling region and taken"
+                        + " back once nothing held it; hold it in a GradientAccumulator to read it later");
+            }
             return new IllegalStateException("tensor " + t.dtype + t.shape + " was computed in a Workspace scope that has"
                     + " closed and taken its storage back; keep it with Workspace.Scope.keep before the scope closes");
         }
@@ -207,7 +318,10 @@ public final class Workspace {
         private final Scope outer;
         private final List<Loan> loans = new ArrayList<>();
         private long lentBytes;
+        private long peakBytes;
         private boolean closed;
+        /** The recycling region open in this scope, or null. */
+        private Recycling region;
 
         private Scope() {
             outer = CURRENT.enter(this);
@@ -245,11 +359,48 @@ public final class Workspace {
                 storage = dtype == DType.F64 ? new double[n] : new float[n];
             }
             lentBytes += bytes;
-            Loan loan = new Loan(storage, dtype);
+            peakBytes = Math.max(peakBytes, lentBytes);
+            Loan loan = new Loan(storage, dtype, n);
+            loan.region = region;
             loans.add(loan);
             return dtype == DType.F64
                     ? new Tensor(shape, dtype, (double[]) storage, null, loan)
                     : new Tensor(shape, dtype, null, (float[]) storage, loan);
+        }
+
+        /**
+         * The storage lent now to tensors of this scope.
+         *
+         * @return bytes
+         */
+        public long lentBytes() {
+            return lentBytes;
+        }
+
+        /**
+         * The most storage this scope has had lent at once: what a workspace needs to cover such a
+         * scope (Note [Recycled backward storage] keeps it below the sum of all it lent).
+         *
+         * @return bytes
+         */
+        public long peakBytes() {
+            return peakBytes;
+        }
+
+        /** Takes {@code loan}'s storage back before the scope closes (Note [Recycled backward storage]). */
+        private void takeBack(Loan loan) {
+            loan.returned = true;
+            loan.recycled = true;
+            lentBytes -= loan.bytes();
+            makeIdle(loan);
+        }
+
+        /** Keeps a returned loan's storage for later loans, while the workspace lends and has room. */
+        private void makeIdle(Loan loan) {
+            if (!outgrown && idleBytes + loan.bytes() <= capacityBytes) {
+                idle.computeIfAbsent(key(loan.dtype, loan.length), k -> new ArrayDeque<>()).push(loan.storage);
+                idleBytes += loan.bytes();
+            }
         }
 
         /**
@@ -294,19 +445,15 @@ public final class Workspace {
             closed = true;
             CURRENT.exit(outer);
             open = null;
+            if (region != null) {
+                region.close();
+            }
             for (Loan loan : loans) {
-                if (loan.kept) {
-                    continue;
+                if (loan.kept || loan.returned) {
+                    continue;   // a loan taken back by a recycling region is idle already
                 }
                 loan.returned = true;
-                if (outgrown) {
-                    continue;
-                }
-                long bytes = (long) loan.length() * loan.dtype.bytes();
-                if (idleBytes + bytes <= capacityBytes) {
-                    idle.computeIfAbsent(key(loan.dtype, loan.length()), k -> new ArrayDeque<>()).push(loan.storage);
-                    idleBytes += bytes;
-                }
+                makeIdle(loan);
             }
             loans.clear();
         }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Note [Workspace loans]: a scope lends its workspace's storage to what ops compute on its thread,
+ * Note [Workspace loans] and Note [Recycled backward storage]: a scope lends its workspace's storage to what ops compute on its thread,
  * takes it back at close so that a later read fails loudly, reuses it zero-filled with the same bits,
  * and never lends more than the capacity, to factories, or on another thread.
  */
@@ -146,6 +146,122 @@ class WorkspaceTest {
                 }
                 assertArrayEquals(plain.toDoubleArray(), lent.toDoubleArray(), dtype + " kernel " + k + " " + plain.shape());
             }
+        }
+    }
+
+    /**
+     * A recurrence whose weight receives enough deferred products to flush them during the walk, with
+     * a slice per step (placed into its total) and a broadcast bias (summed back to its shape).
+     * Returns the leaves' gradients; inside {@code scope}, also checks that the walk left lent only
+     * the leaves' gradients (Note [Recycled backward storage]).
+     */
+    private static double[][] recurrenceGradients(DType dtype, Workspace.Scope scope) {
+        int batch = 64;
+        int hidden = 32;
+        int steps = 40;
+        assertTrue(steps * batch > GradientAccumulator.FLUSH_ROWS, "the weight's products flush during the walk");
+        Variable xs = Variable.leaf("xs", Tensor.randn(Rng.seeded(1), dtype, 1, steps * batch, hidden));
+        Variable u = Variable.leaf("u", Tensor.randn(Rng.seeded(2), dtype, 0.2, hidden, hidden));
+        Variable b = Variable.leaf("b", Tensor.randn(Rng.seeded(3), dtype, 0.1, hidden));
+        try (Tape tape = Tape.record()) {
+            Variable h = xs.slice(0, 0, batch).tanh();
+            for (int t = 1; t < steps; t++) {
+                h = h.matmul(u).plus(b).plus(xs.slice(0, t * batch, (t + 1) * batch)).tanh();
+            }
+            Variable loss = h.square().sum();
+            long before = scope == null ? 0 : scope.lentBytes();
+            loss.backward();
+            if (scope != null) {
+                long leafGradients = (long) (steps * batch * hidden + hidden * hidden) * dtype.bytes();   // b's 32 are not lent
+                assertEquals(before + leafGradients, scope.lentBytes(), dtype + ": lent after the walk beyond the forward pass");
+            }
+        }
+        return new double[][] {xs.grad().toDoubleArray(), u.grad().toDoubleArray(), b.grad().toDoubleArray()};
+    }
+
+    @Test
+    void aBackwardWalkReusesWhatItDropsKeepsTheBitsAndLeavesLentOnlyTheLeafGradients() {
+        for (DType dtype : DType.values()) {
+            double[][] plain = recurrenceGradients(dtype, null);
+            Workspace ws = new Workspace(64 * MIB);
+            for (int step = 0; step < 2; step++) {
+                try (Workspace.Scope scope = ws.open()) {
+                    double[][] lent = recurrenceGradients(dtype, scope);
+                    for (int i = 0; i < plain.length; i++) {
+                        assertArrayEquals(plain[i], lent[i], dtype + " step " + step + " gradient " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A chain of T steps whose walk makes four tensors per step (tanh's rule, the product's {@code g·Uᵀ},
+     * and square's {@code 2·(g ⊙ x)} with its temporary {@code g ⊙ x}, which nothing ever holds): with
+     * recycling, the walk adds a frontier of a few tensors to the scope's peak, not its history of 4T.
+     */
+    @Test
+    void theWalkAddsItsFrontierToTheScopesPeakNotItsHistory() {
+        int steps = 50;
+        long tensorBytes = 32 * 64 * 8L;
+        Variable h0 = Variable.leaf("h0", Tensor.randn(Rng.seeded(1), DType.F64, 1, 32, 64));
+        Variable u = Variable.constant(Tensor.randn(Rng.seeded(2), DType.F64, 0.1, 64, 64));
+        Workspace ws = new Workspace(64 * MIB);
+        try (Workspace.Scope scope = ws.open(); Tape tape = Tape.record()) {
+            Variable h = h0;
+            for (int t = 0; t < steps; t++) {
+                h = h.matmul(u).tanh().square();
+            }
+            Variable loss = h.sum();
+            long forward = scope.lentBytes();
+            assertEquals(forward, scope.peakBytes());
+            loss.backward();
+            long added = scope.peakBytes() - forward;
+            assertTrue(added <= 6 * tensorBytes, "the walk raised the peak by " + added / tensorBytes + " tensors of " + tensorBytes
+                    + " bytes over " + steps + " steps");
+        }
+    }
+
+    /**
+     * Inside a {@link Workspace.Recycling} region a sweep takes back what nothing holds and a
+     * released accumulator's last hold; what the region took back refuses reads, with a message
+     * that says so, and is lent again. Outside a region nothing is taken back before the scope closes.
+     */
+    @Test
+    void aRecyclingRegionTakesBackWhatNothingHoldsAndOnlyThat() {
+        Workspace ws = new Workspace(MIB);
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor outside = Kernels.unary(Kernels.Unary.NEG, count(N));
+            GradientAccumulator total = GradientAccumulator.create();
+            try (Workspace.Recycling region = Workspace.recycling()) {
+                Tensor held = Kernels.unary(Kernels.Unary.SQUARE, count(N));
+                Tensor unheld = Kernels.unary(Kernels.Unary.EXP, count(N));
+                total.add(held.reshape(N, 1).reshape(N));   // a view holds the storage it shares
+                total.add(outside);                          // a private sum, made in the region: held; held is let go
+                Tensor sum = total.sum();
+                try (Workspace.Recycling inner = Workspace.recycling()) {
+                    inner.sweep();
+                    assertEquals(N * 8L, ws.idleBytes(), "a region inside another takes nothing back");
+                }
+                region.sweep();
+                IllegalStateException e = assertThrows(IllegalStateException.class, unheld::toDoubleArray);
+                assertTrue(e.getMessage().contains("Recycling region") && e.getMessage().contains("F64[" + N + "]"), e.getMessage());
+                assertThrows(IllegalStateException.class, held::toDoubleArray, "let go when the private sum replaced it");
+                assertEquals(1.0 - 1.0, sum.at(0), 0);
+                assertEquals(2 * N * 8L, ws.idleBytes(), "two arrays taken back");
+                total.release();
+                assertThrows(IllegalStateException.class, sum::toDoubleArray);
+                assertEquals(3 * N * 8L, ws.idleBytes(), "the sum taken back with the accumulator's last hold");
+                assertEquals(-1.0, outside.at(0), 0, "lent before the region: never taken back");
+                Tensor again = Kernels.unary(Kernels.Unary.NEG, count(N));
+                assertEquals(2 * N * 8L, ws.idleBytes(), "lent again from what the region took back");
+                assertEquals(-2.0, again.at(1), 0);
+            }
+            Tensor after = Kernels.unary(Kernels.Unary.NEG, count(N));
+            GradientAccumulator late = GradientAccumulator.create();
+            late.add(after);
+            late.release();
+            assertEquals(-3.0, after.at(2), 0, "the region has closed: lent until the scope closes");
         }
     }
 
