@@ -15,6 +15,7 @@ import dev.jgrad.spark.data.Shard;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,21 +49,27 @@ final class PartitionStep {
     static Partial run(int p, Shard shard, StepInput in, ModelSpec spec) {
         long start = System.nanoTime();
         Parallelism.setThreads(spec.threads());
-        CharModel model = null;
+        Replicas.Replica replica = null;
         try {
             FaultInjection.check(in.step(), p);
-            model = Replicas.borrow(spec);
+            replica = Replicas.borrow(spec);
+            CharModel model = replica.model();
             model.loadStateDict(in.weights().toTensors(spec.dtype()));
             List<State> state = spec.carriesState() && in.carried() != null ? rowsOf(in.carried(), shard, model) : null;
-            return in.optimizer() == null ? synchronous(p, shard, in, spec, model, state, start)
-                    : localSteps(p, shard, in, spec, model, state, start);
+            if (in.optimizer() == null) {
+                // Everything the Partial carries is copied out of the step's tensors before the scope closes.
+                try (Workspace.Scope scope = replica.workspace().open()) {
+                    return synchronous(p, shard, in, spec, model, state, start);
+                }
+            }
+            return localSteps(p, shard, in, spec, replica, state, start);
         } catch (OutOfMemoryError e) {
-            model = null; // let the replica go: it may be what filled the heap
+            replica = null; // let the replica go: it may be what filled the heap
             throw new OutOfMemory(in.label() + ", partition " + p + " (executor heap limit "
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)");
         } finally {
-            if (model != null) {
-                Replicas.giveBack(spec, model);
+            if (replica != null) {
+                Replicas.giveBack(spec, replica);
             }
         }
     }
@@ -107,40 +114,47 @@ final class PartitionStep {
      * own clipping), from the step's weights and optimizer state; returns the final weights and
      * optimizer buffers times this partition's share of the rows, so their sum is the average.
      */
-    private static Partial localSteps(int p, Shard shard, StepInput in, ModelSpec spec, CharModel model, List<State> state,
+    private static Partial localSteps(int p, Shard shard, StepInput in, ModelSpec spec, Replicas.Replica replica, List<State> state,
             long start) {
+        CharModel model = replica.model();
         double share = (double) shard.rows() / spec.batch();
         Optimizer optimizer = spec.newOptimizer(model.parameters());
         optimizer.loadState(in.optimizer().toTensors(DType.F64));
         double[] stats = new double[Partial.STATS];
         for (int j = 0; j < in.count(); j++) {
             int k = in.minibatch() + j;
-            try (Tape tape = Tape.record().label(in.label() + ", local step " + (j + 1) + ", partition " + p)) {
-                if (spec.anomaly()) {
-                    tape.withAnomalyDetection();
+            // The scope spans the update, which reads the step's gradients; the carried state outlives it.
+            try (Workspace.Scope scope = replica.workspace().open()) {
+                try (Tape tape = Tape.record().label(in.label() + ", local step " + (j + 1) + ", partition " + p)) {
+                    if (spec.anomaly()) {
+                        tape.withAnomalyDetection();
+                    }
+                    CharModel.Output out = model.forward(shard.inputs(k), state);
+                    Variable l = Losses.crossEntropy(out.logits(), shard.flatTargets(k));
+                    double loss = l.value().item();
+                    if (!Double.isFinite(loss)) {
+                        return failed(spec, model, "local step " + (j + 1) + ": the loss is " + loss, start);
+                    }
+                    l.backward();
+                    state = spec.carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
+                    stats[Partial.LOSS] += loss * share;
+                } catch (NonFiniteException e) {
+                    return failed(spec, model, "local step " + (j + 1) + ": " + e.getMessage(), start);
                 }
-                CharModel.Output out = model.forward(shard.inputs(k), state);
-                Variable l = Losses.crossEntropy(out.logits(), shard.flatTargets(k));
-                double loss = l.value().item();
-                if (!Double.isFinite(loss)) {
-                    return failed(spec, model, "local step " + (j + 1) + ": the loss is " + loss, start);
+                GradientClipping.Result c;
+                try {
+                    c = GradientClipping.clipByGlobalNorm(model.parameters(), spec.clip(), NonFinitePolicy.THROW);
+                } catch (IllegalStateException e) {
+                    return failed(spec, model, "local step " + (j + 1) + ": " + e.getMessage(), start);
                 }
-                l.backward();
-                state = spec.carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
-                stats[Partial.LOSS] += loss * share;
-            } catch (NonFiniteException e) {
-                return failed(spec, model, "local step " + (j + 1) + ": " + e.getMessage(), start);
+                optimizer.step();
+                optimizer.zeroGrad();
+                stats[Partial.NORM] += c.norm() * share;
+                stats[Partial.CLIPPED] += c.clipped() ? share : 0;
+                if (state != null) {
+                    state.forEach(st -> st.parts().forEach(v -> scope.keep(v.value())));
+                }
             }
-            GradientClipping.Result c;
-            try {
-                c = GradientClipping.clipByGlobalNorm(model.parameters(), spec.clip(), NonFinitePolicy.THROW);
-            } catch (IllegalStateException e) {
-                return failed(spec, model, "local step " + (j + 1) + ": " + e.getMessage(), start);
-            }
-            optimizer.step();
-            optimizer.zeroGrad();
-            stats[Partial.NORM] += c.norm() * share;
-            stats[Partial.CLIPPED] += c.clipped() ? share : 0;
         }
         Map<String, Tensor> weighted = new LinkedHashMap<>(model.stateDict());
         Map<String, Double> agreed = new LinkedHashMap<>();
