@@ -24,6 +24,10 @@ import java.util.Objects;
  * a new private buffer). Plain terms are summed left to right, exactly as {@code ((t₁ + t₂) + t₃) + …}
  * with {@link Kernels#binary}; pending products are added to the running sum when flushed. The
  * summation order depends only on the sequence of terms, so results are reproducible.
+ *
+ * <p>The accumulator holds its running sum and its pending factors, so a workspace's recycling
+ * region takes their storage back only once {@link #release()} has let go of them (Note [Recycled
+ * backward storage] on {@link Workspace}).
  */
 public final class GradientAccumulator {
     /** Pending product rows that trigger a flush: enough K for a matrix product near its peak rate, little memory. */
@@ -58,12 +62,12 @@ public final class GradientAccumulator {
     public void add(Tensor t) {
         Objects.requireNonNull(t, "t");
         if (sum == null) {
-            hold(t);
+            replaceSum(t);
             return;
         }
         check(t.dtype, t.shape, "term");
         if (!owned) {
-            hold(Kernels.binary(Kernels.Binary.ADD, sum, t));
+            replaceSum(Kernels.binary(Kernels.Binary.ADD, sum, t));
             owned = true;
             return;
         }
@@ -172,16 +176,16 @@ public final class GradientAccumulator {
     /** Makes {@link #sum} a private buffer of the given shape (zeros when empty), so it can be written. */
     private void own(DType dtype, Shape shape) {
         if (sum == null) {
-            hold(Tensor.allocate(dtype, shape));
+            replaceSum(Tensor.allocate(dtype, shape));
             owned = true;
         } else if (!owned) {
-            hold(Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum));
+            replaceSum(Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum));
             owned = true;
         }
     }
 
     /** Makes {@code t} the running sum, holding its storage and letting go of the previous sum's (Note [Recycled backward storage]). */
-    private void hold(Tensor t) {
+    private void replaceSum(Tensor t) {
         Workspace.hold(t);
         if (sum != null) {
             Workspace.unhold(sum);
