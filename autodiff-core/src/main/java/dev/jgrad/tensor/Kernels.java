@@ -1265,13 +1265,13 @@ public final class Kernels {
             od[i] = a.shape.dim(p);
             ps[i] = as[p];
         }
+        if (r == 0) {
+            return a;
+        }
         Shape os = Shape.of(od);
         Tensor out = Tensor.allocateOverwritten(a.dtype, os);
         if (os.size() == 0) {
             return out;
-        }
-        if (r == 0) {
-            return a;
         }
         RowOdometer w = new RowOdometer(os, ps, os.strides());
         int n = os.dim(r - 1);
