@@ -8,9 +8,9 @@ import java.util.Deque;
 /**
  * The model replicas of one executor JVM: a task borrows one, loads the step's weights into it and
  * gives it back, so a replica is built once per concurrent task rather than once per step. Each
- * comes with a {@link Workspace} whose storage its task's steps reuse; as many tasks run at once as
- * the executor has cores, so each workspace gets that share of the default capacity. Only the latest
- * run's replicas are kept.
+ * comes with a {@link Workspace} whose storage its task's steps reuse; with a core per task, no more
+ * tasks run at once than the JVM has processors, so each workspace gets that share of the default
+ * capacity. Only the latest run's replicas are kept.
  */
 final class Replicas {
     private static String run;
