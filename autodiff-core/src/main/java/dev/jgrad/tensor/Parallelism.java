@@ -19,7 +19,8 @@ import java.util.function.IntConsumer;
  * blocks a second, each worth tens of microseconds; waking a parked thread for each costs a
  * noticeable share of that, and a crew that spins answers at once. OpenBLAS runs on one thread
  * because its own workers spin as well: with both, the two crews' spinning threads outnumber the
- * cores and take turns on them.
+ * cores and take turns on them. A kernel that needs more workers than the crew has gets a larger
+ * crew; the one it replaces ends its workers as soon as no kernel holds it, without waiting for that.
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -87,6 +88,9 @@ public final class Parallelism {
             if (failure != null) throw new IllegalStateException(failure);
         } finally {
             c.busy.set(false);
+            if (c.retired && c.busy.compareAndSet(false, true)) {
+                c.endWorkers();   // the crew was replaced while this kernel held it
+            }
         }
     }
 
@@ -113,6 +117,8 @@ public final class Parallelism {
     private static final class Crew {
         final AtomicBoolean busy = new AtomicBoolean();
         final Worker[] workers;
+        /** Set when a larger crew replaced this one: whoever next takes it free ends its workers. */
+        volatile boolean retired;
 
         Crew(int n) {
             workers = new Worker[n];
@@ -122,11 +128,20 @@ public final class Parallelism {
             }
         }
 
-        /** Ends the workers once a running kernel, if any, has finished with them. */
+        /**
+         * Ends the workers now if no kernel holds the crew, else leaves that to the kernel holding it
+         * when it lets go: waiting for it here would never end when that kernel's own block (or a
+         * worker it waits for) is what asked for the larger crew.
+         */
         void retire() {
-            while (!busy.compareAndSet(false, true)) {
-                Thread.onSpinWait();
+            retired = true;
+            if (busy.compareAndSet(false, true)) {
+                endWorkers();
             }
+        }
+
+        /** Ends the workers; the caller holds the crew, which stays taken so no kernel uses it again. */
+        void endWorkers() {
             for (Worker w : workers) {
                 w.hand(t -> { throw new Retired(); }, 0);
             }

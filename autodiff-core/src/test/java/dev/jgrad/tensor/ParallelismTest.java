@@ -3,8 +3,10 @@ package dev.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Note [Kernel threads]: {@code Parallelism.run} runs every block once, the first on the caller and
  * the rest on the crew; a block's failure reaches the caller after every block has ended; a kernel
  * that finds the crew taken by another thread runs its blocks itself; and the crew grows with the
- * thread count.
+ * thread count, even from inside a block.
  */
 class ParallelismTest {
     @Test
@@ -92,6 +94,31 @@ class ParallelismTest {
         } finally {
             callers.shutdownNow();
         }
+    }
+
+    /**
+     * A block that needs a larger crew than the one its kernel holds, on the caller or on a worker the
+     * caller waits for, gets it without waiting for the held crew to come free (which would never
+     * happen), and the replaced crew's workers end once its kernel lets go.
+     */
+    @Test
+    void aBlockThatGrowsTheCrewWhileItsKernelHoldsItNeitherWaitsNorLeavesWorkersBehind() {
+        int nested = 17;   // more blocks than any other test asks for: the crew must grow
+        AtomicIntegerArray runs = new AtomicIntegerArray(nested);
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Parallelism.run(2, t -> Parallelism.run(nested, runs::incrementAndGet)));
+        for (int t = 0; t < nested; t++) {
+            assertEquals(2, runs.get(t), "nested block " + t + " ran once for each outer block");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long alive;
+        while ((alive = kernelThreads()) != nested - 1 && System.nanoTime() < deadline) {
+            sleep(10);
+        }
+        assertEquals(nested - 1, alive, "only the new crew's workers are left");
+    }
+
+    private static long kernelThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(th -> th.isAlive() && th.getName().equals("jgrad-kernel")).count();
     }
 
     private static void sleep(long millis) {
