@@ -143,6 +143,17 @@ public final class Workspace {
     }
 
     /**
+     * Whether a scope has needed more than the capacity, after which scopes lend nothing (Note
+     * [Workspace loans]): their tensors get fresh arrays, which is slower; a larger heap or a larger
+     * {@code -Djgrad.workspace} gives the workspace room.
+     *
+     * @return true once outgrown (always, once anything was asked of a workspace of capacity 0)
+     */
+    public boolean isOutgrown() {
+        return outgrown;
+    }
+
+    /**
      * The storage waiting for the next scope.
      *
      * @return bytes

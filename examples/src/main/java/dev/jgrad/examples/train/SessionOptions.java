@@ -207,6 +207,10 @@ public final class SessionOptions {
             out.printf(Locale.ROOT, "held-out sums completed correctly: %.1f%% (epoch 1: %.1f%%)%n", 100 * last.completionAccuracy(),
                     100 * first.completionAccuracy());
         }
+        trainer.outgrownWorkspaceBytes().ifPresent(bytes -> out.printf(Locale.ROOT, "note: a step needed more than the %s of"
+                + " the step workspace (-Djgrad.workspace, by default a third of the heap), so steps allocated fresh arrays, which is"
+                + " slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n",
+                bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB"));
         if (metricsFile != null) {
             out.println("metrics: " + metrics + ", chart: " + metricsFile.chart(history));
         }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -395,6 +396,17 @@ public final class Trainer {
 
     public CharModel model() {
         return model;
+    }
+
+    /**
+     * The capacity of the workspace the steps borrow from, when a step needed more than it and so
+     * steps allocate afresh (slower; more heap gives it room); empty while the steps fit, or when the
+     * workspace is off.
+     *
+     * @return the capacity in bytes a step outgrew, or empty
+     */
+    public OptionalLong outgrownWorkspaceBytes() {
+        return workspace.capacityBytes() > 0 && workspace.isOutgrown() ? OptionalLong.of(workspace.capacityBytes()) : OptionalLong.empty();
     }
 
     public Vocabulary vocabulary() {

@@ -50,6 +50,32 @@ class TrainCommandTest {
         return r.errLine();
     }
 
+    /**
+     * A step too large for the step workspace makes train say so at the end, with the capacity and the
+     * remedy; a step that fits, and a run with the workspace off, say nothing.
+     */
+    @Test
+    void trainSaysWhenAStepOutgrewTheWorkspace() {
+        String[] big = {"train", "--corpus-lines", "80", "--max-operand", "9", "--hidden", "64", "--batch", "16", "--steps", "8",
+            "--epochs", "1", "--no-checkpoint"};   // states [16, 64]: lent
+        assertFalse(run(0, big).contains("note: a step needed more"), "fits the default workspace");
+        String previous = System.getProperty("jgrad.workspace");
+        try {
+            System.setProperty("jgrad.workspace", "4k");
+            String out = run(0, big);
+            assertTrue(out.contains("note: a step needed more than the 4 KiB of the step workspace (-Djgrad.workspace, by default a"
+                    + " third of the heap), so steps allocated fresh arrays"), out);
+            System.setProperty("jgrad.workspace", "off");
+            assertFalse(run(0, big).contains("note: a step needed more"), "a workspace turned off is not outgrown");
+        } finally {
+            if (previous == null) {
+                System.clearProperty("jgrad.workspace");
+            } else {
+                System.setProperty("jgrad.workspace", previous);
+            }
+        }
+    }
+
     @Test
     void metricsAreOneJsonObjectPerEpochWithAChartAndResumeAppends() throws Exception {
         Path metrics = dir.resolve("out/metrics.jsonl");
