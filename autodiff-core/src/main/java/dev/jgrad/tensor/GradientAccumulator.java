@@ -199,9 +199,7 @@ public final class GradientAccumulator {
      * {@link #sum()} returned must not be read afterwards unless something else holds it.
      */
     public void release() {
-        if (!pendingA.isEmpty()) {
-            dropPending();
-        }
+        dropPending();
         if (sum != null) {
             Workspace.unhold(sum);
         }
@@ -226,8 +224,11 @@ public final class GradientAccumulator {
         dropPending();
     }
 
-    /** Forgets the pending products, letting go of their factors. */
+    /** Forgets the pending products, letting go of their factors; most totals have none, and skip the loops' iterators. */
     private void dropPending() {
+        if (pendingA.isEmpty()) {
+            return;
+        }
         for (Tensor t : pendingA) {
             Workspace.unhold(t);
         }

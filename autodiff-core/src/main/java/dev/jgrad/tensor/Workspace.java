@@ -211,7 +211,7 @@ public final class Workspace {
     /** Lets go of a hold taken by {@link #hold}; storage lent in an open region and now unheld is taken back. */
     static void unhold(Tensor t) {
         Loan loan = t.loan();
-        if (loan != null && --loan.holds == 0 && loan.region != null && loan.region.open && !loan.kept && !loan.returned) {
+        if (loan != null && --loan.holds == 0 && loan.region != null && loan.region.open && loan.unheld()) {
             loan.region.scope.takeBack(loan);
         }
     }
@@ -260,7 +260,7 @@ public final class Workspace {
             int to = from;
             for (int i = from; i < n; i++) {
                 Loan loan = loans.get(i);
-                if (loan.holds == 0 && !loan.kept && !loan.returned) {
+                if (loan.unheld()) {
                     scope.takeBack(loan);
                 }
                 if (!loan.returned) {
@@ -311,6 +311,11 @@ public final class Workspace {
 
         private long bytes() {
             return (long) length * dtype.bytes();
+        }
+
+        /** Whether a recycling region may take the storage back: nothing holds it, it is not kept, nor back already. */
+        private boolean unheld() {
+            return holds == 0 && !kept && !returned;
         }
 
         IllegalStateException returnedError(Tensor t) {
