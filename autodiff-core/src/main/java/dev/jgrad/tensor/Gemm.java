@@ -52,6 +52,8 @@ final class Gemm {
     static final long NATIVE_PARALLEL_MIN_WORK = 1L << 18;
     /** Rows from which OpenBLAS's share of a native product is split by rows rather than columns. */
     static final int NATIVE_ROW_SPLIT_MIN_ROWS = 256;
+    /** The columns of one group when a native product is split by columns: blocks hold whole groups. */
+    static final int NATIVE_COLUMN_GROUP = 64;
 
     /** Per-thread packing buffers, grown on demand and reused so large products allocate nothing. */
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -124,10 +126,10 @@ final class Gemm {
             boolean vector = Blas.VECTOR_PRODUCTS && a.dtype == DType.F32 && !ta && VectorGemm.fitsRows(m);
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
-            // kernel's) of a product with many rows or on that kernel, else whole 64-column groups, since
+            // kernel's) of a product with many rows or on that kernel, else whole column groups, since
             // OpenBLAS runs a block of few rows slower than one of few columns.
             boolean byRows = vector || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
-            int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + 63) / 64;
+            int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + NATIVE_COLUMN_GROUP - 1) / NATIVE_COLUMN_GROUP;
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
                 nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
@@ -141,8 +143,8 @@ final class Gemm {
                     int i1 = Math.min(m, VectorGemm.ROWS * g1);
                     nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
                 } else {
-                    int j0 = Math.min(n, 64 * g0);
-                    int j1 = Math.min(n, 64 * g1);
+                    int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
+                    int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
                     nativeBlock(blas, false, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
                 }
             });
