@@ -147,10 +147,10 @@ public final class Workspace {
      * [Workspace loans]): their tensors get fresh arrays, which is slower; a larger heap or a larger
      * {@code -Djgrad.workspace} gives the workspace room.
      *
-     * @return true once outgrown (always, once anything was asked of a workspace of capacity 0)
+     * @return true once outgrown; never for a workspace of capacity 0, which lends nothing by choice
      */
     public boolean isOutgrown() {
-        return outgrown;
+        return outgrown && capacityBytes > 0;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -372,6 +373,7 @@ class WorkspaceTest {
         assertThrows(IllegalStateException.class, () -> made[2].at(0), "lent before the capacity was reached");
         assertEquals(-1.0, made[3].at(0), 0, "the fourth did not fit: storage of its own");
         assertEquals(0, ws.idleBytes(), "nothing is held once a scope outgrew the workspace");
+        assertTrue(ws.isOutgrown());
         Tensor later;
         try (Workspace.Scope scope = ws.open()) {
             later = Kernels.unary(Kernels.Unary.NEG, count(N));
@@ -384,6 +386,7 @@ class WorkspaceTest {
             own = Kernels.unary(Kernels.Unary.NEG, count(N));
         }
         assertEquals(-1.0, own.at(0), 0);
+        assertFalse(none.isOutgrown(), "a workspace of capacity 0 lends nothing by choice");
     }
 
     /**

@@ -406,7 +406,7 @@ public final class Trainer {
      * @return the capacity in bytes a step outgrew, or empty
      */
     public OptionalLong outgrownWorkspaceBytes() {
-        return workspace.capacityBytes() > 0 && workspace.isOutgrown() ? OptionalLong.of(workspace.capacityBytes()) : OptionalLong.empty();
+        return workspace.isOutgrown() ? OptionalLong.of(workspace.capacityBytes()) : OptionalLong.empty();
     }
 
     public Vocabulary vocabulary() {
