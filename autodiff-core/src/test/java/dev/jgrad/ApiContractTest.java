@@ -31,7 +31,9 @@ class ApiContractTest {
             .sample(Tape.class, closed(Tape.record()), closed(Tape.record()))
             .sample(Unrolled.class, closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2)), 2)),
                     closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2, 3)), 3)))
+            .sample(Unrolled.Step.class, closedStep(0), closedStep(1))
             .sample(Workspace.Scope.class, closed(new Workspace(0).open()), closed(new Workspace(0).open()))
+            .sample(Workspace.StepRegion.class, closed(Workspace.stepRegion()), closed(Workspace.stepRegion()))
             .sample(GradientAccumulator.class, GradientAccumulator.create(), GradientAccumulator.create())
             .sample(DifferentiableFunction.class, in -> in.get(0), in -> in.get(0).neg())
             .sample(CustomOp.class, new Identity("first"), new Identity("second"))
@@ -49,6 +51,12 @@ class ApiContractTest {
             return scope;
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    private static Unrolled.Step closedStep(int t) {
+        try (Unrolled steps = Unrolled.over(Variable.leaf(Tensor.vector(1, 2)), 2); Unrolled.Step step = steps.step(t)) {
+            return step;
         }
     }
 

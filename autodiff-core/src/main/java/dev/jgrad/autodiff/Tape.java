@@ -200,7 +200,32 @@ public final class Tape implements AutoCloseable {
         Variable v = Variable.node(out, op, held, this, size, origin);
         leafVersions[size] = versions;
         nodes[size++] = saves.output() ? v : v.ghost();
+        holdSaved(saves, held, v, true);
         return v;
+    }
+
+    /**
+     * Holds, or lets go of, the workspace storage of the values a node's rule reads, so that storage
+     * lent in a loop step lives while a rule may read it and no longer (Note [Step-local storage] on
+     * {@link Workspace}).
+     */
+    private static void holdSaved(Op.Saves saves, Variable[] held, Variable node, boolean hold) {
+        for (int j = 0; j < held.length; j++) {
+            if (saves.input(j) && held[j].heldValue() != null) {
+                holdOrLetGo(held[j].heldValue(), hold);
+            }
+        }
+        if (saves.output()) {
+            holdOrLetGo(node.heldValue(), hold);
+        }
+    }
+
+    private static void holdOrLetGo(Tensor t, boolean hold) {
+        if (hold) {
+            Workspace.hold(t);
+        } else {
+            Workspace.unhold(t);
+        }
     }
 
     // ------------------------------------------------------------------ backward
@@ -378,6 +403,7 @@ public final class Tape implements AutoCloseable {
                     }
                 }
                 if (freeGraph) {
+                    holdSaved(node.op.saves(), in, node, false);
                     Arrays.fill(in, null);
                     nodes[i] = null;
                 }

@@ -1,8 +1,10 @@
 package dev.jgrad.autodiff;
 
 import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,10 +16,18 @@ import java.util.Objects;
  * Variable xs = x.permute(1, 0, 2).reshape(T * B, I);      // time-major rows
  * try (Unrolled steps = Unrolled.over(xs, T)) {
  *     for (int t = 0; t < T; t++) {
- *         s = cell.step(steps.input(t), s);                  // x_t = rows [t·B, (t+1)·B)
+ *         try (Unrolled.Step step = steps.step(t)) {
+ *             h = step.carry(cell.step(step.input(), h));    // x_t = rows [t·B, (t+1)·B)
+ *         }
  *     }
  * }
  * }</pre>
+ *
+ * <p>Inside a {@link Step}, the storage a {@link dev.jgrad.tensor.Workspace} lends belongs to the
+ * step (Note [Step-local storage] on {@code Workspace}): what the step computes and neither
+ * {@linkplain Step#carry carries} out nor a derivative rule reads is reused by the next step, so a
+ * loop's forward pass holds the values backward needs, not every temporary of every step. Reading a
+ * value of a step that was not carried, after the step, throws.
  *
  * <p>Note [Hoisting over time steps]: while the scope is open on this thread, an op applied to step
  * inputs and otherwise only to leaves (parameters, constants) is computed once on the rows of all
@@ -50,6 +60,8 @@ public final class Unrolled implements AutoCloseable {
     private final int batch;
     /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
     private final Map<Key, Variable> hoisted = new HashMap<>();
+    /** The step open now, or null. */
+    private Step open;
     private boolean closed;
 
     /** Which all-steps value a step input or hoisted result is the rows of, in which scope, for which step. */
@@ -136,13 +148,91 @@ public final class Unrolled implements AutoCloseable {
         return rowsOf(rows, t);
     }
 
-    /** Closes the scope; ops are no longer hoisted. Never throws. */
+    /**
+     * Opens step {@code t}: until the step is closed, the storage lent on this thread belongs to it
+     * unless carried out (Note [Step-local storage] on {@link dev.jgrad.tensor.Workspace}).
+     *
+     * @param t the step, in [0, T)
+     * @return the open step, to close with try-with-resources
+     * @throws IndexOutOfBoundsException when {@code t} is outside [0, T)
+     * @throws IllegalStateException     when the scope is closed or another of its steps is open
+     */
+    public Step step(int t) {
+        if (t < 0 || t >= steps) {
+            throw new IndexOutOfBoundsException("Unrolled.step: step " + t + " of " + steps);
+        }
+        if (closed) {
+            throw new IllegalStateException("Unrolled.step: the scope is closed");
+        }
+        if (open != null) {
+            throw new IllegalStateException("Unrolled.step: step " + open.t + " is still open; close it before opening step " + t);
+        }
+        open = new Step(t);
+        return open;
+    }
+
+    /** One step of an unrolled loop: its input, and what it carries out to later steps and the caller. */
+    public final class Step implements AutoCloseable {
+        private final int t;
+        private final Workspace.StepRegion region = Workspace.stepRegion();
+
+        private Step(int t) {
+            this.t = t;
+        }
+
+        /**
+         * This step's input: rows {@code [t·B, (t+1)·B)} of the scope's rows.
+         *
+         * @return the input {@code [B, …]}
+         */
+        public Variable input() {
+            return Unrolled.this.input(t);
+        }
+
+        /**
+         * Lets {@code v}'s value outlive the step: the state the next step reads, or the step's output.
+         *
+         * @param v a value computed in this step, or any value
+         * @return {@code v}
+         */
+        public Variable carry(Variable v) {
+            Objects.requireNonNull(v, "v");
+            region.carry(v.value());
+            return v;
+        }
+
+        /**
+         * {@link #carry(Variable)} for each of {@code vs}.
+         *
+         * @param vs the values, such as a recurrent state's parts
+         */
+        public void carry(List<Variable> vs) {
+            Objects.requireNonNull(vs, "vs");
+            vs.forEach(this::carry);
+        }
+
+        /** Ends the step; what it did not carry and no rule reads is taken back. Never throws. */
+        @Override
+        public void close() {
+            if (open == this) {
+                open = null;
+                region.close();
+            }
+        }
+    }
+
+    /** Closes the scope and a step left open; ops are no longer hoisted, and the all-steps results' storage is taken back once no rule reads it. Never throws. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (open != null) {
+            open.close();
+        }
+        // The all-steps results reach the caller only through their rows, which are copies.
+        hoisted.values().forEach(v -> Workspace.drop(v.value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;
             while (p != null && p.closed) {
@@ -199,6 +289,9 @@ public final class Unrolled implements AutoCloseable {
                 return null;
             }
             result = Variable.apply(op, all);
+            if (open != null) {
+                open.region.carry(result.value());   // later steps read their rows of it
+            }
             hoisted.put(key, result);
         }
         return rowsOf(result, step);

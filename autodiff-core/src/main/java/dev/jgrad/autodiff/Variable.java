@@ -283,6 +283,11 @@ public final class Variable {
         return value;
     }
 
+    /** The tensor this variable holds, or null for a stand-in without one; never computes a deferred value. */
+    Tensor heldValue() {
+        return value;
+    }
+
     /**
      * The value's shape, known even when the tensor is not kept.
      *

@@ -72,6 +72,20 @@ import java.util.regex.Pattern;
  *       back refuses every read, as after its scope closed, so a hold that was missed throws
  *       instead of reading another tensor's values.
  * </ul>
+ *
+ * <p>Note [Step-local storage]: a loop over time steps makes, at every step, temporaries that no
+ * later step reads: the {@code h·U} and the sums in {@code σ(x·W + h·U + b)}, which no derivative
+ * rule reads either. While a {@link StepRegion} is open, the storage lent in it is the step's own:
+ * <ul>
+ *   <li>at {@link StepRegion#close()} every tensor lent in the region that the step did not
+ *       {@linkplain StepRegion#carry carry} out and that nothing {@linkplain #hold holds} is taken
+ *       back, so the next step reuses it while it is still in cache;
+ *   <li>the tape holds the values its derivative rules read while their node lives; a step-local
+ *       tensor still held at the step's end is taken back when its last hold is let go inside a
+ *       {@link Recycling} region, which is when a backward walk has run the last rule that reads it;
+ *   <li>a step-local tensor taken back refuses every read, so a value kept past its step without
+ *       being carried throws instead of reading another tensor's values.
+ * </ul>
  */
 public final class Workspace {
     /** The fewest elements a scope lends storage for: a fresh small array costs less than the bookkeeping. */
@@ -200,20 +214,74 @@ public final class Workspace {
         }
     }
 
-    /** Notes that a gradient total holds {@code t}'s storage (Note [Recycled backward storage]). */
-    static void hold(Tensor t) {
-        Loan loan = t.loan();
+    /**
+     * Notes that something beyond {@code t}'s own references reads its storage later: a gradient
+     * total, or a tape keeping the value for a derivative rule (Notes [Recycled backward storage]
+     * and [Step-local storage]). Does nothing for a tensor with storage of its own.
+     *
+     * @param t the tensor whose storage is held
+     */
+    public static void hold(Tensor t) {
+        Loan loan = Objects.requireNonNull(t, "t").loan();
         if (loan != null) {
             loan.holds++;
         }
     }
 
-    /** Lets go of a hold taken by {@link #hold}; storage lent in an open region and now unheld is taken back. */
-    static void unhold(Tensor t) {
-        Loan loan = t.loan();
-        if (loan != null && --loan.holds == 0 && loan.region != null && loan.region.open && loan.unheld()) {
-            loan.region.scope.takeBack(loan);
+    /**
+     * Lets go of a hold taken by {@link #hold}. Storage nothing holds any more is taken back at once
+     * when it was lent in a recycling region that is still open, or in a step region that has closed
+     * while a recycling region of its scope is open.
+     *
+     * @param t the tensor whose storage was held
+     */
+    public static void unhold(Tensor t) {
+        Loan loan = Objects.requireNonNull(t, "t").loan();
+        if (loan == null || --loan.holds != 0 || !loan.unheld()) {
+            return;
         }
+        boolean recyclable = loan.region instanceof Recycling r && r.open
+                || loan.stepLocal && loan.scope.region instanceof Recycling walk && walk.open;
+        if (recyclable) {
+            loan.scope.takeBack(loan);
+        }
+    }
+
+    /**
+     * Declares that nothing reads {@code t} again except through the holds on it (Note [Step-local
+     * storage]): storage lent by a scope still open is taken back now when nothing holds it, else
+     * once its last hold is let go inside a recycling region. Does nothing for a tensor with storage
+     * of its own or one {@linkplain Scope#keep kept}.
+     *
+     * @param t a tensor its owner is done with, such as a loop's all-steps temporary after the loop
+     */
+    public static void drop(Tensor t) {
+        Loan loan = Objects.requireNonNull(t, "t").loan();
+        if (loan == null || loan.kept || loan.returned) {
+            return;
+        }
+        loan.region = null;
+        loan.stepLocal = true;
+        if (loan.holds == 0) {
+            loan.scope.takeBack(loan);
+        }
+    }
+
+    /**
+     * Opens one step of a loop (Note [Step-local storage]): storage lent on this thread until the
+     * region closes belongs to the step unless {@linkplain StepRegion#carry carried} out. With no
+     * scope lending on this thread, or inside another region of its scope, the region does nothing.
+     *
+     * @return the region, to close (try-with-resources)
+     */
+    public static StepRegion stepRegion() {
+        Scope s = CURRENT.get();
+        if (s == null || s.region != null) {
+            return new StepRegion(null);
+        }
+        StepRegion r = new StepRegion(s);
+        s.region = r;
+        return r;
     }
 
     /**
@@ -283,6 +351,76 @@ public final class Workspace {
         }
     }
 
+    /**
+     * One step of a loop, whose storage is taken back at the step's end unless carried out or held
+     * (Note [Step-local storage]). A tensor lent in the region must not be read after it closes
+     * unless it was {@linkplain #carry carried}.
+     */
+    public static final class StepRegion implements AutoCloseable {
+        private final Scope scope;
+        private boolean open = true;
+        /** Where in the scope's loans the tensors lent in this region start. */
+        private final int from;
+
+        private StepRegion(Scope scope) {
+            this.scope = scope;
+            this.from = scope == null ? 0 : scope.loans.size();
+        }
+
+        /**
+         * Lets {@code t} outlive the step, as the step's result or the state the next step reads;
+         * its storage stays lent until the scope closes. A tensor not lent in this region is
+         * returned as it is.
+         *
+         * @param t a tensor computed in this step, or any tensor
+         * @return {@code t}
+         */
+        public Tensor carry(Tensor t) {
+            Objects.requireNonNull(t, "t");
+            Loan loan = t.loan();
+            if (loan != null && loan.region == this) {
+                loan.region = null;
+            }
+            return t;
+        }
+
+        /**
+         * Ends the step: takes back every tensor lent in it that was not carried and that nothing
+         * holds; the held ones are taken back once their last hold is let go in a recycling region.
+         * Never throws.
+         */
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            if (scope == null) {
+                return;
+            }
+            scope.region = null;
+            List<Loan> loans = scope.loans;
+            int n = loans.size();
+            int to = from;
+            for (int i = from; i < n; i++) {
+                Loan loan = loans.get(i);
+                if (loan.region == this) {
+                    loan.region = null;
+                    loan.stepLocal = true;
+                    if (loan.unheld()) {
+                        scope.takeBack(loan);
+                    }
+                }
+                if (!loan.returned) {
+                    loans.set(to++, loan);   // the loans list keeps only what the scope may still take back
+                }
+            }
+            if (to < n) {
+                loans.subList(to, n).clear();
+            }
+        }
+    }
+
     private static long key(DType dtype, int n) {
         return (long) n << 1 | (dtype == DType.F64 ? 1 : 0);
     }
@@ -296,17 +434,21 @@ public final class Workspace {
         /** Set when the scope closed and took the storage back: every read then throws. */
         boolean returned;
         private boolean kept;
-        /** How many gradient totals hold the storage (Note [Recycled backward storage]). */
+        private final Scope scope;
+        /** How many gradient totals and saved tape values hold the storage (Notes [Recycled backward storage], [Step-local storage]). */
         private int holds;
-        /** The region the storage was lent in, which takes it back once unheld; null outside one. */
-        private Recycling region;
-        /** Set when that region took the storage back, before the scope closed. */
+        /** The open {@link Recycling} or {@link StepRegion} the storage was lent in; null outside one, and once a step region closed or carried it. */
+        private Object region;
+        /** Set when a step region closed over the storage without its being carried (Note [Step-local storage]). */
+        private boolean stepLocal;
+        /** Set when a region took the storage back, before the scope closed. */
         private boolean recycled;
 
-        private Loan(Object storage, DType dtype, int length) {
+        private Loan(Object storage, DType dtype, int length, Scope scope) {
             this.storage = storage;
             this.dtype = dtype;
             this.length = length;
+            this.scope = scope;
         }
 
         private long bytes() {
@@ -319,6 +461,11 @@ public final class Workspace {
         }
 
         IllegalStateException returnedError(Tensor t) {
+            if (recycled && stepLocal) {
+                return new IllegalStateException("tensor " + t.dtype + t.shape + " was computed in a loop step (Workspace.StepRegion)"
+                        + " and taken back after it, since the step did not carry it out (or it was dropped with Workspace.drop);"
+                        + " carry it to read it after its step");
+            }
             if (recycled) {
                 return new IllegalStateException("tensor " + t.dtype + t.shape + " was lent in a Workspace.Recycling region and taken"
                         + " back once nothing held it; hold it in a GradientAccumulator to read it later");
@@ -336,8 +483,8 @@ public final class Workspace {
         private long lentBytes;
         private long peakBytes;
         private boolean closed;
-        /** The recycling region open in this scope, or null. */
-        private Recycling region;
+        /** The {@link Recycling} or {@link StepRegion} open in this scope, or null. */
+        private Object region;
 
         private Scope() {
             outer = CURRENT.enter(this);
@@ -376,7 +523,7 @@ public final class Workspace {
             }
             lentBytes += bytes;
             peakBytes = Math.max(peakBytes, lentBytes);
-            Loan loan = new Loan(storage, dtype, n);
+            Loan loan = new Loan(storage, dtype, n, this);
             loan.region = region;
             loans.add(loan);
             return dtype == DType.F64
@@ -461,8 +608,11 @@ public final class Workspace {
             closed = true;
             CURRENT.exit(outer);
             open = null;
-            if (region != null) {
-                region.close();
+            // The scope takes everything back below, so an open region only ends.
+            if (region instanceof Recycling r) {
+                r.open = false;
+            } else if (region instanceof StepRegion r) {
+                r.open = false;
             }
             for (Loan loan : loans) {
                 if (loan.kept || loan.returned) {

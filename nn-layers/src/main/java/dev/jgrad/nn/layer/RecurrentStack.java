@@ -271,7 +271,10 @@ public final class RecurrentStack implements Module {
             List<Variable> hs = new ArrayList<>(t);
             try (Unrolled steps = Unrolled.over(rows, t)) {
                 for (int i = 0; i < t; i++) {
-                    s = cell.step(steps.input(i), s);
+                    try (Unrolled.Step step = steps.step(i)) {
+                        s = cell.step(step.input(), s);
+                        step.carry(s.parts());
+                    }
                     hs.add(s.h());
                 }
             }
