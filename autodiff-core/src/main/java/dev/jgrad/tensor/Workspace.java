@@ -44,7 +44,9 @@ import java.util.regex.Pattern;
  *       and shape, never a value the next step wrote. Optimizer steps on gradients computed in the
  *       scope belong inside it.
  *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together.
- *       A scope that needs more ends the lending: its later tensors and those of every later scope
+ *       A size that finds no idle storage of its own and no room evicts idle storage of other
+ *       sizes, the longest idle first and only as much as it needs, so the sizes a loop asks for
+ *       again keep theirs. A scope that needs more than the capacity ends the lending: its later tensors and those of every later scope
  *       get storage of their own, which the collector frees as usual, because holding a part of a
  *       step that large would take heap the rest of the step needs; the workspace lets go of the
  *       arrays it lent that scope, so they too are freed as their tensors die. A tensor lent before
@@ -507,15 +509,17 @@ public final class Workspace {
                 }
             } else {
                 if (lentBytes + idleBytes + bytes > capacityBytes) {
-                    idle.clear();     // storage of sizes this scope does not use gives way to sizes it does
-                    idleBytes = 0;
-                    if (lentBytes + bytes > capacityBytes) {
+                    if (lentBytes + bytes <= capacityBytes) {
+                        evictIdle(lentBytes + idleBytes + bytes - capacityBytes);
+                    } else {
                         outgrown = true;
                         // Nothing will be lent again, so the arrays already lent go as their tensors die
                         // instead of staying reachable until the scope closes, which held heap the step needed.
                         for (Loan loan : loans) {
                             loan.storage = null;
                         }
+                        idle.clear();
+                        idleBytes = 0;
                         return null;
                     }
                 }
@@ -529,6 +533,26 @@ public final class Workspace {
             return dtype == DType.F64
                     ? new Tensor(shape, dtype, (double[]) storage, null, loan)
                     : new Tensor(shape, dtype, null, (float[]) storage, loan);
+        }
+
+        /**
+         * Lets the collector have at least {@code bytes} of idle storage of sizes not asked for just
+         * now, the longest idle of each size first, so sizes the scope asks for again keep theirs.
+         */
+        private void evictIdle(long bytes) {
+            long freed = 0;
+            var pools = idle.values().iterator();
+            while (freed < bytes && pools.hasNext()) {
+                ArrayDeque<Object> pool = pools.next();
+                while (freed < bytes && !pool.isEmpty()) {
+                    Object a = pool.pollLast();
+                    freed += a instanceof double[] d ? d.length * 8L : ((float[]) a).length * 4L;
+                }
+                if (pool.isEmpty()) {
+                    pools.remove();
+                }
+            }
+            idleBytes -= freed;
         }
 
         /**

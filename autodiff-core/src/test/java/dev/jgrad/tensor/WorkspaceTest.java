@@ -357,6 +357,29 @@ class WorkspaceTest {
         assertEquals(0, ws.idleBytes());
     }
 
+    /**
+     * A new size that does not fit beside the idle storage evicts only as much idle storage as it
+     * needs, so the sizes lent again keep theirs: 2N and N + N idle, capacity 5N, a request of 3N
+     * evicts 2N (either the 2N or both N) and keeps the other 2N idle.
+     */
+    @Test
+    void aNewSizeEvictsOnlyTheIdleStorageItNeeds() {
+        Workspace ws = new Workspace(5L * N * 8);
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, count(2 * N));
+            Kernels.unary(Kernels.Unary.NEG, count(N));
+            Kernels.unary(Kernels.Unary.NEG, count(N));
+        }
+        assertEquals(4L * N * 8, ws.idleBytes());
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor lent = Kernels.unary(Kernels.Unary.NEG, count(3 * N));
+            assertEquals(3L * N * 8, scope.lentBytes(), "lent, not storage of its own");
+            assertEquals(2L * N * 8, ws.idleBytes(), "evicted 2N of the 4N idle");
+            assertEquals(-1.0, lent.at(0), 0);
+        }
+        assertFalse(ws.isOutgrown());
+    }
+
     @Test
     void aScopeNeedingMoreThanTheCapacityEndsTheLending() {
         Workspace ws = new Workspace(10L * N * 8);
