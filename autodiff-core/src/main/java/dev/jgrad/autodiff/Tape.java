@@ -63,6 +63,8 @@ public final class Tape implements AutoCloseable {
     private Variable[] nodes = new Variable[256];
     /** Per node, the sum of its leaf inputs' {@link Variable#version}s when recorded: versions only grow, so any assignment since changes it. */
     private int[] leafVersions = new int[256];
+    /** Per node, whether it holds the workspace storage of the values its rule reads ({@link #holdSavedFrom}). */
+    private boolean[] holding = new boolean[256];
     private int size;
     private boolean anomaly;
     private String label;
@@ -184,6 +186,7 @@ public final class Tape implements AutoCloseable {
         if (size == nodes.length) {
             nodes = Arrays.copyOf(nodes, size * 2);
             leafVersions = Arrays.copyOf(leafVersions, size * 2);
+            holding = Arrays.copyOf(holding, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
@@ -200,15 +203,26 @@ public final class Tape implements AutoCloseable {
         Variable v = Variable.node(out, op, held, this, size, origin);
         leafVersions[size] = versions;
         nodes[size++] = saves.output() ? v : v.ghost();
-        holdSaved(saves, held, v, true);
         return v;
     }
 
     /**
-     * Holds, or lets go of, the workspace storage of the values a node's rule reads, so that storage
-     * lent in a loop step lives while a rule may read it and no longer (Note [Step-local storage] on
-     * {@link Workspace}).
+     * Makes the nodes recorded from position {@code from} on hold the workspace storage of the values
+     * their rules read, until a freeing backward walk has run each rule: called as a loop step
+     * closes, so that its storage lives while a rule may read it and no longer (Note [Step-local
+     * storage] on {@link Workspace}).
      */
+    void holdSavedFrom(int from) {
+        for (int i = from; i < size; i++) {
+            Variable node = nodes[i];
+            if (node != null && !holding[i]) {
+                holdSaved(node.op.saves(), node.inputs, node, true);
+                holding[i] = true;
+            }
+        }
+    }
+
+    /** Holds, or lets go of, the workspace storage of the values a node's rule reads. */
     private static void holdSaved(Op.Saves saves, Variable[] held, Variable node, boolean hold) {
         for (int j = 0; j < held.length; j++) {
             if (saves.input(j) && held[j].heldValue() != null) {
@@ -403,7 +417,10 @@ public final class Tape implements AutoCloseable {
                     }
                 }
                 if (freeGraph) {
-                    holdSaved(node.op.saves(), in, node, false);
+                    if (holding[i]) {
+                        holdSaved(node.op.saves(), in, node, false);
+                        holding[i] = false;
+                    }
                     Arrays.fill(in, null);
                     nodes[i] = null;
                 }

@@ -175,6 +175,9 @@ public final class Unrolled implements AutoCloseable {
     public final class Step implements AutoCloseable {
         private final int t;
         private final Workspace.StepRegion region = Workspace.stepRegion();
+        /** The tape recording the step, and where the step's nodes start on it. */
+        private final Tape tape = Tape.current();
+        private final int from = tape == null ? 0 : tape.size();
 
         private Step(int t) {
             this.t = t;
@@ -216,6 +219,9 @@ public final class Unrolled implements AutoCloseable {
         public void close() {
             if (open == this) {
                 open = null;
+                if (tape != null && region.hasLent()) {
+                    tape.holdSavedFrom(from);   // before the region takes back what nothing holds
+                }
                 region.close();
             }
         }
