@@ -214,11 +214,16 @@ public final class Tape implements AutoCloseable {
      */
     void holdSavedFrom(int from) {
         for (int i = from; i < size; i++) {
-            Variable node = nodes[i];
-            if (node != null && !holding[i]) {
-                holdSaved(node.op.saves(), node.inputs, node, true);
-                holding[i] = true;
-            }
+            holdSavedAt(i);
+        }
+    }
+
+    /** {@link #holdSavedFrom} for the node at position {@code i} alone. */
+    void holdSavedAt(int i) {
+        Variable node = nodes[i];
+        if (node != null && !holding[i]) {
+            holdSaved(node.op.saves(), node.inputs, node, true);
+            holding[i] = true;
         }
     }
 

@@ -3,7 +3,7 @@ package dev.jgrad.autodiff;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +59,7 @@ public final class Unrolled implements AutoCloseable {
     private final int steps;
     private final int batch;
     /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
-    private final Map<Key, Variable> hoisted = new HashMap<>();
+    private final Map<Key, Variable> hoisted = new LinkedHashMap<>();
     /** The step open now, or null. */
     private Step open;
     private boolean closed;
@@ -237,7 +237,13 @@ public final class Unrolled implements AutoCloseable {
         if (open != null) {
             open.close();
         }
-        // The all-steps results reach the caller only through their rows, which are copies.
+        // The all-steps results reach the caller only through their rows, which are copies; their own
+        // nodes' rules may read them, so those nodes hold what they read before the results are dropped.
+        for (Variable v : hoisted.values()) {
+            if (v.tape != null) {
+                v.tape.holdSavedAt(v.index);
+            }
+        }
         hoisted.values().forEach(v -> Workspace.drop(v.value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;

@@ -87,6 +87,46 @@ class UnrolledStepTest {
         }
     }
 
+    /**
+     * The gate {@code (x·W) ⊙ σ(x·V')} depends on the inputs alone, so all of it is hoisted: σ's rule
+     * reads its all-steps output, and ⊙'s rule both factors, {@code x·W} among them, which no rule of
+     * its own node reads. Dropping those results as the loop closes must wait for the rules, with steps
+     * and with a loop that opens none ({@code steps.input(t)}).
+     */
+    @Test
+    void hoistedResultsThatRulesReadOutliveTheLoopUntilTheWalk() {
+        Variable v2 = Variable.leaf("V'", Tensor.randn(Rng.seeded(5), DType.F64, 0.3, IN, HIDDEN));
+        for (boolean withSteps : new boolean[] {true, false}) {
+            double[][] bits = new double[2][];
+            for (int lent = 0; lent < 2; lent++) {
+                w.zeroGrad();
+                u.zeroGrad();
+                v2.zeroGrad();
+                try (Workspace.Scope scope = lent == 1 ? new Workspace(64L << 20).open() : null; Tape tape = Tape.record()) {
+                    Variable h = Variable.constant(Tensor.zeros(DType.F64, BATCH, HIDDEN));
+                    try (Unrolled steps = Unrolled.over(xs, STEPS)) {
+                        for (int t = 0; t < STEPS; t++) {
+                            if (withSteps) {
+                                try (Unrolled.Step step = steps.step(t)) {
+                                    h = step.carry(gated(step.input(), v2, h));
+                                }
+                            } else {
+                                h = gated(steps.input(t), v2, h);
+                            }
+                        }
+                    }
+                    h.sum().backward();
+                    bits[lent] = v2.grad().toDoubleArray();
+                }
+            }
+            assertArrayEquals(bits[0], bits[1], "steps " + withSteps);
+        }
+    }
+
+    private Variable gated(Variable x, Variable v2, Variable h) {
+        return h.matmul(u).plus(x.matmul(w).times(x.matmul(v2).sigmoid())).tanh();
+    }
+
     @Test
     void withoutATapeALoopHoldsOnlyTheStatesItCarried() {
         double[] plain;
