@@ -46,11 +46,11 @@ import java.util.regex.Pattern;
  *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together.
  *       A size that finds no idle storage of its own and no room evicts idle storage of other
  *       sizes, the longest idle first and only as much as it needs, so the sizes a loop asks for
- *       again keep theirs. A scope that needs more than the capacity ends the lending: its later tensors and those of every later scope
- *       get storage of their own, which the collector frees as usual, because holding a part of a
- *       step that large would take heap the rest of the step needs; the workspace lets go of the
- *       arrays it lent that scope, so they too are freed as their tensors die. A tensor lent before
- *       still refuses reads after its scope closes.
+ *       again keep theirs. A scope that needs more than the capacity ends the lending: its later
+ *       tensors and those of every later scope get storage of their own, which the collector frees
+ *       as usual, because holding a part of a step that large would take heap the rest of the step
+ *       needs; the workspace lets go of the arrays it lent that scope, so they too are freed as their
+ *       tensors die. A tensor lent before still refuses reads after its scope closes.
  *   <li>A reused array is zero-filled before a kernel that adds into its output (matrix products,
  *       the adjoints of slices and gathers) writes it; a kernel that overwrites every element gets
  *       it as it is, since filling it first would write it twice. Either way every value is bit for
@@ -83,9 +83,9 @@ import java.util.regex.Pattern;
  *       {@linkplain StepRegion#carry carry} out and that nothing {@linkplain #hold holds} is taken
  *       back, so the next step reuses it while it is still in cache;
  *   <li>as a step closes, the tape's nodes recorded in it hold the values their derivative rules
- *       read, until a freeing backward walk has run the rule; a step-local
- *       tensor still held at the step's end is taken back when its last hold is let go inside a
- *       {@link Recycling} region, which is when a backward walk has run the last rule that reads it;
+ *       read, until a freeing backward walk has run the rule; a step-local tensor still held at the
+ *       step's end is taken back when its last hold is let go inside a {@link Recycling} region,
+ *       which is when a backward walk has run the last rule that reads it;
  *   <li>a step-local tensor taken back refuses every read, so a value kept past its step without
  *       being carried throws instead of reading another tensor's values.
  * </ul>
