@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -326,22 +327,7 @@ public final class Workspace {
             if (scope == null || !open || from == scope.loans.size()) {
                 return;
             }
-            List<Loan> loans = scope.loans;
-            int n = loans.size();
-            int to = from;
-            for (int i = from; i < n; i++) {
-                Loan loan = loans.get(i);
-                if (loan.unheld()) {
-                    scope.takeBack(loan);
-                }
-                if (!loan.returned) {
-                    loans.set(to++, loan);   // the loans list keeps only what the scope may still take back
-                }
-            }
-            if (to < n) {
-                loans.subList(to, n).clear();
-            }
-            from = to;
+            from = scope.takeBackFrom(from, Loan::unheld);
         }
 
         /** Ends the region: storage lent from now on stays lent until its scope closes. Never throws. */
@@ -411,25 +397,14 @@ public final class Workspace {
                 return;
             }
             scope.region = null;
-            List<Loan> loans = scope.loans;
-            int n = loans.size();
-            int to = from;
-            for (int i = from; i < n; i++) {
-                Loan loan = loans.get(i);
-                if (loan.region == this) {
+            for (int i = from; i < scope.loans.size(); i++) {
+                Loan loan = scope.loans.get(i);
+                if (loan.region == this) {   // not carried out
                     loan.region = null;
                     loan.stepLocal = true;
-                    if (loan.unheld()) {
-                        scope.takeBack(loan);
-                    }
-                }
-                if (!loan.returned) {
-                    loans.set(to++, loan);   // the loans list keeps only what the scope may still take back
                 }
             }
-            if (to < n) {
-                loans.subList(to, n).clear();
-            }
+            scope.takeBackFrom(from, loan -> loan.stepLocal && loan.unheld());
         }
     }
 
@@ -582,6 +557,30 @@ public final class Workspace {
          */
         public long peakBytes() {
             return peakBytes;
+        }
+
+        /**
+         * Takes back the loans from position {@code from} on that {@code takeable} accepts, and keeps
+         * in the list only what the scope may still take back.
+         *
+         * @return the list's size afterwards
+         */
+        private int takeBackFrom(int from, Predicate<Loan> takeable) {
+            int n = loans.size();
+            int to = from;
+            for (int i = from; i < n; i++) {
+                Loan loan = loans.get(i);
+                if (takeable.test(loan)) {
+                    takeBack(loan);
+                }
+                if (!loan.returned) {
+                    loans.set(to++, loan);
+                }
+            }
+            if (to < n) {
+                loans.subList(to, n).clear();
+            }
+            return to;
         }
 
         /** Takes {@code loan}'s storage back before the scope closes (Note [Recycled backward storage]). */
