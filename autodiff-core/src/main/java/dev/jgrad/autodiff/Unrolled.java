@@ -26,8 +26,9 @@ import java.util.Objects;
  * <p>Inside a {@link Step}, the storage a {@link dev.jgrad.tensor.Workspace} lends belongs to the
  * step (Note [Step-local storage] on {@code Workspace}): what the step computes and neither
  * {@linkplain Step#carry carries} out nor a derivative rule reads is reused by the next step, so a
- * loop's forward pass holds the values backward needs, not every temporary of every step. Reading a
- * value of a step that was not carried, after the step, throws.
+ * loop's forward pass holds the values backward needs, not every temporary of every step. A value
+ * of a step that was not carried is not to be read after the step: once its storage is taken back,
+ * reading it throws.
  *
  * <p>Note [Hoisting over time steps]: while the scope is open on this thread, an op applied to step
  * inputs and otherwise only to leaves (parameters, constants) is computed once on the rows of all
