@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -279,13 +280,7 @@ public final class Workspace {
      * @return the region, to close (try-with-resources)
      */
     public static StepRegion stepRegion() {
-        Scope s = CURRENT.get();
-        if (s == null || s.region != null) {
-            return new StepRegion(null);
-        }
-        StepRegion r = new StepRegion(s);
-        s.region = r;
-        return r;
+        return openRegion(StepRegion::new);
     }
 
     /**
@@ -297,13 +292,31 @@ public final class Workspace {
      * @return the region, to close (try-with-resources)
      */
     public static Recycling recycling() {
+        return openRegion(Recycling::new);
+    }
+
+    /** A region of the scope lending on this thread, or one that does nothing when none lends or a region is open already. */
+    private static <R extends Region> R openRegion(Function<Scope, R> make) {
         Scope s = CURRENT.get();
         if (s == null || s.region != null) {
-            return new Recycling(null);
+            return make.apply(null);
         }
-        Recycling r = new Recycling(s);
+        R r = make.apply(s);
         s.region = r;
         return r;
+    }
+
+    /** What both kinds of region keep: their scope (null for one that does nothing), whether open, and where their loans start. */
+    abstract static sealed class Region implements AutoCloseable permits Recycling, StepRegion {
+        final Scope scope;
+        boolean open = true;
+        /** Where in the scope's loans the tensors lent in the region (since its last sweep) start. */
+        int from;
+
+        Region(Scope scope) {
+            this.scope = scope;
+            this.from = scope == null ? 0 : scope.loans.size();
+        }
     }
 
     /**
@@ -311,15 +324,9 @@ public final class Workspace {
      * [Recycled backward storage]). A tensor lent in the region must not be read after a
      * {@link #sweep} unless a {@link GradientAccumulator} holds it.
      */
-    public static final class Recycling implements AutoCloseable {
-        private final Scope scope;
-        private boolean open = true;
-        /** Where in the scope's loans the tensors lent since the last sweep start. */
-        private int from;
-
+    public static final class Recycling extends Region {
         private Recycling(Scope scope) {
-            this.scope = scope;
-            this.from = scope == null ? 0 : scope.loans.size();
+            super(scope);
         }
 
         /** Takes back every tensor lent since the previous sweep that nothing holds. */
@@ -345,15 +352,9 @@ public final class Workspace {
      * (Note [Step-local storage]). A tensor lent in the region must not be read after it closes
      * unless it was {@linkplain #carry carried}.
      */
-    public static final class StepRegion implements AutoCloseable {
-        private final Scope scope;
-        private boolean open = true;
-        /** Where in the scope's loans the tensors lent in this region start. */
-        private final int from;
-
+    public static final class StepRegion extends Region {
         private StepRegion(Scope scope) {
-            this.scope = scope;
-            this.from = scope == null ? 0 : scope.loans.size();
+            super(scope);
         }
 
         /**
@@ -424,8 +425,8 @@ public final class Workspace {
         private final Scope scope;
         /** How many gradient totals and saved tape values hold the storage (Notes [Recycled backward storage], [Step-local storage]). */
         private int holds;
-        /** The open {@link Recycling} or {@link StepRegion} the storage was lent in; null outside one, and once a step region closed or carried it. */
-        private Object region;
+        /** The open region the storage was lent in; null outside one, and once a step region closed or carried it. */
+        private Region region;
         /** Set when a step region closed over the storage without its being carried (Note [Step-local storage]). */
         private boolean stepLocal;
         /** Set when a region took the storage back, before the scope closed. */
@@ -470,8 +471,8 @@ public final class Workspace {
         private long lentBytes;
         private long peakBytes;
         private boolean closed;
-        /** The {@link Recycling} or {@link StepRegion} open in this scope, or null. */
-        private Object region;
+        /** The region open in this scope, or null. */
+        private Region region;
 
         private Scope() {
             outer = CURRENT.enter(this);
@@ -641,11 +642,8 @@ public final class Workspace {
             closed = true;
             CURRENT.exit(outer);
             open = null;
-            // The scope takes everything back below, so an open region only ends.
-            if (region instanceof Recycling r) {
-                r.open = false;
-            } else if (region instanceof StepRegion r) {
-                r.open = false;
+            if (region != null) {
+                region.open = false;   // the scope takes everything back below, so an open region only ends
             }
             for (Loan loan : loans) {
                 if (loan.kept || loan.returned) {
