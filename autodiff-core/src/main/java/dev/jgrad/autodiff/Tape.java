@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The reverse-mode tape: a scoped recording of the ops applied to values that need gradients.
@@ -222,28 +223,22 @@ public final class Tape implements AutoCloseable {
     void holdSavedAt(int i) {
         Variable node = nodes[i];
         if (node != null && !holding[i]) {
-            holdSaved(node.op.saves(), node.inputs, node, true);
+            forEachSaved(node, Workspace::hold);
             holding[i] = true;
         }
     }
 
-    /** Holds, or lets go of, the workspace storage of the values a node's rule reads. */
-    private static void holdSaved(Op.Saves saves, Variable[] held, Variable node, boolean hold) {
-        for (int j = 0; j < held.length; j++) {
-            if (saves.input(j) && held[j].heldValue() != null) {
-                holdOrLetGo(held[j].heldValue(), hold);
+    /** Applies {@code action} to each value {@code node}'s rule reads ({@link Op#saves()}). */
+    private static void forEachSaved(Variable node, Consumer<Tensor> action) {
+        Op.Saves saves = node.op.saves();
+        Variable[] in = node.inputs;
+        for (int j = 0; j < in.length; j++) {
+            if (saves.input(j) && in[j].heldValue() != null) {
+                action.accept(in[j].heldValue());
             }
         }
         if (saves.output()) {
-            holdOrLetGo(node.heldValue(), hold);
-        }
-    }
-
-    private static void holdOrLetGo(Tensor t, boolean hold) {
-        if (hold) {
-            Workspace.hold(t);
-        } else {
-            Workspace.unhold(t);
+            action.accept(node.heldValue());
         }
     }
 
@@ -423,7 +418,7 @@ public final class Tape implements AutoCloseable {
                 }
                 if (freeGraph) {
                     if (holding[i]) {
-                        holdSaved(node.op.saves(), in, node, false);
+                        forEachSaved(node, Workspace::unhold);
                         holding[i] = false;
                     }
                     Arrays.fill(in, null);
