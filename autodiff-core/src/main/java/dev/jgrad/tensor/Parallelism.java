@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -19,8 +20,11 @@ import java.util.function.IntConsumer;
  * blocks a second, each worth tens of microseconds; waking a parked thread for each costs a
  * noticeable share of that, and a crew that spins answers at once. OpenBLAS runs on one thread
  * because its own workers spin as well: with both, the two crews' spinning threads outnumber the
- * cores and take turns on them. A kernel that needs more workers than the crew has gets a larger
- * crew; the one it replaces ends its workers as soon as no kernel holds it, without waiting for that.
+ * cores and take turns on them. A block that its worker has not begun when the caller has finished
+ * its own block is run by the caller instead: a worker waiting for a core (the JIT compiler's
+ * threads or another process hold it) would otherwise hold up the whole kernel for a scheduler time
+ * slice. A kernel that needs more workers than the crew has gets a larger crew; the one it replaces
+ * ends its workers as soon as no kernel holds it, without waiting for that.
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -155,10 +159,18 @@ public final class Parallelism {
         }
     }
 
-    /** A daemon thread that runs one block at a time, handed over through a volatile field. */
+    /**
+     * A daemon thread that runs one block at a time, handed over through {@link #state}: the worker
+     * and, taking a block not yet begun back (Note [Kernel threads]), the caller claim it by one
+     * compare-and-set, so it runs once.
+     */
     private static final class Worker extends Thread {
-        /** The block's body, set by {@link #hand} and cleared when the block is done; null while idle. */
-        private volatile IntConsumer body;
+        private static final int IDLE = 0;
+        private static final int HANDED = 1;
+        private static final int RUNNING = 2;
+        /** IDLE, HANDED (set by {@link #hand}; the worker or, taking it back, the caller claims it) or RUNNING. */
+        private final AtomicInteger state = new AtomicInteger(IDLE);
+        private IntConsumer body;
         private int task;
         private Throwable failure;
 
@@ -170,13 +182,22 @@ public final class Parallelism {
         void hand(IntConsumer b, int t) {
             task = t;
             failure = null;
-            body = b;   // publishes task and failure
+            body = b;
+            state.set(HANDED);   // publishes task, failure and body
             LockSupport.unpark(this);
         }
 
-        /** Waits for the block handed over and returns its failure, or null. */
+        /** Runs the block handed over on the calling thread if the worker has not begun it, else waits for it; returns its failure, or null. */
         Throwable await() {
-            for (int spins = 0; body != null; spins++) {
+            if (state.compareAndSet(HANDED, IDLE)) {
+                try {
+                    body.accept(task);
+                } catch (RuntimeException | Error e) {
+                    return e;
+                }
+                return null;
+            }
+            for (int spins = 0; state.get() != IDLE; spins++) {
                 if (spins < 1 << 16) {
                     Thread.onSpinWait();
                 } else {
@@ -189,25 +210,27 @@ public final class Parallelism {
         @Override
         public void run() {
             while (true) {
-                IntConsumer b = body;
-                if (b == null) {
+                if (state.get() != HANDED) {
                     long deadline = System.nanoTime() + SPIN_NANOS;
-                    while ((b = body) == null && System.nanoTime() - deadline < 0) {
+                    while (state.get() != HANDED && System.nanoTime() - deadline < 0) {
                         Thread.onSpinWait();
                     }
-                    while ((b = body) == null) {
+                    while (state.get() != HANDED) {
                         LockSupport.park(this);
                     }
                 }
+                if (!state.compareAndSet(HANDED, RUNNING)) {
+                    continue;   // the caller took the block back
+                }
                 try {
-                    b.accept(task);
+                    body.accept(task);
                 } catch (Retired r) {
-                    body = null;
+                    state.set(IDLE);
                     return;
                 } catch (Throwable t) {
                     failure = t;
                 }
-                body = null;   // publishes failure
+                state.set(IDLE);   // publishes failure
             }
         }
     }

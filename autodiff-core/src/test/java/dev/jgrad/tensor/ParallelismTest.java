@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Note [Kernel threads]: {@code Parallelism.run} runs every block once, the first on the caller and
- * the rest on the crew; a block's failure reaches the caller after every block has ended; a kernel
+ * the rest on the crew unless the caller, done with its own, finds one not yet begun; a block's failure reaches the caller after every block has ended; a kernel
  * that finds the crew taken by another thread runs its blocks itself; and the crew grows with the
  * thread count, even from inside a block.
  */
@@ -35,7 +35,8 @@ class ParallelismTest {
                     runs.incrementAndGet(t);
                     if (t == 0) {
                         assertSame(caller, Thread.currentThread(), "block 0 runs on the caller");
-                    } else {
+                        spin(20_000);   // long enough for spinning workers to begin their blocks
+                    } else if (Thread.currentThread() != caller) {
                         threads.add(Thread.currentThread().getName());
                     }
                 });
@@ -45,6 +46,31 @@ class ParallelismTest {
             }
             assertTrue(tasks == 1 ? threads.isEmpty() : threads.equals(Set.of("jgrad-kernel")), tasks + " blocks ran on " + threads);
         }
+    }
+
+    /**
+     * A block its worker has not begun by the time the caller has finished its own is run by the
+     * caller, once: here the worker is parked (idle for longer than it spins) and the caller's block
+     * is empty, so the caller gets there before the woken worker does.
+     */
+    @Test
+    void aBlockTheWorkerHasNotBegunIsRunByTheCallerOnce() {
+        Thread caller = Thread.currentThread();
+        AtomicIntegerArray runs = new AtomicIntegerArray(2);
+        int onCaller = 0;
+        for (int repeat = 0; repeat < 50; repeat++) {
+            sleep(2);   // ten times the workers' spin: they park
+            boolean[] mine = new boolean[1];
+            Parallelism.run(2, t -> {
+                runs.incrementAndGet(t);
+                if (t == 1) {
+                    mine[0] = Thread.currentThread() == caller;
+                }
+            });
+            onCaller += mine[0] ? 1 : 0;
+        }
+        assertEquals("[50, 50]", runs.toString(), "every block once");
+        assertTrue(onCaller > 0, "the caller took back block 1 in none of 50 kernels");
     }
 
     @Test
@@ -119,6 +145,13 @@ class ParallelismTest {
 
     private static long kernelThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(th -> th.isAlive() && th.getName().equals("jgrad-kernel")).count();
+    }
+
+    private static void spin(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
     }
 
     private static void sleep(long millis) {
