@@ -20,16 +20,22 @@ import java.util.function.IntConsumer;
  * blocks a second, each worth tens of microseconds; waking a parked thread for each costs a
  * noticeable share of that, and a crew that spins answers at once. OpenBLAS runs on one thread
  * because its own workers spin as well: with both, the two crews' spinning threads outnumber the
- * cores and take turns on them. A block that its worker has not begun when the caller has finished
- * its own block is run by the caller instead: a worker waiting for a core (the JIT compiler's
- * threads or another process hold it) would otherwise hold up the whole kernel for a scheduler time
- * slice. A kernel that needs more workers than the crew has gets a larger crew; the one it replaces
+ * cores and take turns on them. A block that its worker has not begun within a short grace after
+ * the caller has finished its own block is run by the caller instead: a worker waiting for a core
+ * (the JIT compiler's threads or another process hold it) would otherwise hold up the whole kernel
+ * for a scheduler time slice. A kernel that needs more workers than the crew has gets a larger crew; the one it replaces
  * ends its workers as soon as no kernel holds it, without waiting for that.
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** How long a worker spins for its next block before it parks. */
     private static final long SPIN_NANOS = 200_000;
+    /**
+     * How long a caller done with its own block waits for a worker to begin its block before taking
+     * it back: about what waking a parked worker takes, so that a product large enough to be worth
+     * splitting is not run whole by the caller for a worker that is merely waking up.
+     */
+    static volatile long takeBackNanos = 50_000;
     /** The workers, for the blocks beyond the first (the caller runs the first block itself). */
     private static volatile Crew crew;
 
@@ -187,8 +193,15 @@ public final class Parallelism {
             LockSupport.unpark(this);
         }
 
-        /** Runs the block handed over on the calling thread if the worker has not begun it, else waits for it; returns its failure, or null. */
+        /**
+         * Runs the block handed over on the calling thread if the worker has not begun it within
+         * {@link #takeBackNanos}, else waits for it to end; returns its failure, or null.
+         */
         Throwable await() {
+            long deadline = System.nanoTime() + takeBackNanos;
+            while (state.get() == HANDED && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
             if (state.compareAndSet(HANDED, IDLE)) {
                 try {
                     body.accept(task);
