@@ -23,8 +23,8 @@ import java.util.function.IntConsumer;
  * cores and take turns on them. A block that its worker has not begun within a short grace after
  * the caller has finished its own block is run by the caller instead: a worker waiting for a core
  * (the JIT compiler's threads or another process hold it) would otherwise hold up the whole kernel
- * for a scheduler time slice. A kernel that needs more workers than the crew has gets a larger crew; the one it replaces
- * ends its workers as soon as no kernel holds it, without waiting for that.
+ * for a scheduler time slice. A kernel that needs more workers than the crew has gets a larger
+ * crew; the one it replaces ends its workers as soon as no kernel holds it, without waiting for that.
  */
 public final class Parallelism {
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -33,7 +33,8 @@ public final class Parallelism {
     /**
      * How long a caller done with its own block waits for a worker to begin its block before taking
      * it back: about what waking a parked worker takes, so that a product large enough to be worth
-     * splitting is not run whole by the caller for a worker that is merely waking up.
+     * splitting is not run whole by the caller for a worker that is merely waking up. Not final, so
+     * that a test can see blocks taken back at once.
      */
     static volatile long takeBackNanos = 50_000;
     /** The workers, for the blocks beyond the first (the caller runs the first block itself). */
@@ -205,8 +206,8 @@ public final class Parallelism {
             if (state.compareAndSet(HANDED, IDLE)) {
                 try {
                     body.accept(task);
-                } catch (RuntimeException | Error e) {
-                    return e;
+                } catch (Throwable t) {
+                    return t;   // as the worker reports it
                 }
                 return null;
             }
