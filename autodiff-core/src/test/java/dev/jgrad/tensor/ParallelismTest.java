@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Note [Kernel threads]: {@code Parallelism.run} runs every block once, the first on the caller and
- * the rest on the crew unless the caller, done with its own, finds one not yet begun; a block's failure reaches the caller after every block has ended; a kernel
- * that finds the crew taken by another thread runs its blocks itself; and the crew grows with the
- * thread count, even from inside a block.
+ * the rest on the crew unless the caller, done with its own, finds one not yet begun; a block's
+ * failure reaches the caller after every block has ended; a kernel that finds the crew taken by
+ * another thread runs its blocks itself; and the crew grows with the thread count, even from inside
+ * a block.
  */
 class ParallelismTest {
     @Test
