@@ -64,8 +64,6 @@ public final class Tape implements AutoCloseable {
     private Variable[] nodes = new Variable[256];
     /** Per node, the sum of its leaf inputs' {@link Variable#version}s when recorded: versions only grow, so any assignment since changes it. */
     private int[] leafVersions = new int[256];
-    /** Per node, whether it holds the workspace storage of the values its rule reads ({@link #holdSavedFrom}). */
-    private boolean[] holding = new boolean[256];
     private int size;
     private boolean anomaly;
     private String label;
@@ -187,7 +185,6 @@ public final class Tape implements AutoCloseable {
         if (size == nodes.length) {
             nodes = Arrays.copyOf(nodes, size * 2);
             leafVersions = Arrays.copyOf(leafVersions, size * 2);
-            holding = Arrays.copyOf(holding, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
@@ -203,29 +200,11 @@ public final class Tape implements AutoCloseable {
         }
         Variable v = Variable.node(out, op, held, this, size, origin);
         leafVersions[size] = versions;
-        nodes[size++] = saves.output() ? v : v.ghost();
+        nodes[size] = saves.output() ? v : v.ghost();
+        // Note [Step-local storage]: what the rule reads is held until a freeing walk has run it, so
+        // storage its owner dropped (Workspace.drop) is taken back then and not before.
+        forEachSaved(nodes[size++], Workspace::hold);
         return v;
-    }
-
-    /**
-     * Makes the nodes recorded from position {@code from} on hold the workspace storage of the values
-     * their rules read, until a freeing backward walk has run each rule: called as a loop step
-     * closes, so that its storage lives while a rule may read it and no longer (Note [Step-local
-     * storage] on {@link Workspace}).
-     */
-    void holdSavedFrom(int from) {
-        for (int i = from; i < size; i++) {
-            holdSavedAt(i);
-        }
-    }
-
-    /** {@link #holdSavedFrom} for the node at position {@code i} alone. */
-    void holdSavedAt(int i) {
-        Variable node = nodes[i];
-        if (node != null && !holding[i]) {
-            forEachSaved(node, Workspace::hold);
-            holding[i] = true;
-        }
     }
 
     /** Applies {@code action} to each value {@code node}'s rule reads ({@link Op#saves()}). */
@@ -417,10 +396,7 @@ public final class Tape implements AutoCloseable {
                     }
                 }
                 if (freeGraph) {
-                    if (holding[i]) {
-                        forEachSaved(node, Workspace::unhold);
-                        holding[i] = false;
-                    }
+                    forEachSaved(node, Workspace::unhold);
                     Arrays.fill(in, null);
                     nodes[i] = null;
                 }

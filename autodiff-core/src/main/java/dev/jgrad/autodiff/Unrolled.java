@@ -176,9 +176,6 @@ public final class Unrolled implements AutoCloseable {
     public final class Step implements AutoCloseable {
         private final int t;
         private final Workspace.StepRegion region = Workspace.stepRegion();
-        /** The tape recording the step, and where the step's nodes start on it. */
-        private final Tape tape = Tape.current();
-        private final int from = tape == null ? 0 : tape.size();
 
         private Step(int t) {
             this.t = t;
@@ -220,9 +217,6 @@ public final class Unrolled implements AutoCloseable {
         public void close() {
             if (open == this) {
                 open = null;
-                if (tape != null && region.hasLent()) {
-                    tape.holdSavedFrom(from);   // before the region takes back what nothing holds
-                }
                 region.close();
             }
         }
@@ -238,13 +232,8 @@ public final class Unrolled implements AutoCloseable {
         if (open != null) {
             open.close();
         }
-        // The all-steps results reach the caller only through their rows, which are copies; their own
-        // nodes' rules may read them, so those nodes hold what they read before the results are dropped.
-        for (Variable v : hoisted.values()) {
-            if (v.tape != null) {
-                v.tape.holdSavedAt(v.index);
-            }
-        }
+        // The all-steps results reach the caller only through their rows, which are copies; the rules
+        // that read them hold them (Tape.record), so their storage is taken back after the last such rule.
         hoisted.values().forEach(v -> Workspace.drop(v.value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;

@@ -84,10 +84,11 @@ import java.util.regex.Pattern;
  *   <li>at {@link StepRegion#close()} every tensor lent in the region that the step did not
  *       {@linkplain StepRegion#carry carry} out and that nothing {@linkplain #hold holds} is taken
  *       back, so the next step reuses it while it is still in cache;
- *   <li>as a step closes, the tape's nodes recorded in it hold the values their derivative rules
- *       read, until a freeing backward walk has run the rule; a step-local tensor still held at the
- *       step's end is taken back when its last hold is let go inside a {@link Recycling} region,
- *       which is when a backward walk has run the last rule that reads it;
+ *   <li>a tape's node holds the values its derivative rule reads from when it is recorded until a
+ *       freeing backward walk has run the rule; a step-local tensor still held at the step's end,
+ *       or one its owner {@linkplain #drop dropped}, is taken back when its last hold is let go
+ *       inside a {@link Recycling} region, which is when a backward walk has run the last rule that
+ *       reads it;
  *   <li>a step-local tensor taken back refuses every read, so a value kept past its step without
  *       being carried throws instead of reading another tensor's values.
  * </ul>
@@ -355,15 +356,6 @@ public final class Workspace {
     public static final class StepRegion extends Region {
         private StepRegion(Scope scope) {
             super(scope);
-        }
-
-        /**
-         * Whether storage has been lent in this region so far, which is what its close may take back.
-         *
-         * @return false when no scope lends on the thread or the step's tensors were all too small
-         */
-        public boolean hasLent() {
-            return open && scope != null && scope.loans.size() > from;
         }
 
         /**

@@ -127,6 +127,33 @@ class UnrolledStepTest {
         return h.matmul(u).plus(x.matmul(w).times(x.matmul(v2).sigmoid())).tanh();
     }
 
+    /**
+     * A value its owner drops outside any step (as {@code RecurrentStack} drops its stacked outputs)
+     * stays readable by the two rules that saved it, tanh's and the product's, and is taken back once
+     * the walk has run both.
+     */
+    @Test
+    void aDroppedValueLivesUntilTheWalkHasRunTheRulesThatReadIt() {
+        Variable a = Variable.constant(Tensor.randn(Rng.seeded(6), DType.F64, 1, BATCH, HIDDEN));
+        double[][] bits = new double[2][];
+        for (int lent = 0; lent < 2; lent++) {
+            u.zeroGrad();
+            v.zeroGrad();
+            try (Workspace.Scope scope = lent == 1 ? new Workspace(64L << 20).open() : null; Tape tape = Tape.record()) {
+                Variable hidden = a.matmul(u).tanh();
+                Variable out = hidden.matmul(v);
+                Workspace.drop(hidden.value());
+                out.sum().backward();
+                if (scope != null) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> hidden.value().get(0, 0));
+                    assertTrue(e.getMessage().contains("Workspace.drop"), e.getMessage());
+                }
+                bits[lent] = u.grad().toDoubleArray();
+            }
+        }
+        assertArrayEquals(bits[0], bits[1]);
+    }
+
     @Test
     void withoutATapeALoopHoldsOnlyTheStatesItCarried() {
         double[] plain;

@@ -11,6 +11,7 @@ import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,6 +141,9 @@ public final class CharModel implements Module {
         }
         Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype(), flat, vocab, b, t));
         RecurrentStack.Output out = rnn.forward(x, initial);
-        return new Output(output.forward(out.outputs()), out.finalStates());
+        Variable logits = output.forward(out.outputs());
+        // Only the output layer's product reads the GRU's outputs again, through its hold on them.
+        Workspace.drop(out.outputs().value());
+        return new Output(logits, out.finalStates());
     }
 }

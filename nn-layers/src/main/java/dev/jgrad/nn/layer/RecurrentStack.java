@@ -11,6 +11,7 @@ import dev.jgrad.nn.cell.RecurrentCell;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -279,9 +280,15 @@ public final class RecurrentStack implements Module {
                 }
             }
             finals.add(s);
+            Variable input = rows;
             rows = Variable.concat(0, hs);
+            // This layer's input rows are read again only through the holds of the products that saved them.
+            Workspace.drop(input.value());
         }
-        return new Output(rows.reshape(t, b, hiddenSize()).permute(1, 0, 2), finals);
+        Variable outputs = rows.reshape(t, b, hiddenSize()).permute(1, 0, 2);
+        // The stacked rows were only the permute's input: their storage can serve the backward walk.
+        Workspace.drop(rows.value());
+        return new Output(outputs, finals);
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -156,6 +157,43 @@ class RecurrentStackTest {
             Tensor g64 = e.getValue().grad();
             Tensor g32 = f32.parameters().get(e.getKey()).grad().cast(DType.F64);
             assertTrue(g32.allClose(g64, 1e-4, 1e-4), e.getKey() + ": " + g32 + " vs " + g64);
+        }
+    }
+
+    /**
+     * In a workspace scope the rows a stack concatenates are dropped once read (Note [Step-local
+     * storage]): after the walk the scope lends only the weights' gradients, the outputs and the
+     * states each step carried, and the gradients keep the bits computed without a workspace.
+     */
+    @Test
+    void inAWorkspaceOnlyGradientsOutputsAndCarriedStatesOutliveTheWalk() {
+        int b = 8;
+        int t = 4;
+        int hidden = 128;   // [8, 128] float64 states: 1,024 elements, the fewest a workspace lends
+        int layers = 2;
+        Tensor x = Tensor.randn(Rng.seeded(2), DType.F64, 1.0, b, t, 16);
+        for (CellKind kind : CellKind.values()) {
+            RecurrentStack net = RecurrentStack.of(kind, 16, hidden, layers, true, DType.F64, Rng.seeded(1));
+            net.parameters().values().forEach(Parameter::zeroGrad);
+            try (Tape tape = Tape.record()) {
+                net.forward(Variable.constant(x), null).outputs().sum().backward();
+            }
+            Map<String, double[]> plain = new LinkedHashMap<>();
+            net.parameters().forEach((name, p) -> plain.put(name, p.grad().toDoubleArray()));
+            net.parameters().values().forEach(Parameter::zeroGrad);
+            try (Workspace.Scope scope = new Workspace(64L << 20).open()) {
+                int carried;
+                try (Tape tape = Tape.record()) {
+                    RecurrentStack.Output out = net.forward(Variable.constant(x), null);
+                    carried = out.finalStates().get(0).parts().size();
+                    out.outputs().sum().backward();
+                }
+                long gradients = net.parameters().values().stream().mapToLong(p -> p.value().size())
+                        .filter(n -> n >= 1024).sum();
+                long expected = 8 * (gradients + (long) b * t * hidden + (long) layers * t * carried * b * hidden);
+                assertEquals(expected, scope.lentBytes(), kind + ": lent after the walk");
+                net.parameters().forEach((name, p) -> assertArrayEquals(plain.get(name), p.grad().toDoubleArray(), kind + " " + name));
+            }
         }
     }
 
