@@ -77,6 +77,8 @@ public sealed interface Op {
         public static final Saves OUTPUT_AND_FIRST = new Saves(true, 1);
         /** The rule reads every input. */
         public static final Saves INPUTS = new Saves(false, ~0);
+        /** The rule reads the first two inputs (a product's factors, not the addend of {@link MatMulPlus}). */
+        public static final Saves FIRST_TWO = new Saves(false, 0b11);
 
         /**
          * Whether input {@code j}'s value is read.
@@ -447,6 +449,25 @@ public sealed interface Op {
             Variable ga = !a.requiresGrad() ? null : transA ? b.matmul(g, transB, true) : g.matmul(b, false, !transB);
             Variable gb = !b.requiresGrad() ? null : transB ? g.matmul(a, true, transA) : a.matmul(g, !transA, false);
             return new Variable[] {ga, gb};
+        }
+    }
+
+    /**
+     * {@code op(A)·op(B) + c}, {@code c} broadcasting to the product's shape: a layer's
+     * {@code x·Wᵀ + b} as one op, so the product is never kept apart from the sum, with the bits of
+     * {@link MatMul} followed by {@link Add}. ∂/∂A and ∂/∂B are {@link MatMul}'s, ∂/∂c = g (summed
+     * back to {@code c}'s shape by the walk, Note [Broadcasting]).
+     *
+     * @param transA whether the first operand is read transposed (its last two axes swapped)
+     * @param transB whether the second operand is read transposed
+     */
+    record MatMulPlus(boolean transA, boolean transB) implements Op {
+        public String name() { return "matmulPlus"; }
+        public Saves saves() { return Saves.FIRST_TWO; }
+        public Tensor forward(Tensor[] in) { return Kernels.matmulPlus(in[0], in[1], transA, transB, in[2]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            Variable[] product = new MatMul(transA, transB).backward(in, out, g);
+            return new Variable[] {product[0], product[1], g};
         }
     }
 

@@ -302,8 +302,9 @@ public final class Unrolled implements AutoCloseable {
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */
     private boolean rowWise(Op op, Variable[] in) {
         return switch (op) {
-            case Op.MatMul(boolean ta, boolean tb) -> !ta && marked(in[0]) && !marked(in[1])
-                    && in[0].shape().rank() == 2 && in[1].shape().rank() == 2;
+            case Op.MatMul(boolean ta, boolean tb) -> productOverRows(ta, in);
+            case Op.MatMulPlus(boolean ta, boolean tb) -> productOverRows(ta, in) && !marked(in[2])
+                    && in[2].shape().rank() <= 2 && (in[2].shape().rank() < 2 || in[2].shape().dim(0) == 1);
             case Op.Add a -> elementwiseOverRows(in);
             case Op.Sub s -> elementwiseOverRows(in);
             case Op.Mul m -> elementwiseOverRows(in);
@@ -336,9 +337,14 @@ public final class Unrolled implements AutoCloseable {
         };
     }
 
+    /** A product {@code rows·W} of a step input's rows and a matrix that is not one. */
+    private boolean productOverRows(boolean transA, Variable[] in) {
+        return !transA && marked(in[0]) && !marked(in[1]) && in[0].shape().rank() == 2 && in[1].shape().rank() == 2;
+    }
+
     /** The elements of one step's result of a row-wise op: a product's rows × columns, else a step input's size. */
     private long stepElements(Op op, Variable[] in) {
-        if (op instanceof Op.MatMul) {
+        if (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) {
             return (long) in[0].shape().dim(0) * in[1].shape().dim(1);
         }
         for (Variable v : in) {

@@ -826,6 +826,34 @@ public final class Variable {
         return apply(new Op.MatMul(transThis, transOther), this, other);
     }
 
+    /**
+     * {@code this · other + addend} as one op: a layer's affine map without a separate product
+     * tensor, bit for bit {@code matmul(other).plus(addend)}.
+     *
+     * @param other  the right operand
+     * @param addend a value that broadcasts to the product's shape {@code [..., m, n]}, such as a bias {@code [n]}
+     * @return the sum {@code [..., m, n]}
+     */
+    public Variable matmulPlus(Variable other, Variable addend) {
+        return matmulPlus(other, false, false, addend);
+    }
+
+    /**
+     * {@code op(this) · op(other) + addend} as one op, a set flag transposing that operand's last two
+     * dimensions (read in place): bit for bit {@code matmul(other, transThis, transOther).plus(addend)}.
+     *
+     * @param other      the right operand
+     * @param transThis  read this operand with its last two axes swapped
+     * @param transOther read {@code other} with its last two axes swapped
+     * @param addend     a value that broadcasts to the product's shape {@code [..., m, n]}, such as a bias {@code [n]}
+     * @return the sum {@code [..., m, n]}
+     */
+    public Variable matmulPlus(Variable other, boolean transThis, boolean transOther, Variable addend) {
+        Objects.requireNonNull(other, "other");
+        Objects.requireNonNull(addend, "addend");
+        return apply(new Op.MatMulPlus(transThis, transOther), this, other, addend);
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /**

@@ -1231,6 +1231,42 @@ public final class Kernels {
         return out;
     }
 
+    /**
+     * {@code op(A)·op(B) + c}, with {@code c} broadcasting to the product's shape {@code [..., m, n]}
+     * (a bias {@code [n]} or {@code [1, n]}, or the product's own shape): {@code c} is added over the
+     * product as it leaves {@link #matmul}, so no second array of the product's size is made. Each
+     * element is rounded exactly as {@code binary(ADD, matmul(a, b, …), c)} rounds it.
+     *
+     * @param a      the left operand
+     * @param b      the right operand, of {@code a}'s dtype
+     * @param transA read {@code a} with its last two axes swapped
+     * @param transB read {@code b} with its last two axes swapped
+     * @param c      the addend, of {@code a}'s dtype
+     * @return the sum {@code [..., m, n]}
+     * @throws IllegalArgumentException when {@code c}'s dtype differs, or {@code c} does not broadcast to the product's shape
+     */
+    public static Tensor matmulPlus(Tensor a, Tensor b, boolean transA, boolean transB, Tensor c) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(c, "c");
+        sameDType("matmulPlus", a, c);
+        Tensor out = matmul(a, b, transA, transB);
+        if (c.shape.isTrailingBlockOf(out.shape)) {
+            int m = c.size();
+            if (m == 1) {
+                binaryRun(Binary.ADD, out, 0, 1, c, 0, 0, out, 0, out.size());
+            } else if (m > 0) {
+                for (int at = 0; at < out.size(); at += m) binaryRun(Binary.ADD, out, at, 1, c, 0, 1, out, at, m);
+            }
+            return out;
+        }
+        if (!Shape.broadcast(out.shape, c.shape, "matmulPlus").equals(out.shape)) {
+            throw new IllegalArgumentException("matmulPlus: the addend " + c.dtype + c.shape + " does not broadcast to the product's shape "
+                    + out.shape);
+        }
+        return binary(Binary.ADD, out, c);
+    }
+
     /** Batch strides in units of whole matrices, 0 along broadcast batch dimensions. */
     private static int[] matrixStrides(Shape s, Shape target) {
         return broadcastStrides(s, target);

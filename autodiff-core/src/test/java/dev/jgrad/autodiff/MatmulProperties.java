@@ -1,9 +1,14 @@
 package dev.jgrad.autodiff;
 
 import static dev.jgrad.testing.CotangentChecks.assertBothOrders;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.testing.MatmulShapes;
 import dev.jgrad.testing.TensorArbitraries;
@@ -13,6 +18,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * Matrix product properties: gradients (first and second order, through a random cotangent) for 2-D
@@ -36,6 +42,64 @@ class MatmulProperties {
     @Property
     void batchedMatmulGradients(@ForAll("operandsBatched") Operands o, @ForAll long seed) {
         assertBothOrders(o::apply, List.of(o.a(), o.b()), seed);
+    }
+
+    /**
+     * The addends {@code op(A)·op(B) + c} is tested with: a bias over the last axis, a row {@code [1, n]}
+     * and one of the product's own shape.
+     */
+    private static Tensor addend(Operands o, int form, long seed) {
+        Shape product = o.apply(List.of(Variable.constant(o.a()), Variable.constant(o.b()))).shape();
+        int n = product.dim(-1);
+        Shape c = switch (form) {
+            case 0 -> Shape.of(n);
+            case 1 -> Shape.of(1, n);
+            default -> product;
+        };
+        return Tensor.randn(Rng.seeded(seed), DType.F64, 1, c.dims());
+    }
+
+    @Property
+    void matmulPlusGradients(@ForAll("operands2d") Operands o, @ForAll @IntRange(min = 0, max = 2) int form, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).matmulPlus(x.get(1), o.shapes().transA(), o.shapes().transB(), x.get(2)),
+                List.of(o.a(), o.b(), addend(o, form, seed)), seed);
+    }
+
+    @Property
+    void batchedMatmulPlusGradients(@ForAll("operandsBatched") Operands o, @ForAll @IntRange(min = 0, max = 2) int form, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).matmulPlus(x.get(1), o.shapes().transA(), o.shapes().transB(), x.get(2)),
+                List.of(o.a(), o.b(), addend(o, form, seed)), seed);
+    }
+
+    /** One op with the bits of the product followed by the sum, in float64 and float32. */
+    @Property
+    void matmulPlusIsTheProductThenTheSumBitForBit(@ForAll("operandsBatched") Operands o, @ForAll @IntRange(min = 0, max = 2) int form,
+            @ForAll long seed) {
+        for (DType dtype : DType.values()) {
+            Variable a = Variable.constant(o.a().cast(dtype));
+            Variable b = Variable.constant(o.b().cast(dtype));
+            Variable c = Variable.constant(addend(o, form, seed).cast(dtype));
+            boolean ta = o.shapes().transA();
+            boolean tb = o.shapes().transB();
+            Tensor fused = a.matmulPlus(b, ta, tb, c).value();
+            Tensor twoOps = a.matmul(b, ta, tb).plus(c).value();
+            assertEquals(twoOps.shape(), fused.shape());
+            assertArrayEquals(twoOps.toDoubleArray(), fused.toDoubleArray(), 0.0, dtype.toString());
+        }
+    }
+
+    /** An addend that would grow the product, or is of another dtype, is refused with the shapes. */
+    @net.jqwik.api.Example
+    void matmulPlusRefusesAnAddendThatDoesNotFitTheProduct() {
+        Variable a = Variable.constant(Tensor.zeros(DType.F64, 3, 4));
+        Variable b = Variable.constant(Tensor.zeros(DType.F64, 4, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.matmulPlus(b, Variable.constant(Tensor.zeros(DType.F64, 4))));
+        assertTrue(e.getMessage().contains("matmulPlus") && e.getMessage().contains("[4]") && e.getMessage().contains("[3, 5]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.matmulPlus(b, Variable.constant(Tensor.zeros(DType.F64, 2, 3, 5))));
+        assertTrue(e.getMessage().contains("matmulPlus") && e.getMessage().contains("[2, 3, 5]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.matmulPlus(b, Variable.constant(Tensor.zeros(DType.F32, 5))));
+        assertTrue(e.getMessage().contains("matmulPlus") && e.getMessage().contains("F32"), e.getMessage());
     }
 
     /** Each of the four transpose-flag combinations explicitly (the generators draw them at random). */

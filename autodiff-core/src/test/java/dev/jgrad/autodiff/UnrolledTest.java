@@ -110,6 +110,28 @@ class UnrolledTest {
         assertEquals(1 + T, hoisted.matmuls(), "x·Wx once for all steps, h·Wh per step");
     }
 
+    /** {@code x·Wx + b} as one op is hoisted like the product and the sum, with their bits and without the product apart. */
+    @Test
+    void aProductPlusABiasInOneOpIsHoistedWithTheBitsOfTwo() {
+        BiFunction<Variable, Variable, Variable> fusedCell = (x, h) -> {
+            Variable gi = x.matmulPlus(wx, bias);
+            Variable gh = h.matmul(wh);
+            Variable z = gi.slice(1, 0, 2).plus(gh.slice(1, 0, 2)).sigmoid();
+            Variable n = gi.slice(1, 2, 4).tanh().plus(gh.slice(1, 2, 4).times(z)).tanh();
+            return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
+        };
+        Run twoOps = run(true, this::cell);
+        Tensor[] twoOpsGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
+        Run fused = run(true, fusedCell);
+        Tensor[] fusedGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
+        assertArrayEquals(twoOps.out().toDoubleArray(), fused.out().toDoubleArray(), 0.0);
+        for (int i = 0; i < fusedGrads.length; i++) {
+            assertArrayEquals(twoOpsGrads[i].toDoubleArray(), fusedGrads[i].toDoubleArray(), 0.0, "gradient " + i);
+        }
+        assertEquals(1, fused.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count(), "x·Wx + b once for all steps");
+        assertEquals(T, fused.matmuls(), "h·Wh per step");
+    }
+
     /**
      * A step's result under {@link Unrolled#MIN_STEP_ELEMENTS} elements is computed per step: there a
      * step's op costs about what recording it costs, so hoisting would only add the slices.

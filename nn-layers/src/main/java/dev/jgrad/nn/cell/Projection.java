@@ -15,8 +15,7 @@ final class Projection {
      */
     static Variable affine(Variable x, Parameter wx, Variable h, Parameter wh, Parameter b) {
         Variable xw = x.matmul(wx.variable());
-        Variable hw = h.matmul(wh.variable());
-        return xw.plus(b == null ? hw : hw.plus(b.variable()));
+        return xw.plus(b == null ? h.matmul(wh.variable()) : h.matmulPlus(wh.variable(), b.variable()));
     }
 
     /**
@@ -24,8 +23,7 @@ final class Projection {
      * rows), all blocks in one matmul; no bias when {@code b} is null. The transpose is a matmul flag.
      */
     static Variable xwT(Variable v, Parameter w, Parameter b) {
-        Variable y = v.matmul(w.variable(), false, true);
-        return b == null ? y : y.plus(b.variable());
+        return b == null ? v.matmul(w.variable(), false, true) : v.matmulPlus(w.variable(), false, true, b.variable());
     }
 
     /** Gate block {@code k} (columns {@code k·size … (k+1)·size − 1}) of a packed projection {@code [B, G·size]}. */

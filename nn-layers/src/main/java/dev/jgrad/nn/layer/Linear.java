@@ -96,10 +96,9 @@ public final class Linear implements Module {
             throw new IllegalArgumentException("Linear.forward: input " + x.shape() + " does not end in " + in
                     + " (weight " + weight.value().shape() + ")");
         }
-        Variable y = x.reshape(-1, in).matmul(weight.variable(), false, true);
-        if (bias != null) {
-            y = y.plus(bias.variable());
-        }
+        Variable rows = x.reshape(-1, in);
+        Variable y = bias == null ? rows.matmul(weight.variable(), false, true)
+                : rows.matmulPlus(weight.variable(), false, true, bias.variable());
         d[d.length - 1] = out;
         return y.reshape(d);
     }
