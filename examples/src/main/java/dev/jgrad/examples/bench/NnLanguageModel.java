@@ -54,9 +54,15 @@ final class NnLanguageModel implements AutoCloseable {
 
     /** A step whose tensors borrow {@link #workspace}'s storage of the previous step. */
     private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
+        double loss;
         try (Workspace.Scope scope = workspace.open()) {
-            return stepInScope(split, inputs, targets, maxNorm);
+            loss = stepInScope(split, inputs, targets, maxNorm);
         }
+        if (split != null && recordedOps == 0) {
+            // Outside the workspace: the shards' steps never reuse a whole minibatch's forward storage, which would stay idle in it.
+            recordedOps = forwardOps(inputs, targets);
+        }
+        return loss;
     }
 
     private double stepInScope(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
@@ -72,9 +78,6 @@ final class NnLanguageModel implements AutoCloseable {
             int len = inputs[0].length;
             loss = split.backward(model.parameters().values(), inputs.length, (s, from, to) -> Losses.crossEntropy(
                     model.forward(Arrays.copyOfRange(inputs, from, to), null).logits(), Arrays.copyOfRange(targets, from * len, to * len)));
-            if (recordedOps == 0) {
-                recordedOps = forwardOps(inputs, targets);
-            }
         }
         GradientClipping.clipByGlobalNorm(model.parameters(), maxNorm, NonFinitePolicy.THROW);
         sgd.step();
