@@ -32,7 +32,7 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/benc
 # Where a system OpenBLAS is installed (Debian's, which PyTorch uses here): the same products and
 # one-thread training on it, to tell the bundled build's speed from jgrad's own costs.
 if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
-  system="-Djgrad.blas.library=system -XX:+UseSerialGC -Xmx300m -XX:+UseTransparentHugePages"
+  system="-Djgrad.blas.library=system -XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m -XX:+UseTransparentHugePages"
   JGRAD_JAVA_OPTS="$system" ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
       2>/dev/null | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \

@@ -208,7 +208,7 @@ public final class SessionOptions {
                     100 * first.completionAccuracy());
         }
         trainer.outgrownWorkspaceBytes().ifPresent(bytes -> out.printf(Locale.ROOT, "note: a step needed more than the %s of"
-                + " the step workspace (-Djgrad.workspace, by default a third of the heap), so steps allocated fresh arrays, which is"
+                + " the step workspace (-Djgrad.workspace: 130m at the launcher's heap, else a third of the heap), so steps allocated fresh arrays, which is"
                 + " slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n",
                 bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB"));
         if (metricsFile != null) {
