@@ -45,8 +45,8 @@ class MatmulProperties {
     }
 
     /**
-     * The addends {@code op(A)·op(B) + c} is tested with: a bias over the last axis, a row {@code [1, n]}
-     * and one of the product's own shape.
+     * The addend {@code c} of {@code op(A)·op(B) + c} in one of three forms: a bias over the last axis,
+     * a row {@code [1, n]}, or the product's own shape.
      */
     private static Tensor addend(Operands o, int form, long seed) {
         Shape product = o.apply(List.of(Variable.constant(o.a()), Variable.constant(o.b()))).shape();

@@ -45,7 +45,11 @@ class UnrolledTest {
 
     /** A small gated cell: the input projection, a bias, a gate block sliced off, a tanh candidate. */
     private Variable cell(Variable x, Variable h) {
-        Variable gi = x.matmul(wx).plus(bias);
+        return gates(x.matmul(wx).plus(bias), h);
+    }
+
+    /** The cell's state update from its input projection {@code gi}. */
+    private Variable gates(Variable gi, Variable h) {
         Variable gh = h.matmul(wh);
         Variable z = gi.slice(1, 0, 2).plus(gh.slice(1, 0, 2)).sigmoid();
         Variable n = gi.slice(1, 2, 4).tanh().plus(gh.slice(1, 2, 4).times(z)).tanh();
@@ -113,13 +117,7 @@ class UnrolledTest {
     /** {@code x·Wx + b} as one op is hoisted like the product and the sum, with their bits and without the product apart. */
     @Test
     void aProductPlusABiasInOneOpIsHoistedWithTheBitsOfTwo() {
-        BiFunction<Variable, Variable, Variable> fusedCell = (x, h) -> {
-            Variable gi = x.matmulPlus(wx, bias);
-            Variable gh = h.matmul(wh);
-            Variable z = gi.slice(1, 0, 2).plus(gh.slice(1, 0, 2)).sigmoid();
-            Variable n = gi.slice(1, 2, 4).tanh().plus(gh.slice(1, 2, 4).times(z)).tanh();
-            return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
-        };
+        BiFunction<Variable, Variable, Variable> fusedCell = (x, h) -> gates(x.matmulPlus(wx, bias), h);
         Run twoOps = run(true, this::cell);
         Tensor[] twoOpsGrads = {wx.grad(), wh.grad(), bias.grad(), xs.grad()};
         Run fused = run(true, fusedCell);
