@@ -417,12 +417,7 @@ public final class Kernels {
         // The common broadcasts ([B, H] + [H], x · scalar) repeat one contiguous block: no odometer.
         if (b.shape.isTrailingBlockOf(a.shape)) {
             Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
-            int m = b.size();
-            if (m == 1) {
-                binaryRun(op, a, 0, 1, b, 0, 0, out, 0, a.size());
-            } else if (m > 0) {
-                for (int at = 0; at < a.size(); at += m) binaryRun(op, a, at, 1, b, 0, 1, out, at, m);
-            }
+            repeatedBlockRuns(op, a, b, out);
             return out;
         }
         if (a.shape.isTrailingBlockOf(b.shape)) {
@@ -447,6 +442,19 @@ public final class Kernels {
             binaryRun(op, a, w.off[0], sa[r - 1], b, w.off[1], sb[r - 1], out, w.off[2], n);
         } while (w.next());
         return out;
+    }
+
+    /**
+     * {@code out = a ∘ b} where {@code b} is a trailing block of {@code a}'s shape, repeated as one
+     * contiguous run per block ({@code [B, H] + [H]}, {@code x · scalar}); {@code out} may be {@code a}.
+     */
+    private static void repeatedBlockRuns(Binary op, Tensor a, Tensor b, Tensor out) {
+        int m = b.size();
+        if (m == 1) {
+            binaryRun(op, a, 0, 1, b, 0, 0, out, 0, a.size());
+        } else if (m > 0) {
+            for (int at = 0; at < a.size(); at += m) binaryRun(op, a, at, 1, b, 0, 1, out, at, m);
+        }
     }
 
     /** One strided run: {@code out[oo + i] = a[ao + i·as] ∘ b[bo + i·bs]} for {@code i < n} (a stride of 0 repeats one element). */
@@ -1252,12 +1260,7 @@ public final class Kernels {
         sameDType("matmulPlus", a, c);
         Tensor out = matmul(a, b, transA, transB);
         if (c.shape.isTrailingBlockOf(out.shape)) {
-            int m = c.size();
-            if (m == 1) {
-                binaryRun(Binary.ADD, out, 0, 1, c, 0, 0, out, 0, out.size());
-            } else if (m > 0) {
-                for (int at = 0; at < out.size(); at += m) binaryRun(Binary.ADD, out, at, 1, c, 0, 1, out, at, m);
-            }
+            repeatedBlockRuns(Binary.ADD, out, c, out);
             return out;
         }
         if (!Shape.broadcast(out.shape, c.shape, "matmulPlus").equals(out.shape)) {
