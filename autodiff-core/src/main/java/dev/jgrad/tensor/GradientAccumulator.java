@@ -12,8 +12,9 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #addProduct}: {@code aᵀ·b} for {@code a [K, M]} and {@code b [K, N]}. Pending products
  *       are stacked along K and summed by one matrix product {@code [a₁; a₂; …]ᵀ·[b₁; b₂; …]} once
- *       {@link #FLUSH_ROWS} rows are pending or the sum is read, so T products with K = batch rows
- *       cost one product with K = T·batch rows.
+ *       {@link #FLUSH_ROWS} rows are pending, or the stacked operands would take {@link #FLUSH_BYTES},
+ *       or the sum is read, so T products with K = batch rows cost one product with K = T·batch rows
+ *       (or a few, for wide factors, whose pending terms would otherwise hold much of a step's memory).
  *   <li>{@link #addPlaced}: {@code g} added into the region {@code [start, start + len)} along an
  *       axis of the sum, the adjoint of a slice, without building the zero-padded tensor.
  * </ul>
@@ -32,6 +33,8 @@ import java.util.Objects;
 public final class GradientAccumulator {
     /** Pending product rows that trigger a flush: enough K for a matrix product near its peak rate, little memory. */
     static final int FLUSH_ROWS = 2048;
+    /** Pending factors' bytes that trigger a flush sooner: what the flush stacks them into, bounded for wide factors. */
+    static final long FLUSH_BYTES = 16L << 20;
 
     private Tensor sum;
     /** Whether {@link #sum} is this accumulator's unpublished buffer, safe to write. */
@@ -110,7 +113,7 @@ public final class GradientAccumulator {
         Workspace.hold(a);
         Workspace.hold(b);
         pendingRows += a.shape.dim(0);
-        if (pendingRows >= FLUSH_ROWS) {
+        if (pendingRows >= FLUSH_ROWS || (long) pendingRows * (out.dim(0) + out.dim(1)) * a.dtype.bytes() >= FLUSH_BYTES) {
             flush();
         }
     }

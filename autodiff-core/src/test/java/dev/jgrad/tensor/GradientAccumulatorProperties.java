@@ -119,6 +119,25 @@ class GradientAccumulatorProperties {
         assertEquals(java.util.List.of(new MatmulTrace.Product(3, 4, 5, true, false, DType.F64)), MatmulTrace.during(acc::sum));
     }
 
+    /**
+     * Wide factors flush before {@link GradientAccumulator#FLUSH_ROWS} rows: once the stacked operands
+     * would take {@link GradientAccumulator#FLUSH_BYTES}, so a flush never stacks more than that.
+     */
+    @Test
+    void wideFactorsFlushOnceTheirStackWouldTakeFlushBytes() {
+        Rng rng = Rng.seeded(11);
+        int width = 1024;   // [k, 1024] and [k, 1024] doubles: 16 KiB a row of both
+        int k = 64;
+        int perFlush = (int) (GradientAccumulator.FLUSH_BYTES / (2L * width * Double.BYTES)) / k;
+        assertTrue(perFlush * k < GradientAccumulator.FLUSH_ROWS, "the bytes, not the rows, decide here");
+        GradientAccumulator acc = GradientAccumulator.create();
+        Runnable add = () -> acc.addProduct(Tensor.uniform(rng, DType.F64, -1, 1, k, width), Tensor.uniform(rng, DType.F64, -1, 1, k, width));
+        for (int t = 1; t < perFlush; t++) {
+            assertEquals(java.util.List.of(), MatmulTrace.during(add), "term " + t + " of " + perFlush);
+        }
+        assertEquals(java.util.List.of(new MatmulTrace.Product(width, width, perFlush * k, true, false, DType.F64)), MatmulTrace.during(add));
+    }
+
     @Property(tries = 40)
     void deferredProductsEqualTheSumOfTheProductsAndAreOneStackedProduct(@ForAll("seeds") long seed,
             @ForAll @IntRange(min = 1, max = 5) int terms, @ForAll boolean f32, @ForAll boolean withPlainTerm) {
