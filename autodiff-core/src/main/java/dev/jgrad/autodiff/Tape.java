@@ -547,7 +547,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * The first frame outside the tape machinery (Tape, Variable, Op, CustomOp and their nested classes): where
+     * The first frame outside the tape machinery (Tape, Variable, Op, CustomOp, Unrolled and their nested classes): where
      * user code applied the op. Matched by class, not by package, so code that itself lives in
      * {@code dev.jgrad.autodiff} (tests, say) is still found.
      */
@@ -564,7 +564,7 @@ public final class Tape implements AutoCloseable {
     }
 
     private static boolean isMachinery(String className) {
-        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class, CustomOp.class}) {
+        for (Class<?> c : new Class<?>[] {Tape.class, Variable.class, Op.class, CustomOp.class, Unrolled.class}) {
             if (className.equals(c.getName()) || className.startsWith(c.getName() + "$")) {
                 return true;
             }

@@ -1,6 +1,8 @@
 package dev.jgrad.autodiff;
 
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,11 +51,20 @@ import java.util.Objects;
  * walk places the steps' gradients into one buffer and runs the op's rule once (Note [Deferred
  * gradient terms] on {@link Variable}). Values are those of the per-step computation up to the
  * summation order inside the one product.
+ *
+ * <p>A product whose step inputs need no gradient (one-hot characters, say) is hoisted for its value
+ * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
+ * product node on its rows, so the tape is the per-step computation's and the weight's gradient is
+ * the steps' products stacked as any weight's (Note [Deferred gradient terms]). That rule needs no
+ * gradient of the whole sequence's product, which for {@code [T·B, 3H]} would be the largest
+ * tensor of the backward walk, nor all steps' values at once.
  */
 public final class Unrolled implements AutoCloseable {
     private static final ThreadLocal<Unrolled> CURRENT = new ThreadLocal<>();
     /** The smallest result of one step, in elements, for which an op is hoisted (Note [Hoisting over time steps]). */
     static final int MIN_STEP_ELEMENTS = 1024;
+    /** The rows a value-only hoisted product computes at once: enough for a matrix product near its peak rate, a fraction of all steps' memory. */
+    static final int CHUNK_ROWS = 512;
 
     private final Unrolled previous;
     private final Variable rows;
@@ -61,12 +72,18 @@ public final class Unrolled implements AutoCloseable {
     private final int batch;
     /** Hoisted ops by op and inputs (all-steps values and leaves, by identity). */
     private final Map<Key, Variable> hoisted = new LinkedHashMap<>();
+    /** Value-only hoisted ops by op and inputs: the chunk of steps computed last. */
+    private final Map<Key, Chunk> chunks = new LinkedHashMap<>();
     /** The step open now, or null. */
     private Step open;
     private boolean closed;
 
     /** Which all-steps value a step input or hoisted result is the rows of, in which scope, for which step. */
     record StepRows(Unrolled scope, Variable all, int step) {
+    }
+
+    /** The value of a value-only hoisted op for steps {@code [first, end)}: rows {@code [first·B, end·B)}. */
+    private record Chunk(int first, int end, Tensor value) {
     }
 
     private record Key(Op op, Variable[] in) {
@@ -235,6 +252,7 @@ public final class Unrolled implements AutoCloseable {
         // The all-steps results reach the caller only through their rows, which are copies; the rules
         // that read them hold them (Tape.record), so their storage is taken back after the last such rule.
         hoisted.values().forEach(v -> Workspace.drop(v.value()));
+        chunks.values().forEach(c -> Workspace.drop(c.value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;
             while (p != null && p.closed) {
@@ -285,6 +303,9 @@ public final class Unrolled implements AutoCloseable {
             all[i] = marked(in[i]) ? in[i].stepRows.all() : in[i];
         }
         Key key = new Key(op, all);
+        if (valueOnly(op, in)) {
+            return valueOnlyRows(key, in, step);
+        }
         Variable result = hoisted.get(key);
         if (result == null) {
             if (step > 0) {
@@ -297,6 +318,67 @@ public final class Unrolled implements AutoCloseable {
             hoisted.put(key, result);
         }
         return rowsOf(result, step);
+    }
+
+    /**
+     * This step's node of a value-only hoisted op: its value is the step's rows of the op computed
+     * for a chunk of steps at once, and its rule runs on the step's own inputs as if nothing were
+     * hoisted. It is not marked, so no later op is hoisted over it (its gradient would not reach it).
+     */
+    private Variable valueOnlyRows(Key key, Variable[] in, int step) {
+        Chunk c = chunks.get(key);
+        if (c == null && step > 0) {
+            return null;
+        }
+        if (c == null || step < c.first() || step >= c.end()) {
+            int end = Math.min(steps, step + Math.max(1, Math.ceilDiv(CHUNK_ROWS, batch)));
+            Tensor value = forwardRows(key, step * batch, end * batch);
+            if (c != null) {
+                Workspace.drop(c.value());   // its steps took copies of their rows
+            }
+            c = new Chunk(step, end, value);
+            chunks.put(key, c);
+            if (open != null) {
+                open.region.carry(value);   // later steps of the chunk read their rows of it
+            }
+        }
+        int from = (step - c.first()) * batch;
+        Tensor rows = Kernels.slice(c.value(), 0, from, from + batch);
+        for (Variable v : in) {
+            if (v.requiresGrad()) {
+                return Tape.current().record(key.op(), in, rows);
+            }
+        }
+        return Variable.constant(rows);
+    }
+
+    /** {@code key}'s product on rows {@code [from, to)} of its left operand, the steps' rows; unrecorded, checked as a recorded op's under anomaly detection. */
+    private static Tensor forwardRows(Key key, int from, int to) {
+        Variable[] in = key.in().clone();
+        Tensor rows = in[0].value();
+        if (from != 0 || to != rows.shape().dim(0)) {
+            in[0] = Variable.constant(Kernels.slice(rows, 0, from, to));
+        }
+        Tensor[] vals = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            vals[i] = in[i].value();
+        }
+        Tensor out = key.op().forward(vals);
+        Tape tape = Tape.current();
+        if (tape.anomalyDetection()) {
+            tape.checkForward(key.op(), in, out);
+        }
+        return out;
+    }
+
+    /**
+     * Whether only the value of {@code op} is computed for all steps at once (Note [Hoisting over time
+     * steps]): a product of step inputs that need no gradient, such as one-hot characters, with a
+     * weight. Its rule then runs per step, so the weight's gradient is the stacked product of the
+     * steps' rows and gradients, and the gradient of the whole sequence's product is never built.
+     */
+    private static boolean valueOnly(Op op, Variable[] in) {
+        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && !in[0].requiresGrad() && Tape.current() != null;
     }
 
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */

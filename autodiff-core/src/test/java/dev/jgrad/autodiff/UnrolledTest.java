@@ -56,7 +56,6 @@ class UnrolledTest {
         return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
     }
 
-    /** Runs the cell over the T steps, hoisted or not, differentiating Σ ⟨h_t, c_t⟩; returns the outputs, the tape's size, its matmul count and the tape. */
     /** One run's output values, tape size and recorded ops (listed before backward, which frees the graph). */
     private record Run(Tensor out, int tapeSize, List<Op> ops) {
         int matmuls() {
@@ -64,6 +63,7 @@ class UnrolledTest {
         }
     }
 
+    /** Runs the cell over the T steps, hoisted or not, differentiating Σ ⟨h_t, c_t⟩. */
     private Run run(boolean hoisted, BiFunction<Variable, Variable, Variable> step) {
         return run(hoisted, step, xs, cot);
     }
@@ -128,6 +128,67 @@ class UnrolledTest {
         }
         assertEquals(1, fused.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count(), "x·Wx + b once for all steps");
         assertEquals(T, fused.matmuls(), "h·Wh per step");
+    }
+
+    /**
+     * Step inputs that need no gradient (one-hot characters): the product with the weight is computed
+     * for a chunk of {@link Unrolled#CHUNK_ROWS} rows at once, and the tape is the per-step
+     * computation's, op for op, so every gradient is its gradient bit for bit and the gradient of the
+     * whole sequence's product is never built.
+     */
+    @Test
+    void aProductOfInputsThatNeedNoGradientComputesItsValueInChunksAndRecordsEachStep() {
+        Variable constantXs = Variable.constant(xs.value());
+        for (BiFunction<Variable, Variable, Variable> step : List.<BiFunction<Variable, Variable, Variable>>of(
+                this::cell, (x, h) -> gates(x.matmulPlus(wx, bias), h))) {
+            List<dev.jgrad.tensor.MatmulTrace.Product> plainProducts = new ArrayList<>();
+            Run plain = traced(() -> run(false, step, constantXs, cot), plainProducts);
+            Tensor[] plainGrads = {wx.grad(), wh.grad(), bias.grad()};
+            List<dev.jgrad.tensor.MatmulTrace.Product> hoistedProducts = new ArrayList<>();
+            Run hoisted = traced(() -> run(true, step, constantXs, cot), hoistedProducts);
+            Tensor[] hoistedGrads = {wx.grad(), wh.grad(), bias.grad()};
+            assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+            for (int i = 0; i < plainGrads.length; i++) {
+                assertArrayEquals(plainGrads[i].toDoubleArray(), hoistedGrads[i].toDoubleArray(), 0.0, "gradient " + i);
+            }
+            assertEquals(plain.ops(), hoisted.ops(), "the tape of the per-step computation, op for op");
+            assertNull(constantXs.grad());
+            int chunkSteps = Math.ceilDiv(Unrolled.CHUNK_ROWS, B);
+            assertTrue(chunkSteps < T && T % chunkSteps != 0, "chunks of " + chunkSteps + " steps, the last one shorter");
+            List<Integer> inputRows = new ArrayList<>();
+            for (dev.jgrad.tensor.MatmulTrace.Product p : hoistedProducts) {
+                if (p.n() == 6 && p.k() == 4 && !p.transA()) {
+                    inputRows.add(p.m());
+                }
+            }
+            List<Integer> chunks = new ArrayList<>();
+            for (int first = 0; first < T; first += chunkSteps) {
+                chunks.add((Math.min(T, first + chunkSteps) - first) * B);
+            }
+            assertEquals(chunks, inputRows, "x·Wx: one product a chunk of steps");
+            assertEquals(plainProducts.size() - T + chunks.size(), hoistedProducts.size(), "every other product as per step");
+        }
+    }
+
+    /** Under anomaly detection the chunk's product is checked like a recorded op, naming it. */
+    @Test
+    void anomalyDetectionChecksTheChunksOfAValueOnlyProduct() {
+        Tensor w = Tensor.randn(rng, DType.F64, 1, 4, 6);
+        double[] values = w.toDoubleArray();
+        values[5] = Double.NaN;
+        Variable badW = Variable.leaf("Wx", Tensor.of(DType.F64, values, 4, 6));
+        try (Tape tape = Tape.record().withAnomalyDetection(); Unrolled steps = Unrolled.over(Variable.constant(xs.value()), T)) {
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> steps.input(0).matmul(badW));
+            assertTrue(e.getMessage().startsWith("matmul produced NaN in its forward pass at element [0, 5] of its output F64[512, 6]"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("recorded at " + UnrolledTest.class.getName()), "where the cell applied it: " + e.getMessage());
+        }
+    }
+
+    private static Run traced(java.util.function.Supplier<Run> body, List<dev.jgrad.tensor.MatmulTrace.Product> products) {
+        Run[] run = new Run[1];
+        products.addAll(dev.jgrad.tensor.MatmulTrace.during(() -> run[0] = body.get()));
+        return run[0];
     }
 
     /**
