@@ -110,7 +110,7 @@ public final class Kernels {
     private static final int TRANSCENDENTAL_CHUNK = 8192;
     /** Ranges shorter than this run the scalar loops rather than {@link SimdLoops}: four 512-bit vectors of doubles. */
     private static final int SIMD_MIN = 32;
-    private static final int CHEAP_CHUNK = 65536;
+    private static final int CHEAP_CHUNK = 16384;
 
     /**
      * Which loops compute exp, tanh and σ: the Vector API with its width, or scalar code and why.
