@@ -151,6 +151,24 @@ public sealed interface Op {
         public Variable[] backward(Variable[] in, Variable out, Variable g) { return routeByComparison(in, g, true); }
     }
 
+    /**
+     * {@code a + w ⊙ (b − a)}, broadcasting: the point a fraction {@code w} of the way from {@code a} to
+     * {@code b}, as PyTorch's {@code lerp}; a GRU's state update {@code z ⊙ h + (1 − z) ⊙ h̃} is
+     * {@code lerp(h̃, h, z)}. ∂/∂a = g ⊙ (1 − w), ∂/∂b = g ⊙ w, ∂/∂w = g ⊙ (b − a). It reads only its
+     * inputs, which a recurrent cell keeps for other rules anyway, where the composed form also keeps
+     * {@code 1 − w}.
+     */
+    record Lerp() implements Op {
+        public String name() { return "lerp"; }
+        public Saves saves() { return Saves.INPUTS; }
+        public Tensor forward(Tensor[] in) { return Kernels.lerp(in[0], in[1], in[2]); }
+        public Variable[] backward(Variable[] in, Variable out, Variable g) {
+            return new Variable[] {in[0].requiresGrad() ? g.times(in[2].oneMinus()) : null,
+                    in[1].requiresGrad() ? g.times(in[2]) : null,
+                    in[2].requiresGrad() ? g.times(in[1].minus(in[0])) : null};
+        }
+    }
+
     /** {@code min(a, b)} elementwise, broadcasting. {@code ∂/∂a = g ⊙ ([a < b] + ½[a = b])}, {@code ∂/∂b = g ⊙ ([b < a] + ½[a = b])}. */
     record Minimum() implements Op {
         public String name() { return "minimum"; }

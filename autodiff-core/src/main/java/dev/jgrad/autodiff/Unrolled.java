@@ -395,6 +395,7 @@ public final class Unrolled implements AutoCloseable {
             case Op.Minimum m -> elementwiseOverRows(in);
             case Op.TanhGrad t -> elementwiseOverRows(in);
             case Op.SigmoidGrad s -> elementwiseOverRows(in);
+            case Op.Lerp l -> elementwiseOverRows(in);
             case Op.Neg n -> true;
             case Op.Affine a -> true;
             case Op.DivScalar d -> true;

@@ -566,6 +566,23 @@ public final class Variable {
     }
 
     /**
+     * {@code this + weight ⊙ (end − this)} elementwise, broadcasting all three: the point a fraction
+     * {@code weight} of the way from this value to {@code end}, as PyTorch's {@code torch.lerp}. A GRU's
+     * state update {@code z ⊙ h + (1 − z) ⊙ h̃} is {@code hTilde.lerp(h, z)}: one op that keeps only its
+     * inputs for backward, where the composed form also keeps {@code 1 − z}.
+     *
+     * @param end    the end, where a weight of 1 lands
+     * @param weight the fraction of the way from this value to {@code end}
+     * @return {@code this + weight ⊙ (end − this)}, of the broadcast shape
+     * @throws IllegalArgumentException when the shapes do not broadcast or the dtypes differ, naming them
+     */
+    public Variable lerp(Variable end, Variable weight) {
+        Objects.requireNonNull(end, "end");
+        Objects.requireNonNull(weight, "weight");
+        return apply(new Op.Lerp(), this, end, weight);
+    }
+
+    /**
      * {@code min(this, other)} elementwise, broadcasting; ties split the gradient evenly.
      *
      * @param other the other operand

@@ -374,6 +374,57 @@ public final class Kernels {
     }
 
     /**
+     * {@code a + w ⊙ (b − a)} elementwise, broadcasting all three (PyTorch's {@code lerp}). Every element
+     * is rounded as {@link #binary}'s SUB, MUL and ADD round it, so the value is bit for bit theirs;
+     * operands of one shape take one pass and no temporaries.
+     *
+     * @param a the start
+     * @param b the end
+     * @param w the weight, the fraction of the way from {@code a} to {@code b}
+     * @return a tensor of the broadcast shape and the operands' dtype
+     * @throws IllegalArgumentException when the dtypes differ or the shapes do not broadcast, naming them
+     */
+    public static Tensor lerp(Tensor a, Tensor b, Tensor w) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(w, "w");
+        sameDType("lerp", a, b);
+        sameDType("lerp", a, w);
+        if (!a.shape.equals(b.shape) || !a.shape.equals(w.shape)) {
+            Shape.broadcast(Shape.broadcast(a.shape, b.shape, "lerp"), w.shape, "lerp");
+            return binary(Binary.ADD, a, binary(Binary.MUL, w, binary(Binary.SUB, b, a)));
+        }
+        Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
+        int n = out.size();
+        if (splits(n, CHEAP_CHUNK)) {
+            inChunks(n, CHEAP_CHUNK, (lo, hi) -> lerp(a, b, w, out, lo, hi));
+        } else {
+            lerp(a, b, w, out, 0, n);
+        }
+        return out;
+    }
+
+    private static void lerp(Tensor a, Tensor b, Tensor w, Tensor out, int lo, int hi) {
+        double[] ad = a.f64();
+        if (ad != null) {
+            double[] bd = b.f64();
+            double[] wd = w.f64();
+            double[] od = out.f64();
+            for (int i = lo; i < hi; i++) {
+                od[i] = ad[i] + wd[i] * (bd[i] - ad[i]);
+            }
+        } else {
+            float[] af = a.f32();
+            float[] bf = b.f32();
+            float[] wf = w.f32();
+            float[] of = out.f32();
+            for (int i = lo; i < hi; i++) {
+                of[i] = af[i] + wf[i] * (bf[i] - af[i]);
+            }
+        }
+    }
+
+    /**
      * Refuses a mask holding anything but 0 and 1, naming the op, the first bad element and the shape.
      *
      * @param op   the op's name, for the error message

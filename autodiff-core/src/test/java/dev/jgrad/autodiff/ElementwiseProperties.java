@@ -56,6 +56,18 @@ class ElementwiseProperties {
         assertBothOrders(x -> x.get(0).minimum(x.get(1)), in, seed);
     }
 
+    /** All three inputs differentiated, broadcasting: the weight has either operand's shape or none (a scalar). */
+    @Property
+    void lerp(@ForAll("lerpOperands") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).lerp(x.get(1), x.get(2)), in, seed);
+    }
+
+    /** Three operands of one shape: the one-pass kernel. */
+    @Property
+    void lerpOfOneShape(@ForAll("sameShapeTriples") List<Tensor> in, @ForAll long seed) {
+        assertBothOrders(x -> x.get(0).lerp(x.get(1), x.get(2)), in, seed);
+    }
+
     /** Inputs 0 and 1 are the branches; the condition broadcasts with them. */
     @Property
     void where(@ForAll("conditioned") Conditioned c, @ForAll long seed) {
@@ -299,6 +311,19 @@ class ElementwiseProperties {
     Arbitrary<List<Tensor>> broadcastOperands() {
         return TensorArbitraries.broadcastPairs().flatMap(p -> Combinators.combine(
                 TensorArbitraries.tensors(p.left(), -2, 2), TensorArbitraries.tensors(p.right(), -2, 2)).as(List::of));
+    }
+
+    @Provide
+    Arbitrary<List<Tensor>> lerpOperands() {
+        return TensorArbitraries.broadcastPairs().flatMap(p -> Arbitraries.of(p.left(), p.right(), Shape.of()).flatMap(w -> Combinators.combine(
+                TensorArbitraries.tensors(p.left(), -2, 2), TensorArbitraries.tensors(p.right(), -2, 2), TensorArbitraries.tensors(w, -2, 2))
+                .as(List::of)));
+    }
+
+    @Provide
+    Arbitrary<List<Tensor>> sameShapeTriples() {
+        return TensorArbitraries.shapes().flatMap(s -> Combinators.combine(
+                TensorArbitraries.tensors(s, -2, 2), TensorArbitraries.tensors(s, -2, 2), TensorArbitraries.tensors(s, -2, 2)).as(List::of));
     }
 
     /** Divisors of magnitude in [0.5, 2], either sign: far from the pole at 0. */

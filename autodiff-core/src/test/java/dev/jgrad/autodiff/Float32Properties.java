@@ -64,6 +64,8 @@ class Float32Properties {
         c.add(new OpCase("sigmoid", r -> List.of(u(r, -2, 2, 5)), x -> x.get(0).sigmoid()));
         c.add(new OpCase("tanhGrad", r -> List.of(u(r, -1, 1, 3, 4), u(r, -2, 2, 3, 4)), x -> x.get(0).tanhGrad(x.get(1))));
         c.add(new OpCase("sigmoidGrad", r -> List.of(u(r, 0, 1, 3, 4), u(r, -2, 2, 4)), x -> x.get(0).sigmoidGrad(x.get(1))));
+        c.add(new OpCase("lerp", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 3, 4), u(r, 0, 1, 3, 4)), x -> x.get(0).lerp(x.get(1), x.get(2))));
+        c.add(new OpCase("lerpBroadcast", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 4), u(r, 0, 1, 3, 1)), x -> x.get(0).lerp(x.get(1), x.get(2))));
         c.add(new OpCase("relu", r -> List.of(u(r, -2, 2, 5)), x -> x.get(0).relu()));
         c.add(new OpCase("matmul", r -> List.of(u(r, -2, 2, 3, 4), u(r, -2, 2, 4, 5)), x -> x.get(0).matmul(x.get(1))));
         c.add(new OpCase("matmulTA", r -> List.of(u(r, -2, 2, 4, 3), u(r, -2, 2, 4, 5)), x -> x.get(0).matmul(x.get(1), true, false)));

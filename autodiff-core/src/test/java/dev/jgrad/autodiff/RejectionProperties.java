@@ -93,6 +93,13 @@ class RejectionProperties {
         rejected(() -> binary(op, a, b), op + ": ", p.a().toString(), p.b().toString(), "do not broadcast");
     }
 
+    /** lerp's weight must broadcast with the operands, and share their dtype, as the operands do with each other. */
+    @Example
+    void lerpNamesAWeightThatDoesNotFit() {
+        rejected(() -> zeros(2, 3).lerp(zeros(2, 3), zeros(4)), "lerp: ", "[2, 3]", "[4]", "do not broadcast");
+        rejected(() -> zeros(2, 3).lerp(zeros(2, 3), Variable.leaf(Tensor.zeros(DType.F32, 2, 3))), "lerp: ", "F64[2, 3]", "F32[2, 3]");
+    }
+
     @Property
     void mixedDTypesNameBoth(@ForAll("binaryOps") String op) {
         Variable a = zeros(2, 3);
@@ -119,6 +126,7 @@ class RejectionProperties {
             case "minimum" -> a.minimum(b);
             case "tanhGrad" -> a.tanhGrad(b);
             case "sigmoidGrad" -> a.sigmoidGrad(b);
+            case "lerp" -> a.lerp(b, a);
             default -> throw new IllegalStateException(op);
         };
     }
@@ -307,7 +315,7 @@ class RejectionProperties {
 
     @Provide
     Arbitrary<String> binaryOps() {
-        return Arbitraries.of("add", "sub", "mul", "div", "maximum", "minimum", "tanhGrad", "sigmoidGrad");
+        return Arbitraries.of("add", "sub", "mul", "div", "maximum", "minimum", "tanhGrad", "sigmoidGrad", "lerp");
     }
 
     @Provide

@@ -31,6 +31,38 @@ class KernelValuesTest {
         assertValues(new double[] {4, 4, 3, 5, 9, 6}, Shape.of(2, 3), Kernels.scatterAdd(M, 0, new int[] {1, 0, 0, 1}, src));
     }
 
+    /**
+     * lerp on operands of one shape (one pass, split over two threads when large) has the bits of
+     * {@code a + w ⊙ (b − a)} computed by the three binary kernels, in both dtypes; so has the broadcasting form.
+     */
+    @Test
+    void lerpHasTheBitsOfItsThreeBinaryOps() {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            for (DType dt : DType.values()) {
+                for (int n : new int[] {7, 40_000}) {
+                    Rng rng = Rng.seeded(n);
+                    Tensor a = Tensor.uniform(rng, dt, -3, 3, n);
+                    Tensor b = Tensor.uniform(rng, dt, -3, 3, n);
+                    Tensor w = Tensor.uniform(rng, dt, -1, 2, n);
+                    Tensor composed = Kernels.binary(Kernels.Binary.ADD, a, Kernels.binary(Kernels.Binary.MUL, w, Kernels.binary(Kernels.Binary.SUB, b, a)));
+                    assertArrayEquals(composed.toDoubleArray(), Kernels.lerp(a, b, w).toDoubleArray(), 0.0, dt + " " + n);
+                }
+                Rng rng = Rng.seeded(3);
+                Tensor a = Tensor.uniform(rng, dt, -3, 3, 4, 5);
+                Tensor b = Tensor.uniform(rng, dt, -3, 3, 5);
+                Tensor w = Tensor.uniform(rng, dt, 0, 1, 4, 1);
+                Tensor composed = Kernels.binary(Kernels.Binary.ADD, a, Kernels.binary(Kernels.Binary.MUL, w, Kernels.binary(Kernels.Binary.SUB, b, a)));
+                Tensor got = Kernels.lerp(a, b, w);
+                assertEquals(Shape.of(4, 5), got.shape());
+                assertArrayEquals(composed.toDoubleArray(), got.toDoubleArray(), 0.0, dt + " broadcast");
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
     /** Reductions keep their reduced axes as size 1 with keepDims and drop them without. */
     @Test
     void reductionsKeepOrDropTheirAxes() {
