@@ -66,12 +66,12 @@ public final class GruWalkthrough {
      * @param reset      {@code r = σ(X·W_xr + H·W_hr + b_r)}
      * @param resetState {@code r ⊙ H [B, H]}
      * @param candidate  {@code h̃ = tanh(X·W_xh + (r ⊙ H)·W_hh + b_h)} (its hidden term is {@code (r ⊙ H)·W_hh})
-     * @param keep       {@code z ⊙ H}
-     * @param blend      {@code (1 − z) ⊙ h̃}
-     * @param h          the new hidden state {@code z ⊙ H + (1 − z) ⊙ h̃}
+     * @param gap        {@code H − h̃}
+     * @param pull       {@code z ⊙ (H − h̃)}
+     * @param h          the new hidden state {@code h̃ + z ⊙ (H − h̃) = z ⊙ H + (1 − z) ⊙ h̃}
      */
     public record Step(int t, String inputs, String targets, Tensor x, Tensor hPrev, Terms update, Terms reset,
-            Tensor resetState, Terms candidate, Tensor keep, Tensor blend, Tensor h, Output output) {
+            Tensor resetState, Terms candidate, Tensor gap, Tensor pull, Tensor h, Output output) {
     }
 
     /** One minibatch: its sequences, their one-hot encoding {@code [B, T, V]}, and its steps. */
@@ -129,11 +129,12 @@ public final class GruWalkthrough {
         Terms reset = terms(x, h, p.get("W_xr").variable(), p.get("W_hr").variable(), p.get("b_r").variable(), a.r(), "reset gate r");
         Variable rh = a.r().times(h);
         Terms candidate = terms(x, rh, p.get("W_xh").variable(), p.get("W_hh").variable(), p.get("b_h").variable(), a.hTilde(), "candidate h~");
-        Variable keep = a.z().times(h);
-        Variable blend = a.z().oneMinus().times(a.hTilde());
+        // The cell computes h' as h~ + z * (h - h~) (lerp), so the shown terms are those, bit for bit.
+        Variable gap = h.minus(a.hTilde());
+        Variable pull = a.z().times(gap);
         State next = cell.step(x, State.of(h));
         Variable hNew = next.h();
-        requireSame(keep.plus(blend).value(), hNew.value(), "new hidden state h");
+        requireSame(a.hTilde().plus(pull).value(), hNew.value(), "new hidden state h");
 
         Variable logits = out.forward(hNew);
         Variable product = hNew.matmul(out.weight().variable(), false, true);
@@ -145,7 +146,7 @@ public final class GruWalkthrough {
         Output o = new Output(product.value(), out.bias().value(), logits.value(), max.value(), shifted.value(),
                 exps.value(), sums.value(), probs.value());
         return new Step(t + 1, column(mb.inputs(), t), column(mb.targets(), t), x.value(), h.value(), update, reset,
-                rh.value(), candidate, keep.value(), blend.value(), hNew.value(), o);
+                rh.value(), candidate, gap.value(), pull.value(), hNew.value(), o);
     }
 
     private static Terms terms(Variable x, Variable h, Variable wx, Variable wh, Variable b, Variable activation, String what) {

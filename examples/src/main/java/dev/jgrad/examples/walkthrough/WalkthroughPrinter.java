@@ -62,9 +62,9 @@ final class WalkthroughPrinter {
                 matrix("  R * H (reset applied before the hidden matmul)", s.resetState());
                 gate(null, "h~", s.candidate(), "X W_xh", "(R * H) W_hh", "tanh");
                 out.println("New hidden state:");
-                matrix("  Z * H", s.keep());
-                matrix("  (1 - Z) * H~", s.blend());
-                matrix("  H_" + s.t() + " = Z * H + (1 - Z) * H~", s.h());
+                matrix("  H - H~", s.gap());
+                matrix("  Z * (H - H~)", s.pull());
+                matrix("  H_" + s.t() + " = H~ + Z * (H - H~), which is Z * H + (1 - Z) * H~", s.h());
                 out.println("Output layer and softmax (max trick: subtract each row's max before exp, so exp never overflows):");
                 GruWalkthrough.Output o = s.output();
                 matrix("  H W_q^T", o.product());

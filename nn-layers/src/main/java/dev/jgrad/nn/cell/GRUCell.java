@@ -17,8 +17,10 @@ import java.util.Objects;
  * z  = σ(x·W_xz + h·W_hz + b_z)
  * r  = σ(x·W_xr + h·W_hr + b_r)
  * h̃  = tanh(x·W_xh + (r ⊙ h)·W_hh + b_h)
- * h' = z ⊙ h + (1 − z) ⊙ h̃
+ * h' = z ⊙ h + (1 − z) ⊙ h̃  = h̃ + z ⊙ (h − h̃)
  * </pre>
+ * The last line is computed in its second form, from h̃ to h by the fraction z: {@code hTilde.lerp(h, z)},
+ * one op that keeps for backward only values the other rules keep anyway.
  * Parameters in d2l's names and the {@code x·W} layout: {@code W_x· [I, H]}, {@code W_h· [H, H]},
  * {@code b_· [H]} (left out when built without biases), drawn U(−1/√H, 1/√H) as PyTorch does, in the
  * order {@code W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h}.
@@ -72,7 +74,7 @@ public final class GRUCell implements GRU {
         Variable z = affine(x, wxz, h, whz, bz).sigmoid();
         Variable r = affine(x, wxr, h, whr, br).sigmoid();
         Variable hTilde = affine(x, wxh, r.times(h), whh, bh).tanh();
-        Variable hNext = z.times(h).plus(z.oneMinus().times(hTilde));
+        Variable hNext = hTilde.lerp(h, z);
         return new Activations(z, r, hTilde, hNext);
     }
 

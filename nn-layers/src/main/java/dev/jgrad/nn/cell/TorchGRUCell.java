@@ -17,8 +17,10 @@ import java.util.Objects;
  * r  = σ(W_ir x + b_ir + W_hr h + b_hr)
  * z  = σ(W_iz x + b_iz + W_hz h + b_hz)
  * n  = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
- * h' = (1 − z) ⊙ n + z ⊙ h
+ * h' = (1 − z) ⊙ n + z ⊙ h  = n + z ⊙ (h − n)
  * </pre>
+ * The last line is computed in its second form, as PyTorch computes it: {@code n.lerp(h, z)}, one op
+ * that keeps for backward only values the other rules keep anyway.
  * Parameters in PyTorch's names and layout: {@code weight_ih [3H, I]}, {@code weight_hh [3H, H]},
  * {@code bias_ih [3H]}, {@code bias_hh [3H]} (biases left out when built without them), gate blocks
  * in the order r, z, n, drawn U(−1/√H, 1/√H) in that order as PyTorch does. The input and the hidden
@@ -62,7 +64,7 @@ public final class TorchGRUCell implements GRU {
         Variable r = block(gi, 0, hidden).plus(block(gh, 0, hidden)).sigmoid();
         Variable z = block(gi, 1, hidden).plus(block(gh, 1, hidden)).sigmoid();
         Variable n = block(gi, 2, hidden).plus(r.times(block(gh, 2, hidden))).tanh();
-        Variable hNext = z.oneMinus().times(n).plus(z.times(h));
+        Variable hNext = n.lerp(h, z);
         return new Activations(z, r, n, hNext);
     }
 
