@@ -54,15 +54,14 @@ final class NnLanguageModel implements AutoCloseable {
 
     /** A step whose tensors borrow {@link #workspace}'s storage of the previous step. */
     private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
-        double loss;
-        try (Workspace.Scope scope = workspace.open()) {
-            loss = stepInScope(split, inputs, targets, maxNorm);
-        }
         if (split != null && recordedOps == 0) {
-            // Outside the workspace: the shards' steps never reuse a whole minibatch's forward storage, which would stay idle in it.
+            // Outside the workspace, whose storage a whole minibatch's forward would leave idle, and before
+            // the first step: a whole minibatch's forward beside the shards' filled workspaces may not fit the heap.
             recordedOps = forwardOps(inputs, targets);
         }
-        return loss;
+        try (Workspace.Scope scope = workspace.open()) {
+            return stepInScope(split, inputs, targets, maxNorm);
+        }
     }
 
     private double stepInScope(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
