@@ -303,8 +303,9 @@ public final class Unrolled implements AutoCloseable {
             all[i] = marked(in[i]) ? in[i].stepRows.all() : in[i];
         }
         Key key = new Key(op, all);
-        if (valueOnly(op, in)) {
-            return valueOnlyRows(key, in, step);
+        Tape tape = valueOnly(op, in) ? Tape.current() : null;
+        if (tape != null) {   // with no tape recording, nothing needs a gradient and the whole product is hoisted
+            return valueOnlyRows(tape, key, in, step);
         }
         Variable result = hoisted.get(key);
         if (result == null) {
@@ -325,14 +326,14 @@ public final class Unrolled implements AutoCloseable {
      * for a chunk of steps at once, and its rule runs on the step's own inputs as if nothing were
      * hoisted. It is not marked, so no later op is hoisted over it (its gradient would not reach it).
      */
-    private Variable valueOnlyRows(Key key, Variable[] in, int step) {
+    private Variable valueOnlyRows(Tape tape, Key key, Variable[] in, int step) {
         Chunk c = chunks.get(key);
         if (c == null && step > 0) {
             return null;
         }
         if (c == null || step < c.first() || step >= c.end()) {
             int end = Math.min(steps, step + Math.max(1, Math.ceilDiv(CHUNK_ROWS, batch)));
-            Tensor value = forwardRows(key, step * batch, end * batch);
+            Tensor value = forwardRows(tape, key, step * batch, end * batch);
             if (c != null) {
                 Workspace.drop(c.value());   // its steps took copies of their rows
             }
@@ -343,28 +344,17 @@ public final class Unrolled implements AutoCloseable {
             }
         }
         int from = (step - c.first()) * batch;
-        Tensor rows = Kernels.slice(c.value(), 0, from, from + batch);
-        for (Variable v : in) {
-            if (v.requiresGrad()) {
-                return Tape.current().record(key.op(), in, rows);
-            }
-        }
-        return Variable.constant(rows);
+        return Variable.recordedOrConstant(tape, key.op(), in, Kernels.slice(c.value(), 0, from, from + batch));
     }
 
     /** {@code key}'s product on rows {@code [from, to)} of its left operand, the steps' rows; unrecorded, checked as a recorded op's under anomaly detection. */
-    private static Tensor forwardRows(Key key, int from, int to) {
+    private static Tensor forwardRows(Tape tape, Key key, int from, int to) {
         Variable[] in = key.in().clone();
         Tensor rows = in[0].value();
         if (from != 0 || to != rows.shape().dim(0)) {
             in[0] = Variable.constant(Kernels.slice(rows, 0, from, to));
         }
-        Tensor[] vals = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            vals[i] = in[i].value();
-        }
-        Tensor out = key.op().forward(vals);
-        Tape tape = Tape.current();
+        Tensor out = key.op().forward(Variable.values(in));
         if (tape.anomalyDetection()) {
             tape.checkForward(key.op(), in, out);
         }
@@ -378,7 +368,7 @@ public final class Unrolled implements AutoCloseable {
      * steps' rows and gradients, and the gradient of the whole sequence's product is never built.
      */
     private static boolean valueOnly(Op op, Variable[] in) {
-        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && !in[0].requiresGrad() && Tape.current() != null;
+        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && !in[0].requiresGrad();
     }
 
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */

@@ -180,17 +180,27 @@ public final class Variable {
                 return term;
             }
         }
-        Tensor[] vals = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            vals[i] = in[i].value();
-        }
-        Tensor out = op.forward(vals);
+        Tensor out = op.forward(values(in));
         if (tape == null) {
             return constant(out);
         }
         if (tape.anomalyDetection()) {
             tape.checkForward(op, in, out);
         }
+        return recordedOrConstant(tape, op, in, out);
+    }
+
+    /** The values of {@code in}, for an op's forward. */
+    static Tensor[] values(Variable[] in) {
+        Tensor[] vals = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            vals[i] = in[i].value();
+        }
+        return vals;
+    }
+
+    /** {@code out}, the result of {@code op} on {@code in}: recorded on {@code tape} when an input needs a gradient, else a constant. */
+    static Variable recordedOrConstant(Tape tape, Op op, Variable[] in, Tensor out) {
         for (Variable v : in) {
             if (v.requiresGrad) {
                 return tape.record(op, in, out);
@@ -242,13 +252,9 @@ public final class Variable {
         if (out == null) {
             return null;
         }
-        Tensor[] vals = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            vals[i] = in[i].value();
-        }
         Variable term = new Variable(null, out, in[0].dtype(), false, null, null, null, null, -1, null);
         term.deferredOp = op;
-        term.deferredIn = vals;
+        term.deferredIn = values(in);
         return term;
     }
 
