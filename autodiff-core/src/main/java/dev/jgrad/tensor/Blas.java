@@ -14,7 +14,9 @@ import java.util.Objects;
  * later. The native library is the OpenBLAS bundled in the {@code org.bytedeco:openblas} jar
  * (Linux x86-64); {@code -Djgrad.blas.library=system} takes the system's {@code libopenblas.so.0}
  * instead, and any other value names a {@code libopenblas} file. {@link #description()} says which
- * was loaded. Calling it needs
+ * was loaded. The bundled copy chooses its kernels for the CPU whatever {@code OPENBLAS_CORETYPE} and
+ * {@code OPENBLAS_L2_SIZE} say; {@code -Djgrad.blas.coretype=NAME} forces one of its cores (Note
+ * [OpenBLAS's environment] on {@code NativeBlas}). Calling it needs
  * native access: the JVM option {@code --enable-native-access=ALL-UNNAMED} (or the module name), or
  * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest; without it the JDK
  * prints a warning.

@@ -13,8 +13,10 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -25,6 +27,14 @@ import java.util.Properties;
  * needs), extracted once into {@code ~/.cache/jgrad/} (or the temporary folder when the home folder
  * is not writable), or from the system or any file named by {@code jgrad.blas.library} ({@link #load}). The downcalls are {@linkplain Linker.Option#critical(boolean) critical}
  * with heap access, so OpenBLAS reads and writes the tensors' Java arrays in place: nothing is copied.
+ *
+ * <p>Note [OpenBLAS's environment]: OpenBLAS chooses its kernels for the CPU when it is opened,
+ * unless {@code OPENBLAS_CORETYPE} forces a core or {@code OPENBLAS_L2_SIZE} overrides the cache
+ * size. Machines set these for an older system OpenBLAS that misdetects or crashes on a new CPU, and
+ * a forced {@code Haswell} halves the speed of products on an AVX-512 CPU. The bundled copy is a
+ * release that knows current CPUs, so it is opened with both variables removed from the process
+ * environment and put back right after ({@link ProcessEnvironment#with}); {@code jgrad.blas.coretype} forces its
+ * core instead. A system or named library is the one such variables are meant for and sees them.
  */
 final class NativeBlas {
     private static final int ROW_MAJOR = 101;
@@ -35,6 +45,8 @@ final class NativeBlas {
     private static final List<String> LINUX_LIBRARIES = List.of("libgcc_s.so.1", "libquadmath.so.0", "libgfortran.so.5", "libopenblas.so.0");
     private static final String POM_PROPERTIES = "META-INF/maven/org.bytedeco/openblas/pom.properties";
     private static final String SYSTEM_LIBRARY = "libopenblas.so.0";
+    /** The variables that override OpenBLAS's choice of kernels (Note [OpenBLAS's environment]). */
+    private static final List<String> CPU_OVERRIDES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
 
     private final MethodHandle sgemm;
     private final MethodHandle dgemm;
@@ -42,7 +54,7 @@ final class NativeBlas {
     private final String description;
     private final String coreName;
 
-    private NativeBlas(SymbolLookup lib, String source) throws Throwable {
+    private NativeBlas(SymbolLookup lib, String source, String forcedCore) throws Throwable {
         Linker linker = Linker.nativeLinker();
         ValueLayout.OfInt i = ValueLayout.JAVA_INT;
         ValueLayout a = ValueLayout.ADDRESS;
@@ -55,6 +67,9 @@ final class NativeBlas {
         MethodHandle config = linker.downcallHandle(find(lib, "openblas_get_config"), FunctionDescriptor.of(a));
         MethodHandle core = linker.downcallHandle(find(lib, "openblas_get_corename"), FunctionDescriptor.of(a));
         coreName = cString((MemorySegment) core.invokeExact());
+        if (forcedCore != null && !forcedCore.equalsIgnoreCase(coreName)) {
+            throw new IllegalStateException("jgrad.blas.coretype=" + forcedCore + ": OpenBLAS has no such core (it chose " + coreName + ")");
+        }
         description = cString((MemorySegment) config.invokeExact()).trim() + " (core " + coreName + ", " + source + ")";
     }
 
@@ -129,9 +144,9 @@ final class NativeBlas {
                     } catch (IllegalArgumentException notFound) {
                         throw new IllegalStateException("jgrad.blas.library=system: the dynamic linker finds no " + SYSTEM_LIBRARY);
                     }
-                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY);
+                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY, null);
                 }
-                default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which);
+                default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which, null);
             };
         } catch (IllegalStateException e) {
             throw e;
@@ -154,12 +169,25 @@ final class NativeBlas {
             }
             Files.writeString(complete, version);
         }
-        SymbolLookup lib = null;
-        for (String name : LINUX_LIBRARIES) {
-            // Dependencies first, so the dynamic linker finds them by soname when OpenBLAS is opened.
-            lib = SymbolLookup.libraryLookup(dir.resolve(name), Arena.global());
+        String forced = System.getProperty("jgrad.blas.coretype", "").trim();
+        Map<String, String> inside = new LinkedHashMap<>();
+        CPU_OVERRIDES.forEach(v -> inside.put(v, null));
+        if (!forced.isEmpty()) {
+            inside.put("OPENBLAS_CORETYPE", forced);
         }
-        return new NativeBlas(lib, "bundled org.bytedeco:openblas " + version);
+        List<String> ignored = CPU_OVERRIDES.stream().filter(v -> ProcessEnvironment.get(v) != null)
+                .map(v -> v + "=" + ProcessEnvironment.get(v)).toList();
+        SymbolLookup lib = ProcessEnvironment.with(inside, () -> {
+            SymbolLookup last = null;
+            for (String name : LINUX_LIBRARIES) {
+                // Dependencies first, so the dynamic linker finds them by soname when OpenBLAS is opened.
+                last = SymbolLookup.libraryLookup(dir.resolve(name), Arena.global());
+            }
+            return last;
+        });
+        String source = "bundled org.bytedeco:openblas " + version + (forced.isEmpty() ? "" : ", forced by jgrad.blas.coretype")
+                + (ignored.isEmpty() ? "" : "; " + String.join(" ", ignored) + " in the environment not applied to it");
+        return new NativeBlas(lib, source, forced.isEmpty() ? null : forced);
     }
 
     private static String platform() {
