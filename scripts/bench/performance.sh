@@ -15,7 +15,7 @@ seconds=${1:-3}
 out=docs/measurements/$(date +%Y-%m-%d)
 mkdir -p "$out"
 ./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
-{ uptime; lscpu | grep -E 'Model name|^CPU\(s\)|L2 cache|L3 cache'; } > "$out/machine.txt"
+{ uptime; lscpu | grep -E 'Model name|^CPU\(s\)|CPU family|^Model:|Stepping|L2 cache|L3 cache|Flags'; env | grep '^OPENBLAS_' || true; } > "$out/machine.txt"
 
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py \
     --config tiny,d2l,large --impl torch-nn.GRU --dtype f32,f64 --threads 1,2 --seconds "$seconds" > "$out/torch.jsonl"
@@ -30,12 +30,13 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/benc
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
     --seconds "$seconds" 2>/dev/null | tee "$out/jgrad-train-java.txt"
 # Where a system OpenBLAS is installed (Debian's, which PyTorch uses here): the same products and
-# one-thread training on it, to tell the bundled build's speed from jgrad's own costs.
+# one-thread training on it, to tell the bundled build's speed from jgrad's own costs; it runs without
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE like PyTorch, since a system OpenBLAS obeys them.
 if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
   system="-Djgrad.blas.library=system -XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m -XX:+UseTransparentHugePages"
-  JGRAD_JAVA_OPTS="$system" ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
+  JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
       2>/dev/null | tee "$out/jgrad-matmul-system-openblas.txt"
-  JGRAD_JAVA_OPTS="$system" ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
+  JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
       --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-system-openblas.txt"
 fi
 uptime >> "$out/machine.txt"

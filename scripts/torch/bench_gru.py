@@ -106,15 +106,21 @@ def matmul_check():
 def machine():
     flags = set()
     model = "unknown"
+    ids = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("flags") and not flags:
                     flags = set(line.split(":", 1)[1].split())
-                if line.startswith("model name") and model == "unknown":
-                    model = line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "cpu family", "model", "stepping") and key.strip() not in ids:
+                    ids[key.strip()] = value.strip()
     except OSError:
         pass
+    if "model name" in ids:
+        model = ids["model name"]
+        if "cpu family" in ids:
+            model += " (family %s model %s stepping %s)" % (ids["cpu family"], ids.get("model", "?"), ids.get("stepping", "?"))
     which = blas()
     err = matmul_check()
     if not which.startswith("OpenBLAS"):

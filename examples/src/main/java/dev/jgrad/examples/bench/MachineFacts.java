@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.Set;
 
 /**
  * The facts that make a benchmark figure interpretable: processors available to the JVM, the CPU
- * model and the SIMD extensions that decide a kernel's speed (from {@code /proc/cpuinfo}; "unknown"
+ * model with its family, model number and stepping, and the SIMD extensions that decide a kernel's speed (from {@code /proc/cpuinfo}; "unknown"
  * elsewhere), the JDK, the matrix-product backend (OpenBLAS with its version and the core it chose,
  * or the Java kernel) and the loops that compute exp, tanh and σ.
  *
@@ -25,21 +26,23 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
 
     /** Reads the facts of this machine and JVM (loading the native BLAS if it has not been tried). */
     public static MachineFacts detect() {
-        String model = "unknown";
-        Set<String> flags = Set.of();
+        Map<String, String> first = new HashMap<>();
         try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            for (String line : lines) {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 int colon = line.indexOf(':');
-                if (colon < 0) continue;
-                String key = line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                if (key.equals("model name") && model.equals("unknown")) model = value;
-                if (key.equals("flags") && flags.isEmpty()) flags = Set.of(value.split("\\s+"));
+                if (colon >= 0) {
+                    first.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                }
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux: the CPU stays "unknown" and no extensions are listed, which the table shows as such.
         }
+        String model = first.getOrDefault("model name", "unknown");
+        if (first.containsKey("cpu family")) {
+            // The model name alone ("AMD EPYC") does not tell one generation from the next.
+            model += " (family " + first.get("cpu family") + " model " + first.get("model") + " stepping " + first.get("stepping") + ")";
+        }
+        Set<String> flags = Set.of(first.getOrDefault("flags", "").split("\\s+"));
         Set<String> present = flags;
         return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(present::contains).toList(),
                 System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
