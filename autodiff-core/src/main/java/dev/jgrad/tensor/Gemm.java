@@ -48,8 +48,12 @@ final class Gemm {
     static final long SMALL_WORK = 4096;
     /** Multiply-adds below which threads cost more than they save (a few tens of microseconds). */
     static final long PARALLEL_MIN_WORK = 1L << 17;
-    /** {@link #PARALLEL_MIN_WORK} for native products, which run several times faster per thread. */
-    static final long NATIVE_PARALLEL_MIN_WORK = 1L << 18;
+    /**
+     * {@link #PARALLEL_MIN_WORK} for native products, which run several times faster per thread: a
+     * product of fewer multiply-adds takes some ten microseconds on one thread, and handing half of it to
+     * a worker, between the short elementwise ops of a small recurrent step, cost more than it saved.
+     */
+    static final long NATIVE_PARALLEL_MIN_WORK = 1L << 21;
     /** Rows from which OpenBLAS's share of a native product is split by rows rather than columns. */
     static final int NATIVE_ROW_SPLIT_MIN_ROWS = 256;
     /** The columns of one group when a native product is split by columns: blocks hold whole groups. */

@@ -120,7 +120,7 @@ class BlasTest {
                     for (boolean tb : new boolean[] {false, true}) {
                         Rng rng = Rng.seeded(3);
                         for (int[] s : new int[][] {{64, 512, 1536}, {32, 768, 256}, {512, 2048, 1536}, {40, 256, 512},
-                                {128, 256, 512}, {131, 263, 37}, {5, 261, 299}}) {
+                                {128, 256, 512}, {131, 263, 37}, {5, 261, 299}, {7, 1031, 899}}) {
                             Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
                             Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
                             Tensor exact = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a.cast(DType.F64), b.cast(DType.F64), ta, tb));
