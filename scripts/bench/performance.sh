@@ -17,10 +17,20 @@ mkdir -p "$out"
 ./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
 { uptime; lscpu | grep -E 'Model name|^CPU\(s\)|CPU family|^Model:|Stepping|L2 cache|L3 cache|Flags'; env | grep '^OPENBLAS_' || true; } > "$out/machine.txt"
 
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py \
-    --config tiny,d2l,large --impl torch-nn.GRU --dtype f32,f64 --threads 1,2 --seconds "$seconds" > "$out/torch.jsonl"
-./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
-    --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train.txt"
+torch() {
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py --impl torch-nn.GRU \
+      --dtype f32,f64 --threads 1,2 --seconds "$seconds" "$@"
+}
+# PyTorch's products and machine first (the check that it runs at full speed); then each configuration
+# on both sides in turn, so that a ratio compares figures taken minutes apart, not a quarter of an hour:
+# on a shared VM both sides' speeds drift by a fifth over that long.
+torch --no-train > "$out/torch.jsonl"
+: > "$out/jgrad-train.txt"
+for config in tiny d2l large; do
+  torch --no-matmul --config "$config" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
+  ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
+      --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee -a "$out/jgrad-train.txt"
+done
 # Two threads the other way: each minibatch split into two shards, one per thread (DataParallel).
 ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 2 --data-parallel \
     --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-data-parallel.txt"

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Prints the README's performance tables (Markdown) from one run of scripts/bench/performance.sh.
+
+    python3 scripts/bench/readme_tables.py docs/measurements/DATE
+
+Reads jgrad-train.txt, jgrad-train-data-parallel.txt, jgrad-train-system-openblas.txt, jgrad-matmul.txt,
+jgrad-matmul-system-openblas.txt and torch.jsonl from that folder; prints the tables and, last, the
+ranges the goals are judged by. Plain Python 3, no packages.
+"""
+import json
+import os
+import re
+import sys
+
+
+def train(path):
+    """{(config, cell, dtype, threads, shards): dict} from a `bench` training table."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for line in open(path, encoding="utf-8"):
+        if not line.startswith("jgrad "):
+            continue
+        f = line.split()
+        key = (f[1], f[2], f[3], int(f[4]), int(f[5]))
+        roof = [x for x in f if x.endswith("%")]
+        ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)
+        out[key] = {"tps": float(f[6]), "peak": float(f[10]), "roof": roof[0] if roof else "",
+                    "ratio": float(ratio.group(1)) if ratio else None}
+    return out
+
+
+def matmul(path):
+    """{(shape, dtype, threads): (ours, theirs)} from a `bench --matmul` table."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"^(\S.*?)\s+(f32|f64)\s+(\d+)\s+([0-9.]+)(?:\s+torch ([0-9.]+))?", line)
+        if m and not line.startswith(("machine", "matmul:")):
+            out[(m.group(1).strip(), m.group(2), int(m.group(3)))] = (float(m.group(4)), float(m.group(5)) if m.group(5) else None)
+    return out
+
+
+def torch(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        r = json.loads(line)
+        if r.get("kind") == "train":
+            out[(r["config"], r["dtype"], r["threads"])] = r
+    return out
+
+
+def fmt(x):
+    return "{:,.0f}".format(x)
+
+
+def main(d):
+    one = train(os.path.join(d, "jgrad-train.txt"))
+    dp = train(os.path.join(d, "jgrad-train-data-parallel.txt"))
+    system = train(os.path.join(d, "jgrad-train-system-openblas.txt"))
+    ref = torch(os.path.join(d, "torch.jsonl"))
+    cells = ("gru", "gru-reset-after")
+    ratios = {"tiny": [], "d2l": [], "large": []}
+    roofs = []
+    print("| config, dtype | ours: GRU (Cho / d2l) | ours: GRU (PyTorch variant) | PyTorch `nn.GRU` | GEMM roofline, ours | ours on Debian's OpenBLAS (Cho / PyTorch variant) |")
+    print("|---|---|---|---|---|---|")
+    for config in ("tiny", "d2l", "large"):
+        for dtype in ("f32", "f64"):
+            row = [one.get((config, c, dtype, 1, 1)) for c in cells]
+            if None in row:
+                continue
+            t = ref.get((config, dtype, 1))
+            ratios[config] += [r["ratio"] for r in row if r["ratio"] is not None]
+            if config == "large":
+                roofs += [int(r["roof"].rstrip("%")) for r in row]
+            sys_row = [system.get((config, c, dtype, 1, 1)) for c in cells]
+            sys_cell = " / ".join("%s (%.2f×)" % (fmt(s["tps"]), s["ratio"]) for s in sys_row if s) if all(sys_row) else ""
+            print("| %s %s | %s (%.2f×) | %s (%.2f×) | %s | %s | %s |" % (
+                config, dtype, fmt(row[0]["tps"]), row[0]["ratio"], fmt(row[1]["tps"]), row[1]["ratio"],
+                fmt(t["tokens_per_second"]) if t else "", "—" if config == "tiny" else "%d–%d%%" % tuple(sorted(int(r["roof"].rstrip("%")) for r in row)),
+                sys_cell))
+    print()
+    print("| config, dtype | ours, kernels split (Cho / PyTorch variant) | ours, two shards (Cho / PyTorch variant) | PyTorch `nn.GRU`, 2 threads |")
+    print("|---|---|---|---|")
+    two = []
+    for config in ("d2l", "large"):
+        for dtype in ("f32", "f64"):
+            cellsx = []
+            for table, shards in ((one, 1), (dp, 2)):
+                parts = []
+                for c in cells:
+                    r2, r1 = table.get((config, c, dtype, 2, shards)), one.get((config, c, dtype, 1, 1))
+                    if r2 and r1:
+                        parts.append("%s (%.2f×)" % (fmt(r2["tps"]), r2["tps"] / r1["tps"]))
+                        if config == "large":
+                            two.append(r2["tps"] / r1["tps"])
+                cellsx.append(" / ".join(parts))
+            t = ref.get((config, dtype, 2))
+            print("| %s %s | %s | %s | %s |" % (config, dtype, cellsx[0], cellsx[1], fmt(t["tokens_per_second"]) if t else ""))
+    print()
+    mm = matmul(os.path.join(d, "jgrad-matmul.txt"))
+    mms = matmul(os.path.join(d, "jgrad-matmul-system-openblas.txt"))
+    shapes = []
+    for (shape, _, _) in mm:
+        if shape not in shapes:
+            shapes.append(shape)
+    print("| shape | f32 ours | f32 PyTorch | f64 ours | f64 PyTorch | f32 / f64 ours on Debian's OpenBLAS |")
+    print("|---|---|---|---|---|---|")
+    mratios = []
+    for shape in shapes:
+        cols = []
+        for dtype in ("f32", "f64"):
+            ours, theirs = mm[(shape, dtype, 1)]
+            mratios.append(ours / theirs)
+            cols += ["%.1f (%.2f×)" % (ours, ours / theirs), "%.1f" % theirs]
+        s = [mms.get((shape, dt, 1)) for dt in ("f32", "f64")]
+        print("| %s | %s | %s |" % (shape, " | ".join(cols), " / ".join("%.1f" % x[0] for x in s) if all(s) else ""))
+    print()
+    for config, rs in ratios.items():
+        print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
+    print("roofline (large, one thread): %d–%d%%" % (min(roofs), max(roofs)))
+    print("two threads at large, against our one thread: %.2f–%.2f×" % (min(two), max(two)))
+    print("matmul, one thread, against PyTorch: %.2f–%.2f×, %d of %d shapes at >= 0.90" % (
+        min(mratios), max(mratios), sum(r >= 0.895 for r in mratios), len(mratios)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs/measurements/" + __import__("datetime").date.today().isoformat())
