@@ -17,6 +17,7 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 ./gru-examples --version >/dev/null 2>&1   # builds this checkout's jar if needed
 java="$JAVA_HOME/bin/java"
 args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
+# Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.
 new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 {
   echo "# old = $java -XX:+UseSerialGC -Xmx300m -jar gru-examples.jar of 8d7ae7c bench $args"

@@ -43,7 +43,8 @@ done
 # one-thread training on it, to tell the bundled build's speed from jgrad's own costs; it runs without
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE like PyTorch, since a system OpenBLAS obeys them.
 if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
-  system="-Djgrad.blas.library=system -XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m -XX:+UseTransparentHugePages"
+  . ./.mvn/java-options.sh
+  system="-Djgrad.blas.library=system $jgrad_java_opts"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
       2>/dev/null | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \

@@ -13,7 +13,8 @@ mkdir -p "$out"
 . ./.mvn/find-jdk.sh
 ./gru-examples --version >/dev/null 2>&1   # builds this checkout's jar if needed
 java="$JAVA_HOME/bin/java"
-opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m -XX:+UseTransparentHugePages --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+. ./.mvn/java-options.sh
+opts="$jgrad_java_opts --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 args="--config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --seconds 4"
 {
   echo "# $java $opts [-Djgrad.workspace=off] -jar examples/target/gru-examples.jar bench $args (at $(git rev-parse --short HEAD))"

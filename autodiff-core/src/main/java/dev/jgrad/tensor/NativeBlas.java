@@ -13,6 +13,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -175,8 +176,13 @@ final class NativeBlas {
         if (!forced.isEmpty()) {
             inside.put("OPENBLAS_CORETYPE", forced);
         }
-        List<String> ignored = CPU_OVERRIDES.stream().filter(v -> ProcessEnvironment.get(v) != null)
-                .map(v -> v + "=" + ProcessEnvironment.get(v)).toList();
+        List<String> ignored = new ArrayList<>();
+        for (String v : CPU_OVERRIDES) {
+            String value = ProcessEnvironment.get(v);
+            if (value != null) {
+                ignored.add(v + "=" + value);
+            }
+        }
         SymbolLookup lib = ProcessEnvironment.with(inside, () -> {
             SymbolLookup last = null;
             for (String name : LINUX_LIBRARIES) {

@@ -32,6 +32,7 @@ class LauncherTest {
         executable(jdk.resolve("java"), "#!/bin/sh\necho \"ran $*\"\n");
         Files.createDirectories(repo.resolve(".mvn"));
         Files.writeString(repo.resolve(".mvn/find-jdk.sh"), "JAVA_HOME=\"$here/jdk\"; export JAVA_HOME\n");
+        Files.copy(Path.of("..", ".mvn", "java-options.sh"), repo.resolve(".mvn/java-options.sh"));
         executable(repo.resolve("mvnw"), "#!/bin/sh\necho built >> build.log\nmkdir -p examples/target\n: > examples/target/gru-examples.jar\n");
         Files.writeString(repo.resolve("pom.xml"), "<project/>");
         Files.createDirectories(repo.resolve("examples/src/main/java"));

@@ -1,0 +1,16 @@
+# shellcheck shell=sh
+# Sourced by ./gru-examples and the scripts under scripts/bench: sets jgrad_java_opts, the JVM options
+# the launcher runs the program with when JGRAD_JAVA_OPTS is not set.
+#   -XX:+UseSerialGC -Xmx300m: a training step's live tensors fit in 300 MB up to the bench's large
+#     configuration in float64; the JVM's default heap, a quarter of the machine's memory, would let
+#     the process grow to gigabytes, and the serial collector keeps no concurrent threads or
+#     remembered sets beside it.
+#   -Djgrad.workspace=130m: the step workspace, instead of its default third of the heap, holds a
+#     large step in either dtype, so that step reuses the previous step's arrays instead of the
+#     collector's.
+#   -XX:+UseTransparentHugePages where the kernel offers huge pages: fewer TLB misses in the
+#     matrix products.
+jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m"
+case "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" in
+  *"[always]"*|*"[madvise]"*) jgrad_java_opts="$jgrad_java_opts -XX:+UseTransparentHugePages" ;;
+esac
