@@ -12,7 +12,7 @@ out=docs/measurements/$(date +%Y-%m-%d)
 mkdir -p "$out"
 rm -f "$out/jgrad-d2l.jsonl" "$out/jgrad-d2l-perplexity.png"
 ./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
-{ uptime; lscpu | grep -E 'Model name|^CPU\(s\)'; } > "$out/d2l-side-by-side.txt"
+{ uptime; lscpu | grep -E 'Model name|^CPU\(s\)|CPU family|^Model:|Stepping'; } > "$out/d2l-side-by-side.txt"
 
 start=$(date +%s)
 ./gru-examples train --corpus data/timemachine.txt --d2l-text --max-tokens 10000 \
