@@ -23,7 +23,7 @@ torch() {
 }
 # PyTorch's products and machine first (the check that it runs at full speed); then each configuration
 # on both sides in turn, so that a ratio compares figures taken minutes apart, not a quarter of an hour:
-# on a shared VM both sides' speeds drift by a fifth over that long.
+# on a shared VM both sides' speeds drift by up to a third over that long.
 torch --no-train > "$out/torch.jsonl"
 : > "$out/jgrad-train.txt"
 for config in tiny d2l large; do

@@ -14,9 +14,10 @@ import java.util.Set;
 
 /**
  * The facts that make a benchmark figure interpretable: processors available to the JVM, the CPU
- * model with its family, model number and stepping, and the SIMD extensions that decide a kernel's speed (from {@code /proc/cpuinfo}; "unknown"
- * elsewhere), the JDK, the matrix-product backend (OpenBLAS with its version and the core it chose,
- * or the Java kernel) and the loops that compute exp, tanh and σ.
+ * model with its family, model number and stepping, and the SIMD extensions that decide a kernel's
+ * speed (from {@code /proc/cpuinfo}; "unknown" elsewhere), the JDK, the matrix-product backend
+ * (OpenBLAS with its version and the core it chose, or the Java kernel) and the loops that compute
+ * exp, tanh and σ.
  *
  * @param isa the extensions among {@link #NOTABLE_FLAGS} this CPU reports
  */
@@ -43,8 +44,7 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
             model += " (family " + first.get("cpu family") + " model " + first.get("model") + " stepping " + first.get("stepping") + ")";
         }
         Set<String> flags = Set.of(first.getOrDefault("flags", "").split("\\s+"));
-        Set<String> present = flags;
-        return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(present::contains).toList(),
+        return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(flags::contains).toList(),
                 System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
     }
 
