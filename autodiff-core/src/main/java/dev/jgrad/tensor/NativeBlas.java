@@ -55,7 +55,7 @@ final class NativeBlas {
     private final String description;
     private final String coreName;
 
-    private NativeBlas(SymbolLookup lib, String source, String forcedCore) throws Throwable {
+    private NativeBlas(SymbolLookup lib, String source) throws Throwable {
         Linker linker = Linker.nativeLinker();
         ValueLayout.OfInt i = ValueLayout.JAVA_INT;
         ValueLayout a = ValueLayout.ADDRESS;
@@ -68,9 +68,6 @@ final class NativeBlas {
         MethodHandle config = linker.downcallHandle(find(lib, "openblas_get_config"), FunctionDescriptor.of(a));
         MethodHandle core = linker.downcallHandle(find(lib, "openblas_get_corename"), FunctionDescriptor.of(a));
         coreName = cString((MemorySegment) core.invokeExact());
-        if (forcedCore != null && !forcedCore.equalsIgnoreCase(coreName)) {
-            throw new IllegalStateException("jgrad.blas.coretype=" + forcedCore + ": OpenBLAS has no such core (it chose " + coreName + ")");
-        }
         description = cString((MemorySegment) config.invokeExact()).trim() + " (core " + coreName + ", " + source + ")";
     }
 
@@ -145,9 +142,9 @@ final class NativeBlas {
                     } catch (IllegalArgumentException notFound) {
                         throw new IllegalStateException("jgrad.blas.library=system: the dynamic linker finds no " + SYSTEM_LIBRARY);
                     }
-                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY, null);
+                    yield new NativeBlas(lib, "system " + SYSTEM_LIBRARY);
                 }
-                default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which, null);
+                default -> new NativeBlas(SymbolLookup.libraryLookup(Path.of(which), Arena.global()), which);
             };
         } catch (IllegalStateException e) {
             throw e;
@@ -193,7 +190,11 @@ final class NativeBlas {
         });
         String source = "bundled org.bytedeco:openblas " + version + (forced.isEmpty() ? "" : ", forced by jgrad.blas.coretype")
                 + (ignored.isEmpty() ? "" : "; " + String.join(" ", ignored) + " in the environment not applied to it");
-        return new NativeBlas(lib, source, forced.isEmpty() ? null : forced);
+        NativeBlas blas = new NativeBlas(lib, source);
+        if (!forced.isEmpty() && !forced.equalsIgnoreCase(blas.coreName)) {
+            throw new IllegalStateException("jgrad.blas.coretype=" + forced + ": OpenBLAS has no such core (it chose " + blas.coreName + ")");
+        }
+        return blas;
     }
 
     private static String platform() {
