@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /** Runs test code on a chosen matmul backend and restores the one that was in use. */
@@ -16,6 +17,13 @@ final class BlasBackends {
             out.add(Blas.Backend.NATIVE);
         }
         return out;
+    }
+
+    /** Whether this is Linux on x86-64, the platform the {@code org.bytedeco:openblas} jar ships a library for. */
+    static boolean bundledPlatform() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch");
+        return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
     }
 
     static <T> T on(Blas.Backend backend, Supplier<T> body) {

@@ -2,7 +2,6 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** Choosing, describing and trusting the native matmul backend (Note [Backends and bits] on {@link Blas}). */
@@ -10,9 +9,7 @@ class BlasTest {
 
     @Test
     void anOpenBlasLoadsOnLinuxX86AndSaysWhichAndFromWhere() {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch");
-        if (os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"))) {
+        if (BlasBackends.bundledPlatform()) {
             assertTrue(Blas.nativeAvailable(), "the org.bytedeco:openblas jar ships libopenblas for this platform: " + Blas.description());
             String d = BlasBackends.on(Blas.Backend.NATIVE, Blas::description);
             String from = switch (System.getProperty("jgrad.blas.library", "")) {

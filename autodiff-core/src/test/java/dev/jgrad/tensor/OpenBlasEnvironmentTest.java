@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -64,9 +63,7 @@ class OpenBlasEnvironmentTest {
     }
 
     private static void assumeBundled() {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch");
-        assumeTrue(os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64")), "OpenBLAS is bundled for Linux x86-64");
+        assumeTrue(BlasBackends.bundledPlatform(), "OpenBLAS is bundled for Linux x86-64");
         assumeTrue(System.getProperty("jgrad.blas.library", "bundled").equals("bundled"), "this suite runs on another OpenBLAS");
     }
 
