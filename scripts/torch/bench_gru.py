@@ -104,23 +104,20 @@ def matmul_check():
 
 
 def machine():
-    flags = set()
-    model = "unknown"
-    ids = {}
+    first = {}   # each /proc/cpuinfo key's value for the first processor
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags") and not flags:
-                    flags = set(line.split(":", 1)[1].split())
-                key, _, value = line.partition(":")
-                if key.strip() in ("model name", "cpu family", "model", "stepping") and key.strip() not in ids:
-                    ids[key.strip()] = value.strip()
+                key, colon, value = line.partition(":")
+                if colon:
+                    first.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    if "model name" in ids:
-        model = ids["model name"]
-        if "cpu family" in ids:
-            model += " (family %s model %s stepping %s)" % (ids["cpu family"], ids.get("model", "?"), ids.get("stepping", "?"))
+    model = first.get("model name", "unknown")
+    if "cpu family" in first:
+        # The model name alone ("AMD EPYC") does not tell one generation from the next.
+        model += " (family %s model %s stepping %s)" % (first["cpu family"], first.get("model", "?"), first.get("stepping", "?"))
+    flags = set(first.get("flags", "").split())
     which = blas()
     err = matmul_check()
     if not which.startswith("OpenBLAS"):
