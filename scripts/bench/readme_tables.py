@@ -25,7 +25,7 @@ def train(path):
         key = (f[1], f[2], f[3], int(f[4]), int(f[5]))
         roof = [x for x in f if x.endswith("%")]
         ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)
-        out[key] = {"tps": float(f[6]), "peak": float(f[10]), "roof": roof[0] if roof else "",
+        out[key] = {"tps": float(f[6]), "roof": roof[0] if roof else "",
                     "ratio": float(ratio.group(1)) if ratio else None}
     return out
 
