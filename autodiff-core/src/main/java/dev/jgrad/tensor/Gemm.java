@@ -99,14 +99,13 @@ final class Gemm {
 
     /**
      * An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the
-     * calling thread: the Vector API kernel when {@code vector} and it fits (whole rows only), else OpenBLAS.
+     * calling thread: the Vector API kernel when B's {@code panels} are given (whole rows only), else OpenBLAS.
      */
-    private static void nativeBlock(NativeBlas blas, boolean vector, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
+    private static void nativeBlock(NativeBlas blas, float[] panels, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
                                     Tensor c, int co, int ldc, int m, int n, int k) {
-        if (vector && SimdLoops.LOOPS.gemm(ta, tb, m, n, k, a, ao, b, bo, c, co)) {
-            return;
-        }
-        if (a.f64() != null) {
+        if (panels != null) {
+            SimdLoops.LOOPS.gemm(m, n, k, a.f32(), ao, panels, c.f32(), co);
+        } else if (a.f64() != null) {
             blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc);
         } else {
             blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, ldc);
@@ -126,8 +125,9 @@ final class Gemm {
         if (blas != null) {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
-            // Chosen for the whole product, so that its blocks run the kernel one thread would run on it.
-            boolean vector = Blas.VECTOR_PRODUCTS && a.dtype == DType.F32 && !ta && VectorGemm.fitsRows(m);
+            // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
+            float[] panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, a, b, bo) : null;
+            boolean vector = panels != null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
             // kernel's) of a product with many rows or on that kernel, else whole column groups, since
@@ -136,7 +136,7 @@ final class Gemm {
             int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + NATIVE_COLUMN_GROUP - 1) / NATIVE_COLUMN_GROUP;
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
-                nativeBlock(blas, vector, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
+                nativeBlock(blas, panels, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
                 return;
             }
             Parallelism.run(tasks, t -> {
@@ -145,11 +145,11 @@ final class Gemm {
                 if (byRows) {
                     int i0 = Math.min(m, VectorGemm.ROWS * g0);
                     int i1 = Math.min(m, VectorGemm.ROWS * g1);
-                    nativeBlock(blas, vector, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
+                    nativeBlock(blas, panels, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
                 } else {
                     int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
                     int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
-                    nativeBlock(blas, false, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
+                    nativeBlock(blas, null, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
                 }
             });
             return;

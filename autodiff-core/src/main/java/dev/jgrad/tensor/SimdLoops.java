@@ -36,12 +36,16 @@ interface SimdLoops {
     void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
     /**
-     * {@code C[co..] += op(A)·op(B)} for dense row-major matrices of one dtype ({@link Gemm#gemm}'s
-     * contract) on the register-blocked kernel of {@link VectorGemm}; false, nothing written, when the
-     * vectors are narrower than 512 bits, the dtype is float64, A is transposed, a transposed B is on
-     * its first such use, or the shape is not one it takes.
+     * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
+     * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B; null,
+     * when the kernel does not take it: the vectors are narrower than 512 bits, the dtype is float64,
+     * A is transposed, B is on its first such use or part of a larger tensor, or the shape is not one
+     * it takes.
      */
-    boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co);
+    float[] gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo);
+
+    /** {@code C[co..] += A·B} for A {@code [m, k]} and B's {@link #gemmPanels panels}: a product, or a block of its rows. */
+    void gemm(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

@@ -5,15 +5,17 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A register-blocked float32 matrix product on 512-bit vectors for the products a recurrent step
- * makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B}, A {@code [m, k]} with few
- * rows, B {@code [k, n]}, all row-major at offsets; and {@code C += A·Bᵀ} for a weight B stored
- * {@code [n, k]}, through a transposed copy made once per weight tensor.
+ * makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B} or {@code C += A·Bᵀ}, A
+ * {@code [m, k]} with few rows at an offset, B a weight, stored {@code [k, n]} or {@code [n, k]}, C
+ * {@code [m, n]} at an offset, all row-major.
  *
  * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen
  * accumulators stay in registers over the whole inner dimension while each step broadcasts one value
- * of each of the 8 rows of A and loads two vectors of row {@code p} of B. B is read where it is
- * stored, where a BLAS first copies ("packs") it on every call: work that a product of 32 rows does
- * not amortise.
+ * of each of the 8 rows of A and loads two vectors of row {@code p} of B's panel. The panels are a
+ * copy of B made on its second use and kept with its tensor ({@link #panels}), where a BLAS copies
+ * ("packs") B on every call: work that a product of 32 rows does not amortise, and that a weight
+ * read at every time step need not repeat. A panel is read at a constant stride, so C2 checks its
+ * bounds once before the loop rather than at every load.
  *
  * <p>Note [Vector product summation order]: every element is {@code C + s_k}, where {@code s_0 = 0}
  * and {@code s_{p+1} = fma(A(i,p), B(p,j), s_p)}. The bundled OpenBLAS gave the same bits at the d2l
@@ -24,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (32 vector registers hold the accumulators and operands), which is where it was measured faster
  * than the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements); in float64 it gained
  * nothing in training. On several kernel threads each takes a block of the rows. A transposed A, a
- * transposed B's first use, taller A and other shapes stay with the BLAS, so a product's bits depend
- * on which of the two took it.
+ * B's first use, a B that is part of a larger tensor, taller A and other shapes stay with the BLAS,
+ * so a product's bits depend on which of the two took it.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -47,66 +49,78 @@ final class VectorGemm {
 
     /** Whether an {@code m × n} product divides into whole blocks and has few enough rows. */
     static boolean fits(int m, int n) {
-        return fitsRows(m) && n % (2 * F.length()) == 0;
-    }
-
-    /** Whether {@code m} rows are few enough and a whole number of blocks: the half of {@link #fits} a product's row blocks inherit. */
-    static boolean fitsRows(int m) {
-        return m <= MAX_ROWS && m % ROWS == 0;
+        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0;
     }
 
     /**
-     * {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, B {@code [k, n]} at {@code bo},
-     * C {@code [m, n]} at {@code co}; false, nothing written, when the shape does not {@link #fits fit}.
+     * {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, C {@code [m, n]} at {@code co}, B given
+     * by its {@link #panelsFor panels}, for a shape that {@link #fits}: a whole product, or a block
+     * of its rows.
      */
-    static boolean sgemm(int m, int n, int k, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        if (!fits(m, n)) {
-            return false;
-        }
-        multiply(m, n, k, a, ao, b, bo, c, co);
-        return true;
-    }
-
-    /** {@link #sgemm} for a shape known to fit. */
-    private static void multiply(int m, int n, int k, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        int lanes = F.length();
+    static void multiply(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co) {
+        int width = 2 * F.length();
         float[] block = SCRATCH.get().block;
-        for (int vb = 0; vb < n; vb += 2 * lanes) {
+        for (int vb = 0; vb < n; vb += width) {
             for (int rb = 0; rb < m; rb += ROWS) {
-                multiplyBlock(a, ao + rb * k, k, b, bo + vb, n, k, block);
+                multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
                 addInto(block, c, co + rb * n + vb, n);
             }
         }
     }
 
     /**
-     * {@code C[co..] += A·Bᵀ} for a float32 matrix B {@code [n, k]} (the whole of its tensor), read
-     * through its cached transpose (the field comment on {@link Tensor#transposedF32}); false, nothing
-     * written, on B's first such use or when the shape does not {@link #fits fit}.
+     * The panels of B for a product {@code A·B} or, with {@code transposed}, {@code A·Bᵀ} of
+     * {@code m × n} by an inner dimension {@code k}, counted as one use of B; null, when the shape
+     * does not {@link #fits fit}, B is not a float32 matrix that is the whole of its tensor
+     * ({@code [k, n]}, or {@code [n, k]} when transposed), or on its first such use. Called once per
+     * product, before it is cut over threads, so that all its blocks run on one kernel.
      */
-    static boolean sgemmTransposed(int m, int n, int k, float[] a, int ao, Tensor b, float[] c, int co) {
+    static float[] panelsFor(boolean transposed, int m, int n, int k, Tensor b) {
         if (!fits(m, n) || b.f32() == null || b.f32().length != n * k) {
-            return false;
+            return null;
         }
-        float[] bt = b.transposedF32;
-        if (bt == null) {
-            if (b.transposedUses++ == 0) {
-                return false;
+        float[] panels = transposed ? b.transposedPanelsF32 : b.panelsF32;
+        if (panels == null) {
+            if ((transposed ? b.transposedUses++ : b.panelUses++) == 0) {
+                return null;
             }
-            bt = Workspace.outside(() -> Kernels.permute(b.reshape(n, k), new int[] {1, 0})).f32();   // lives with B, beyond any step
-            b.transposedF32 = bt;
+            panels = panels(b.f32(), n, k, transposed);
+            if (transposed) {
+                b.transposedPanelsF32 = panels;
+            } else {
+                b.panelsF32 = panels;
+            }
         }
-        multiply(m, n, k, a, ao, bt, 0, c, co);
-        return true;
+        return panels;
     }
 
     /**
-     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·B[bAt + p·ldb + v]} for the 8 rows r and
-     * two vectors of columns v (2L values). It only writes its scratch block, and C is added to apart:
+     * B {@code [k, n]} cut into panels of two vectors' width W: panel q holds columns
+     * {@code qW..qW+W-1} row after row, {@code out[q·kW + p·W + v] = B(p, qW + v)}. B is {@code b}
+     * row-major, or with {@code transposed} its transpose {@code b [n, k]}. A block then reads B at a
+     * constant stride W, and C2 proves its loads in bounds before the loop instead of in it.
+     */
+    static float[] panels(float[] b, int n, int k, boolean transposed) {
+        int width = 2 * F.length();
+        float[] out = new float[n * k];   // lives with B's tensor, beyond any step's workspace
+        for (int q = 0; q < n; q += width) {
+            int at = q * k;
+            for (int p = 0; p < k; p++) {
+                for (int v = 0; v < width; v++) {
+                    out[at + p * width + v] = transposed ? b[(q + v) * k + p] : b[p * n + q + v];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r and
+     * two vectors of columns v (2L values), P a panel of B. It only writes its scratch block, and C is added to apart:
      * C2 turns the Vector API calls of a method into instructions only within a node budget, and calls
      * left over run as objects, several times slower.
      */
-    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int ldb, int k, float[] out) {
+    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out) {
         int l = F.length();
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
@@ -125,7 +139,7 @@ final class VectorGemm {
         FloatVector c70 = c00;
         FloatVector c71 = c00;
         for (int p = 0; p < k; p++) {
-            int bp = bAt + p * ldb;
+            int bp = bAt + p * 2 * l;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + l);
             int ap = aAt + p;

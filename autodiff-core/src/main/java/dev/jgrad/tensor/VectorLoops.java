@@ -23,12 +23,13 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
-    public boolean gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int ao, Tensor b, int bo, Tensor c, int co) {
-        if (!VectorGemm.USABLE || ta || a.f32() == null) {
-            return false;
-        }
-        return tb ? bo == 0 && VectorGemm.sgemmTransposed(m, n, k, a.f32(), ao, b, c.f32(), co)
-                : VectorGemm.sgemm(m, n, k, a.f32(), ao, b.f32(), bo, c.f32(), co);
+    public float[] gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo) {
+        return VectorGemm.USABLE && !ta && a.f32() != null && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b) : null;
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co) {
+        VectorGemm.multiply(m, n, k, a, ao, panels, c, co);
     }
 
     @Override

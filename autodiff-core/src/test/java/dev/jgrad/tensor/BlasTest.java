@@ -123,7 +123,7 @@ class BlasTest {
                             Tensor exact = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a.cast(DType.F64), b.cast(DType.F64), ta, tb));
                             double tolerance = (dtype == DType.F64 ? 1e-12 : 1e-4) * Math.sqrt(s[1]);
                             boolean vectorKernel = dtype == DType.F32 && Blas.VECTOR_PRODUCTS && !ta && s[0] <= 64 && s[0] % 8 == 0;
-                            // A weight's transposed copy is made on its second use and changes the kernel (VectorGemm): make it now.
+                            // A weight's panels are made on its second use and change the kernel (VectorGemm): make them now.
                             BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
                             Tensor one = null;
                             for (int threads : new int[] {1, 2, 3, 5}) {

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The register-blocked Vector API product: bit for bit the summation order of Note [Vector product
- * summation order], written out here as a scalar loop of {@link Math#fma}, at offsets inside larger
- * storage, for any thread count; and it takes only the shapes it is meant for.
+ * summation order], written out here as a scalar loop of {@link Math#fma}, with A and C at offsets
+ * inside larger storage and B read through its panels, for any thread count; and it takes only the
+ * shapes it is meant for.
  */
 class VectorGemmTest {
     @BeforeEach
@@ -26,22 +27,23 @@ class VectorGemmTest {
     }
 
     /**
-     * Operands embedded at offsets in arrays with sentinel values around them; with {@code tb}, B is
-     * stored {@code [n, k]} as a whole tensor of its own (the product is {@code A·Bᵀ}).
+     * A and C embedded at offsets in arrays with sentinel values around them; B a whole tensor of its
+     * own, stored {@code [k, n]}, or with {@code tb} {@code [n, k]} (the product is {@code A·Bᵀ}).
      */
     private record Case(boolean tb, int m, int n, int k, int ao, int bo, int co, double[] a, double[] b, double[] c, Tensor bTensor) {
         static Case of(int m, int n, int k, long seed) {
-            SplittableRandom r = new SplittableRandom(seed);
-            int ao = 3;
-            int bo = 5;
-            int co = 7;
-            return new Case(false, m, n, k, ao, bo, co, fill(r, ao + m * k + 2), fill(r, bo + k * n + 4), fill(r, co + m * n + 6), null);
+            return of(false, m, n, k, seed);
         }
 
         static Case transposed(int m, int n, int k, long seed) {
+            return of(true, m, n, k, seed);
+        }
+
+        private static Case of(boolean tb, int m, int n, int k, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             double[] b = fill(r, n * k);
-            return new Case(true, m, n, k, 3, 0, 7, fill(r, 3 + m * k + 2), b, fill(r, 7 + m * n + 6), Tensor.of(DType.F32, b, n, k));
+            Tensor bTensor = tb ? Tensor.of(DType.F32, b, n, k) : Tensor.of(DType.F32, b, k, n);
+            return new Case(tb, m, n, k, 3, 0, 7, fill(r, 3 + m * k + 2), b, fill(r, 7 + m * n + 6), bTensor);
         }
 
         private static double[] fill(SplittableRandom r, int len) {
@@ -75,11 +77,22 @@ class VectorGemmTest {
             return out;
         }
 
+        /** Whether the kernel took the product, C as it left it: on B's first use it must not. */
+        boolean run(float[] out) {
+            float[] panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
+            if (panels != null) {
+                VectorGemm.multiply(m, n, k, toFloat(a), ao, panels, out, co);
+            }
+            return panels != null;
+        }
+
+        /** The product from B's second use on (a first use made first when none was). */
         float[] runF() {
+            if (bTensor.panelUses + bTensor.transposedUses == 0) {
+                assertFalse(run(toFloat(c)), "first use: left to the BLAS");
+            }
             float[] out = toFloat(c);
-            boolean ran = tb ? VectorGemm.sgemmTransposed(m, n, k, toFloat(a), ao, bTensor, out, co)
-                    : VectorGemm.sgemm(m, n, k, toFloat(a), ao, toFloat(b), bo, out, co);
-            assertTrue(ran, "the kernel ran");
+            assertTrue(run(out), "the kernel ran");
             return out;
         }
 
@@ -97,55 +110,89 @@ class VectorGemmTest {
     @CsvSource({"16, 64, 37", "8, 96, 5", "64, 32, 19", "8, 32, 1", "32, 256, 256"})
     void float32HasTheDocumentedBits(int m, int n, int k) {
         Case c = Case.of(m, n, k, 11);
-        assertArrayEquals(c.expectedF(), c.runF());
+        assertArrayEquals(c.expectedF(), c.runF(), "A·B");
+        Case t = Case.transposed(m, n, k, 12);
+        assertArrayEquals(t.expectedF(), t.runF(), "A·Bᵀ");
+    }
+
+    /** Panel q of width W holds B's columns qW..qW+W-1 row after row, from either storage order. */
+    @Test
+    void panelsHoldTheColumnsOfBRowAfterRow() {
+        int w = 2 * jdk.incubator.vector.FloatVector.SPECIES_512.length();
+        int n = 2 * w;
+        int k = 3;
+        float[] b = new float[k * n];       // B(p, j) = 1000p + j, stored [k, n]
+        float[] bt = new float[n * k];      // the same B stored transposed, [n, k]
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                b[p * n + j] = 1000 * p + j;
+                bt[j * k + p] = 1000 * p + j;
+            }
+        }
+        float[] expected = new float[n * k];
+        for (int q = 0; q < n / w; q++) {
+            for (int p = 0; p < k; p++) {
+                for (int v = 0; v < w; v++) {
+                    expected[q * k * w + p * w + v] = 1000 * p + q * w + v;
+                }
+            }
+        }
+        assertArrayEquals(expected, VectorGemm.panels(b, n, k, false), "from [k, n]");
+        assertArrayEquals(expected, VectorGemm.panels(bt, n, k, true), "from [n, k]");
     }
 
     @Test
     void shapesItIsNotMeantForAreLeftToTheCaller() {
-        float[] c = new float[72 * 32];
-        assertFalse(VectorGemm.sgemm(28, 32, 4, new float[28 * 4], 0, new float[4 * 32], 0, c, 0), "28 rows");
-        assertFalse(VectorGemm.sgemm(32, 28, 4, new float[32 * 4], 0, new float[4 * 28], 0, c, 0), "28 columns");
-        assertFalse(VectorGemm.sgemm(72, 32, 4, new float[72 * 4], 0, new float[4 * 32], 0, c, 0), "72 rows, more than a batch");
+        Tensor b32 = Tensor.zeros(DType.F32, 4, 32);
+        Tensor b28 = Tensor.zeros(DType.F32, 4, 28);
         Tensor a = Tensor.zeros(DType.F32, 32, 4);
-        Tensor b = Tensor.zeros(DType.F32, 4, 32);
-        Tensor out = Tensor.zeros(DType.F32, 32, 32);
-        assertFalse(SimdLoops.LOOPS.gemm(true, false, 32, 32, 4, a, 0, b, 0, out, 0), "A transposed");
-        Tensor out64 = Tensor.zeros(DType.F64, 32, 32);
-        assertFalse(SimdLoops.LOOPS.gemm(false, false, 32, 32, 4, a.cast(DType.F64), 0, b.cast(DType.F64), 0, out64, 0), "float64");
-        assertArrayEquals(new float[72 * 32], c, "nothing written");
+        Tensor a64 = a.cast(DType.F64);
+        Tensor b64 = b32.cast(DType.F64);
+        for (int use = 0; use < 2; use++) {
+            assertEquals(null, VectorGemm.panelsFor(false, 28, 32, 4, b32), "28 rows");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 28, 4, b28), "28 columns");
+            assertEquals(null, VectorGemm.panelsFor(false, 72, 32, 4, b32), "72 rows, more than a batch");
+            assertEquals(null, SimdLoops.LOOPS.gemmPanels(true, false, 32, 32, 4, a, b32, 0), "A transposed");
+            assertEquals(null, SimdLoops.LOOPS.gemmPanels(false, false, 32, 32, 4, a64, b64, 0), "float64");
+        }
     }
 
-    @Test
-    void aTransposedRightOperandIsReadThroughItsOwnCopyFromItsSecondUse() {
-        Case w1 = Case.transposed(16, 64, 23, 21);
-        Case w2 = Case.transposed(16, 64, 23, 22);   // another weight of the same shape
+    @ParameterizedTest(name = "transposed {0}")
+    @CsvSource({"false", "true"})
+    void aRightOperandIsReadThroughItsOwnPanelsFromItsSecondUse(boolean tb) {
+        Case w1 = tb ? Case.transposed(16, 64, 23, 21) : Case.of(16, 64, 23, 21);
+        Case w2 = tb ? Case.transposed(16, 64, 23, 22) : Case.of(16, 64, 23, 22);   // another weight of the same shape
         float[] untouched = toFloat(w1.c);
         float[] first = untouched.clone();
-        assertFalse(VectorGemm.sgemmTransposed(16, 64, 23, toFloat(w1.a), w1.ao, w1.bTensor, first, w1.co), "first use: left to the BLAS");
+        assertFalse(w1.run(first), "first use: left to the BLAS");
         assertArrayEquals(untouched, first, "nothing written");
-        assertEquals(null, w1.bTensor.transposedF32, "no copy for a single use");
-        assertFalse(VectorGemm.sgemmTransposed(16, 64, 23, toFloat(w2.a), w2.ao, w2.bTensor, toFloat(w2.c), w2.co));
+        assertEquals(null, tb ? w1.bTensor.transposedPanelsF32 : w1.bTensor.panelsF32, "no copy for a single use");
+        assertFalse(w2.run(toFloat(w2.c)));
         for (int use = 2; use <= 3; use++) {   // alternating: each weight is read through its own copy
             assertArrayEquals(w1.expectedF(), w1.runF(), "weight 1, use " + use);
             assertArrayEquals(w2.expectedF(), w2.runF(), "weight 2, use " + use);
         }
+        assertEquals(null, tb ? w1.bTensor.panelsF32 : w1.bTensor.transposedPanelsF32, "no copy for the other orientation");
         Tensor a = Tensor.zeros(DType.F32, 16, 23);
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), DType.F32, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
-            assertFalse(VectorGemm.sgemmTransposed(16, 64, 23, a.f32(), 0, twoMatrices, new float[16 * 64], 0), "one matrix of a larger tensor");
+            assertEquals(null, VectorGemm.panelsFor(tb, 16, 64, 23, twoMatrices), "one matrix of a larger tensor");
         }
         if (VectorGemm.USABLE) {
-            assertFalse(SimdLoops.LOOPS.gemm(false, true, 16, 64, 23, a, 0, twoMatrices, 64 * 23, Tensor.zeros(DType.F32, 16, 64), 0),
-                    "a matrix at an offset");
+            Tensor b = tb ? twoMatrices : twoMatrices.reshape(2, 23, 64);
+            assertEquals(null, SimdLoops.LOOPS.gemmPanels(false, tb, 16, 64, 23, a, b, 64 * 23), "a matrix at an offset");
         }
-        assertEquals(null, twoMatrices.transposedF32);
+        assertEquals(null, twoMatrices.transposedPanelsF32);
+        assertEquals(null, twoMatrices.panelsF32);
     }
 
     @Test
     void nanAndInfinityPropagateAsIeeeArithmeticSays() {
-        Case c = Case.of(32, 32, 8, 14);
+        Case finite = Case.of(32, 32, 8, 14);
+        double[] b = finite.b.clone();
+        b[5] = Double.POSITIVE_INFINITY;            // B(0, 5) against A(i, 0): column 5 infinite or NaN
+        Case c = new Case(false, 32, 32, 8, finite.ao, finite.bo, finite.co, finite.a, b, finite.c, Tensor.of(DType.F32, b, 8, 32));
         c.a[c.ao + 3] = Double.NaN;                 // A(0, 3): row 0 of C becomes NaN
-        c.b[c.bo + 5] = Double.POSITIVE_INFINITY;   // B(0, 5) against A(i, 0): column 5 infinite or NaN
         float[] got = c.runF();
         assertArrayEquals(c.expectedF(), got);
         assertTrue(Float.isNaN(got[c.co + 1]));
@@ -153,8 +200,8 @@ class VectorGemmTest {
     }
 
     /**
-     * Through {@link Kernels#matmul} on the native backend: {@code A·B} at once, {@code A·Wᵀ} from W's
-     * second use. At this inner dimension (768) OpenBLAS's own bits differ from the kernel's, which is
+     * Through {@link Kernels#matmul} on the native backend: {@code A·B} and {@code A·Wᵀ} from B's and
+     * W's second use. At this inner dimension (768) OpenBLAS's own bits differ from the kernel's, which is
      * what shows which one ran; on a library where they happen to agree the test has nothing to tell.
      */
     @Test
@@ -168,7 +215,7 @@ class VectorGemmTest {
             Tensor a = Tensor.randn(Rng.seeded(5), DType.F32, 1, 32, 768);
             Tensor b = Tensor.randn(Rng.seeded(6), DType.F32, 1, 768, 256);
             Tensor w = Tensor.randn(Rng.seeded(7), DType.F32, 1, 256, 768);
-            Case ab = new Case(false, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], null);
+            Case ab = new Case(false, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], b);
             Case awT = new Case(true, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
             float[] openBlasAb = new float[32 * 256];
             Blas.nativeKernel().sgemm(false, false, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, 256, openBlasAb, 0, 256);
@@ -176,9 +223,16 @@ class VectorGemmTest {
             Blas.nativeKernel().sgemm(false, true, 32, 256, 768, a.f32(), 0, 768, w.f32(), 0, 768, openBlasAwT, 0, 256);
             assumeFalse(Arrays.equals(openBlasAb, ab.expectedF()) || Arrays.equals(openBlasAwT, awT.expectedF()),
                     "this OpenBLAS sums in the kernel's order here");
-            assertArrayEquals(ab.expectedF(), Kernels.matmul(a, b, false, false).f32(), "A·B");
+            assertArrayEquals(openBlasAb, Kernels.matmul(a, b, false, false).f32(), "A·B on B's first use: OpenBLAS");
+            assertArrayEquals(ab.expectedF(), Kernels.matmul(a, b, false, false).f32(), "A·B on B's second use");
             assertArrayEquals(openBlasAwT, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's first use: OpenBLAS");
             assertArrayEquals(awT.expectedF(), Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's second use");
+            for (int t : new int[] {1, 2}) {   // the use is counted once per product, not once per thread's block
+                Parallelism.setThreads(t);
+                Tensor fresh = Tensor.randn(Rng.seeded(7), DType.F32, 1, 256, 768);   // W's values, not used yet
+                assertArrayEquals(openBlasAwT, Kernels.matmul(a, fresh, false, true).f32(), "first use on " + t + " threads: OpenBLAS");
+                assertArrayEquals(awT.expectedF(), Kernels.matmul(a, fresh, false, true).f32(), "second use on " + t + " threads: the kernel");
+            }
         } finally {
             Parallelism.setThreads(threads);
             Blas.use(before);

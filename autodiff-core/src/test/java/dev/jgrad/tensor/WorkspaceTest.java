@@ -496,7 +496,7 @@ class WorkspaceTest {
         }
     }
 
-    /** The Vector API kernel's transposed copy of a weight lives with the weight, so no scope may lend it. */
+    /** The Vector API kernel's panelled copy of a weight lives with the weight, so no scope may lend it. */
     @Test
     void aWeightsTransposedCopyIsNeverLent() {
         assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
@@ -519,7 +519,7 @@ class WorkspaceTest {
                 }
                 assertArrayEquals(expected, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ through the copy, unharmed");
             }
-            assertTrue(w.transposedF32 != null, "the copy was made");
+            assertTrue(w.transposedPanelsF32 != null, "the copy was made");
         } finally {
             Blas.use(backend);
             Parallelism.setThreads(threads);
