@@ -26,7 +26,7 @@ import java.util.Objects;
  * kernel for any thread count (Note [Matmul summation order] on {@code Gemm}). The native backend
  * runs OpenBLAS on one thread and splits a large product into blocks of rows or columns itself,
  * one per kernel thread (Note [Kernel threads] on {@link Parallelism}); OpenBLAS sums a block in
- * another order than the whole product, so its results depend on the thread count. The float32
+ * another order than the whole product, so its results depend on the thread count. The
  * products of a batch's rows that the Vector API kernel takes ({@link #VECTOR_PRODUCTS}, Note
  * [Vector product summation order] on {@code VectorGemm}) do not. Small products (under
  * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
@@ -142,7 +142,7 @@ public final class Blas {
         Backend b = backend();
         if (b == Backend.NATIVE) {
             return "native " + library.description()
-                    + (VECTOR_PRODUCTS ? "; float32 products of at most " + VectorGemm.MAX_ROWS + " rows on a Vector API kernel" : "");
+                    + (VECTOR_PRODUCTS ? "; products of at most " + VectorGemm.MAX_ROWS + " rows by a weight on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

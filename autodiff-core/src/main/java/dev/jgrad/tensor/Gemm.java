@@ -101,10 +101,10 @@ final class Gemm {
      * An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the
      * calling thread: the Vector API kernel when B's {@code panels} are given (whole rows only), else OpenBLAS.
      */
-    private static void nativeBlock(NativeBlas blas, float[] panels, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
+    private static void nativeBlock(NativeBlas blas, Object panels, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
                                     Tensor c, int co, int ldc, int m, int n, int k) {
         if (panels != null) {
-            SimdLoops.LOOPS.gemm(m, n, k, a.f32(), ao, panels, c.f32(), co);
+            SimdLoops.LOOPS.gemm(m, n, k, a, ao, panels, c, co);
         } else if (a.f64() != null) {
             blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc);
         } else {
@@ -126,7 +126,7 @@ final class Gemm {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
-            float[] panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, a, b, bo) : null;
+            Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, a, b, bo) : null;
             boolean vector = panels != null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API

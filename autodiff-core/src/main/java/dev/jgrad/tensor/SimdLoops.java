@@ -38,14 +38,13 @@ interface SimdLoops {
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
      * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B; null,
-     * when the kernel does not take it: the vectors are narrower than 512 bits, the dtype is float64,
-     * A is transposed, B is on its first such use or part of a larger tensor, or the shape is not one
-     * it takes.
+     * when the kernel does not take it: the vectors are narrower than 512 bits, A is transposed, B is
+     * part of a larger tensor, or the shape is not one it takes.
      */
-    float[] gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo);
+    Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo);
 
     /** {@code C[co..] += A·B} for A {@code [m, k]} and B's {@link #gemmPanels panels}: a product, or a block of its rows. */
-    void gemm(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co);
+    void gemm(int m, int n, int k, Tensor a, int ao, Object panels, Tensor c, int co);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

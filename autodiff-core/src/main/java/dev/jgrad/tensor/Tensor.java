@@ -22,7 +22,7 @@ public final class Tensor {
     /** The workspace loan of the storage, shared by every view of it; null for storage of its own. */
     private final Workspace.Loan loan;
     /**
-     * For a float32 matrix used as the right operand of products ({@code A·B}, and apart
+     * For a matrix used as the right operand of products ({@code A·B}, and apart
      * {@code A·Bᵀ}): how often so far, and from the second use its panels, the copy
      * {@link VectorGemm} reads. A tensor's values never change once it is visible, so a copy never
      * goes stale; a weight is used this way at every time step, an activation mostly once, so a first
@@ -30,9 +30,9 @@ public final class Tensor {
      * volatile.
      */
     int panelUses;
-    volatile float[] panelsF32;
+    volatile Object panels;
     int transposedUses;
-    volatile float[] transposedPanelsF32;
+    volatile Object transposedPanels;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);

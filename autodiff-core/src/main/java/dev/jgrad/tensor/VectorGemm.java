@@ -1,36 +1,37 @@
 package dev.jgrad.tensor;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A register-blocked float32 matrix product on 512-bit vectors for the products a recurrent step
- * makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B} or {@code C += A·Bᵀ}, A
- * {@code [m, k]} with few rows at an offset, B a weight, stored {@code [k, n]} or {@code [n, k]}, C
- * {@code [m, n]} at an offset, all row-major.
+ * A register-blocked matrix product on 512-bit vectors, float32 or float64, for the products a
+ * recurrent step makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B} or
+ * {@code C += A·Bᵀ}, A {@code [m, k]} with few rows at an offset, B a weight, stored {@code [k, n]}
+ * or {@code [n, k]}, C {@code [m, n]} at an offset, all row-major.
  *
- * <p>C is cut into blocks of 8 rows by two vectors (32 columns). For each block, sixteen
- * accumulators stay in registers over the whole inner dimension while each step broadcasts one value
- * of each of the 8 rows of A and loads two vectors of row {@code p} of B's panel. The panels are a
- * copy of B made on its second use and kept with its tensor ({@link #panels}), where a BLAS copies
- * ("packs") B on every call: work that a product of 32 rows does not amortise, and that a weight
- * read at every time step need not repeat. A panel is read at a constant stride, so C2 checks its
- * bounds once before the loop rather than at every load.
+ * <p>C is cut into blocks of 8 rows by two vectors ({@link #width}: 32 float32 or 16 float64
+ * columns). For each block, sixteen accumulators stay in registers over the whole inner dimension
+ * while each step broadcasts one value of each of the 8 rows of A and loads two vectors of row
+ * {@code p} of B's panel. The panels are a copy of B ({@link #pack}) kept with its tensor from its
+ * second use on ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a
+ * product of 32 rows does not amortise, and that a weight read at every time step need not repeat. A panel is read at a
+ * constant stride, so C2 checks its bounds once before the loop rather than at every load.
  *
  * <p>Note [Vector product summation order]: every element is {@code C + s_k}, where {@code s_0 = 0}
  * and {@code s_{p+1} = fma(A(i,p), B(p,j), s_p)}. The bundled OpenBLAS gave the same bits at the d2l
- * shapes (the d2l side-by-side came out identical); elsewhere, and against {@link Gemm}'s own loops,
- * the last bits may differ.
+ * shapes in float32 (the d2l side-by-side came out identical); elsewhere, and against {@link Gemm}'s
+ * own loops, the last bits may differ.
  *
- * <p>It takes float32, at most {@link #MAX_ROWS} rows, a whole number of blocks and 512-bit vectors
- * (32 vector registers hold the accumulators and operands), which is where it was measured faster
- * than the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements); in float64 it gained
- * nothing in training. On several kernel threads each takes a block of the rows. A transposed A, a
- * B's first use, a B that is part of a larger tensor, taller A and other shapes stay with the BLAS,
- * so a product's bits depend on which of the two took it.
+ * <p>It takes at most {@link #MAX_ROWS} rows, a whole number of blocks and 512-bit vectors (32
+ * vector registers hold the accumulators and operands), which is where it was measured faster than
+ * the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements). On several kernel threads
+ * each takes a block of the rows. A transposed A, a B that is part of a larger tensor, taller A and
+ * other shapes stay with the BLAS, so a product's bits depend on which of the two took it.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_512;
     /** Rows of C per block. */
     static final int ROWS = 8;
     /** The most rows of A taken: a batch (32 and 64 rows were measured; taller products are left to the BLAS). */
@@ -45,11 +46,27 @@ final class VectorGemm {
 
     private static final class Scratch {
         final float[] block = new float[ROWS * 2 * F.length()];
+        final double[] blockD = new double[ROWS * 2 * D.length()];
+        /** A B's panels for one product, on its first use; grown as needed. */
+        private float[] panelsF = new float[0];
+        private double[] panelsD = new double[0];
+
+        Object panels(DType dtype, int size) {
+            if (dtype == DType.F32) {
+                return panelsF.length >= size ? panelsF : (panelsF = new float[size]);
+            }
+            return panelsD.length >= size ? panelsD : (panelsD = new double[size]);
+        }
+    }
+
+    /** Columns per block, and per panel of B: two vectors. */
+    static int width(DType dtype) {
+        return 2 * (dtype == DType.F32 ? F.length() : D.length());
     }
 
     /** Whether an {@code m × n} product divides into whole blocks and has few enough rows. */
-    static boolean fits(int m, int n) {
-        return m <= MAX_ROWS && m % ROWS == 0 && n % (2 * F.length()) == 0;
+    static boolean fits(int m, int n, DType dtype) {
+        return m <= MAX_ROWS && m % ROWS == 0 && n % width(dtype) == 0;
     }
 
     /**
@@ -68,46 +85,77 @@ final class VectorGemm {
         }
     }
 
-    /**
-     * The panels of B for a product {@code A·B} or, with {@code transposed}, {@code A·Bᵀ} of
-     * {@code m × n} by an inner dimension {@code k}, counted as one use of B; null, when the shape
-     * does not {@link #fits fit}, B is not a float32 matrix that is the whole of its tensor
-     * ({@code [k, n]}, or {@code [n, k]} when transposed), or on its first such use. Called once per
-     * product, before it is cut over threads, so that all its blocks run on one kernel.
-     */
-    static float[] panelsFor(boolean transposed, int m, int n, int k, Tensor b) {
-        if (!fits(m, n) || b.f32() == null || b.f32().length != n * k) {
-            return null;
-        }
-        float[] panels = transposed ? b.transposedPanelsF32 : b.panelsF32;
-        if (panels == null) {
-            if ((transposed ? b.transposedUses++ : b.panelUses++) == 0) {
-                return null;
-            }
-            panels = panels(b.f32(), n, k, transposed);
-            if (transposed) {
-                b.transposedPanelsF32 = panels;
-            } else {
-                b.panelsF32 = panels;
+    /** The float64 form of {@link #multiply(int, int, int, float[], int, float[], float[], int)}. */
+    static void multiply(int m, int n, int k, double[] a, int ao, double[] panels, double[] c, int co) {
+        int width = 2 * D.length();
+        double[] block = SCRATCH.get().blockD;
+        for (int vb = 0; vb < n; vb += width) {
+            for (int rb = 0; rb < m; rb += ROWS) {
+                multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
+                addInto(block, c, co + rb * n + vb, n);
             }
         }
-        return panels;
     }
 
     /**
-     * B {@code [k, n]} cut into panels of two vectors' width W: panel q holds columns
-     * {@code qW..qW+W-1} row after row, {@code out[q·kW + p·W + v] = B(p, qW + v)}. B is {@code b}
-     * row-major, or with {@code transposed} its transpose {@code b [n, k]}. A block then reads B at a
-     * constant stride W, and C2 proves its loads in bounds before the loop instead of in it.
+     * The panels of B for a product {@code A·B} or, with {@code transposed}, {@code A·Bᵀ} of
+     * {@code m × n} by an inner dimension {@code k}; null, when the shape does not {@link #fits fit}
+     * or B is not a matrix that is the whole of its tensor ({@code [k, n]}, or {@code [n, k]} when
+     * transposed). On B's first such use they are made for this product alone, in the calling
+     * thread's scratch; from its second use on, kept with its tensor: a weight is read at every time
+     * step, an activation mostly once. Either way the product runs on this kernel, so its bits do not
+     * depend on what was computed before it. Called once per product, before it is cut over threads.
      */
-    static float[] panels(float[] b, int n, int k, boolean transposed) {
-        int width = 2 * F.length();
-        float[] out = new float[n * k];   // lives with B's tensor, beyond any step's workspace
+    static Object panelsFor(boolean transposed, int m, int n, int k, Tensor b) {
+        int stored = b.dtype == DType.F32 ? b.f32().length : b.f64().length;
+        if (!fits(m, n, b.dtype) || stored != n * k) {
+            return null;
+        }
+        Object kept = transposed ? b.transposedPanels : b.panels;
+        if (kept != null) {
+            return kept;
+        }
+        if ((transposed ? b.transposedUses++ : b.panelUses++) == 0) {
+            return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
+        }
+        kept = pack(b, transposed, n, k, b.dtype == DType.F32 ? new float[n * k] : new double[n * k]);   // lives with B's tensor, beyond any step's workspace
+        if (transposed) {
+            b.transposedPanels = kept;
+        } else {
+            b.panels = kept;
+        }
+        return kept;
+    }
+
+    /**
+     * B {@code [k, n]} cut into panels of {@link #width} W, written into {@code out} (a float[] or
+     * double[] of B's dtype, of at least {@code n·k} elements): panel q holds columns
+     * {@code qW..qW+W-1} row after row, {@code out[q·kW + p·W + v] = B(p, qW + v)}. B is the tensor
+     * {@code b} row-major, or with {@code transposed} its transpose. A block then reads B at a constant
+     * stride W, and C2 proves its loads in bounds before the loop instead of in it.
+     */
+    static Object pack(Tensor b, boolean transposed, int n, int k, Object out) {
+        int width = width(b.dtype);
         for (int q = 0; q < n; q += width) {
-            int at = q * k;
-            for (int p = 0; p < k; p++) {
+            if (!transposed) {
+                Object from = b.dtype == DType.F32 ? b.f32() : b.f64();
+                for (int p = 0; p < k; p++) {
+                    System.arraycopy(from, p * n + q, out, q * k + p * width, width);
+                }
+            } else if (out instanceof float[] o) {
+                float[] from = b.f32();
                 for (int v = 0; v < width; v++) {
-                    out[at + p * width + v] = transposed ? b[(q + v) * k + p] : b[p * n + q + v];
+                    for (int p = 0, at = (q + v) * k; p < k; p++) {
+                        o[q * k + p * width + v] = from[at + p];
+                    }
+                }
+            } else {
+                double[] o = (double[]) out;
+                double[] from = b.f64();
+                for (int v = 0; v < width; v++) {
+                    for (int p = 0, at = (q + v) * k; p < k; p++) {
+                        o[q * k + p * width + v] = from[at + p];
+                    }
                 }
             }
         }
@@ -193,6 +241,83 @@ final class VectorGemm {
             int o = at + r * ldc;
             FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, block, 2 * r * l)).intoArray(c, o);
             FloatVector.fromArray(F, c, o + l).add(FloatVector.fromArray(F, block, (2 * r + 1) * l)).intoArray(c, o + l);
+        }
+    }
+
+    /** The float64 form of {@link #multiplyBlock(float[], int, int, float[], int, int, float[])}. */
+    private static void multiplyBlock(double[] a, int aAt, int lda, double[] b, int bAt, int k, double[] out) {
+        int l = D.length();
+        DoubleVector c00 = DoubleVector.zero(D);
+        DoubleVector c01 = c00;
+        DoubleVector c10 = c00;
+        DoubleVector c11 = c00;
+        DoubleVector c20 = c00;
+        DoubleVector c21 = c00;
+        DoubleVector c30 = c00;
+        DoubleVector c31 = c00;
+        DoubleVector c40 = c00;
+        DoubleVector c41 = c00;
+        DoubleVector c50 = c00;
+        DoubleVector c51 = c00;
+        DoubleVector c60 = c00;
+        DoubleVector c61 = c00;
+        DoubleVector c70 = c00;
+        DoubleVector c71 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bAt + p * 2 * l;
+            DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
+            DoubleVector b1 = DoubleVector.fromArray(D, b, bp + l);
+            int ap = aAt + p;
+            DoubleVector s = DoubleVector.broadcast(D, a[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = DoubleVector.broadcast(D, a[ap + lda]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = DoubleVector.broadcast(D, a[ap + 2 * lda]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = DoubleVector.broadcast(D, a[ap + 3 * lda]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = DoubleVector.broadcast(D, a[ap + 4 * lda]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = DoubleVector.broadcast(D, a[ap + 5 * lda]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = DoubleVector.broadcast(D, a[ap + 6 * lda]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = DoubleVector.broadcast(D, a[ap + 7 * lda]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        c00.intoArray(out, 0 * l);
+        c01.intoArray(out, 1 * l);
+        c10.intoArray(out, 2 * l);
+        c11.intoArray(out, 3 * l);
+        c20.intoArray(out, 4 * l);
+        c21.intoArray(out, 5 * l);
+        c30.intoArray(out, 6 * l);
+        c31.intoArray(out, 7 * l);
+        c40.intoArray(out, 8 * l);
+        c41.intoArray(out, 9 * l);
+        c50.intoArray(out, 10 * l);
+        c51.intoArray(out, 11 * l);
+        c60.intoArray(out, 12 * l);
+        c61.intoArray(out, 13 * l);
+        c70.intoArray(out, 14 * l);
+        c71.intoArray(out, 15 * l);
+    }
+
+    /** The float64 form of {@link #addInto(float[], float[], int, int)}. */
+    private static void addInto(double[] block, double[] c, int at, int ldc) {
+        int l = D.length();
+        for (int r = 0; r < ROWS; r++) {
+            int o = at + r * ldc;
+            DoubleVector.fromArray(D, c, o).add(DoubleVector.fromArray(D, block, 2 * r * l)).intoArray(c, o);
+            DoubleVector.fromArray(D, c, o + l).add(DoubleVector.fromArray(D, block, (2 * r + 1) * l)).intoArray(c, o + l);
         }
     }
 }

@@ -23,13 +23,17 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
-    public float[] gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo) {
-        return VectorGemm.USABLE && !ta && a.f32() != null && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b) : null;
+    public Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo) {
+        return VectorGemm.USABLE && !ta && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b) : null;
     }
 
     @Override
-    public void gemm(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co) {
-        VectorGemm.multiply(m, n, k, a, ao, panels, c, co);
+    public void gemm(int m, int n, int k, Tensor a, int ao, Object panels, Tensor c, int co) {
+        if (panels instanceof float[] p) {
+            VectorGemm.multiply(m, n, k, a.f32(), ao, p, c.f32(), co);
+        } else {
+            VectorGemm.multiply(m, n, k, a.f64(), ao, (double[]) panels, c.f64(), co);
+        }
     }
 
     @Override

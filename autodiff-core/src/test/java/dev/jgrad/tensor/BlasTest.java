@@ -100,7 +100,7 @@ class BlasTest {
     /**
      * Native products are split into blocks of rows or columns, one per thread (Note [Kernel threads] on
      * {@code Parallelism}): every block must land where it belongs, the same thread count must give
-     * the same bits again, and the float32 products the Vector API kernel takes (its summation order
+     * the same bits again, and the products the Vector API kernel takes (its summation order
      * does not depend on the rows around it) the same bits on any thread count. The shapes are the
      * GRU benchmark's (recurrent step, its backward forms, a weight gradient over many steps), one
      * with more rows than the Vector API kernel takes whole, and odd ones.
@@ -122,7 +122,7 @@ class BlasTest {
                             Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
                             Tensor exact = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a.cast(DType.F64), b.cast(DType.F64), ta, tb));
                             double tolerance = (dtype == DType.F64 ? 1e-12 : 1e-4) * Math.sqrt(s[1]);
-                            boolean vectorKernel = dtype == DType.F32 && Blas.VECTOR_PRODUCTS && !ta && s[0] <= 64 && s[0] % 8 == 0;
+                            boolean vectorKernel = Blas.VECTOR_PRODUCTS && !ta && s[0] <= 64 && s[0] % 8 == 0;
                             // A weight's panels are made on its second use and change the kernel (VectorGemm): make them now.
                             BlasBackends.on(Blas.Backend.NATIVE, () -> Kernels.matmul(a, b, ta, tb));
                             Tensor one = null;

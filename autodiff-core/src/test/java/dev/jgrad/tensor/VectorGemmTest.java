@@ -2,7 +2,6 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -28,28 +27,32 @@ class VectorGemmTest {
 
     /**
      * A and C embedded at offsets in arrays with sentinel values around them; B a whole tensor of its
-     * own, stored {@code [k, n]}, or with {@code tb} {@code [n, k]} (the product is {@code A·Bᵀ}).
+     * own, stored {@code [k, n]}, or with {@code tb} {@code [n, k]} (the product is {@code A·Bᵀ}); all
+     * three of B's dtype, whose values the double arrays hold.
      */
-    private record Case(boolean tb, int m, int n, int k, int ao, int bo, int co, double[] a, double[] b, double[] c, Tensor bTensor) {
-        static Case of(int m, int n, int k, long seed) {
-            return of(false, m, n, k, seed);
+    private record Case(boolean tb, int m, int n, int k, int ao, int co, double[] a, double[] b, double[] c, Tensor bTensor) {
+        static Case of(DType dtype, int m, int n, int k, long seed) {
+            return of(dtype, false, m, n, k, seed);
         }
 
-        static Case transposed(int m, int n, int k, long seed) {
-            return of(true, m, n, k, seed);
+        static Case transposed(DType dtype, int m, int n, int k, long seed) {
+            return of(dtype, true, m, n, k, seed);
         }
 
-        private static Case of(boolean tb, int m, int n, int k, long seed) {
+        static Case of(DType dtype, boolean tb, int m, int n, int k, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
-            double[] b = fill(r, n * k);
-            Tensor bTensor = tb ? Tensor.of(DType.F32, b, n, k) : Tensor.of(DType.F32, b, k, n);
-            return new Case(tb, m, n, k, 3, 0, 7, fill(r, 3 + m * k + 2), b, fill(r, 7 + m * n + 6), bTensor);
+            return of(dtype, tb, m, n, k, fill(r, 3 + m * k + 2, dtype), fill(r, n * k, dtype), fill(r, 7 + m * n + 6, dtype));
         }
 
-        private static double[] fill(SplittableRandom r, int len) {
+        static Case of(DType dtype, boolean tb, int m, int n, int k, double[] a, double[] b, double[] c) {
+            Tensor bTensor = tb ? Tensor.of(dtype, b, n, k) : Tensor.of(dtype, b, k, n);
+            return new Case(tb, m, n, k, 3, 7, a, b, c, bTensor);
+        }
+
+        private static double[] fill(SplittableRandom r, int len, DType dtype) {
             double[] x = new double[len];
             for (int i = 0; i < len; i++) {
-                x[i] = r.nextDouble(-2, 2);
+                x[i] = dtype == DType.F32 ? (float) r.nextDouble(-2, 2) : r.nextDouble(-2, 2);
             }
             return x;
         }
@@ -59,43 +62,50 @@ class VectorGemmTest {
         }
 
         double b(int p, int j) {
-            return b[bo + (tb ? j * k + p : p * n + j)];
+            return b[tb ? j * k + p : p * n + j];
         }
 
-        /** C with every element replaced by {@code C + fma-chain}, float32 arithmetic throughout. */
-        float[] expectedF() {
-            float[] out = toFloat(c);
+        /** C with every element replaced by {@code C + fma-chain}, in B's dtype throughout. */
+        double[] expected() {
+            boolean f32 = bTensor.dtype() == DType.F32;
+            double[] out = c.clone();
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    float acc = 0f;
+                    float accF = 0f;
+                    double accD = 0;
                     for (int p = 0; p < k; p++) {
-                        acc = Math.fma((float) a(i, p), (float) b(p, j), acc);
+                        accF = Math.fma((float) a(i, p), (float) b(p, j), accF);
+                        accD = Math.fma(a(i, p), b(p, j), accD);
                     }
-                    out[co + i * n + j] += acc;
+                    int at = co + i * n + j;
+                    out[at] = f32 ? (float) out[at] + accF : out[at] + accD;
                 }
             }
             return out;
         }
 
-        /** Whether the kernel took the product, C as it left it: on B's first use it must not. */
-        boolean run(float[] out) {
-            float[] panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
-            if (panels != null) {
-                VectorGemm.multiply(m, n, k, toFloat(a), ao, panels, out, co);
+        /** C as the kernel left it, null when it did not take the product. */
+        double[] run() {
+            Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
+            if (panels instanceof float[] p) {
+                float[] out = toFloat(c);
+                VectorGemm.multiply(m, n, k, toFloat(a), ao, p, out, co);
+                return toDouble(out);
+            } else if (panels != null) {
+                double[] out = c.clone();
+                VectorGemm.multiply(m, n, k, a, ao, (double[]) panels, out, co);
+                return out;
             }
-            return panels != null;
+            return null;
         }
 
-        /** The product from B's second use on (a first use made first when none was). */
-        float[] runF() {
-            if (bTensor.panelUses + bTensor.transposedUses == 0) {
-                assertFalse(run(toFloat(c)), "first use: left to the BLAS");
-            }
-            float[] out = toFloat(c);
-            assertTrue(run(out), "the kernel ran");
-            return out;
+        /** The product on B's first use, then checked to be the same on its second, when the panels are kept. */
+        double[] runTwice() {
+            double[] first = run();
+            assertTrue(first != null, "the kernel ran");
+            assertArrayEquals(first, run(), "the same bits through the kept panels");
+            return first;
         }
-
     }
 
     private static float[] toFloat(double[] x) {
@@ -106,30 +116,40 @@ class VectorGemmTest {
         return f;
     }
 
-    @ParameterizedTest(name = "{0}x{2}·{2}x{1}")
-    @CsvSource({"16, 64, 37", "8, 96, 5", "64, 32, 19", "8, 32, 1", "32, 256, 256"})
-    void float32HasTheDocumentedBits(int m, int n, int k) {
-        Case c = Case.of(m, n, k, 11);
-        assertArrayEquals(c.expectedF(), c.runF(), "A·B");
-        Case t = Case.transposed(m, n, k, 12);
-        assertArrayEquals(t.expectedF(), t.runF(), "A·Bᵀ");
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{3}·{3}x{2}")
+    @CsvSource({"F32, 16, 64, 37", "F32, 8, 96, 5", "F32, 64, 32, 19", "F32, 8, 32, 1", "F32, 32, 256, 256",
+            "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256"})
+    void theProductHasTheDocumentedBits(DType dtype, int m, int n, int k) {
+        Case c = Case.of(dtype, m, n, k, 11);
+        assertArrayEquals(c.expected(), c.runTwice(), "A·B");
+        Case t = Case.transposed(dtype, m, n, k, 12);
+        assertArrayEquals(t.expected(), t.runTwice(), "A·Bᵀ");
     }
 
     /** Panel q of width W holds B's columns qW..qW+W-1 row after row, from either storage order. */
-    @Test
-    void panelsHoldTheColumnsOfBRowAfterRow() {
-        int w = 2 * jdk.incubator.vector.FloatVector.SPECIES_512.length();
+    @ParameterizedTest
+    @CsvSource({"F32", "F64"})
+    void panelsHoldTheColumnsOfBRowAfterRow(DType dtype) {
+        int w = VectorGemm.width(dtype);
         int n = 2 * w;
         int k = 3;
-        float[] b = new float[k * n];       // B(p, j) = 1000p + j, stored [k, n]
-        float[] bt = new float[n * k];      // the same B stored transposed, [n, k]
+        double[] b = new double[k * n];       // B(p, j) = 1000p + j, stored [k, n]
+        double[] bt = new double[n * k];      // the same B stored transposed, [n, k]
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
                 b[p * n + j] = 1000 * p + j;
                 bt[j * k + p] = 1000 * p + j;
             }
         }
-        float[] expected = new float[n * k];
+        double[] expected = new double[n * k];
         for (int q = 0; q < n / w; q++) {
             for (int p = 0; p < k; p++) {
                 for (int v = 0; v < w; v++) {
@@ -137,44 +157,50 @@ class VectorGemmTest {
                 }
             }
         }
-        assertArrayEquals(expected, VectorGemm.panels(b, n, k, false), "from [k, n]");
-        assertArrayEquals(expected, VectorGemm.panels(bt, n, k, true), "from [n, k]");
+        Object empty = dtype == DType.F32 ? new float[n * k] : new double[n * k];
+        Object fromKn = VectorGemm.pack(Tensor.of(dtype, b, k, n), false, n, k, empty);
+        assertArrayEquals(expected, asDoubles(fromKn), "from [k, n]");
+        Object fromNk = VectorGemm.pack(Tensor.of(dtype, bt, n, k), true, n, k, dtype == DType.F32 ? new float[n * k] : new double[n * k]);
+        assertArrayEquals(expected, asDoubles(fromNk), "from [n, k]");
+    }
+
+    private static double[] asDoubles(Object panels) {
+        return panels instanceof float[] f ? toDouble(f) : (double[]) panels;
     }
 
     @Test
     void shapesItIsNotMeantForAreLeftToTheCaller() {
         Tensor b32 = Tensor.zeros(DType.F32, 4, 32);
         Tensor b28 = Tensor.zeros(DType.F32, 4, 28);
+        Tensor b16 = Tensor.zeros(DType.F32, 4, 16);
+        Tensor b8 = Tensor.zeros(DType.F64, 4, 8);
         Tensor a = Tensor.zeros(DType.F32, 32, 4);
-        Tensor a64 = a.cast(DType.F64);
-        Tensor b64 = b32.cast(DType.F64);
         for (int use = 0; use < 2; use++) {
             assertEquals(null, VectorGemm.panelsFor(false, 28, 32, 4, b32), "28 rows");
             assertEquals(null, VectorGemm.panelsFor(false, 32, 28, 4, b28), "28 columns");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 16, 4, b16), "16 float32 columns, half a block");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 8, 4, b8), "8 float64 columns, half a block");
             assertEquals(null, VectorGemm.panelsFor(false, 72, 32, 4, b32), "72 rows, more than a batch");
             assertEquals(null, SimdLoops.LOOPS.gemmPanels(true, false, 32, 32, 4, a, b32, 0), "A transposed");
-            assertEquals(null, SimdLoops.LOOPS.gemmPanels(false, false, 32, 32, 4, a64, b64, 0), "float64");
         }
     }
 
-    @ParameterizedTest(name = "transposed {0}")
-    @CsvSource({"false", "true"})
-    void aRightOperandIsReadThroughItsOwnPanelsFromItsSecondUse(boolean tb) {
-        Case w1 = tb ? Case.transposed(16, 64, 23, 21) : Case.of(16, 64, 23, 21);
-        Case w2 = tb ? Case.transposed(16, 64, 23, 22) : Case.of(16, 64, 23, 22);   // another weight of the same shape
-        float[] untouched = toFloat(w1.c);
-        float[] first = untouched.clone();
-        assertFalse(w1.run(first), "first use: left to the BLAS");
-        assertArrayEquals(untouched, first, "nothing written");
-        assertEquals(null, tb ? w1.bTensor.transposedPanelsF32 : w1.bTensor.panelsF32, "no copy for a single use");
-        assertFalse(w2.run(toFloat(w2.c)));
-        for (int use = 2; use <= 3; use++) {   // alternating: each weight is read through its own copy
-            assertArrayEquals(w1.expectedF(), w1.runF(), "weight 1, use " + use);
-            assertArrayEquals(w2.expectedF(), w2.runF(), "weight 2, use " + use);
+    @ParameterizedTest(name = "{0} transposed {1}")
+    @CsvSource({"F32, false", "F32, true", "F64, false", "F64, true"})
+    void aRightOperandKeepsItsOwnPanelsFromItsSecondUse(DType dtype, boolean tb) {
+        Case w1 = Case.of(dtype, tb, 16, 64, 23, 21);
+        Case w2 = Case.of(dtype, tb, 16, 64, 23, 22);   // another weight of the same shape
+        for (int use = 1; use <= 3; use++) {   // alternating: each weight is read through its own panels
+            assertArrayEquals(w1.expected(), w1.run(), "weight 1, use " + use);
+            assertArrayEquals(w2.expected(), w2.run(), "weight 2, use " + use);
+            if (use == 1) {
+                assertEquals(null, tb ? w1.bTensor.transposedPanels : w1.bTensor.panels, "no copy kept for a single use");
+            }
         }
-        assertEquals(null, tb ? w1.bTensor.panelsF32 : w1.bTensor.transposedPanelsF32, "no copy for the other orientation");
-        Tensor a = Tensor.zeros(DType.F32, 16, 23);
-        Tensor twoMatrices = Tensor.randn(Rng.seeded(3), DType.F32, 1, 2, 64, 23);
+        assertTrue((tb ? w1.bTensor.transposedPanels : w1.bTensor.panels) != null, "a copy kept from the second use");
+        assertEquals(null, tb ? w1.bTensor.panels : w1.bTensor.transposedPanels, "no copy for the other orientation");
+        Tensor a = Tensor.zeros(dtype, 16, 23);
+        Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
             assertEquals(null, VectorGemm.panelsFor(tb, 16, 64, 23, twoMatrices), "one matrix of a larger tensor");
         }
@@ -182,60 +208,73 @@ class VectorGemmTest {
             Tensor b = tb ? twoMatrices : twoMatrices.reshape(2, 23, 64);
             assertEquals(null, SimdLoops.LOOPS.gemmPanels(false, tb, 16, 64, 23, a, b, 64 * 23), "a matrix at an offset");
         }
-        assertEquals(null, twoMatrices.transposedPanelsF32);
-        assertEquals(null, twoMatrices.panelsF32);
+        assertEquals(null, twoMatrices.transposedPanels);
+        assertEquals(null, twoMatrices.panels);
     }
 
-    @Test
-    void nanAndInfinityPropagateAsIeeeArithmeticSays() {
-        Case finite = Case.of(32, 32, 8, 14);
+    @ParameterizedTest
+    @CsvSource({"F32", "F64"})
+    void nanAndInfinityPropagateAsIeeeArithmeticSays(DType dtype) {
+        Case finite = Case.of(dtype, 32, 32, 8, 14);
         double[] b = finite.b.clone();
         b[5] = Double.POSITIVE_INFINITY;            // B(0, 5) against A(i, 0): column 5 infinite or NaN
-        Case c = new Case(false, 32, 32, 8, finite.ao, finite.bo, finite.co, finite.a, b, finite.c, Tensor.of(DType.F32, b, 8, 32));
-        c.a[c.ao + 3] = Double.NaN;                 // A(0, 3): row 0 of C becomes NaN
-        float[] got = c.runF();
-        assertArrayEquals(c.expectedF(), got);
-        assertTrue(Float.isNaN(got[c.co + 1]));
-        assertTrue(Float.isInfinite(got[c.co + 2 * 32 + 5]) || Float.isNaN(got[c.co + 2 * 32 + 5]));
+        double[] a = finite.a.clone();
+        a[finite.ao + 3] = Double.NaN;              // A(0, 3): row 0 of C becomes NaN
+        Case c = Case.of(dtype, false, 32, 32, 8, a, b, finite.c);
+        double[] got = c.runTwice();
+        assertArrayEquals(c.expected(), got);
+        assertTrue(Double.isNaN(got[c.co + 1]));
+        assertTrue(Double.isInfinite(got[c.co + 2 * 32 + 5]) || Double.isNaN(got[c.co + 2 * 32 + 5]));
     }
 
     /**
-     * Through {@link Kernels#matmul} on the native backend: {@code A·B} and {@code A·Wᵀ} from B's and
-     * W's second use. At this inner dimension (768) OpenBLAS's own bits differ from the kernel's, which is
-     * what shows which one ran; on a library where they happen to agree the test has nothing to tell.
+     * Through {@link Kernels#matmul} on the native backend: {@code A·B} and {@code A·Wᵀ} on the kernel
+     * from B's and W's first use, with the same bits on any thread count. At this inner dimension
+     * (768) OpenBLAS's own bits differ from the kernel's, which is what shows which one ran; on a
+     * library where they happen to agree the test has nothing to tell.
      */
-    @Test
-    void theNativeBackendRunsFittingProductsOnThisKernel() {
+    @ParameterizedTest
+    @CsvSource({"F32", "F64"})
+    void theNativeBackendRunsFittingProductsOnThisKernel(DType dtype) {
         assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
         Blas.Backend before = Blas.backend();
         int threads = Parallelism.threads();
         try {
             Blas.use(Blas.Backend.NATIVE);
-            Parallelism.setThreads(1);   // on more, OpenBLAS would compute A·Wᵀ in blocks of rows, with other bits than the whole
-            Tensor a = Tensor.randn(Rng.seeded(5), DType.F32, 1, 32, 768);
-            Tensor b = Tensor.randn(Rng.seeded(6), DType.F32, 1, 768, 256);
-            Tensor w = Tensor.randn(Rng.seeded(7), DType.F32, 1, 256, 768);
-            Case ab = new Case(false, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], b);
-            Case awT = new Case(true, 32, 256, 768, 0, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
-            float[] openBlasAb = new float[32 * 256];
-            Blas.nativeKernel().sgemm(false, false, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, 256, openBlasAb, 0, 256);
-            float[] openBlasAwT = new float[32 * 256];
-            Blas.nativeKernel().sgemm(false, true, 32, 256, 768, a.f32(), 0, 768, w.f32(), 0, 768, openBlasAwT, 0, 256);
-            assumeFalse(Arrays.equals(openBlasAb, ab.expectedF()) || Arrays.equals(openBlasAwT, awT.expectedF()),
+            Tensor a = Tensor.randn(Rng.seeded(5), dtype, 1, 32, 768);
+            Tensor b = Tensor.randn(Rng.seeded(6), dtype, 1, 768, 256);
+            Tensor w = Tensor.randn(Rng.seeded(7), dtype, 1, 256, 768);
+            Case ab = new Case(false, 32, 256, 768, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], b);
+            Case awT = new Case(true, 32, 256, 768, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
+            double[] openBlasAb = openBlas(a, b, false).toDoubleArray();
+            double[] openBlasAwT = openBlas(a, w, true).toDoubleArray();
+            assumeFalse(Arrays.equals(openBlasAb, ab.expected()) || Arrays.equals(openBlasAwT, awT.expected()),
                     "this OpenBLAS sums in the kernel's order here");
-            assertArrayEquals(openBlasAb, Kernels.matmul(a, b, false, false).f32(), "A·B on B's first use: OpenBLAS");
-            assertArrayEquals(ab.expectedF(), Kernels.matmul(a, b, false, false).f32(), "A·B on B's second use");
-            assertArrayEquals(openBlasAwT, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's first use: OpenBLAS");
-            assertArrayEquals(awT.expectedF(), Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ on W's second use");
-            for (int t : new int[] {1, 2}) {   // the use is counted once per product, not once per thread's block
+            for (int t : new int[] {1, 2}) {
                 Parallelism.setThreads(t);
-                Tensor fresh = Tensor.randn(Rng.seeded(7), DType.F32, 1, 256, 768);   // W's values, not used yet
-                assertArrayEquals(openBlasAwT, Kernels.matmul(a, fresh, false, true).f32(), "first use on " + t + " threads: OpenBLAS");
-                assertArrayEquals(awT.expectedF(), Kernels.matmul(a, fresh, false, true).f32(), "second use on " + t + " threads: the kernel");
+                Tensor freshB = Tensor.randn(Rng.seeded(6), dtype, 1, 768, 256);   // B's and W's values, not used yet
+                Tensor freshW = Tensor.randn(Rng.seeded(7), dtype, 1, 256, 768);
+                for (int use = 1; use <= 2; use++) {
+                    String when = "use " + use + " on " + t + " threads";
+                    assertArrayEquals(ab.expected(), Kernels.matmul(a, freshB, false, false).toDoubleArray(), "A·B, " + when);
+                    assertArrayEquals(awT.expected(), Kernels.matmul(a, freshW, false, true).toDoubleArray(), "A·Wᵀ, " + when);
+                }
             }
         } finally {
             Parallelism.setThreads(threads);
             Blas.use(before);
         }
+    }
+
+    /** {@code A·B}, or {@code A·Bᵀ} with {@code tb}, on the native library alone, for A {@code [32, 768]}. */
+    private static Tensor openBlas(Tensor a, Tensor b, boolean tb) {
+        Tensor c = Tensor.zeros(a.dtype(), 32, 256);
+        int ldb = tb ? 768 : 256;
+        if (a.dtype() == DType.F32) {
+            Blas.nativeKernel().sgemm(false, tb, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, ldb, c.f32(), 0, 256);
+        } else {
+            Blas.nativeKernel().dgemm(false, tb, 32, 256, 768, a.f64(), 0, 768, b.f64(), 0, ldb, c.f64(), 0, 256);
+        }
+        return c;
     }
 }

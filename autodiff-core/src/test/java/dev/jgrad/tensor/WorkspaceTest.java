@@ -519,7 +519,7 @@ class WorkspaceTest {
                 }
                 assertArrayEquals(expected, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ through the copy, unharmed");
             }
-            assertTrue(w.transposedPanelsF32 != null, "the copy was made");
+            assertTrue(w.transposedPanels != null, "the copy was made");
         } finally {
             Blas.use(backend);
             Parallelism.setThreads(threads);
