@@ -22,12 +22,11 @@ public final class Tensor {
     /** The workspace loan of the storage, shared by every view of it; null for storage of its own. */
     private final Workspace.Loan loan;
     /**
-     * For a matrix used as the right operand of products ({@code A·B}, and apart
-     * {@code A·Bᵀ}): how often so far, and from the second use its panels, the copy
-     * {@link VectorGemm} reads. A tensor's values never change once it is visible, so a copy never
-     * goes stale; a weight is used this way at every time step, an activation mostly once, so a first
-     * use makes no copy. Racy counting only delays the copy; the copy itself is published through the
-     * volatile.
+     * For a matrix used as the right operand of products ({@code A·B}, and apart {@code A·Bᵀ}): how
+     * often so far, and from the second use its panels, the copy {@link VectorGemm} reads. A tensor's
+     * values never change once it is visible, so a copy never goes stale; a weight is used this way at
+     * every time step, an activation mostly once, so a first use keeps no copy. Racy counting only
+     * delays the copy; the copy itself is published through the volatile.
      */
     int panelUses;
     volatile Object panels;

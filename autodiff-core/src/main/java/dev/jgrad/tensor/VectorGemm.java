@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * while each step broadcasts one value of each of the 8 rows of A and loads two vectors of row
  * {@code p} of B's panel. The panels are a copy of B ({@link #pack}) kept with its tensor from its
  * second use on ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a
- * product of 32 rows does not amortise, and that a weight read at every time step need not repeat. A panel is read at a
- * constant stride, so C2 checks its bounds once before the loop rather than at every load.
+ * product of 32 rows does not amortise, and that a weight read at every time step need not repeat.
+ * A panel is read at a constant stride, so C2 checks its bounds once before the loop rather than at
+ * every load.
  *
  * <p>Note [Vector product summation order]: every element is {@code C + s_k}, where {@code s_0 = 0}
  * and {@code s_{p+1} = fma(A(i,p), B(p,j), s_p)}. The bundled OpenBLAS gave the same bits at the d2l
@@ -132,7 +133,7 @@ final class VectorGemm {
      * double[] of B's dtype, of at least {@code n·k} elements): panel q holds columns
      * {@code qW..qW+W-1} row after row, {@code out[q·kW + p·W + v] = B(p, qW + v)}. B is the tensor
      * {@code b} row-major, or with {@code transposed} its transpose. A block then reads B at a constant
-     * stride W, and C2 proves its loads in bounds before the loop instead of in it.
+     * stride W.
      */
     static Object pack(Tensor b, boolean transposed, int n, int k, Object out) {
         int width = width(b.dtype);
@@ -163,10 +164,10 @@ final class VectorGemm {
     }
 
     /**
-     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r and
-     * two vectors of columns v (2L values), P a panel of B. It only writes its scratch block, and C is added to apart:
-     * C2 turns the Vector API calls of a method into instructions only within a node budget, and calls
-     * left over run as objects, several times slower.
+     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
+     * and two vectors of columns v (2L values), P a panel of B. It only writes its scratch block, and C
+     * is added to apart: C2 turns the Vector API calls of a method into instructions only within a
+     * node budget, and calls left over run as objects, several times slower.
      */
     private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out) {
         int l = F.length();
