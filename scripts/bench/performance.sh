@@ -24,21 +24,22 @@ torch() {
 # PyTorch's products and machine first (the check that it runs at full speed); then each configuration
 # on both sides in turn, so that a ratio compares figures taken minutes apart, not a quarter of an hour:
 # on a shared VM both sides' speeds drift by up to a third over that long.
+: > "$out/stderr.txt"   # the bench's standard error: a figure whose JVM failed says why here
 torch --no-train > "$out/torch.jsonl"
 : > "$out/jgrad-train.txt"
 for config in tiny d2l large; do
   torch --no-matmul --config "$config" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
   ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
-      --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee -a "$out/jgrad-train.txt"
+      --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
 done
 # Two threads the other way: each minibatch split into two shards, one per thread (DataParallel).
 ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 2 --data-parallel \
-    --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-data-parallel.txt"
-./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>/dev/null \
+    --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-data-parallel.txt"
+./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" \
     | tee "$out/jgrad-matmul.txt"
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
-    --seconds "$seconds" 2>/dev/null | tee "$out/jgrad-train-java.txt"
+    --seconds "$seconds" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-java.txt"
 # Where a system OpenBLAS is installed (Debian's, which PyTorch uses here): the same products and
 # one-thread training on it, to tell the bundled build's speed from jgrad's own costs; it runs without
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE like PyTorch, since a system OpenBLAS obeys them.
@@ -46,8 +47,14 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
   . ./.mvn/java-options.sh
   system="-Djgrad.blas.library=system $jgrad_java_opts"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
-      2>/dev/null | tee "$out/jgrad-matmul-system-openblas.txt"
+      2>>"$out/stderr.txt" | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
-      --seconds "$seconds" --reference "$out/torch.jsonl" 2>/dev/null | tee "$out/jgrad-train-system-openblas.txt"
+      --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
 fi
 uptime >> "$out/machine.txt"
+# A bench stops at a figure whose JVM failed, printing only to standard error: say so, not just a shorter table.
+if grep -v '^WARNING' "$out/stderr.txt" >/dev/null; then
+  echo "performance.sh: some figures are missing; the bench said:" >&2
+  grep -v '^WARNING' "$out/stderr.txt" >&2
+  exit 1
+fi
