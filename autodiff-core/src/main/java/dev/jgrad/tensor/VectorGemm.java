@@ -29,6 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements). On several kernel threads
  * each takes a block of the rows. A transposed A, a B that is part of a larger tensor, taller A and
  * other shapes stay with the BLAS, so a product's bits depend on which of the two took it.
+ *
+ * <p>The float64 methods repeat the float32 ones on {@code DoubleVector}: the Vector API broadcasts a
+ * floating-point element only through the typed classes, and the kernel's speed rests on C2 seeing
+ * every vector's concrete class.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
