@@ -126,7 +126,7 @@ final class Gemm {
             int lda = ta ? m : k;
             int ldb = tb ? k : n;
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
-            Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, a, b, bo) : null;
+            Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
             boolean vector = panels != null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API

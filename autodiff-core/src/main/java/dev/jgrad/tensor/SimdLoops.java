@@ -41,7 +41,7 @@ interface SimdLoops {
      * when the kernel does not take it: the vectors are narrower than 512 bits, A is transposed, B is
      * part of a larger tensor, or the shape is not one it takes.
      */
-    Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo);
+    Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 
     /** {@code C[co..] += A·B} for A {@code [m, k]} and B's {@link #gemmPanels panels}: a product, or a block of its rows. */
     void gemm(int m, int n, int k, Tensor a, int ao, Object panels, Tensor c, int co);

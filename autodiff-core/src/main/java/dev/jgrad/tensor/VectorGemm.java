@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code p} of B's panel. The panels are a copy of B ({@link #pack}) kept with its tensor from its
  * second use on ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a
  * product of 32 rows does not amortise, and that a weight read at every time step need not repeat.
- * A panel is read at a constant stride, so C2 checks its bounds once before the loop rather than at
- * every load.
+ * A panel is read in order at a constant stride, an index whose bounds C2's range-check elimination
+ * can prove before the loop (it takes only constant scales; a row stride is not one).
  *
  * <p>Note [Vector product summation order]: every element is {@code C + s_k}, where {@code s_0 = 0}
  * and {@code s_{p+1} = fma(A(i,p), B(p,j), s_p)}. The bundled OpenBLAS gave the same bits at the d2l

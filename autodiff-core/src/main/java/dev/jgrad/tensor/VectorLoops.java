@@ -23,7 +23,7 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
-    public Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, int bo) {
+    public Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo) {
         return VectorGemm.USABLE && !ta && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b) : null;
     }
 
