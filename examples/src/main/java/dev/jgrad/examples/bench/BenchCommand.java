@@ -94,6 +94,12 @@ public final class BenchCommand implements Callable<Integer> {
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
             if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
+            for (BenchConfig cfg : dataParallel && !matmul ? cfgs : List.<BenchConfig>of()) {
+                if (t > cfg.batch()) {
+                    throw new ParameterException(spec.commandLine(), "--data-parallel: " + cfg.name() + "'s batch of " + cfg.batch()
+                            + " rows cannot be split into " + t + " shards (--threads " + t + ")");
+                }
+            }
         }
         if (blas != null) {
             option("--blas", () -> Blas.Backend.parse(blas));   // refused before anything is measured

@@ -29,6 +29,7 @@ final class FreshJvm {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("--enable-native-access=ALL-UNNAMED");   // what the jar's manifest grants a -jar run; the child runs from the class path
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jgrad.examples.Main", "bench", "--in-process", "--json",
                 "--config", config.name(), "--cell", cell.cliName(), "--dtype", dtype.name().toLowerCase(Locale.ROOT),
                 "--threads", Integer.toString(threads), "--seconds", Double.toString(budget.seconds()),
@@ -40,7 +41,7 @@ final class FreshJvm {
         try {
             Finished run = run(cmd);
             if (run.code() != 0) {
-                String why = run.err().lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("no message");
+                String why = reason(run.err());
                 throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + run.code() + "): " + why);
             }
             String out = run.out();
@@ -58,6 +59,11 @@ final class FreshJvm {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while measuring " + config.name(), e);
         }
+    }
+
+    /** The first line of a failed child's standard error that says something: not blank, not the JVM's warnings. */
+    static String reason(String err) {
+        return err.lines().filter(l -> !l.isBlank() && !l.startsWith("WARNING")).findFirst().orElse("no message");
     }
 
     /** A finished process: its exit code and everything it printed on each stream. */

@@ -151,6 +151,11 @@ class BenchCommandTest {
         Cli.Result threads = Cli.run(args("--threads", "0"));
         assertEquals(2, threads.code());
         assertEquals("bench: --threads must be at least 1, got 0 (try --help)", threads.err().strip());
+        Cli.Result shards = Cli.run(args("--config", "tiny,d2l", "--threads", "1,3", "--data-parallel"));
+        assertEquals(2, shards.code());
+        assertEquals("bench: --data-parallel: tiny's batch of 2 rows cannot be split into 3 shards (--threads 3) (try --help)",
+                shards.err().strip());
+        assertEquals("", shards.out(), "refused before anything is measured");
         Cli.Result time = Cli.run("bench", "--seconds", "0");
         assertEquals(2, time.code());
         assertTrue(time.err().startsWith("bench: --seconds, --warmup, --repetitions: need warm-up ≥ 0 s, time > 0 s"), time.err());

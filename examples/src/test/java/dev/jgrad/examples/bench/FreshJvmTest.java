@@ -21,4 +21,18 @@ class FreshJvmTest {
         assertEquals(300_000, run.err().length());
         assertEquals("x".repeat(300_000), run.err());
     }
+
+    /** The JVM's restricted-method warnings end with a blank line, which once stood in for the reason. */
+    @Test
+    void aFailedChildsReasonIsItsFirstLineThatSaysSomething() {
+        String err = """
+                WARNING: Using incubator modules: jdk.incubator.vector
+                WARNING: A restricted method in java.lang.foreign.Linker has been called
+                WARNING: Restricted methods will be blocked in a future release unless native access is enabled
+
+                bench: DataParallel.backward: 2 rows cannot be split into 3 shards
+                """;
+        assertEquals("bench: DataParallel.backward: 2 rows cannot be split into 3 shards", FreshJvm.reason(err));
+        assertEquals("no message", FreshJvm.reason("WARNING: Using incubator modules: jdk.incubator.vector\n\n  \n"));
+    }
 }
