@@ -141,26 +141,28 @@ final class VectorGemm {
      */
     static Object pack(Tensor b, boolean transposed, int n, int k, Object out) {
         int width = width(b.dtype);
-        for (int q = 0; q < n; q += width) {
-            if (!transposed) {
-                Object from = b.dtype == DType.F32 ? b.f32() : b.f64();
+        Object from = b.dtype == DType.F32 ? b.f32() : b.f64();
+        if (!transposed) {
+            for (int q = 0; q < n; q += width) {
                 for (int p = 0; p < k; p++) {
                     System.arraycopy(from, p * n + q, out, q * k + p * width, width);
                 }
-            } else if (out instanceof float[] o) {
-                float[] from = b.f32();
-                for (int v = 0; v < width; v++) {
-                    for (int p = 0, at = (q + v) * k; p < k; p++) {
-                        o[q * k + p * width + v] = from[at + p];
-                    }
+            }
+            return out;
+        }
+        // Row j of b, stored [n, k], is column j of B: lane j % W of panel j / W.
+        for (int j = 0; j < n; j++) {
+            int to = j / width * width * k + j % width;
+            if (from instanceof float[] f) {
+                float[] o = (float[]) out;
+                for (int p = 0; p < k; p++) {
+                    o[to + p * width] = f[j * k + p];
                 }
             } else {
                 double[] o = (double[]) out;
-                double[] from = b.f64();
-                for (int v = 0; v < width; v++) {
-                    for (int p = 0, at = (q + v) * k; p < k; p++) {
-                        o[q * k + p * width + v] = from[at + p];
-                    }
+                double[] d = (double[]) from;
+                for (int p = 0; p < k; p++) {
+                    o[to + p * width] = d[j * k + p];
                 }
             }
         }
