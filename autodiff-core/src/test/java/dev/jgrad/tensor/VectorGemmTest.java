@@ -71,14 +71,20 @@ class VectorGemmTest {
             double[] out = c.clone();
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    float accF = 0f;
-                    double accD = 0;
-                    for (int p = 0; p < k; p++) {
-                        accF = Math.fma((float) a(i, p), (float) b(p, j), accF);
-                        accD = Math.fma(a(i, p), b(p, j), accD);
-                    }
                     int at = co + i * n + j;
-                    out[at] = f32 ? (float) out[at] + accF : out[at] + accD;
+                    if (f32) {
+                        float acc = 0f;
+                        for (int p = 0; p < k; p++) {
+                            acc = Math.fma((float) a(i, p), (float) b(p, j), acc);
+                        }
+                        out[at] = (float) out[at] + acc;
+                    } else {
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc = Math.fma(a(i, p), b(p, j), acc);
+                        }
+                        out[at] += acc;
+                    }
                 }
             }
             return out;
