@@ -94,8 +94,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
         for (int t : ths) {
             if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
-            for (BenchConfig cfg : dataParallel && !matmul ? cfgs : List.<BenchConfig>of()) {
-                if (t > cfg.batch()) {
+            for (BenchConfig cfg : cfgs) {
+                if (dataParallel && !matmul && t > cfg.batch()) {
                     throw new ParameterException(spec.commandLine(), "--data-parallel: " + cfg.name() + "'s batch of " + cfg.batch()
                             + " rows cannot be split into " + t + " shards (--threads " + t + ")");
                 }
