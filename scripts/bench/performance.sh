@@ -53,8 +53,9 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
 fi
 uptime >> "$out/machine.txt"
 # A bench stops at a figure whose JVM failed, printing only to standard error: say so, not just a shorter table.
-if grep -v '^WARNING' "$out/stderr.txt" >/dev/null; then
+# What counts as a message is what FreshJvm.reason takes from a child: neither blank nor a JVM warning.
+if grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" >/dev/null; then
   echo "performance.sh: some figures are missing; the bench said:" >&2
-  grep -v '^WARNING' "$out/stderr.txt" >&2
+  grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" >&2
   exit 1
 fi
