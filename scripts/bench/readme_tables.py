@@ -69,6 +69,7 @@ def main(d):
         for dtype in ("f32", "f64"):
             row = [one.get((config, c, dtype, 1, 1)) for c in cells]
             if None in row:
+                print("readme_tables: %s %s has no one-thread figure for both cells; its row is left out" % (config, dtype), file=sys.stderr)
                 continue
             t = ref.get((config, dtype, 1))
             ratios[config] += [r["ratio"] for r in row if r["ratio"] is not None]
@@ -95,6 +96,8 @@ def main(d):
                         parts.append("%s (%.2f×)" % (fmt(r2["tps"]), r2["tps"] / r1["tps"]))
                         if config == "large":
                             two.append(r2["tps"] / r1["tps"])
+                    else:
+                        parts.append("not measured")   # a figure whose JVM failed: performance.sh's stderr.txt says why
                 cellsx.append(" / ".join(parts))
             t = ref.get((config, dtype, 2))
             print("| %s %s | %s | %s | %s |" % (config, dtype, cellsx[0], cellsx[1], fmt(t["tokens_per_second"]) if t else ""))
