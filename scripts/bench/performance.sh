@@ -52,7 +52,8 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
       --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
 fi
 uptime >> "$out/machine.txt"
-# A bench stops at a figure whose JVM failed, printing only to standard error: say so, not just a shorter table.
+# A figure whose JVM failed gets a 'failed' row, and the bench lists the reasons on standard error and goes on:
+# say so at the end, where a row in the middle of a long run is easy to miss.
 # What counts as a message is what FreshJvm.reason takes from a child: neither blank nor a JVM warning.
 if grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" >/dev/null; then
   echo "performance.sh: some figures are missing; the bench said:" >&2

@@ -22,6 +22,8 @@ def train(path):
         if not line.startswith("jgrad "):
             continue
         f = line.split()
+        if f[6] == "failed":   # the figure's JVM failed; the table prints "not measured" where it belongs
+            continue
         key = (f[1], f[2], f[3], int(f[4]), int(f[5]))
         roof = [x for x in f if x.endswith("%")]
         ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)

@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
  * time steps, softmax cross-entropy, backward, gradient clipping, SGD) for named configurations,
  * cells, dtypes and thread counts; or, with {@code --matmul}, matmul GFLOP/s. Every table starts
  * with the machine facts; {@code --json} prints one JSON object per line instead (the first one the
- * machine); {@code --reference} adds PyTorch's figures and our ratio to them.
+ * machine); {@code --reference} adds PyTorch's figures and our ratio to them. A training figure whose
+ * own JVM fails gets a {@code failed} row (a {@code "kind": "failed"} line) with the reason, the
+ * bench goes on with the next, and it exits 1 after listing the reasons on standard error.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Training throughput (tokens/s of full training steps) or, with --matmul, matmul GFLOP/s.",
@@ -83,6 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
     String blas;
 
     private final ObjectMapper mapper = new ObjectMapper();
+    /** The training figures' measurement when a test sets it; otherwise chosen by {@code --in-process}. */
+    Measure measure;
 
     @Override
     public Integer call() {
@@ -108,6 +112,8 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
         Blas.Backend savedBackend = Blas.backend();
+        // Why each figure whose JVM failed is missing: the bench goes on with the rest and exits 1 at the end.
+        List<String> failures = new ArrayList<>();
         try {
             if (blas != null) {
                 Blas.use(blas);
@@ -144,12 +150,21 @@ public final class BenchCommand implements Callable<Integer> {
                         "threads", "shards", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline",
                         reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
+                Measure measure = this.measure != null ? this.measure
+                        : inProcess ? (cfg, cell, dt, t) -> TrainingBench.run(cfg, cell, dt, t, dataParallel, budget, seed)
+                        : (cfg, cell, dt, t) -> FreshJvm.train(cfg, cell, dt, t, dataParallel, budget, seed, Blas.backend());
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
                             for (int t : ths) {
-                                Figure.Train f = inProcess ? TrainingBench.run(cfg, cell, dt, t, dataParallel, budget, seed)
-                                        : FreshJvm.train(cfg, cell, dt, t, dataParallel, budget, seed, Blas.backend());
+                                Figure.Train f;
+                                try {
+                                    f = measure.train(cfg, cell, dt, t);
+                                } catch (FreshJvm.Failed e) {
+                                    failures.add(e.getMessage());
+                                    printFailed(out, cfg, cell, dt, t, e.getMessage());
+                                    continue;
+                                }
                                 List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
                                 if (!refs.isEmpty()) {
                                     String key = f.dtype() + "/" + t;
@@ -172,7 +187,41 @@ public final class BenchCommand implements Callable<Integer> {
             Blas.use(savedBackend);
         }
         out.flush();
-        return 0;
+        if (failures.isEmpty()) {
+            return 0;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        int figures = cfgs.size() * cellList.size() * dts.size() * ths.size();
+        err.printf(Locale.ROOT, "bench: %d of %d figures were not measured:%n", failures.size(), figures);
+        failures.forEach(why -> err.println("  " + why));
+        err.flush();
+        return 1;
+    }
+
+    /** One training figure: measured in this JVM or in a fresh one, or (in tests) as the test says. */
+    @FunctionalInterface
+    interface Measure {
+        Figure.Train train(BenchConfig cfg, CellKind cell, DType dtype, int threads);
+    }
+
+    /** The row of a figure whose JVM failed, where its figures would have been. */
+    private void printFailed(PrintWriter out, BenchConfig cfg, CellKind cell, DType dt, int threads, String why) {
+        int shards = dataParallel ? threads : 1;
+        String dtype = dt.name().toLowerCase(Locale.ROOT);
+        if (json) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("kind", "failed");
+            m.put("config", cfg.name());
+            m.put("cell", cell.cliName());
+            m.put("dtype", dtype);
+            m.put("threads", threads);
+            m.put("shards", shards);
+            m.put("reason", why);
+            out.println(line(m));
+        } else {
+            out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %6d %12s   %s%n", "jgrad", cfg.name(), cell.cliName(), dtype, threads, shards, "failed", why);
+        }
+        out.flush();
     }
 
     private void print(PrintWriter out, Figure f, List<ReferenceFigures.Comparison> refs) {

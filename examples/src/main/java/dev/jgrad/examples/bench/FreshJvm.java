@@ -42,7 +42,7 @@ final class FreshJvm {
             Finished run = run(cmd);
             if (run.code() != 0) {
                 String why = reason(run.err());
-                throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + run.code() + "): " + why);
+                throw new Failed("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + run.code() + "): " + why);
             }
             String out = run.out();
             ObjectMapper json = new ObjectMapper();
@@ -52,12 +52,19 @@ final class FreshJvm {
                     return Figure.Train.of(n);
                 }
             }
-            throw new IllegalStateException("the JVM measuring " + config.name() + " " + cell + " " + dtype + " printed no figure");
+            throw new Failed("the JVM measuring " + config.name() + " " + cell + " " + dtype + " printed no figure");
         } catch (IOException e) {
             throw new IllegalStateException("cannot start a JVM to measure " + config.name() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while measuring " + config.name(), e);
+        }
+    }
+
+    /** One figure's JVM failed or printed no figure: that figure is lost, the others need not be. */
+    static final class Failed extends RuntimeException {
+        Failed(String message) {
+            super(message);
         }
     }
 

@@ -10,12 +10,15 @@ import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The bench command's output contract (fields, machine facts, reference ratios, errors); never its speed. */
 class BenchCommandTest {
@@ -238,5 +241,65 @@ class BenchCommandTest {
             if ("train".equals(n.path("kind").asText())) figures.add(n);
         }
         return figures;
+    }
+
+    /** A bench whose float64 figures' JVMs fail; the float32 ones are measured in this JVM. */
+    private static Cli.Result benchWithFailingF64(String cells, String... extra) {
+        BenchCommand bench = new BenchCommand();
+        bench.measure = (cfg, cell, dt, t) -> {
+            if (dt == DType.F64) {
+                throw new FreshJvm.Failed("the JVM measuring " + cfg.name() + " " + cell + " " + dt + " failed (exit 1): out of memory");
+            }
+            return TrainingBench.run(cfg, cell, dt, t, false, new TrainingBench.Budget(0, 0.02, 2), 1);
+        };
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(bench);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        List<String> a = new ArrayList<>(List.of("--config", "tiny", "--cell", cells, "--dtype", "f64,f32"));
+        a.addAll(List.of(extra));
+        int code = cl.execute(a.toArray(String[]::new));
+        return new Cli.Result(code, out.toString(), err.toString());
+    }
+
+    /** A figure whose JVM fails takes its own row, not the figures after it; the bench says so on stderr and exits 1. */
+    @Test
+    void aFigureWhoseJvmFailsIsReportedAndTheRestAreMeasured() {
+        Cli.Result r = benchWithFailingF64("gru,rnn");
+        assertEquals(1, r.code(), r.err());
+        List<String> rows = r.out().lines().filter(l -> l.startsWith("jgrad ")).toList();
+        assertEquals(4, rows.size(), r.out());
+        for (String cell : List.of("gru", "rnn")) {
+            String failed = rows.stream().filter(l -> l.matches("jgrad\\s+tiny\\s+" + cell + "\\s+f64\\s+1\\s+1\\s+failed\\s+.*")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no failed f64 row for " + cell + " in\n" + r.out()));
+            assertTrue(failed.endsWith("failed (exit 1): out of memory"), failed);
+            String measured = rows.stream().filter(l -> l.matches("jgrad\\s+tiny\\s+" + cell + "\\s+f32\\s+1\\s+1\\s+[0-9.]+\\s.*")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no measured f32 row for " + cell + " in\n" + r.out()));
+            assertTrue(Double.parseDouble(measured.split("\\s+")[6]) > 0, measured);
+        }
+        List<String> err = r.err().lines().toList();
+        assertEquals("bench: 2 of 4 figures were not measured:", err.get(0), r.err());
+        assertEquals(3, err.size(), r.err());
+        assertTrue(err.get(1).contains("tiny gru F64 failed (exit 1): out of memory"), r.err());
+        assertTrue(err.get(2).contains("tiny rnn F64 failed (exit 1): out of memory"), r.err());
+    }
+
+    @Test
+    void aFailedFigureIsAJsonLineOfItsOwn() throws Exception {
+        Cli.Result r = benchWithFailingF64("gru", "--json");
+        assertEquals(1, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        assertEquals(List.of("machine", "failed", "train"), lines.stream().map(n -> n.path("kind").asText()).toList(), r.out());
+        JsonNode failed = lines.get(1);
+        assertEquals("tiny", failed.path("config").asText());
+        assertEquals("gru", failed.path("cell").asText());
+        assertEquals("f64", failed.path("dtype").asText());
+        assertEquals(1, failed.path("threads").asInt());
+        assertEquals(1, failed.path("shards").asInt());
+        assertTrue(failed.path("reason").asText().endsWith("failed (exit 1): out of memory"), failed.toString());
+        assertEquals("f32", lines.get(2).path("dtype").asText());
     }
 }
