@@ -127,23 +127,30 @@ public final class CharModel implements Module {
         if (b == 0 || t == 0) {
             throw new IllegalArgumentException("CharModel.forward: inputs [" + b + ", " + t + "] are empty");
         }
+        // Time-major tokens, flat[s·B + i] = inputs[i][s]: the recurrent stack runs on time-major rows, and only the
+        // logits, V wide rather than H, are transposed back to [B, T, V].
         int[] flat = new int[b * t];
         for (int i = 0; i < b; i++) {
             if (inputs[i].length != t) {
                 throw new IllegalArgumentException("CharModel.forward: row " + i + " has " + inputs[i].length + " tokens, row 0 has " + t);
             }
-            System.arraycopy(inputs[i], 0, flat, i * t, t);
+            for (int s = 0; s < t; s++) {
+                flat[s * b + i] = inputs[i][s];
+            }
         }
         for (int i : flat) {
             if (i < 0 || i >= vocab) {
                 throw new IllegalArgumentException("CharModel.forward: token " + i + " is outside [0, " + vocab + ")");
             }
         }
-        Variable x = embedding != null ? embedding.forward(flat, b, t) : Variable.constant(Tensor.oneHot(dtype(), flat, vocab, b, t));
-        RecurrentStack.Output out = rnn.forward(x, initial);
-        Variable logits = output.forward(out.outputs());
-        // Only the output layer's product reads the GRU's outputs again, through its hold on them.
+        Variable x = embedding != null ? embedding.forward(flat, t, b) : Variable.constant(Tensor.oneHot(dtype(), flat, vocab, t, b));
+        RecurrentStack.Output out = rnn.forwardTimeMajor(x, initial);
+        Variable timeMajor = output.forward(out.outputs());
+        Variable logits = timeMajor.permute(1, 0, 2);
+        // Only the output layer's product reads the GRU's outputs again, through its hold on them; the
+        // time-major logits were only the permute's input.
         Workspace.drop(out.outputs().value());
+        Workspace.drop(timeMajor.value());
         return new Output(logits, out.finalStates());
     }
 }

@@ -19,17 +19,19 @@ import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
- * A stack of recurrent cells run over a batch-first sequence {@code x [B, T, I]}: layer 0 reads
- * {@code x}, layer k reads layer k−1's hidden states, and each layer's step at time t is exactly its
+ * A stack of recurrent cells run over a sequence, batch-first {@code x [B, T, I]} ({@link #forward})
+ * or time-major {@code x [T, B, I]} ({@link #forwardTimeMajor}): layer 0 reads {@code x}, layer k
+ * reads layer k−1's hidden states, and each layer's step at time t is exactly its
  * cell's {@link RecurrentCell#step}. Parameters are named {@code layers.{k}.{cell parameter}}.
  */
 public final class RecurrentStack implements Module {
 
     /**
-     * The result of a forward pass: {@code outputs [B, T, H]} (the last layer's hidden state at every
-     * step) and the final state of every layer.
+     * The result of a forward pass: {@code outputs} (the last layer's hidden state at every step, in
+     * the input's layout) and the final state of every layer.
      *
-     * @param outputs     the last layer's hidden states {@code [B, T, H]}
+     * @param outputs     the last layer's hidden states, {@code [B, T, H]} from {@link #forward} and
+     *                    {@code [T, B, H]} from {@link #forwardTimeMajor}
      * @param finalStates every layer's final state, bottom first
      */
     public record Output(Variable outputs, List<State> finalStates) {
@@ -242,29 +244,67 @@ public final class RecurrentStack implements Module {
     }
 
     /**
-     * Runs the sequence {@code x [B, T, I]} through every layer.
+     * Runs the batch-first sequence {@code x [B, T, I]} through every layer.
      *
      * @param x the input sequence {@code [B, T, I]}
-     * @return the outputs and final states
+     * @return the outputs {@code [B, T, H]} and final states
      * @param initial one state per layer, or null for zeros
      * @throws IllegalArgumentException when {@code x} is not {@code [B, T, I]} with T ≥ 1, or the
      *                                  number of initial states differs from the number of layers
      */
     public Output forward(Variable x, List<State> initial) {
         Objects.requireNonNull(x, "x");
-        if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize() || x.shape().dim(1) == 0) {
-            throw new IllegalArgumentException("RecurrentStack.forward: input " + x.shape() + " is not [B, T, " + inputSize()
-                    + "] with T ≥ 1");
-        }
+        checkInput("forward", x, 1, "[B, T, ");
         int b = x.shape().dim(0);
         int t = x.shape().dim(1);
-        List<State> states = initial != null ? initial : initialStates(b, x.dtype());
+        // Time-major rows [T·B, I], so each layer's input projections run once for all steps (Note [Hoisting over time steps]).
+        Variable input = x.permute(1, 0, 2).reshape(t * b, inputSize());
+        Output rows = run("forward", input, t, b, initial);
+        Variable outputs = rows.outputs().reshape(t, b, hiddenSize()).permute(1, 0, 2);
+        // The permuted input is read again only through the holds of the products that saved it, and the
+        // stacked rows were only the output permute's input: their storage can serve the backward walk.
+        Workspace.drop(input.value());
+        Workspace.drop(rows.outputs().value());
+        return new Output(outputs, rows.finalStates());
+    }
+
+    /**
+     * Runs the time-major sequence {@code x [T, B, I]} (PyTorch's {@code batch_first=False}) through
+     * every layer. The same steps as {@link #forward}, without its two transposes: a time-major
+     * sequence is already the rows each layer runs on, and so are its outputs.
+     *
+     * @param x the input sequence {@code [T, B, I]}
+     * @param initial one state per layer, or null for zeros
+     * @return the outputs {@code [T, B, H]} and final states
+     * @throws IllegalArgumentException when {@code x} is not {@code [T, B, I]} with T ≥ 1, or the
+     *                                  number of initial states differs from the number of layers
+     */
+    public Output forwardTimeMajor(Variable x, List<State> initial) {
+        Objects.requireNonNull(x, "x");
+        checkInput("forwardTimeMajor", x, 0, "[T, B, ");
+        int t = x.shape().dim(0);
+        int b = x.shape().dim(1);
+        Output rows = run("forwardTimeMajor", x.reshape(t * b, inputSize()), t, b, initial);
+        return new Output(rows.outputs().reshape(t, b, hiddenSize()), rows.finalStates());
+    }
+
+    private void checkInput(String method, Variable x, int timeAxis, String layout) {
+        if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize() || x.shape().dim(timeAxis) == 0) {
+            throw new IllegalArgumentException("RecurrentStack." + method + ": input " + x.shape() + " is not " + layout + inputSize()
+                    + "] with T ≥ 1");
+        }
+    }
+
+    /**
+     * Every layer over the time-major rows {@code [T·B, I]}; the outputs are the last layer's rows
+     * {@code [T·B, H]}. The rows passed in are the caller's to drop: they may be a user's tensor.
+     */
+    private Output run(String method, Variable rows, int t, int b, List<State> initial) {
+        List<State> states = initial != null ? initial : initialStates(b, rows.dtype());
         if (states.size() != cells.size()) {
-            throw new IllegalArgumentException("RecurrentStack.forward: " + states.size() + " initial states for "
+            throw new IllegalArgumentException("RecurrentStack." + method + ": " + states.size() + " initial states for "
                     + cells.size() + " layers");
         }
-        // Time-major rows [T·B, I], so each layer's input projections run once for all steps (Note [Hoisting over time steps]).
-        Variable rows = x.permute(1, 0, 2).reshape(t * b, inputSize());
         List<State> finals = new ArrayList<>(cells.size());
         for (int k = 0; k < cells.size(); k++) {
             RecurrentCell cell = cells.get(k);
@@ -282,13 +322,12 @@ public final class RecurrentStack implements Module {
             finals.add(s);
             Variable input = rows;
             rows = Variable.concat(0, hs);
-            // This layer's input rows are read again only through the holds of the products that saved them.
-            Workspace.drop(input.value());
+            // A higher layer's input rows are read again only through the holds of the products that saved them.
+            if (k > 0) {
+                Workspace.drop(input.value());
+            }
         }
-        Variable outputs = rows.reshape(t, b, hiddenSize()).permute(1, 0, 2);
-        // The stacked rows were only the permute's input: their storage can serve the backward walk.
-        Workspace.drop(rows.value());
-        return new Output(outputs, finals);
+        return new Output(rows, finals);
     }
 
     /**

@@ -113,6 +113,64 @@ class RecurrentStackTest {
         assertTrue(in.passed(), in.toString());
     }
 
+    /**
+     * Time-major is the same computation without the transposes: outputs, final states and every
+     * gradient equal the batch-first ones bit for bit, in both dtypes and for every cell.
+     */
+    @Property(tries = 10)
+    void timeMajorEqualsBatchFirstBitForBit(@ForAll CellKind kind, @ForAll boolean f32, @ForAll long seed) {
+        DType dtype = f32 ? DType.F32 : DType.F64;
+        Rng rng = Rng.seeded(seed);
+        RecurrentStack net = RecurrentStack.of(kind, 3, 4, 2, true, dtype, rng);
+        Tensor x = Tensor.randn(rng, dtype, 1.0, 2, 5, 3);
+        List<State> init = randomStates(kind, 2, 2, 4, rng).stream()
+                .map(st -> new State(st.parts().stream().map(v -> Variable.constant(v.value().cast(dtype))).toList())).toList();
+        Tensor c = Tensor.randn(rng, dtype, 1.0, 2, 5, 4);
+        List<Tensor> first = outputsAndGradients(net, () -> {
+            RecurrentStack.Output o = net.forward(Variable.constant(x), init);
+            return new Variable[] {o.outputs(), o.hN()};
+        }, c);
+        Tensor xt = Variable.constant(x).permute(1, 0, 2).value();
+        List<Tensor> major = outputsAndGradients(net, () -> {
+            RecurrentStack.Output o = net.forwardTimeMajor(Variable.constant(xt), init);
+            assertEquals(Shape.of(5, 2, 4), o.outputs().shape());
+            return new Variable[] {o.outputs().permute(1, 0, 2), o.hN()};
+        }, c);
+        assertEquals(first.size(), major.size());
+        for (int i = 0; i < first.size(); i++) {
+            assertEquals(first.get(i).shape(), major.get(i).shape(), "tensor " + i + " of " + kind + " " + dtype);
+            assertArrayEquals(first.get(i).toDoubleArray(), major.get(i).toDoubleArray(), "tensor " + i + " of " + kind + " " + dtype);
+        }
+    }
+
+    /** The outputs, h_n, and every parameter's gradient of Σ c ⊙ outputs + Σ h_n. */
+    private static List<Tensor> outputsAndGradients(RecurrentStack net, java.util.function.Supplier<Variable[]> run, Tensor c) {
+        net.parameters().values().forEach(p -> p.zeroGrad());
+        List<Tensor> out = new ArrayList<>();
+        try (dev.jgrad.autodiff.Tape tape = dev.jgrad.autodiff.Tape.record()) {
+            Variable[] o = run.get();
+            out.add(o[0].value());
+            out.add(o[1].value());
+            o[0].times(Variable.constant(c)).sum().plus(o[1].sum()).backward();
+        }
+        net.parameters().values().forEach(p -> out.add(p.grad()));
+        return out;
+    }
+
+    /** Second order through the time-major path, whose reshapes replace the batch-first permutes. */
+    @Test
+    void timeMajorGradientsInRandomDirections() {
+        Rng rng = Rng.seeded(4);
+        RecurrentStack net = RecurrentStack.gru(GRU.Variant.RESET_AFTER, 3, 5, 2, true, DType.F64, rng);
+        Tensor x = Tensor.randn(rng, DType.F64, 1.0, 4, 3, 3);
+        GradCheckReport r = ModuleGradCheck.check(net,
+                ModuleGradCheck.contracted(() -> net.forwardTimeMajor(Variable.constant(x), null).outputs(), rng),
+                GradCheck.Options.defaults().randomDirections(4));
+        assertTrue(r.passed(), r.toString());
+        GradCheckReport in = GradCheck.check(vs -> net.forwardTimeMajor(vs.get(0), null).outputs().square().sum(), List.of(x));
+        assertTrue(in.passed(), in.toString());
+    }
+
     @Test
     void biggerLayerGradientsInRandomDirections() {
         Rng rng = Rng.seeded(3);
@@ -236,6 +294,16 @@ class RecurrentStackTest {
         assertTrue(e.getMessage().contains("RecurrentStack.forward") && e.getMessage().contains("[2, 5, 2]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 5, 3)), null));
         assertThrows(IllegalArgumentException.class, () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 0, 3)), null));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> net.forwardTimeMajor(Variable.constant(Tensor.zeros(DType.F64, 5, 2, 2)), null));
+        assertTrue(e.getMessage().contains("RecurrentStack.forwardTimeMajor") && e.getMessage().contains("[5, 2, 2]")
+                && e.getMessage().contains("[T, B, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> net.forwardTimeMajor(Variable.constant(Tensor.zeros(DType.F64, 0, 2, 3)), null));
+        assertTrue(e.getMessage().contains("[0, 2, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> net.forwardTimeMajor(Variable.constant(Tensor.zeros(DType.F64, 5, 2, 3)), net.initialStates(2, DType.F64).subList(0, 1)));
+        assertTrue(e.getMessage().contains("RecurrentStack.forwardTimeMajor: 1 initial states for 2 layers"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Variable.constant(Tensor.zeros(DType.F64, 2, 5, 3)), net.initialStates(2, DType.F64).subList(0, 1)));
         assertTrue(e.getMessage().contains("1 initial states for 2 layers"), e.getMessage());
