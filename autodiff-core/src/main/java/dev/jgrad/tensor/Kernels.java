@@ -1104,6 +1104,15 @@ public final class Kernels {
         for (int i = axis + 1; i < a.rank(); i++) inner *= a.shape.dim(i);
         int outer = n == 0 || inner == 0 ? 0 : a.size() / (n * inner);
         Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
+        if (inner == 1) {
+            // The last axis: contiguous rows, each on its own, so rows split between threads keep their bits.
+            if (splits(a.size(), TRANSCENDENTAL_CHUNK) && outer > 1) {
+                inChunks(outer, Math.max(1, TRANSCENDENTAL_CHUNK / Math.max(n, 1)), (lo, hi) -> softmaxRows(a, out, n, log, lo, hi));
+            } else {
+                softmaxRows(a, out, n, log, 0, outer);
+            }
+            return out;
+        }
         double[] row = new double[n];
         double[] exps = new double[n];
         for (int o = 0; o < outer; o++) {
@@ -1119,7 +1128,7 @@ public final class Kernels {
                 }
                 double s = 0;
                 for (int k = 0; k < n; k++) {
-                    double e = Math.exp(row[k] - m);
+                    double e = Transcendentals.exp(row[k] - m);
                     s += e;
                     exps[k] = e; // kept so softmax's output needs no second exp
                 }
@@ -1131,6 +1140,74 @@ public final class Kernels {
             }
         }
         return out;
+    }
+
+    /** Softmax or log-softmax of the contiguous rows {@code [lo, hi)} of length {@code n}; out's rows hold the exponentials first. */
+    private static void softmaxRows(Tensor a, Tensor out, int n, boolean log, int lo, int hi) {
+        for (int r = lo; r < hi; r++) {
+            int base = r * n;
+            double m = shiftedExps(a, base, n, out, base);
+            double s = rowSum(out, base, n);
+            if (a.f64() != null) {
+                double[] x = a.f64();
+                double[] o = out.f64();
+                if (log) {
+                    double logS = Math.log(s);
+                    for (int k = base; k < base + n; k++) o[k] = x[k] - m - logS;
+                } else {
+                    for (int k = base; k < base + n; k++) o[k] = o[k] / s;
+                }
+            } else {
+                float[] x = a.f32();
+                float[] o = out.f32();
+                if (log) {
+                    double logS = Math.log(s);
+                    for (int k = base; k < base + n; k++) o[k] = (float) (x[k] - m - logS);
+                } else {
+                    for (int k = base; k < base + n; k++) o[k] = (float) (o[k] / s);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code exp(x[base + k] − m)} into {@code buf[at + k]} for {@code k < n}, where m is the row's
+     * maximum (Note [Softmax max trick]), or 0 for a row of −∞ alone, whose exponentials are then 0
+     * rather than the NaN of −∞ − (−∞). The exponentials are {@link Unary#EXP}'s, vector or scalar
+     * with the same bits.
+     *
+     * @return m
+     */
+    private static double shiftedExps(Tensor x, int base, int n, Tensor buf, int at) {
+        double m = Double.NEGATIVE_INFINITY;
+        if (x.f64() != null) {
+            double[] v = x.f64();
+            double[] e = buf.f64();
+            for (int k = 0; k < n; k++) m = Math.max(m, v[base + k]);
+            if (m == Double.NEGATIVE_INFINITY) m = 0;
+            for (int k = 0; k < n; k++) e[at + k] = v[base + k] - m;
+        } else {
+            float[] v = x.f32();
+            float[] e = buf.f32();
+            for (int k = 0; k < n; k++) m = Math.max(m, v[base + k]);
+            if (m == Double.NEGATIVE_INFINITY) m = 0;
+            for (int k = 0; k < n; k++) e[at + k] = (float) (v[base + k] - m);
+        }
+        unary(Unary.EXP, buf, buf, at, at + n);
+        return m;
+    }
+
+    /** {@code Σ_k t[at + k]} for {@code k < n}, left to right in double. */
+    private static double rowSum(Tensor t, int at, int n) {
+        double s = 0;
+        if (t.f64() != null) {
+            double[] v = t.f64();
+            for (int k = at; k < at + n; k++) s += v[k];
+        } else {
+            float[] v = t.f32();
+            for (int k = at; k < at + n; k++) s += v[k];
+        }
+        return s;
     }
 
     /**
@@ -1147,14 +1224,22 @@ public final class Kernels {
         checkTargets(logits, targets);
         int n = logits.shape.dim(0);
         int c = logits.shape.dim(1);
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            double m = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < c; k++) m = Math.max(m, logits.at(i * c + k));
-            double s = 0;
-            for (int k = 0; k < c; k++) s += Math.exp(logits.at(i * c + k) - m);
-            total += m + Math.log(s) - logits.at(i * c + targets[i]);
+        // Each row's term on its own, summed in row order after: the bits do not depend on the threads.
+        double[] terms = new double[n];
+        Range rows = (lo, hi) -> {
+            Tensor exps = Tensor.allocateOverwritten(logits.dtype, Shape.of(c));
+            for (int i = lo; i < hi; i++) {
+                double m = shiftedExps(logits, i * c, c, exps, 0);
+                terms[i] = m + Math.log(rowSum(exps, 0, c)) - logits.at(i * c + targets[i]);
+            }
+        };
+        if (splits(logits.size(), TRANSCENDENTAL_CHUNK) && n > 1) {
+            inChunks(n, Math.max(1, TRANSCENDENTAL_CHUNK / Math.max(c, 1)), rows);
+        } else {
+            rows.run(0, n);
         }
+        double total = 0;
+        for (double t : terms) total += t;
         return Tensor.full(logits.dtype, total / n, Shape.scalar());
     }
 

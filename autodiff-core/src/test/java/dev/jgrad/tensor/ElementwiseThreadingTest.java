@@ -37,6 +37,35 @@ class ElementwiseThreadingTest {
         }
     }
 
+    /** Softmax rows and cross-entropy rows split between threads; the loss sums its rows in row order whatever the split. */
+    @Test
+    void softmaxFamilyAndCrossEntropyAreBitIdenticalForAnyThreadCount() {
+        int saved = Parallelism.threads();
+        try {
+            for (DType dt : DType.values()) {
+                for (int[] shape : new int[][] {{300, 96}, {5001, 7}, {3, 20000}}) {
+                    Rng rng = Rng.seeded(shape[0]);
+                    Tensor logits = Tensor.uniform(rng, dt, -30, 30, shape);
+                    int[] targets = new int[shape[0]];
+                    for (int i = 0; i < targets.length; i++) targets[i] = rng.nextInt(shape[1]);
+                    Parallelism.setThreads(1);
+                    double[][] want = {Kernels.softmax(logits, 1).toDoubleArray(), Kernels.logSoftmax(logits, -1).toDoubleArray(),
+                            Kernels.crossEntropy(logits, targets).toDoubleArray()};
+                    for (int threads : new int[] {2, 3}) {
+                        Parallelism.setThreads(threads);
+                        double[][] got = {Kernels.softmax(logits, 1).toDoubleArray(), Kernels.logSoftmax(logits, -1).toDoubleArray(),
+                                Kernels.crossEntropy(logits, targets).toDoubleArray()};
+                        for (int k = 0; k < want.length; k++) {
+                            assertArrayEquals(want[k], got[k], 0.0, dt + " " + java.util.Arrays.toString(shape) + " threads=" + threads + " result " + k);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
     private static double[][] results(Tensor a, Tensor b) {
         Kernels.Unary[] unary = Kernels.Unary.values();
         Kernels.Binary[] binary = Kernels.Binary.values();

@@ -21,6 +21,42 @@ class KernelValuesTest {
     }
 
     /** gather picks one element per index entry, scatterAdd adds each source element at its position (repeats add up). */
+    /**
+     * Softmax over the last axis runs on contiguous rows, over another axis on strided ones: in
+     * float64 both take the same exponentials in the same order, so a transposed tensor gives the
+     * same bits either way; the float32 rows exponentiate in float, within a few of its ulps. The
+     * cross-entropy is minus the mean log-probability of the targets.
+     */
+    @Test
+    void softmaxRowsAgreeWithTheStridedPathAndCrossEntropyWithLogSoftmax() {
+        Rng rng = Rng.seeded(7);
+        Tensor x = Tensor.uniform(rng, DType.F64, -40, 40, 33, 96);
+        Tensor xt = Kernels.permute(x, new int[] {1, 0});
+        assertArrayEquals(Kernels.permute(Kernels.softmax(xt, 0), new int[] {1, 0}).toDoubleArray(), Kernels.softmax(x, 1).toDoubleArray(), 0.0);
+        assertArrayEquals(Kernels.permute(Kernels.logSoftmax(xt, 0), new int[] {1, 0}).toDoubleArray(), Kernels.logSoftmax(x, 1).toDoubleArray(), 0.0);
+        // float32 against float64 on the same (rounded) inputs: x − m rounded to float is off by up to
+        // |x − m|·2⁻²⁴, which scales e^(x−m) by as much; the exponential, division and cast add a few ulps.
+        Tensor x32 = x.cast(DType.F32);
+        double[] in = x32.toDoubleArray();
+        double[] want = Kernels.softmax(x32.cast(DType.F64), 1).toDoubleArray();
+        double[] got32 = Kernels.softmax(x32, 1).toDoubleArray();
+        for (int r = 0; r < 33; r++) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < 96; k++) m = Math.max(m, in[r * 96 + k]);
+            for (int k = 0; k < 96; k++) {
+                int i = r * 96 + k;
+                double tol = want[i] * (Math.abs(in[i] - m) * 0x1p-24 + 4 * 0x1p-23);
+                assertEquals(want[i], got32[i], tol, "element " + i);
+            }
+        }
+        int[] targets = new int[33];
+        for (int i = 0; i < targets.length; i++) targets[i] = rng.nextInt(96);
+        double[] logP = Kernels.logSoftmax(x, 1).toDoubleArray();
+        double mean = 0;
+        for (int i = 0; i < targets.length; i++) mean -= logP[i * 96 + targets[i]];
+        assertEquals(mean / targets.length, Kernels.crossEntropy(x, targets).item(), 1e-12 * Math.abs(mean / targets.length));
+    }
+
     @Test
     void gatherAndScatterAddValues() {
         assertValues(new double[] {3, 4}, Shape.of(2, 1), Kernels.gather(M, 1, new int[] {2, 0}, Shape.of(2, 1)));
