@@ -769,6 +769,59 @@ public final class Kernels {
     // ------------------------------------------------------------------ reductions
 
     /**
+     * {@code Σ aᵢ²} in double, as four running sums over the elements {@code i ≡ 0, 1, 2, 3 (mod 4)},
+     * added as {@code (s₀ + s₁) + (s₂ + s₃)}: a fixed order, so the bits depend on nothing else, and
+     * four independent chains of additions instead of one. Float32 squares cannot overflow or
+     * underflow in double; float64 squares can (beyond about 1e154 or below 1e−162), which a caller
+     * wanting a norm then computes with scaling ({@code GradientClipping.globalNorm}). A NaN or an
+     * infinity anywhere makes the sum NaN or +∞.
+     *
+     * @param a the tensor
+     * @return the sum of its squared elements
+     */
+    public static double sumOfSquares(Tensor a) {
+        Objects.requireNonNull(a, "a");
+        int n = a.size();
+        int n4 = n & ~3;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (a.f64() != null) {
+            double[] x = a.f64();
+            for (int i = 0; i < n4; i += 4) {
+                s0 += x[i] * x[i];
+                s1 += x[i + 1] * x[i + 1];
+                s2 += x[i + 2] * x[i + 2];
+                s3 += x[i + 3] * x[i + 3];
+            }
+            for (int i = n4; i < n; i++) {
+                double v = x[i];
+                switch (i - n4) {
+                    case 0 -> s0 += v * v;
+                    case 1 -> s1 += v * v;
+                    default -> s2 += v * v;
+                }
+            }
+        } else {
+            float[] x = a.f32();
+            for (int i = 0; i < n4; i += 4) {
+                double v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3];
+                s0 += v0 * v0;
+                s1 += v1 * v1;
+                s2 += v2 * v2;
+                s3 += v3 * v3;
+            }
+            for (int i = n4; i < n; i++) {
+                double v = x[i];
+                switch (i - n4) {
+                    case 0 -> s0 += v * v;
+                    case 1 -> s1 += v * v;
+                    default -> s2 += v * v;
+                }
+            }
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
      * Normalises reduction axes (negative allowed, no repeats); an empty array means all axes.
      *
      * @param s    the shape reduced

@@ -27,6 +27,25 @@ class KernelValuesTest {
      * same bits either way; the float32 rows exponentiate in float, within a few of its ulps. The
      * cross-entropy is minus the mean log-probability of the targets.
      */
+    /** The documented order: four interleaved running sums, (s₀ + s₁) + (s₂ + s₃); a NaN or an infinity shows. */
+    @Test
+    void sumOfSquaresAddsFourInterleavedChains() {
+        Rng rng = Rng.seeded(11);
+        for (DType dt : DType.values()) {
+            for (int n = 0; n <= 11; n++) {
+                Tensor a = Tensor.randn(rng, dt, 1.0, n);
+                double[] v = a.toDoubleArray();
+                double[] s = new double[4];
+                for (int i = 0; i < n; i++) s[i % 4] += v[i] * v[i];
+                assertEquals((s[0] + s[1]) + (s[2] + s[3]), Kernels.sumOfSquares(a), 0.0, dt + " n=" + n);
+            }
+            assertEquals(Double.NaN, Kernels.sumOfSquares(Tensor.vector(1, Double.NaN, 2).cast(dt)));
+            assertEquals(Double.POSITIVE_INFINITY, Kernels.sumOfSquares(Tensor.vector(1, 2, 3, 4, Double.NEGATIVE_INFINITY).cast(dt)));
+        }
+        // float32 squares stay exact in double: (2^100)² would overflow float but not double
+        assertEquals(0x1p200, Kernels.sumOfSquares(Tensor.vector(0x1p100).cast(DType.F32)));
+    }
+
     @Test
     void softmaxRowsAgreeWithTheStridedPathAndCrossEntropyWithLogSoftmax() {
         Rng rng = Rng.seeded(7);

@@ -71,19 +71,22 @@ public final class GradientClipping {
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipByGlobalNorm: maxNorm must be positive, got " + maxNorm);
         }
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor g = e.getValue().grad();
-            if (g != null && g.hasNonFinite()) {
-                if (policy == NonFinitePolicy.THROW) {
-                    throw new IllegalStateException("clipByGlobalNorm: gradient of " + e.getKey() + " " + g.dtype() + g.shape()
-                            + " contains NaN or infinity");
+        double norm = globalNorm(params);
+        if (!Double.isFinite(norm)) {
+            // A finite norm has only finite terms; this one has a NaN or an infinity, or is a float64 norm beyond double.
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                Tensor g = e.getValue().grad();
+                if (g != null && g.hasNonFinite()) {
+                    if (policy == NonFinitePolicy.THROW) {
+                        throw new IllegalStateException("clipByGlobalNorm: gradient of " + e.getKey() + " " + g.dtype() + g.shape()
+                                + " contains NaN or infinity");
+                    }
+                    double reported = nonFiniteNorm(params);
+                    params.values().forEach(Parameter::zeroGrad);
+                    return new Result(reported, false, true);
                 }
-                double norm = nonFiniteNorm(params);
-                params.values().forEach(Parameter::zeroGrad);
-                return new Result(norm, false, true);
             }
         }
-        double norm = globalNorm(params);
         if (norm <= maxNorm) {
             return new Result(norm, false, false);
         }
@@ -98,13 +101,34 @@ public final class GradientClipping {
     }
 
     /**
-     * {@code √(Σ g²)} over all gradients, computed as {@code s·√(Σ (g/s)²)} with {@code s = max|g|} so it cannot overflow.
+     * {@code √(Σ g²)} over all gradients: the root of {@link Kernels#sumOfSquares}'s sums where they
+     * stay in the range of double (always for float32), else {@code s·√(Σ (g/s)²)} with
+     * {@code s = max|g|}, which cannot overflow or lose tiny gradients to underflow.
      *
      * @param params the parameters by name
      * @return the global norm of their gradients
      */
     public static double globalNorm(Map<String, Parameter> params) {
         Objects.requireNonNull(params, "params");
+        double sum = 0;
+        for (Parameter p : params.values()) {
+            Tensor g = p.grad();
+            if (g != null) {
+                sum += Kernels.sumOfSquares(g);
+            }
+        }
+        if (sum >= SAFE_MIN && sum <= SAFE_MAX) {
+            return Math.sqrt(sum);
+        }
+        return scaledNorm(params);
+    }
+
+    /** Sums of squares in this range are far from both ends of double: no float64 term overflowed, and any that underflowed were negligible. */
+    private static final double SAFE_MIN = 0x1p-900;
+    private static final double SAFE_MAX = 0x1p900;
+
+    /** {@code s·√(Σ (g/s)²)} with {@code s = max|g|}: NaN or +∞ when a gradient is. */
+    private static double scaledNorm(Map<String, Parameter> params) {
         double s = 0;
         for (Parameter p : params.values()) {
             Tensor g = p.grad();

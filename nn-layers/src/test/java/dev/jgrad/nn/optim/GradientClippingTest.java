@@ -79,6 +79,31 @@ class GradientClippingTest {
         assertEquals(DType.F32, q.grad().dtype());
     }
 
+    /** Squares of 1e-200 underflow in double: the norm takes the scaled path and keeps them. */
+    @Test
+    void tinyFloat64GradientsKeepTheirNorm() {
+        Parameter a = new Parameter("a", Tensor.vector(0, 0));
+        a.setGrad(Tensor.vector(3e-200, -4e-200));
+        assertEquals(5e-200, GradientClipping.globalNorm(Map.of("a", a)), 1e-215);
+    }
+
+    /** Float32 and float64 gradients together, against the norm computed term by term. */
+    @Property(tries = 30)
+    void theNormIsTheRootOfTheSumOfSquares(@ForAll long seed) {
+        Rng rng = Rng.seeded(seed);
+        Map<String, Parameter> ps = new LinkedHashMap<>();
+        double want = 0;
+        int k = 0;
+        for (DType dt : List.of(DType.F32, DType.F64, DType.F32)) {
+            int n = 1 + rng.nextInt(40);
+            Parameter p = new Parameter("p" + k, Tensor.zeros(dt, n));
+            p.setGrad(Tensor.randn(rng, dt, 2.0, n));
+            for (double v : p.grad().toDoubleArray()) want += v * v;
+            ps.put("p" + k++, p);
+        }
+        assertEquals(Math.sqrt(want), GradientClipping.globalNorm(ps), 1e-14 * Math.sqrt(want));
+    }
+
     @Test
     void hugeFiniteGradientsDoNotOverflowTheNorm() {
         Parameter p = new Parameter("p", Tensor.vector(0, 0));
