@@ -52,13 +52,20 @@ final class NnLanguageModel implements AutoCloseable {
         }
     }
 
-    /** A step whose tensors borrow {@link #workspace}'s storage of the previous step. */
-    private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
-        if (split != null && recordedOps == 0) {
-            // Outside the workspace, whose storage a whole minibatch's forward would leave idle, and before
-            // the first step: a whole minibatch's forward beside the shards' filled workspaces may not fit the heap.
+    /**
+     * With shards, counts the ops a whole minibatch's forward records, by running one; without, the
+     * first step counts them. Call it before the first step and outside any {@code MatmulTrace}, whose
+     * products it would join: outside the workspace, whose storage a whole minibatch's forward would
+     * leave idle, and before the shards' workspaces fill, beside which it may not fit the heap.
+     */
+    void countOps(int[][] inputs, int[] targets) {
+        if (shards != null && recordedOps == 0) {
             recordedOps = forwardOps(inputs, targets);
         }
+    }
+
+    /** A step whose tensors borrow {@link #workspace}'s storage of the previous step. */
+    private double step(DataParallel split, int[][] inputs, int[] targets, double maxNorm) {
         try (Workspace.Scope scope = workspace.open()) {
             return stepInScope(split, inputs, targets, maxNorm);
         }

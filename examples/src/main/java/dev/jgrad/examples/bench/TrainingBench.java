@@ -57,6 +57,7 @@ final class TrainingBench {
             }
         }
         NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR, shards);
+        model.countOps(inputs, targets);
         // First, while no workspace holds a step's storage yet: a sharded step traced on one thread has workspaces of its own.
         List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
         long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);

@@ -206,6 +206,10 @@ class BenchCommandTest {
             assertTrue(n.path("tokens_per_second").asDouble() > 0 && n.path("ops_per_step").asInt() > 0, n.toString());
             assertTrue(n.path("gemm_roofline").asDouble() > 0 && Double.isFinite(n.path("loss").asDouble()), n.toString());
         }
+        // Splitting the minibatch changes neither the products' FLOPs nor the ops a whole minibatch's forward records;
+        // counting the ops once ran a forward inside the traced step, and its products inflated the roofline.
+        assertEquals(figures.get(0).path("matmul_gflop_per_step").asDouble(), figures.get(1).path("matmul_gflop_per_step").asDouble(), r.out());
+        assertEquals(figures.get(0).path("ops_per_step").asInt(), figures.get(1).path("ops_per_step").asInt(), r.out());
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
 
