@@ -1596,17 +1596,9 @@ public final class Kernels {
         int ad = acc.shape.dim(axis);
         int block = gd * inner;
         for (int o = 0; o < outer; o++) {
-            int go = o * block;
+            // In place at two offsets, which C2 does not vectorise by itself; binaryRun's ADD has the scalar bits.
             int ao = (o * ad + start) * inner;
-            if (g.f64() != null) {
-                double[] x = acc.f64();
-                double[] y = g.f64();
-                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
-            } else {
-                float[] x = acc.f32();
-                float[] y = g.f32();
-                for (int i = 0; i < block; i++) x[ao + i] += y[go + i];
-            }
+            binaryRun(Binary.ADD, acc, ao, 1, g, o * block, 1, acc, ao, block);
         }
     }
 
