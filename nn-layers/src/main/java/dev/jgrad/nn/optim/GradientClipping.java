@@ -14,6 +14,10 @@ import java.util.Objects;
  * {@code ‖g‖ > maxNorm}, so the direction is kept and the norm becomes {@code maxNorm}.
  */
 public final class GradientClipping {
+    /** Sums of squares in this range are far from both ends of double: no float64 term overflowed, and any that underflowed were negligible. */
+    private static final double SAFE_MIN = 0x1p-900;
+    private static final double SAFE_MAX = 0x1p900;
+
     private GradientClipping() {
     }
 
@@ -122,10 +126,6 @@ public final class GradientClipping {
         }
         return scaledNorm(params);
     }
-
-    /** Sums of squares in this range are far from both ends of double: no float64 term overflowed, and any that underflowed were negligible. */
-    private static final double SAFE_MIN = 0x1p-900;
-    private static final double SAFE_MAX = 0x1p900;
 
     /** {@code s·√(Σ (g/s)²)} with {@code s = max|g|}: NaN or +∞ when a gradient is. */
     private static double scaledNorm(Map<String, Parameter> params) {
