@@ -5,9 +5,10 @@
 #     configuration in float64; the JVM's default heap, a quarter of the machine's memory, would let
 #     the process grow to gigabytes, and the serial collector keeps no concurrent threads or
 #     remembered sets beside it.
-#   -Djgrad.workspace=130m: the step workspace, instead of its default third of the heap, holds a
-#     large step in either dtype, so that step reuses the previous step's arrays instead of the
-#     collector's.
+#   -Djgrad.workspace=130m: the step workspace, instead of its default third of the heap, covers a
+#     large step's peak in either dtype, so that step reuses the previous step's arrays instead of
+#     the collector's (a float64 large step still evicts and allocates some: the workspace keeps
+#     arrays by exact size, docs/measurements/2026-12-01/workspace-sizes.txt).
 #   -XX:+UseTransparentHugePages where the kernel offers huge pages: fewer TLB misses in the
 #     matrix products.
 jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m"
