@@ -791,14 +791,6 @@ public final class Kernels {
                 s2 += x[i + 2] * x[i + 2];
                 s3 += x[i + 3] * x[i + 3];
             }
-            for (int i = n4; i < n; i++) {
-                double v = x[i];
-                switch (i - n4) {
-                    case 0 -> s0 += v * v;
-                    case 1 -> s1 += v * v;
-                    default -> s2 += v * v;
-                }
-            }
         } else {
             float[] x = a.f32();
             for (int i = 0; i < n4; i += 4) {
@@ -808,13 +800,13 @@ public final class Kernels {
                 s2 += v2 * v2;
                 s3 += v3 * v3;
             }
-            for (int i = n4; i < n; i++) {
-                double v = x[i];
-                switch (i - n4) {
-                    case 0 -> s0 += v * v;
-                    case 1 -> s1 += v * v;
-                    default -> s2 += v * v;
-                }
+        }
+        for (int i = n4; i < n; i++) {   // at most three, each into the chain of its index
+            double v = a.at(i);
+            switch (i - n4) {
+                case 0 -> s0 += v * v;
+                case 1 -> s1 += v * v;
+                default -> s2 += v * v;
             }
         }
         return (s0 + s1) + (s2 + s3);
