@@ -150,7 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
                         "threads", "shards", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline",
                         reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
-                Measure measure = this.measure != null ? this.measure
+                Measure figure = measure != null ? measure
                         : inProcess ? (cfg, cell, dt, t) -> TrainingBench.run(cfg, cell, dt, t, dataParallel, budget, seed)
                         : (cfg, cell, dt, t) -> FreshJvm.train(cfg, cell, dt, t, dataParallel, budget, seed, Blas.backend());
                 for (BenchConfig cfg : cfgs) {
@@ -159,7 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
                             for (int t : ths) {
                                 Figure.Train f;
                                 try {
-                                    f = measure.train(cfg, cell, dt, t);
+                                    f = figure.train(cfg, cell, dt, t);
                                 } catch (FreshJvm.Failed e) {
                                     failures.add(e.getMessage());
                                     printFailed(out, cfg, cell, dt, t, e.getMessage());
