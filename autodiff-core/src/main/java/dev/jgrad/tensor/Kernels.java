@@ -1150,11 +1150,7 @@ public final class Kernels {
         Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape);
         if (inner == 1) {
             // The last axis: contiguous rows, each on its own, so rows split between threads keep their bits.
-            if (splits(a.size(), TRANSCENDENTAL_CHUNK) && outer > 1) {
-                inChunks(outer, Math.max(1, TRANSCENDENTAL_CHUNK / Math.max(n, 1)), (lo, hi) -> softmaxRows(a, out, n, log, lo, hi));
-            } else {
-                softmaxRows(a, out, n, log, 0, outer);
-            }
+            byRows(outer, n, (lo, hi) -> softmaxRows(a, out, n, log, lo, hi));
             return out;
         }
         double[] row = new double[n];
@@ -1184,6 +1180,18 @@ public final class Kernels {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs {@code body} over rows {@code [0, rows)} of {@code width} elements each, in chunks of whole
+     * rows, one per thread, when they hold enough transcendental work to split.
+     */
+    private static void byRows(int rows, int width, Range body) {
+        if (splits(rows * width, TRANSCENDENTAL_CHUNK) && rows > 1) {
+            inChunks(rows, Math.max(1, TRANSCENDENTAL_CHUNK / Math.max(width, 1)), body);
+        } else {
+            body.run(0, rows);
+        }
     }
 
     /** Softmax or log-softmax of the contiguous rows {@code [lo, hi)} of length {@code n}; out's rows hold the exponentials first. */
@@ -1277,11 +1285,7 @@ public final class Kernels {
                 terms[i] = m + Math.log(rowSum(exps, 0, c)) - logits.at(i * c + targets[i]);
             }
         };
-        if (splits(logits.size(), TRANSCENDENTAL_CHUNK) && n > 1) {
-            inChunks(n, Math.max(1, TRANSCENDENTAL_CHUNK / Math.max(c, 1)), rows);
-        } else {
-            rows.run(0, n);
-        }
+        byRows(n, c, rows);
         double total = 0;
         for (double t : terms) total += t;
         return Tensor.full(logits.dtype, total / n, Shape.scalar());
