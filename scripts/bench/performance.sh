@@ -55,8 +55,8 @@ uptime >> "$out/machine.txt"
 # A figure whose JVM failed gets a 'failed' row, and the bench lists the reasons on standard error and goes on:
 # say so at the end, where a row in the middle of a long run is easy to miss.
 # What counts as a message is what FreshJvm.reason takes from a child: neither blank nor a JVM warning.
-if grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" >/dev/null; then
-  echo "performance.sh: some figures are missing; the bench said:" >&2
-  grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" >&2
+said=$(grep -v -e '^WARNING' -e '^[[:space:]]*$' "$out/stderr.txt" || true)
+if [ -n "$said" ]; then
+  printf 'performance.sh: some figures are missing; the bench said:\n%s\n' "$said" >&2
   exit 1
 fi
