@@ -127,12 +127,11 @@ final class Gemm {
             int ldb = tb ? k : n;
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
             Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
-            boolean vector = panels != null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
             // kernel's) of a product with many rows or on that kernel, else whole column groups, since
             // OpenBLAS runs a block of few rows slower than one of few columns.
-            boolean byRows = vector || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
+            boolean byRows = panels != null || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
             int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + NATIVE_COLUMN_GROUP - 1) / NATIVE_COLUMN_GROUP;
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
