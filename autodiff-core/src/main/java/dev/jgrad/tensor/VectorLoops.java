@@ -69,70 +69,103 @@ final class VectorLoops implements SimdLoops {
 
     @Override
     public void binary(Kernels.Binary op, double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
-        int i = 0;
-        int upper = D.loopBound(n);
-        int step = D.length();
         switch (op) {
-            case ADD -> {
-                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).add(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
-            }
-            case SUB -> {
-                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).sub(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
-            }
-            case MUL -> {
-                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).mul(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
-            }
-            case DIV -> {
-                for (; i < upper; i += step) DoubleVector.fromArray(D, x, xo + i).div(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
-            }
-            case TANH_GRAD -> {
-                for (; i < upper; i += step) tanhGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
-            }
-            case SIGMOID_GRAD -> {
-                for (; i < upper; i += step) sigmoidGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
-            }
+            case ADD -> add(x, xo, y, yo, o, oo, n);
+            case SUB -> sub(x, xo, y, yo, o, oo, n);
+            case MUL -> mul(x, xo, y, yo, o, oo, n);
+            case DIV -> div(x, xo, y, yo, o, oo, n);
+            case TANH_GRAD -> tanhGrad(x, xo, y, yo, o, oo, n);
+            case SIGMOID_GRAD -> sigmoidGrad(x, xo, y, yo, o, oo, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
     @Override
     public void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
-        int i = 0;
-        int upper = F.loopBound(n);
-        int step = F.length();
         switch (op) {
-            case ADD -> {
-                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
-            }
-            case SUB -> {
-                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).sub(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
-            }
-            case MUL -> {
-                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).mul(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
-            }
-            case DIV -> {
-                for (; i < upper; i += step) FloatVector.fromArray(F, x, xo + i).div(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
-            }
-            case TANH_GRAD -> {
-                for (; i < upper; i += step) tanhGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
-            }
-            case SIGMOID_GRAD -> {
-                for (; i < upper; i += step) sigmoidGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
-            }
+            case ADD -> add(x, xo, y, yo, o, oo, n);
+            case SUB -> sub(x, xo, y, yo, o, oo, n);
+            case MUL -> mul(x, xo, y, yo, o, oo, n);
+            case DIV -> div(x, xo, y, yo, o, oo, n);
+            case TANH_GRAD -> tanhGrad(x, xo, y, yo, o, oo, n);
+            case SIGMOID_GRAD -> sigmoidGrad(x, xo, y, yo, o, oo, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
+    }
+
+    // One method per op and dtype: C2 compiles each loop on its own profile. In one method with a switch, a case
+    // not yet run when C2 compiled it kept its lane helpers out of line, and every vector they passed was boxed.
+
+    private static void add(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) DoubleVector.fromArray(D, x, xo + i).add(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
+    }
+
+    private static void sub(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) DoubleVector.fromArray(D, x, xo + i).sub(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
+    }
+
+    private static void mul(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) DoubleVector.fromArray(D, x, xo + i).mul(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
+    }
+
+    private static void div(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) DoubleVector.fromArray(D, x, xo + i).div(DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
+    }
+
+    private static void tanhGrad(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) tanhGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
+    }
+
+    private static void sigmoidGrad(double[] x, int xo, double[] y, int yo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) sigmoidGrad(DoubleVector.fromArray(D, x, xo + i), DoubleVector.fromArray(D, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
+    }
+
+    private static void add(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
+    }
+
+    private static void sub(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, x, xo + i).sub(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] - y[yo + i];
+    }
+
+    private static void mul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, x, xo + i).mul(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] * y[yo + i];
+    }
+
+    private static void div(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, x, xo + i).div(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = x[xo + i] / y[yo + i];
+    }
+
+    private static void tanhGrad(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) tanhGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = Kernels.tanhGrad(x[xo + i], y[yo + i]);
+    }
+
+    private static void sigmoidGrad(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) sigmoidGrad(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
     }
 
     // Kernels.tanhGrad and Kernels.sigmoidGrad, operation for operation, so each lane gets the scalar function's bits.
