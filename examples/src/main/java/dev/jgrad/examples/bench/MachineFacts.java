@@ -3,6 +3,7 @@ package dev.jgrad.examples.bench;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.Kernels;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,23 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
     public static double keptHeapMib() {
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
+    }
+
+    /** The garbage collectors' accumulated collection time in this JVM, in milliseconds. */
+    public static long gcMillis() {
+        long sum = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            sum += Math.max(0, gc.getCollectionTime());
+        }
+        return sum;
+    }
+
+    /** Heap bytes allocated by all threads of this JVM so far, or −1 where the JVM does not count them. */
+    public static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads && threads.isThreadAllocatedMemoryEnabled()) {
+            return threads.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     /**

@@ -82,6 +82,9 @@ final class TrainingBench {
             previous = rate;
         }
         double keptStart = MachineFacts.keptHeapMib();
+        long gcStart = MachineFacts.gcMillis();
+        long allocStart = MachineFacts.allocatedBytes();
+        long timedStart = System.nanoTime();
         double[] rates = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         long totalSteps = 0;
@@ -97,6 +100,10 @@ final class TrainingBench {
             totalSteps += steps;
             rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
         }
+        double timedSeconds = (System.nanoTime() - timedStart) / 1e9;
+        double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
+        long allocated = MachineFacts.allocatedBytes() - allocStart;
+        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
         double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
@@ -111,7 +118,7 @@ final class TrainingBench {
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds);
+                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, gcFraction, allocMibPerStep);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */

@@ -60,6 +60,10 @@ class BenchCommandTest {
             assertTrue(n.path("ops_per_step").asInt() > 0 && n.path("ns_per_op").asDouble() > 0, n.toString());
             // tiny's products are all small: a few thousand flops a step, and a roofline share between 0 and (noise aside) 1
             assertTrue(n.path("matmul_gflop_per_step").asDouble() > 0 && n.path("gemm_roofline").asDouble() > 0, n.toString());
+            // a share of the timed wall time, and what the steps allocated: tiny's tensors are all below what a workspace lends
+            double gc = n.path("gc_fraction").asDouble(Double.NaN);
+            assertTrue(gc >= 0 && gc <= 1, n.toString());
+            assertTrue(n.path("alloc_mib_per_step").asDouble() > 0, n.toString());
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
