@@ -97,15 +97,10 @@ final class Gemm {
         }
     }
 
-    /**
-     * An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the
-     * calling thread: the Vector API kernel when B's {@code panels} are given (whole rows only), else OpenBLAS.
-     */
-    private static void nativeBlock(NativeBlas blas, Object panels, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
+    /** An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the calling thread. */
+    private static void nativeBlock(NativeBlas blas, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
                                     Tensor c, int co, int ldc, int m, int n, int k) {
-        if (panels != null) {
-            SimdLoops.LOOPS.gemm(m, n, k, a, ao, panels, c, co);
-        } else if (a.f64() != null) {
+        if (a.f64() != null) {
             blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc);
         } else {
             blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, ldc);
@@ -128,27 +123,35 @@ final class Gemm {
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
             Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
-            // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups (the Vector API
-            // kernel's) of a product with many rows or on that kernel, else whole column groups, since
-            // OpenBLAS runs a block of few rows slower than one of few columns.
-            boolean byRows = panels != null || m >= NATIVE_ROW_SPLIT_MIN_ROWS;
-            int groups = byRows ? (m + VectorGemm.ROWS - 1) / VectorGemm.ROWS : (n + NATIVE_COLUMN_GROUP - 1) / NATIVE_COLUMN_GROUP;
+            // One block per thread (Note [Kernel threads] on Parallelism). On the Vector API kernel, whole panels
+            // of B: each thread reads only its share of B, all of A's few rows staying in cache. On OpenBLAS, whole
+            // 8-row groups of a product with many rows, else whole column groups, since OpenBLAS runs a block of
+            // few rows slower than one of few columns.
+            boolean byRows = panels == null && m >= NATIVE_ROW_SPLIT_MIN_ROWS;
+            int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
+            int groups = ((byRows ? m : n) + group - 1) / group;
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
-                nativeBlock(blas, panels, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
+                if (panels != null) {
+                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, panels, c, co, n);
+                } else {
+                    nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
+                }
                 return;
             }
             Parallelism.run(tasks, t -> {
                 int g0 = (int) ((long) groups * t / tasks);
                 int g1 = (int) ((long) groups * (t + 1) / tasks);
-                if (byRows) {
+                if (panels != null) {
+                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, panels, c, co, n);
+                } else if (byRows) {
                     int i0 = Math.min(m, VectorGemm.ROWS * g0);
                     int i1 = Math.min(m, VectorGemm.ROWS * g1);
-                    nativeBlock(blas, panels, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
+                    nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
                 } else {
                     int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
                     int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
-                    nativeBlock(blas, null, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
+                    nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
                 }
             });
             return;

@@ -43,8 +43,11 @@ interface SimdLoops {
      */
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 
-    /** {@code C[co..] += A·B} for A {@code [m, k]} and B's {@link #gemmPanels panels}: a product, or a block of its rows. */
-    void gemm(int m, int n, int k, Tensor a, int ao, Object panels, Tensor c, int co);
+    /**
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B} for A {@code [m, k]}, B's {@link #gemmPanels panels}
+     * and C of row stride {@code ldc}: a product, or the columns of some of its panels.
+     */
+    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, Object panels, Tensor c, int co, int ldc);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

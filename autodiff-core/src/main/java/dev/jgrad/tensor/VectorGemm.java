@@ -75,29 +75,30 @@ final class VectorGemm {
     }
 
     /**
-     * {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, C {@code [m, n]} at {@code co}, B given
-     * by its {@link #panelsFor panels}, for a shape that {@link #fits}: a whole product, or a block
-     * of its rows.
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, C {@code [m, ·]}
+     * at {@code co} with row stride {@code ldc}, B given by its {@link #panelsFor panels}, for a shape
+     * that {@link #fits}: a whole product, or the columns of some of its panels ({@code j0} and
+     * {@code j1} multiples of {@link #width}).
      */
-    static void multiply(int m, int n, int k, float[] a, int ao, float[] panels, float[] c, int co) {
+    static void multiply(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc) {
         int width = 2 * F.length();
         float[] block = SCRATCH.get().block;
-        for (int vb = 0; vb < n; vb += width) {
+        for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < m; rb += ROWS) {
                 multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                addInto(block, c, co + rb * n + vb, n);
+                addInto(block, c, co + rb * ldc + vb, ldc);
             }
         }
     }
 
-    /** The float64 form of {@link #multiply(int, int, int, float[], int, float[], float[], int)}. */
-    static void multiply(int m, int n, int k, double[] a, int ao, double[] panels, double[] c, int co) {
+    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, float[], float[], int, int)}. */
+    static void multiply(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc) {
         int width = 2 * D.length();
         double[] block = SCRATCH.get().blockD;
-        for (int vb = 0; vb < n; vb += width) {
+        for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < m; rb += ROWS) {
                 multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                addInto(block, c, co + rb * n + vb, n);
+                addInto(block, c, co + rb * ldc + vb, ldc);
             }
         }
     }

@@ -92,14 +92,24 @@ class VectorGemmTest {
 
         /** C as the kernel left it, null when it did not take the product. */
         double[] run() {
+            return run(n);
+        }
+
+        /**
+         * C as the kernel left it when it computed the columns before {@code split} and then the rest,
+         * as two threads do ({@code split} a multiple of the panel width); null when it did not take the product.
+         */
+        double[] run(int split) {
             Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
             if (panels instanceof float[] p) {
                 float[] out = toFloat(c);
-                VectorGemm.multiply(m, n, k, toFloat(a), ao, p, out, co);
+                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, p, out, co, n);
+                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, p, out, co, n);
                 return toDouble(out);
             } else if (panels != null) {
                 double[] out = c.clone();
-                VectorGemm.multiply(m, n, k, a, ao, (double[]) panels, out, co);
+                VectorGemm.multiply(m, split, n, k, a, ao, (double[]) panels, out, co, n);
+                VectorGemm.multiply(m, 0, split, k, a, ao, (double[]) panels, out, co, n);
                 return out;
             }
             return null;
@@ -138,6 +148,12 @@ class VectorGemmTest {
         assertArrayEquals(c.expected(), c.runTwice(), "A·B");
         Case t = Case.transposed(dtype, m, n, k, 12);
         assertArrayEquals(t.expected(), t.runTwice(), "A·Bᵀ");
+        int panels = n / VectorGemm.width(dtype);
+        if (panels > 1) {
+            int split = panels / 2 * VectorGemm.width(dtype);
+            assertArrayEquals(c.expected(), c.run(split), "A·B, its panels in two parts, the later first");
+            assertArrayEquals(t.expected(), t.run(split), "A·Bᵀ, its panels in two parts, the later first");
+        }
     }
 
     /** Panel q of width W holds B's columns qW..qW+W-1 row after row, from either storage order. */
@@ -254,7 +270,7 @@ class VectorGemmTest {
             double[] openBlasAwT = openBlas(a, w, true).toDoubleArray();
             assumeFalse(Arrays.equals(openBlasAb, ab.expected()) || Arrays.equals(openBlasAwT, awT.expected()),
                     "this OpenBLAS sums in the kernel's order here");
-            for (int t : new int[] {1, 2}) {
+            for (int t : new int[] {1, 2, 3}) {   // 8 or 16 panels: one thread's share, halves, and uneven thirds
                 Parallelism.setThreads(t);
                 Tensor freshB = Tensor.randn(Rng.seeded(6), dtype, 1, 768, 256);   // B's and W's values, not used yet
                 Tensor freshW = Tensor.randn(Rng.seeded(7), dtype, 1, 256, 768);
