@@ -27,7 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>It takes at most {@link #MAX_ROWS} rows, a whole number of blocks and 512-bit vectors (32
  * vector registers hold the accumulators and operands), which is where it was measured faster than
  * the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements). On several kernel threads
- * each takes a block of the rows. A transposed A, a B that is part of a larger tensor, taller A and
+ * each takes a share of B's panels and all the rows ({@link #multiply}'s column range), so each
+ * reads only its share of the weight. A transposed A, a B that is part of a larger tensor, taller A and
  * other shapes stay with the BLAS, so a product's bits depend on which of the two took it.
  *
  * <p>The float64 methods repeat the float32 ones on {@code DoubleVector}: the Vector API broadcasts a
