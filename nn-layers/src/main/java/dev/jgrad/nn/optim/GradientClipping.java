@@ -85,9 +85,9 @@ public final class GradientClipping {
                         throw new IllegalStateException("clipByGlobalNorm: gradient of " + e.getKey() + " " + g.dtype() + g.shape()
                                 + " contains NaN or infinity");
                     }
-                    double reported = nonFiniteNorm(params);
+                    // globalNorm already says which: NaN when a gradient holds a NaN, else +∞.
                     params.values().forEach(Parameter::zeroGrad);
-                    return new Result(reported, false, true);
+                    return new Result(norm, false, true);
                 }
             }
         }
@@ -127,7 +127,7 @@ public final class GradientClipping {
         return scaledNorm(params);
     }
 
-    /** {@code s·√(Σ (g/s)²)} with {@code s = max|g|}: NaN or +∞ when a gradient is. */
+    /** {@code s·√(Σ (g/s)²)} with {@code s = max|g|}: NaN when a gradient holds a NaN ({@code Math.max} keeps it), else +∞ when one holds an infinity. */
     private static double scaledNorm(Map<String, Parameter> params) {
         double s = 0;
         for (Parameter p : params.values()) {
@@ -148,20 +148,5 @@ public final class GradientClipping {
             }
         }
         return s * Math.sqrt(sum);
-    }
-
-    private static double nonFiniteNorm(Map<String, Parameter> params) {
-        // Reported only: NaN if any NaN, else +∞.
-        return params.values().stream().map(Parameter::grad).anyMatch(g -> g != null && hasNaN(g)) ? Double.NaN
-                : Double.POSITIVE_INFINITY;
-    }
-
-    private static boolean hasNaN(Tensor g) {
-        for (int i = 0; i < g.size(); i++) {
-            if (Double.isNaN(g.at(i))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
