@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The 2-D matrix-multiply kernel behind {@link Kernels#matmul}: {@code C += op(A) · op(B)} for one
@@ -115,6 +116,21 @@ final class Gemm {
     static void gemm(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
         if (m == 0 || n == 0 || k == 0) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
+        LongAdder clock = MatmulTrace.clock();
+        if (clock == null) {
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k);
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k);
+        } finally {
+            clock.add(System.nanoTime() - start);
+        }
+    }
+
+    /** {@link #gemm}, untraced and untimed. */
+    private static void multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
         long work = (long) m * n * k;
         NativeBlas blas = work >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {

@@ -3,14 +3,19 @@ package dev.jgrad.tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The matrix products a piece of code runs, for measuring how close it comes to the speed of its
  * matrix products alone (a GEMM roofline): every 2-D product {@link Kernels#matmul} or a gradient
- * total runs on the calling thread while {@link #during} is tracing.
+ * total runs on the calling thread while {@link #during} is tracing, and the wall time those
+ * products take while {@link #productNanos} is timing, which says how much of the code's time is
+ * not spent in products at all.
  */
 public final class MatmulTrace {
     private static final ScopedThreadLocal<List<Product>> ACTIVE = new ScopedThreadLocal<>();
+    /** The nanoseconds products took while {@link #productNanos} runs, else null. */
+    private static volatile LongAdder clock;
 
     private MatmulTrace() {
     }
@@ -58,6 +63,39 @@ public final class MatmulTrace {
             ACTIVE.exit(saved);
         }
         return List.copyOf(seen);
+    }
+
+    /**
+     * Runs {@code body} and returns the wall-clock nanoseconds that matrix products took while it
+     * ran, summed over the threads that called them: each product from its call to its return,
+     * including the blocks it hands to other kernel threads and the wait for them. Products that
+     * run side by side on several threads (data-parallel shards) each count in full, so the sum can
+     * exceed the wall time. One timing at a time in the process.
+     *
+     * @param body the code timed
+     * @return nanoseconds spent in matrix products while {@code body} ran
+     * @throws IllegalStateException if another thread is timing products already
+     */
+    public static long productNanos(Runnable body) {
+        Objects.requireNonNull(body, "body");
+        LongAdder mine = new LongAdder();
+        synchronized (MatmulTrace.class) {
+            if (clock != null) {
+                throw new IllegalStateException("MatmulTrace.productNanos: products are already being timed");
+            }
+            clock = mine;
+        }
+        try {
+            body.run();
+        } finally {
+            clock = null;
+        }
+        return mine.sum();
+    }
+
+    /** The running product clock, or null: read once per product by {@link Gemm#gemm}. */
+    static LongAdder clock() {
+        return clock;
     }
 
     static void record(int m, int n, int k, boolean ta, boolean tb, DType dtype) {

@@ -24,6 +24,9 @@ sealed interface Figure {
      * @param matmulGflop     the floating-point operations of one step's matrix products, in billions (NaN where not known)
      * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the median step
      *                        time (1.0: the step is as fast as its GEMMs; NaN where not known)
+     * @param productFraction the wall time of the timed steps spent inside their matrix products, divided by that wall
+     *                        time (shards' products shared out; NaN where not known): what is left is the rest of the step,
+     *                        and against {@code gemmRoofline} it says whether the products or the rest fall short
      * @param gcFraction      the garbage collectors' time during the timed steps, divided by their wall time (NaN where not known)
      * @param allocMibPerStep heap allocated by all threads during the timed steps, per step, in MiB (NaN where not known):
      *                        storage a workspace could not lend, and anything the JIT failed to keep in registers
@@ -31,7 +34,8 @@ sealed interface Figure {
     record Train(String impl, String config, String cell, String dtype, int threads, int shards, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
                  int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd,
-                 double matmulGflop, double gemmRoofline, double gcFraction, double allocMibPerStep) implements Figure {
+                 double matmulGflop, double gemmRoofline, double productFraction, double gcFraction, double allocMibPerStep)
+            implements Figure {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -55,6 +59,7 @@ sealed interface Figure {
             m.put("kept_mib_end", keptMibEnd);
             m.put("matmul_gflop_per_step", matmulGflop);
             m.put("gemm_roofline", gemmRoofline);
+            m.put("product_fraction", productFraction);
             m.put("gc_fraction", gcFraction);
             m.put("alloc_mib_per_step", allocMibPerStep);
             return m;
@@ -68,7 +73,7 @@ sealed interface Figure {
                     n.path("loss").asDouble(), n.path("ops_per_step").asInt(), n.path("ns_per_op").asDouble(),
                     n.path("peak_rss_mib").asDouble(), n.path("kept_mib_start").asDouble(), n.path("kept_mib_end").asDouble(),
                     n.path("matmul_gflop_per_step").asDouble(Double.NaN), n.path("gemm_roofline").asDouble(Double.NaN),
-                    n.path("gc_fraction").asDouble(Double.NaN), n.path("alloc_mib_per_step").asDouble(Double.NaN));
+                    n.path("product_fraction").asDouble(Double.NaN), n.path("gc_fraction").asDouble(Double.NaN), n.path("alloc_mib_per_step").asDouble(Double.NaN));
         }
     }
 

@@ -87,23 +87,28 @@ final class TrainingBench {
         long timedStart = System.nanoTime();
         double[] rates = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
-        long totalSteps = 0;
-        for (int r = 0; r < rates.length; r++) {
-            long start = System.nanoTime();
-            long steps = 0;
-            long now;
-            do {
-                loss = model.trainStep(inputs, targets, MAX_NORM);
-                steps++;
-                now = System.nanoTime();
-            } while (now - start < perRep);
-            totalSteps += steps;
-            rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
-        }
+        long[] totalSteps = {0};
+        double[] lastLoss = {loss};
+        long productNanos = MatmulTrace.productNanos(() -> {
+            for (int r = 0; r < rates.length; r++) {
+                long start = System.nanoTime();
+                long steps = 0;
+                long now;
+                do {
+                    lastLoss[0] = model.trainStep(inputs, targets, MAX_NORM);
+                    steps++;
+                    now = System.nanoTime();
+                } while (now - start < perRep);
+                totalSteps[0] += steps;
+                rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
+            }
+        });
         double timedSeconds = (System.nanoTime() - timedStart) / 1e9;
+        // Shards run their products side by side, each counted in full: their time shared out, as for the roofline below.
+        double productFraction = productNanos / 1e9 / shards / timedSeconds;
         double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
         long allocated = MachineFacts.allocatedBytes() - allocStart;
-        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
+        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps[0];
         double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
@@ -117,8 +122,8 @@ final class TrainingBench {
         double rooflineSeconds = roof.seconds() / shards;
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
-                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, gcFraction, allocMibPerStep);
+                sorted[sorted.length - 1], rates.length, totalSteps[0], lastLoss[0], model.recordedOps(), nsPerOp, peakRss,
+                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */

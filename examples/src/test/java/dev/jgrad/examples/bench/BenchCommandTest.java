@@ -64,6 +64,9 @@ class BenchCommandTest {
             double gc = n.path("gc_fraction").asDouble(Double.NaN);
             assertTrue(gc >= 0 && gc <= 1, n.toString());
             assertTrue(n.path("alloc_mib_per_step").asDouble() > 0, n.toString());
+            // the timed steps' share inside their products: some, and never more than the steps took (one shard)
+            double inGemm = n.path("product_fraction").asDouble(Double.NaN);
+            assertTrue(inGemm > 0 && inGemm < 1, n.toString());
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }

@@ -1,0 +1,67 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link MatmulTrace}: which products a piece of code runs, and how long they take in it. */
+class MatmulTraceTest {
+    private static final Rng RNG = Rng.seeded(7);
+
+    @Test
+    void duringListsTheProductsOfTheCallingThreadInOrder() {
+        Tensor a = Tensor.randn(RNG, DType.F64, 1, 3, 5);
+        Tensor b = Tensor.randn(RNG, DType.F64, 1, 5, 4);
+        List<MatmulTrace.Product> seen = MatmulTrace.during(() -> {
+            Kernels.matmul(a, b, false, false);
+            Kernels.matmul(b, a, true, true);
+        });
+        assertEquals(List.of(new MatmulTrace.Product(3, 4, 5, false, false, DType.F64),
+                new MatmulTrace.Product(4, 3, 5, true, true, DType.F64)), seen);
+    }
+
+    /**
+     * The clock counts the time inside products and nothing else: code that runs no product takes
+     * none, and the products' share of a body that also spins for a known time is below that body's
+     * wall time by at least the spin.
+     */
+    @Test
+    void productNanosCountsTheTimeInsideProductsOnly() {
+        assertEquals(0, MatmulTrace.productNanos(() -> spin(2_000_000)), "no product, no time");
+        Tensor a = Tensor.randn(RNG, DType.F32, 1, 64, 256);
+        Tensor b = Tensor.randn(RNG, DType.F32, 1, 256, 256);
+        long start = System.nanoTime();
+        long inProducts = MatmulTrace.productNanos(() -> {
+            for (int i = 0; i < 20; i++) {
+                Kernels.matmul(a, b, false, false);
+                spin(1_000_000);
+            }
+        });
+        long wall = System.nanoTime() - start;
+        assertTrue(inProducts > 0, "twenty products took no time");
+        assertTrue(inProducts <= wall - 20_000_000L, inProducts + " ns in products of " + wall + " ns, 20 ms of it spinning outside them");
+        Tensor c = Tensor.randn(RNG, DType.F32, 1, 256, 64);
+        assertEquals(0, MatmulTrace.productNanos(() -> { }), "the clock stopped with its body");
+        assertTrue(MatmulTrace.productNanos(() -> Kernels.matmul(c, a, false, false)) > 0, "a product after an earlier timing");
+    }
+
+    @Test
+    void oneTimingAtATimeAndNullRefusedByName() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MatmulTrace.productNanos(() -> MatmulTrace.productNanos(() -> { })));
+        assertTrue(e.getMessage().contains("already being timed"), e.getMessage());
+        assertEquals(0, MatmulTrace.productNanos(() -> { }), "a refused nested timing leaves none running");
+        NullPointerException npe = assertThrows(NullPointerException.class, () -> MatmulTrace.productNanos(null));
+        assertEquals("body", npe.getMessage());
+    }
+
+    private static void spin(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+}
