@@ -754,15 +754,37 @@ public final class Kernels {
                 binaryRun(Binary.ADD, out, 0, 1, a, at, 1, out, 0, m);
             }
         } else {
-            float[] x = a.f32();
             double[] acc = new double[m];
-            for (int at = 0; at < n; at += m) {
-                for (int j = 0; j < m; j++) acc[j] += x[at + j];
-            }
+            sumRowsInto(a.f32(), n, m, acc);
             float[] o = out.f32();
             for (int j = 0; j < m; j++) o[j] = (float) acc[j];
         }
         return out;
+    }
+
+    /**
+     * {@code acc[j] += x[b·m + j]} for the rows {@code b} of {@code x[0, n)} in increasing order, in
+     * double. Four rows per pass over {@code acc}, added one after another: the same order, with a
+     * quarter of the sum's loads and stores.
+     */
+    private static void sumRowsInto(float[] x, int n, int m, double[] acc) {
+        int at = 0;
+        for (; at + 4 * m <= n; at += 4 * m) {
+            int a1 = at + m;
+            int a2 = a1 + m;
+            int a3 = a2 + m;
+            for (int j = 0; j < m; j++) {
+                double t = acc[j];
+                t += x[at + j];
+                t += x[a1 + j];
+                t += x[a2 + j];
+                t += x[a3 + j];
+                acc[j] = t;
+            }
+        }
+        for (; at < n; at += m) {
+            for (int j = 0; j < m; j++) acc[j] += x[at + j];
+        }
     }
 
     // ------------------------------------------------------------------ reductions
