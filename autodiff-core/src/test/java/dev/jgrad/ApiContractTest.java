@@ -7,6 +7,7 @@ import dev.jgrad.autodiff.Unrolled;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.check.DifferentiableFunction;
 import dev.jgrad.tensor.GradientAccumulator;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
@@ -37,6 +38,7 @@ class ApiContractTest {
             .sample(GradientAccumulator.class, GradientAccumulator.create(), GradientAccumulator.create())
             .sample(DifferentiableFunction.class, in -> in.get(0), in -> in.get(0).neg())
             .sample(CustomOp.class, new Identity("first"), new Identity("second"))
+            .sample(Kernels.Update.class, (w, g, at, len) -> { }, (w, g, at, len) -> w[0] -= g[0])
             .equalityGroups(Shape.class, List.of(Shape.of(2, 3), Shape.of(2, 3)), List.of(Shape.of(3, 2)), List.of(Shape.of(6)),
                     List.of(Shape.scalar(), Shape.of()), List.of(Shape.of(1)), List.of(Shape.of(0)))
             .exclude("Op.*.forward(in)", "the tape's to call, with the values it recorded; each op's forward is one line of"

@@ -787,6 +787,78 @@ public final class Kernels {
         }
     }
 
+    // ------------------------------------------------------------------ optimizer updates
+
+    /**
+     * A rule that updates parameter values in float64, a chunk at a time ({@link #update}).
+     */
+    @FunctionalInterface
+    public interface Update {
+        /**
+         * Overwrites {@code w[0, len)} with the new values of elements {@code at … at+len−1}.
+         *
+         * @param w   those elements of the parameter, as doubles; the rule writes the new values here
+         * @param g   the same elements of the gradient, as doubles (the rule may overwrite them too)
+         * @param at  the flat index of the chunk's first element
+         * @param len the chunk's length, at least 1
+         */
+        void apply(double[] w, double[] g, int at, int len);
+    }
+
+    /** Elements per chunk of {@link #update}: two double arrays of it stay in the L1 cache. */
+    private static final int UPDATE_CHUNK = 1024;
+
+    /**
+     * An optimizer's step on one parameter: a new tensor of {@code w}'s dtype and shape holding
+     * {@code rule}'s new values, computed in float64 and rounded once to the dtype. The rule sees the
+     * elements in chunks, in increasing order from index 0: float64 copies of a range of {@code w} and
+     * of {@code g} at a time, which it updates in place. Neither input changes, and the result has
+     * storage of its own (no workspace lends it), since parameters outlive a training step. Working
+     * on chunks, a step reads each value and gradient once and writes the new value once, where
+     * whole float64 copies of a large weight would be written to memory and read back.
+     *
+     * @param w    the parameter's value
+     * @param g    its gradient, of {@code w}'s shape (any dtype)
+     * @param rule the update, applied chunk by chunk
+     * @return the parameter's new value
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public static Tensor update(Tensor w, Tensor g, Update rule) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(g, "g");
+        Objects.requireNonNull(rule, "rule");
+        if (!w.shape.equals(g.shape)) {
+            throw new IllegalArgumentException("update: gradient " + g.dtype + g.shape + " does not match value " + w.dtype + w.shape);
+        }
+        int n = w.size();
+        Tensor out = w.f64() != null ? new Tensor(w.shape, new double[n]) : new Tensor(w.shape, new float[n]);
+        double[] wc = new double[Math.min(n, UPDATE_CHUNK)];
+        double[] gc = new double[wc.length];
+        for (int at = 0; at < n; at += UPDATE_CHUNK) {
+            int len = Math.min(UPDATE_CHUNK, n - at);
+            toDoubles(w, at, wc, len);
+            toDoubles(g, at, gc, len);
+            rule.apply(wc, gc, at, len);
+            if (out.f64() != null) {
+                System.arraycopy(wc, 0, out.f64(), at, len);
+            } else {
+                float[] o = out.f32();
+                for (int i = 0; i < len; i++) o[at + i] = (float) wc[i];
+            }
+        }
+        return out;
+    }
+
+    /** {@code to[0, len)} = elements {@code at … at+len−1} of {@code t}, as doubles. */
+    private static void toDoubles(Tensor t, int at, double[] to, int len) {
+        if (t.f64() != null) {
+            System.arraycopy(t.f64(), at, to, 0, len);
+        } else {
+            float[] x = t.f32();
+            for (int i = 0; i < len; i++) to[i] = x[at + i];
+        }
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /**

@@ -84,17 +84,23 @@ public final class Adam implements Optimizer {
         double t = state.scalar(STEP) + 1;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        state.step((w, g, buffers) -> {
-            double[] m = buffers[0] != null ? buffers[0] : new double[w.length];
-            double[] v = buffers[1] != null ? buffers[1] : new double[w.length];
-            for (int i = 0; i < w.length; i++) {
-                double gi = weightDecay != 0 ? g[i] + weightDecay * w[i] : g[i];
-                m[i] = beta1 * m[i] + (1 - beta1) * gi;
-                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-                w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+        state.step((w, g, at, len, size, buffers) -> {
+            if (at == 0) {   // zero moments before a parameter's first update
+                for (int k = 0; k < 2; k++) {
+                    if (buffers[k] == null) {
+                        buffers[k] = new double[size];
+                    }
+                }
             }
-            buffers[0] = m;
-            buffers[1] = v;
+            double[] m = buffers[0];
+            double[] v = buffers[1];
+            for (int i = 0; i < len; i++) {
+                int j = at + i;
+                double gi = weightDecay != 0 ? g[i] + weightDecay * w[i] : g[i];
+                m[j] = beta1 * m[j] + (1 - beta1) * gi;
+                v[j] = beta2 * v[j] + (1 - beta2) * gi * gi;
+                w[i] -= stepSize * m[j] / (Math.sqrt(v[j]) / bc2Sqrt + eps);
+            }
         });
         state.setScalar(STEP, t);
     }

@@ -3,6 +3,7 @@ package dev.jgrad.nn.optim;
 import com.google.common.collect.ImmutableMap;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import java.util.HashMap;
@@ -18,15 +19,17 @@ import java.util.Map;
  */
 final class OptimizerState {
     /**
-     * One parameter's update rule. {@code w} and {@code g} are float64 copies of the parameter's value
-     * and gradient; the rule updates {@code w} in place. {@code buffers[k]} is a copy of the
-     * parameter's buffer of the k-th kind (in the order given to the constructor), or null before
-     * its first update; the rule updates it in place or stores a new array there. A buffer left null
-     * is not kept.
+     * One parameter's update rule, applied a chunk at a time ({@link Kernels#update}) in increasing
+     * order from index 0. {@code w} and {@code g} hold float64 copies of elements
+     * {@code at … at+len−1} of the parameter's value and gradient, of {@code size} elements in all;
+     * the rule updates {@code w} in place. {@code buffers[k]} is a copy of the parameter's buffer of
+     * the k-th kind (in the order given to the constructor), all {@code size} elements, or null
+     * before its first update: the rule updates its elements {@code at …} in place, or on the first
+     * chunk stores a new array there. A buffer left null is not kept.
      */
     @FunctionalInterface
     interface Update {
-        void apply(double[] w, double[] g, double[][] buffers);
+        void apply(double[] w, double[] g, int at, int len, int size, double[][] buffers);
     }
 
     private final String optimizer;
@@ -104,14 +107,13 @@ final class OptimizerState {
             if (grad == null) {
                 continue;
             }
-            double[] w = p.value().toDoubleArray();
             double[][] b = new double[kinds.size()][];
             for (int k = 0; k < b.length; k++) {
                 double[] old = buffers.get(keys[k][i]);
                 b[k] = old == null ? null : old.clone();
             }
-            update.apply(w, grad.toDoubleArray(), b);
-            Tensor t = Tensor.of(p.value().dtype(), w, p.value().shape().dims());
+            int size = p.value().size();
+            Tensor t = Kernels.update(p.value(), grad, (w, g, at, len) -> update.apply(w, g, at, len, size, b));
             if (t.hasNonFinite()) {
                 throw new IllegalStateException(optimizer + ".step: the update of " + names.get(i) + " " + t.dtype() + t.shape()
                         + " overflows to NaN or infinity; no parameter was updated");

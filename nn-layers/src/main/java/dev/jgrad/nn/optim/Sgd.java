@@ -46,22 +46,24 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step() {
-        state.step((w, g, buffers) -> {
-            double[] d = g;
-            if (momentum != 0) {
-                double[] b = buffers[0];
-                if (b == null) {
-                    b = g.clone();
-                } else {
-                    for (int i = 0; i < b.length; i++) {
-                        b[i] = momentum * b[i] + g[i];
-                    }
+        boolean[] first = new boolean[1];   // whether the parameter being updated has no momentum buffer yet
+        state.step((w, g, at, len, size, buffers) -> {
+            if (momentum == 0) {
+                for (int i = 0; i < len; i++) {
+                    w[i] -= lr * g[i];
                 }
-                buffers[0] = b;
-                d = b;
+                return;
             }
-            for (int i = 0; i < w.length; i++) {
-                w[i] -= lr * d[i];
+            if (at == 0) {
+                first[0] = buffers[0] == null;
+                if (first[0]) {
+                    buffers[0] = new double[size];
+                }
+            }
+            double[] b = buffers[0];
+            for (int i = 0; i < len; i++) {
+                b[at + i] = first[0] ? g[i] : momentum * b[at + i] + g[i];
+                w[i] -= lr * b[at + i];
             }
         });
     }

@@ -96,6 +96,54 @@ class OptimizerTest {
         assertEquals(-0.01 * Math.signum(g), w.value().at(0), 1e-7);
     }
 
+    /**
+     * A parameter larger than the chunks the update works in (a weight of 3·1000 elements), over three
+     * steps, in both dtypes: every element, and every buffer element, bit for bit what the published
+     * rule gives computed in double one element at a time and rounded once to the parameter's dtype.
+     */
+    @Property(tries = 12)
+    void largeParametersGetTheRuleBitForBitInEveryChunk(@ForAll long seed, @ForAll boolean f32, @ForAll boolean adam) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        int n = 3000;
+        Parameter w = new Parameter("w", Tensor.randn(rng, dt, 1, 3, 1000));
+        double lr = 0.05;
+        double momentum = 0.9;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-8;
+        double decay = 0.01;
+        Optimizer opt = adam ? new Adam(params(w), lr, b1, b2, eps, decay) : new Sgd(params(w), lr, momentum);
+        double[] p = w.value().toDoubleArray();
+        double[] m = new double[n];
+        double[] v = new double[n];
+        for (int step = 1; step <= 3; step++) {
+            Tensor g = Tensor.randn(rng, dt, 1, 3, 1000);
+            w.setGrad(g);
+            opt.step();
+            double[] gd = g.toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                if (adam) {
+                    double gi = gd[i] + decay * p[i];
+                    m[i] = b1 * m[i] + (1 - b1) * gi;
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+                    double stepSize = lr / (1 - Math.pow(b1, step));
+                    p[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(b2, step)) + eps);
+                } else {
+                    m[i] = step == 1 ? gd[i] : momentum * m[i] + gd[i];
+                    p[i] -= lr * m[i];
+                }
+                p[i] = f32 ? (float) p[i] : p[i];
+            }
+            double[] got = w.value().toDoubleArray();
+            double[] buffer = opt.state().get(adam ? "exp_avg.w" : "momentum_buffer.w").toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToLongBits(p[i]), Double.doubleToLongBits(got[i]), "step " + step + ", element " + i);
+                assertEquals(Double.doubleToLongBits(m[i]), Double.doubleToLongBits(buffer[i]), "step " + step + ", buffer element " + i);
+            }
+        }
+    }
+
     @Test
     void adamWeightDecayAddsLambdaTimesParameterToTheGradient() {
         Parameter w = new Parameter("w", Tensor.vector(2.0));
