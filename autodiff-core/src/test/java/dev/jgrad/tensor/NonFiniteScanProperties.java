@@ -1,0 +1,42 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * {@link Tensor#hasNonFinite} against the definition, element by element: a NaN (of any payload) or
+ * an infinity of either sign anywhere in a tensor of any length is found, and the extreme finite
+ * values (the largest, the smallest subnormal, both zeros) are not taken for one.
+ */
+class NonFiniteScanProperties {
+    private static final double[] FINITE_EXTREMES = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE,
+            Double.MIN_NORMAL, 0.0, -0.0, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE};
+    private static final double[] NON_FINITE = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000123L)};
+
+    @Property(tries = 200)
+    void findsExactlyTheNonFiniteElements(@ForAll @IntRange(min = 1, max = 10_000) int n, @ForAll boolean f32, @ForAll long seed,
+            @ForAll @IntRange(min = 0, max = 4) int which, @ForAll boolean plant) {
+        Rng rng = Rng.seeded(seed);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rng.nextDouble() < 0.5 ? FINITE_EXTREMES[rng.nextInt(FINITE_EXTREMES.length)] : rng.nextGaussian();
+            if (f32 && Math.abs(v[i]) > Float.MAX_VALUE) {
+                v[i] = Math.copySign(Float.MAX_VALUE, v[i]);
+            }
+        }
+        if (plant) {
+            v[rng.nextInt(n)] = NON_FINITE[which];
+        }
+        Tensor t = f32 ? Tensor.of(DType.F32, v, n) : Tensor.of(v, n);
+        boolean expected = false;
+        for (int i = 0; i < n; i++) {
+            expected |= !Double.isFinite(t.at(i));
+        }
+        assertEquals(plant, expected, "the planted element survives the cast");
+        assertEquals(expected, t.hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n);
+    }
+}
