@@ -25,9 +25,10 @@ def train(path):
         if f[6] == "failed":   # the figure's JVM failed; the table prints "not measured" where it belongs
             continue
         key = (f[1], f[2], f[3], int(f[4]), int(f[5]))
-        roof = [x for x in f if x.endswith("%")]
+        # roofline, then (from 639ac75 on) in GEMM, then GC
+        pct = [x for x in f if x.endswith("%")]
         ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)
-        out[key] = {"tps": float(f[6]), "roof": roof[0] if roof else "",
+        out[key] = {"tps": float(f[6]), "roof": pct[0] if pct else "", "gemm": pct[1] if len(pct) >= 3 else "",
                     "ratio": float(ratio.group(1)) if ratio else None}
     return out
 
@@ -65,7 +66,8 @@ def main(d):
     cells = ("gru", "gru-reset-after")
     ratios = {"tiny": [], "d2l": [], "large": []}
     roofs = []
-    print("| config, dtype | ours: GRU (Cho / d2l) | ours: GRU (PyTorch variant) | PyTorch `nn.GRU` | GEMM roofline, ours | ours on Debian's OpenBLAS (Cho / PyTorch variant) |")
+    gemms = []
+    print("| config, dtype | ours: GRU (Cho / d2l) | ours: GRU (PyTorch variant) | PyTorch `nn.GRU` | GEMM roofline, ours (in GEMM) | ours on Debian's OpenBLAS (Cho / PyTorch variant) |")
     print("|---|---|---|---|---|---|")
     for config in ("tiny", "d2l", "large"):
         for dtype in ("f32", "f64"):
@@ -77,11 +79,15 @@ def main(d):
             ratios[config] += [r["ratio"] for r in row if r["ratio"] is not None]
             if config == "large":
                 roofs += [int(r["roof"].rstrip("%")) for r in row]
+                gemms += [int(r["gemm"].rstrip("%")) for r in row if r["gemm"]]
+            share = "%d–%d%%" % tuple(sorted(int(r["roof"].rstrip("%")) for r in row))
+            if all(r["gemm"] for r in row):
+                share += " (%d–%d%%)" % tuple(sorted(int(r["gemm"].rstrip("%")) for r in row))
             sys_row = [system.get((config, c, dtype, 1, 1)) for c in cells]
             sys_cell = " / ".join("%s (%.2f×)" % (fmt(s["tps"]), s["ratio"]) for s in sys_row if s) if all(sys_row) else ""
             print("| %s %s | %s (%.2f×) | %s (%.2f×) | %s | %s | %s |" % (
                 config, dtype, fmt(row[0]["tps"]), row[0]["ratio"], fmt(row[1]["tps"]), row[1]["ratio"],
-                fmt(t["tokens_per_second"]) if t else "", "—" if config == "tiny" else "%d–%d%%" % tuple(sorted(int(r["roof"].rstrip("%")) for r in row)),
+                fmt(t["tokens_per_second"]) if t else "", "—" if config == "tiny" else share,
                 sys_cell))
     print()
     print("| config, dtype | ours, kernels split (Cho / PyTorch variant) | ours, two shards (Cho / PyTorch variant) | PyTorch `nn.GRU`, 2 threads |")
@@ -125,6 +131,8 @@ def main(d):
     for config, rs in ratios.items():
         print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
     print("roofline (large, one thread): %d–%d%%" % (min(roofs), max(roofs)))
+    if gemms:
+        print("in GEMM (large, one thread): %d–%d%%" % (min(gemms), max(gemms)))
     print("two threads at large, against our one thread: %.2f–%.2f×" % (min(two), max(two)))
     print("matmul, one thread, against PyTorch: %.2f–%.2f×, %d of %d shapes at >= 0.90" % (
         min(mratios), max(mratios), sum(r >= 0.895 for r in mratios), len(mratios)))

@@ -24,9 +24,10 @@ sealed interface Figure {
      * @param matmulGflop     the floating-point operations of one step's matrix products, in billions (NaN where not known)
      * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the median step
      *                        time (1.0: the step is as fast as its GEMMs; NaN where not known)
-     * @param productFraction the wall time of the timed steps spent inside their matrix products, divided by that wall
-     *                        time (shards' products shared out; NaN where not known): what is left is the rest of the step,
-     *                        and against {@code gemmRoofline} it says whether the products or the rest fall short
+     * @param productFraction the share of a step's wall time spent inside its matrix products, from steps timed apart
+     *                        after the timed ones (shards' products shared out; NaN where not known): what is left is the
+     *                        rest of the step, and against {@code gemmRoofline} it says whether the products or the rest
+     *                        fall short
      * @param gcFraction      the garbage collectors' time during the timed steps, divided by their wall time (NaN where not known)
      * @param allocMibPerStep heap allocated by all threads during the timed steps, per step, in MiB (NaN where not known):
      *                        storage a workspace could not lend, and anything the JIT failed to keep in registers

@@ -87,28 +87,24 @@ final class TrainingBench {
         long timedStart = System.nanoTime();
         double[] rates = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
-        long[] totalSteps = {0};
-        double[] lastLoss = {loss};
-        long productNanos = MatmulTrace.productNanos(() -> {
-            for (int r = 0; r < rates.length; r++) {
-                long start = System.nanoTime();
-                long steps = 0;
-                long now;
-                do {
-                    lastLoss[0] = model.trainStep(inputs, targets, MAX_NORM);
-                    steps++;
-                    now = System.nanoTime();
-                } while (now - start < perRep);
-                totalSteps[0] += steps;
-                rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
-            }
-        });
+        long totalSteps = 0;
+        for (int r = 0; r < rates.length; r++) {
+            long start = System.nanoTime();
+            long steps = 0;
+            long now;
+            do {
+                loss = model.trainStep(inputs, targets, MAX_NORM);
+                steps++;
+                now = System.nanoTime();
+            } while (now - start < perRep);
+            totalSteps += steps;
+            rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
+        }
         double timedSeconds = (System.nanoTime() - timedStart) / 1e9;
-        // Shards run their products side by side, each counted in full: their time shared out, as for the roofline below.
-        double productFraction = productNanos / 1e9 / shards / timedSeconds;
         double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
         long allocated = MachineFacts.allocatedBytes() - allocStart;
-        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps[0];
+        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
+        double productFraction = productFraction(model, inputs, targets, perRep, shards);
         double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
@@ -122,8 +118,25 @@ final class TrainingBench {
         double rooflineSeconds = roof.seconds() / shards;
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
-                sorted[sorted.length - 1], rates.length, totalSteps[0], lastLoss[0], model.recordedOps(), nsPerOp, peakRss,
+                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
                 keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep);
+    }
+
+    /**
+     * The share of a step's wall time inside its matrix products, from one more repetition's length of
+     * steps with the product clock on: timed apart, so that the clock's two readings per product do not
+     * touch the figures (a tiny step makes its products in a few hundred nanoseconds each). Shards run
+     * their products side by side, each counted in full, so their time is shared out, as the roofline's is.
+     */
+    private static double productFraction(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, int shards) {
+        long start = System.nanoTime();
+        long[] end = {0};
+        long inProducts = MatmulTrace.productNanos(() -> {
+            do {
+                model.trainStep(inputs, targets, MAX_NORM);
+            } while ((end[0] = System.nanoTime()) - start < nanos);
+        });
+        return inProducts / 1e9 / shards / ((end[0] - start) / 1e9);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */
