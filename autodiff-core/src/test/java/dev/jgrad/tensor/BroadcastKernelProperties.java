@@ -7,6 +7,7 @@ import dev.jgrad.testing.ShapePair;
 import dev.jgrad.testing.TensorArbitraries;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -55,10 +56,31 @@ class BroadcastKernelProperties {
 
     @Property(tries = 80)
     void sumToMatchesARowMajorDoubleAccumulation(@ForAll("pairs") ShapePair p, @ForAll boolean f32, @ForAll("seeds") long seed) {
+        checkSumTo(p.broadcast(), p.left(), f32, seed, p::toString);
+    }
+
+    /**
+     * The bias gradient's path ({@code [B, …] → […]}, a trailing block) over every row count from 1 to 9,
+     * so that the float32 loop's four rows a pass and its remainder rows both run, and an empty block.
+     */
+    @Example
+    void sumToOverLeadingRowsMatchesTheDefinitionForEveryRowCount() {
+        for (boolean f32 : new boolean[] {true, false}) {
+            for (int rows = 1; rows <= 9; rows++) {
+                for (int[] block : new int[][] {{5}, {3, 2}, {0}}) {
+                    int[] dims = new int[block.length + 1];
+                    dims[0] = rows;
+                    System.arraycopy(block, 0, dims, 1, block.length);
+                    Shape big = Shape.of(dims);
+                    checkSumTo(big, Shape.of(block), f32, 31L * rows + block.length, big::toString);
+                }
+            }
+        }
+    }
+
+    private static void checkSumTo(Shape big, Shape target, boolean f32, long seed, java.util.function.Supplier<String> what) {
         Rng rng = Rng.seeded(seed);
         DType dt = f32 ? DType.F32 : DType.F64;
-        Shape big = p.broadcast();
-        Shape target = p.left();
         Tensor y = Tensor.uniform(rng, dt, -1e3, 1e3, big.dims());
         Tensor s = Kernels.sumTo(y, target);
         assertEquals(target, s.shape());
@@ -74,7 +96,7 @@ class BroadcastKernelProperties {
         for (int i = 0; i < acc.length; i++) {
             acc[i] = f32 ? (float) acc[i] : acc[i];
         }
-        assertArrayEquals(acc, s.toDoubleArray(), 0.0, p::toString);
+        assertArrayEquals(acc, s.toDoubleArray(), 0.0, what);
     }
 
     /** sum, max and min over any set of axes against the same row-major double accumulation. */
