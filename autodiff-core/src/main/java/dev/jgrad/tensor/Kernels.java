@@ -836,8 +836,8 @@ public final class Kernels {
         double[] gc = new double[wc.length];
         for (int at = 0; at < n; at += UPDATE_CHUNK) {
             int len = Math.min(UPDATE_CHUNK, n - at);
-            toDoubles(w, at, wc, len);
-            toDoubles(g, at, gc, len);
+            w.widenInto(at, wc, len);
+            g.widenInto(at, gc, len);
             rule.apply(wc, gc, at, len);
             if (out.f64() != null) {
                 System.arraycopy(wc, 0, out.f64(), at, len);
@@ -847,16 +847,6 @@ public final class Kernels {
             }
         }
         return out;
-    }
-
-    /** {@code to[0, len)} = elements {@code at … at+len−1} of {@code t}, as doubles. */
-    private static void toDoubles(Tensor t, int at, double[] to, int len) {
-        if (t.f64() != null) {
-            System.arraycopy(t.f64(), at, to, 0, len);
-        } else {
-            float[] x = t.f32();
-            for (int i = 0; i < len; i++) to[i] = x[at + i];
-        }
     }
 
     // ------------------------------------------------------------------ reductions

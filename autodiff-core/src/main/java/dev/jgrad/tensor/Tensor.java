@@ -484,16 +484,22 @@ public final class Tensor {
      * @return the values in row-major order
      */
     public double[] toDoubleArray() {
+        double[] out = new double[size()];
+        widenInto(0, out, out.length);
+        return out;
+    }
+
+    /** {@code to[0, len)} = elements {@code at … at+len−1} in row-major order, widened to double. */
+    void widenInto(int at, double[] to, int len) {
         double[] d = f64();
         if (d != null) {
-            return d.clone();
+            System.arraycopy(d, at, to, 0, len);
+        } else {
+            float[] f = f32();
+            for (int i = 0; i < len; i++) {
+                to[i] = f[at + i];
+            }
         }
-        float[] f = f32();
-        double[] out = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = f[i];
-        }
-        return out;
     }
 
     /**
