@@ -25,10 +25,10 @@ def train(path):
         if f[6] == "failed":   # the figure's JVM failed; the table prints "not measured" where it belongs
             continue
         key = (f[1], f[2], f[3], int(f[4]), int(f[5]))
-        # roofline, then (from 639ac75 on) in GEMM, then GC
-        pct = [x for x in f if x.endswith("%")]
+        # roofline, then (from 639ac75 on) in GEMM, then GC, as whole percents
+        pct = [x.rstrip("%") for x in f if x.endswith("%")]
         ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)
-        out[key] = {"tps": float(f[6]), "roof": pct[0] if pct else "", "gemm": pct[1] if len(pct) >= 3 else "",
+        out[key] = {"tps": float(f[6]), "roof": int(pct[0]) if pct else None, "gemm": int(pct[1]) if len(pct) >= 3 else None,
                     "ratio": float(ratio.group(1)) if ratio else None}
     return out
 
@@ -78,11 +78,11 @@ def main(d):
             t = ref.get((config, dtype, 1))
             ratios[config] += [r["ratio"] for r in row if r["ratio"] is not None]
             if config == "large":
-                roofs += [int(r["roof"].rstrip("%")) for r in row]
-                gemms += [int(r["gemm"].rstrip("%")) for r in row if r["gemm"]]
-            share = "%d–%d%%" % tuple(sorted(int(r["roof"].rstrip("%")) for r in row))
-            if all(r["gemm"] for r in row):
-                share += " (%d–%d%%)" % tuple(sorted(int(r["gemm"].rstrip("%")) for r in row))
+                roofs += [r["roof"] for r in row]
+                gemms += [r["gemm"] for r in row if r["gemm"] is not None]
+            share = "%d–%d%%" % tuple(sorted(r["roof"] for r in row))
+            if all(r["gemm"] is not None for r in row):
+                share += " (%d–%d%%)" % tuple(sorted(r["gemm"] for r in row))
             sys_row = [system.get((config, c, dtype, 1, 1)) for c in cells]
             sys_cell = " / ".join("%s (%.2f×)" % (fmt(s["tps"]), s["ratio"]) for s in sys_row if s) if all(sys_row) else ""
             print("| %s %s | %s (%.2f×) | %s (%.2f×) | %s | %s | %s |" % (
