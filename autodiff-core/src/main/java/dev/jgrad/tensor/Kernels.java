@@ -755,7 +755,11 @@ public final class Kernels {
             }
         } else {
             double[] acc = new double[m];
-            sumRowsInto(a.f32(), n, m, acc);
+            if (SimdLoops.LOOPS != null && m >= SIMD_MIN) {
+                SimdLoops.LOOPS.sumRowsInto(a.f32(), n, m, acc);
+            } else {
+                sumRowsInto(a.f32(), n, m, acc);
+            }
             float[] o = out.f32();
             for (int j = 0; j < m; j++) o[j] = (float) acc[j];
         }

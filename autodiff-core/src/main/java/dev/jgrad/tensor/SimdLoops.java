@@ -36,6 +36,13 @@ interface SimdLoops {
     void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
     /**
+     * {@code acc[j] += x[b·m + j]} for the rows {@code b} of {@code x[0, n)} in increasing order, in double
+     * ({@code n} a multiple of {@code m}): the float32 bias gradient. Each lane adds its column's rows one after
+     * another, the scalar loop's order, so the bits equal it; C2 does not vectorise the widening by itself.
+     */
+    void sumRowsInto(float[] x, int n, int m, double[] acc);
+
+    /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
      * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B; null,
      * when the kernel does not take it: the vectors are narrower than 512 bits, A is transposed, B is

@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorLoops implements SimdLoops {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The float species with as many lanes as {@link #D}, whose vectors widen lane for lane into D's. */
+    private static final VectorSpecies<Float> F_HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
 
     @Override
     public String toString() {
@@ -91,6 +94,43 @@ final class VectorLoops implements SimdLoops {
             case SIGMOID_GRAD -> sigmoidGrad(x, xo, y, yo, o, oo, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
+    }
+
+    @Override
+    public void sumRowsInto(float[] x, int n, int m, double[] acc) {
+        int upper = D.loopBound(m);
+        int at = 0;
+        for (; at + 4 * m <= n; at += 4 * m) {
+            int a1 = at + m;
+            int a2 = a1 + m;
+            int a3 = a2 + m;
+            int j = 0;
+            for (; j < upper; j += D.length()) {
+                DoubleVector t = DoubleVector.fromArray(D, acc, j);
+                t = t.add(widen(x, at + j));
+                t = t.add(widen(x, a1 + j));
+                t = t.add(widen(x, a2 + j));
+                t = t.add(widen(x, a3 + j));
+                t.intoArray(acc, j);
+            }
+            for (; j < m; j++) {
+                double t = acc[j];
+                t += x[at + j];
+                t += x[a1 + j];
+                t += x[a2 + j];
+                t += x[a3 + j];
+                acc[j] = t;
+            }
+        }
+        for (; at < n; at += m) {
+            int j = 0;
+            for (; j < upper; j += D.length()) DoubleVector.fromArray(D, acc, j).add(widen(x, at + j)).intoArray(acc, j);
+            for (; j < m; j++) acc[j] += x[at + j];
+        }
+    }
+
+    private static DoubleVector widen(float[] x, int at) {
+        return (DoubleVector) FloatVector.fromArray(F_HALF, x, at).convertShape(VectorOperators.F2D, D, 0);
     }
 
     // One method per op and dtype: C2 compiles each loop on its own profile. In one method with a switch, a case
