@@ -11,8 +11,9 @@ import java.util.Locale;
  * is null and {@link Kernels} runs its scalar loops.
  *
  * <p>Every element is computed by the same lane function wherever it sits (a masked vector covers a
- * range's tail), so results do not depend on how a range is split between threads. They do differ
- * from the scalar loops' in the last bits: a run is reproducible with the same setting.
+ * range's tail), so results do not depend on how a range is split between threads, and each lane
+ * repeats the scalar loop's IEEE operations in order, so they equal the scalar loops' bit for bit
+ * (Note [Reproducible transcendentals] on {@link Transcendentals}): the module changes speed only.
  */
 interface SimdLoops {
     /** The Vector API loops, or null when they are not in use. */

@@ -189,6 +189,27 @@ class KernelValuesTest {
 
     /** Negative entries of a permutation count from the end. */
     @Test
+    void permuteRefusesAnAxisEqualToTheRankAndKeepsAnEmptyTensorEmpty() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.permute(M, new int[] {0, 2}));
+        assertEquals("permute: [0, 2] is not a permutation of the axes of [2, 3]", e.getMessage());
+        assertValues(new double[0], Shape.of(3, 0, 2), Kernels.permute(Tensor.zeros(DType.F32, 2, 3, 0), new int[] {1, 2, 0}));
+    }
+
+    /**
+     * An addend that broadcasts to the product without being a trailing block of its shape (a column
+     * {@code [m, 1]}) takes matmulPlus's general path: the same values as the product plus the addend.
+     */
+    @Test
+    void matmulPlusWithAColumnAddend() {
+        for (DType dt : DType.values()) {
+            Tensor a = Tensor.of(dt, new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+            Tensor b = Tensor.of(dt, new double[] {1, 0, 0, 1, 1, 1}, 3, 2);
+            Tensor c = Tensor.of(dt, new double[] {10, 20}, 2, 1);
+            assertValues(new double[] {14, 15, 30, 31}, Shape.of(2, 2), Kernels.matmulPlus(a, b, false, false, c));
+        }
+    }
+
+    @Test
     void permuteWithNegativeAxes() {
         assertValues(new double[] {1, 4, 2, 5, 3, 6}, Shape.of(3, 2), Kernels.permute(M, new int[] {-1, 0}));
         assertValues(new double[] {1, 4, 2, 5, 3, 6}, Shape.of(3, 2), Kernels.permute(M, new int[] {1, -2}));
