@@ -755,11 +755,8 @@ public final class Kernels {
             }
         } else {
             double[] acc = new double[m];
-            if (SimdLoops.LOOPS != null && m >= SIMD_MIN) {
-                SimdLoops.LOOPS.sumRowsInto(a.f32(), n, m, acc);
-            } else {
-                sumRowsInto(a.f32(), n, m, acc);
-            }
+            int vectorColumns = SimdLoops.LOOPS != null && m >= SIMD_MIN ? SimdLoops.LOOPS.sumRowsInto(a.f32(), n, m, acc) : 0;
+            sumRowsInto(a.f32(), n, m, vectorColumns, acc);
             float[] o = out.f32();
             for (int j = 0; j < m; j++) o[j] = (float) acc[j];
         }
@@ -768,16 +765,16 @@ public final class Kernels {
 
     /**
      * {@code acc[j] += x[b·m + j]} for the rows {@code b} of {@code x[0, n)} in increasing order, in
-     * double. Four rows per pass over {@code acc}, added one after another: the same order, with a
-     * quarter of the sum's loads and stores.
+     * double, for the columns {@code j ∈ [from, m)}. Four rows per pass over {@code acc}, added one after
+     * another: the same order, with a quarter of the sum's loads and stores.
      */
-    private static void sumRowsInto(float[] x, int n, int m, double[] acc) {
+    private static void sumRowsInto(float[] x, int n, int m, int from, double[] acc) {
         int at = 0;
         for (; at + 4 * m <= n; at += 4 * m) {
             int a1 = at + m;
             int a2 = a1 + m;
             int a3 = a2 + m;
-            for (int j = 0; j < m; j++) {
+            for (int j = from; j < m; j++) {
                 double t = acc[j];
                 t += x[at + j];
                 t += x[a1 + j];
@@ -787,7 +784,7 @@ public final class Kernels {
             }
         }
         for (; at < n; at += m) {
-            for (int j = 0; j < m; j++) acc[j] += x[at + j];
+            for (int j = from; j < m; j++) acc[j] += x[at + j];
         }
     }
 

@@ -38,10 +38,11 @@ interface SimdLoops {
 
     /**
      * {@code acc[j] += x[b·m + j]} for the rows {@code b} of {@code x[0, n)} in increasing order, in double
-     * ({@code n} a multiple of {@code m}): the float32 bias gradient. Each lane adds its column's rows one after
-     * another, the scalar loop's order, so the bits equal it; C2 does not vectorise the widening by itself.
+     * ({@code n} a multiple of {@code m}), for the columns {@code j} below the returned count, a whole number of
+     * vectors: the float32 bias gradient, whose remaining columns the scalar loop adds. Each lane adds its column's
+     * rows one after another, the scalar loop's order, so the bits equal it; C2 does not vectorise the widening.
      */
-    void sumRowsInto(float[] x, int n, int m, double[] acc);
+    int sumRowsInto(float[] x, int n, int m, double[] acc);
 
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),

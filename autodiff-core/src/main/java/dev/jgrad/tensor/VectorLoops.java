@@ -97,15 +97,14 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
-    public void sumRowsInto(float[] x, int n, int m, double[] acc) {
+    public int sumRowsInto(float[] x, int n, int m, double[] acc) {
         int upper = D.loopBound(m);
         int at = 0;
         for (; at + 4 * m <= n; at += 4 * m) {
             int a1 = at + m;
             int a2 = a1 + m;
             int a3 = a2 + m;
-            int j = 0;
-            for (; j < upper; j += D.length()) {
+            for (int j = 0; j < upper; j += D.length()) {
                 DoubleVector t = DoubleVector.fromArray(D, acc, j);
                 t = t.add(widen(x, at + j));
                 t = t.add(widen(x, a1 + j));
@@ -113,20 +112,11 @@ final class VectorLoops implements SimdLoops {
                 t = t.add(widen(x, a3 + j));
                 t.intoArray(acc, j);
             }
-            for (; j < m; j++) {
-                double t = acc[j];
-                t += x[at + j];
-                t += x[a1 + j];
-                t += x[a2 + j];
-                t += x[a3 + j];
-                acc[j] = t;
-            }
         }
         for (; at < n; at += m) {
-            int j = 0;
-            for (; j < upper; j += D.length()) DoubleVector.fromArray(D, acc, j).add(widen(x, at + j)).intoArray(acc, j);
-            for (; j < m; j++) acc[j] += x[at + j];
+            for (int j = 0; j < upper; j += D.length()) DoubleVector.fromArray(D, acc, j).add(widen(x, at + j)).intoArray(acc, j);
         }
+        return upper;
     }
 
     private static DoubleVector widen(float[] x, int at) {
