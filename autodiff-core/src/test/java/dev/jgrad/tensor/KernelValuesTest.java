@@ -187,7 +187,7 @@ class KernelValuesTest {
         assertEquals("slice: [2, 1) along axis 0 is outside shape [2, 3]", e.getMessage());
     }
 
-    /** Negative entries of a permutation count from the end. */
+    /** An axis one past the last is named in the refusal, not met with an index error; an empty tensor permutes to an empty one. */
     @Test
     void permuteRefusesAnAxisEqualToTheRankAndKeepsAnEmptyTensorEmpty() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.permute(M, new int[] {0, 2}));
@@ -209,6 +209,7 @@ class KernelValuesTest {
         }
     }
 
+    /** Negative entries of a permutation count from the end. */
     @Test
     void permuteWithNegativeAxes() {
         assertValues(new double[] {1, 4, 2, 5, 3, 6}, Shape.of(3, 2), Kernels.permute(M, new int[] {-1, 0}));
