@@ -840,12 +840,7 @@ public final class Kernels {
             w.widenInto(at, wc, len);
             g.widenInto(at, gc, len);
             rule.apply(wc, gc, at, len);
-            if (out.f64() != null) {
-                System.arraycopy(wc, 0, out.f64(), at, len);
-            } else {
-                float[] o = out.f32();
-                for (int i = 0; i < len; i++) o[at + i] = (float) wc[i];
-            }
+            out.setRange(at, wc, len);
         }
         return out;
     }

@@ -665,6 +665,19 @@ public final class Tensor {
         }
     }
 
+    /** Elements {@code at … at+len−1} = {@code from[0, len)}, each rounded once to this dtype: {@link #set} for a range. */
+    void setRange(int at, double[] from, int len) {
+        double[] d = f64();
+        if (d != null) {
+            System.arraycopy(from, 0, d, at, len);
+        } else {
+            float[] f = f32();
+            for (int i = 0; i < len; i++) {
+                f[at + i] = (float) from[i];
+            }
+        }
+    }
+
     /** {@code F64[2, 3] [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}; long tensors are elided. */
     @Override
     public String toString() {
