@@ -1,5 +1,6 @@
 package dev.jgrad.tensor;
 
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,14 +46,24 @@ import java.util.regex.Pattern;
  *       it or a reshaped view of it afterwards throws {@link IllegalStateException} naming its dtype
  *       and shape, never a value the next step wrote. Optimizer steps on gradients computed in the
  *       scope belong inside it.
- *   <li>The workspace holds at most {@link #capacityBytes()} of storage, idle and lent together.
+ *   <li>The workspace holds at most {@link #limitBytes()} of storage, idle and lent together: its
+ *       capacity, unless the heap has been nearly full (below).
  *       A size that finds no idle storage of its own and no room evicts idle storage of other
  *       sizes, the longest idle first and only as much as it needs, so the sizes a loop asks for
- *       again keep theirs. A scope that needs more than the capacity ends the lending: its later
+ *       again keep theirs. A scope that needs more than the limit ends the lending: its later
  *       tensors and those of every later scope get storage of their own, which the collector frees
  *       as usual, because holding a part of a step that large would take heap the rest of the step
  *       needs; the workspace lets go of the arrays it lent that scope, so they too are freed as their
  *       tensors die. A tensor lent before still refuses reads after its scope closes.
+ *   <li>Storage held for reuse must never take heap the program's own data needs: a program that
+ *       fits the heap without a workspace fits it with one. So the workspace holds its arrays, idle
+ *       or lent, through soft references: an array no live tensor holds is one the collector may
+ *       take, and takes before it would throw {@link OutOfMemoryError}; the workspace then allocates
+ *       that size afresh. And once a collection has left the live heap above nine tenths of its
+ *       maximum, whatever filled it, the workspace gives way at its next loan ({@link
+ *       #gaveWayToTheHeap()}): it lets go of its idle storage and of the arrays lent to the open
+ *       scope, as above, lends nothing more in that scope, and halves its limit for later scopes,
+ *       so that a heap too small for it is not collected to the brink step after step.
  *   <li>A reused array is zero-filled before a kernel that adds into its output (matrix products,
  *       the adjoints of slices and gathers) writes it; a kernel that overwrites every element gets
  *       it as it is, since filling it first would write it twice. Either way every value is bit for
@@ -100,11 +111,18 @@ public final class Workspace {
     private static final ScopedThreadLocal<Scope> CURRENT = new ScopedThreadLocal<>();
 
     private final long capacityBytes;
-    /** Idle storage by {@link #key}, most recently returned first (it is the likeliest to be in cache). */
-    private final Map<Long, ArrayDeque<Object>> idle = new HashMap<>();
+    /**
+     * Idle storage by {@link #key}, most recently returned first (it is the likeliest to be in cache),
+     * held softly as lent storage is (Note [Workspace loans]).
+     */
+    private final Map<Long, ArrayDeque<SoftReference<Object>>> idle = new HashMap<>();
     private long idleBytes;
-    /** Set when a scope needed more than the capacity: no scope lends after that. */
+    /** The capacity, halved each time the workspace gave way to a nearly full heap. */
+    private long limitBytes;
+    /** Set when a scope needed more than the limit: no scope lends after that. */
     private boolean outgrown;
+    /** {@link HeapPressure#count()} when the workspace was made or last gave way: a larger count means the heap has been nearly full since. */
+    private long pressureSeen;
     private Scope open;
 
     /**
@@ -117,6 +135,8 @@ public final class Workspace {
             throw new IllegalArgumentException("Workspace: capacity must be at least 0 bytes, got " + capacityBytes);
         }
         this.capacityBytes = capacityBytes;
+        this.limitBytes = capacityBytes;
+        this.pressureSeen = capacityBytes > 0 ? HeapPressure.count() : 0;
     }
 
     /** A workspace of the {@linkplain #defaultCapacityBytes default capacity} (none with {@code -Djgrad.workspace=off}, to compare). */
@@ -163,7 +183,7 @@ public final class Workspace {
     }
 
     /**
-     * Whether a scope has needed more than the capacity, after which scopes lend nothing (Note
+     * Whether a scope has needed more than the {@linkplain #limitBytes limit}, after which scopes lend nothing (Note
      * [Workspace loans]): their tensors get fresh arrays, which is slower; a larger heap or a larger
      * {@code -Djgrad.workspace} gives the workspace room.
      *
@@ -171,6 +191,28 @@ public final class Workspace {
      */
     public boolean isOutgrown() {
         return outgrown && capacityBytes > 0;
+    }
+
+    /**
+     * The most storage this workspace holds now, idle and lent together: its capacity, halved each
+     * time it gave way to a nearly full heap (Note [Workspace loans]).
+     *
+     * @return bytes
+     */
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /**
+     * Whether the workspace has given way to the heap: after a collection the live heap was above nine
+     * tenths of its maximum, so it let go of its storage and halved its {@linkplain #limitBytes limit}
+     * (Note [Workspace loans]). Steps then allocate more arrays afresh, which is slower; a larger heap
+     * gives the workspace room.
+     *
+     * @return true once it gave way
+     */
+    public boolean gaveWayToTheHeap() {
+        return limitBytes < capacityBytes;
     }
 
     /**
@@ -405,10 +447,18 @@ public final class Workspace {
         return (long) n << 1 | (dtype == DType.F64 ? 1 : 0);
     }
 
+    /** The bytes of an array of {@link #key} {@code key}. */
+    private static long bytes(long key) {
+        return (key >>> 1) * ((key & 1) == 1 ? 8 : 4);
+    }
+
     /** One tensor's borrowed storage, shared by the tensor and its reshaped views. */
     static final class Loan {
-        /** The array, for the workspace to take back; dropped once the workspace is outgrown and will never take it. */
-        private Object storage;
+        /**
+         * The array, for the workspace to take back, held softly: the tensor holds it strongly while
+         * alive. Dropped once the scope lends no more and the workspace will never take it.
+         */
+        private SoftReference<Object> storage;
         private final DType dtype;
         private final int length;
         /** Set when the scope closed and took the storage back: every read then throws. */
@@ -424,7 +474,7 @@ public final class Workspace {
         /** Set when a region took the storage back, before the scope closed. */
         private boolean recycled;
 
-        private Loan(Object storage, DType dtype, int length, Scope scope) {
+        private Loan(SoftReference<Object> storage, DType dtype, int length, Scope scope) {
             this.storage = storage;
             this.dtype = dtype;
             this.length = length;
@@ -463,6 +513,8 @@ public final class Workspace {
         private long lentBytes;
         private long peakBytes;
         private boolean closed;
+        /** Cleared when the workspace outgrew its limit or gave way to the heap while the scope was open. */
+        private boolean lending = true;
         /** The region open in this scope, or null. */
         private Region region;
 
@@ -471,41 +523,48 @@ public final class Workspace {
         }
 
         private Tensor lend(DType dtype, Shape shape, boolean zeroed) {
-            if (outgrown) {
+            if (outgrown || !lending) {
+                return null;
+            }
+            long pressure = HeapPressure.count();
+            if (pressure != pressureSeen) {
+                pressureSeen = pressure;
+                limitBytes /= 2;
+                lending = false;
+                letGo();
                 return null;
             }
             int n = shape.size();
             long bytes = (long) n * dtype.bytes();
-            ArrayDeque<Object> free = idle.get(key(dtype, n));
-            Object storage = free == null ? null : free.poll();
-            if (storage != null) {
+            ArrayDeque<SoftReference<Object>> free = idle.get(key(dtype, n));
+            SoftReference<Object> ref = null;
+            Object storage = null;
+            while (storage == null && free != null && (ref = free.poll()) != null) {
                 idleBytes -= bytes;
+                storage = ref.get();   // null when the collector took it to avoid running out of memory
+            }
+            if (storage != null) {
                 if (zeroed && storage instanceof double[] d) {
                     Arrays.fill(d, 0);
                 } else if (zeroed) {
                     Arrays.fill((float[]) storage, 0);
                 }
             } else {
-                if (lentBytes + idleBytes + bytes > capacityBytes) {
-                    if (lentBytes + bytes <= capacityBytes) {
-                        evictIdle(lentBytes + idleBytes + bytes - capacityBytes);
+                if (lentBytes + idleBytes + bytes > limitBytes) {
+                    if (lentBytes + bytes <= limitBytes) {
+                        evictIdle(lentBytes + idleBytes + bytes - limitBytes);
                     } else {
                         outgrown = true;
-                        // Nothing will be lent again, so the arrays already lent go as their tensors die
-                        // instead of staying reachable until the scope closes, which held heap the step needed.
-                        for (Loan loan : loans) {
-                            loan.storage = null;
-                        }
-                        idle.clear();
-                        idleBytes = 0;
+                        letGo();
                         return null;
                     }
                 }
                 storage = dtype == DType.F64 ? new double[n] : new float[n];
+                ref = new SoftReference<>(storage);
             }
             lentBytes += bytes;
             peakBytes = Math.max(peakBytes, lentBytes);
-            Loan loan = new Loan(storage, dtype, n, this);
+            Loan loan = new Loan(ref, dtype, n, this);
             loan.region = region;
             loans.add(loan);
             return dtype == DType.F64
@@ -514,19 +573,33 @@ public final class Workspace {
         }
 
         /**
+         * Lets go of every array held, once the scope lends no more: the idle ones, and those lent to
+         * this scope, which then go as their tensors die instead of staying reachable until the scope
+         * closes and holding heap the step needs.
+         */
+        private void letGo() {
+            for (Loan loan : loans) {
+                loan.storage = null;
+            }
+            idle.clear();
+            idleBytes = 0;
+        }
+
+        /**
          * Lets the collector have at least {@code bytes} of idle storage of sizes not asked for just
          * now, the longest idle of each size first, so sizes the scope asks for again keep theirs.
          */
         private void evictIdle(long bytes) {
             long freed = 0;
-            var pools = idle.values().iterator();
+            var pools = idle.entrySet().iterator();
             while (freed < bytes && pools.hasNext()) {
-                ArrayDeque<Object> pool = pools.next();
-                while (freed < bytes && !pool.isEmpty()) {
-                    Object a = pool.pollLast();
-                    freed += a instanceof double[] d ? d.length * 8L : ((float[]) a).length * 4L;
+                var pool = pools.next();
+                long each = bytes(pool.getKey());
+                while (freed < bytes && !pool.getValue().isEmpty()) {
+                    pool.getValue().pollLast();
+                    freed += each;
                 }
-                if (pool.isEmpty()) {
+                if (pool.getValue().isEmpty()) {
                     pools.remove();
                 }
             }
@@ -586,7 +659,7 @@ public final class Workspace {
 
         /** Keeps a returned loan's storage for later loans, while the workspace lends and has room. */
         private void makeIdle(Loan loan) {
-            if (!outgrown && idleBytes + loan.bytes() <= capacityBytes) {
+            if (loan.storage != null && loan.storage.get() != null && idleBytes + loan.bytes() <= limitBytes) {
                 idle.computeIfAbsent(key(loan.dtype, loan.length), k -> new ArrayDeque<>()).push(loan.storage);
                 idleBytes += loan.bytes();
             }

@@ -12,6 +12,7 @@
  * {@link dev.jgrad.tensor.GradientAccumulator} is a running sum that writes only its own unpublished
  * buffer and sums deferred products in bulk; {@link dev.jgrad.tensor.Workspace} lends the storage of
  * one training step's tensors to the next, and within a step takes back what a backward walk's
- * accumulators no longer hold. Nothing here knows the tape.
+ * accumulators no longer hold, giving way when {@code HeapPressure} reports a nearly full heap.
+ * Nothing here knows the tape.
  */
 package dev.jgrad.tensor;

@@ -12,8 +12,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -435,6 +439,125 @@ class WorkspaceTest {
             assertEquals(-1.0, own.at(0), 0, "storage of its own");
         }
         assertEquals(0, ws.idleBytes());
+    }
+
+    /**
+     * A collection that leaves the heap nearly full (stood for by {@link HeapPressure#signal()}) makes
+     * every workspace made before it give way at its next loan: its idle arrays and the arrays it lent
+     * the open scope go as their tensors die, as without a workspace, that scope lends no more, and
+     * later scopes lend within half the limit. What was lent stays readable until its scope closes.
+     */
+    @Test
+    void aNearlyFullHeapMakesTheWorkspaceLetGoAndHalveItsLimit() {
+        Workspace ws = new Workspace(16 * MIB);
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, count(3 * N));
+        }
+        assertEquals(3L * N * 8, ws.idleBytes());
+        Tensor kept;
+        Tensor own;
+        try (Workspace.Scope scope = ws.open()) {
+            kept = Kernels.unary(Kernels.Unary.NEG, count(N));
+            WeakReference<double[]> dead = new WeakReference<>(Kernels.unary(Kernels.Unary.NEG, count(2 * N)).f64());
+            assertEquals(3L * N * 8, scope.lentBytes(), "both lent before the heap filled");
+            HeapPressure.signal();
+            own = Kernels.unary(Kernels.Unary.NEG, count(N));
+            assertNull(own.loan(), "the first loan after the signal gets storage of its own");
+            assertNull(Kernels.unary(Kernels.Unary.NEG, count(N)).loan(), "and so does every later one in the scope");
+            assertEquals(0, ws.idleBytes(), "idle storage let go");
+            assertTrue(ws.gaveWayToTheHeap());
+            assertEquals(8 * MIB, ws.limitBytes());
+            assertFalse(ws.isOutgrown(), "the limit was not what ran out");
+            for (int i = 0; i < 20 && dead.get() != null; i++) {
+                System.gc();
+            }
+            assertNull(dead.get(), "a dead tensor's lent array is collectable while the scope is open");
+            assertEquals(-1.0, kept.at(0), 0, "lent before the signal and still held: readable in its scope");
+        }
+        assertThrows(IllegalStateException.class, () -> kept.at(0), "lent: refused after its scope closed");
+        assertEquals(-2.0, own.at(1), 0, "storage of its own");
+        assertEquals(0, ws.idleBytes(), "nothing of the scope that gave way is kept");
+        try (Workspace.Scope scope = ws.open()) {
+            assertTrue(Kernels.unary(Kernels.Unary.NEG, count(N)).loan() != null, "a later scope lends again");
+            HeapPressure.signal();
+            assertNull(Kernels.unary(Kernels.Unary.NEG, count(N)).loan());
+        }
+        assertEquals(4 * MIB, ws.limitBytes(), "halved again");
+        Workspace later = new Workspace(16 * MIB);
+        assertFalse(later.gaveWayToTheHeap(), "a signal before a workspace was made is not its concern");
+        try (Workspace.Scope scope = later.open()) {
+            assertTrue(Kernels.unary(Kernels.Unary.NEG, count(N)).loan() != null);
+        }
+        assertEquals(16 * MIB, later.limitBytes());
+    }
+
+    /**
+     * Storage the workspace holds is storage the collector may take before it runs out of memory:
+     * here half of a 64 MB heap is the program's own, and one scope lends twice the heap in tensors
+     * that die at once. Held strongly until the scope closes, they would fill the heap long before
+     * the capacity of three quarters of it is reached; held strongly while idle after it, they would
+     * leave no room for the program's next three quarters of the heap.
+     */
+    @Test
+    void heldStorageNeverRunsTheHeapOutOfMemory() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), HalfTheHeapTaken.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("lent 128 MiB"), out);
+    }
+
+    /** {@link #heldStorageNeverRunsTheHeapOutOfMemory}'s program, run in a JVM of its own. */
+    static final class HalfTheHeapTaken {
+        public static void main(String[] args) throws InterruptedException {
+            long max = Runtime.getRuntime().maxMemory();
+            byte[][] own = new byte[(int) (max / 2 >> 20)][1 << 20];
+            Workspace ws = new Workspace(max * 3 / 4);
+            Tensor x = Tensor.zeros(DType.F64, 1 << 17);
+            try (Workspace.Scope scope = ws.open()) {
+                for (int i = 0; i < 128; i++) {
+                    Kernels.unary(Kernels.Unary.NEG, x);   // 1 MiB each, dead at once
+                }
+            }
+            own = null;
+            // The nearly full collections above may still be on their way to the listener: a workspace made
+            // once they have arrived keeps what it is lent, so what follows tests its idle storage alone.
+            long seen = HeapPressure.collectionsSeen();
+            System.gc();
+            for (int i = 0; i < 1000 && HeapPressure.listening() && HeapPressure.collectionsSeen() == seen; i++) {
+                Thread.sleep(5);
+            }
+            Workspace fresh = new Workspace(max * 3 / 4);
+            List<Tensor> live = new ArrayList<>();
+            try (Workspace.Scope scope = fresh.open()) {
+                for (int i = 0; i < max / 2 >> 20; i++) {
+                    live.add(Kernels.unary(Kernels.Unary.NEG, x));   // alive until the scope closes, then idle
+                }
+            }
+            live = null;
+            byte[][] next = new byte[(int) (max * 3 / 4 >> 20)][1 << 20];
+            System.out.println("lent 128 MiB beside " + (max / 2 >> 20) + " MiB of the program's own, then made " + next.length + " MiB");
+        }
+    }
+
+    /** The listener counts a collection only when the live heap after it is above nine tenths of the maximum. */
+    @Test
+    void onlyANearlyFullCollectionCounts() throws InterruptedException {
+        assertFalse(HeapPressure.nearlyFull(90, 100));
+        assertTrue(HeapPressure.nearlyFull(91, 100));
+        assertFalse(HeapPressure.nearlyFull(1, 0), "no maximum known: never full");
+        assumeTrue(HeapPressure.listening(), "this runtime's collectors send no notifications");
+        long count = HeapPressure.count();
+        long seen = HeapPressure.collectionsSeen();
+        System.gc();
+        for (int i = 0; i < 500 && HeapPressure.collectionsSeen() == seen; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(HeapPressure.collectionsSeen() > seen, "the listener was told of the collection");
+        long live = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        assumeTrue(!HeapPressure.nearlyFull(live, Runtime.getRuntime().maxMemory()), "this test's heap is itself nearly full");
+        assertEquals(count, HeapPressure.count(), "a collection that leaves the heap mostly free is not counted");
     }
 
     @Test
