@@ -5,13 +5,14 @@
 #     configuration in float64; the JVM's default heap, a quarter of the machine's memory, would let
 #     the process grow to gigabytes, and the serial collector keeps no concurrent threads or
 #     remembered sets beside it.
-#   -Djgrad.workspace=130m: the step workspace, instead of its default third of the heap, covers a
-#     large step's peak in either dtype, so that step reuses the previous step's arrays instead of
-#     the collector's (a float64 large step still evicts and allocates some: the workspace keeps
-#     arrays by exact size, docs/measurements/2026-12-01/workspace-sizes.txt).
+#   -Djgrad.workspace=170m: the step workspace, instead of its default third of the heap, holds the
+#     arrays of a large step in float32, and of the Cho GRU's in float64, so such a step reuses the
+#     previous step's arrays instead of the collector's; where the heap cannot hold that much beside
+#     the step (the PyTorch variant's float64 step as two shards), the workspace gives way instead of
+#     running it out of memory (docs/measurements/2026-12-01/workspace-heap.txt).
 #   -XX:+UseTransparentHugePages where the kernel offers huge pages: fewer TLB misses in the
 #     matrix products.
-jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=130m"
+jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=170m"
 case "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" in
   *"[always]"*|*"[madvise]"*) jgrad_java_opts="$jgrad_java_opts -XX:+UseTransparentHugePages" ;;
 esac

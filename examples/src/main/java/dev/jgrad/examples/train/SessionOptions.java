@@ -208,9 +208,12 @@ public final class SessionOptions {
                     100 * first.completionAccuracy());
         }
         trainer.outgrownWorkspaceBytes().ifPresent(bytes -> out.printf(Locale.ROOT, "note: a step needed more than the %s of"
-                + " the step workspace (-Djgrad.workspace: 130m at the launcher's heap, else a third of the heap), so steps allocated fresh arrays, which is"
+                + " the step workspace (-Djgrad.workspace: 170m at the launcher's heap, else a third of the heap), so steps allocated fresh arrays, which is"
                 + " slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n",
-                bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB"));
+                mebibytes(bytes)));
+        trainer.workspaceLimitLoweredByTheHeap().ifPresent(bytes -> out.printf(Locale.ROOT, "note: the heap was nearly full after a"
+                + " collection, so the step workspace let go of its storage and now holds at most %s, and steps allocate more fresh arrays,"
+                + " which is slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n", mebibytes(bytes)));
         if (metricsFile != null) {
             out.println("metrics: " + metrics + ", chart: " + metricsFile.chart(history));
         }
@@ -219,6 +222,11 @@ public final class SessionOptions {
         }
         out.flush();
         return 0;
+    }
+
+    /** {@code bytes} in MiB, or in KiB below one MiB. */
+    private static String mebibytes(long bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
 
     private ParameterException usage(String message) {

@@ -399,14 +399,24 @@ public final class Trainer {
     }
 
     /**
-     * The capacity of the workspace the steps borrow from, when a step needed more than it and so
-     * steps allocate afresh (slower; more heap gives it room); empty while the steps fit, or when the
+     * The limit of the workspace the steps borrow from, when a step needed more than it and so steps
+     * allocate afresh (slower; more heap gives it room); empty while the steps fit, or when the
      * workspace is off.
      *
-     * @return the capacity in bytes a step outgrew, or empty
+     * @return the limit in bytes a step outgrew, or empty
      */
     public OptionalLong outgrownWorkspaceBytes() {
-        return workspace.isOutgrown() ? OptionalLong.of(workspace.capacityBytes()) : OptionalLong.empty();
+        return workspace.isOutgrown() ? OptionalLong.of(workspace.limitBytes()) : OptionalLong.empty();
+    }
+
+    /**
+     * The limit of the workspace the steps borrow from, when it has given way to a nearly full heap
+     * ({@link Workspace#gaveWayToTheHeap()}) and so holds less than its capacity; empty otherwise.
+     *
+     * @return the lowered limit in bytes, or empty
+     */
+    public OptionalLong workspaceLimitLoweredByTheHeap() {
+        return workspace.gaveWayToTheHeap() ? OptionalLong.of(workspace.limitBytes()) : OptionalLong.empty();
     }
 
     public Vocabulary vocabulary() {
