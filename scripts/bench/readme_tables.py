@@ -13,6 +13,13 @@ import re
 import sys
 
 
+
+def percent_range(values):
+    """'lo–hi%' of whole percentages, or 'v%' when they are equal."""
+    values = sorted(values)
+    lo, hi = values[0], values[-1]
+    return "%d%%" % lo if lo == hi else "%d–%d%%" % (lo, hi)
+
 def train(path):
     """{(config, cell, dtype, threads, shards): dict} from a `bench` training table."""
     out = {}
@@ -80,9 +87,9 @@ def main(d):
             if config == "large":
                 roofs += [r["roof"] for r in row]
                 gemms += [r["gemm"] for r in row if r["gemm"] is not None]
-            share = "%d–%d%%" % tuple(sorted(r["roof"] for r in row))
+            share = percent_range(r["roof"] for r in row)
             if all(r["gemm"] is not None for r in row):
-                share += " (%d–%d%%)" % tuple(sorted(r["gemm"] for r in row))
+                share += " (%s)" % percent_range(r["gemm"] for r in row)
             sys_row = [system.get((config, c, dtype, 1, 1)) for c in cells]
             sys_cell = " / ".join("%s (%.2f×)" % (fmt(s["tps"]), s["ratio"]) for s in sys_row if s) if all(sys_row) else ""
             print("| %s %s | %s (%.2f×) | %s (%.2f×) | %s | %s | %s |" % (
