@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -250,16 +249,6 @@ public final class Workspace {
         }
         Scope s = CURRENT.get();
         return s == null ? null : s.lend(dtype, shape, zeroed);
-    }
-
-    /** {@code compute.get()} with no scope lending on this thread: for results kept beyond any step (caches). */
-    static Tensor outside(Supplier<Tensor> compute) {
-        Scope s = CURRENT.enter(null);
-        try {
-            return compute.get();
-        } finally {
-            CURRENT.exit(s);
-        }
     }
 
     /**
