@@ -13,12 +13,12 @@ import re
 import sys
 
 
-
 def percent_range(values):
     """'lo–hi%' of whole percentages, or 'v%' when they are equal."""
     values = sorted(values)
     lo, hi = values[0], values[-1]
     return "%d%%" % lo if lo == hi else "%d–%d%%" % (lo, hi)
+
 
 def train(path):
     """{(config, cell, dtype, threads, shards): dict} from a `bench` training table."""
@@ -137,9 +137,9 @@ def main(d):
     print()
     for config, rs in ratios.items():
         print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
-    print("roofline (large, one thread): %d–%d%%" % (min(roofs), max(roofs)))
+    print("roofline (large, one thread): %s" % percent_range(roofs))
     if gemms:
-        print("in GEMM (large, one thread): %d–%d%%" % (min(gemms), max(gemms)))
+        print("in GEMM (large, one thread): %s" % percent_range(gemms))
     print("two threads at large, against our one thread: %.2f–%.2f×" % (min(two), max(two)))
     print("matmul, one thread, against PyTorch: %.2f–%.2f×, %d of %d shapes at >= 0.90" % (
         min(mratios), max(mratios), sum(r >= 0.895 for r in mratios), len(mratios)))
