@@ -438,7 +438,7 @@ public final class Workspace {
 
     /** The bytes of an array of {@link #key} {@code key}. */
     private static long bytes(long key) {
-        return (key >>> 1) * ((key & 1) == 1 ? 8 : 4);
+        return (key >>> 1) * ((key & 1) == 1 ? DType.F64 : DType.F32).bytes();
     }
 
     /** One tensor's borrowed storage, shared by the tensor and its reshaped views. */
