@@ -207,13 +207,13 @@ public final class SessionOptions {
             out.printf(Locale.ROOT, "held-out sums completed correctly: %.1f%% (epoch 1: %.1f%%)%n", 100 * last.completionAccuracy(),
                     100 * first.completionAccuracy());
         }
+        String largerHeap = "a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room";
         trainer.outgrownWorkspaceBytes().ifPresent(bytes -> out.printf(Locale.ROOT, "note: a step needed more than the %s of"
                 + " the step workspace (-Djgrad.workspace: 170m at the launcher's heap, else a third of the heap), so steps allocated fresh arrays, which is"
-                + " slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n",
-                mebibytes(bytes)));
+                + " slower; %s%n", mebibytes(bytes), largerHeap));
         trainer.workspaceLimitLoweredByTheHeap().ifPresent(bytes -> out.printf(Locale.ROOT, "note: the heap was nearly full after a"
                 + " collection, so the step workspace let go of its storage and now holds at most %s, and steps allocate more fresh arrays,"
-                + " which is slower; a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room%n", mebibytes(bytes)));
+                + " which is slower; %s%n", mebibytes(bytes), largerHeap));
         if (metricsFile != null) {
             out.println("metrics: " + metrics + ", chart: " + metricsFile.chart(history));
         }
