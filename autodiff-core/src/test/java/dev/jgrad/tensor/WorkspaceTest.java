@@ -529,11 +529,7 @@ class WorkspaceTest {
             own = null;
             // The nearly full collections above may still be on their way to the listener: a workspace made
             // once they have arrived keeps what it is lent, so what follows tests its idle storage alone.
-            long seen = HeapPressure.collectionsSeen();
-            System.gc();
-            for (int i = 0; i < 1000 && HeapPressure.listening() && HeapPressure.collectionsSeen() == seen; i++) {
-                Thread.sleep(5);
-            }
+            collectAndAwaitTheListener();
             Workspace fresh = new Workspace(max * 3 / 4);
             List<Tensor> live = new ArrayList<>();
             try (Workspace.Scope scope = fresh.open()) {
@@ -547,6 +543,21 @@ class WorkspaceTest {
         }
     }
 
+    /**
+     * Runs a full collection and waits, up to five seconds, until the listener has been told of it,
+     * and so of every collection before it.
+     *
+     * @return the collections the listener had been told of before this one
+     */
+    static long collectAndAwaitTheListener() throws InterruptedException {
+        long seen = HeapPressure.collectionsSeen();
+        System.gc();
+        for (int i = 0; i < 500 && HeapPressure.listening() && HeapPressure.collectionsSeen() == seen; i++) {
+            Thread.sleep(10);
+        }
+        return seen;
+    }
+
     /** The listener counts a collection only when the live heap after it is above nine tenths of the maximum. */
     @Test
     void onlyANearlyFullCollectionCounts() throws InterruptedException {
@@ -555,11 +566,7 @@ class WorkspaceTest {
         assertFalse(HeapPressure.nearlyFull(1, 0), "no maximum known: never full");
         assertTrue(HeapPressure.listening(), "HotSpot's collectors send notifications");
         long count = HeapPressure.count();
-        long seen = HeapPressure.collectionsSeen();
-        System.gc();
-        for (int i = 0; i < 500 && HeapPressure.collectionsSeen() == seen; i++) {
-            Thread.sleep(10);
-        }
+        long seen = collectAndAwaitTheListener();
         assertTrue(HeapPressure.collectionsSeen() > seen, "the listener was told of the collection");
         long live = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
         assumeTrue(!HeapPressure.nearlyFull(live, Runtime.getRuntime().maxMemory()), "this test's heap is itself nearly full");
