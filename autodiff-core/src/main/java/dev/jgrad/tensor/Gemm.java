@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The 2-D matrix-multiply kernel behind {@link Kernels#matmul}: {@code C += op(A) · op(B)} for one
- * {@code m × k} by {@code k × n} pair of row-major matrices inside larger storage, {@code op}
- * transposing when its flag is set.
+ * The 2-D matrix-multiply kernel behind {@link Kernels#matmul}: {@code C += op(A) · op(B)}
+ * ({@link #gemm}) or {@code C = op(A) · op(B)} ({@link #product}) for one {@code m × k} by
+ * {@code k × n} pair of row-major matrices inside larger storage, {@code op} transposing when its flag
+ * is set.
  *
  * <p>Structure: the output is cut into column blocks of {@code JB} columns and the inner dimension
  * into blocks of {@link #KC}. Each {@code KC × JB} block of {@code op(B)} is packed into one array
@@ -100,11 +101,11 @@ final class Gemm {
 
     /** An {@code m × n} block of a native product at {@code co} in a C of row stride {@code ldc}, on the calling thread. */
     private static void nativeBlock(NativeBlas blas, Tensor a, int ao, boolean ta, int lda, Tensor b, int bo, boolean tb, int ldb,
-                                    Tensor c, int co, int ldc, int m, int n, int k) {
+                                    Tensor c, int co, int ldc, int m, int n, int k, boolean accumulate) {
         if (a.f64() != null) {
-            blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc);
+            blas.dgemm(ta, tb, m, n, k, a.f64(), ao, lda, b.f64(), bo, ldb, c.f64(), co, ldc, accumulate);
         } else {
-            blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, ldc);
+            blas.sgemm(ta, tb, m, n, k, a.f32(), ao, lda, b.f32(), bo, ldb, c.f32(), co, ldc, accumulate);
         }
     }
 
@@ -114,23 +115,53 @@ final class Gemm {
      * {@code tb}) and C is {@code m × n} at {@code co}; all three row-major and of one dtype.
      */
     static void gemm(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
+        traced(a, ao, ta, b, bo, tb, c, co, m, n, k, true);
+    }
+
+    /**
+     * {@code C[co..] = op(A) · op(B)}, the shapes as in {@link #gemm}, with the same bits as {@link #gemm}
+     * into zeros; C's earlier contents are never read, so a new tensor need not be zero-filled first.
+     */
+    static void product(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
+        if (m != 0 && n != 0 && k == 0) {
+            fill(c, co, m * n);
+        }
+        traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false);
+    }
+
+    private static void traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                               boolean accumulate) {
         if (m == 0 || n == 0 || k == 0) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         LongAdder clock = MatmulTrace.clock();
         if (clock == null) {
-            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k);
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
             return;
         }
         long start = System.nanoTime();
         try {
-            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k);
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
         } finally {
             clock.add(System.nanoTime() - start);
         }
     }
 
-    /** {@link #gemm}, untraced and untimed. */
-    private static void multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
+    /** Zeros at {@code [co, co + len)} of C's storage. */
+    private static void fill(Tensor c, int co, int len) {
+        if (c.f64() != null) {
+            Arrays.fill(c.f64(), co, co + len, 0.0);
+        } else {
+            Arrays.fill(c.f32(), co, co + len, 0f);
+        }
+    }
+
+    /**
+     * {@link #gemm} ({@code accumulate}) or {@link #product}, untraced and untimed. The native kernels
+     * write C in place of adding to it (BLAS's β = 0); the Java kernels add to C, so it is zero-filled
+     * first: the same bits either way, since no kernel's sum starts from anything but +0.
+     */
+    private static void multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                                 boolean accumulate) {
         long work = (long) m * n * k;
         NativeBlas blas = work >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
@@ -149,9 +180,9 @@ final class Gemm {
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
                 if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, panels, c, co, n);
+                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, panels, c, co, n, accumulate);
                 } else {
-                    nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k);
+                    nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
                 }
                 return;
             }
@@ -159,18 +190,21 @@ final class Gemm {
                 int g0 = (int) ((long) groups * t / tasks);
                 int g1 = (int) ((long) groups * (t + 1) / tasks);
                 if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, panels, c, co, n);
+                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, panels, c, co, n, accumulate);
                 } else if (byRows) {
                     int i0 = Math.min(m, VectorGemm.ROWS * g0);
                     int i1 = Math.min(m, VectorGemm.ROWS * g1);
-                    nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k);
+                    nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k, accumulate);
                 } else {
                     int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
                     int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
-                    nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k);
+                    nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
                 }
             });
             return;
+        }
+        if (!accumulate) {
+            fill(c, co, m * n);
         }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;

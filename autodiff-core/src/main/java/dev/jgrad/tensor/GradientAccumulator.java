@@ -216,12 +216,19 @@ public final class GradientAccumulator {
         Tensor b0 = pendingB.get(0);
         int m = a0.shape.dim(1);
         int n = b0.shape.dim(1);
-        own(a0.dtype, Shape.matrix(m, n));
-        if (pendingA.size() == 1) {
-            Gemm.gemm(a0, 0, true, b0, 0, false, sum, 0, m, n, pendingRows);
+        // The first total is the product itself, written without zero-filling its buffer first.
+        boolean first = sum == null;
+        if (first) {
+            replaceSum(Tensor.allocateOverwritten(a0.dtype, Shape.matrix(m, n)));
+            owned = true;
         } else {
-            Tensor a = stack(pendingA, pendingRows, m);
-            Tensor b = stack(pendingB, pendingRows, n);
+            own(a0.dtype, Shape.matrix(m, n));
+        }
+        Tensor a = pendingA.size() == 1 ? a0 : stack(pendingA, pendingRows, m);
+        Tensor b = pendingB.size() == 1 ? b0 : stack(pendingB, pendingRows, n);
+        if (first) {
+            Gemm.product(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+        } else {
             Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
         }
         dropPending();

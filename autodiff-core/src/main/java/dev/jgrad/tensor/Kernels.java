@@ -1469,8 +1469,8 @@ public final class Kernels {
             int k = transA ? a.shape.dim(0) : a.shape.dim(1);
             int n = transB ? b.shape.dim(0) : b.shape.dim(1);
             if (k == (transB ? b.shape.dim(1) : b.shape.dim(0))) {
-                Tensor out = Tensor.allocate(a.dtype, Shape.matrix(m, n));
-                Gemm.gemm(a, 0, transA, b, 0, transB, out, 0, m, n, k);
+                Tensor out = Tensor.allocateOverwritten(a.dtype, Shape.matrix(m, n));
+                Gemm.product(a, 0, transA, b, 0, transB, out, 0, m, n, k);
                 return out;
             }
         }
@@ -1478,7 +1478,7 @@ public final class Kernels {
         int m = os.dim(-2);
         int n = os.dim(-1);
         int k = transA ? a.shape.dim(-2) : a.shape.dim(-1);
-        Tensor out = Tensor.allocate(a.dtype, os);
+        Tensor out = Tensor.allocateOverwritten(a.dtype, os);
         Shape batch = batchShape(os);
         int aMat = a.shape.dim(-1) * a.shape.dim(-2);
         int bMat = b.shape.dim(-1) * b.shape.dim(-2);
@@ -1494,7 +1494,7 @@ public final class Kernels {
                 ao += idx[i] * sa[i];
                 bo += idx[i] * sb[i];
             }
-            Gemm.gemm(a, ao * aMat, transA, b, bo * bMat, transB, out, bi * m * n, m, n, k);
+            Gemm.product(a, ao * aMat, transA, b, bo * bMat, transB, out, bi * m * n, m, n, k);
             for (int i = idx.length - 1; i >= 0; i--) {
                 if (++idx[i] < bd[i]) break;
                 idx[i] = 0;

@@ -97,24 +97,30 @@ final class NativeBlas {
         }
     }
 
-    /** {@code C += op(A)·op(B)} on row-major float storage at the given offsets and leading dimensions. */
+    /**
+     * {@code C += op(A)·op(B)}, or with {@code accumulate} false {@code C = op(A)·op(B)} without reading C (BLAS's
+     * β = 0), on row-major float storage at the given offsets and leading dimensions.
+     */
     void sgemm(boolean ta, boolean tb, int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-               float[] c, int co, int ldc) {
+               float[] c, int co, int ldc, boolean accumulate) {
         try {
             sgemm.invokeExact(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, 1f,
-                    MemorySegment.ofArray(a).asSlice(4L * ao), lda, MemorySegment.ofArray(b).asSlice(4L * bo), ldb, 1f,
+                    MemorySegment.ofArray(a).asSlice(4L * ao), lda, MemorySegment.ofArray(b).asSlice(4L * bo), ldb, accumulate ? 1f : 0f,
                     MemorySegment.ofArray(c).asSlice(4L * co), ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("cblas_sgemm failed", t);
         }
     }
 
-    /** {@code C += op(A)·op(B)} on row-major double storage at the given offsets and leading dimensions. */
+    /**
+     * {@code C += op(A)·op(B)}, or with {@code accumulate} false {@code C = op(A)·op(B)} without reading C (BLAS's
+     * β = 0), on row-major double storage at the given offsets and leading dimensions.
+     */
     void dgemm(boolean ta, boolean tb, int m, int n, int k, double[] a, int ao, int lda, double[] b, int bo, int ldb,
-               double[] c, int co, int ldc) {
+               double[] c, int co, int ldc, boolean accumulate) {
         try {
             dgemm.invokeExact(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, 1.0,
-                    MemorySegment.ofArray(a).asSlice(8L * ao), lda, MemorySegment.ofArray(b).asSlice(8L * bo), ldb, 1.0,
+                    MemorySegment.ofArray(a).asSlice(8L * ao), lda, MemorySegment.ofArray(b).asSlice(8L * bo), ldb, accumulate ? 1.0 : 0.0,
                     MemorySegment.ofArray(c).asSlice(8L * co), ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("cblas_dgemm failed", t);

@@ -53,10 +53,11 @@ interface SimdLoops {
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 
     /**
-     * Columns {@code [j0, j1)} of {@code C[co..] += A·B} for A {@code [m, k]}, B's {@link #gemmPanels panels}
-     * and C of row stride {@code ldc}: a product, or the columns of some of its panels.
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, or with {@code accumulate} false of
+     * {@code C[co..] = A·B} without reading C, for A {@code [m, k]}, B's {@link #gemmPanels panels} and C
+     * of row stride {@code ldc}: a product, or the columns of some of its panels.
      */
-    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, Object panels, Tensor c, int co, int ldc);
+    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, Object panels, Tensor c, int co, int ldc, boolean accumulate);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

@@ -79,27 +79,36 @@ final class VectorGemm {
      * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, C {@code [m, ·]}
      * at {@code co} with row stride {@code ldc}, B given by its {@link #panelsFor panels}, for a shape
      * that {@link #fits}: a whole product, or the columns of some of its panels ({@code j0} and
-     * {@code j1} multiples of {@link #width}).
+     * {@code j1} multiples of {@link #width}). With {@code accumulate} false, {@code C = A·B} without
+     * reading C: a block's sum starts from +0, so storing it gives the bits adding it to zeros gives.
      */
-    static void multiply(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc) {
+    static void multiply(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc, boolean accumulate) {
         int width = 2 * F.length();
         float[] block = SCRATCH.get().block;
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < m; rb += ROWS) {
                 multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                addInto(block, c, co + rb * ldc + vb, ldc);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
+                } else {
+                    copyInto(block, c, co + rb * ldc + vb, ldc);
+                }
             }
         }
     }
 
-    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, float[], float[], int, int)}. */
-    static void multiply(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc) {
+    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, float[], float[], int, int, boolean)}. */
+    static void multiply(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc, boolean accumulate) {
         int width = 2 * D.length();
         double[] block = SCRATCH.get().blockD;
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < m; rb += ROWS) {
                 multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                addInto(block, c, co + rb * ldc + vb, ldc);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
+                } else {
+                    copyInto(block, c, co + rb * ldc + vb, ldc);
+                }
             }
         }
     }
@@ -253,6 +262,16 @@ final class VectorGemm {
         }
     }
 
+    /** {@code C[at + r·ldc + v] = block[r·2L + v]}: a finished block written into C, row by row. */
+    private static void copyInto(float[] block, float[] c, int at, int ldc) {
+        int l = F.length();
+        for (int r = 0; r < ROWS; r++) {
+            int o = at + r * ldc;
+            FloatVector.fromArray(F, block, 2 * r * l).intoArray(c, o);
+            FloatVector.fromArray(F, block, (2 * r + 1) * l).intoArray(c, o + l);
+        }
+    }
+
     /** The float64 form of {@link #multiplyBlock(float[], int, int, float[], int, int, float[])}. */
     private static void multiplyBlock(double[] a, int aAt, int lda, double[] b, int bAt, int k, double[] out) {
         int l = D.length();
@@ -318,6 +337,16 @@ final class VectorGemm {
         c61.intoArray(out, 13 * l);
         c70.intoArray(out, 14 * l);
         c71.intoArray(out, 15 * l);
+    }
+
+    /** The float64 form of {@link #copyInto(float[], float[], int, int)}. */
+    private static void copyInto(double[] block, double[] c, int at, int ldc) {
+        int l = D.length();
+        for (int r = 0; r < ROWS; r++) {
+            int o = at + r * ldc;
+            DoubleVector.fromArray(D, block, 2 * r * l).intoArray(c, o);
+            DoubleVector.fromArray(D, block, (2 * r + 1) * l).intoArray(c, o + l);
+        }
     }
 
     /** The float64 form of {@link #addInto(float[], float[], int, int)}. */

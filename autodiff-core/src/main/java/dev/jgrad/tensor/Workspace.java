@@ -63,9 +63,9 @@ import java.util.regex.Pattern;
  *       #gaveWayToTheHeap()}): it lets go of its idle storage and of the arrays lent to the open
  *       scope, as above, lends nothing more in that scope, and halves its limit for later scopes,
  *       so that a heap too small for it is not collected to the brink step after step.
- *   <li>A reused array is zero-filled before a kernel that adds into its output (matrix products,
- *       the adjoints of slices and gathers) writes it; a kernel that overwrites every element gets
- *       it as it is, since filling it first would write it twice. Either way every value is bit for
+ *   <li>A reused array is zero-filled before a kernel that adds into its output (the adjoints of
+ *       slices and gathers) writes it; a kernel that overwrites every element (elementwise ops, matrix
+ *       products) gets it as it is, since filling it first would write it twice. Either way every value is bit for
  *       bit the one computed without a workspace.
  *   <li>One scope of a workspace is open at a time; scopes of different workspaces nest on a thread
  *       (the innermost lends). A workspace is for one thread at a time.

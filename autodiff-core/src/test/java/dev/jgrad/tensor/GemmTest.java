@@ -84,6 +84,67 @@ class GemmTest {
         }
     }
 
+    /**
+     * {@link Gemm#product} writes its whole region over whatever was there, and nothing beside it, with the bits
+     * {@link Gemm#gemm} gives added to zeros: on each backend, one and two threads, and each kernel (the small-size
+     * loop, the blocked loop, OpenBLAS split by rows and by columns, the Vector API kernel at 64 rows), for an empty
+     * inner dimension, and for a sum of zero products only (whose zero must be +0, as zeros plus it gives).
+     */
+    @Test
+    void aProductWritesOverItsRegionWithTheBitsOfAProductAddedToZeros() {
+        int[][] shapes = {{3, 5, 4}, {40, 300, 50}, {260, 300, 130}, {24, 300, 700}, {64, 512, 512}, {5, 0, 7}};
+        int saved = Parallelism.threads();
+        try {
+            for (Blas.Backend backend : BlasBackends.available()) {
+                for (int threads : new int[] {1, 2}) {
+                    Parallelism.setThreads(threads);
+                    for (DType dtype : DType.values()) {
+                        for (boolean ta : new boolean[] {false, true}) {
+                            for (boolean tb : new boolean[] {false, true}) {
+                                Rng rng = Rng.seeded(3);
+                                for (int[] s : shapes) {
+                                    int m = s[0], k = s[1], n = s[2];
+                                    Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {k, m} : new int[] {m, k});
+                                    Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {n, k} : new int[] {k, n});
+                                    String what = backend + " " + threads + " threads " + dtype + " " + Arrays.toString(s) + " ta=" + ta + " tb=" + tb;
+                                    BlasBackends.on(backend, () -> assertProductOverwrites(a, ta, b, tb, m, n, k, what));
+                                    Tensor zeros = Tensor.zeros(dtype, ta ? new int[] {k, m} : new int[] {m, k});
+                                    Tensor negative = Kernels.affine(Tensor.zeros(dtype, b.shape().dims()), 0, -1);
+                                    BlasBackends.on(backend, () -> assertProductOverwrites(zeros, ta, negative, tb, m, n, k, what + ", 0·(−1) only"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    private static void assertProductOverwrites(Tensor a, boolean ta, Tensor b, boolean tb, int m, int n, int k, String what) {
+        int margin = 3;
+        Tensor added = Tensor.zeros(a.dtype(), m * n + 2 * margin);
+        Gemm.gemm(a, 0, ta, b, 0, tb, added, margin, m, n, k);
+        Tensor written = Tensor.zeros(a.dtype(), m * n + 2 * margin);
+        if (written.f64() != null) {
+            Arrays.fill(written.f64(), Double.NaN);
+        } else {
+            Arrays.fill(written.f32(), Float.NaN);
+        }
+        Gemm.product(a, 0, ta, b, 0, tb, written, margin, m, n, k);
+        for (int i = 0; i < margin; i++) {
+            assertTrue(Double.isNaN(written.at(i)) && Double.isNaN(written.at(margin + m * n + i)), what + ": wrote outside its region");
+        }
+        if (written.f64() != null) {
+            assertArrayEquals(Arrays.copyOfRange(added.f64(), margin, margin + m * n),
+                    Arrays.copyOfRange(written.f64(), margin, margin + m * n), what);
+        } else {
+            assertArrayEquals(Arrays.copyOfRange(added.f32(), margin, margin + m * n),
+                    Arrays.copyOfRange(written.f32(), margin, margin + m * n), what);
+        }
+    }
+
     @Test
     void rejectsMismatchedShapesNamingBoth() {
         Tensor a = Tensor.zeros(DType.F64, 2, 3);

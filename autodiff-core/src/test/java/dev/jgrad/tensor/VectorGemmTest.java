@@ -103,13 +103,13 @@ class VectorGemmTest {
             Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
             if (panels instanceof float[] p) {
                 float[] out = toFloat(c);
-                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, p, out, co, n);
-                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, p, out, co, n);
+                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, p, out, co, n, true);
+                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, p, out, co, n, true);
                 return toDouble(out);
             } else if (panels != null) {
                 double[] out = c.clone();
-                VectorGemm.multiply(m, split, n, k, a, ao, (double[]) panels, out, co, n);
-                VectorGemm.multiply(m, 0, split, k, a, ao, (double[]) panels, out, co, n);
+                VectorGemm.multiply(m, split, n, k, a, ao, (double[]) panels, out, co, n, true);
+                VectorGemm.multiply(m, 0, split, k, a, ao, (double[]) panels, out, co, n, true);
                 return out;
             }
             return null;
@@ -291,9 +291,9 @@ class VectorGemmTest {
         Tensor c = Tensor.zeros(a.dtype(), 32, 256);
         int ldb = tb ? 768 : 256;
         if (a.dtype() == DType.F32) {
-            Blas.nativeKernel().sgemm(false, tb, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, ldb, c.f32(), 0, 256);
+            Blas.nativeKernel().sgemm(false, tb, 32, 256, 768, a.f32(), 0, 768, b.f32(), 0, ldb, c.f32(), 0, 256, true);
         } else {
-            Blas.nativeKernel().dgemm(false, tb, 32, 256, 768, a.f64(), 0, 768, b.f64(), 0, ldb, c.f64(), 0, 256);
+            Blas.nativeKernel().dgemm(false, tb, 32, 256, 768, a.f64(), 0, 768, b.f64(), 0, ldb, c.f64(), 0, 256, true);
         }
         return c;
     }
