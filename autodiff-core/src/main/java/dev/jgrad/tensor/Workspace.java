@@ -189,7 +189,7 @@ public final class Workspace {
      * @return true once outgrown; never for a workspace of capacity 0, which lends nothing by choice
      */
     public boolean isOutgrown() {
-        return outgrown && capacityBytes > 0;
+        return outgrown;
     }
 
     /**
@@ -512,7 +512,7 @@ public final class Workspace {
         }
 
         private Tensor lend(DType dtype, Shape shape, boolean zeroed) {
-            if (outgrown || !lending) {
+            if (outgrown || !lending || capacityBytes == 0) {
                 return null;
             }
             long pressure = HeapPressure.count();

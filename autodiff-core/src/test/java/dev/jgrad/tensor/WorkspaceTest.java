@@ -391,6 +391,98 @@ class WorkspaceTest {
         assertFalse(ws.isOutgrown());
     }
 
+    /**
+     * The limit is inclusive: a loan that fills it exactly after the idle storage gave way is lent, and
+     * storage returned up to exactly the limit is kept idle. One unit is {@code N} float64 values; a float32
+     * tensor of {@code 2N} values is one unit of another size.
+     */
+    @Test
+    void storageFillingTheLimitExactlyIsLentAndKept() {
+        long unit = N * 8L;
+        Workspace ws = new Workspace(3 * unit);
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, count(N));
+        }
+        assertEquals(unit, ws.idleBytes());
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, count(2 * N));                       // 0 lent + 1 idle + 2 = 3: fits
+            Tensor f32 = Kernels.unary(Kernels.Unary.NEG, Tensor.ones(DType.F32, 2 * N));   // 2 + 1 + 1 > 3, 2 + 1 = 3
+            assertEquals(3 * unit, scope.lentBytes(), "lent, after the idle unit gave way");
+            assertEquals(0, ws.idleBytes());
+            assertEquals(-1.0, f32.at(0), 0);
+        }
+        assertFalse(ws.isOutgrown());
+        assertEquals(3 * unit, ws.idleBytes(), "all three units kept idle, exactly the limit");
+    }
+
+    /** Eviction takes just the bytes asked for, longest idle first within a size, and the arrays left stay lendable. */
+    @Test
+    void evictionTakesOneArrayOfAPoolAndLeavesTheRestLendable() {
+        long unit = N * 8L;
+        Workspace ws = new Workspace(4 * unit);
+        try (Workspace.Scope scope = ws.open()) {
+            for (int i = 0; i < 3; i++) {
+                Kernels.unary(Kernels.Unary.NEG, count(N));
+            }
+        }
+        assertEquals(3 * unit, ws.idleBytes());
+        try (Workspace.Scope scope = ws.open()) {
+            Kernels.unary(Kernels.Unary.NEG, count(2 * N));   // 0 + 3 + 2 > 4: one unit must go
+            assertEquals(2 * unit, ws.idleBytes(), "one of the three evicted, not more");
+            Kernels.unary(Kernels.Unary.NEG, count(N));
+            Kernels.unary(Kernels.Unary.NEG, count(N));
+            assertEquals(0, ws.idleBytes(), "the two left idle were lent");
+            assertEquals(4 * unit, scope.lentBytes());
+        }
+        assertFalse(ws.isOutgrown());
+    }
+
+    /** A loan a sweep did not take back (held then) is still the scope's, and goes idle when the scope closes. */
+    @Test
+    void whatASweepLeavesIsTakenBackWhenTheScopeCloses() {
+        Workspace ws = new Workspace(MIB);
+        try (Workspace.Scope scope = ws.open()) {
+            try (Workspace.Recycling region = Workspace.recycling()) {
+                Kernels.unary(Kernels.Unary.NEG, count(N));
+                Tensor held = Kernels.unary(Kernels.Unary.EXP, count(N));
+                Workspace.hold(held);
+                region.sweep();
+                assertEquals(N * 8L, ws.idleBytes(), "the unheld one taken back");
+                Workspace.unhold(held);
+                assertEquals(2 * N * 8L, ws.idleBytes(), "the held one taken back with its last hold");
+                Tensor later = Kernels.unary(Kernels.Unary.NEG, count(N));
+                Workspace.hold(later);
+                region.sweep();
+                assertEquals(N * 8L, ws.idleBytes(), "one lent again and held");
+            }
+        }
+        assertEquals(2 * N * 8L, ws.idleBytes(), "the one held through the region taken back at the scope's close");
+    }
+
+    /** Closing a region ends it for its scope: the next region opened there works, and a step region's carry returns its tensor. */
+    @Test
+    void aScopeOpensOneRegionAfterAnother() {
+        Workspace ws = new Workspace(MIB);
+        try (Workspace.Scope scope = ws.open()) {
+            try (Workspace.Recycling first = Workspace.recycling()) {
+                Kernels.unary(Kernels.Unary.NEG, count(N));
+                first.sweep();
+            }
+            assertEquals(N * 8L, ws.idleBytes());
+            try (Workspace.StepRegion step = Workspace.stepRegion()) {
+                Tensor kept = Kernels.unary(Kernels.Unary.NEG, count(2 * N));
+                assertSame(kept, step.carry(kept));
+                Kernels.unary(Kernels.Unary.EXP, count(2 * N));
+            }
+            assertEquals(N * 8L + 2 * N * 8L, ws.idleBytes(), "the step's other tensor taken back at its end, the carried one not");
+            try (Workspace.Recycling second = Workspace.recycling()) {
+                Kernels.unary(Kernels.Unary.NEG, count(3 * N));
+                second.sweep();
+            }
+            assertEquals(N * 8L + 2 * N * 8L + 3 * N * 8L, ws.idleBytes(), "the third region took back what it lent");
+        }
+    }
+
     @Test
     void aScopeNeedingMoreThanTheCapacityEndsTheLending() {
         Workspace ws = new Workspace(10L * N * 8);
