@@ -224,8 +224,8 @@ public final class GradientAccumulator {
         } else {
             own(a0.dtype, Shape.matrix(m, n));
         }
-        Tensor a = pendingA.size() == 1 ? a0 : stack(pendingA, pendingRows, m);
-        Tensor b = pendingB.size() == 1 ? b0 : stack(pendingB, pendingRows, n);
+        Tensor a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);
+        Tensor b = pendingB.size() == 1 ? b0 : Kernels.concat(pendingB, 0);
         if (first) {
             Gemm.product(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
         } else {
@@ -248,21 +248,5 @@ public final class GradientAccumulator {
         pendingA = List.of();
         pendingB = List.of();
         pendingRows = 0;
-    }
-
-    /** The matrices {@code [K_i, cols]} one under another, {@code [Σ K_i, cols]}. */
-    private static Tensor stack(List<Tensor> parts, int rows, int cols) {
-        Tensor out = Tensor.allocateOverwritten(parts.get(0).dtype, Shape.matrix(rows, cols));
-        int at = 0;
-        for (Tensor p : parts) {
-            int len = p.size();
-            if (out.f64() != null) {
-                System.arraycopy(p.f64(), 0, out.f64(), at, len);
-            } else {
-                System.arraycopy(p.f32(), 0, out.f32(), at, len);
-            }
-            at += len;
-        }
-        return out;
     }
 }
