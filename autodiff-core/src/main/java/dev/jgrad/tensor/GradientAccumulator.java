@@ -141,7 +141,7 @@ public final class GradientAccumulator {
         if (sum != null) {
             check(g.dtype, out, "placed term");
         }
-        own(g.dtype, out);
+        own(g.dtype, out, true);
         Kernels.addInto(sum, g, ax, start);
     }
 
@@ -176,10 +176,13 @@ public final class GradientAccumulator {
         }
     }
 
-    /** Makes {@link #sum} a private buffer of the given shape (zeros when empty), so it can be written. */
-    private void own(DType dtype, Shape shape) {
+    /**
+     * Makes {@link #sum} a private buffer of the given shape, so it can be written: when empty, a new
+     * one, zero-filled when {@code zeroed} (else its caller writes every element before reading any).
+     */
+    private void own(DType dtype, Shape shape, boolean zeroed) {
         if (sum == null) {
-            replaceSum(Tensor.allocate(dtype, shape));
+            replaceSum(zeroed ? Tensor.allocate(dtype, shape) : Tensor.allocateOverwritten(dtype, shape));
             owned = true;
         } else if (!owned) {
             replaceSum(Kernels.binary(Kernels.Binary.ADD, Tensor.allocate(sum.dtype, sum.shape), sum));
@@ -218,12 +221,7 @@ public final class GradientAccumulator {
         int n = b0.shape.dim(1);
         // The first total is the product itself, written without zero-filling its buffer first.
         boolean first = sum == null;
-        if (first) {
-            replaceSum(Tensor.allocateOverwritten(a0.dtype, Shape.matrix(m, n)));
-            owned = true;
-        } else {
-            own(a0.dtype, Shape.matrix(m, n));
-        }
+        own(a0.dtype, Shape.matrix(m, n), false);
         Tensor a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);
         Tensor b = pendingB.size() == 1 ? b0 : Kernels.concat(pendingB, 0);
         if (first) {
