@@ -495,6 +495,9 @@ public final class Tape implements AutoCloseable {
             if (createGraph) {
                 return graphLeaves;
             }
+            for (GradientAccumulator total : eagerLeaves.values()) {
+                total.startSum();
+            }
             Map<Variable, Variable> out = new IdentityHashMap<>();
             for (Map.Entry<Variable, GradientAccumulator> e : eagerLeaves.entrySet()) {
                 out.put(e.getKey(), Variable.constant(e.getValue().sum()));

@@ -133,7 +133,35 @@ final class Gemm {
                                boolean accumulate) {
         if (m == 0 || n == 0 || k == 0) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
+        timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+    }
+
+    /**
+     * {@link #gemm} ({@code accumulate}) or {@link #product} of a non-empty K, started on a kernel
+     * thread while the caller goes on (Note [Started work] on {@link Parallelism}), or run now, then
+     * returning null, when none is free or the product is too small for a handover to pay
+     * ({@link #NATIVE_PARALLEL_MIN_WORK}). It is traced on the calling thread; until the handle is
+     * joined, C must not be read and none of A, B and C written.
+     */
+    static Parallelism.Started start(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                                     boolean accumulate) {
+        if (k == 0) {
+            throw new IllegalArgumentException("Gemm.start: an empty inner dimension has nothing to start");
+        }
+        if (m == 0 || n == 0) return null;
+        MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         LongAdder clock = MatmulTrace.clock();
+        Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null
+                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
+        if (started == null) {
+            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+        }
+        return started;
+    }
+
+    /** {@link #multiply}, its wall time added to {@code clock} unless null. */
+    private static void timed(LongAdder clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n,
+                              int k, boolean accumulate) {
         if (clock == null) {
             multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
             return;

@@ -26,13 +26,21 @@ import java.util.Objects;
  * with {@link Kernels#binary}; pending products are added to the running sum when flushed. The
  * summation order depends only on the sequence of terms, so results are reproducible.
  *
+ * <p>On several threads ({@link Parallelism#setThreads}) a flush during the walk, and
+ * {@link #startSum()}, run the product on another kernel thread while the caller goes on (Note
+ * [Started work] on {@link Parallelism}): the same product, so the same bits; the accumulator
+ * waits for it before its sum is next read or written.
+ *
  * <p>The accumulator holds its running sum and its pending factors, so a workspace's recycling
  * region takes their storage back only once {@link #release()} has let go of them (Note [Recycled
  * backward storage] on {@link Workspace}).
  */
 public final class GradientAccumulator {
-    /** Pending product rows that trigger a flush: enough K for a matrix product near its peak rate, little memory. */
-    static final int FLUSH_ROWS = 2048;
+    /**
+     * Pending product rows that trigger a flush: enough K for a matrix product near its peak rate,
+     * little memory, and on two threads flushes often enough that most of a walk's run beside it.
+     */
+    static final int FLUSH_ROWS = 512;
     /** Pending factors' bytes that trigger a flush sooner: what the flush stacks them into, bounded for wide factors. */
     static final long FLUSH_BYTES = 16L << 20;
 
@@ -43,6 +51,12 @@ public final class GradientAccumulator {
     private List<Tensor> pendingA = List.of();
     private List<Tensor> pendingB = List.of();
     private int pendingRows;
+    /**
+     * The flush running on another kernel thread while the walk goes on, or null, and the factors
+     * and stacks it reads, held until it ends (Note [Started work] on {@link Parallelism}).
+     */
+    private Parallelism.Started flushing;
+    private List<Tensor> flushingReads = List.of();
 
     private GradientAccumulator() {
     }
@@ -64,6 +78,7 @@ public final class GradientAccumulator {
      */
     public void add(Tensor t) {
         Objects.requireNonNull(t, "t");
+        settle();
         if (sum == null) {
             replaceSum(t);
             return;
@@ -104,6 +119,9 @@ public final class GradientAccumulator {
                         + a0.dtype + Shape.matrix(a0.shape.dim(1), pendingB.get(0).shape.dim(1)));
             }
         }
+        if (flushing != null && flushing.isDone()) {
+            settle();   // lets go of what the started flush read as soon as the walk comes back
+        }
         if (pendingA.isEmpty()) {
             pendingA = new ArrayList<>();
             pendingB = new ArrayList<>();
@@ -114,7 +132,7 @@ public final class GradientAccumulator {
         Workspace.hold(b);
         pendingRows += a.shape.dim(0);
         if (pendingRows >= FLUSH_ROWS || (long) pendingRows * (out.dim(0) + out.dim(1)) * a.dtype.bytes() >= FLUSH_BYTES) {
-            flush();
+            flush(true);
         }
     }
 
@@ -141,6 +159,7 @@ public final class GradientAccumulator {
         if (sum != null) {
             check(g.dtype, out, "placed term");
         }
+        settle();
         own(g.dtype, out, true);
         Kernels.addInto(sum, g, ax, start);
     }
@@ -160,11 +179,23 @@ public final class GradientAccumulator {
      * @return the sum, or null when no term was added
      */
     public Tensor sum() {
+        settle();
         if (!pendingA.isEmpty()) {
-            flush();
+            flush(false);
         }
         owned = false;
         return sum;
+    }
+
+    /**
+     * Starts adding the pending products to the sum on another kernel thread, when there are several
+     * and one is free, so that the totals a backward walk ends with are summed side by side;
+     * {@link #sum()} waits for it. Does nothing when no product is pending.
+     */
+    public void startSum() {
+        if (!pendingA.isEmpty()) {
+            flush(true);
+        }
     }
 
     private void check(DType dtype, Shape shape, String what) {
@@ -205,6 +236,7 @@ public final class GradientAccumulator {
      * {@link #sum()} returned must not be read afterwards unless something else holds it.
      */
     public void release() {
+        settle();
         dropPending();
         if (sum != null) {
             Workspace.unhold(sum);
@@ -213,8 +245,13 @@ public final class GradientAccumulator {
         owned = false;
     }
 
-    /** Adds the pending products to the sum as one product of the stacked operands. */
-    private void flush() {
+    /**
+     * Adds the pending products to the sum as one product of the stacked operands; when {@code start},
+     * on another kernel thread if one is free, while the walk goes on (Note [Started work] on
+     * {@link Parallelism}), {@link #settle} waiting for it before the sum is next touched.
+     */
+    private void flush(boolean start) {
+        settle();
         Tensor a0 = pendingA.get(0);
         Tensor b0 = pendingB.get(0);
         int m = a0.shape.dim(1);
@@ -224,12 +261,48 @@ public final class GradientAccumulator {
         own(a0.dtype, Shape.matrix(m, n), false);
         Tensor a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);
         Tensor b = pendingB.size() == 1 ? b0 : Kernels.concat(pendingB, 0);
-        if (first) {
+        if (start && pendingRows > 0) {
+            // Started, or run now when no kernel thread is free (then null).
+            flushing = Gemm.start(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows, !first);
+            if (flushing != null) {
+                // The factors stay held, and the stacks too, until the started product ends.
+                List<Tensor> reads = new ArrayList<>(pendingA);
+                reads.addAll(pendingB);
+                for (Tensor stack : new Tensor[] {a != a0 ? a : null, b != b0 ? b : null}) {
+                    if (stack != null) {
+                        Workspace.hold(stack);
+                        reads.add(stack);
+                    }
+                }
+                flushingReads = reads;
+                pendingA = List.of();
+                pendingB = List.of();
+                pendingRows = 0;
+                return;
+            }
+        } else if (first) {
             Gemm.product(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
         } else {
             Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
         }
         dropPending();
+    }
+
+    /** Waits for a started flush to end and lets go of what it read. */
+    private void settle() {
+        if (flushing == null) {
+            return;
+        }
+        Parallelism.Started f = flushing;
+        flushing = null;
+        try {
+            f.join();
+        } finally {
+            for (Tensor t : flushingReads) {
+                Workspace.unhold(t);
+            }
+            flushingReads = List.of();
+        }
     }
 
     /** Forgets the pending products, letting go of their factors; most totals have none, and skip the loops' iterators. */

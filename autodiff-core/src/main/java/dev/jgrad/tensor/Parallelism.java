@@ -1,5 +1,6 @@
 package dev.jgrad.tensor;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -76,7 +77,7 @@ public final class Parallelism {
             return;
         }
         Crew c = crew(tasks - 1);
-        if (!c.busy.compareAndSet(false, true)) {
+        if (!c.busy.compareAndSet(false, true) && !c.collectBackground()) {
             for (int t = 0; t < tasks; t++) body.accept(t);
             return;
         }
@@ -98,9 +99,164 @@ public final class Parallelism {
             if (failure instanceof Error e) throw e;
             if (failure != null) throw new IllegalStateException(failure);
         } finally {
-            c.busy.set(false);
-            if (c.retired && c.busy.compareAndSet(false, true)) {
-                c.endWorkers();   // the crew was replaced while this kernel held it
+            c.release();
+        }
+    }
+
+    /**
+     * Starts {@code work} on a crew worker and returns at once, while the calling thread goes on
+     * (Note [Started work]); returns null, having run nothing, when there is one thread or a kernel
+     * holds the crew, so the caller runs the work itself.
+     */
+    static Started start(Runnable work) {
+        if (threads < 2) {
+            return null;
+        }
+        Crew c = crew(1);
+        Started s = new Started(work);
+        Background running = c.background;
+        if (running != null && running.offer(s)) {
+            return s;
+        }
+        if (!c.busy.compareAndSet(false, true) && !c.collectBackground()) {
+            return null;
+        }
+        Background b = new Background(c, s);
+        c.background = b;
+        c.workers[0].hand(b, 0);
+        return s;
+    }
+
+    /**
+     * Waits until no started work is running (Note [Started work]): what a workspace scope does
+     * before it takes back storage such work may still be writing, after a caller gave up on it.
+     */
+    static void awaitStarted() {
+        Crew c = crew;
+        Background b = c == null ? null : c.background;
+        for (int spins = 0; b != null && !b.isFinished(); spins++) {
+            pause(spins);
+        }
+    }
+
+    private static void pause(int spins) {
+        if (spins < 1 << 16) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();   // the work is long, or its thread is waiting for a core
+        }
+    }
+
+    /**
+     * Work running on a crew worker while the thread that started it goes on.
+     *
+     * <p>Note [Started work]: a gradient total's deferred product need not be summed before the
+     * backward walk next touches that total, so it runs beside the walk instead of being split into
+     * blocks. Work started while earlier work runs queues behind it on the same worker. The worker
+     * holds the crew while it has work, so kernels called meanwhile, by the walk and by the work
+     * itself, run all their blocks on their own thread: the same blocks, so the same bits, as split
+     * over the crew. A thread waiting for its work ({@link #join}) meanwhile runs work still queued,
+     * from the back, so that at the end of a walk both threads sum totals. The first kernel to find
+     * the worker done, or a joiner, lets the crew go.
+     */
+    static final class Started {
+        private final Runnable work;
+        /** Set by whichever thread takes the work from the queue: it runs once. */
+        private final AtomicBoolean taken = new AtomicBoolean();
+        private Throwable failure;
+        /** Set last, when the work has ended; publishes {@link #failure}. */
+        private volatile boolean done;
+        /** The worker's queue this work is in; set before the work is handed out. */
+        private Background background;
+
+        private Started(Runnable work) {
+            this.work = work;
+        }
+
+        /** Runs the work here unless another thread has taken it. */
+        private void runIfUntaken() {
+            if (!taken.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                work.run();
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done = true;
+            }
+        }
+
+        /** Whether the work has ended, so that {@link #join} would not wait. */
+        boolean isDone() {
+            return done;
+        }
+
+        /**
+         * Waits for the work to end, running work still queued meanwhile (this one first, if no
+         * thread has begun it); lets the crew go if the worker has ended and no kernel has taken the
+         * crew; rethrows the work's failure.
+         */
+        void join() {
+            for (int spins = 0; !done; spins++) {
+                Started queued = background.takeLast();
+                if (queued != null) {
+                    queued.runIfUntaken();
+                    spins = 0;
+                } else {
+                    pause(spins);
+                }
+            }
+            background.crew.collectBackground(true);
+            if (failure instanceof RuntimeException e) throw e;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
+        }
+    }
+
+    /** The worker's queue of started work: it runs from the front until the queue is empty, then ends. */
+    private static final class Background implements IntConsumer {
+        final Crew crew;
+        private final ArrayDeque<Started> queue = new ArrayDeque<>();   // guarded by this
+        private boolean finished;   // guarded by this: the worker found the queue empty, and nothing more joins it
+        private final AtomicBoolean collected = new AtomicBoolean();
+
+        Background(Crew crew, Started first) {
+            this.crew = crew;
+            first.background = this;
+            queue.add(first);
+        }
+
+        /** Queues {@code s} behind the running work, or returns false when the worker has ended. */
+        synchronized boolean offer(Started s) {
+            if (finished) {
+                return false;
+            }
+            s.background = this;
+            queue.add(s);
+            return true;
+        }
+
+        synchronized Started takeLast() {
+            return queue.pollLast();
+        }
+
+        synchronized boolean isFinished() {
+            return finished;
+        }
+
+        @Override
+        public void accept(int ignored) {
+            while (true) {
+                Started next;
+                synchronized (this) {
+                    next = queue.pollFirst();
+                    if (next == null) {
+                        finished = true;
+                        return;
+                    }
+                }
+                next.runIfUntaken();
             }
         }
     }
@@ -130,12 +286,45 @@ public final class Parallelism {
         final Worker[] workers;
         /** Set when a larger crew replaced this one: whoever next takes it free ends its workers. */
         volatile boolean retired;
+        /** The worker's started work, holding the crew until collected (Note [Started work]). */
+        volatile Background background;
 
         Crew(int n) {
             workers = new Worker[n];
             for (int i = 0; i < n; i++) {
                 workers[i] = new Worker();
                 workers[i].start();
+            }
+        }
+
+        /**
+         * Takes the crew from the worker's started work once it has ended, unless another thread
+         * has: true when the caller now holds the crew. With {@code release}, lets it go at once.
+         */
+        boolean collectBackground(boolean release) {
+            Background b = background;
+            if (b == null || !b.isFinished() || !b.collected.compareAndSet(false, true)) {
+                return false;
+            }
+            for (int spins = 0; !workers[0].idle(); spins++) {
+                pause(spins);   // the worker has found its queue empty and is about to stop
+            }
+            background = null;
+            if (release) {
+                release();
+            }
+            return true;
+        }
+
+        boolean collectBackground() {
+            return collectBackground(false);
+        }
+
+        /** Lets the crew go, ending its workers if it was replaced while held. */
+        void release() {
+            busy.set(false);
+            if (retired && busy.compareAndSet(false, true)) {
+                endWorkers();   // the crew was replaced while this kernel held it
             }
         }
 
@@ -184,6 +373,11 @@ public final class Parallelism {
         Worker() {
             super("jgrad-kernel");
             setDaemon(true);
+        }
+
+        /** Whether the worker has no block handed over or running. */
+        boolean idle() {
+            return state.get() == IDLE;
         }
 
         void hand(IntConsumer b, int t) {

@@ -699,6 +699,7 @@ public final class Workspace {
             if (region != null) {
                 region.open = false;   // the scope takes everything back below, so an open region only ends
             }
+            Parallelism.awaitStarted();   // a product started by a walk that failed may still write its storage
             for (Loan loan : loans) {
                 if (loan.kept || loan.returned) {
                     continue;   // a loan taken back by a recycling region is idle already

@@ -126,16 +126,18 @@ class GradientAccumulatorProperties {
     @Test
     void wideFactorsFlushOnceTheirStackWouldTakeFlushBytes() {
         Rng rng = Rng.seeded(11);
-        int width = 1024;   // [k, 1024] and [k, 1024] doubles: 16 KiB a row of both
+        int wide = 8192;   // [k, 8192] and [k, 4] doubles: 64 KiB a row of both
+        int narrow = 4;
         int k = 64;
-        int perFlush = (int) (GradientAccumulator.FLUSH_BYTES / (2L * width * Double.BYTES)) / k;
+        long termBytes = (long) k * (wide + narrow) * Double.BYTES;
+        int perFlush = (int) ((GradientAccumulator.FLUSH_BYTES + termBytes - 1) / termBytes);
         assertTrue(perFlush * k < GradientAccumulator.FLUSH_ROWS, "the bytes, not the rows, decide here");
         GradientAccumulator acc = GradientAccumulator.create();
-        Runnable add = () -> acc.addProduct(Tensor.uniform(rng, DType.F64, -1, 1, k, width), Tensor.uniform(rng, DType.F64, -1, 1, k, width));
+        Runnable add = () -> acc.addProduct(Tensor.uniform(rng, DType.F64, -1, 1, k, wide), Tensor.uniform(rng, DType.F64, -1, 1, k, narrow));
         for (int t = 1; t < perFlush; t++) {
             assertEquals(java.util.List.of(), MatmulTrace.during(add), "term " + t + " of " + perFlush);
         }
-        assertEquals(java.util.List.of(new MatmulTrace.Product(width, width, perFlush * k, true, false, DType.F64)), MatmulTrace.during(add));
+        assertEquals(java.util.List.of(new MatmulTrace.Product(wide, narrow, perFlush * k, true, false, DType.F64)), MatmulTrace.during(add));
     }
 
     @Property(tries = 40)
@@ -178,6 +180,64 @@ class GradientAccumulatorProperties {
         Tensor want = withPlainTerm ? Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(dt, m, n), plain) : Tensor.zeros(dt, m, n);
         want = Kernels.binary(Kernels.Binary.ADD, want, one);
         assertArrayEquals(want.toDoubleArray(), got, 0.0);
+    }
+
+    /**
+     * Note [Started work] on {@link Parallelism}: on two threads a flush large enough to pay for a
+     * handover runs beside the caller, inside a workspace's recycling region. The sum has the bits of
+     * the same stacked products run at once, and what the started products read stays held until they
+     * end: sweeps and the NaN-filled loans that follow each flush, which reuse whatever storage was
+     * taken back, change nothing.
+     */
+    @Test
+    void flushesStartedBesideTheCallerHaveTheBitsOfProductsRunAtOnceAndKeepWhatTheyRead() {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            for (DType dt : DType.values()) {
+                Rng rng = Rng.seeded(12);
+                int m = 64;
+                int n = 96;
+                int k = 64;
+                int perFlush = GradientAccumulator.FLUSH_ROWS / k;
+                assertTrue((long) m * n * GradientAccumulator.FLUSH_ROWS >= Gemm.NATIVE_PARALLEL_MIN_WORK, "large enough to start");
+                int terms = 2 * perFlush + 3;   // two flushes during the walk, the rest when the sum is read
+                java.util.List<Tensor> as = new java.util.ArrayList<>();
+                java.util.List<Tensor> bs = new java.util.ArrayList<>();
+                for (int t = 0; t < terms; t++) {
+                    as.add(Tensor.uniform(rng, dt, -1, 1, k, m));
+                    bs.add(Tensor.uniform(rng, dt, -1, 1, k, n));
+                }
+                Tensor want = Tensor.zeros(dt, m, n);
+                for (int from = 0; from < terms; from += perFlush) {
+                    int to = Math.min(terms, from + perFlush);
+                    Tensor a = Kernels.concat(as.subList(from, to), 0);
+                    Tensor b = Kernels.concat(bs.subList(from, to), 0);
+                    Gemm.gemm(a, 0, true, b, 0, false, want, 0, m, n, (to - from) * k);
+                }
+                Workspace ws = new Workspace(256L << 20);
+                try (Workspace.Scope scope = ws.open(); Workspace.Recycling region = Workspace.recycling()) {
+                    GradientAccumulator acc = GradientAccumulator.create();
+                    for (int t = 0; t < terms; t++) {
+                        acc.addProduct(lentCopy(as.get(t)), lentCopy(bs.get(t)));
+                        region.sweep();
+                        for (Shape shape : new Shape[] {Shape.matrix(perFlush * k, m), Shape.matrix(perFlush * k, n), Shape.matrix(k, m),
+                                Shape.matrix(k, n)}) {
+                            Kernels.unary(Kernels.Unary.LOG, Tensor.full(dt, -1, shape));   // NaN in any storage taken back
+                        }
+                        region.sweep();
+                    }
+                    assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, dt.toString());
+                }
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    /** A copy of {@code t} in storage lent by the workspace scope open on this thread. */
+    private static Tensor lentCopy(Tensor t) {
+        return Kernels.unary(Kernels.Unary.NEG, Kernels.unary(Kernels.Unary.NEG, t));
     }
 
     @Test

@@ -1,20 +1,28 @@
 package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * the rest on the crew unless the caller, done with its own, finds one not yet begun; a block's
  * failure reaches the caller after every block has ended; a kernel that finds the crew taken by
  * another thread runs its blocks itself; and the crew grows with the thread count, even from inside
- * a block.
+ * a block. Note [Started work]: work started on the crew runs beside its caller, holding the crew,
+ * and is joined once.
  */
 class ParallelismTest {
     @Test
@@ -148,6 +157,129 @@ class ParallelismTest {
             sleep(10);
         }
         assertEquals(nested - 1, alive, "only the new crew's workers are left");
+    }
+
+    /**
+     * Note [Started work]: started work runs on a crew worker while the caller goes on, and holds the
+     * crew, so a kernel called meanwhile runs both its blocks on its caller; join waits for the work
+     * and lets the crew go, so the next kernel's blocks run on the crew again.
+     */
+    @Test
+    void startedWorkRunsOnAWorkerBesideTheCallerAndJoinLetsTheCrewGo() {
+        withThreads(2, () -> {
+            Thread caller = Thread.currentThread();
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicReference<Thread> ranOn = new AtomicReference<>();
+            Parallelism.Started started = Parallelism.start(() -> {
+                ranOn.set(Thread.currentThread());
+                awaitLatch(release);
+            });
+            assertNotNull(started, "two threads and a free crew: the work starts");
+            waitFor(() -> ranOn.get() != null, "the worker to begin the work");
+            assertEquals("jgrad-kernel", ranOn.get().getName());
+            Set<Thread> blocks = ConcurrentHashMap.newKeySet();
+            Parallelism.run(2, t -> blocks.add(Thread.currentThread()));
+            assertEquals(Set.of(caller), blocks, "while the work holds the crew, a kernel runs its blocks on its caller");
+            release.countDown();
+            started.join();
+            assertTrue(secondBlockRunsOnTheCrew(), "after the join, kernels split over the crew again");
+        });
+    }
+
+    /**
+     * Work started while earlier work runs queues behind it; a caller joining it runs it itself when
+     * the worker has not begun it, once; a failure reaches the joiner, and the crew goes on.
+     */
+    @Test
+    void queuedWorkRunsOnceOnItsJoinerAndAFailureReachesTheJoiner() {
+        withThreads(2, () -> {
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger firstRuns = new AtomicInteger();
+            Parallelism.Started first = Parallelism.start(() -> {
+                firstRuns.incrementAndGet();
+                awaitLatch(release);
+            });
+            waitFor(() -> firstRuns.get() == 1, "the worker to begin the first work");
+            List<Thread> secondRanOn = new CopyOnWriteArrayList<>();
+            Parallelism.Started second = Parallelism.start(() -> secondRanOn.add(Thread.currentThread()));
+            assertNotNull(second, "queued behind the running work");
+            second.join();
+            assertEquals(List.of(Thread.currentThread()), secondRanOn, "the joiner ran the queued work, once");
+            release.countDown();
+            first.join();
+            assertEquals(1, firstRuns.get());
+            IllegalArgumentException thrown = new IllegalArgumentException("started work failed");
+            Parallelism.Started failing = Parallelism.start(() -> {
+                throw thrown;
+            });
+            assertSame(thrown, assertThrows(IllegalArgumentException.class, failing::join));
+            assertTrue(secondBlockRunsOnTheCrew(), "the crew goes on after a failure");
+        });
+    }
+
+    /**
+     * With one thread nothing starts; {@code awaitStarted} returns only once started work has
+     * ended, even when nothing joins it; and the next kernel then takes the crew back from it.
+     */
+    @Test
+    void oneThreadStartsNothingAndAwaitStartedWaitsForWorkNobodyJoined() {
+        withThreads(1, () -> assertNull(Parallelism.start(() -> fail("nothing starts on one thread"))));
+        withThreads(2, () -> {
+            AtomicBoolean ended = new AtomicBoolean();
+            assertNotNull(Parallelism.start(() -> {
+                sleep(50);
+                ended.set(true);
+            }));
+            Parallelism.awaitStarted();
+            assertTrue(ended.get(), "awaitStarted returned before the work ended");
+            assertTrue(secondBlockRunsOnTheCrew(), "a kernel took the crew back from work nobody joined");
+        });
+    }
+
+    /** Whether, within a hundred kernels, a second block ran on a crew worker. */
+    private static boolean secondBlockRunsOnTheCrew() {
+        Thread caller = Thread.currentThread();
+        for (int repeat = 0; repeat < 100; repeat++) {
+            boolean[] onCrew = new boolean[1];
+            Parallelism.run(2, t -> {
+                if (t == 0) {
+                    spin(20_000);
+                } else {
+                    onCrew[0] = Thread.currentThread() != caller;
+                }
+            });
+            if (onCrew[0]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void withThreads(int n, Runnable body) {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(n);
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), body::run);
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(30, TimeUnit.SECONDS), "released within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static long kernelThreads() {
