@@ -69,8 +69,9 @@ public final class MatmulTrace {
      * Runs {@code body} and returns the wall-clock nanoseconds that matrix products took while it
      * ran, summed over the threads that called them: each product from its call to its return,
      * including the blocks it hands to other kernel threads and the wait for them. Products that
-     * run side by side on several threads (data-parallel shards) each count in full, so the sum can
-     * exceed the wall time. One timing at a time in the process.
+     * run side by side on several threads (data-parallel shards, or a product started beside its
+     * caller, Note [Started work] on {@link Parallelism}) each count in full, so the sum can exceed
+     * the wall time. One timing at a time in the process.
      *
      * @param body the code timed
      * @return nanoseconds spent in matrix products while {@code body} ran
