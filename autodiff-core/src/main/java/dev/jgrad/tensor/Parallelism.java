@@ -139,6 +139,7 @@ public final class Parallelism {
         }
     }
 
+    /** One turn of a wait: spinning at first, then yielding the core, since the thread waited for may need it. */
     private static void pause(int spins) {
         if (spins < 1 << 16) {
             Thread.onSpinWait();
@@ -406,11 +407,7 @@ public final class Parallelism {
                 return null;
             }
             for (int spins = 0; state.get() != IDLE; spins++) {
-                if (spins < 1 << 16) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();   // the block is long, or the worker is waiting for a core
-                }
+                pause(spins);
             }
             return failure;
         }

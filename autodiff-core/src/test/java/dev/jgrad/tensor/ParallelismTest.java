@@ -236,10 +236,11 @@ class ParallelismTest {
         });
     }
 
-    /** Whether, within a hundred kernels, a second block ran on a crew worker. */
+    /** Whether, within ten seconds of kernels, a second block ran on a crew worker (a busy machine may delay the worker). */
     private static boolean secondBlockRunsOnTheCrew() {
         Thread caller = Thread.currentThread();
-        for (int repeat = 0; repeat < 100; repeat++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
             boolean[] onCrew = new boolean[1];
             Parallelism.run(2, t -> {
                 if (t == 0) {
