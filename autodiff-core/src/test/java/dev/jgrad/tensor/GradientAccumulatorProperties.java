@@ -235,6 +235,95 @@ class GradientAccumulatorProperties {
         }
     }
 
+    /**
+     * Every use of a total waits for its started flush: a product of some milliseconds is started
+     * and the total is used at once, by {@code sum}, {@code add} or {@code addPlaced}, and has the
+     * bits of the same product run at once followed by that use. A flush of zero rows sums to zeros.
+     */
+    @Test
+    void everyUseOfATotalWaitsForItsStartedFlush() {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            Rng rng = Rng.seeded(13);
+            int width = 512;
+            int k = 64;
+            int terms = GradientAccumulator.FLUSH_ROWS / k;   // the last one starts the flush
+            java.util.List<Tensor> as = new java.util.ArrayList<>();
+            java.util.List<Tensor> bs = new java.util.ArrayList<>();
+            for (int t = 0; t < terms; t++) {
+                as.add(Tensor.uniform(rng, DType.F64, -1, 1, k, width));
+                bs.add(Tensor.uniform(rng, DType.F64, -1, 1, k, width));
+            }
+            Tensor product = Tensor.zeros(DType.F64, width, width);
+            Gemm.gemm(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, product, 0, width, width, terms * k);
+            Tensor plain = Tensor.uniform(rng, DType.F64, -1, 1, width, width);
+            Tensor placed = Tensor.uniform(rng, DType.F64, -1, 1, width, 100);
+            Tensor plusPlaced = Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(DType.F64, width, width), product);
+            Kernels.addInto(plusPlaced, placed, 1, 7);
+            java.util.Map<String, java.util.function.Function<GradientAccumulator, Tensor>> uses = new java.util.LinkedHashMap<>();
+            uses.put("sum", GradientAccumulator::sum);
+            uses.put("add", acc -> {
+                acc.add(plain);
+                return acc.sum();
+            });
+            uses.put("addPlaced", acc -> {
+                acc.addPlaced(placed, 1, 7, width);
+                return acc.sum();
+            });
+            java.util.Map<String, Tensor> wants = java.util.Map.of("sum", product, "add", Kernels.binary(Kernels.Binary.ADD, product, plain),
+                    "addPlaced", plusPlaced);
+            for (var use : uses.entrySet()) {
+                GradientAccumulator acc = GradientAccumulator.create();
+                for (int t = 0; t < terms; t++) {
+                    acc.addProduct(as.get(t), bs.get(t));
+                }
+                Tensor want = wants.get(use.getKey());
+                Tensor got = use.getValue().apply(acc);
+                int last = width * width - 1;   // among the last the product writes: read before a slow copy of the whole
+                assertEquals(want.at(last), got.at(last), 0.0, use.getKey() + ": the last element, read at once");
+                assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 0.0, use.getKey());
+            }
+            GradientAccumulator empty = GradientAccumulator.create();
+            empty.addProduct(Tensor.zeros(DType.F64, 0, 3), Tensor.zeros(DType.F64, 0, 4));
+            empty.startSum();
+            assertArrayEquals(new double[12], empty.sum().toDoubleArray(), 0.0, "no rows: zeros");
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
+    /**
+     * A total released while its flush is started waits for it and lets go of everything the
+     * flush read: the recycling region then takes back all the storage lent in it.
+     */
+    @Test
+    void releasingATotalWhoseFlushIsStartedLetsGoOfAllItsStorage() {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            Rng rng = Rng.seeded(14);
+            int width = 512;
+            int k = 64;
+            Workspace ws = new Workspace(256L << 20);
+            try (Workspace.Scope scope = ws.open(); Workspace.Recycling region = Workspace.recycling()) {
+                long before = scope.lentBytes();
+                GradientAccumulator acc = GradientAccumulator.create();
+                for (int t = 0; t < GradientAccumulator.FLUSH_ROWS / k; t++) {
+                    acc.addProduct(lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)),
+                            lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)));
+                    region.sweep();
+                }
+                assertTrue(scope.lentBytes() > before, "the factors, the stacks and the total are lent");
+                acc.release();
+                region.sweep();
+                assertEquals(before, scope.lentBytes(), "all taken back once the total is released");
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
     /** A copy of {@code t} in storage lent by the workspace scope open on this thread. */
     private static Tensor lentCopy(Tensor t) {
         return Kernels.unary(Kernels.Unary.NEG, Kernels.unary(Kernels.Unary.NEG, t));
