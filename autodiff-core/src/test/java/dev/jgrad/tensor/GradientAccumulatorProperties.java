@@ -324,6 +324,38 @@ class GradientAccumulatorProperties {
         }
     }
 
+    /**
+     * A scope closed while a total it lent is being written by a started flush (a walk that failed
+     * and never read its totals) waits for the product before its storage is lent again: what the
+     * next scope lends has the values it computes there, none the product's.
+     */
+    @Test
+    void aScopeClosedUnderAStartedFlushLendsItsStorageAgainOnlyOnceTheProductHasEnded() throws InterruptedException {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            Rng rng = Rng.seeded(15);
+            int width = 1024;   // a product of some ten milliseconds
+            int k = 64;
+            Workspace ws = new Workspace(256L << 20);
+            try (Workspace.Scope scope = ws.open()) {
+                GradientAccumulator abandoned = GradientAccumulator.create();
+                for (int t = 0; t < GradientAccumulator.FLUSH_ROWS / k; t++) {
+                    abandoned.addProduct(lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)),
+                            lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)));
+                }
+            }
+            try (Workspace.Scope scope = ws.open()) {
+                Tensor minusOnes = Tensor.full(DType.F64, -1, width, width);
+                Tensor ones = Kernels.unary(Kernels.Unary.NEG, minusOnes);   // in the total's storage: the only [1024, 1024] idle
+                Thread.sleep(50);   // long enough for a product still running to write over it
+                assertArrayEquals(Tensor.full(DType.F64, 1, width, width).toDoubleArray(), ones.toDoubleArray(), 0.0);
+            }
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
+
     /** A copy of {@code t} in storage lent by the workspace scope open on this thread. */
     private static Tensor lentCopy(Tensor t) {
         return Kernels.unary(Kernels.Unary.NEG, Kernels.unary(Kernels.Unary.NEG, t));
