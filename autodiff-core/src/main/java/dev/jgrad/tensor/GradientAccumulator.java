@@ -268,11 +268,13 @@ public final class GradientAccumulator {
                 // The factors stay held, and the stacks too, until the started product ends.
                 List<Tensor> reads = new ArrayList<>(pendingA);
                 reads.addAll(pendingB);
-                for (Tensor stack : new Tensor[] {a != a0 ? a : null, b != b0 ? b : null}) {
-                    if (stack != null) {
-                        Workspace.hold(stack);
-                        reads.add(stack);
-                    }
+                if (a != a0) {
+                    Workspace.hold(a);
+                    reads.add(a);
+                }
+                if (b != b0) {
+                    Workspace.hold(b);
+                    reads.add(b);
                 }
                 flushingReads = reads;
                 pendingA = List.of();
