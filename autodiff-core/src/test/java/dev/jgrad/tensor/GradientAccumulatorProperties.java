@@ -190,10 +190,8 @@ class GradientAccumulatorProperties {
      * taken back, change nothing.
      */
     @Test
-    void flushesStartedBesideTheCallerHaveTheBitsOfProductsRunAtOnceAndKeepWhatTheyRead() {
-        int saved = Parallelism.threads();
-        Parallelism.setThreads(2);
-        try {
+    void flushesStartedBesideTheCallerHaveTheBitsOfProductsRunAtOnceAndKeepWhatTheyRead() throws Exception {
+        onTwoThreads(() -> {
             for (DType dt : DType.values()) {
                 Rng rng = Rng.seeded(12);
                 int m = 64;
@@ -230,9 +228,7 @@ class GradientAccumulatorProperties {
                     assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, dt.toString());
                 }
             }
-        } finally {
-            Parallelism.setThreads(saved);
-        }
+        });
     }
 
     /**
@@ -241,10 +237,8 @@ class GradientAccumulatorProperties {
      * bits of the same product run at once followed by that use. A flush of zero rows sums to zeros.
      */
     @Test
-    void everyUseOfATotalWaitsForItsStartedFlush() {
-        int saved = Parallelism.threads();
-        Parallelism.setThreads(2);
-        try {
+    void everyUseOfATotalWaitsForItsStartedFlush() throws Exception {
+        onTwoThreads(() -> {
             Rng rng = Rng.seeded(13);
             int width = 512;
             int k = 64;
@@ -288,9 +282,7 @@ class GradientAccumulatorProperties {
             empty.addProduct(Tensor.zeros(DType.F64, 0, 3), Tensor.zeros(DType.F64, 0, 4));
             empty.startSum();
             assertArrayEquals(new double[12], empty.sum().toDoubleArray(), 0.0, "no rows: zeros");
-        } finally {
-            Parallelism.setThreads(saved);
-        }
+        });
     }
 
     /**
@@ -298,30 +290,20 @@ class GradientAccumulatorProperties {
      * flush read: the recycling region then takes back all the storage lent in it.
      */
     @Test
-    void releasingATotalWhoseFlushIsStartedLetsGoOfAllItsStorage() {
-        int saved = Parallelism.threads();
-        Parallelism.setThreads(2);
-        try {
+    void releasingATotalWhoseFlushIsStartedLetsGoOfAllItsStorage() throws Exception {
+        onTwoThreads(() -> {
             Rng rng = Rng.seeded(14);
-            int width = 512;
-            int k = 64;
             Workspace ws = new Workspace(256L << 20);
             try (Workspace.Scope scope = ws.open(); Workspace.Recycling region = Workspace.recycling()) {
                 long before = scope.lentBytes();
                 GradientAccumulator acc = GradientAccumulator.create();
-                for (int t = 0; t < GradientAccumulator.FLUSH_ROWS / k; t++) {
-                    acc.addProduct(lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)),
-                            lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)));
-                    region.sweep();
-                }
+                addLentProductsUntilAFlushStarts(acc, rng, 512, region);
                 assertTrue(scope.lentBytes() > before, "the factors, the stacks and the total are lent");
                 acc.release();
                 region.sweep();
                 assertEquals(before, scope.lentBytes(), "all taken back once the total is released");
             }
-        } finally {
-            Parallelism.setThreads(saved);
-        }
+        });
     }
 
     /**
@@ -330,20 +312,13 @@ class GradientAccumulatorProperties {
      * next scope lends has the values it computes there, none the product's.
      */
     @Test
-    void aScopeClosedUnderAStartedFlushLendsItsStorageAgainOnlyOnceTheProductHasEnded() throws InterruptedException {
-        int saved = Parallelism.threads();
-        Parallelism.setThreads(2);
-        try {
+    void aScopeClosedUnderAStartedFlushLendsItsStorageAgainOnlyOnceTheProductHasEnded() throws Exception {
+        onTwoThreads(() -> {
             Rng rng = Rng.seeded(15);
             int width = 1024;   // a product of some ten milliseconds
-            int k = 64;
             Workspace ws = new Workspace(256L << 20);
-            try (Workspace.Scope scope = ws.open()) {
-                GradientAccumulator abandoned = GradientAccumulator.create();
-                for (int t = 0; t < GradientAccumulator.FLUSH_ROWS / k; t++) {
-                    abandoned.addProduct(lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)),
-                            lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)));
-                }
+            try (Workspace.Scope scope = ws.open(); Workspace.Recycling region = Workspace.recycling()) {
+                addLentProductsUntilAFlushStarts(GradientAccumulator.create(), rng, width, region);   // never read: abandoned
             }
             try (Workspace.Scope scope = ws.open()) {
                 Tensor minusOnes = Tensor.full(DType.F64, -1, width, width);
@@ -351,8 +326,33 @@ class GradientAccumulatorProperties {
                 Thread.sleep(50);   // long enough for a product still running to write over it
                 assertArrayEquals(Tensor.full(DType.F64, 1, width, width).toDoubleArray(), ones.toDoubleArray(), 0.0);
             }
+        });
+    }
+
+    /** Runs {@code body} with kernels on two threads, as started flushes need, and restores the count. */
+    private static void onTwoThreads(Body body) throws Exception {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(2);
+        try {
+            body.run();
         } finally {
             Parallelism.setThreads(saved);
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Adds to {@code acc} products of lent float64 {@code [64, width]} factors, sweeping {@code region}
+     * after each, up to the one whose rows start a flush.
+     */
+    private static void addLentProductsUntilAFlushStarts(GradientAccumulator acc, Rng rng, int width, Workspace.Recycling region) {
+        int k = 64;
+        for (int t = 0; t < GradientAccumulator.FLUSH_ROWS / k; t++) {
+            acc.addProduct(lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)), lentCopy(Tensor.uniform(rng, DType.F64, -1, 1, k, width)));
+            region.sweep();
         }
     }
 
