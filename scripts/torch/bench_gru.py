@@ -54,15 +54,14 @@ import torch.nn.functional as F
 
 CONFIGS = {"tiny": (4, 2, 2, 3), "d2l": (28, 256, 32, 35), "large": (96, 512, 64, 64)}
 # (name, m, k, n, trans_a, trans_b): op(A)[m×k]·op(B)[k×n], the same cases as MatmulBench.CASES.
-# (name, m, k, n, trans_a, trans_b): op(A)[m×k]·op(B)[k×n], the same cases as MatmulBench.CASES.
 MATMUL_CASES = [
     ("square 1024", 1024, 1024, 1024, False, False),
     ("d2l h·Wᵀ 32x256·(768x256)ᵀ", 32, 256, 768, False, True),
     ("d2l g·W 32x768·768x256", 32, 768, 256, False, False),
-    ("d2l gᵀ·h (1120x768)ᵀ·1120x256", 768, 1120, 256, True, False),
+    ("d2l gᵀ·h (512x768)ᵀ·512x256", 768, 512, 256, True, False),
     ("large h·Wᵀ 64x512·(1536x512)ᵀ", 64, 512, 1536, False, True),
     ("large g·W 64x1536·1536x512", 64, 1536, 512, False, False),
-    ("large gᵀ·h (2048x1536)ᵀ·2048x512", 1536, 2048, 512, True, False),
+    ("large gᵀ·h (512x1536)ᵀ·512x512", 1536, 512, 512, True, False),
 ]
 NOTABLE_FLAGS = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16"]
 LR = 1.0

@@ -20,18 +20,18 @@ final class MatmulBench {
      * The square case and, for the d2l (batch 32, hidden 256, 35 steps) and large (64, 512, 64)
      * configurations, the products a training step of the PyTorch-layout GRU runs: the recurrent
      * {@code h·W_hhᵀ} with the three gates side by side, its backward form {@code g·W_hh}, and the
-     * weight gradient {@code gᵀ·h} over the rows of many steps stacked (all 1120 of d2l's, 2048 at a
-     * time for large; Note [Deferred gradient terms]). {@code scripts/torch/bench_gru.py} measures the
-     * same list.
+     * weight gradient {@code gᵀ·h} over the rows of many steps stacked, 512 at a time as a step sums
+     * them ({@code GradientAccumulator}'s flush; Note [Deferred gradient terms]).
+     * {@code scripts/torch/bench_gru.py} measures the same list.
      */
     static final List<Case> CASES = List.of(
             new Case("square 1024", 1024, 1024, 1024, false, false),
             new Case("d2l h·Wᵀ 32x256·(768x256)ᵀ", 32, 256, 768, false, true),
             new Case("d2l g·W 32x768·768x256", 32, 768, 256, false, false),
-            new Case("d2l gᵀ·h (1120x768)ᵀ·1120x256", 768, 1120, 256, true, false),
+            new Case("d2l gᵀ·h (512x768)ᵀ·512x256", 768, 512, 256, true, false),
             new Case("large h·Wᵀ 64x512·(1536x512)ᵀ", 64, 512, 1536, false, true),
             new Case("large g·W 64x1536·1536x512", 64, 1536, 512, false, false),
-            new Case("large gᵀ·h (2048x1536)ᵀ·2048x512", 1536, 2048, 512, true, false));
+            new Case("large gᵀ·h (512x1536)ᵀ·512x512", 1536, 512, 512, true, false));
 
     /** The case with these dimensions and flags, or null. */
     static Case find(int m, int k, int n, boolean transA, boolean transB) {
