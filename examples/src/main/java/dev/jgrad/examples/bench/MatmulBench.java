@@ -5,6 +5,7 @@ import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
 import java.util.List;
 
@@ -39,16 +40,16 @@ final class MatmulBench {
                 .findFirst().orElse(null);
     }
 
+    /** Storage for the timed products' outputs: room for the largest, a 1024² float64 product, with some to spare. */
+    private static final Workspace OUTPUTS = new Workspace(32L << 20);
+
     private MatmulBench() {
     }
 
     static Figure.Matmul run(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed) {
         Parallelism.setThreads(threads);
         Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
-        long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
-        do {
-            Kernels.matmul(ab[0], ab[1], c.transA(), c.transB());
-        } while (System.nanoTime() < warmEnd);
+        secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (budget.warmupSeconds() * 1e9), 1);   // warm-up
         double[] seconds = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         for (int r = 0; r < seconds.length; r++) {
@@ -67,16 +68,24 @@ final class MatmulBench {
         return new Tensor[] {a, b};
     }
 
-    /** Seconds per call of {@code a·b} repeated for {@code nanos} nanoseconds, and at least {@code minCalls} times. */
+    /**
+     * Seconds per call of {@code a·b} repeated for {@code nanos} nanoseconds, and at least {@code minCalls} times.
+     * Each product's output is lent by {@link #OUTPUTS} and taken back after the call, as a training step's
+     * products write into storage its workspace lends again, and as PyTorch's allocator hands back the block
+     * it freed: a fresh array per call would time the heap's zeroing and cold pages too.
+     */
     static double secondsPerCall(Tensor a, Tensor b, boolean transA, boolean transB, long nanos, int minCalls) {
-        long start = System.nanoTime();
-        long calls = 0;
-        long now;
-        do {
-            Kernels.matmul(a, b, transA, transB);
-            calls++;
-            now = System.nanoTime();
-        } while (now - start < nanos || calls < minCalls);
-        return (now - start) / 1e9 / calls;
+        try (Workspace.Scope scope = OUTPUTS.open(); Workspace.Recycling reuse = Workspace.recycling()) {
+            long start = System.nanoTime();
+            long calls = 0;
+            long now;
+            do {
+                Kernels.matmul(a, b, transA, transB);
+                reuse.sweep();
+                calls++;
+                now = System.nanoTime();
+            } while (now - start < nanos || calls < minCalls);
+            return (now - start) / 1e9 / calls;
+        }
     }
 }
