@@ -208,9 +208,10 @@ public final class SessionOptions {
                     100 * first.completionAccuracy());
         }
         String largerHeap = "a larger heap (JGRAD_JAVA_OPTS=\"-XX:+UseSerialGC -Xmx1g\") gives it room";
+        String setting = System.getProperty("jgrad.workspace");
+        String sizedBy = setting == null ? "a third of the heap; -Djgrad.workspace sets it" : "-Djgrad.workspace=" + setting;
         trainer.outgrownWorkspaceBytes().ifPresent(bytes -> out.printf(Locale.ROOT, "note: a step needed more than the %s of"
-                + " the step workspace (-Djgrad.workspace: 170m at the launcher's heap, else a third of the heap), so steps allocated fresh arrays, which is"
-                + " slower; %s%n", mebibytes(bytes), largerHeap));
+                + " the step workspace (%s), so steps allocated fresh arrays, which is slower; %s%n", mebibytes(bytes), sizedBy, largerHeap));
         trainer.workspaceLimitLoweredByTheHeap().ifPresent(bytes -> out.printf(Locale.ROOT, "note: the heap was nearly full after a"
                 + " collection, so the step workspace let go of its storage and now holds at most %s, and steps allocate more fresh arrays,"
                 + " which is slower; %s%n", mebibytes(bytes), largerHeap));
