@@ -232,13 +232,15 @@ class GradientAccumulatorProperties {
     }
 
     /**
-     * Every use of a total waits for its started flush: a product of some milliseconds is started
-     * and the total is used at once, by {@code sum}, {@code add} or {@code addPlaced}, and has the
-     * bits of the same product run at once followed by that use. A flush of zero rows sums to zeros.
+     * Every use of a total waits for its started flush: with the worker held, a started product
+     * queues and has not begun when the total is used, by {@code sum}, {@code add} or
+     * {@code addPlaced}, and the total has the bits of the same product run at once followed by that
+     * use. {@code sum} of pending terms runs their product before it returns. A flush of zero rows
+     * sums to zeros.
      */
     @Test
     void everyUseOfATotalWaitsForItsStartedFlush() throws Exception {
-        onTwoThreads(() -> {
+        onTwoThreadsWithTheWorkerHeld(() -> {
             Rng rng = Rng.seeded(13);
             int width = 512;
             int k = 64;
@@ -274,10 +276,16 @@ class GradientAccumulatorProperties {
                 }
                 Tensor want = wants.get(use.getKey());
                 Tensor got = use.getValue().apply(acc);
-                int last = width * width - 1;   // among the last the product writes: read before a slow copy of the whole
-                assertEquals(want.at(last), got.at(last), 0.0, use.getKey() + ": the last element, read at once");
                 assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 0.0, use.getKey());
             }
+            GradientAccumulator pending = GradientAccumulator.create();
+            for (int t = 0; t < terms - 1; t++) {
+                pending.addProduct(as.get(t), bs.get(t));
+            }
+            Tensor fewer = Tensor.zeros(DType.F64, width, width);
+            Gemm.gemm(Kernels.concat(as.subList(0, terms - 1), 0), 0, true, Kernels.concat(bs.subList(0, terms - 1), 0), 0, false,
+                    fewer, 0, width, width, (terms - 1) * k);
+            assertArrayEquals(fewer.toDoubleArray(), pending.sum().toDoubleArray(), 0.0, "sum of pending terms");
             GradientAccumulator empty = GradientAccumulator.create();
             empty.addProduct(Tensor.zeros(DType.F64, 0, 3), Tensor.zeros(DType.F64, 0, 4));
             empty.startSum();
@@ -338,6 +346,30 @@ class GradientAccumulatorProperties {
         } finally {
             Parallelism.setThreads(saved);
         }
+    }
+
+    /**
+     * {@link #onTwoThreads}, with the crew's worker held by started work of its own until {@code body}
+     * ends: work started meanwhile queues behind it, and runs only when a thread joins it.
+     */
+    private static void onTwoThreadsWithTheWorkerHeld(Body body) throws Exception {
+        onTwoThreads(() -> {
+            java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+            Parallelism.Started holder = Parallelism.start(() -> {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(holder != null, "two threads start work");
+            try {
+                body.run();
+            } finally {
+                hold.countDown();
+                holder.join();
+            }
+        });
     }
 
     private interface Body {
