@@ -235,8 +235,8 @@ class GradientAccumulatorProperties {
      * Every use of a total waits for its started flush: with the worker held, a started product
      * queues and has not begun when the total is used, by {@code sum}, {@code add} or
      * {@code addPlaced}, and the total has the bits of the same product run at once followed by that
-     * use. {@code sum} of pending terms runs their product before it returns. A flush of zero rows
-     * sums to zeros.
+     * use. {@code sum} of pending terms runs their product before it returns; a flush started while
+     * the total's previous one is still queued waits for it. A flush of zero rows sums to zeros.
      */
     @Test
     void everyUseOfATotalWaitsForItsStartedFlush() throws Exception {
@@ -286,6 +286,13 @@ class GradientAccumulatorProperties {
             Gemm.gemm(Kernels.concat(as.subList(0, terms - 1), 0), 0, true, Kernels.concat(bs.subList(0, terms - 1), 0), 0, false,
                     fewer, 0, width, width, (terms - 1) * k);
             assertArrayEquals(fewer.toDoubleArray(), pending.sum().toDoubleArray(), 0.0, "sum of pending terms");
+            GradientAccumulator twice = GradientAccumulator.create();   // a second flush starts while the first is queued
+            for (int t = 0; t < 2 * terms; t++) {
+                twice.addProduct(as.get(t % terms), bs.get(t % terms));
+            }
+            Tensor twiceWant = Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(DType.F64, width, width), product);
+            Gemm.gemm(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, twiceWant, 0, width, width, terms * k);
+            assertArrayEquals(twiceWant.toDoubleArray(), twice.sum().toDoubleArray(), 0.0, "two flushes, one after the other");
             GradientAccumulator empty = GradientAccumulator.create();
             empty.addProduct(Tensor.zeros(DType.F64, 0, 3), Tensor.zeros(DType.F64, 0, 4));
             empty.startSum();
