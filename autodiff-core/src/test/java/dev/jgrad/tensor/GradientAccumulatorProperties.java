@@ -252,7 +252,7 @@ class GradientAccumulatorProperties {
                 bs.add(Tensor.uniform(rng, DType.F64, -1, 1, k, width));
             }
             Tensor product = Tensor.zeros(DType.F64, width, width);
-            Gemm.gemm(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, product, 0, width, width, terms * k);
+            addStackedProduct(as, bs, product);
             Tensor plain = Tensor.uniform(rng, DType.F64, -1, 1, width, width);
             Tensor placed = Tensor.uniform(rng, DType.F64, -1, 1, width, 100);
             Tensor plusPlaced = Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(DType.F64, width, width), product);
@@ -283,15 +283,14 @@ class GradientAccumulatorProperties {
                 pending.addProduct(as.get(t), bs.get(t));
             }
             Tensor fewer = Tensor.zeros(DType.F64, width, width);
-            Gemm.gemm(Kernels.concat(as.subList(0, terms - 1), 0), 0, true, Kernels.concat(bs.subList(0, terms - 1), 0), 0, false,
-                    fewer, 0, width, width, (terms - 1) * k);
+            addStackedProduct(as.subList(0, terms - 1), bs.subList(0, terms - 1), fewer);
             assertArrayEquals(fewer.toDoubleArray(), pending.sum().toDoubleArray(), 0.0, "sum of pending terms");
             GradientAccumulator twice = GradientAccumulator.create();   // a second flush starts while the first is queued
             for (int t = 0; t < 2 * terms; t++) {
                 twice.addProduct(as.get(t % terms), bs.get(t % terms));
             }
             Tensor twiceWant = Kernels.binary(Kernels.Binary.ADD, Tensor.zeros(DType.F64, width, width), product);
-            Gemm.gemm(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, twiceWant, 0, width, width, terms * k);
+            addStackedProduct(as, bs, twiceWant);
             assertArrayEquals(twiceWant.toDoubleArray(), twice.sum().toDoubleArray(), 0.0, "two flushes, one after the other");
             GradientAccumulator empty = GradientAccumulator.create();
             empty.addProduct(Tensor.zeros(DType.F64, 0, 3), Tensor.zeros(DType.F64, 0, 4));
@@ -353,6 +352,13 @@ class GradientAccumulatorProperties {
         } finally {
             Parallelism.setThreads(saved);
         }
+    }
+
+    /** {@code into += Aᵀ·B} for A and B the {@code as} and {@code bs} stacked by rows, as one product, as a flush runs it. */
+    private static void addStackedProduct(java.util.List<Tensor> as, java.util.List<Tensor> bs, Tensor into) {
+        Tensor a = Kernels.concat(as, 0);
+        Tensor b = Kernels.concat(bs, 0);
+        Gemm.gemm(a, 0, true, b, 0, false, into, 0, a.shape.dim(1), b.shape.dim(1), a.shape.dim(0));
     }
 
     /**
