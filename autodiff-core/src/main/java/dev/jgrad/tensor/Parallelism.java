@@ -95,9 +95,7 @@ public final class Parallelism {
                 Throwable f = c.workers[t - 1].await();
                 if (failure == null) failure = f;
             }
-            if (failure instanceof RuntimeException e) throw e;
-            if (failure instanceof Error e) throw e;
-            if (failure != null) throw new IllegalStateException(failure);
+            rethrow(failure);
         } finally {
             c.release();
         }
@@ -137,6 +135,13 @@ public final class Parallelism {
         for (int spins = 0; b != null && !b.isFinished(); spins++) {
             pause(spins);
         }
+    }
+
+    /** Throws {@code failure}, a block's or started work's, on the thread waiting for it; nothing when null. */
+    private static void rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException e) throw e;
+        if (failure instanceof Error e) throw e;
+        if (failure != null) throw new IllegalStateException(failure);
     }
 
     /** One turn of a wait: spinning at first, then yielding the core, since the thread waited for may need it. */
@@ -209,9 +214,7 @@ public final class Parallelism {
                 }
             }
             background.crew.collectBackground(true);
-            if (failure instanceof RuntimeException e) throw e;
-            if (failure instanceof Error e) throw e;
-            if (failure != null) throw new IllegalStateException(failure);
+            rethrow(failure);
         }
     }
 
