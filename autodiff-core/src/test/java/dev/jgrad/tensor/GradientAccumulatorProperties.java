@@ -209,9 +209,7 @@ class GradientAccumulatorProperties {
                 Tensor want = Tensor.zeros(dt, m, n);
                 for (int from = 0; from < terms; from += perFlush) {
                     int to = Math.min(terms, from + perFlush);
-                    Tensor a = Kernels.concat(as.subList(from, to), 0);
-                    Tensor b = Kernels.concat(bs.subList(from, to), 0);
-                    Gemm.gemm(a, 0, true, b, 0, false, want, 0, m, n, (to - from) * k);
+                    addStackedProduct(as.subList(from, to), bs.subList(from, to), want);
                 }
                 Workspace ws = new Workspace(256L << 20);
                 try (Workspace.Scope scope = ws.open(); Workspace.Recycling region = Workspace.recycling()) {
