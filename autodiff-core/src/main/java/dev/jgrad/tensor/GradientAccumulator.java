@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,7 +17,12 @@ import java.util.Objects;
  *       or the sum is read, so T products with K = batch rows cost one product with K = T·batch rows
  *       (or a few, for wide factors, whose pending terms would otherwise hold much of a step's memory).
  *   <li>{@link #addPlaced}: {@code g} added into the region {@code [start, start + len)} along an
- *       axis of the sum, the adjoint of a slice, without building the zero-padded tensor.
+ *       axis of the sum, the adjoint of a slice, without building the zero-padded tensor. Placed terms
+ *       that begin a sum and do not overlap, such as the gate blocks of a packed projection's
+ *       gradient, are copied into a buffer that is not zero-filled first; what none of them covers is
+ *       zero-filled once the sum is read or something else is added. A placed term's zeros are
+ *       exact, so the sum is the same as zero-padding and adding, except that a {@code −0.0} the term
+ *       holds stays {@code −0.0} (as a plain first term does) instead of becoming {@code 0 + (−0.0) = +0.0}.
  * </ul>
  *
  * <p>Tensors stay immutable for everyone else: the first plain term is held by reference (never
@@ -47,6 +53,12 @@ public final class GradientAccumulator {
     private Tensor sum;
     /** Whether {@link #sum} is this accumulator's unpublished buffer, safe to write. */
     private boolean owned;
+    /**
+     * For a sum begun by placed terms, the positions along {@link #placedAxis} they have written; the
+     * rest of the buffer holds whatever its storage held before. Null when every element is written.
+     */
+    private BitSet placed;
+    private int placedAxis;
     /** Pending products' factors, made on the first product: most totals never receive one. */
     private List<Tensor> pendingA = List.of();
     private List<Tensor> pendingB = List.of();
@@ -79,6 +91,7 @@ public final class GradientAccumulator {
     public void add(Tensor t) {
         Objects.requireNonNull(t, "t");
         settle();
+        zeroUnplaced();
         if (sum == null) {
             replaceSum(t);
             return;
@@ -160,8 +173,38 @@ public final class GradientAccumulator {
             check(g.dtype, out, "placed term");
         }
         settle();
+        if (sum == null) {
+            replaceSum(Tensor.allocateOverwritten(g.dtype, out));
+            owned = true;
+            placed = new BitSet(full);
+            placedAxis = ax;
+        }
+        if (placed != null && ax == placedAxis) {
+            int overlap = placed.nextSetBit(start);
+            if (overlap < 0 || overlap >= start + len) {
+                Kernels.copyInto(sum, g, ax, start);
+                placed.set(start, start + len);
+                return;
+            }
+        }
+        zeroUnplaced();
         own(g.dtype, out, true);
         Kernels.addInto(sum, g, ax, start);
+    }
+
+    /** Zero-fills what the placed terms that began the sum have not written, before the sum is read or added to otherwise. */
+    private void zeroUnplaced() {
+        if (placed == null) {
+            return;
+        }
+        int full = sum.shape.dim(placedAxis);
+        for (int from = placed.nextClearBit(0); from < full; ) {
+            int to = placed.nextSetBit(from);
+            to = to < 0 ? full : to;
+            Kernels.zeroInto(sum, placedAxis, from, to - from);
+            from = placed.nextClearBit(to);
+        }
+        placed = null;
     }
 
     /**
@@ -180,6 +223,7 @@ public final class GradientAccumulator {
      */
     public Tensor sum() {
         settle();
+        zeroUnplaced();
         if (!pendingA.isEmpty()) {
             flush(false);
         }
@@ -243,6 +287,7 @@ public final class GradientAccumulator {
         }
         sum = null;
         owned = false;
+        placed = null;
     }
 
     /**
@@ -252,6 +297,7 @@ public final class GradientAccumulator {
      */
     private void flush(boolean start) {
         settle();
+        zeroUnplaced();
         Tensor a0 = pendingA.get(0);
         Tensor b0 = pendingB.get(0);
         int m = a0.shape.dim(1);

@@ -1659,6 +1659,33 @@ public final class Kernels {
     }
 
     /**
+     * {@code acc[..., start:start+len, ...] = g} along {@code axis}, in place, on a buffer no one else
+     * can see yet (shapes already checked): the adjoint of {@link #slice} written into a sum's buffer
+     * where nothing has been written before.
+     */
+    static void copyInto(Tensor acc, Tensor g, int axis, int start) {
+        copyBlocks(g, axis, 0, acc, start, g.shape.dim(axis));
+    }
+
+    /** {@code acc[..., start:start+len, ...] = 0} along {@code axis}, in place, on a buffer no one else can see yet. */
+    static void zeroInto(Tensor acc, int axis, int start, int len) {
+        int inner = 1;
+        for (int i = axis + 1; i < acc.rank(); i++) inner *= acc.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= acc.shape.dim(i);
+        int ad = acc.shape.dim(axis);
+        for (int o = 0; o < outer; o++) {
+            int from = (o * ad + start) * inner;
+            int to = from + len * inner;
+            if (acc.f64() != null) {
+                Arrays.fill(acc.f64(), from, to, 0.0);
+            } else {
+                Arrays.fill(acc.f32(), from, to, 0f);
+            }
+        }
+    }
+
+    /**
      * {@code acc[..., start:start+len, ...] += g} along {@code axis}, in place, on a buffer no one else
      * can see yet (shapes already checked): the adjoint of {@link #slice} added into a running sum.
      */

@@ -451,6 +451,75 @@ class GradientAccumulatorProperties {
         assertArrayEquals(expected.toDoubleArray(), acc.sum().toDoubleArray(), 0.0);
     }
 
+    /**
+     * Placed terms that begin a sum are copied into storage that a workspace lends again without
+     * zero-filling it: what they leave uncovered must read as zeros whatever comes next (the sum read,
+     * a plain term, an overlapping placed term, one along the other axis, or a deferred product).
+     */
+    @Property(tries = 80)
+    void placedTermsBeginningASumLeaveNothingStaleInReusedStorage(@ForAll("seeds") long seed, @ForAll boolean tile,
+            @ForAll @IntRange(min = 1, max = 4) int terms, @ForAll @IntRange(min = 0, max = 4) int then, @ForAll boolean f32) {
+        Rng rng = Rng.seeded(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        int[] dims = {33 + rng.nextInt(16), 33 + rng.nextInt(16)};   // at least Workspace.MIN_ELEMENTS, so lent
+        int axis = rng.nextInt(2);
+        int full = dims[axis];
+        try (Workspace.Scope scope = new Workspace(64L << 20).open()) {
+            Workspace.drop(lentCopy(Tensor.full(dt, Double.NaN, dims)));   // the sum's size, NaN, lent again next
+            GradientAccumulator acc = GradientAccumulator.create();
+            Tensor expected = Tensor.zeros(dt, dims);
+            int[] cuts = new int[terms + 1];   // tile: [cuts[i], cuts[i+1]) in a shuffled order cover the axis once
+            for (int i = 1; i < terms; i++) cuts[i] = Math.max(cuts[i - 1], rng.nextInt(full));
+            cuts[terms] = full;
+            int[] order = shuffled(rng, terms);
+            for (int t = 0; t < terms; t++) {
+                int start = tile ? cuts[order[t]] : rng.nextInt(full);
+                int len = tile ? cuts[order[t] + 1] - start : 1 + rng.nextInt(Math.min(3, full - start));
+                expected = placeInto(acc, expected, rng, dt, dims, axis, start, len);
+            }
+            double tolerance = 0.0;
+            switch (then) {
+                case 1 -> {
+                    Tensor p = Tensor.uniform(rng, dt, -1, 1, dims);
+                    acc.add(p);
+                    expected = Kernels.binary(Kernels.Binary.ADD, expected, p);
+                }
+                case 2 -> expected = placeInto(acc, expected, rng, dt, dims, axis, 0, full);   // overlaps every term
+                case 3 -> expected = placeInto(acc, expected, rng, dt, dims, 1 - axis, rng.nextInt(dims[1 - axis]), 1);
+                case 4 -> {
+                    Tensor a = Tensor.uniform(rng, dt, -1, 1, 5, dims[0]);
+                    Tensor b = Tensor.uniform(rng, dt, -1, 1, 5, dims[1]);
+                    acc.addProduct(a, b);
+                    expected = Kernels.binary(Kernels.Binary.ADD, expected, Kernels.matmul(a, b, true, false));
+                    tolerance = f32 ? 1e-5 : 1e-13;   // the flush adds the product into the sum in the kernel's own order
+                }
+                default -> { }
+            }
+            assertArrayEquals(expected.toDoubleArray(), acc.sum().toDoubleArray(), tolerance);
+        }
+    }
+
+    /** Places a random {@code len}-long term at {@code start} along {@code axis} and returns {@code expected} plus its zero-padding. */
+    private static Tensor placeInto(GradientAccumulator acc, Tensor expected, Rng rng, DType dt, int[] dims, int axis, int start, int len) {
+        int[] gd = dims.clone();
+        gd[axis] = len;
+        Tensor g = Tensor.uniform(rng, dt, -1, 1, gd);
+        acc.addPlaced(g, axis, start, dims[axis]);
+        return Kernels.binary(Kernels.Binary.ADD, expected, Kernels.unslice(g, axis, start, dims[axis]));
+    }
+
+    private static int[] shuffled(Rng rng, int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
     @Test
     void mismatchedStructuredTermsAreRejectedNamingTheShapes() {
         GradientAccumulator acc = GradientAccumulator.create();
