@@ -142,7 +142,7 @@ public final class Blas {
         Backend b = backend();
         if (b == Backend.NATIVE) {
             return "native " + library.description()
-                    + (VECTOR_PRODUCTS ? "; products of at most " + VectorGemm.MAX_ROWS + " rows by a weight on a Vector API kernel" : "");
+                    + (VECTOR_PRODUCTS ? "; products of whole 8-row blocks by whole panels on a Vector API kernel, " + VectorGemm.MAX_ROWS + " rows at a time" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

@@ -199,7 +199,7 @@ final class Gemm {
             Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
             int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
             // One block per thread (Note [Kernel threads] on Parallelism). On the Vector API kernel, whole panels
-            // of B: each thread reads only its share of B, all of A's few rows staying in cache. On OpenBLAS, whole
+            // of B: each thread reads only its share of B, each chunk of A's rows staying in cache. On OpenBLAS, whole
             // 8-row groups of a product with many rows, else whole column groups, since OpenBLAS runs a block of
             // few rows slower than one of few columns.
             boolean byRows = panels == null && m >= NATIVE_ROW_SPLIT_MIN_ROWS;
@@ -208,7 +208,7 @@ final class Gemm {
             int tasks = Math.min(threads, groups);
             if (tasks <= 1) {
                 if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, panels, c, co, n, accumulate);
+                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
                 } else {
                     nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
                 }
@@ -218,7 +218,7 @@ final class Gemm {
                 int g0 = (int) ((long) groups * t / tasks);
                 int g1 = (int) ((long) groups * (t + 1) / tasks);
                 if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, panels, c, co, n, accumulate);
+                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
                 } else if (byRows) {
                     int i0 = Math.min(m, VectorGemm.ROWS * g0);
                     int i1 = Math.min(m, VectorGemm.ROWS * g1);

@@ -46,18 +46,20 @@ interface SimdLoops {
 
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
-     * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B; null,
-     * when the kernel does not take it: the vectors are narrower than 512 bits, A is transposed, B is
-     * part of a larger tensor, or the shape is not one it takes.
+     * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B unless A
+     * is transposed (then B is a gradient's factor, read once, and its panels are not kept); null, when
+     * the kernel does not take it: the vectors are narrower than 512 bits, B is part of a larger
+     * tensor, or the shape is not one it takes.
      */
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 
     /**
      * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, or with {@code accumulate} false of
-     * {@code C[co..] = A·B} without reading C, for A {@code [m, k]}, B's {@link #gemmPanels panels} and C
+     * {@code C[co..] = A·B} without reading C, for A {@code [m, k]} (stored {@code [k, m]} when {@code ta}),
+     * B's {@link #gemmPanels panels} and C
      * of row stride {@code ldc}: a product, or the columns of some of its panels.
      */
-    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, Object panels, Tensor c, int co, int ldc, boolean accumulate);
+    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, boolean accumulate);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

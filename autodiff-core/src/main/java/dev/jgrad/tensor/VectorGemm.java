@@ -6,9 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A register-blocked matrix product on 512-bit vectors, float32 or float64, for the products a
- * recurrent step makes with its batch rows ({@link SimdLoops#gemm}): {@code C += A·B} or
- * {@code C += A·Bᵀ}, A {@code [m, k]} with few rows at an offset, B a weight, stored {@code [k, n]}
- * or {@code [n, k]}, C {@code [m, n]} at an offset, all row-major.
+ * recurrent step makes with its batch rows ({@link SimdLoops#gemm}), and for taller ones a chunk of
+ * rows at a time: {@code C += op(A)·B} or {@code C += op(A)·Bᵀ}, A stored {@code [m, k]} or
+ * transposed {@code [k, m]} at an offset, B stored {@code [k, n]} or {@code [n, k]}, C {@code [m, n]}
+ * at an offset, all row-major.
  *
  * <p>C is cut into blocks of 8 rows by two vectors ({@link #width}: 32 float32 or 16 float64
  * columns). For each block, sixteen accumulators stay in registers over the whole inner dimension
@@ -24,12 +25,16 @@ import jdk.incubator.vector.VectorSpecies;
  * shapes in float32 (the d2l side-by-side came out identical); elsewhere, and against {@link Gemm}'s
  * own loops, the last bits may differ.
  *
- * <p>It takes at most {@link #MAX_ROWS} rows, a whole number of blocks and 512-bit vectors (32
- * vector registers hold the accumulators and operands), which is where it was measured faster than
- * the bundled OpenBLAS (batches of 32 and 64 rows, docs/measurements). On several kernel threads
- * each takes a share of B's panels and all the rows ({@link #multiply}'s column range), so each
- * reads only its share of the weight. A transposed A, a B that is part of a larger tensor, taller A and
- * other shapes stay with the BLAS, so a product's bits depend on which of the two took it.
+ * <p>It takes a whole number of blocks and 512-bit vectors (32 vector registers hold the
+ * accumulators and operands). An A of more than {@link #MAX_ROWS} rows is taken in chunks of that
+ * many rows, all of B's panels passing each chunk in turn, when a chunk takes at most
+ * {@link #TALL_CHUNK_BYTES}. That is where it was measured faster than the bundled OpenBLAS
+ * (batches of 32 and 64 rows; and the stacked weight gradients, input projections and output layers
+ * of the GRU configurations, docs/measurements). On several kernel threads each takes a share of B's
+ * panels and all the rows ({@link #multiply}'s column range), so each reads only its share of B. A
+ * transposed A (a weight gradient's {@code Xᵀ·G}) is {@linkplain #packRows packed} a chunk at a time.
+ * A B that is part of a larger tensor and other shapes stay with the BLAS, so a product's bits
+ * depend on which of the two took it.
  *
  * <p>The float64 methods repeat the float32 ones on {@code DoubleVector}: the Vector API broadcasts a
  * floating-point element only through the typed classes, and the kernel's speed rests on C2 seeing
@@ -38,10 +43,22 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_512;
+    /** Eight floats: one step of a block's rows of a packed A. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** Rows of C per block. */
     static final int ROWS = 8;
-    /** The most rows of A taken: a batch (32 and 64 rows were measured; taller products are left to the BLAS). */
+    /** Rows of A per chunk: a batch (32 and 64 rows were measured); a taller A is taken a chunk at a time. */
     static final int MAX_ROWS = 64;
+    /**
+     * The most bytes of a chunk of A in an A taller than a chunk: the chunk stays in a core's L2 beside
+     * the panel being read (a float64 product of 1024 rows by 1024 ran slower here than on the BLAS).
+     */
+    static final long TALL_CHUNK_BYTES = 256 << 10;
+    /**
+     * The fewest rows of an A taller than a chunk: packing a B read once costs a pass over it, which a
+     * product of fewer rows did not win back against the BLAS (in float64, at 96 to 256 rows).
+     */
+    static final int TALL_MIN_ROWS = 8 * MAX_ROWS;
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** Per-thread scratch for one block on its way into C. */
@@ -53,6 +70,17 @@ final class VectorGemm {
     private static final class Scratch {
         final float[] block = new float[ROWS * 2 * F.length()];
         final double[] blockD = new double[ROWS * 2 * D.length()];
+        /** A chunk of a transposed A's rows, {@linkplain #packRows packed}; grown as needed. */
+        private float[] rowsF = new float[0];
+        private double[] rowsD = new double[0];
+
+        float[] rowsF(int size) {
+            return rowsF.length >= size ? rowsF : (rowsF = new float[size]);
+        }
+
+        double[] rowsD(int size) {
+            return rowsD.length >= size ? rowsD : (rowsD = new double[size]);
+        }
         /** A B's panels for one product, on its first use; grown as needed. */
         private float[] panelsF = new float[0];
         private double[] panelsD = new double[0];
@@ -70,62 +98,119 @@ final class VectorGemm {
         return 2 * (dtype == DType.F32 ? F.length() : D.length());
     }
 
-    /** Whether an {@code m × n} product divides into whole blocks and has few enough rows. */
-    static boolean fits(int m, int n, DType dtype) {
-        return m <= MAX_ROWS && m % ROWS == 0 && n % width(dtype) == 0;
+    /**
+     * Whether an {@code m × n} product of inner dimension {@code k} divides into whole blocks, and has
+     * at most a chunk of rows, or at least {@link #TALL_MIN_ROWS} in chunks of at most {@link #TALL_CHUNK_BYTES}.
+     */
+    static boolean fits(int m, int n, int k, DType dtype) {
+        return m % ROWS == 0 && n % width(dtype) == 0
+                && (m <= MAX_ROWS || m >= TALL_MIN_ROWS && (long) MAX_ROWS * k * dtype.bytes() <= TALL_CHUNK_BYTES);
     }
 
     /**
-     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao}, C {@code [m, ·]}
-     * at {@code co} with row stride {@code ldc}, B given by its {@link #panelsFor panels}, for a shape
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao} (with {@code ta},
+     * stored transposed, {@code [k, m]}), C {@code [m, ·]} at {@code co} with row stride {@code ldc}, B given by its {@link #panelsFor panels}, for a shape
      * that {@link #fits}: a whole product, or the columns of some of its panels ({@code j0} and
      * {@code j1} multiples of {@link #width}). With {@code accumulate} false, {@code C = A·B} without
      * reading C: a block's sum starts from +0, so storing it gives the bits adding it to zeros gives.
      */
-    static void multiply(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc, boolean accumulate) {
+    static void multiply(int m, int j0, int j1, int k, float[] a, int ao, boolean ta, float[] panels, float[] c, int co, int ldc,
+                         boolean accumulate) {
         int width = 2 * F.length();
-        float[] block = SCRATCH.get().block;
-        for (int vb = j0; vb < j1; vb += width) {
-            for (int rb = 0; rb < m; rb += ROWS) {
-                multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                if (accumulate) {
-                    addInto(block, c, co + rb * ldc + vb, ldc);
-                } else {
-                    copyInto(block, c, co + rb * ldc + vb, ldc);
+        Scratch scratch = SCRATCH.get();
+        float[] block = scratch.block;
+        // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int r1 = Math.min(m, r0 + MAX_ROWS);
+            float[] x = ta ? packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsF((r1 - r0) * k)) : null;
+            for (int vb = j0; vb < j1; vb += width) {
+                for (int rb = r0; rb < r1; rb += ROWS) {
+                    if (ta) {
+                        multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
+                    } else {
+                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
+                    }
+                    if (accumulate) {
+                        addInto(block, c, co + rb * ldc + vb, ldc);
+                    } else {
+                        copyInto(block, c, co + rb * ldc + vb, ldc);
+                    }
                 }
             }
         }
     }
 
-    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, float[], float[], int, int, boolean)}. */
-    static void multiply(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc, boolean accumulate) {
+    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, boolean, float[], float[], int, int, boolean)}. */
+    static void multiply(int m, int j0, int j1, int k, double[] a, int ao, boolean ta, double[] panels, double[] c, int co, int ldc,
+                         boolean accumulate) {
         int width = 2 * D.length();
-        double[] block = SCRATCH.get().blockD;
-        for (int vb = j0; vb < j1; vb += width) {
-            for (int rb = 0; rb < m; rb += ROWS) {
-                multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                if (accumulate) {
-                    addInto(block, c, co + rb * ldc + vb, ldc);
-                } else {
-                    copyInto(block, c, co + rb * ldc + vb, ldc);
+        Scratch scratch = SCRATCH.get();
+        double[] block = scratch.blockD;
+        // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int r1 = Math.min(m, r0 + MAX_ROWS);
+            double[] x = ta ? packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsD((r1 - r0) * k)) : null;
+            for (int vb = j0; vb < j1; vb += width) {
+                for (int rb = r0; rb < r1; rb += ROWS) {
+                    if (ta) {
+                        multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
+                    } else {
+                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
+                    }
+                    if (accumulate) {
+                        addInto(block, c, co + rb * ldc + vb, ldc);
+                    } else {
+                        copyInto(block, c, co + rb * ldc + vb, ldc);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Rows {@code [0, rows)} of A from a transposed A stored {@code [k, lda]} from {@code at}, packed
+     * block by block: {@code x[(i/8)·8k + p·8 + i%8] = A(i, p) = a[at + p·lda + i]}, so a block reads
+     * its 8 rows' values of each step side by side at a constant stride. Eight values are contiguous
+     * in A too, so packing moves whole vectors, where transposing would move single elements.
+     */
+    private static float[] packRows(float[] a, int at, int lda, int rows, int k, float[] x) {
+        for (int p = 0; p < k; p++) {
+            int from = at + p * lda;
+            for (int i = 0; i < rows; i += ROWS) {
+                FloatVector.fromArray(F8, a, from + i).intoArray(x, i * k + p * ROWS);
+            }
+        }
+        return x;
+    }
+
+    /** The float64 form of {@link #packRows(float[], int, int, int, int, float[])}. */
+    private static double[] packRows(double[] a, int at, int lda, int rows, int k, double[] x) {
+        for (int p = 0; p < k; p++) {
+            int from = at + p * lda;
+            for (int i = 0; i < rows; i += ROWS) {
+                DoubleVector.fromArray(D, a, from + i).intoArray(x, i * k + p * ROWS);
+            }
+        }
+        return x;
     }
 
     /**
      * The panels of B for a product {@code A·B} or, with {@code transposed}, {@code A·Bᵀ} of
      * {@code m × n} by an inner dimension {@code k}; null, when the shape does not {@link #fits fit}
      * or B is not a matrix that is the whole of its tensor ({@code [k, n]}, or {@code [n, k]} when
-     * transposed). On B's first such use they are made for this product alone, in the calling
-     * thread's scratch; from its second use on, kept with its tensor: a weight is read at every time
-     * step, an activation mostly once. Either way the product runs on this kernel, so its bits do not
-     * depend on what was computed before it. Called once per product, before it is cut over threads.
+     * transposed). On B's first such use, or on every use unless {@code keep}, they are made for this
+     * product alone, in the calling thread's scratch; from its second use on, kept with its tensor: a
+     * weight is read at every time step, an activation mostly once. Either way the product runs on
+     * this kernel, so its bits do not depend on what was computed before it. Called once per product,
+     * before it is cut over threads.
      */
-    static Object panelsFor(boolean transposed, int m, int n, int k, Tensor b) {
+    static Object panelsFor(boolean transposed, int m, int n, int k, Tensor b, boolean keep) {
         int stored = b.dtype == DType.F32 ? b.f32().length : b.f64().length;
-        if (!fits(m, n, b.dtype) || stored != n * k) {
+        if (!fits(m, n, k, b.dtype) || stored != n * k) {
             return null;
+        }
+        if (!keep) {
+            return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
         }
         Object kept = transposed ? b.transposedPanels : b.panels;
         if (kept != null) {
@@ -154,9 +239,26 @@ final class VectorGemm {
         int width = width(b.dtype);
         Object from = b.dtype == DType.F32 ? b.f32() : b.f64();
         if (!transposed) {
-            for (int q = 0; q < n; q += width) {
+            // Row by row of B, read in order, each row's panel widths moved as vectors: reading a panel down
+            // B's columns instead strides by a row, which maps every read to a few cache sets.
+            if (from instanceof float[] f) {
+                float[] o = (float[]) out;
+                int l = F.length();
                 for (int p = 0; p < k; p++) {
-                    System.arraycopy(from, p * n + q, out, q * k + p * width, width);
+                    for (int q = 0, at = p * n; q < n; q += width, at += width) {
+                        FloatVector.fromArray(F, f, at).intoArray(o, q * k + p * width);
+                        FloatVector.fromArray(F, f, at + l).intoArray(o, q * k + p * width + l);
+                    }
+                }
+            } else {
+                double[] d = (double[]) from;
+                double[] o = (double[]) out;
+                int l = D.length();
+                for (int p = 0; p < k; p++) {
+                    for (int q = 0, at = p * n; q < n; q += width, at += width) {
+                        DoubleVector.fromArray(D, d, at).intoArray(o, q * k + p * width);
+                        DoubleVector.fromArray(D, d, at + l).intoArray(o, q * k + p * width + l);
+                    }
                 }
             }
             return out;
@@ -252,6 +354,78 @@ final class VectorGemm {
         c71.intoArray(out, 15 * l);
     }
 
+    /**
+     * {@link #multiplyBlock} on a block of A {@linkplain #packRows packed} from a transposed A:
+     * {@code out[r·2L + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]}, the 8 values a step reads side
+     * by side. The same operations in the same order as {@link #multiplyBlock}, so the same bits; a
+     * method of its own so that its step's stride is a constant C2 can prove A's bounds with.
+     */
+    private static void multiplyBlockPacked(float[] a, int aAt, float[] b, int bAt, int k, float[] out) {
+        int l = F.length();
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bAt + p * 2 * l;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp);
+            FloatVector b1 = FloatVector.fromArray(F, b, bp + l);
+            int ap = aAt + p * ROWS;
+            FloatVector s = FloatVector.broadcast(F, a[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(F, a[ap + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(F, a[ap + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(F, a[ap + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(F, a[ap + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(F, a[ap + 5]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = FloatVector.broadcast(F, a[ap + 6]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = FloatVector.broadcast(F, a[ap + 7]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        c00.intoArray(out, 0 * l);
+        c01.intoArray(out, 1 * l);
+        c10.intoArray(out, 2 * l);
+        c11.intoArray(out, 3 * l);
+        c20.intoArray(out, 4 * l);
+        c21.intoArray(out, 5 * l);
+        c30.intoArray(out, 6 * l);
+        c31.intoArray(out, 7 * l);
+        c40.intoArray(out, 8 * l);
+        c41.intoArray(out, 9 * l);
+        c50.intoArray(out, 10 * l);
+        c51.intoArray(out, 11 * l);
+        c60.intoArray(out, 12 * l);
+        c61.intoArray(out, 13 * l);
+        c70.intoArray(out, 14 * l);
+        c71.intoArray(out, 15 * l);
+    }
+
     /** {@code C[at + r·ldc + v] += block[r·2L + v]}: a finished block added into C, row by row. */
     private static void addInto(float[] block, float[] c, int at, int ldc) {
         int l = F.length();
@@ -318,6 +492,73 @@ final class VectorGemm {
             c60 = s.fma(b0, c60);
             c61 = s.fma(b1, c61);
             s = DoubleVector.broadcast(D, a[ap + 7 * lda]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        c00.intoArray(out, 0 * l);
+        c01.intoArray(out, 1 * l);
+        c10.intoArray(out, 2 * l);
+        c11.intoArray(out, 3 * l);
+        c20.intoArray(out, 4 * l);
+        c21.intoArray(out, 5 * l);
+        c30.intoArray(out, 6 * l);
+        c31.intoArray(out, 7 * l);
+        c40.intoArray(out, 8 * l);
+        c41.intoArray(out, 9 * l);
+        c50.intoArray(out, 10 * l);
+        c51.intoArray(out, 11 * l);
+        c60.intoArray(out, 12 * l);
+        c61.intoArray(out, 13 * l);
+        c70.intoArray(out, 14 * l);
+        c71.intoArray(out, 15 * l);
+    }
+
+    /** The float64 form of {@link #multiplyBlockPacked(float[], int, float[], int, int, float[])}. */
+    private static void multiplyBlockPacked(double[] a, int aAt, double[] b, int bAt, int k, double[] out) {
+        int l = D.length();
+        DoubleVector c00 = DoubleVector.zero(D);
+        DoubleVector c01 = c00;
+        DoubleVector c10 = c00;
+        DoubleVector c11 = c00;
+        DoubleVector c20 = c00;
+        DoubleVector c21 = c00;
+        DoubleVector c30 = c00;
+        DoubleVector c31 = c00;
+        DoubleVector c40 = c00;
+        DoubleVector c41 = c00;
+        DoubleVector c50 = c00;
+        DoubleVector c51 = c00;
+        DoubleVector c60 = c00;
+        DoubleVector c61 = c00;
+        DoubleVector c70 = c00;
+        DoubleVector c71 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bAt + p * 2 * l;
+            DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
+            DoubleVector b1 = DoubleVector.fromArray(D, b, bp + l);
+            int ap = aAt + p * ROWS;
+            DoubleVector s = DoubleVector.broadcast(D, a[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = DoubleVector.broadcast(D, a[ap + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = DoubleVector.broadcast(D, a[ap + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = DoubleVector.broadcast(D, a[ap + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = DoubleVector.broadcast(D, a[ap + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = DoubleVector.broadcast(D, a[ap + 5]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = DoubleVector.broadcast(D, a[ap + 6]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = DoubleVector.broadcast(D, a[ap + 7]);
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }

@@ -27,15 +27,17 @@ final class VectorLoops implements SimdLoops {
 
     @Override
     public Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo) {
-        return VectorGemm.USABLE && !ta && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b) : null;
+        // Panels are kept for a batch's rows by a weight, which a recurrent step repeats at every time step; not for a
+        // transposed A (a gradient's Xᵀ·G, whose B is read once) or a taller A (a product over all time steps at once).
+        return VectorGemm.USABLE && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b, !ta && m <= VectorGemm.MAX_ROWS) : null;
     }
 
     @Override
-    public void gemm(int m, int j0, int j1, int k, Tensor a, int ao, Object panels, Tensor c, int co, int ldc, boolean accumulate) {
+    public void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, boolean accumulate) {
         if (panels instanceof float[] p) {
-            VectorGemm.multiply(m, j0, j1, k, a.f32(), ao, p, c.f32(), co, ldc, accumulate);
+            VectorGemm.multiply(m, j0, j1, k, a.f32(), ao, ta, p, c.f32(), co, ldc, accumulate);
         } else {
-            VectorGemm.multiply(m, j0, j1, k, a.f64(), ao, (double[]) panels, c.f64(), co, ldc, accumulate);
+            VectorGemm.multiply(m, j0, j1, k, a.f64(), ao, ta, (double[]) panels, c.f64(), co, ldc, accumulate);
         }
     }
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The register-blocked Vector API product: bit for bit the summation order of Note [Vector product
  * summation order], written out here as a scalar loop of {@link Math#fma}, with A and C at offsets
- * inside larger storage and B read through its panels, for any thread count; and it takes only the
- * shapes it is meant for.
+ * inside larger storage, A stored as it is or transposed, A taller than a chunk of rows, and B read
+ * through its panels, for any thread count; and it takes only the shapes it is meant for.
  */
 class VectorGemmTest {
     @BeforeEach
@@ -26,27 +26,25 @@ class VectorGemmTest {
     }
 
     /**
-     * A and C embedded at offsets in arrays with sentinel values around them; B a whole tensor of its
-     * own, stored {@code [k, n]}, or with {@code tb} {@code [n, k]} (the product is {@code A·Bᵀ}); all
-     * three of B's dtype, whose values the double arrays hold.
+     * A and C embedded at offsets in arrays with sentinel values around them, A stored {@code [m, k]}
+     * or with {@code ta} {@code [k, m]} (the product is {@code Aᵀ·B} of that A); B a whole tensor of
+     * its own, stored {@code [k, n]}, or with {@code tb} {@code [n, k]} (the product is {@code A·Bᵀ});
+     * all three of B's dtype, whose values the double arrays hold.
      */
-    private record Case(boolean tb, int m, int n, int k, int ao, int co, double[] a, double[] b, double[] c, Tensor bTensor) {
-        static Case of(DType dtype, int m, int n, int k, long seed) {
-            return of(dtype, false, m, n, k, seed);
-        }
-
-        static Case transposed(DType dtype, int m, int n, int k, long seed) {
-            return of(dtype, true, m, n, k, seed);
-        }
-
+    private record Case(boolean ta, boolean tb, int m, int n, int k, int ao, int co, double[] a, double[] b, double[] c,
+                        Tensor bTensor) {
         static Case of(DType dtype, boolean tb, int m, int n, int k, long seed) {
-            SplittableRandom r = new SplittableRandom(seed);
-            return of(dtype, tb, m, n, k, fill(r, 3 + m * k + 2, dtype), fill(r, n * k, dtype), fill(r, 7 + m * n + 6, dtype));
+            return of(dtype, false, tb, m, n, k, seed);
         }
 
-        static Case of(DType dtype, boolean tb, int m, int n, int k, double[] a, double[] b, double[] c) {
+        static Case of(DType dtype, boolean ta, boolean tb, int m, int n, int k, long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            return of(dtype, ta, tb, m, n, k, fill(r, 3 + m * k + 2, dtype), fill(r, n * k, dtype), fill(r, 7 + m * n + 6, dtype));
+        }
+
+        static Case of(DType dtype, boolean ta, boolean tb, int m, int n, int k, double[] a, double[] b, double[] c) {
             Tensor bTensor = tb ? Tensor.of(dtype, b, n, k) : Tensor.of(dtype, b, k, n);
-            return new Case(tb, m, n, k, 3, 7, a, b, c, bTensor);
+            return new Case(ta, tb, m, n, k, 3, 7, a, b, c, bTensor);
         }
 
         private static double[] fill(SplittableRandom r, int len, DType dtype) {
@@ -58,7 +56,7 @@ class VectorGemmTest {
         }
 
         double a(int i, int p) {
-            return a[ao + i * k + p];
+            return a[ta ? ao + p * m + i : ao + i * k + p];
         }
 
         double b(int p, int j) {
@@ -100,16 +98,16 @@ class VectorGemmTest {
          * as two threads do ({@code split} a multiple of the panel width); null when it did not take the product.
          */
         double[] run(int split) {
-            Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor);
+            Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor, !ta);
             if (panels instanceof float[] p) {
                 float[] out = toFloat(c);
-                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, p, out, co, n, true);
-                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, p, out, co, n, true);
+                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, true);
+                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, ta, p, out, co, n, true);
                 return toDouble(out);
             } else if (panels != null) {
                 double[] out = c.clone();
-                VectorGemm.multiply(m, split, n, k, a, ao, (double[]) panels, out, co, n, true);
-                VectorGemm.multiply(m, 0, split, k, a, ao, (double[]) panels, out, co, n, true);
+                VectorGemm.multiply(m, split, n, k, a, ao, ta, (double[]) panels, out, co, n, true);
+                VectorGemm.multiply(m, 0, split, k, a, ao, ta, (double[]) panels, out, co, n, true);
                 return out;
             }
             return null;
@@ -140,19 +138,24 @@ class VectorGemmTest {
         return d;
     }
 
+    /** Every storage order of A and B; A taller than a chunk ({@link VectorGemm#TALL_MIN_ROWS} rows on), in whole chunks or not. */
     @ParameterizedTest(name = "{0} {1}x{3}·{3}x{2}")
-    @CsvSource({"F32, 16, 64, 37", "F32, 8, 96, 5", "F32, 64, 32, 19", "F32, 8, 32, 1", "F32, 32, 256, 256",
-            "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256"})
+    @CsvSource({"F32, 16, 64, 37", "F32, 8, 96, 5", "F32, 64, 32, 19", "F32, 8, 32, 1", "F32, 32, 256, 256", "F32, 520, 64, 37",
+            "F32, 576, 32, 3", "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256",
+            "F64, 512, 32, 19", "F64, 520, 16, 2"})
     void theProductHasTheDocumentedBits(DType dtype, int m, int n, int k) {
-        Case c = Case.of(dtype, m, n, k, 11);
-        assertArrayEquals(c.expected(), c.runTwice(), "A·B");
-        Case t = Case.transposed(dtype, m, n, k, 12);
-        assertArrayEquals(t.expected(), t.runTwice(), "A·Bᵀ");
-        int panels = n / VectorGemm.width(dtype);
-        if (panels > 1) {
-            int split = panels / 2 * VectorGemm.width(dtype);
-            assertArrayEquals(c.expected(), c.run(split), "A·B, its panels in two parts, the later first");
-            assertArrayEquals(t.expected(), t.run(split), "A·Bᵀ, its panels in two parts, the later first");
+        long seed = 11;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Case c = Case.of(dtype, ta, tb, m, n, k, seed++);
+                String form = (ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B");
+                assertArrayEquals(c.expected(), c.runTwice(), form);
+                int panels = n / VectorGemm.width(dtype);
+                if (panels > 1) {
+                    int split = panels / 2 * VectorGemm.width(dtype);
+                    assertArrayEquals(c.expected(), c.run(split), form + ", its panels in two parts, the later first");
+                }
+            }
         }
     }
 
@@ -197,12 +200,15 @@ class VectorGemmTest {
         Tensor b16 = Tensor.zeros(DType.F32, 4, 16);
         Tensor b8 = Tensor.zeros(DType.F64, 4, 8);
         for (int use = 0; use < 2; use++) {
-            assertEquals(null, VectorGemm.panelsFor(false, 28, 32, 4, b32), "28 rows");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 28, 4, b28), "28 columns");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 16, 4, b16), "16 float32 columns, half a block");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 8, 4, b8), "8 float64 columns, half a block");
-            assertEquals(null, VectorGemm.panelsFor(false, 72, 32, 4, b32), "72 rows, more than a batch");
-            assertEquals(null, SimdLoops.LOOPS.gemmPanels(true, false, 32, 32, 4, b32, 0), "A transposed");
+            assertEquals(null, VectorGemm.panelsFor(false, 28, 32, 4, b32, true), "28 rows");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 28, 4, b28, true), "28 columns");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 16, 4, b16, true), "16 float32 columns, half a block");
+            assertEquals(null, VectorGemm.panelsFor(false, 32, 8, 4, b8, true), "8 float64 columns, half a block");
+            assertEquals(null, VectorGemm.panelsFor(false, 72, 32, 4, b32, true), "72 rows: more than a chunk, fewer than TALL_MIN_ROWS");
+            assertEquals(null, VectorGemm.panelsFor(false, 512, 32, 1032, Tensor.zeros(DType.F32, 1032, 32), true),
+                    "512 rows in chunks of 64 rows by 1032 float32 values: more than TALL_CHUNK_BYTES");
+            assertEquals(null, VectorGemm.panelsFor(false, 512, 16, 520, Tensor.zeros(DType.F64, 520, 16), true),
+                    "512 rows in chunks of 64 rows by 520 float64 values");
         }
     }
 
@@ -222,7 +228,7 @@ class VectorGemmTest {
         assertEquals(null, tb ? w1.bTensor.panels : w1.bTensor.transposedPanels, "no copy for the other orientation");
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
-            assertEquals(null, VectorGemm.panelsFor(tb, 16, 64, 23, twoMatrices), "one matrix of a larger tensor");
+            assertEquals(null, VectorGemm.panelsFor(tb, 16, 64, 23, twoMatrices, true), "one matrix of a larger tensor");
         }
         if (VectorGemm.USABLE) {
             Tensor b = tb ? twoMatrices : twoMatrices.reshape(2, 23, 64);
@@ -230,17 +236,24 @@ class VectorGemmTest {
         }
         assertEquals(null, twoMatrices.transposedPanels);
         assertEquals(null, twoMatrices.panels);
+        if (VectorGemm.USABLE) {
+            Tensor once = Case.of(dtype, tb, 16, 64, 23, 23).bTensor();
+            for (int use = 0; use < 3; use++) {
+                assertTrue(SimdLoops.LOOPS.gemmPanels(true, tb, 512, 64, 23, once, 0) != null, "Aᵀ·B on the kernel");
+            }
+            assertEquals(null, tb ? once.transposedPanels : once.panels, "no copy kept for the B of a product with A transposed");
+        }
     }
 
     @ParameterizedTest
     @CsvSource({"F32", "F64"})
     void nanAndInfinityPropagateAsIeeeArithmeticSays(DType dtype) {
-        Case finite = Case.of(dtype, 32, 32, 8, 14);
+        Case finite = Case.of(dtype, false, 32, 32, 8, 14);
         double[] b = finite.b.clone();
         b[5] = Double.POSITIVE_INFINITY;            // B(0, 5) against A(i, 0): column 5 infinite or NaN
         double[] a = finite.a.clone();
         a[finite.ao + 3] = Double.NaN;              // A(0, 3): row 0 of C becomes NaN
-        Case c = Case.of(dtype, false, 32, 32, 8, a, b, finite.c);
+        Case c = Case.of(dtype, false, false, 32, 32, 8, a, b, finite.c);
         double[] got = c.runTwice();
         assertArrayEquals(c.expected(), got);
         assertTrue(Double.isNaN(got[c.co + 1]));
@@ -248,8 +261,8 @@ class VectorGemmTest {
     }
 
     /**
-     * Through {@link Kernels#matmul} on the native backend: {@code A·B} and {@code A·Wᵀ} on the kernel
-     * from B's and W's first use, with the same bits on any thread count. At this inner dimension
+     * Through {@link Kernels#matmul} on the native backend: {@code A·B}, {@code A·Wᵀ} and a weight
+     * gradient's {@code Aᵀ·G} of 512 rows on the kernel from B's and W's first use, with the same bits on any thread count. At this inner dimension
      * (768) OpenBLAS's own bits differ from the kernel's, which is what shows which one ran; on a
      * library where they happen to agree the test has nothing to tell.
      */
@@ -264,8 +277,11 @@ class VectorGemmTest {
             Tensor a = Tensor.randn(Rng.seeded(5), dtype, 1, 32, 768);
             Tensor b = Tensor.randn(Rng.seeded(6), dtype, 1, 768, 256);
             Tensor w = Tensor.randn(Rng.seeded(7), dtype, 1, 256, 768);
-            Case ab = new Case(false, 32, 256, 768, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], b);
-            Case awT = new Case(true, 32, 256, 768, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
+            Case ab = new Case(false, false, 32, 256, 768, 0, 0, a.toDoubleArray(), b.toDoubleArray(), new double[32 * 256], b);
+            Case awT = new Case(false, true, 32, 256, 768, 0, 0, a.toDoubleArray(), w.toDoubleArray(), new double[32 * 256], w);
+            Tensor at = Tensor.randn(Rng.seeded(8), dtype, 1, 512, 512);   // stacks of 512 rows, as a weight gradient's
+            Tensor g = Tensor.randn(Rng.seeded(9), dtype, 1, 512, 256);
+            Case atG = new Case(true, false, 512, 256, 512, 0, 0, at.toDoubleArray(), g.toDoubleArray(), new double[512 * 256], g);
             double[] openBlasAb = openBlas(a, b, false).toDoubleArray();
             double[] openBlasAwT = openBlas(a, w, true).toDoubleArray();
             assumeFalse(Arrays.equals(openBlasAb, ab.expected()) || Arrays.equals(openBlasAwT, awT.expected()),
@@ -278,6 +294,7 @@ class VectorGemmTest {
                     String when = "use " + use + " on " + t + " threads";
                     assertArrayEquals(ab.expected(), Kernels.matmul(a, freshB, false, false).toDoubleArray(), "A·B, " + when);
                     assertArrayEquals(awT.expected(), Kernels.matmul(a, freshW, false, true).toDoubleArray(), "A·Wᵀ, " + when);
+                    assertArrayEquals(atG.expected(), Kernels.matmul(at, g, true, false).toDoubleArray(), "Aᵀ·G, 512 rows, " + when);
                 }
             }
         } finally {
