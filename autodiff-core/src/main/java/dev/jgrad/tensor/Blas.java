@@ -142,7 +142,8 @@ public final class Blas {
         Backend b = backend();
         if (b == Backend.NATIVE) {
             return "native " + library.description()
-                    + (VECTOR_PRODUCTS ? "; products of whole 8-row blocks by whole panels on a Vector API kernel, " + VectorGemm.MAX_ROWS + " rows at a time" : "");
+                    + (VECTOR_PRODUCTS ? "; products of at most " + VectorGemm.MAX_ROWS + " or at least " + VectorGemm.TALL_MIN_ROWS
+                            + " rows, in whole 8-row blocks and 512-bit panels, on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

@@ -116,20 +116,18 @@ final class VectorGemm {
      */
     static void multiply(int m, int j0, int j1, int k, float[] a, int ao, boolean ta, float[] panels, float[] c, int co, int ldc,
                          boolean accumulate) {
+        if (ta) {
+            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
+            return;
+        }
         int width = 2 * F.length();
-        Scratch scratch = SCRATCH.get();
-        float[] block = scratch.block;
+        float[] block = SCRATCH.get().block;
         // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int r1 = Math.min(m, r0 + MAX_ROWS);
-            float[] x = ta ? packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsF((r1 - r0) * k)) : null;
             for (int vb = j0; vb < j1; vb += width) {
                 for (int rb = r0; rb < r1; rb += ROWS) {
-                    if (ta) {
-                        multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
-                    } else {
-                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                    }
+                    multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
                     if (accumulate) {
                         addInto(block, c, co + rb * ldc + vb, ldc);
                     } else {
@@ -143,20 +141,18 @@ final class VectorGemm {
     /** The float64 form of {@link #multiply(int, int, int, int, float[], int, boolean, float[], float[], int, int, boolean)}. */
     static void multiply(int m, int j0, int j1, int k, double[] a, int ao, boolean ta, double[] panels, double[] c, int co, int ldc,
                          boolean accumulate) {
+        if (ta) {
+            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
+            return;
+        }
         int width = 2 * D.length();
-        Scratch scratch = SCRATCH.get();
-        double[] block = scratch.blockD;
+        double[] block = SCRATCH.get().blockD;
         // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int r1 = Math.min(m, r0 + MAX_ROWS);
-            double[] x = ta ? packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsD((r1 - r0) * k)) : null;
             for (int vb = j0; vb < j1; vb += width) {
                 for (int rb = r0; rb < r1; rb += ROWS) {
-                    if (ta) {
-                        multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
-                    } else {
-                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                    }
+                    multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
                     if (accumulate) {
                         addInto(block, c, co + rb * ldc + vb, ldc);
                     } else {
@@ -183,6 +179,32 @@ final class VectorGemm {
         return x;
     }
 
+    /**
+     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}: each chunk of its rows
+     * {@linkplain #packRows packed} first. A method of its own, so that C2 compiles its loop and
+     * {@link #multiplyBlockPacked} on their own, within its node budget.
+     */
+    private static void multiplyTransposed(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc,
+                                           boolean accumulate) {
+        int width = 2 * F.length();
+        Scratch scratch = SCRATCH.get();
+        float[] block = scratch.block;
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int r1 = Math.min(m, r0 + MAX_ROWS);
+            float[] x = packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsF((r1 - r0) * k));
+            for (int vb = j0; vb < j1; vb += width) {
+                for (int rb = r0; rb < r1; rb += ROWS) {
+                    multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
+                    if (accumulate) {
+                        addInto(block, c, co + rb * ldc + vb, ldc);
+                    } else {
+                        copyInto(block, c, co + rb * ldc + vb, ldc);
+                    }
+                }
+            }
+        }
+    }
+
     /** The float64 form of {@link #packRows(float[], int, int, int, int, float[])}. */
     private static double[] packRows(double[] a, int at, int lda, int rows, int k, double[] x) {
         for (int p = 0; p < k; p++) {
@@ -192,6 +214,32 @@ final class VectorGemm {
             }
         }
         return x;
+    }
+
+    /**
+     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}: each chunk of its rows
+     * {@linkplain #packRows packed} first. A method of its own, so that C2 compiles its loop and
+     * {@link #multiplyBlockPacked} on their own, within its node budget.
+     */
+    private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
+                                           boolean accumulate) {
+        int width = 2 * D.length();
+        Scratch scratch = SCRATCH.get();
+        double[] block = scratch.blockD;
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int r1 = Math.min(m, r0 + MAX_ROWS);
+            double[] x = packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsD((r1 - r0) * k));
+            for (int vb = j0; vb < j1; vb += width) {
+                for (int rb = r0; rb < r1; rb += ROWS) {
+                    multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
+                    if (accumulate) {
+                        addInto(block, c, co + rb * ldc + vb, ldc);
+                    } else {
+                        copyInto(block, c, co + rb * ldc + vb, ldc);
+                    }
+                }
+            }
+        }
     }
 
     /**
