@@ -46,9 +46,8 @@ interface SimdLoops {
 
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
-     * B's panels for the register-blocked kernel of {@link VectorGemm}, counted as one use of B unless A
-     * is transposed (then B is a gradient's factor, read once, and its panels are not kept); null, when
-     * the kernel does not take it: the vectors are narrower than 512 bits, B is part of a larger
+     * B's panels for the register-blocked kernel of {@link VectorGemm}, made or kept as
+     * {@code VectorGemm.panelsFor} says; null, when the kernel does not take it: the vectors are narrower than 512 bits, B is part of a larger
      * tensor, or the shape is not one it takes.
      */
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);

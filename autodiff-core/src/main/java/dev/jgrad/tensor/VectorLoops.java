@@ -27,9 +27,7 @@ final class VectorLoops implements SimdLoops {
 
     @Override
     public Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo) {
-        // Panels are kept for a batch's rows by a weight, which a recurrent step repeats at every time step; not for a
-        // transposed A (a gradient's Xᵀ·G, whose B is read once) or a taller A (a product over all time steps at once).
-        return VectorGemm.USABLE && bo == 0 ? VectorGemm.panelsFor(tb, m, n, k, b, !ta && m <= VectorGemm.MAX_ROWS) : null;
+        return VectorGemm.USABLE && bo == 0 ? VectorGemm.panelsFor(ta, tb, m, n, k, b) : null;
     }
 
     @Override

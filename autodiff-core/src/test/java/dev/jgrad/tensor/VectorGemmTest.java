@@ -98,7 +98,7 @@ class VectorGemmTest {
          * as two threads do ({@code split} a multiple of the panel width); null when it did not take the product.
          */
         double[] run(int split) {
-            Object panels = VectorGemm.panelsFor(tb, m, n, k, bTensor, !ta);
+            Object panels = VectorGemm.panelsFor(ta, tb, m, n, k, bTensor);
             if (panels instanceof float[] p) {
                 float[] out = toFloat(c);
                 VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, true);
@@ -200,14 +200,14 @@ class VectorGemmTest {
         Tensor b16 = Tensor.zeros(DType.F32, 4, 16);
         Tensor b8 = Tensor.zeros(DType.F64, 4, 8);
         for (int use = 0; use < 2; use++) {
-            assertEquals(null, VectorGemm.panelsFor(false, 28, 32, 4, b32, true), "28 rows");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 28, 4, b28, true), "28 columns");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 16, 4, b16, true), "16 float32 columns, half a block");
-            assertEquals(null, VectorGemm.panelsFor(false, 32, 8, 4, b8, true), "8 float64 columns, half a block");
-            assertEquals(null, VectorGemm.panelsFor(false, 72, 32, 4, b32, true), "72 rows: more than a chunk, fewer than TALL_MIN_ROWS");
-            assertEquals(null, VectorGemm.panelsFor(false, 512, 32, 1032, Tensor.zeros(DType.F32, 1032, 32), true),
+            assertEquals(null, VectorGemm.panelsFor(false, false, 28, 32, 4, b32), "28 rows");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 32, 28, 4, b28), "28 columns");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 32, 16, 4, b16), "16 float32 columns, half a block");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 32, 8, 4, b8), "8 float64 columns, half a block");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 72, 32, 4, b32), "72 rows: more than a chunk, fewer than TALL_MIN_ROWS");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 512, 32, 1032, Tensor.zeros(DType.F32, 1032, 32)),
                     "512 rows in chunks of 64 rows by 1032 float32 values: more than TALL_CHUNK_BYTES");
-            assertEquals(null, VectorGemm.panelsFor(false, 512, 16, 520, Tensor.zeros(DType.F64, 520, 16), true),
+            assertEquals(null, VectorGemm.panelsFor(false, false, 512, 16, 520, Tensor.zeros(DType.F64, 520, 16)),
                     "512 rows in chunks of 64 rows by 520 float64 values");
         }
     }
@@ -228,7 +228,7 @@ class VectorGemmTest {
         assertEquals(null, tb ? w1.bTensor.panels : w1.bTensor.transposedPanels, "no copy for the other orientation");
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
-            assertEquals(null, VectorGemm.panelsFor(tb, 16, 64, 23, twoMatrices, true), "one matrix of a larger tensor");
+            assertEquals(null, VectorGemm.panelsFor(false, tb, 16, 64, 23, twoMatrices), "one matrix of a larger tensor");
         }
         if (VectorGemm.USABLE) {
             Tensor b = tb ? twoMatrices : twoMatrices.reshape(2, 23, 64);
