@@ -10,8 +10,8 @@ import java.util.Locale;
  * {@link Transcendentals}. Without the module, or with {@code -Djgrad.vector=off}, {@link #LOOPS}
  * is null and {@link Kernels} runs its scalar loops.
  *
- * <p>Every element is computed by the same lane function wherever it sits (a masked vector covers a
- * range's tail), so results do not depend on how a range is split between threads, and each lane
+ * <p>Every element is computed by the same function wherever it sits (a vector lane, or the scalar
+ * function in a range's tail), so results do not depend on how a range is split between threads, and each lane
  * repeats the scalar loop's IEEE operations in order, so they equal the scalar loops' bit for bit
  * (Note [Reproducible transcendentals] on {@link Transcendentals}): the module changes speed only.
  */

@@ -4,7 +4,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -216,18 +215,18 @@ final class VectorLoops implements SimdLoops {
         return g.mul(y.mul(FloatVector.broadcast(F, 1f).sub(y)));
     }
 
-    // Each loop covers [lo, hi) with full vectors and one masked vector for the tail. The lane functions repeat
+    // Each loop covers [lo, hi) with full vectors and the tail with the scalar function. The lane functions repeat
     // Transcendentals operation for operation (Note [Reproducible transcendentals]), so every element gets the bits the
-    // scalar function gives.
+    // scalar function gives. A masked vector for the tail would inline a second copy of the lane function into the loop
+    // and spend C2's inlining budget twice (Note [Inlining budget]).
 
     private static void exp(double[] x, double[] o, int lo, int hi) {
         int i = lo;
         for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
             exp(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Double> m = D.indexInRange(i, hi);
-            exp(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.exp(x[i]);
         }
     }
 
@@ -236,9 +235,8 @@ final class VectorLoops implements SimdLoops {
         for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
             tanh(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Double> m = D.indexInRange(i, hi);
-            tanh(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.tanh(x[i]);
         }
     }
 
@@ -247,9 +245,8 @@ final class VectorLoops implements SimdLoops {
         for (int upper = lo + D.loopBound(hi - lo); i < upper; i += D.length()) {
             sigmoid(DoubleVector.fromArray(D, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Double> m = D.indexInRange(i, hi);
-            sigmoid(DoubleVector.fromArray(D, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.sigmoid(x[i]);
         }
     }
 
@@ -258,9 +255,8 @@ final class VectorLoops implements SimdLoops {
         for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
             exp(FloatVector.fromArray(F, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Float> m = F.indexInRange(i, hi);
-            exp(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.exp(x[i]);
         }
     }
 
@@ -269,9 +265,8 @@ final class VectorLoops implements SimdLoops {
         for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
             tanh(FloatVector.fromArray(F, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Float> m = F.indexInRange(i, hi);
-            tanh(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.tanh(x[i]);
         }
     }
 
@@ -280,9 +275,8 @@ final class VectorLoops implements SimdLoops {
         for (int upper = lo + F.loopBound(hi - lo); i < upper; i += F.length()) {
             sigmoid(FloatVector.fromArray(F, x, i)).intoArray(o, i);
         }
-        if (i < hi) {
-            VectorMask<Float> m = F.indexInRange(i, hi);
-            sigmoid(FloatVector.fromArray(F, x, i, m)).intoArray(o, i, m);
+        for (; i < hi; i++) {
+            o[i] = Transcendentals.sigmoid(x[i]);
         }
     }
 
@@ -291,19 +285,50 @@ final class VectorLoops implements SimdLoops {
     // Straight-line Horner: a vector carried around a loop is boxed on every iteration, which C2 cannot undo.
     private static final double[] C = Transcendentals.C;
     private static final float[] C_F = Transcendentals.C_F;
+    /*
+     * Note [Inlining budget]: C2 inlines a loop's whole lane function into one method only while the
+     * method's IR stays under a fixed node count (NodeCountInliningCutoff, not settable in product
+     * JVMs); every Vector API call brings its chain of forced-inline templates with it. A helper left
+     * out past the budget is called with its vectors boxed: float64 σ's loop, left calling pow2,
+     * allocated 142 instead of 46 MiB a large step of the PyTorch-variant GRU and collected 8-10% of
+     * the time, in some JVMs and not others, by the profile at compile time
+     * (docs/measurements/2026-12-01/inlining-budget.txt).
+     * Constants broadcast once into static final vectors instead of inside the lane function keep it
+     * well under the budget: C2 reads a static final vector as a constant.
+     */
+    private static final DoubleVector V_C_2 = DoubleVector.broadcast(D, C[2]);
+    private static final DoubleVector V_C_3 = DoubleVector.broadcast(D, C[3]);
+    private static final DoubleVector V_C_4 = DoubleVector.broadcast(D, C[4]);
+    private static final DoubleVector V_C_5 = DoubleVector.broadcast(D, C[5]);
+    private static final DoubleVector V_C_6 = DoubleVector.broadcast(D, C[6]);
+    private static final DoubleVector V_C_7 = DoubleVector.broadcast(D, C[7]);
+    private static final DoubleVector V_C_8 = DoubleVector.broadcast(D, C[8]);
+    private static final DoubleVector V_C_9 = DoubleVector.broadcast(D, C[9]);
+    private static final DoubleVector V_C_10 = DoubleVector.broadcast(D, C[10]);
+    private static final DoubleVector V_C_11 = DoubleVector.broadcast(D, C[11]);
+    private static final DoubleVector V_LN2_LO = DoubleVector.broadcast(D, Transcendentals.LN2_LO);
+    private static final DoubleVector V_LN2_HI = DoubleVector.broadcast(D, Transcendentals.LN2_HI);
+    private static final DoubleVector V_1_0 = DoubleVector.broadcast(D, 1.0);
+    private static final FloatVector VF_C_F_2 = FloatVector.broadcast(F, C_F[2]);
+    private static final FloatVector VF_C_F_3 = FloatVector.broadcast(F, C_F[3]);
+    private static final FloatVector VF_C_F_4 = FloatVector.broadcast(F, C_F[4]);
+    private static final FloatVector VF_C_F_5 = FloatVector.broadcast(F, C_F[5]);
+    private static final FloatVector VF_LN2_LO_F = FloatVector.broadcast(F, Transcendentals.LN2_LO_F);
+    private static final FloatVector VF_LN2_HI_F = FloatVector.broadcast(F, Transcendentals.LN2_HI_F);
+    private static final FloatVector VF_1F = FloatVector.broadcast(F, 1f);
 
     private static DoubleVector expm1Reduced(DoubleVector r) {
         DoubleVector p = r.fma(C[0], C[1]);
-        p = p.fma(r, DoubleVector.broadcast(D, C[2]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[3]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[4]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[5]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[6]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[7]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[8]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[9]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[10]));
-        p = p.fma(r, DoubleVector.broadcast(D, C[11]));
+        p = p.fma(r, V_C_2);
+        p = p.fma(r, V_C_3);
+        p = p.fma(r, V_C_4);
+        p = p.fma(r, V_C_5);
+        p = p.fma(r, V_C_6);
+        p = p.fma(r, V_C_7);
+        p = p.fma(r, V_C_8);
+        p = p.fma(r, V_C_9);
+        p = p.fma(r, V_C_10);
+        p = p.fma(r, V_C_11);
         return r.mul(r).fma(p, r);
     }
 
@@ -316,7 +341,7 @@ final class VectorLoops implements SimdLoops {
         DoubleVector y = x.max(Transcendentals.EXP_MIN).min(Transcendentals.EXP_MAX);
         DoubleVector t = y.mul(Transcendentals.LOG2E).add(Transcendentals.ROUND);
         DoubleVector n = t.sub(Transcendentals.ROUND).neg();
-        DoubleVector r = n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_LO), n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_HI), y));
+        DoubleVector r = n.fma(V_LN2_LO, n.fma(V_LN2_HI, y));
         DoubleVector er = expm1Reduced(r).add(1.0);
         LongVector k = ((LongVector) t.reinterpretAsLongs()).sub(Transcendentals.ROUND_BITS);
         LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
@@ -326,7 +351,7 @@ final class VectorLoops implements SimdLoops {
     private static DoubleVector expm1(DoubleVector y) {
         DoubleVector t = y.mul(Transcendentals.LOG2E).add(Transcendentals.ROUND);
         DoubleVector n = t.sub(Transcendentals.ROUND).neg();
-        DoubleVector r = n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_LO), n.fma(DoubleVector.broadcast(D, Transcendentals.LN2_HI), y));
+        DoubleVector r = n.fma(V_LN2_LO, n.fma(V_LN2_HI, y));
         DoubleVector q = expm1Reduced(r);
         DoubleVector s = pow2(((LongVector) t.reinterpretAsLongs()).sub(Transcendentals.ROUND_BITS));
         return s.fma(q, s.sub(1.0));
@@ -342,16 +367,16 @@ final class VectorLoops implements SimdLoops {
 
     private static DoubleVector sigmoid(DoubleVector x) {
         DoubleVector e = exp(x.abs().neg());
-        DoubleVector r = DoubleVector.broadcast(D, 1.0).div(e.add(1.0));
+        DoubleVector r = V_1_0.div(e.add(1.0));
         return r.blend(e.mul(r), x.compare(VectorOperators.GE, 0.0).not());
     }
 
     private static FloatVector expm1Reduced(FloatVector r) {
         FloatVector p = r.fma(C_F[0], C_F[1]);
-        p = p.fma(r, FloatVector.broadcast(F, C_F[2]));
-        p = p.fma(r, FloatVector.broadcast(F, C_F[3]));
-        p = p.fma(r, FloatVector.broadcast(F, C_F[4]));
-        p = p.fma(r, FloatVector.broadcast(F, C_F[5]));
+        p = p.fma(r, VF_C_F_2);
+        p = p.fma(r, VF_C_F_3);
+        p = p.fma(r, VF_C_F_4);
+        p = p.fma(r, VF_C_F_5);
         return r.mul(r).fma(p, r);
     }
 
@@ -363,7 +388,7 @@ final class VectorLoops implements SimdLoops {
         FloatVector y = x.max(Transcendentals.EXP_MIN_F).min(Transcendentals.EXP_MAX_F);
         FloatVector t = y.mul(Transcendentals.LOG2E_F).add(Transcendentals.ROUND_F);
         FloatVector n = t.sub(Transcendentals.ROUND_F).neg();
-        FloatVector r = n.fma(FloatVector.broadcast(F, Transcendentals.LN2_LO_F), n.fma(FloatVector.broadcast(F, Transcendentals.LN2_HI_F), y));
+        FloatVector r = n.fma(VF_LN2_LO_F, n.fma(VF_LN2_HI_F, y));
         FloatVector er = expm1Reduced(r).add(1f);
         IntVector k = ((IntVector) t.reinterpretAsInts()).sub(Transcendentals.ROUND_BITS_F);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
@@ -373,7 +398,7 @@ final class VectorLoops implements SimdLoops {
     private static FloatVector expm1(FloatVector y) {
         FloatVector t = y.mul(Transcendentals.LOG2E_F).add(Transcendentals.ROUND_F);
         FloatVector n = t.sub(Transcendentals.ROUND_F).neg();
-        FloatVector r = n.fma(FloatVector.broadcast(F, Transcendentals.LN2_LO_F), n.fma(FloatVector.broadcast(F, Transcendentals.LN2_HI_F), y));
+        FloatVector r = n.fma(VF_LN2_LO_F, n.fma(VF_LN2_HI_F, y));
         FloatVector q = expm1Reduced(r);
         FloatVector s = pow2(((IntVector) t.reinterpretAsInts()).sub(Transcendentals.ROUND_BITS_F));
         return s.fma(q, s.sub(1f));
@@ -389,7 +414,7 @@ final class VectorLoops implements SimdLoops {
 
     private static FloatVector sigmoid(FloatVector x) {
         FloatVector e = exp(x.abs().neg());
-        FloatVector r = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        FloatVector r = VF_1F.div(e.add(1f));
         return r.blend(e.mul(r), x.compare(VectorOperators.GE, 0f).not());
     }
 }
