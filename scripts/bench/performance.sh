@@ -26,6 +26,9 @@ torch() {
 # on a shared VM both sides' speeds drift by up to a third over that long.
 : > "$out/stderr.txt"   # the bench's standard error: a figure whose JVM failed says why here
 torch --no-train > "$out/torch.jsonl"
+# Our products right after PyTorch's, for the same reason.
+./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" \
+    | tee "$out/jgrad-matmul.txt"
 : > "$out/jgrad-train.txt"
 for config in tiny d2l large; do
   torch --no-matmul --config "$config" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
@@ -35,8 +38,6 @@ done
 # Two threads the other way: each minibatch split into two shards, one per thread (DataParallel).
 ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 2 --data-parallel \
     --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-data-parallel.txt"
-./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" \
-    | tee "$out/jgrad-matmul.txt"
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
     --seconds "$seconds" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-java.txt"
