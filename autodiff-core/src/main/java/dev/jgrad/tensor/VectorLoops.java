@@ -293,8 +293,8 @@ final class VectorLoops implements SimdLoops {
      * allocated 142 instead of 46 MiB a large step of the PyTorch-variant GRU and collected 8-10% of
      * the time, in some JVMs and not others, by the profile at compile time
      * (docs/measurements/2026-12-01/inlining-budget.txt).
-     * Constants broadcast once into static final vectors instead of inside the lane function keep it
-     * well under the budget: C2 reads a static final vector as a constant.
+     * With its constants broadcast once into static final vectors (C2 takes a static final field as a
+     * constant) rather than inside the lane function, it stayed under the budget in every JVM measured.
      */
     private static final DoubleVector V_C_2 = DoubleVector.broadcast(D, C[2]);
     private static final DoubleVector V_C_3 = DoubleVector.broadcast(D, C[3]);
