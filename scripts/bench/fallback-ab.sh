@@ -18,7 +18,7 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 java="$JAVA_HOME/bin/java"
 args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
 # Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.
-new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=170m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=190m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 {
   echo "# old = $java -XX:+UseSerialGC -Xmx300m -jar gru-examples.jar of 8d7ae7c bench $args"
   echo "# new = $java $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args (at $(git rev-parse --short HEAD))"

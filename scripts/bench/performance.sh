@@ -5,8 +5,8 @@
 #
 #   scripts/bench/performance.sh [SECONDS]      # timed seconds per figure, default 3
 #
-# Both sides run with one thread and then two (jgrad's two threads both ways: kernels split over two
-# threads, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
+# Both sides run with one thread and then two (jgrad's two threads both ways, right after its one-thread
+# figure: kernels split over two threads, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (bench_gru.py also clears them itself). jgrad runs through ./gru-examples,
 # so at the launcher's default JVM options; each of its training figures runs in a fresh JVM.
 set -eu
@@ -30,14 +30,15 @@ torch --no-train > "$out/torch.jsonl"
 ./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" \
     | tee "$out/jgrad-matmul.txt"
 : > "$out/jgrad-train.txt"
+# Two threads both ways beside each one-thread figure: the kernels split over two threads, and each
+# minibatch split into two shards, one per thread (DataParallel); tiny's batch of 2 only the first way.
 for config in tiny d2l large; do
+  split=kernels,shards
+  [ "$config" = tiny ] && split=kernels
   torch --no-matmul --config "$config" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
-  ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 \
+  ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 --split "$split" \
       --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
 done
-# Two threads the other way: each minibatch split into two shards, one per thread (DataParallel).
-./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 2 --data-parallel \
-    --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-data-parallel.txt"
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
     --seconds "$seconds" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-java.txt"

@@ -72,8 +72,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--data-parallel", description = "with N threads, split each minibatch into N shards trained on one thread each, "
-            + "with single-threaded kernels (DataParallel), instead of splitting each kernel over N threads")
+    @Option(names = "--split", split = ",", paramLabel = "WAY", description = "how N > 1 threads share a training step: kernels (each "
+            + "large product and op split over the N threads), shards (each minibatch split into N shards trained on one thread each, "
+            + "DataParallel), or kernels,shards: a figure each, measured one after the other after the one-thread figure (default kernels)")
+    List<String> splits;
+
+    @Option(names = "--data-parallel", description = "the same as --split shards")
     boolean dataParallel;
 
     @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
@@ -96,11 +100,25 @@ public final class BenchCommand implements Callable<Integer> {
         List<CellKind> cellList = each("--cell", cells, CellKind::parse);
         List<DType> dts = each("--dtype", dtypes, BenchCommand::dtype);
         List<Integer> ths = threads != null ? threads : matmul ? List.of(1, 2) : List.of(1);
+        if (dataParallel && splits != null) {
+            throw new ParameterException(spec.commandLine(), "--data-parallel is --split shards: give one of them");
+        }
+        String shardsOption = dataParallel ? "--data-parallel" : "--split shards";
+        List<Boolean> ways = dataParallel ? List.of(true)
+                : each("--split", splits != null ? splits : List.of("kernels"), BenchCommand::sharded).stream().distinct().toList();
+        // A thread count's ways of splitting one right after the other, so that a ratio between them
+        // compares figures taken seconds apart: a shared machine's speed drifts over minutes.
+        List<Split> splitList = new ArrayList<>();
+        for (int t : ths) {
+            for (boolean sharded : t == 1 ? List.of(false) : ways) {
+                splitList.add(new Split(t, sharded));
+            }
+        }
         for (int t : ths) {
             if (t < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
             for (BenchConfig cfg : cfgs) {
-                if (dataParallel && !matmul && t > cfg.batch()) {
-                    throw new ParameterException(spec.commandLine(), "--data-parallel: " + cfg.name() + "'s batch of " + cfg.batch()
+                if (ways.contains(true) && !matmul && t > cfg.batch()) {
+                    throw new ParameterException(spec.commandLine(), shardsOption + ": " + cfg.name() + "'s batch of " + cfg.batch()
                             + " rows cannot be split into " + t + " shards (--threads " + t + ")");
                 }
             }
@@ -152,18 +170,19 @@ public final class BenchCommand implements Callable<Integer> {
                         reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
                 Measure figure = measure != null ? measure
-                        : inProcess ? (cfg, cell, dt, t) -> TrainingBench.run(cfg, cell, dt, t, dataParallel, budget, seed)
-                        : (cfg, cell, dt, t) -> FreshJvm.train(cfg, cell, dt, t, dataParallel, budget, seed, Blas.backend());
+                        : inProcess ? (cfg, cell, dt, t, sharded) -> TrainingBench.run(cfg, cell, dt, t, sharded, budget, seed)
+                        : (cfg, cell, dt, t, sharded) -> FreshJvm.train(cfg, cell, dt, t, sharded, budget, seed, Blas.backend());
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
-                            for (int t : ths) {
+                            for (Split split : splitList) {
+                                int t = split.threads();
                                 Figure.Train f;
                                 try {
-                                    f = figure.train(cfg, cell, dt, t);
+                                    f = figure.train(cfg, cell, dt, t, split.sharded());
                                 } catch (FreshJvm.Failed e) {
                                     failures.add(e.getMessage());
-                                    printFailed(out, cfg, cell, dt, t, e.getMessage());
+                                    printFailed(out, cfg, cell, dt, t, split.sharded() ? t : 1, e.getMessage());
                                     continue;
                                 }
                                 List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
@@ -192,22 +211,25 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         PrintWriter err = spec.commandLine().getErr();
-        int figures = cfgs.size() * cellList.size() * dts.size() * ths.size();
+        int figures = cfgs.size() * cellList.size() * dts.size() * splitList.size();
         err.printf(Locale.ROOT, "bench: %d of %d figures were not measured:%n", failures.size(), figures);
         failures.forEach(why -> err.println("  " + why));
         err.flush();
         return 1;
     }
 
+    /** A thread count, and whether its threads train shards of the minibatch rather than share the kernels. */
+    private record Split(int threads, boolean sharded) {
+    }
+
     /** One training figure: measured in this JVM or in a fresh one, or (in tests) as the test says. */
     @FunctionalInterface
     interface Measure {
-        Figure.Train train(BenchConfig cfg, CellKind cell, DType dtype, int threads);
+        Figure.Train train(BenchConfig cfg, CellKind cell, DType dtype, int threads, boolean sharded);
     }
 
     /** The row of a figure whose JVM failed, where its figures would have been. */
-    private void printFailed(PrintWriter out, BenchConfig cfg, CellKind cell, DType dt, int threads, String why) {
-        int shards = dataParallel ? threads : 1;
+    private void printFailed(PrintWriter out, BenchConfig cfg, CellKind cell, DType dt, int threads, int shards, String why) {
         String dtype = dt.name().toLowerCase(Locale.ROOT);
         if (json) {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -253,6 +275,15 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("bench: cannot write JSON: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether a {@code --split} way splits the minibatch (shards) rather than the kernels. */
+    private static boolean sharded(String s) {
+        return switch (s) {
+            case "kernels" -> false;
+            case "shards" -> true;
+            default -> throw new IllegalArgumentException("unknown way '" + s + "'; known: kernels, shards");
+        };
     }
 
     private static DType dtype(String s) {

@@ -220,6 +220,42 @@ class BenchCommandTest {
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
 
+    /** --split kernels,shards: after the one-thread figure, each way of using two threads, one right after the other. */
+    @Test
+    void bothSplitsFollowTheOneThreadFigure() throws Exception {
+        List<String> order = new ArrayList<>();
+        BenchCommand bench = new BenchCommand();
+        bench.measure = (cfg, cell, dt, t, sharded) -> {
+            order.add(cfg.name() + " " + dt + " " + t + (sharded ? " shards" : " kernels"));
+            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1);
+        };
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(bench);
+        cl.setOut(new PrintWriter(out, true));
+        int code = cl.execute("--config", "tiny", "--dtype", "f32,f64", "--threads", "1,2", "--split", "kernels,shards", "--json");
+        assertEquals(0, code, out.toString());
+        assertEquals(List.of("tiny F32 1 kernels", "tiny F32 2 kernels", "tiny F32 2 shards",
+                "tiny F64 1 kernels", "tiny F64 2 kernels", "tiny F64 2 shards"), order);
+        List<JsonNode> figures = trainingFigures(out.toString());
+        assertEquals(List.of("1/1", "2/1", "2/2", "1/1", "2/1", "2/2"),
+                figures.stream().map(n -> n.path("threads").asInt() + "/" + n.path("shards").asInt()).toList(), out.toString());
+    }
+
+    @Test
+    void splitIsRefusedWhenUnknownOrGivenTwice() {
+        Cli.Result unknown = Cli.run(args("--split", "rows"));
+        assertEquals(2, unknown.code());
+        assertEquals("bench: --split: unknown way 'rows'; known: kernels, shards (try --help)", unknown.err().strip());
+        Cli.Result twice = Cli.run(args("--split", "shards", "--data-parallel"));
+        assertEquals(2, twice.code());
+        assertEquals("bench: --data-parallel is --split shards: give one of them (try --help)", twice.err().strip());
+        Cli.Result tooMany = Cli.run(args("--config", "tiny", "--threads", "3", "--split", "kernels,shards"));
+        assertEquals(2, tooMany.code());
+        assertEquals("bench: --split shards: tiny's batch of 2 rows cannot be split into 3 shards (--threads 3) (try --help)",
+                tooMany.err().strip());
+        assertEquals("", tooMany.out(), "refused before anything is measured");
+    }
+
     /** Two shards train bench's model as one minibatch does, to rounding (Note [Shard gradient] on DataParallel). */
     @Test
     void twoShardsTrainAsTheWholeMinibatch() {
@@ -257,11 +293,11 @@ class BenchCommandTest {
     /** A bench whose float64 figures' JVMs fail; the float32 ones are measured in this JVM. */
     private static Cli.Result benchWithFailingF64(String cells, String... extra) {
         BenchCommand bench = new BenchCommand();
-        bench.measure = (cfg, cell, dt, t) -> {
+        bench.measure = (cfg, cell, dt, t, sharded) -> {
             if (dt == DType.F64) {
                 throw new FreshJvm.Failed("the JVM measuring " + cfg.name() + " " + cell + " " + dt + " failed (exit 1): out of memory");
             }
-            return TrainingBench.run(cfg, cell, dt, t, false, new TrainingBench.Budget(0, 0.02, 2), 1);
+            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1);
         };
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
