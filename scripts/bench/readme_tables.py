@@ -145,9 +145,9 @@ def main(d):
     for shards, way in ((1, "kernels split"), (2, "two shards")):
         if two[shards]:
             print("two threads at large, %s, against our one thread: %.2f–%.2f×, %d of %d at >= 1.70" % (
-                way, min(two[shards]), max(two[shards]), sum(r >= 1.695 for r in two[shards]), len(two[shards])))
+                way, min(two[shards]), max(two[shards]), sum(r >= 1.7 for r in two[shards]), len(two[shards])))
     print("matmul, one thread, against PyTorch: %.2f–%.2f×, %d of %d shapes at >= 0.90" % (
-        min(mratios), max(mratios), sum(r >= 0.895 for r in mratios), len(mratios)))
+        min(mratios), max(mratios), sum(r >= 0.9 for r in mratios), len(mratios)))
 
 
 if __name__ == "__main__":
