@@ -239,6 +239,48 @@ public final class Workspace {
     }
 
     /**
+     * Takes back the storage of a tensor that a scope of this workspace lent and {@linkplain
+     * Scope#keep kept}, for later scopes to lend: for what outlives one step and is done with during
+     * a later one, such as a shard's gradients once summed ({@code dev.jgrad.nn.parallel.DataParallel}),
+     * so that each step does not allocate it afresh. Afterwards reading the tensor or a reshaped view
+     * of it throws {@link IllegalStateException}. Does nothing for a tensor with storage of its own,
+     * nor for storage given back already (through another view of it). Call it on the thread using
+     * the workspace, or while no scope of it is open.
+     *
+     * @param t a tensor kept from a scope of this workspace, which nothing reads again
+     * @throws IllegalStateException when {@code t} was lent by another workspace, or was not kept
+     */
+    public void giveBack(Tensor t) {
+        Loan loan = Objects.requireNonNull(t, "t").loan();
+        if (loan == null) {
+            return;
+        }
+        if (loan.scope.workspace() != this) {
+            throw new IllegalStateException("Workspace.giveBack: tensor " + t.dtype + t.shape + " was lent by another workspace");
+        }
+        if (loan.givenBack) {
+            return;
+        }
+        if (!loan.kept) {
+            throw new IllegalStateException("Workspace.giveBack: tensor " + t.dtype + t.shape
+                    + " was not kept (Workspace.Scope.keep); its scope takes it back");
+        }
+        loan.returned = true;
+        loan.givenBack = true;
+        if (!outgrown) {
+            makeIdle(loan);
+        }
+    }
+
+    /** Keeps a returned loan's storage for later loans, while the workspace has room. */
+    private void makeIdle(Loan loan) {
+        if (loan.storage != null && loan.storage.get() != null && idleBytes + loan.bytes() <= limitBytes) {
+            idle.computeIfAbsent(key(loan.dtype, loan.length), k -> new ArrayDeque<>()).push(loan.storage);
+            idleBytes += loan.bytes();
+        }
+    }
+
+    /**
      * A tensor on storage lent by the scope open on this thread, or null when none is open or it is
      * full; reused storage is zero-filled when {@code zeroed}, else holds an earlier tensor's values
      * for a caller that overwrites them all.
@@ -462,6 +504,8 @@ public final class Workspace {
         private boolean stepLocal;
         /** Set when a region took the storage back, before the scope closed. */
         private boolean recycled;
+        /** Set when {@link Workspace#giveBack} took the kept storage back. */
+        private boolean givenBack;
 
         private Loan(SoftReference<Object> storage, DType dtype, int length, Scope scope) {
             this.storage = storage;
@@ -480,6 +524,10 @@ public final class Workspace {
         }
 
         IllegalStateException returnedError(Tensor t) {
+            if (givenBack) {
+                return new IllegalStateException("tensor " + t.dtype + t.shape + " was kept from a Workspace scope and then given"
+                        + " back to its workspace (Workspace.giveBack), which lends its storage again");
+            }
             if (recycled && stepLocal) {
                 return new IllegalStateException("tensor " + t.dtype + t.shape + " was computed in a loop step (Workspace.StepRegion)"
                         + " and taken back after it, since the step did not carry it out (or it was dropped with Workspace.drop);"
@@ -509,6 +557,11 @@ public final class Workspace {
 
         private Scope() {
             outer = CURRENT.enter(this);
+        }
+
+        /** The workspace that opened this scope. */
+        private Workspace workspace() {
+            return Workspace.this;
         }
 
         private Tensor lend(DType dtype, Shape shape, boolean zeroed) {
@@ -644,14 +697,6 @@ public final class Workspace {
             loan.recycled = true;
             lentBytes -= loan.bytes();
             makeIdle(loan);
-        }
-
-        /** Keeps a returned loan's storage for later loans, while the workspace lends and has room. */
-        private void makeIdle(Loan loan) {
-            if (loan.storage != null && loan.storage.get() != null && idleBytes + loan.bytes() <= limitBytes) {
-                idle.computeIfAbsent(key(loan.dtype, loan.length), k -> new ArrayDeque<>()).push(loan.storage);
-                idleBytes += loan.bytes();
-            }
         }
 
         /**

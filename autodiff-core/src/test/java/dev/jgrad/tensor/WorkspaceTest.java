@@ -333,6 +333,46 @@ class WorkspaceTest {
     }
 
     @Test
+    void aKeptTensorGivenBackIsLentAgainAndRefusesReads() {
+        Workspace ws = new Workspace(MIB);
+        Tensor kept;
+        try (Workspace.Scope scope = ws.open()) {
+            kept = scope.keep(Kernels.unary(Kernels.Unary.SQUARE, count(N)));
+        }
+        double[] storage = kept.f64();
+        Tensor view = kept.reshape(N, 1);
+        ws.giveBack(kept);
+        assertEquals(N * 8L, ws.idleBytes(), "the kept storage is idle again");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> view.at(0));
+        assertTrue(e.getMessage().contains("given back"), e.getMessage());
+        try (Workspace.Scope scope = ws.open()) {
+            assertSame(storage, Kernels.unary(Kernels.Unary.NEG, count(N)).f64(), "the next scope lends it");
+        }
+    }
+
+    @Test
+    void onlyAKeptTensorOfTheSameWorkspaceCanBeGivenBackAndItsStorageOnlyOnce() {
+        Workspace ws = new Workspace(MIB);
+        Workspace other = new Workspace(MIB);
+        Tensor kept;
+        Tensor notKept;
+        try (Workspace.Scope scope = ws.open()) {
+            kept = scope.keep(Kernels.unary(Kernels.Unary.NEG, count(N)));
+            notKept = Kernels.unary(Kernels.Unary.NEG, count(N));
+            assertTrue(assertThrows(IllegalStateException.class, () -> ws.giveBack(notKept)).getMessage().contains("was not kept"));
+        }
+        assertTrue(assertThrows(IllegalStateException.class, () -> other.giveBack(kept)).getMessage().contains("another workspace"));
+        long idle = ws.idleBytes();
+        Tensor view = kept.reshape(N, 1);
+        ws.giveBack(kept);
+        ws.giveBack(view);
+        assertEquals(idle + N * 8L, ws.idleBytes(), "storage given back through two views is idle once");
+        Tensor own = Tensor.vector(1, 2);
+        ws.giveBack(own);
+        assertEquals(2.0, own.at(1), 0, "storage of its own is left alone");
+    }
+
+    @Test
     void keepingATensorWhoseStorageWasTakenBackFails() {
         Workspace ws = new Workspace(MIB);
         Tensor gone;

@@ -3,6 +3,7 @@ package dev.jgrad.nn.parallel;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
@@ -38,7 +39,12 @@ import java.util.concurrent.Future;
  * the cotangent is exactly 1 and the result is that of {@code loss.backward()}.
  *
  * <p>Each shard's tensors borrow the storage of its previous step (a {@code Workspace} per shard,
- * sharing the default capacity); the shard gradients are kept out of it for the sum.
+ * sharing the default capacity: each gets its share of it for its rows' tensors, and room for one
+ * gradient per parameter). A shard's gradients outlive its scope for the sum, which is made on
+ * the calling thread (in the workspace scope open there, if any); then they go back to the shard's
+ * workspace ({@code Workspace.giveBack}), so a step allocates none afresh. A parameter only one
+ * shard reaches gets that shard's gradient itself, and that shard's gradients stay out of its
+ * workspace.
  *
  * <p>Every shard reads the same parameters, so the loss function must not change shared state (a
  * module's weights, a generator shared by shards). The kernels inside a shard still split large
@@ -50,8 +56,8 @@ public final class DataParallel implements AutoCloseable {
     private final int threads;
     /** Workers for shards beyond those the calling thread runs; null with one thread. */
     private final ExecutorService workers;
-    /** Per shard, the storage its steps reuse: a shard runs on one thread at a time. */
-    private final Workspace[] workspaces;
+    /** Per shard, the storage its steps reuse: a shard runs on one thread at a time. Made by the first backward. */
+    private Workspace[] workspaces;
 
     /**
      * The loss of one shard.
@@ -73,10 +79,6 @@ public final class DataParallel implements AutoCloseable {
     private DataParallel(int shards, int threads) {
         this.shards = shards;
         this.threads = threads;
-        this.workspaces = new Workspace[shards];
-        for (int s = 0; s < shards; s++) {
-            workspaces[s] = new Workspace(Workspace.defaultCapacityBytes() / shards);
-        }
         this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "jgrad-data-parallel");
             t.setDaemon(true);
@@ -132,6 +134,9 @@ public final class DataParallel implements AutoCloseable {
         for (Parameter p : parameters) {
             leaves.add(Objects.requireNonNull(p, "parameter").variable());
         }
+        if (workspaces == null) {
+            workspaces = workspaces(shards, leaves);
+        }
         Shard[] done = new Shard[shards];
         RuntimeException[] failed = new RuntimeException[shards];
         // Shards s ≡ 0 (mod threads) run on this thread, the others on the workers: pending.get(s) is null for this thread's.
@@ -165,19 +170,70 @@ public final class DataParallel implements AutoCloseable {
         }
         for (RuntimeException e : failed) {
             if (e != null) {
+                giveBack(done, new boolean[shards]);
                 throw e;
             }
         }
         double total = 0;
         for (Shard d : done) {
             total += d.weightedLoss();
-            for (int i = 0; i < leaves.size(); i++) {
-                if (d.grads().get(i) != null) {
-                    leaves.get(i).backward(d.grads().get(i));
+        }
+        // A leaf's gradient is the shards' sum, made here, or where one shard alone reached the leaf that shard's own.
+        boolean[] handedOver = new boolean[shards];
+        for (int i = 0; i < leaves.size(); i++) {
+            Tensor sum = null;
+            int last = -1;
+            for (int s = 0; s < shards; s++) {
+                Tensor g = done[s].grads().get(i);
+                if (g != null) {
+                    sum = sum == null ? g : Kernels.binary(Kernels.Binary.ADD, sum, g);
+                    last = sum == g ? s : -1;
+                }
+            }
+            if (sum != null) {
+                leaves.get(i).backward(sum);
+                if (last >= 0) {
+                    handedOver[last] = true;
                 }
             }
         }
+        giveBack(done, handedOver);
         return total;
+    }
+
+    /**
+     * One workspace per shard, sharing the default capacity {@code C} as a whole minibatch's step would
+     * use it: its tensors, whose rows the shards divide, and one gradient per parameter, {@code G} bytes
+     * together, which every shard makes whole. So each shard gets {@code (C − G)/S + G}.
+     */
+    private static Workspace[] workspaces(int shards, List<Variable> leaves) {
+        long capacity = Workspace.defaultCapacityBytes();
+        long gradients = 0;
+        for (Variable leaf : leaves) {
+            gradients += (long) leaf.shape().size() * leaf.dtype().bytes();
+        }
+        long each = capacity == 0 ? 0 : Math.max(0, capacity - gradients) / shards + gradients;
+        Workspace[] made = new Workspace[shards];
+        for (int s = 0; s < shards; s++) {
+            made[s] = new Workspace(each);
+        }
+        return made;
+    }
+
+    /**
+     * Returns the shards' kept gradients to their workspaces, except a shard's that handed one over as a
+     * leaf's gradient (another of its gradients may share that one's storage).
+     */
+    private void giveBack(Shard[] done, boolean[] handedOver) {
+        for (int s = 0; s < shards; s++) {
+            if (done[s] != null && !handedOver[s]) {
+                for (Tensor g : done[s].grads()) {
+                    if (g != null) {
+                        workspaces[s].giveBack(g);
+                    }
+                }
+            }
+        }
     }
 
     /** One shard's loss times its share of the rows, and its share of each parameter's gradient (null where it has none). */

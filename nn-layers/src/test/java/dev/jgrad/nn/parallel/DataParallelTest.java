@@ -1,5 +1,6 @@
 package dev.jgrad.nn.parallel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,6 +17,7 @@ import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
+import dev.jgrad.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,10 +45,17 @@ class DataParallelTest {
         final int[] targets;
         final Map<String, Parameter> params = new LinkedHashMap<>();
 
+        final int hidden;
+
         Model(DType dtype, long seed) {
+            this(dtype, seed, HIDDEN);
+        }
+
+        Model(DType dtype, long seed, int hidden) {
+            this.hidden = hidden;
             Rng rng = Rng.seeded(seed);
-            rnn = RecurrentStack.of(CellKind.GRU, IN, HIDDEN, 1, true, dtype, rng);
-            out = new Linear(HIDDEN, CLASSES, true, dtype, rng);
+            rnn = RecurrentStack.of(CellKind.GRU, IN, hidden, 1, true, dtype, rng);
+            out = new Linear(hidden, CLASSES, true, dtype, rng);
             params.putAll(rnn.parameters());
             out.parameters().forEach((k, v) -> params.put("out." + k, v));
             x = Tensor.randn(rng, dtype, 1, BATCH, STEPS, IN);
@@ -59,7 +68,7 @@ class DataParallelTest {
         /** The mean cross-entropy over rows [from, to) of the minibatch. */
         Variable loss(int from, int to) {
             Variable rows = Variable.constant(x).slice(0, from, to);
-            Variable h = rnn.forward(rows, null).outputs().reshape((to - from) * STEPS, HIDDEN);
+            Variable h = rnn.forward(rows, null).outputs().reshape((to - from) * STEPS, hidden);
             return Losses.crossEntropy(out.forward(h), Arrays.copyOfRange(targets, from * STEPS, to * STEPS));
         }
 
@@ -121,6 +130,47 @@ class DataParallelTest {
         sharded(twice, 2, 2);
         sharded(twice, 2, 2);
         once.grads().forEach((name, g) -> assertTrue(Variable.constant(g).times(2).value().allClose(twice.grads().get(name), 1e-15, 0), name));
+    }
+
+    /**
+     * Steps in a workspace, as a training loop runs them, where every weight's gradient has storage
+     * that a workspace lends: the shards' gradients, given back to their workspaces after each sum,
+     * leave every parameter's gradient readable and bit for bit that of the same steps without a
+     * workspace, including the gradient of a parameter only shard 0 reaches, which is that shard's own.
+     */
+    @Test
+    void stepsInAWorkspaceKeepEveryGradientReadableAndTheSameBits() {
+        Model lent = new Model(DType.F64, 10, 40);
+        Model plain = new Model(DType.F64, 10, 40);
+        Parameter onlyShard0 = new Parameter("onlyShard0", Tensor.randn(Rng.seeded(11), DType.F64, 1, 32, 40));
+        Parameter plainOnlyShard0 = new Parameter("onlyShard0", onlyShard0.value());
+        Workspace workspace = new Workspace(16L << 20);
+        try (DataParallel dp = DataParallel.of(2, 2)) {
+            for (int step = 0; step < 3; step++) {
+                Map<String, double[]> withWorkspace = new LinkedHashMap<>();
+                try (Workspace.Scope scope = workspace.open()) {
+                    shardedStep(dp, lent, onlyShard0);
+                    lent.grads().forEach((name, g) -> withWorkspace.put(name, g.toDoubleArray()));
+                    withWorkspace.put("onlyShard0", onlyShard0.grad().toDoubleArray());
+                    lent.params.values().forEach(Parameter::zeroGrad);
+                    onlyShard0.zeroGrad();
+                }
+                shardedStep(dp, plain, plainOnlyShard0);
+                int s = step;
+                plain.grads().forEach((name, g) -> assertArrayEquals(g.toDoubleArray(), withWorkspace.get(name), "step " + s + " " + name));
+                assertArrayEquals(plainOnlyShard0.grad().toDoubleArray(), withWorkspace.get("onlyShard0"), "step " + s);
+                plain.params.values().forEach(Parameter::zeroGrad);
+                plainOnlyShard0.zeroGrad();
+            }
+        }
+    }
+
+    /** One sharded backward of the model's loss, plus {@code Σ extra·M} in shard 0's loss alone. */
+    private static void shardedStep(DataParallel dp, Model m, Parameter extra) {
+        List<Parameter> params = new ArrayList<>(m.params.values());
+        params.add(extra);
+        Variable square = Variable.constant(Tensor.randn(Rng.seeded(12), extra.value().dtype(), 1, 40, 40));
+        dp.backward(params, BATCH, (s, from, to) -> s == 0 ? m.loss(from, to).plus(extra.variable().matmul(square).sum()) : m.loss(from, to));
     }
 
     @Test
