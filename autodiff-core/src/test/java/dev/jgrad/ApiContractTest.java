@@ -33,6 +33,7 @@ class ApiContractTest {
             .sample(Unrolled.class, closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2)), 2)),
                     closed(Unrolled.over(Variable.leaf(Tensor.vector(1, 2, 3)), 3)))
             .sample(Unrolled.Step.class, closedStep(0), closedStep(1))
+            .sample(Workspace.class, new Workspace(0), new Workspace(0))
             .sample(Workspace.Scope.class, closed(new Workspace(0).open()), closed(new Workspace(0).open()))
             .sample(Workspace.StepRegion.class, closed(Workspace.stepRegion()), closed(Workspace.stepRegion()))
             .sample(GradientAccumulator.class, GradientAccumulator.create(), GradientAccumulator.create())
