@@ -681,7 +681,7 @@ public sealed interface Op {
             Variable logits = in[0];
             int n = logits.shape().dim(0);
             int c = logits.shape().dim(1);
-            Variable oneHot = Variable.constant(Tensor.oneHot(logits.dtype(), targets, c, n));
+            Variable oneHot = Variable.constant(Kernels.oneHot(logits.dtype(), targets, c, n));
             return new Variable[] {logits.softmax(1).minus(oneHot).times(g.times(1.0 / n))};
         }
         @Override public boolean equals(Object o) { return o instanceof CrossEntropy x && Arrays.equals(targets, x.targets); }

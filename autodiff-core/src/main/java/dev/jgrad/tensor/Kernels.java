@@ -1343,6 +1343,23 @@ public final class Kernels {
     }
 
     /**
+     * One-hot encoding, {@code out[..., c] = (indices[...] == c)} of shape {@code indexDims ++ [classes]},
+     * as {@link Tensor#oneHot}, but made as a kernel's output is: on storage the workspace scope open
+     * on this thread lends (Note [Workspace loans] on {@link Workspace}), for encodings a step makes
+     * afresh each time (its inputs, a loss's targets), which a factory's own storage would allocate anew.
+     *
+     * @param dtype     the dtype
+     * @param indices   the class indices, row-major
+     * @param classes   the number of classes
+     * @param indexDims the shape of {@code indices}
+     * @return the encoding
+     * @throws IllegalArgumentException when an index is outside [0, classes) or the indices do not fill {@code indexDims}
+     */
+    public static Tensor oneHot(DType dtype, int[] indices, int classes, int... indexDims) {
+        return Tensor.oneHot(true, dtype, indices, classes, indexDims);
+    }
+
+    /**
      * Mean softmax cross-entropy of {@code logits [N, C]} against integer {@code targets} in [0, C):
      * {@code (1/N) Σ_n (logsumexp(logits[n]) − logits[n, targets[n]])}, with the max trick.
      *

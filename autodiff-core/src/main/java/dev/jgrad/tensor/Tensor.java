@@ -361,6 +361,11 @@ public final class Tensor {
      * @throws IllegalArgumentException when an index is outside [0, classes)
      */
     public static Tensor oneHot(DType dtype, int[] indices, int classes, int... indexDims) {
+        return oneHot(false, dtype, indices, classes, indexDims);
+    }
+
+    /** {@link #oneHot}, on storage the workspace scope open on this thread lends when {@code lent} ({@link Kernels#oneHot}). */
+    static Tensor oneHot(boolean lent, DType dtype, int[] indices, int classes, int... indexDims) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(indices, "indices");
         Objects.requireNonNull(indexDims, "indexDims");
@@ -370,7 +375,7 @@ public final class Tensor {
         }
         int[] od = Arrays.copyOf(indexDims, indexDims.length + 1);
         od[indexDims.length] = classes;
-        Tensor t = fresh(dtype, Shape.of(od));
+        Tensor t = lent ? allocate(dtype, Shape.of(od)) : fresh(dtype, Shape.of(od));
         for (int i = 0; i < indices.length; i++) {
             int c = indices[i];
             if (c < 0 || c >= classes) {

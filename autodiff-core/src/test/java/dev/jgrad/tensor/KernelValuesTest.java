@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +45,23 @@ class KernelValuesTest {
         }
         // float32 squares stay exact in double: (2^100)² would overflow float but not double
         assertEquals(0x1p200, Kernels.sumOfSquares(Tensor.vector(0x1p100).cast(DType.F32)));
+    }
+
+    /** Both one-hot encodings, the factory's and the kernel's, put a one at each index and refuse indices outside the classes by position. */
+    @Test
+    void oneHotPutsAOneAtEachIndexAndRefusesIndicesOutsideTheClasses() {
+        for (DType dt : DType.values()) {
+            for (Tensor t : List.of(Tensor.oneHot(dt, new int[] {2, 0, 1, 2}, 3, 2, 2), Kernels.oneHot(dt, new int[] {2, 0, 1, 2}, 3, 2, 2))) {
+                assertEquals(dt, t.dtype());
+                assertValues(new double[] {0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1}, Shape.of(2, 2, 3), t);
+            }
+            assertEquals("oneHot: index 3 at position 1 is outside [0, 3)",
+                    assertThrows(IllegalArgumentException.class, () -> Kernels.oneHot(dt, new int[] {0, 3}, 3, 2)).getMessage());
+            assertEquals("oneHot: index -1 at position 0 is outside [0, 3)",
+                    assertThrows(IllegalArgumentException.class, () -> Tensor.oneHot(dt, new int[] {-1, 0}, 3, 2)).getMessage());
+            assertEquals("oneHot: 3 indices do not fill shape [2, 2]",
+                    assertThrows(IllegalArgumentException.class, () -> Kernels.oneHot(dt, new int[] {0, 1, 2}, 3, 2, 2)).getMessage());
+        }
     }
 
     @Test

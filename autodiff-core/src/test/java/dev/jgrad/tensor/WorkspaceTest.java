@@ -384,6 +384,27 @@ class WorkspaceTest {
         }
     }
 
+    /** The kernel's one-hot encoding borrows, and reused storage full of other values is zero-filled first; the factory's does not borrow. */
+    @Test
+    void theOneHotKernelBorrowsZeroFilledStorageAndTheFactoryNone() {
+        Workspace ws = new Workspace(MIB);
+        int[] indices = new int[N / 4];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = (i * 3) % 4;
+        }
+        double[] storage;
+        try (Workspace.Scope scope = ws.open()) {
+            storage = Kernels.unary(Kernels.Unary.NEG, count(N)).f64();
+        }
+        try (Workspace.Scope scope = ws.open()) {
+            Tensor factory = Tensor.oneHot(DType.F64, indices, 4, indices.length);
+            assertEquals(N * 8L, ws.idleBytes(), "the factory's encoding has storage of its own");
+            Tensor kernel = Kernels.oneHot(DType.F64, indices, 4, indices.length);
+            assertSame(storage, kernel.f64(), "the kernel's encoding is lent the idle storage");
+            assertArrayEquals(factory.toDoubleArray(), kernel.toDoubleArray());
+        }
+    }
+
     @Test
     void neitherFactoriesNorOtherThreadsNorSmallTensorsBorrow() throws Exception {
         Workspace ws = new Workspace(MIB);

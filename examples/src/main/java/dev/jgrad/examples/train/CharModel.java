@@ -9,6 +9,7 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.cell.State;
 import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
@@ -143,7 +144,7 @@ public final class CharModel implements Module {
                 throw new IllegalArgumentException("CharModel.forward: token " + i + " is outside [0, " + vocab + ")");
             }
         }
-        Variable x = embedding != null ? embedding.forward(flat, t, b) : Variable.constant(Tensor.oneHot(dtype(), flat, vocab, t, b));
+        Variable x = embedding != null ? embedding.forward(flat, t, b) : Variable.constant(Kernels.oneHot(dtype(), flat, vocab, t, b));
         RecurrentStack.Output out = rnn.forwardTimeMajor(x, initial);
         Variable timeMajor = output.forward(out.outputs());
         Variable logits = timeMajor.permute(1, 0, 2);
