@@ -1,13 +1,17 @@
 package dev.jgrad.tensor;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
-import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 /**
  * Counts the collections after which the heap was nearly full: the signal on which every {@link
@@ -16,10 +20,14 @@ import javax.management.NotificationEmitter;
  * step.
  *
  * <p>The JVM's collectors report each collection to a listener registered when the first workspace
- * that lends is made; the listener adds the heap pools' usage after their latest collection (the live
- * data, by the collector's own measure) and counts the collection when that is above {@link
- * #NEARLY_FULL} of the maximum heap. On a runtime without the management API, or whose collectors send
- * no notifications, nothing is counted and workspaces rely on their soft references alone.
+ * that lends is made. After a collection that is not a young one (a full collection, or a concurrent
+ * cycle), the listener adds the heap pools' usage right after it (the live data, by the collector's
+ * own measure) and counts the collection when that is above {@link #NEARLY_FULL} of the maximum heap.
+ * A young collection says nothing of the old generation, which it leaves as it was: counting it, on the
+ * old generation's usage after its last full collection, would count one nearly full heap again at
+ * every young collection until the next full one, and halve every workspace's limit each time. On a
+ * runtime without the management API, or whose collectors send no notifications, nothing is counted and
+ * workspaces rely on their soft references alone.
  */
 final class HeapPressure {
     /** The fraction of the maximum heap above which the live data after a collection counts as nearly full. */
@@ -56,6 +64,14 @@ final class HeapPressure {
         return max > 0 && live > NEARLY_FULL * max;
     }
 
+    /**
+     * Whether a collection counts: one that is not young ({@code action} is not the JVM's {@code "end of
+     * minor GC"}), after which {@code live} bytes were nearly all of a {@code max}-byte heap.
+     */
+    static boolean counts(String action, long live, long max) {
+        return !"end of minor GC".equals(action) && nearlyFull(live, max);
+    }
+
     /** The count, and the listener on the collectors that adds to it, registered when the count is first read. */
     private static final class Listener {
         static final AtomicLong COUNT = new AtomicLong();
@@ -64,15 +80,19 @@ final class HeapPressure {
 
         private static boolean install() {
             try {
-                List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                        .filter(p -> p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported()).toList();
+                GarbageCollectionNotificationInfo.class.getName();   // absent (jdk.management not loaded): caught below
+                Set<String> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                        .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
                 long max = Runtime.getRuntime().maxMemory();
                 boolean any = false;
                 for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
                     if (gc instanceof NotificationEmitter emitter) {
                         emitter.addNotificationListener((notification, handback) -> {
-                            if (nearlyFull(liveAfterCollection(heap), max)) {
-                                signal();
+                            if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                                GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+                                if (counts(info.getGcAction(), liveAfter(info, heap), max)) {
+                                    signal();
+                                }
                             }
                             SEEN.incrementAndGet();
                         }, null, null);
@@ -85,13 +105,12 @@ final class HeapPressure {
             }
         }
 
-        /** The heap pools' usage after their latest collections. */
-        private static long liveAfterCollection(List<MemoryPoolMXBean> heap) {
+        /** The heap pools' usage right after the collection {@code info} reports. */
+        private static long liveAfter(GarbageCollectionNotificationInfo info, Set<String> heap) {
             long live = 0;
-            for (MemoryPoolMXBean p : heap) {
-                MemoryUsage u = p.getCollectionUsage();
-                if (u != null) {
-                    live += u.getUsed();
+            for (Map.Entry<String, MemoryUsage> pool : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                if (heap.contains(pool.getKey())) {
+                    live += pool.getValue().getUsed();
                 }
             }
             return live;

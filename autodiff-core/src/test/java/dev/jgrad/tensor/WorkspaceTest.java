@@ -714,12 +714,19 @@ class WorkspaceTest {
         return seen;
     }
 
-    /** The listener counts a collection only when the live heap after it is above nine tenths of the maximum. */
+    /**
+     * The listener counts a collection only when the live heap after it is above nine tenths of the
+     * maximum, and never a young collection, which leaves the old generation as it was.
+     */
     @Test
     void onlyANearlyFullCollectionCounts() throws InterruptedException {
         assertFalse(HeapPressure.nearlyFull(90, 100));
         assertTrue(HeapPressure.nearlyFull(91, 100));
         assertFalse(HeapPressure.nearlyFull(1, 0), "no maximum known: never full");
+        assertTrue(HeapPressure.counts("end of major GC", 91, 100));
+        assertFalse(HeapPressure.counts("end of major GC", 90, 100));
+        assertTrue(HeapPressure.counts("end of GC cycle", 95, 100), "a concurrent collector's cycle counts");
+        assertFalse(HeapPressure.counts("end of minor GC", 99, 100), "a young collection never counts");
         assertTrue(HeapPressure.listening(), "HotSpot's collectors send notifications");
         long count = HeapPressure.count();
         long seen = collectAndAwaitTheListener();
