@@ -133,8 +133,9 @@ class DataParallelTest {
     }
 
     /**
-     * Steps in a workspace, as a training loop runs them, where every weight's gradient has storage
-     * that a workspace lends: the shards' gradients, given back to their workspaces after each sum,
+     * Steps in a workspace, as a training loop runs them, where the recurrent weight's gradient
+     * ({@code [120, 40]}) and the extra parameter's ({@code [32, 40]}) are large enough for a workspace
+     * to lend their storage: the shards' gradients, given back to their workspaces after each sum,
      * leave every parameter's gradient readable and bit for bit that of the same steps without a
      * workspace, including the gradient of a parameter only shard 0 reaches, which is that shard's own.
      */
