@@ -136,8 +136,9 @@ class DataParallelTest {
      * Steps in a workspace, as a training loop runs them, where the recurrent weight's gradient
      * ({@code [120, 40]}) and the extra parameter's ({@code [32, 40]}) are large enough for a workspace
      * to lend their storage: the shards' gradients, given back to their workspaces after each sum,
-     * leave every parameter's gradient readable and bit for bit that of the same steps without a
-     * workspace, including the gradient of a parameter only shard 0 reaches, which is that shard's own.
+     * leave every parameter's gradient readable and bit for bit that of the same steps run outside a
+     * workspace scope (the shards' own workspaces lend in both), including the gradient of a parameter
+     * only shard 0 reaches, which is that shard's own.
      */
     @Test
     void stepsInAWorkspaceKeepEveryGradientReadableAndTheSameBits() {
@@ -170,8 +171,8 @@ class DataParallelTest {
     private static void shardedStep(DataParallel dp, Model m, Parameter extra) {
         List<Parameter> params = new ArrayList<>(m.params.values());
         params.add(extra);
-        Variable square = Variable.constant(Tensor.randn(Rng.seeded(12), extra.value().dtype(), 1, 40, 40));
-        dp.backward(params, BATCH, (s, from, to) -> s == 0 ? m.loss(from, to).plus(extra.variable().matmul(square).sum()) : m.loss(from, to));
+        Variable weight = Variable.constant(Tensor.randn(Rng.seeded(12), extra.value().dtype(), 1, 40, 40));
+        dp.backward(params, BATCH, (s, from, to) -> s == 0 ? m.loss(from, to).plus(extra.variable().matmul(weight).sum()) : m.loss(from, to));
     }
 
     @Test
