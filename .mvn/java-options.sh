@@ -5,15 +5,17 @@
 #     configuration in float64; the JVM's default heap, a quarter of the machine's memory, would let
 #     the process grow to gigabytes, and the serial collector keeps no concurrent threads or
 #     remembered sets beside it.
-#   -Djgrad.workspace=190m: the step workspace, instead of its default third of the heap, holds the
-#     arrays of a large step in either dtype (the PyTorch variant's float64 step keeps 172 MiB of
-#     them, docs/measurements/2026-12-01/inlining-budget.txt), so such a step reuses the
-#     previous step's arrays instead of the collector's; where the heap cannot hold that much beside
-#     the step (the PyTorch variant's float64 step as two shards), the workspace gives way instead of
-#     running it out of memory (docs/measurements/2026-12-01/workspace-heap.txt).
+#   -Djgrad.workspace=220m: the step workspace, instead of its default third of the heap, holds the
+#     arrays of a large step in either dtype on one thread or two (the PyTorch variant's float64 step
+#     keeps 172 MiB of them on one thread, docs/measurements/2026-12-01/inlining-budget.txt; on two
+#     threads, split or as two shards, 190 MB was too little and a step allocated twice as much,
+#     docs/measurements/2026-12-02/workspace-220m.txt), so such a step reuses the previous step's
+#     arrays instead of the collector's; where the heap cannot hold that much beside the step, the
+#     workspace gives way instead of running it out of memory
+#     (docs/measurements/2026-12-01/workspace-heap.txt).
 #   -XX:+UseTransparentHugePages where the kernel offers huge pages: fewer TLB misses in the
 #     matrix products.
-jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=190m"
+jgrad_java_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=220m"
 case "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" in
   *"[always]"*|*"[madvise]"*) jgrad_java_opts="$jgrad_java_opts -XX:+UseTransparentHugePages" ;;
 esac
