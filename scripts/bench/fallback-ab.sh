@@ -1,7 +1,9 @@
 #!/bin/sh
 # The pure-Java fallback (--blas java) against the jar of commit 8d7ae7c, the last one before the
 # native path, alternating ROUNDS times (default 3): tiny and large in float64, one thread, each run
-# in one JVM. Run by hand with the machine to itself; writes docs/measurements/DATE/fallback-ab.txt.
+# in one JVM, then each jar's median over the rounds and their ratio: a JVM's tiny figure can land
+# anywhere in a spread of some 40% from one launch to the next, for either jar, so a single round's
+# ratio says little. Run by hand with the machine to itself; writes docs/measurements/DATE/fallback-ab.txt.
 #
 #   scripts/bench/fallback-ab.sh [ROUNDS]
 set -eu
@@ -18,7 +20,7 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 java="$JAVA_HOME/bin/java"
 args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
 # Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.
-new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=190m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=220m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 {
   echo "# old = $java -XX:+UseSerialGC -Xmx300m -jar gru-examples.jar of 8d7ae7c bench $args"
   echo "# new = $java $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args (at $(git rev-parse --short HEAD))"
@@ -34,3 +36,14 @@ new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=190m --add-modules jdk.inc
   done
   uptime
 } | tee "$out/fallback-ab.txt"
+# The old jar's rows have no shards column: tokens/s is the sixth field there, the seventh in the new jar's.
+awk '/^## round/ { jar = $4 } /^jgrad/ { v[jar " " $2, ++n[jar " " $2]] = (jar == "old" ? $6 : $7) }
+  function median(key,   i, j, t, a, k) {
+    k = n[key]; for (i = 1; i <= k; i++) a[i] = v[key, i]
+    for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+  }
+  END { split("tiny large", configs, " ")
+    for (i = 1; i <= 2; i++) { o = median("old " configs[i]); w = median("new " configs[i])
+      printf "median of %d rounds, %s: old %.1f, new %.1f tokens/s (new/old %.2fx)\n", n["new " configs[i]], configs[i], o, w, w / o } }' \
+  "$out/fallback-ab.txt" | tee -a "$out/fallback-ab.txt"
