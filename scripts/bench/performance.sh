@@ -12,6 +12,9 @@
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-3}
+# Warm-up seconds of each training figure, both sides: one left a two-shard step's rate still climbing
+# (docs/measurements/2026-12-02/bench-trace-after.txt).
+warmup=3
 out=docs/measurements/$(date +%Y-%m-%d)
 mkdir -p "$out"
 ./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
@@ -35,13 +38,13 @@ torch --no-train > "$out/torch.jsonl"
 for config in tiny d2l large; do
   split=kernels,shards
   [ "$config" = tiny ] && split=kernels
-  torch --no-matmul --config "$config" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
+  torch --no-matmul --config "$config" --warmup "$warmup" | grep -v '"kind": "machine"' >> "$out/torch.jsonl"
   ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 --split "$split" \
-      --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
+      --seconds "$seconds" --warmup "$warmup" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
 done
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
-    --seconds "$seconds" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-java.txt"
+    --seconds "$seconds" --warmup "$warmup" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-java.txt"
 # Where a system OpenBLAS is installed (Debian's, which PyTorch uses here): the same products and
 # one-thread training on it, to tell the bundled build's speed from jgrad's own costs; it runs without
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE like PyTorch, since a system OpenBLAS obeys them.
@@ -51,7 +54,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
       2>>"$out/stderr.txt" | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
-      --seconds "$seconds" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
+      --seconds "$seconds" --warmup "$warmup" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
 fi
 uptime >> "$out/machine.txt"
 # A figure whose JVM failed gets a 'failed' row, and the bench lists the reasons on standard error and goes on:

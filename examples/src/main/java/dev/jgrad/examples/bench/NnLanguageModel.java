@@ -54,9 +54,9 @@ final class NnLanguageModel implements AutoCloseable {
 
     /**
      * With shards, counts the ops a whole minibatch's forward records, by running one; without, the
-     * first step counts them. Call it before the first step and outside any {@code MatmulTrace}, whose
-     * products it would join: outside the workspace, whose storage a whole minibatch's forward would
-     * leave idle, and before the shards' workspaces fill, beside which it may not fit the heap.
+     * first step counts them. Call it outside any {@code MatmulTrace}, whose products it would join.
+     * It runs outside the workspace, whose storage a whole minibatch's forward would leave idle; beside
+     * the shards' filled workspaces it may need the room they hold, which they then give up.
      */
     void countOps(int[][] inputs, int[] targets) {
         if (shards != null && recordedOps == 0) {

@@ -57,9 +57,6 @@ final class TrainingBench {
             }
         }
         NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR, shards);
-        model.countOps(inputs, targets);
-        // First, while no workspace holds a step's storage yet: a sharded step traced on one thread has workspaces of its own.
-        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
         long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
         double loss = model.trainStep(inputs, targets, MAX_NORM);
         while (System.nanoTime() < warmEnd) {
@@ -110,6 +107,11 @@ final class TrainingBench {
         Arrays.sort(sorted);
         double med = median(sorted);
         double peakRss = MachineFacts.peakRssMib();
+        // What training does not run comes after the peak memory is read, so that it is the training's: a whole
+        // minibatch's forward counting the ops of a sharded step, and a step traced on one thread, whose shards
+        // borrow from workspaces of their own.
+        model.countOps(inputs, targets);
+        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double stepSeconds = config.tokensPerStep() / med;
         double nsPerOp = 1e9 * stepSeconds / model.recordedOps();
