@@ -164,9 +164,9 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %6s %12s %21s %6s %8s %9s %13s %10s %8s %8s %5s %10s%s%n", "model", "config", "cell", "dtype",
+                if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %6s %12s %21s %6s %8s %9s %13s %10s %8s %8s %5s %10s %7s%s%n", "model", "config", "cell", "dtype",
                         "threads", "shards", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline", "in GEMM", "GC",
-                        "alloc MiB",
+                        "alloc MiB", "warm s",
                         reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
                 Measure figure = measure != null ? measure
@@ -258,11 +258,11 @@ public final class BenchCommand implements Callable<Integer> {
             extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
         }
         switch (f) {
-            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %6d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%% %7.0f%% %4.0f%% %10.1f%s%n",
+            case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %6d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%% %7.0f%% %4.0f%% %10.1f %7.1f%s%n",
                     t.impl(), t.config(), t.cell(), t.dtype(), t.threads(), t.shards(), t.tokensPerSecond(), String.format(Locale.ROOT, "(%.1f..%.1f)",
                             t.minTokensPerSecond(), t.maxTokensPerSecond()), t.opsPerStep(), t.nsPerOp(), t.peakRssMib(),
                     String.format(Locale.ROOT, "%.1f->%.1f", t.keptMibStart(), t.keptMibEnd()), t.matmulGflop(), 100 * t.gemmRoofline(),
-                    100 * t.productFraction(), 100 * t.gcFraction(), t.allocMibPerStep(), extra);
+                    100 * t.productFraction(), 100 * t.gcFraction(), t.allocMibPerStep(), t.warmupSeconds(), extra);
             case Figure.Matmul m -> out.printf(Locale.ROOT, "%-34s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
                     m.gflops(), extra);
         }

@@ -31,11 +31,14 @@ sealed interface Figure {
      * @param gcFraction      the garbage collectors' time during the timed steps, divided by their wall time (NaN where not known)
      * @param allocMibPerStep heap allocated by all threads during the timed steps, per step, in MiB (NaN where not known):
      *                        storage a workspace could not lend, and anything the JIT failed to keep in registers
+     * @param warmupSeconds   how long the steps ran before the timed ones: the fixed warm-up, and then until the
+     *                        step rate settled and the JIT compilers were nearly idle (NaN where not known)
      */
     record Train(String impl, String config, String cell, String dtype, int threads, int shards, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
                  int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd,
-                 double matmulGflop, double gemmRoofline, double productFraction, double gcFraction, double allocMibPerStep)
+                 double matmulGflop, double gemmRoofline, double productFraction, double gcFraction, double allocMibPerStep,
+                 double warmupSeconds)
             implements Figure {
         @Override
         public Map<String, Object> fields() {
@@ -63,6 +66,7 @@ sealed interface Figure {
             m.put("product_fraction", productFraction);
             m.put("gc_fraction", gcFraction);
             m.put("alloc_mib_per_step", allocMibPerStep);
+            m.put("warmup_seconds", warmupSeconds);
             return m;
         }
 
@@ -74,7 +78,8 @@ sealed interface Figure {
                     n.path("loss").asDouble(), n.path("ops_per_step").asInt(), n.path("ns_per_op").asDouble(),
                     n.path("peak_rss_mib").asDouble(), n.path("kept_mib_start").asDouble(), n.path("kept_mib_end").asDouble(),
                     n.path("matmul_gflop_per_step").asDouble(Double.NaN), n.path("gemm_roofline").asDouble(Double.NaN),
-                    n.path("product_fraction").asDouble(Double.NaN), n.path("gc_fraction").asDouble(Double.NaN), n.path("alloc_mib_per_step").asDouble(Double.NaN));
+                    n.path("product_fraction").asDouble(Double.NaN), n.path("gc_fraction").asDouble(Double.NaN), n.path("alloc_mib_per_step").asDouble(Double.NaN),
+                    n.path("warmup_seconds").asDouble(Double.NaN));
         }
     }
 

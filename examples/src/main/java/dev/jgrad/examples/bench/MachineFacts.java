@@ -3,6 +3,7 @@ package dev.jgrad.examples.bench;
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.Kernels;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -83,6 +84,15 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
             sum += Math.max(0, gc.getCollectionTime());
         }
         return sum;
+    }
+
+    /**
+     * The JIT compilers' accumulated compilation time in this JVM, in milliseconds (summed over their
+     * threads), or 0 where the JVM does not measure it.
+     */
+    public static long compilationMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Heap bytes allocated by all threads of this JVM so far, or −1 where the JVM does not count them. */

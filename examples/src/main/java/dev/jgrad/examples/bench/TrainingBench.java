@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Times full training steps of {@link NnLanguageModel} (train's model: our cells' forward equations on the tape): a warm-up (so the JIT has compiled the
- * hot paths; extended until the step rate settles), then {@code repetitions} timed runs of at least one step each, each reporting tokens per
+ * hot paths; extended until the step rate settles and the compilers are nearly idle), then {@code repetitions} timed runs of at least one step each, each reporting tokens per
  * second; the figure is their median. The heap kept between steps is read after the warm-up and
  * after the last timed step, so a leak across steps shows as growth.
  */
@@ -57,27 +57,33 @@ final class TrainingBench {
             }
         }
         NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR, shards);
-        long warmEnd = System.nanoTime() + (long) (budget.warmupSeconds() * 1e9);
+        long warmStart = System.nanoTime();
+        long warmEnd = warmStart + (long) (budget.warmupSeconds() * 1e9);
         double loss = model.trainStep(inputs, targets, MAX_NORM);
         while (System.nanoTime() < warmEnd) {
             loss = model.trainStep(inputs, targets, MAX_NORM);
         }
-        // On a busy machine the JIT may still be compiling after the fixed warm-up: go on until two
-        // consecutive windows agree within 10%, for at most four more warm-up lengths.
+        // The JIT may still be compiling the step's code after the fixed warm-up, the more so when the step
+        // keeps both cores busy: go on until two consecutive windows agree within 10% and the compilers
+        // worked for under 5% of the second one, for at most four more warm-up lengths.
         long window = Math.max(50_000_000L, (long) (budget.warmupSeconds() * 0.25e9));
         long cap = System.nanoTime() + (long) (4 * budget.warmupSeconds() * 1e9);
         double previous = Double.NaN;
         while (budget.warmupSeconds() > 0 && System.nanoTime() < cap) {
             long start = System.nanoTime();
+            long compiledStart = MachineFacts.compilationMillis();
             long steps = 0;
             while (System.nanoTime() - start < window) {
                 loss = model.trainStep(inputs, targets, MAX_NORM);
                 steps++;
             }
-            double rate = steps / ((System.nanoTime() - start) / 1e9);
-            if (Math.abs(rate - previous) <= 0.1 * previous) break;
+            long elapsed = System.nanoTime() - start;
+            double rate = steps / (elapsed / 1e9);
+            boolean compilersQuiet = MachineFacts.compilationMillis() - compiledStart < 0.05 * elapsed / 1e6;
+            if (Math.abs(rate - previous) <= 0.1 * previous && compilersQuiet) break;
             previous = rate;
         }
+        double warmedSeconds = (System.nanoTime() - warmStart) / 1e9;
         double keptStart = MachineFacts.keptHeapMib();
         long gcStart = MachineFacts.gcMillis();
         long allocStart = MachineFacts.allocatedBytes();
@@ -121,7 +127,7 @@ final class TrainingBench {
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep);
+                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
     }
 
     /**
