@@ -19,8 +19,9 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 ./gru-examples --version >/dev/null 2>&1   # builds this checkout's jar if needed
 java="$JAVA_HOME/bin/java"
 args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
-# The new jar warms up for 1 s and then until the JIT compilers are nearly idle, at most 5 s in all; the old
-# jar's bench knows only a fixed warm-up, so it gets those 5 s every time.
+# The new jar warms up for 1 s and then until its rate settles and the JIT compilers are nearly idle, at most
+# 5 s in all; the old jar's bench waits only for its rate to settle, so it gets 5 s before that: at least as
+# long a warm-up as the new one's.
 old_warmup="--warmup 5"
 new_warmup="--warmup 1"
 # Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.
