@@ -79,8 +79,7 @@ final class TrainingBench {
             }
             long elapsed = System.nanoTime() - start;
             double rate = steps / (elapsed / 1e9);
-            boolean compilersQuiet = MachineFacts.compilationMillis() - compiledStart < 0.05 * elapsed / 1e6;
-            if (Math.abs(rate - previous) <= 0.1 * previous && compilersQuiet) break;
+            if (settled(rate, previous, MachineFacts.compilationMillis() - compiledStart, elapsed)) break;
             previous = rate;
         }
         double warmedSeconds = (System.nanoTime() - warmStart) / 1e9;
@@ -128,6 +127,15 @@ final class TrainingBench {
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
                 keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
+    }
+
+    /**
+     * Whether the warm-up may end after a window of {@code windowNanos}: its step rate within 10% of the
+     * window's before ({@code previous}, NaN for the first) and the JIT compilers at work for under 5% of
+     * it ({@code compiledMillis}, their time in the window summed over their threads).
+     */
+    static boolean settled(double rate, double previous, long compiledMillis, long windowNanos) {
+        return Math.abs(rate - previous) <= 0.1 * previous && compiledMillis < 0.05 * windowNanos / 1e6;
     }
 
     /**

@@ -67,6 +67,9 @@ class BenchCommandTest {
             // the timed steps' share inside their products: some, and never more than the steps took (one shard)
             double inGemm = n.path("product_fraction").asDouble(Double.NaN);
             assertTrue(inGemm > 0 && inGemm < 1, n.toString());
+            // no fixed warm-up here, so at most the one step run before the timed ones
+            double warm = n.path("warmup_seconds").asDouble(Double.NaN);
+            assertTrue(warm >= 0 && warm < 5, n.toString());
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
