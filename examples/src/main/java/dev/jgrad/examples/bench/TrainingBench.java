@@ -64,8 +64,7 @@ final class TrainingBench {
             loss = model.trainStep(inputs, targets, MAX_NORM);
         }
         // The JIT may still be compiling the step's code after the fixed warm-up, the more so when the step
-        // keeps both cores busy: go on until two consecutive windows agree within 10% and the compilers
-        // worked for under 5% of the second one, for at most four more warm-up lengths.
+        // keeps both cores busy: go on a window at a time until settled, for at most four more warm-up lengths.
         long window = Math.max(50_000_000L, (long) (budget.warmupSeconds() * 0.25e9));
         long cap = System.nanoTime() + (long) (4 * budget.warmupSeconds() * 1e9);
         double previous = Double.NaN;
