@@ -267,14 +267,12 @@ public final class Workspace {
         }
         loan.returned = true;
         loan.givenBack = true;
-        if (!outgrown) {
-            makeIdle(loan);
-        }
+        makeIdle(loan);
     }
 
-    /** Keeps a returned loan's storage for later loans, while the workspace has room. */
+    /** Keeps a returned loan's storage for later loans, while the workspace lends (is not outgrown) and has room. */
     private void makeIdle(Loan loan) {
-        if (loan.storage != null && loan.storage.get() != null && idleBytes + loan.bytes() <= limitBytes) {
+        if (!outgrown && loan.storage != null && loan.storage.get() != null && idleBytes + loan.bytes() <= limitBytes) {
             idle.computeIfAbsent(key(loan.dtype, loan.length), k -> new ArrayDeque<>()).push(loan.storage);
             idleBytes += loan.bytes();
         }
