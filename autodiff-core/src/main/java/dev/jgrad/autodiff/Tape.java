@@ -10,7 +10,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * The reverse-mode tape: a scoped recording of the ops applied to values that need gradients.
@@ -64,6 +63,8 @@ public final class Tape implements AutoCloseable {
     private Variable[] nodes = new Variable[256];
     /** Per node, the sum of its leaf inputs' {@link Variable#version}s when recorded: versions only grow, so any assignment since changes it. */
     private int[] leafVersions = new int[256];
+    /** Per node, what its rule reads ({@link Op#saves()}), asked once when recorded. */
+    private Op.Saves[] saves = new Op.Saves[256];
     private int size;
     private boolean anomaly;
     private String label;
@@ -185,10 +186,11 @@ public final class Tape implements AutoCloseable {
         if (size == nodes.length) {
             nodes = Arrays.copyOf(nodes, size * 2);
             leafVersions = Arrays.copyOf(leafVersions, size * 2);
+            saves = Arrays.copyOf(saves, size * 2);
         }
         StackTraceElement[] origin = anomaly ? new Throwable().getStackTrace() : null;
         // Note [Saved values]: hold recorded inputs and the output by value only where the rule reads them.
-        Op.Saves saves = op.saves();
+        Op.Saves reads = op.saves();
         // A private copy, so that a freeing backward walk can clear it (Note [Freed graphs]).
         Variable[] held = in.clone();
         int versions = 0;
@@ -196,28 +198,39 @@ public final class Tape implements AutoCloseable {
             if (in[j].tape == null) {
                 versions += in[j].version;
             }
-            held[j] = in[j].heldBy(this, saves.input(j));
+            held[j] = in[j].heldBy(this, reads.input(j));
         }
         Variable v = Variable.node(out, op, held, this, size, origin);
         leafVersions[size] = versions;
-        nodes[size] = saves.output() ? v : v.ghost();
+        saves[size] = reads;
+        nodes[size] = reads.output() ? v : v.ghost();
         // Note [Step-local storage]: what the rule reads is held until a freeing walk has run it, so
         // storage its owner dropped (Workspace.drop) is taken back then and not before.
-        forEachSaved(nodes[size++], Workspace::hold);
+        holdSaved(size++, true);
         return v;
     }
 
-    /** Applies {@code action} to each value {@code node}'s rule reads ({@link Op#saves()}). */
-    private static void forEachSaved(Variable node, Consumer<Tensor> action) {
-        Op.Saves saves = node.op.saves();
+    /** Holds ({@code hold}) or lets go of each value the rule of the node at {@code i} reads. */
+    private void holdSaved(int i, boolean hold) {
+        Op.Saves reads = saves[i];
+        Variable node = nodes[i];
         Variable[] in = node.inputs;
         for (int j = 0; j < in.length; j++) {
-            if (saves.input(j) && in[j].heldValue() != null) {
-                action.accept(in[j].heldValue());
+            Tensor t = reads.input(j) ? in[j].heldValue() : null;
+            if (t != null) {
+                holdOrLetGo(t, hold);
             }
         }
-        if (saves.output()) {
-            action.accept(node.heldValue());
+        if (reads.output()) {
+            holdOrLetGo(node.heldValue(), hold);
+        }
+    }
+
+    private static void holdOrLetGo(Tensor t, boolean hold) {
+        if (hold) {
+            Workspace.hold(t);
+        } else {
+            Workspace.unhold(t);
         }
     }
 
@@ -396,9 +409,10 @@ public final class Tape implements AutoCloseable {
                     }
                 }
                 if (freeGraph) {
-                    forEachSaved(node, Workspace::unhold);
+                    holdSaved(i, false);
                     Arrays.fill(in, null);
                     nodes[i] = null;
+                    saves[i] = null;
                 }
                 if (!keep[i]) {
                     sums.release(i);
