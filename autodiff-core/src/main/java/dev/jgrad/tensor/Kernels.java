@@ -1738,7 +1738,7 @@ public final class Kernels {
         int total = 0;
         for (Tensor p : parts) {
             sameDType("concat", first, p);
-            if (p.rank() != first.rank() || !p.shape.with(axis, 0).equals(first.shape.with(axis, 0))) {
+            if (!p.shape.equalsExcept(first.shape, axis)) {
                 throw new IllegalArgumentException("concat: shapes " + first.shape + " and " + p.shape
                         + " differ outside axis " + rawAxis);
             }

@@ -142,6 +142,19 @@ public final class Shape {
         return new Shape(d);
     }
 
+    /** Whether {@code other} has this shape's rank and dims except, perhaps, along {@code axis} (already normalised). */
+    boolean equalsExcept(Shape other, int axis) {
+        if (other.dims.length != dims.length) {
+            return false;
+        }
+        for (int i = 0; i < dims.length; i++) {
+            if (i != axis && other.dims[i] != dims[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The broadcast of two shapes (Note [Broadcasting]).
      *
@@ -234,7 +247,19 @@ public final class Shape {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Shape s && Arrays.equals(dims, s.dims);
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof Shape s) || s.dims.length != dims.length) {
+            return false;
+        }
+        // A loop: shapes have a few dims, for which Arrays.equals' vectorised mismatch search costs more.
+        for (int i = 0; i < dims.length; i++) {
+            if (s.dims[i] != dims[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
