@@ -231,9 +231,6 @@ final class Gemm {
             });
             return;
         }
-        if (!accumulate) {
-            fill(c, co, m * n);
-        }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;
         int aps = ta ? m : 1;
@@ -241,11 +238,14 @@ final class Gemm {
             int bps = tb ? 1 : n;
             int bjs = tb ? k : 1;
             if (a.f64() != null) {
-                smallD(a.f64(), ao, ais, aps, b.f64(), bo, bps, bjs, c.f64(), co, m, n, k);
+                smallD(a.f64(), ao, ais, aps, b.f64(), bo, bps, bjs, c.f64(), co, m, n, k, accumulate);
             } else {
-                smallF(a.f32(), ao, ais, aps, b.f32(), bo, bps, bjs, c.f32(), co, m, n, k);
+                smallF(a.f32(), ao, ais, aps, b.f32(), bo, bps, bjs, c.f32(), co, m, n, k, accumulate);
             }
             return;
+        }
+        if (!accumulate) {
+            fill(c, co, m * n);
         }
         int threads = Parallelism.threads();
         int tasks = 1;
@@ -284,14 +284,18 @@ final class Gemm {
         }
     }
 
-    /** The small-size path: scalar loops over storage in place, in the order of Note [Matmul summation order]. */
+    /**
+     * The small-size path: scalar loops over storage in place, in the order of Note [Matmul summation order],
+     * each sum starting from C's element when {@code accumulate} and from zero otherwise, so that a product
+     * needs no zero-filling pass over C first and has the same bits as one into zeros.
+     */
     private static void smallD(double[] A, int ao, int ais, int aps, double[] B, int bo, int bps, int bjs, double[] C, int co,
-                                int m, int n, int k) {
+                                int m, int n, int k, boolean accumulate) {
         for (int i = 0; i < m; i++) {
             int ai = ao + i * ais;
             for (int j = 0; j < n; j++) {
                 int bj = bo + j * bjs;
-                double c = C[co + i * n + j];
+                double c = accumulate ? C[co + i * n + j] : 0;
                 for (int pc = 0; pc < k; pc += KC) {
                     int end = Math.min(k, pc + KC);
                     double t = 0;
@@ -416,14 +420,14 @@ final class Gemm {
         }
     }
 
-    /** The small-size path: scalar loops over storage in place, in the order of Note [Matmul summation order]. */
+    /** {@link #smallD} in float32. */
     private static void smallF(float[] A, int ao, int ais, int aps, float[] B, int bo, int bps, int bjs, float[] C, int co,
-                                int m, int n, int k) {
+                                int m, int n, int k, boolean accumulate) {
         for (int i = 0; i < m; i++) {
             int ai = ao + i * ais;
             for (int j = 0; j < n; j++) {
                 int bj = bo + j * bjs;
-                float c = C[co + i * n + j];
+                float c = accumulate ? C[co + i * n + j] : 0;
                 for (int pc = 0; pc < k; pc += KC) {
                     int end = Math.min(k, pc + KC);
                     float t = 0;
