@@ -142,7 +142,10 @@ public final class Shape {
         return new Shape(d);
     }
 
-    /** Whether {@code other} has this shape's rank and dims except, perhaps, along {@code axis} (already normalised). */
+    /**
+     * Whether {@code other} has this shape's rank and dims except, perhaps, along {@code axis} (already
+     * normalised). A loop: shapes have a few dims, for which Arrays.equals' vectorised search costs more.
+     */
     boolean equalsExcept(Shape other, int axis) {
         if (other.dims.length != dims.length) {
             return false;
@@ -247,19 +250,8 @@ public final class Shape {
 
     @Override
     public boolean equals(Object o) {
-        if (o == this) {
-            return true;
-        }
-        if (!(o instanceof Shape s) || s.dims.length != dims.length) {
-            return false;
-        }
-        // A loop: shapes have a few dims, for which Arrays.equals' vectorised mismatch search costs more.
-        for (int i = 0; i < dims.length; i++) {
-            if (s.dims[i] != dims[i]) {
-                return false;
-            }
-        }
-        return true;
+        // No axis is -1, so every dim is compared.
+        return o == this || o instanceof Shape s && s.equalsExcept(this, -1);
     }
 
     @Override
