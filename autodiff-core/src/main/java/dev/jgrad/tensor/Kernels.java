@@ -1655,15 +1655,6 @@ public final class Kernels {
         return out;
     }
 
-    /** {@code dst[at, at + src.size()) = src}, flat. */
-    private static void copyWhole(Tensor src, Tensor dst, int at) {
-        if (src.f64() != null) {
-            System.arraycopy(src.f64(), 0, dst.f64(), at, src.shape.size());
-        } else {
-            System.arraycopy(src.f32(), 0, dst.f32(), at, src.shape.size());
-        }
-    }
-
     /** Copies {@code len} positions along {@code axis} from src (from srcStart) into dst (at dstStart). */
     private static void copyBlocks(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int len) {
         int inner = 1;
@@ -1744,10 +1735,8 @@ public final class Kernels {
         }
         Tensor first = parts.get(0);
         int axis = first.shape.axis(rawAxis, "concat");
-        int n = parts.size();
         int total = 0;
-        for (int i = 0; i < n; i++) {
-            Tensor p = parts.get(i);
+        for (Tensor p : parts) {
             sameDType("concat", first, p);
             if (!p.shape.equalsExcept(first.shape, axis)) {
                 throw new IllegalArgumentException("concat: shapes " + first.shape + " and " + p.shape
@@ -1757,17 +1746,10 @@ public final class Kernels {
         }
         Tensor out = Tensor.allocateOverwritten(first.dtype, first.shape.with(axis, total));
         int at = 0;
-        for (int i = 0; i < n; i++) {
-            Tensor p = parts.get(i);
-            if (axis == 0) {
-                // Along the outermost axis each part is one block of the output, copied whole.
-                copyWhole(p, out, at);
-                at += p.shape.size();
-            } else {
-                int len = p.shape.dim(axis);
-                copyBlocks(p, axis, 0, out, at, len);
-                at += len;
-            }
+        for (Tensor p : parts) {
+            int len = p.shape.dim(axis);
+            copyBlocks(p, axis, 0, out, at, len);
+            at += len;
         }
         return out;
     }
