@@ -49,7 +49,6 @@ public final class GradientAccumulator {
     static final int FLUSH_ROWS = 512;
     /** Pending factors' bytes that trigger a flush sooner: what the flush stacks them into, bounded for wide factors. */
     static final long FLUSH_BYTES = 16L << 20;
-    private static final int PENDING_CAPACITY = 16;
 
     private Tensor sum;
     /** Whether {@link #sum} is this accumulator's unpublished buffer, safe to write. */
@@ -137,9 +136,8 @@ public final class GradientAccumulator {
             settle();   // lets go of what the started flush read as soon as the walk comes back
         }
         if (pendingA.isEmpty()) {
-            // Sized for the few terms a short sequence adds before its sum is read, so that they are not copied to grow.
-            pendingA = new ArrayList<>(PENDING_CAPACITY);
-            pendingB = new ArrayList<>(PENDING_CAPACITY);
+            pendingA = new ArrayList<>();
+            pendingB = new ArrayList<>();
         }
         pendingA.add(a);
         pendingB.add(b);
