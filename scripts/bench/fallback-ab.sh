@@ -3,7 +3,8 @@
 # native path, alternating ROUNDS times (default 3): tiny and large in float64, one thread, each run
 # in one JVM, then each jar's median over the rounds and their ratio, and the median of the rounds'
 # own ratios: a JVM's tiny figure can land anywhere in a spread of some 40% from one launch to the
-# next, for either jar, so a single round's ratio says little. Run by hand with the machine to itself; writes docs/measurements/DATE/fallback-ab.txt.
+# next, for either jar, so a single round's ratio says little. Run by hand with the machine to
+# itself; writes docs/measurements/DATE/fallback-ab.txt.
 #
 #   scripts/bench/fallback-ab.sh [ROUNDS]
 set -eu
@@ -44,14 +45,15 @@ new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=220m --add-modules jdk.inc
 # The old jar's rows have no shards column: tokens/s is the sixth field there, the seventh in the new jar's.
 # Besides each jar's median, the median of the rounds' own ratios: the two runs of a round are minutes apart
 # at most, so a ratio within a round is less touched by the machine's speed drifting between rounds.
-awk '/^## round/ { round = $3; jar = $4 } /^jgrad/ { v[jar " " $2, ++n[jar " " $2]] = (jar == "old" ? $6 : $7); r[jar " " $2, round] = v[jar " " $2, n[jar " " $2]] }
+# Each jar's j-th row of a config is round j's.
+awk '/^## round/ { jar = $4 } /^jgrad/ { v[jar " " $2, ++n[jar " " $2]] = (jar == "old" ? $6 : $7) }
   function median(a, k,   i, j, t) {
     for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
   }
   END { split("tiny large", configs, " ")
     for (i = 1; i <= 2; i++) { c = configs[i]; k = n["new " c]
-      for (j = 1; j <= k; j++) { a[j] = v["old " c, j]; b[j] = v["new " c, j]; q[j] = r["new " c, j] / r["old " c, j] }
+      for (j = 1; j <= k; j++) { a[j] = v["old " c, j]; b[j] = v["new " c, j]; q[j] = b[j] / a[j] }
       o = median(a, k); w = median(b, k); m = median(q, k)
       printf "median of %d rounds, %s: old %.1f, new %.1f tokens/s (new/old %.2fx); median of the rounds'"'"' ratios %.2fx\n", k, c, o, w, w / o, m } }' \
   "$out/fallback-ab.txt" | tee -a "$out/fallback-ab.txt"
