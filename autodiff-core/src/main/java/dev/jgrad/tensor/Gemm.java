@@ -197,39 +197,43 @@ final class Gemm {
             int ldb = tb ? k : n;
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
             Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
-            int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
-            // One block per thread (Note [Kernel threads] on Parallelism). On the Vector API kernel, whole panels
-            // of B: each thread reads only its share of B, each chunk of A's rows staying in cache. On OpenBLAS, whole
-            // 8-row groups of a product with many rows, else whole column groups, since OpenBLAS runs a block of
-            // few rows slower than one of few columns.
-            boolean byRows = panels == null && m >= NATIVE_ROW_SPLIT_MIN_ROWS;
-            int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
-            int groups = ((byRows ? m : n) + group - 1) / group;
-            int tasks = Math.min(threads, groups);
-            if (tasks <= 1) {
-                if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
-                } else {
-                    nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
+            try {
+                int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
+                // One block per thread (Note [Kernel threads] on Parallelism). On the Vector API kernel, whole panels
+                // of B: each thread reads only its share of B, each chunk of A's rows staying in cache. On OpenBLAS, whole
+                // 8-row groups of a product with many rows, else whole column groups, since OpenBLAS runs a block of
+                // few rows slower than one of few columns.
+                boolean byRows = panels == null && m >= NATIVE_ROW_SPLIT_MIN_ROWS;
+                int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
+                int groups = ((byRows ? m : n) + group - 1) / group;
+                int tasks = Math.min(threads, groups);
+                if (tasks <= 1) {
+                    if (panels != null) {
+                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
+                    } else {
+                        nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
+                    }
+                    return;
                 }
+                Parallelism.run(tasks, t -> {
+                    int g0 = (int) ((long) groups * t / tasks);
+                    int g1 = (int) ((long) groups * (t + 1) / tasks);
+                    if (panels != null) {
+                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
+                    } else if (byRows) {
+                        int i0 = Math.min(m, VectorGemm.ROWS * g0);
+                        int i1 = Math.min(m, VectorGemm.ROWS * g1);
+                        nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k, accumulate);
+                    } else {
+                        int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
+                        int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
+                        nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
+                    }
+                });
                 return;
+            } finally {
+                KeptPanels.release(panels);   // Note [Panels handed on]
             }
-            Parallelism.run(tasks, t -> {
-                int g0 = (int) ((long) groups * t / tasks);
-                int g1 = (int) ((long) groups * (t + 1) / tasks);
-                if (panels != null) {
-                    SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
-                } else if (byRows) {
-                    int i0 = Math.min(m, VectorGemm.ROWS * g0);
-                    int i1 = Math.min(m, VectorGemm.ROWS * g1);
-                    nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k, accumulate);
-                } else {
-                    int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
-                    int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
-                    nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
-                }
-            });
-            return;
         }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;

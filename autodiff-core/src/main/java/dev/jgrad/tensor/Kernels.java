@@ -816,7 +816,9 @@ public final class Kernels {
      * of {@code g} at a time, which it updates in place. Neither input changes, and the result has
      * storage of its own (no workspace lends it), since parameters outlive a training step. Working
      * on chunks, a step reads each value and gradient once and writes the new value once, where
-     * whole float64 copies of a large weight would be written to memory and read back.
+     * whole float64 copies of a large weight would be written to memory and read back. The new value
+     * takes over the storage of the copy of {@code w} the matrix products keep, when no product is
+     * reading it: it would otherwise be garbage a step old (Note [Panels handed on] on {@code KeptPanels}).
      *
      * @param w    the parameter's value
      * @param g    its gradient, of {@code w}'s shape (any dtype)
@@ -842,6 +844,7 @@ public final class Kernels {
             rule.apply(wc, gc, at, len);
             out.setRange(at, wc, len);
         }
+        KeptPanels.handOn(w, out);
         return out;
     }
 

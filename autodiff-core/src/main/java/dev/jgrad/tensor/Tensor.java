@@ -29,9 +29,12 @@ public final class Tensor {
      * delays the copy; the copy itself is published through the volatile.
      */
     int panelUses;
-    volatile Object panels;
+    volatile KeptPanels panels;
     int transposedUses;
-    volatile Object transposedPanels;
+    volatile KeptPanels transposedPanels;
+    /** Storage for this tensor's panels handed on by the tensor it replaced (Note [Panels handed on] on {@link KeptPanels}). */
+    volatile Object sparePanels;
+    volatile Object spareTransposedPanels;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);

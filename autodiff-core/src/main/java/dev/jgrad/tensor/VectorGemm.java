@@ -252,7 +252,9 @@ final class VectorGemm {
      * a weight at every time step. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
      * once) or a taller one (a product over all time steps at once) they are made for the product
      * alone every time. Either way the product runs on this kernel, so its bits do not depend on what
-     * was computed before it. Called once per product, before it is cut over threads.
+     * was computed before it. Called once per product, before it is cut over threads; kept panels
+     * come as {@link KeptPanels}, held for the product, which lets go of them when its last block is
+     * done ({@link KeptPanels#release(Object)}; Note [Panels handed on]).
      */
     static Object panelsFor(boolean ta, boolean transposed, int m, int n, int k, Tensor b) {
         int stored = b.dtype == DType.F32 ? b.f32().length : b.f64().length;
@@ -262,14 +264,16 @@ final class VectorGemm {
         if (ta || m > MAX_ROWS) {
             return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
         }
-        Object kept = transposed ? b.transposedPanels : b.panels;
-        if (kept != null) {
+        KeptPanels kept = transposed ? b.transposedPanels : b.panels;
+        if (kept != null ? kept.acquire() : false) {
             return kept;
         }
-        if ((transposed ? b.transposedUses++ : b.panelUses++) == 0) {
+        if (kept == null && (transposed ? b.transposedUses++ : b.panelUses++) == 0) {
             return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
         }
-        kept = pack(b, transposed, n, k, b.dtype == DType.F32 ? new float[n * k] : new double[n * k]);   // lives with B's tensor, beyond any step's workspace
+        // Lives with B's tensor, beyond any step's workspace: in the storage of the panels of the tensor B replaced, if it handed them on.
+        Object storage = KeptPanels.takeSpare(b, transposed, n * k);
+        kept = new KeptPanels(pack(b, transposed, n, k, storage != null ? storage : b.dtype == DType.F32 ? new float[n * k] : new double[n * k]));
         if (transposed) {
             b.transposedPanels = kept;
         } else {

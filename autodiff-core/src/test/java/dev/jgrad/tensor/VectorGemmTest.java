@@ -2,6 +2,8 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -98,19 +100,24 @@ class VectorGemmTest {
          * as two threads do ({@code split} a multiple of the panel width); null when it did not take the product.
          */
         double[] run(int split) {
-            Object panels = VectorGemm.panelsFor(ta, tb, m, n, k, bTensor);
-            if (panels instanceof float[] p) {
-                float[] out = toFloat(c);
-                VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, true);
-                VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, ta, p, out, co, n, true);
-                return toDouble(out);
-            } else if (panels != null) {
-                double[] out = c.clone();
-                VectorGemm.multiply(m, split, n, k, a, ao, ta, (double[]) panels, out, co, n, true);
-                VectorGemm.multiply(m, 0, split, k, a, ao, ta, (double[]) panels, out, co, n, true);
-                return out;
+            Object held = VectorGemm.panelsFor(ta, tb, m, n, k, bTensor);
+            try {
+                Object panels = KeptPanels.data(held);
+                if (panels instanceof float[] p) {
+                    float[] out = toFloat(c);
+                    VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, true);
+                    VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, ta, p, out, co, n, true);
+                    return toDouble(out);
+                } else if (panels != null) {
+                    double[] out = c.clone();
+                    VectorGemm.multiply(m, split, n, k, a, ao, ta, (double[]) panels, out, co, n, true);
+                    VectorGemm.multiply(m, 0, split, k, a, ao, ta, (double[]) panels, out, co, n, true);
+                    return out;
+                }
+                return null;
+            } finally {
+                KeptPanels.release(held);
             }
-            return null;
         }
 
         /** The product on B's first use, then checked to be the same on its second, when the panels are kept. */
@@ -242,6 +249,95 @@ class VectorGemmTest {
                 assertTrue(SimdLoops.LOOPS.gemmPanels(true, tb, 512, 64, 23, once, 0) != null, "Aᵀ·B on the kernel");
             }
             assertEquals(null, tb ? once.transposedPanels : once.panels, "no copy kept for the B of a product with A transposed");
+        }
+    }
+
+    /** The kept panels of {@code w} in the orientation {@code tb} reads, or null. */
+    private static KeptPanels kept(Tensor w, boolean tb) {
+        return tb ? w.transposedPanels : w.panels;
+    }
+
+    /** {@code w − g/2}, through the optimizers' update. */
+    private static Tensor stepped(Tensor w) {
+        Tensor g = Tensor.randn(Rng.seeded(41), w.dtype(), 1, w.shape().dims());
+        return Kernels.update(w, g, (v, gc, at, len) -> {
+            for (int i = 0; i < len; i++) {
+                v[i] -= 0.5 * gc[i];
+            }
+        });
+    }
+
+    /** A case of the same A and C as {@code c}, its B the tensor {@code b}. */
+    private static Case withB(Case c, Tensor b) {
+        return new Case(c.ta(), c.tb(), c.m(), c.n(), c.k(), c.ao(), c.co(), c.a(), b.toDoubleArray(), c.c(), b);
+    }
+
+    @ParameterizedTest(name = "{0} transposed {1}")
+    @CsvSource({"F32, false", "F32, true", "F64, false", "F64, true"})
+    void anUpdatedWeightTakesOverItsPredecessorsPanels(DType dtype, boolean tb) {
+        Case old = Case.of(dtype, tb, 16, 64, 23, 31);
+        old.runTwice();
+        KeptPanels before = kept(old.bTensor(), tb);
+        assertTrue(before != null, "kept from the second use");
+        Case next = withB(old, stepped(old.bTensor()));
+        assertEquals(null, kept(old.bTensor(), tb), "the replaced weight let go of its copy");
+        assertArrayEquals(next.expected(), next.runTwice(), "the new weight's products");
+        assertSame(before.data, kept(next.bTensor(), tb).data, "the new weight's copy in the old one's storage");
+        assertArrayEquals(old.expected(), old.runTwice(), "the replaced weight, still read, packs its own copy again");
+        assertNotSame(before.data, kept(old.bTensor(), tb).data);
+        assertArrayEquals(next.expected(), next.run(), "and leaves the new weight's alone");
+    }
+
+    @ParameterizedTest(name = "{0} transposed {1}")
+    @CsvSource({"F32, false", "F64, true"})
+    void panelsAProductIsReadingAreNotHandedOn(DType dtype, boolean tb) {
+        Case old = Case.of(dtype, tb, 16, 64, 23, 32);
+        old.runTwice();
+        Object held = VectorGemm.panelsFor(false, tb, 16, 64, 23, old.bTensor());
+        assertSame(kept(old.bTensor(), tb), held, "a product holds the kept copy");
+        Case next;
+        try {
+            next = withB(old, stepped(old.bTensor()));
+        } finally {
+            KeptPanels.release(held);
+        }
+        assertSame(held, kept(old.bTensor(), tb), "still the replaced weight's");
+        assertArrayEquals(next.expected(), next.runTwice());
+        assertNotSame(((KeptPanels) held).data, kept(next.bTensor(), tb).data, "the new weight's copy in storage of its own");
+        assertArrayEquals(old.expected(), old.run());
+    }
+
+    /** Products through {@link Kernels#matmul} let go of the copy when done, so an update can take it over. */
+    @Test
+    void kernelProductsLetGoOfTheirPanels() {
+        assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
+        int threads = Parallelism.threads();
+        Blas.Backend backend = Blas.backend();
+        try {
+            Blas.use(Blas.Backend.NATIVE);
+            for (int t = 1; t <= 2; t++) {
+                Parallelism.setThreads(t);
+                Tensor a = Tensor.randn(Rng.seeded(5), DType.F64, 1, 64, 512);
+                Tensor w = Tensor.randn(Rng.seeded(6), DType.F64, 1, 512, 512);
+                for (int use = 0; use < 3; use++) {
+                    Kernels.matmul(a, w, false, true);
+                    Kernels.matmul(a, w, false, false);
+                }
+                KeptPanels p = w.panels;
+                KeptPanels pt = w.transposedPanels;
+                assertTrue(p != null && pt != null, "both copies kept");
+                Tensor next = stepped(w);
+                assertEquals(null, w.panels, t + " threads");
+                assertEquals(null, w.transposedPanels, t + " threads");
+                Tensor expected = Kernels.matmul(a, Tensor.of(next.toDoubleArray(), 512, 512), false, true);
+                for (int use = 0; use < 2; use++) {
+                    assertArrayEquals(expected.toDoubleArray(), Kernels.matmul(a, next, false, true).toDoubleArray());
+                }
+                assertSame(pt.data, next.transposedPanels.data, t + " threads");
+            }
+        } finally {
+            Blas.use(backend);
+            Parallelism.setThreads(threads);
         }
     }
 

@@ -1,0 +1,103 @@
+package dev.jgrad.tensor;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A matrix's panels kept with its tensor (the copy {@code VectorGemm} reads, made from a right
+ * operand's second use on), and how many products are reading them.
+ *
+ * <p>Note [Panels handed on]: an optimizer replaces every weight by a new tensor each step
+ * ({@link Kernels#update}), and the new weight makes panels of the same size at its second use,
+ * while the old one's become garbage: a few MiB per weight and step, most of what a large step
+ * allocated. Objects that live for one step outlast the young generation's collections within it,
+ * so the collector copied them, and where the heap was nearly full (two float64 shards) it ran a
+ * full collection every step. {@link #handOn} gives the old panels' storage to the new weight
+ * instead, once no product is reading them; the new weight packs its own values into it at its
+ * second use, so no bits change. A product that finds its panels handed on reads B as at a first
+ * use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
+ * its last block is done ({@link #release}), so storage is never handed on under a reader.
+ */
+final class KeptPanels {
+    private static final VarHandle READERS;
+    private static final VarHandle SPARE;
+    private static final VarHandle SPARE_TRANSPOSED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            READERS = lookup.findVarHandle(KeptPanels.class, "readers", int.class);
+            SPARE = lookup.findVarHandle(Tensor.class, "sparePanels", Object.class);
+            SPARE_TRANSPOSED = lookup.findVarHandle(Tensor.class, "spareTransposedPanels", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The panels: a float[] or double[] of the tensor's dtype. */
+    final Object data;
+    /** Products reading {@link #data} now; −1 once it has been handed on. */
+    @SuppressWarnings("unused")   // through READERS
+    private volatile int readers;
+
+    /** Panels in {@code data}, held by the product that made them. */
+    KeptPanels(Object data) {
+        this.data = data;
+        this.readers = 1;
+    }
+
+    /** Holds the panels for one product; false, holding nothing, once they have been handed on. */
+    boolean acquire() {
+        for (int r = (int) READERS.getVolatile(this); r >= 0; r = (int) READERS.getVolatile(this)) {
+            if (READERS.compareAndSet(this, r, r + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Lets go of what {@link #acquire} (or the constructor) held. */
+    void release() {
+        READERS.getAndAdd(this, -1);
+    }
+
+    /** The array of {@code panels}, as {@code VectorGemm.panelsFor} returned them: kept, or a product's own. */
+    static Object data(Object panels) {
+        return panels instanceof KeptPanels k ? k.data : panels;
+    }
+
+    /** Lets go of {@code panels} if they are kept ones; nothing for a product's own. */
+    static void release(Object panels) {
+        if (panels instanceof KeptPanels k) {
+            k.release();
+        }
+    }
+
+    /**
+     * Gives the storage of {@code from}'s kept panels, each orientation whose panels no product is
+     * reading, to {@code to}, which replaces {@code from} (Note [Panels handed on]). {@code to} must
+     * not be visible to other threads yet.
+     */
+    static void handOn(Tensor from, Tensor to) {
+        KeptPanels p = from.panels;
+        if (p != null && READERS.compareAndSet(p, 0, -1)) {
+            from.panels = null;
+            to.sparePanels = p.data;
+        }
+        KeptPanels t = from.transposedPanels;
+        if (t != null && READERS.compareAndSet(t, 0, -1)) {
+            from.transposedPanels = null;
+            to.spareTransposedPanels = t.data;
+        }
+    }
+
+    /**
+     * Takes the storage handed on to {@code b} for its panels in one orientation, if there is some
+     * of {@code size} elements: once, whichever thread asks first.
+     */
+    static Object takeSpare(Tensor b, boolean transposed, int size) {
+        Object spare = (transposed ? SPARE_TRANSPOSED : SPARE).getAndSet(b, (Object) null);
+        int length = spare instanceof float[] f ? f.length : spare instanceof double[] d ? d.length : -1;
+        return length == size ? spare : null;
+    }
+}
