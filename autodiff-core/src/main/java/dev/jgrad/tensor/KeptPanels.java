@@ -93,11 +93,12 @@ final class KeptPanels {
 
     /**
      * Takes the storage handed on to {@code b} for its panels in one orientation, if there is some
-     * of {@code size} elements: once, whichever thread asks first.
+     * of {@code size} elements of its dtype: once, whichever thread asks first.
      */
     static Object takeSpare(Tensor b, boolean transposed, int size) {
         Object spare = (transposed ? SPARE_TRANSPOSED : SPARE).getAndSet(b, (Object) null);
-        int length = spare instanceof float[] f ? f.length : spare instanceof double[] d ? d.length : -1;
+        int length = spare instanceof float[] f && b.dtype == DType.F32 ? f.length
+                : spare instanceof double[] d && b.dtype == DType.F64 ? d.length : -1;
         return length == size ? spare : null;
     }
 }

@@ -48,7 +48,8 @@ interface SimdLoops {
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
      * B's panels for the register-blocked kernel of {@link VectorGemm}, made or kept as
      * {@code VectorGemm.panelsFor} says; null, when the kernel does not take it: the vectors are narrower than 512 bits, B is part of a larger
-     * tensor, or the shape is not one it takes.
+     * tensor, or the shape is not one it takes. Kept panels are held for the product until the caller lets go of them
+     * ({@link KeptPanels#release(Object)}).
      */
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 

@@ -265,7 +265,7 @@ final class VectorGemm {
             return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
         }
         KeptPanels kept = transposed ? b.transposedPanels : b.panels;
-        if (kept != null ? kept.acquire() : false) {
+        if (kept != null && kept.acquire()) {
             return kept;
         }
         if (kept == null && (transposed ? b.transposedUses++ : b.panelUses++) == 0) {
