@@ -224,13 +224,17 @@ class VectorGemmTest {
     void aRightOperandKeepsItsOwnPanelsFromItsSecondUse(DType dtype, boolean tb) {
         Case w1 = Case.of(dtype, tb, 16, 64, 23, 21);
         Case w2 = Case.of(dtype, tb, 16, 64, 23, 22);   // another weight of the same shape
+        KeptPanels second = null;
         for (int use = 1; use <= 3; use++) {   // alternating: each weight is read through its own panels
             assertArrayEquals(w1.expected(), w1.run(), "weight 1, use " + use);
             assertArrayEquals(w2.expected(), w2.run(), "weight 2, use " + use);
             if (use == 1) {
-                assertEquals(null, tb ? w1.bTensor.transposedPanels : w1.bTensor.panels, "no copy kept for a single use");
+                assertEquals(null, kept(w1.bTensor, tb), "no copy kept for a single use");
+            } else if (use == 2) {
+                second = kept(w1.bTensor, tb);
             }
         }
+        assertSame(second, kept(w1.bTensor, tb), "the copy made at the second use is read again at the third");
         assertTrue((tb ? w1.bTensor.transposedPanels : w1.bTensor.panels) != null, "a copy kept from the second use");
         assertEquals(null, tb ? w1.bTensor.panels : w1.bTensor.transposedPanels, "no copy for the other orientation");
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
