@@ -32,6 +32,13 @@ import javax.management.openmbean.CompositeData;
 final class HeapPressure {
     /** The fraction of the maximum heap above which the live data after a collection counts as nearly full. */
     static final double NEARLY_FULL = 0.9;
+    /**
+     * The fraction of the maximum heap above which the live data after a collection leaves no room for
+     * storage held across a step ({@link KeptPanels#handOn}, Note [Panels handed on]).
+     */
+    static final double CROWDED = 0.8;
+    /** Whether the live data after the last collection that was not young was above {@link #CROWDED} of the heap. */
+    private static volatile boolean crowded;
 
     private HeapPressure() {
     }
@@ -59,7 +66,21 @@ final class HeapPressure {
         return Listener.INSTALLED;
     }
 
-    /** Whether {@code live} bytes after a collection is nearly all of a {@code max}-byte heap. */
+    /**
+     * Whether the live data after the last collection that was not young was above {@link #CROWDED} of
+     * the heap; false before any such collection, and where the listener is not registered (no
+     * workspace lends, or no management API).
+     */
+    static boolean crowded() {
+        return crowded;
+    }
+
+    /** Whether {@code live} bytes after a collection crowd a {@code max}-byte heap ({@link #CROWDED}). */
+    static boolean crowded(long live, long max) {
+        return max > 0 && live > CROWDED * max;
+    }
+
+        /** Whether {@code live} bytes after a collection is nearly all of a {@code max}-byte heap. */
     static boolean nearlyFull(long live, long max) {
         return max > 0 && live > NEARLY_FULL * max;
     }
@@ -90,8 +111,12 @@ final class HeapPressure {
                         emitter.addNotificationListener((notification, handback) -> {
                             if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
                                 GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-                                if (counts(info.getGcAction(), liveAfter(info, heap), max)) {
+                                long live = liveAfter(info, heap);
+                                if (counts(info.getGcAction(), live, max)) {
                                     signal();
+                                }
+                                if (!"end of minor GC".equals(info.getGcAction())) {
+                                    crowded = crowded(live, max);
                                 }
                             }
                             SEEN.incrementAndGet();

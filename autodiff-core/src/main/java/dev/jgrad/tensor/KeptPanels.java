@@ -17,6 +17,12 @@ import java.lang.invoke.VarHandle;
  * second use, so no bits change. A product that finds its panels handed on reads B as at a first
  * use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
  * its last block is done ({@link #release}), so storage is never handed on under a reader.
+ * Handed-on storage stays live from the optimizer's step until the new weight's second use in each
+ * orientation, some of it through the next step's forward pass, where the old copy would have been
+ * garbage: two float64 shards, whose heap was already four fifths full after a collection, then
+ * crossed the nine tenths at which every workspace gives way ({@link HeapPressure}) in some JVMs, and
+ * ran at half speed. So nothing is handed on while the last full collection left the heap
+ * {@linkplain HeapPressure#crowded() crowded}; the collector takes the old copy as before.
  */
 final class KeptPanels {
     private static final VarHandle READERS;
@@ -75,10 +81,19 @@ final class KeptPanels {
 
     /**
      * Gives the storage of {@code from}'s kept panels, each orientation whose panels no product is
-     * reading, to {@code to}, which replaces {@code from} (Note [Panels handed on]). {@code to} must
+     * reading, to {@code to}, which replaces {@code from} (Note [Panels handed on]); nothing when the
+     * last full collection left the heap {@linkplain HeapPressure#crowded() crowded}. {@code to} must
      * not be visible to other threads yet.
      */
     static void handOn(Tensor from, Tensor to) {
+        handOn(from, to, HeapPressure.crowded());
+    }
+
+    /** {@link #handOn(Tensor, Tensor)}, nothing when {@code crowded}. */
+    static void handOn(Tensor from, Tensor to, boolean crowded) {
+        if (crowded) {
+            return;
+        }
         KeptPanels p = from.panels;
         if (p != null && READERS.compareAndSet(p, 0, -1)) {
             from.panels = null;
