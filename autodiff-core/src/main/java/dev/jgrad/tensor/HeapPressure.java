@@ -80,7 +80,7 @@ final class HeapPressure {
         return max > 0 && live > CROWDED * max;
     }
 
-        /** Whether {@code live} bytes after a collection is nearly all of a {@code max}-byte heap. */
+    /** Whether {@code live} bytes after a collection is nearly all of a {@code max}-byte heap. */
     static boolean nearlyFull(long live, long max) {
         return max > 0 && live > NEARLY_FULL * max;
     }

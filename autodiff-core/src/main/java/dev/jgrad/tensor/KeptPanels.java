@@ -9,20 +9,19 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Note [Panels handed on]: an optimizer replaces every weight by a new tensor each step
  * ({@link Kernels#update}), and the new weight makes panels of the same size at its second use,
- * while the old one's become garbage: a few MiB per weight and step, most of what a large step
- * allocated. Objects that live for one step outlast the young generation's collections within it,
- * so the collector copied them, and where the heap was nearly full (two float64 shards) it ran a
- * full collection every step. {@link #handOn} gives the old panels' storage to the new weight
+ * while the old one's become garbage: a weight's size in each orientation, every step. Objects that
+ * live for one step outlast the young generation's collections within it, so the collector copies
+ * them. {@link #handOn} gives the old panels' storage to the new weight
  * instead, once no product is reading them; the new weight packs its own values into it at its
  * second use, so no bits change. A product that finds its panels handed on reads B as at a first
  * use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
  * its last block is done ({@link #release}), so storage is never handed on under a reader.
  * Handed-on storage stays live from the optimizer's step until the new weight's second use in each
  * orientation, some of it through the next step's forward pass, where the old copy would have been
- * garbage: two float64 shards, whose heap was already four fifths full after a collection, then
- * crossed the nine tenths at which every workspace gives way ({@link HeapPressure}) in some JVMs, and
- * ran at half speed. So nothing is handed on while the last full collection left the heap
- * {@linkplain HeapPressure#crowded() crowded}; the collector takes the old copy as before.
+ * garbage: in a heap already four fifths full after a collection, that can tip a collection over
+ * the nine tenths at which every workspace gives way ({@link HeapPressure}). So nothing is handed on
+ * while the last full collection left the heap {@linkplain HeapPressure#crowded() crowded}; the
+ * collector takes the old copy as before.
  */
 final class KeptPanels {
     private static final VarHandle READERS;
