@@ -42,4 +42,15 @@ final class BlasBackends {
             return null;
         });
     }
+
+    /** Runs {@code body} on {@code backend} with kernels on {@code threads} threads, and restores both. */
+    static void on(Blas.Backend backend, int threads, Runnable body) {
+        int saved = Parallelism.threads();
+        Parallelism.setThreads(threads);
+        try {
+            on(backend, body);
+        } finally {
+            Parallelism.setThreads(saved);
+        }
+    }
 }

@@ -315,12 +315,9 @@ class VectorGemmTest {
     @Test
     void kernelProductsLetGoOfTheirPanels() {
         assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
-        int threads = Parallelism.threads();
-        Blas.Backend backend = Blas.backend();
-        try {
-            Blas.use(Blas.Backend.NATIVE);
-            for (int t = 1; t <= 2; t++) {
-                Parallelism.setThreads(t);
+        for (int t = 1; t <= 2; t++) {
+            String on = t + " threads";
+            BlasBackends.on(Blas.Backend.NATIVE, t, () -> {
                 Tensor a = Tensor.randn(Rng.seeded(5), DType.F64, 1, 64, 512);
                 Tensor w = Tensor.randn(Rng.seeded(6), DType.F64, 1, 512, 512);
                 for (int use = 0; use < 3; use++) {
@@ -331,17 +328,14 @@ class VectorGemmTest {
                 KeptPanels pt = w.transposedPanels;
                 assertTrue(p != null && pt != null, "both copies kept");
                 Tensor next = stepped(w);
-                assertEquals(null, w.panels, t + " threads");
-                assertEquals(null, w.transposedPanels, t + " threads");
+                assertEquals(null, w.panels, on);
+                assertEquals(null, w.transposedPanels, on);
                 Tensor expected = Kernels.matmul(a, Tensor.of(next.toDoubleArray(), 512, 512), false, true);
                 for (int use = 0; use < 2; use++) {
                     assertArrayEquals(expected.toDoubleArray(), Kernels.matmul(a, next, false, true).toDoubleArray());
                 }
-                assertSame(pt.data, next.transposedPanels.data, t + " threads");
-            }
-        } finally {
-            Blas.use(backend);
-            Parallelism.setThreads(threads);
+                assertSame(pt.data, next.transposedPanels.data, on);
+            });
         }
     }
 

@@ -799,11 +799,7 @@ class WorkspaceTest {
     @Test
     void aWeightsTransposedCopyIsNeverLent() {
         assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
-        int threads = Parallelism.threads();
-        Blas.Backend backend = Blas.backend();
-        try {
-            Parallelism.setThreads(1);
-            Blas.use(Blas.Backend.NATIVE);
+        BlasBackends.on(Blas.Backend.NATIVE, 1, () -> {
             Tensor a = Tensor.randn(Rng.seeded(5), DType.F32, 1, 8, 64);
             Tensor w = Tensor.randn(Rng.seeded(6), DType.F32, 1, 32, 64);
             Workspace ws = new Workspace(MIB);
@@ -819,9 +815,6 @@ class WorkspaceTest {
                 assertArrayEquals(expected, Kernels.matmul(a, w, false, true).f32(), "A·Wᵀ through the copy, unharmed");
             }
             assertTrue(w.transposedPanels != null, "the copy was made");
-        } finally {
-            Blas.use(backend);
-            Parallelism.setThreads(threads);
-        }
+        });
     }
 }
