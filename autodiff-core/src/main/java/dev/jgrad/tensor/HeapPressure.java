@@ -90,7 +90,12 @@ final class HeapPressure {
      * minor GC"}), after which {@code live} bytes were nearly all of a {@code max}-byte heap.
      */
     static boolean counts(String action, long live, long max) {
-        return !"end of minor GC".equals(action) && nearlyFull(live, max);
+        return !young(action) && nearlyFull(live, max);
+    }
+
+    /** Whether {@code action}, a collection's as the JVM reports it, is a young collection's. */
+    static boolean young(String action) {
+        return "end of minor GC".equals(action);
     }
 
     /** The count, and the listener on the collectors that adds to it, registered when the count is first read. */
@@ -115,7 +120,7 @@ final class HeapPressure {
                                 if (counts(info.getGcAction(), live, max)) {
                                     signal();
                                 }
-                                if (!"end of minor GC".equals(info.getGcAction())) {
+                                if (!young(info.getGcAction())) {
                                     crowded = crowded(live, max);
                                 }
                             }
