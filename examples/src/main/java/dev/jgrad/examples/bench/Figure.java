@@ -22,8 +22,9 @@ sealed interface Figure {
      * @param keptMibEnd      the same after the last timed step: more than {@code keptMibStart} would mean
      *                        steps leak (a graph or tape outliving its step)
      * @param matmulGflop     the floating-point operations of one step's matrix products, in billions (NaN where not known)
-     * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the median step
-     *                        time (1.0: the step is as fast as its GEMMs; NaN where not known)
+     * @param gemmRoofline    the time those products take run one by one on the same backend, divided by the time of a
+     *                        step run just before and after them: the median over three such rounds (1.0: the step is as
+     *                        fast as its GEMMs; NaN where not known)
      * @param productFraction the share of a step's wall time spent inside its matrix products, from steps timed apart
      *                        after the timed ones (shards' products shared out; NaN where not known): what is left is the
      *                        rest of the step, and against {@code gemmRoofline} it says whether the products or the rest

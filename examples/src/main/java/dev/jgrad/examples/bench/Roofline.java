@@ -19,20 +19,26 @@ import java.util.Map;
  */
 record Roofline(int products, double flops, double seconds) {
 
+    /** The floating-point operations of the products of {@code trace}. */
+    static double flops(List<MatmulTrace.Product> trace) {
+        double flops = 0;
+        for (MatmulTrace.Product p : trace) {
+            flops += p.flops();
+        }
+        return flops;
+    }
+
     /** Times each distinct product of {@code trace} for about {@code secondsPerShape} and sums the times over the trace. */
     static Roofline measure(List<MatmulTrace.Product> trace, double secondsPerShape, long seed) {
         Map<MatmulTrace.Product, Integer> counts = new LinkedHashMap<>();
         for (MatmulTrace.Product p : trace) {
             counts.merge(p, 1, Integer::sum);
         }
-        double flops = 0;
         double seconds = 0;
         for (Map.Entry<MatmulTrace.Product, Integer> e : counts.entrySet()) {
-            MatmulTrace.Product p = e.getKey();
-            flops += e.getValue() * p.flops();
-            seconds += e.getValue() * secondsPerCall(p, secondsPerShape, seed);
+            seconds += e.getValue() * secondsPerCall(e.getKey(), secondsPerShape, seed);
         }
-        return new Roofline(trace.size(), flops, seconds);
+        return new Roofline(trace.size(), flops(trace), seconds);
     }
 
     /** The median over three timed rounds of one product's seconds per call, after a warm-up round. */

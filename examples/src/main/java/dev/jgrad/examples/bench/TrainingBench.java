@@ -7,6 +7,7 @@ import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * Times full training steps of {@link NnLanguageModel} (train's model: our cells' forward equations on the tape): a warm-up (so the JIT has compiled the
@@ -18,13 +19,15 @@ final class TrainingBench {
     /** d2l's learning rate and clipping threshold for its character-level RNNs. */
     private static final double LR = 1.0;
     private static final double MAX_NORM = 1.0;
+    /** Rounds of the roofline's products timed alone, each between two windows of steps. */
+    private static final int ROOFLINE_ROUNDS = 3;
 
     private TrainingBench() {
     }
 
     /** How long to run: {@code seconds} in total over the timed repetitions, plus a warm-up of {@code warmupSeconds}. */
     record Budget(double warmupSeconds, double seconds, int repetitions) {
-        /** Time spent on each distinct matrix product when measuring a step's GEMM roofline. */
+        /** Time spent on each distinct matrix product when measuring a step's GEMM roofline, over all its rounds. */
         double rooflineSecondsPerShape() {
             return Math.min(0.2, seconds / 10);
         }
@@ -117,15 +120,48 @@ final class TrainingBench {
         model.countOps(inputs, targets);
         List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
-        double stepSeconds = config.tokensPerStep() / med;
-        double nsPerOp = 1e9 * stepSeconds / model.recordedOps();
-        Roofline roof = Roofline.measure(products, budget.rooflineSecondsPerShape(), seed);
+        double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
+        double flops = Roofline.flops(products);
         // Shards run their products on single-threaded kernels side by side: the roofline is their time shared out.
-        double rooflineSeconds = roof.seconds() / shards;
+        double roofline = pairedRoofline(
+                () -> Roofline.measure(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed).seconds() / shards,
+                () -> secondsPerStep(model, inputs, targets, perRep), ROOFLINE_ROUNDS);
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, roof.flops() / 1e9, rooflineSeconds / stepSeconds, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
+                keptStart, keptEnd, flops / 1e9, roofline, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
+    }
+
+    /**
+     * The median over {@code rounds} of (the products' seconds alone ÷ a step's seconds), each round's products timed
+     * between two windows of steps and divided by their mean: steps, products, steps, products, …, steps. Each ratio
+     * takes its two terms seconds apart, so that the machine's speed, which moves over seconds on a shared host,
+     * cancels in it, where products timed once after all the steps would carry the difference into the figure.
+     */
+    static double pairedRoofline(DoubleSupplier productSeconds, DoubleSupplier stepSeconds, int rounds) {
+        double[] ratios = new double[rounds];
+        double before = stepSeconds.getAsDouble();
+        for (int r = 0; r < rounds; r++) {
+            double products = productSeconds.getAsDouble();
+            double after = stepSeconds.getAsDouble();
+            ratios[r] = products / ((before + after) / 2);
+            before = after;
+        }
+        Arrays.sort(ratios);
+        return median(ratios);
+    }
+
+    /** Seconds per training step over at least one step and {@code nanos}. */
+    private static double secondsPerStep(NnLanguageModel model, int[][] inputs, int[] targets, long nanos) {
+        long start = System.nanoTime();
+        long steps = 0;
+        long now;
+        do {
+            model.trainStep(inputs, targets, MAX_NORM);
+            steps++;
+            now = System.nanoTime();
+        } while (now - start < nanos);
+        return (now - start) / 1e9 / steps;
     }
 
     /**

@@ -1,11 +1,16 @@
 package dev.jgrad.examples.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
-/** When the bench's warm-up ends: a settled step rate and nearly idle JIT compilers, both. */
+/**
+ * When the bench's warm-up ends: a settled step rate and nearly idle JIT compilers, both; and the roofline's
+ * products and steps timed in turn.
+ */
 class TrainingBenchTest {
     private static final long SECOND = 1_000_000_000L;
 
@@ -27,5 +32,36 @@ class TrainingBenchTest {
         assertFalse(TrainingBench.settled(10.0, 10.0, 50, SECOND));
         assertFalse(TrainingBench.settled(10.0, 10.0, 390, SECOND / 4 * 5));   // 31% of a 1.25 s window
         assertTrue(TrainingBench.settled(10.0, 10.0, 30, SECOND / 4 * 5));    // 2.4%
+    }
+
+    @Test
+    void eachRooflineRoundIsTheProductsOverTheStepsBeforeAndAfterThem() {
+        // Steps of 1, 3, 5 and 7 s around products of 1, 2 and 3 s: rounds of 1/2, 2/4 and 3/6, all one half.
+        double[] steps = {1, 3, 5, 7};
+        double[] products = {1, 2, 3};
+        int[] next = {0, 0};
+        double roofline = TrainingBench.pairedRoofline(() -> products[next[0]++], () -> steps[next[1]++], 3);
+        assertEquals(0.5, roofline, 0);
+        assertEquals(3, next[0], "three rounds of products");
+        assertEquals(4, next[1], "a window of steps before the first and after each");
+    }
+
+    @Test
+    void aMachineSlowingDownSteadilyLeavesTheRooflineWhereItWas() {
+        // Everything takes longer by one unit each time something is timed; the products take 0.8 of a step's time
+        // at any moment. Timed once after the steps, at 8 units against the steps' median of 3, they would give 2.1.
+        double[] clock = {0};
+        DoubleSupplier step = () -> ++clock[0];
+        DoubleSupplier products = () -> 0.8 * ++clock[0];
+        assertEquals(0.8, TrainingBench.pairedRoofline(products, step, 3), 1e-12);
+        assertEquals(7, clock[0], 0);
+    }
+
+    @Test
+    void theMedianRoundIsTheFigure() {
+        double[] steps = {1, 1, 1, 1};
+        double[] products = {0.9, 0.2, 0.7};
+        int[] next = {0, 0};
+        assertEquals(0.7, TrainingBench.pairedRoofline(() -> products[next[0]++], () -> steps[next[1]++], 3), 0);
     }
 }
