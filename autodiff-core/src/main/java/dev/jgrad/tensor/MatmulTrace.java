@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -8,12 +9,15 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The matrix products a piece of code runs, for measuring how close it comes to the speed of its
  * matrix products alone (a GEMM roofline): every 2-D product {@link Kernels#matmul} or a gradient
- * total runs on the calling thread while {@link #during} is tracing, and the wall time those
+ * total runs on the calling thread while {@link #during} is tracing (on any thread, for
+ * {@link #duringAllThreads}), and the wall time those
  * products take while {@link #productNanos} is timing, which says how much of the code's time is
  * not spent in products at all.
  */
 public final class MatmulTrace {
     private static final ScopedThreadLocal<List<Product>> ACTIVE = new ScopedThreadLocal<>();
+    /** Every thread's products while {@link #duringAllThreads} runs, else null. */
+    private static volatile List<Product> everywhere;
     /** The nanoseconds products took while {@link #productNanos} runs, else null. */
     private static volatile LongAdder clock;
 
@@ -66,6 +70,33 @@ public final class MatmulTrace {
     }
 
     /**
+     * Runs {@code body} and returns the products run on any thread while it ran: what {@link #during}
+     * sees, and the products of threads the body hands work to, such as data-parallel shards. Products
+     * of different threads come in the order they began, interleaved. One such trace at a time in the
+     * process.
+     *
+     * @param body the code traced
+     * @return the products that ran while it ran
+     * @throws IllegalStateException if another thread is tracing all threads' products already
+     */
+    public static List<Product> duringAllThreads(Runnable body) {
+        Objects.requireNonNull(body, "body");
+        List<Product> seen = Collections.synchronizedList(new ArrayList<>());
+        synchronized (MatmulTrace.class) {
+            if (everywhere != null) {
+                throw new IllegalStateException("MatmulTrace.duringAllThreads: all threads' products are already being traced");
+            }
+            everywhere = seen;
+        }
+        try {
+            body.run();
+        } finally {
+            everywhere = null;
+        }
+        return List.copyOf(seen);
+    }
+
+    /**
      * Runs {@code body} and returns the wall-clock nanoseconds that matrix products took while it
      * ran, summed over the threads that called them: each product from its call to its return,
      * including the blocks it hands to other kernel threads and the wait for them. Products that
@@ -101,8 +132,11 @@ public final class MatmulTrace {
 
     static void record(int m, int n, int k, boolean ta, boolean tb, DType dtype) {
         List<Product> seen = ACTIVE.get();
-        if (seen != null) {
-            seen.add(new Product(m, n, k, ta, tb, dtype));
+        List<Product> all = everywhere;
+        if (seen != null || all != null) {
+            Product p = new Product(m, n, k, ta, tb, dtype);
+            if (seen != null) seen.add(p);
+            if (all != null) all.add(p);
         }
     }
 }

@@ -58,6 +58,38 @@ class MatmulTraceTest {
         assertEquals("body", npe.getMessage());
     }
 
+    /** A product run on a thread the body starts: {@link MatmulTrace#during} does not see it, the all-threads trace does. */
+    @Test
+    void duringAllThreadsSeesTheProductsOfOtherThreadsToo() throws Exception {
+        Tensor a = Tensor.randn(RNG, DType.F32, 1, 2, 3);
+        Tensor b = Tensor.randn(RNG, DType.F32, 1, 3, 5);
+        Runnable body = () -> {
+            Kernels.matmul(a, b, false, false);
+            Thread other = new Thread(() -> Kernels.matmul(b, a, true, true));
+            other.start();
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        MatmulTrace.Product here = new MatmulTrace.Product(2, 5, 3, false, false, DType.F32);
+        MatmulTrace.Product there = new MatmulTrace.Product(5, 2, 3, true, true, DType.F32);
+        assertEquals(List.of(here), MatmulTrace.during(body));
+        assertEquals(List.of(here, there), MatmulTrace.duringAllThreads(body));
+        assertEquals(List.of(here), MatmulTrace.during(body), "the all-threads trace ended with its body");
+    }
+
+    @Test
+    void oneAllThreadsTraceAtATimeAndNullRefusedByName() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MatmulTrace.duringAllThreads(() -> MatmulTrace.duringAllThreads(() -> { })));
+        assertTrue(e.getMessage().contains("already being traced"), e.getMessage());
+        assertEquals(List.of(), MatmulTrace.duringAllThreads(() -> { }), "a refused nested trace leaves none running");
+        NullPointerException npe = assertThrows(NullPointerException.class, () -> MatmulTrace.duringAllThreads(null));
+        assertEquals("body", npe.getMessage());
+    }
+
     private static void spin(long nanos) {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) {

@@ -42,16 +42,6 @@ final class NnLanguageModel implements AutoCloseable {
         return step(shards, inputs, targets, maxNorm);
     }
 
-    /** {@link #trainStep} with every shard on the calling thread, so a {@code MatmulTrace} sees all the step's products. */
-    double trainStepOnThisThread(int[][] inputs, int[] targets, double maxNorm) {
-        if (shards == null) {
-            return trainStep(inputs, targets, maxNorm);
-        }
-        try (DataParallel one = DataParallel.of(shards.shards(), 1)) {
-            return step(one, inputs, targets, maxNorm);
-        }
-    }
-
     /**
      * With shards, counts the ops a whole minibatch's forward records, by running one; without, the
      * first step counts them. Call it outside any {@code MatmulTrace}, whose products it would join.

@@ -114,22 +114,21 @@ final class TrainingBench {
         Arrays.sort(sorted);
         double med = median(sorted);
         double peakRss = MachineFacts.peakRssMib();
-        // What training does not run comes after the peak memory is read, so that it is the training's: a whole
-        // minibatch's forward counting the ops of a sharded step, and a step traced on one thread, whose shards
-        // borrow from workspaces of their own.
-        model.countOps(inputs, targets);
-        List<MatmulTrace.Product> products = MatmulTrace.during(() -> model.trainStepOnThisThread(inputs, targets, MAX_NORM));
-        // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
-        double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
-        double flops = Roofline.flops(products);
+        // What training does not run comes after the peak memory is read, so that it is the training's: the roofline's
+        // products alone, and last a whole minibatch's forward counting the ops of a sharded step, which may take the
+        // room the shards' workspaces hold, and so comes after the roofline's windows of steps.
+        List<MatmulTrace.Product> products = MatmulTrace.duringAllThreads(() -> model.trainStep(inputs, targets, MAX_NORM));
         // Shards run their products on single-threaded kernels side by side: the roofline is their time shared out.
         double roofline = pairedRoofline(
                 () -> Roofline.measure(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed).seconds() / shards,
                 () -> secondsPerStep(model, inputs, targets, perRep), ROOFLINE_ROUNDS);
+        model.countOps(inputs, targets);
+        // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
+        double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, flops / 1e9, roofline, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
+                keptStart, keptEnd, Roofline.flops(products) / 1e9, roofline, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
     }
 
     /**
