@@ -73,7 +73,7 @@ class LauncherTest {
         Launch first = launch();
         assertEquals(1, first.builds());
         assertEquals("gru-examples: building " + jar + " (it is missing) ...\n", first.err());
-        assertEquals("ran --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmx300m -Djgrad.workspace=220m" + hugePages() + " -jar " + jar + " train --epochs 1\n",
+        assertEquals("ran --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmx360m -Xmn100m -Djgrad.workspace=220m" + hugePages() + " -jar " + jar + " train --epochs 1\n",
                 first.out());
     }
 
