@@ -2,7 +2,7 @@
 # Sourced by ./gru-examples and the scripts under scripts/bench: sets jgrad_java_opts, the JVM options
 # the launcher runs the program with when JGRAD_JAVA_OPTS is not set.
 #   -XX:+UseSerialGC -Xmx360m -Xmn100m: the heap kept between steps of the bench's largest figure,
-#     the PyTorch variant's float64 step as two shards, is 238-258 MiB (workspaces and model), which
+#     the PyTorch variant's float64 step as two shards, is 238-263 MiB (workspaces and model), which
 #     in a 300 MB heap left the old generation too small for it: a full collection every step, and
 #     whatever else the program allocated could push the workspaces to give way
 #     (docs/measurements/2026-12-02/heap-360m.txt). 360 MB keeps it under four fifths of the heap;
