@@ -10,14 +10,12 @@ import java.util.Map;
 
 /**
  * The GEMM roofline of a training step: the time its matrix products alone take when each is run by
- * itself on the same backend and threads, so {@code seconds / step time} is the share of the step
+ * itself on the same backend and threads, so that time divided by the step's is the share of the step
  * the products would fill if nothing else cost anything (1.0 = the step is as fast as its GEMMs).
- *
- * @param products the step's matrix products
- * @param flops    their floating-point operations
- * @param seconds  the sum over products of the median time of that product run alone
  */
-record Roofline(int products, double flops, double seconds) {
+final class Roofline {
+    private Roofline() {
+    }
 
     /** The floating-point operations of the products of {@code trace}. */
     static double flops(List<MatmulTrace.Product> trace) {
@@ -28,8 +26,11 @@ record Roofline(int products, double flops, double seconds) {
         return flops;
     }
 
-    /** Times each distinct product of {@code trace} for about {@code secondsPerShape} and sums the times over the trace. */
-    static Roofline measure(List<MatmulTrace.Product> trace, double secondsPerShape, long seed) {
+    /**
+     * Times each distinct product of {@code trace} for about {@code secondsPerShape} and returns the
+     * sum over the trace of the median time of that product run alone.
+     */
+    static double seconds(List<MatmulTrace.Product> trace, double secondsPerShape, long seed) {
         Map<MatmulTrace.Product, Integer> counts = new LinkedHashMap<>();
         for (MatmulTrace.Product p : trace) {
             counts.merge(p, 1, Integer::sum);
@@ -38,7 +39,7 @@ record Roofline(int products, double flops, double seconds) {
         for (Map.Entry<MatmulTrace.Product, Integer> e : counts.entrySet()) {
             seconds += e.getValue() * secondsPerCall(e.getKey(), secondsPerShape, seed);
         }
-        return new Roofline(trace.size(), flops(trace), seconds);
+        return seconds;
     }
 
     /** The median over three timed rounds of one product's seconds per call, after a warm-up round. */

@@ -93,16 +93,10 @@ final class TrainingBench {
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         long totalSteps = 0;
         for (int r = 0; r < rates.length; r++) {
-            long start = System.nanoTime();
-            long steps = 0;
-            long now;
-            do {
-                loss = model.trainStep(inputs, targets, MAX_NORM);
-                steps++;
-                now = System.nanoTime();
-            } while (now - start < perRep);
-            totalSteps += steps;
-            rates[r] = steps * config.tokensPerStep() / ((now - start) / 1e9);
+            Window w = Window.of(model, inputs, targets, perRep);
+            loss = w.loss();
+            totalSteps += w.steps();
+            rates[r] = config.tokensPerStep() / w.secondsPerStep();
         }
         double timedSeconds = (System.nanoTime() - timedStart) / 1e9;
         double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
@@ -120,8 +114,8 @@ final class TrainingBench {
         List<MatmulTrace.Product> products = MatmulTrace.duringAllThreads(() -> model.trainStep(inputs, targets, MAX_NORM));
         // Shards run their products on single-threaded kernels side by side: the roofline is their time shared out.
         double roofline = pairedRoofline(
-                () -> Roofline.measure(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed).seconds() / shards,
-                () -> secondsPerStep(model, inputs, targets, perRep), ROOFLINE_ROUNDS);
+                () -> Roofline.seconds(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed) / shards,
+                () -> Window.of(model, inputs, targets, perRep).secondsPerStep(), ROOFLINE_ROUNDS);
         model.countOps(inputs, targets);
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
@@ -150,17 +144,24 @@ final class TrainingBench {
         return median(ratios);
     }
 
-    /** Seconds per training step over at least one step and {@code nanos}. */
-    private static double secondsPerStep(NnLanguageModel model, int[][] inputs, int[] targets, long nanos) {
-        long start = System.nanoTime();
-        long steps = 0;
-        long now;
-        do {
-            model.trainStep(inputs, targets, MAX_NORM);
-            steps++;
-            now = System.nanoTime();
-        } while (now - start < nanos);
-        return (now - start) / 1e9 / steps;
+    /** Training steps run for at least one step and {@code nanos}: how many, their wall time, and the last loss. */
+    private record Window(long steps, long nanos, double loss) {
+        static Window of(NnLanguageModel model, int[][] inputs, int[] targets, long nanos) {
+            long start = System.nanoTime();
+            long steps = 0;
+            double loss;
+            long now;
+            do {
+                loss = model.trainStep(inputs, targets, MAX_NORM);
+                steps++;
+                now = System.nanoTime();
+            } while (now - start < nanos);
+            return new Window(steps, now - start, loss);
+        }
+
+        double secondsPerStep() {
+            return nanos / 1e9 / steps;
+        }
     }
 
     /**
@@ -179,14 +180,9 @@ final class TrainingBench {
      * their products side by side, each counted in full, so their time is shared out, as the roofline's is.
      */
     private static double productFraction(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, int shards) {
-        long start = System.nanoTime();
-        long[] end = {0};
-        long inProducts = MatmulTrace.productNanos(() -> {
-            do {
-                model.trainStep(inputs, targets, MAX_NORM);
-            } while ((end[0] = System.nanoTime()) - start < nanos);
-        });
-        return inProducts / 1e9 / shards / ((end[0] - start) / 1e9);
+        Window[] w = {null};
+        long inProducts = MatmulTrace.productNanos(() -> w[0] = Window.of(model, inputs, targets, nanos));
+        return inProducts / 1e9 / shards / (w[0].nanos() / 1e9);
     }
 
     /** The median of sorted values (mean of the middle two for an even count). */
