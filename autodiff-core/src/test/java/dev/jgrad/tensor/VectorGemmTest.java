@@ -235,8 +235,8 @@ class VectorGemmTest {
             }
         }
         assertSame(second, kept(w1.bTensor, tb), "the copy made at the second use is read again at the third");
-        assertTrue((tb ? w1.bTensor.transposedPanels : w1.bTensor.panels) != null, "a copy kept from the second use");
-        assertEquals(null, tb ? w1.bTensor.panels : w1.bTensor.transposedPanels, "no copy for the other orientation");
+        assertTrue(kept(w1.bTensor, tb) != null, "a copy kept from the second use");
+        assertEquals(null, kept(w1.bTensor, !tb), "no copy for the other orientation");
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
         for (int use = 0; use < 2; use++) {
             assertEquals(null, VectorGemm.panelsFor(false, tb, 16, 64, 23, twoMatrices), "one matrix of a larger tensor");
@@ -252,7 +252,7 @@ class VectorGemmTest {
             for (int use = 0; use < 3; use++) {
                 assertTrue(SimdLoops.LOOPS.gemmPanels(true, tb, 512, 64, 23, once, 0) != null, "Aᵀ·B on the kernel");
             }
-            assertEquals(null, tb ? once.transposedPanels : once.panels, "no copy kept for the B of a product with A transposed");
+            assertEquals(null, kept(once, tb), "no copy kept for the B of a product with A transposed");
         }
     }
 
