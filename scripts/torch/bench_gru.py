@@ -14,7 +14,9 @@ Measures, in the JSON-lines schema `bench --json` prints:
     each figure is the median over timed repetitions after a warm-up;
   * matmul GFLOP/s at the shapes `bench --matmul` uses (MatmulBench.CASES): 1024² and the GRU's
     recurrent products at the d2l and large sizes, forward and backward forms. `bench --reference`
-    prints no ratio where PyTorch's rate is under half of jgrad's at the same shape.
+    prints no ratio where PyTorch's rate is under half of jgrad's at the same shape. With
+    --serve-matmul it times one window per request instead, for `bench --matmul --paired-reference`,
+    which alternates windows of the two sides so that both see the same machine speed.
 
 OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it loads; some machines set them for old
 builds, which can make it pick a core a tenth as fast. This script runs itself again without them
@@ -30,6 +32,7 @@ run `--config large` alone to read the peak of a large run.
 Usage:  /usr/bin/python3 scripts/torch/bench_gru.py [--config tiny,d2l,large] [--dtype f32,f64]
             [--threads 1,2] [--impl torch-equations,torch-nn.GRU] [--seconds 3] [--warmup 1]
             [--repetitions 5] [--no-train] [--no-matmul] > torch.jsonl
+        /usr/bin/python3 scripts/torch/bench_gru.py --serve-matmul   (started by bench --matmul --paired-reference)
 """
 import os
 import sys
@@ -217,34 +220,61 @@ def bench_train(impl, name, dtype_name, threads, args):
             "peak_rss_mib": peak_rss_mib()}
 
 
-def bench_matmul(case, dtype_name, threads, args):
+def matmul_operands(case, dtype_name, seed):
+    """op(A) and op(B) of a case: random, each stored transposed where the case says, as MatmulBench.operands."""
     name, m, k, n, ta, tb = case
     dtype = torch.float32 if dtype_name == "f32" else torch.float64
-    torch.set_num_threads(threads)
-    gen = torch.Generator().manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(seed)
     a = torch.randn(*((k, m) if ta else (m, k)), dtype=dtype, generator=gen)
     b = torch.randn(*((n, k) if tb else (k, n)), dtype=dtype, generator=gen)
-    op_a = a.t() if ta else a
-    op_b = b.t() if tb else b
-    warm_end = time.perf_counter() + args.warmup
+    return (a.t() if ta else a), (b.t() if tb else b)
+
+
+def seconds_per_call(op_a, op_b, seconds):
+    """Seconds per product, over products repeated for `seconds` (at least one)."""
+    start = time.perf_counter()
+    calls = 0
     while True:
         torch.matmul(op_a, op_b)
-        if time.perf_counter() >= warm_end:
-            break
-    secs = []
-    per_rep = args.seconds / args.repetitions
-    for _ in range(args.repetitions):
-        start = time.perf_counter()
-        calls = 0
-        while True:
-            torch.matmul(op_a, op_b)
-            calls += 1
-            now = time.perf_counter()
-            if now - start >= per_rep:
-                break
-        secs.append((now - start) / calls)
+        calls += 1
+        now = time.perf_counter()
+        if now - start >= seconds:
+            return (now - start) / calls
+
+
+def matmul_figure(case, dtype_name, threads, seconds_each):
+    name, m, k, n, ta, tb = case
     return {"kind": "matmul", "impl": "torch", "shape": name, "m": m, "k": k, "n": n, "trans_a": ta, "trans_b": tb,
-            "dtype": dtype_name, "threads": threads, "gflops": 2.0 * m * n * k / statistics.median(secs) / 1e9}
+            "dtype": dtype_name, "threads": threads, "gflops": 2.0 * m * n * k / statistics.median(seconds_each) / 1e9}
+
+
+def bench_matmul(case, dtype_name, threads, args):
+    torch.set_num_threads(threads)
+    op_a, op_b = matmul_operands(case, dtype_name, args.seed)
+    seconds_per_call(op_a, op_b, args.warmup)
+    secs = [seconds_per_call(op_a, op_b, args.seconds / args.repetitions) for _ in range(args.repetitions)]
+    return matmul_figure(case, dtype_name, threads, secs)
+
+
+def serve_matmul(args):
+    """`bench --matmul --paired-reference`'s peer: the machine line, then, for each request line read
+    ({"shape", "m", "k", "n", "trans_a", "trans_b", "dtype", "threads", "warmup", "seconds"}), one matmul
+    figure timed over that window, so that the two sides' windows can alternate."""
+    print(json.dumps(machine()), flush=True)
+    operands = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        case = (req["shape"], req["m"], req["k"], req["n"], req["trans_a"], req["trans_b"])
+        key = (case, req["dtype"])
+        if key not in operands:
+            operands = {key: matmul_operands(case, req["dtype"], args.seed)}   # one case's operands at a time
+        op_a, op_b = operands[key]
+        torch.set_num_threads(req["threads"])
+        if req["warmup"] > 0:
+            seconds_per_call(op_a, op_b, req["warmup"])
+        print(json.dumps(matmul_figure(case, req["dtype"], req["threads"], [seconds_per_call(op_a, op_b, req["seconds"])])), flush=True)
 
 
 def main():
@@ -259,7 +289,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-train", action="store_true")
     ap.add_argument("--no-matmul", action="store_true")
+    ap.add_argument("--serve-matmul", action="store_true",
+                    help="answer bench --matmul --paired-reference's requests on stdin instead (see serve_matmul)")
     args = ap.parse_args()
+    if args.serve_matmul:
+        serve_matmul(args)
+        return
     for c in args.config.split(","):
         if c not in CONFIGS:
             ap.error("unknown config %r; known: %s" % (c, ", ".join(CONFIGS)))

@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
  * time steps, softmax cross-entropy, backward, gradient clipping, SGD) for named configurations,
  * cells, dtypes and thread counts; or, with {@code --matmul}, matmul GFLOP/s. Every table starts
  * with the machine facts; {@code --json} prints one JSON object per line instead (the first one the
- * machine); {@code --reference} adds PyTorch's figures and our ratio to them. A training figure whose
+ * machine); {@code --reference} adds PyTorch's figures and our ratio to them, and
+ * {@code --matmul --paired-reference} takes PyTorch's products in windows alternating with ours
+ * ({@link MatmulBench#alternate}). A training figure whose
  * own JVM fails gets a {@code failed} row (a {@code "kind": "failed"} line) with the reason, the
  * bench goes on with the next, and it exits 1 after listing the reasons on standard error.
  */
@@ -68,6 +70,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--reference", paramLabel = "FILE", description = "JSON lines from scripts/torch/bench_gru.py to compare with")
     Path reference;
+
+    @Option(names = "--paired-reference", paramLabel = "COMMAND", description = "with --matmul: a command that times the reference's "
+            + "products on request (/usr/bin/python3 scripts/torch/bench_gru.py --serve-matmul; words split at spaces); its windows alternate "
+            + "with ours, and each ratio is the median of the rounds' ratios")
+    String pairedReference;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
     long seed;
@@ -126,7 +133,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (blas != null) {
             option("--blas", () -> Blas.Backend.parse(blas));   // refused before anything is measured
         }
+        if (pairedReference != null && (!matmul || reference != null || json || pairedReference.isBlank())) {
+            throw new ParameterException(spec.commandLine(), "--paired-reference needs a command, --matmul, and neither --reference nor --json");
+        }
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
+        // Started before anything is measured, so that a command that cannot serve is refused first.
+        PairedReference peer = pairedReference != null ? PairedReference.start(pairedReference) : null;
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
         Blas.Backend savedBackend = Blas.backend();
@@ -144,18 +156,28 @@ public final class BenchCommand implements Callable<Integer> {
                 out.println(line(m));
             } else {
                 out.println(facts.describe());
-                if (ref.machine() != null) {
-                    out.println(ref.machine());
+                String refMachine = peer != null ? peer.machine() : ref.machine();
+                if (refMachine != null) {
+                    out.println(refMachine);
                 }
             }
             if (matmul) {
                 if (!json) out.printf(Locale.ROOT, "%-34s %-5s %7s %9s%s%n", "matmul", "dtype", "threads", "GFLOP/s",
-                        reference != null ? "   reference GFLOP/s (ours/theirs)" : "");
+                        peer != null ? "   reference GFLOP/s (ours/theirs: the median of " + repetitions + " alternating rounds' ratios)"
+                                : reference != null ? "   reference GFLOP/s (ours/theirs)" : "");
                 for (MatmulBench.Case c : MatmulBench.CASES) {
                     for (DType dt : dts) {
                         for (int t : ths) {
-                            Figure.Matmul f = MatmulBench.run(c, dt, t, budget, seed);
-                            List<ReferenceFigures.Comparison> refs = ref.forMatmul(f);
+                            Figure.Matmul f;
+                            List<ReferenceFigures.Comparison> refs;
+                            if (peer != null) {
+                                MatmulBench.Paired p = MatmulBench.runPaired(c, dt, t, budget, seed, peer);
+                                f = p.ours();
+                                refs = List.of(new ReferenceFigures.Comparison(peer.impl(), p.theirs(), p.ratio(), Double.NaN));
+                            } else {
+                                f = MatmulBench.run(c, dt, t, budget, seed);
+                                refs = ref.forMatmul(f);
+                            }
                             if (!refs.isEmpty() && refs.get(0).ratio() > 2) {
                                 out.printf(Locale.ROOT, "  (%s: the reference ran under half our rate here; its BLAS was not at full speed)%n", c.name());
                             }
@@ -205,6 +227,9 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             Parallelism.setThreads(savedThreads);
             Blas.use(savedBackend);
+            if (peer != null) {
+                peer.close();
+            }
         }
         out.flush();
         if (failures.isEmpty()) {

@@ -8,6 +8,7 @@ import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /** Matrix-product GFLOP/s of {@link Kernels#matmul} at the square and GRU shapes, forward and backward forms. */
 final class MatmulBench {
@@ -56,9 +57,75 @@ final class MatmulBench {
             seconds[r] = secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), perRep, 1);
         }
         Arrays.sort(seconds);
+        return figure(c, dtype, threads, 2.0 * c.m() * c.n() * c.k() / TrainingBench.median(seconds) / 1e9);
+    }
+
+    private static Figure.Matmul figure(Case c, DType dtype, int threads, double gflops) {
+        return new Figure.Matmul(IMPL, c.name(), c.m(), c.k(), c.n(), c.transA(), c.transB(), dtype.name().toLowerCase(), threads, gflops);
+    }
+
+    /** A peer's matmul rate over one window of its own: {@link PairedReference}'s process, or a test's script. */
+    @FunctionalInterface
+    interface Peer {
+        /**
+         * GFLOP/s of the case's product in {@code dtype} on {@code threads} threads, timed over
+         * {@code seconds} after {@code warmupSeconds} of untimed products.
+         */
+        double gflops(Case c, DType dtype, int threads, double warmupSeconds, double seconds);
+    }
+
+    /** Our figure at a case, the peer's median rate, and the median round's ratio of ours to theirs. */
+    record Paired(Figure.Matmul ours, double theirs, double ratio) {
+    }
+
+    /**
+     * Our product and the peer's at a case, in windows that alternate ({@link #alternate}) after each
+     * side's warm-up: {@code budget.repetitions()} rounds of {@code budget.seconds() / repetitions} a
+     * side.
+     */
+    static Paired runPaired(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed, Peer peer) {
+        Parallelism.setThreads(threads);
+        Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
         double flops = 2.0 * c.m() * c.n() * c.k();
-        return new Figure.Matmul(IMPL, c.name(), c.m(), c.k(), c.n(), c.transA(), c.transB(), dtype.name().toLowerCase(), threads,
-                flops / TrainingBench.median(seconds) / 1e9);
+        double perRep = budget.seconds() / budget.repetitions();
+        secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (budget.warmupSeconds() * 1e9), 1);
+        peer.gflops(c, dtype, threads, budget.warmupSeconds(), perRep);   // its warm-up; the window it times is not used
+        Rounds r = alternate(budget.repetitions(),
+                () -> flops / secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (perRep * 1e9), 1) / 1e9,
+                () -> peer.gflops(c, dtype, threads, 0, perRep));
+        double[] ours = r.ours().clone();
+        double[] theirs = r.theirs().clone();
+        Arrays.sort(ours);
+        Arrays.sort(theirs);
+        return new Paired(figure(c, dtype, threads, TrainingBench.median(ours)), TrainingBench.median(theirs), r.ratio());
+    }
+
+    /** Each round's rate on both sides, in the order measured, and the median of the rounds' ratios (ours ÷ theirs). */
+    record Rounds(double[] ours, double[] theirs, double ratio) {
+    }
+
+    /**
+     * {@code rounds} rounds of one window a side, the first side alternating (ours then theirs, then
+     * theirs then ours, …) so that a machine slowing down steadily favours neither; the ratio is the
+     * median of the rounds' ratios. A round's two windows are a second apart where separate runs of
+     * the two sides are a minute apart, over which a shared machine's speed can move by a fifth.
+     */
+    static Rounds alternate(int rounds, DoubleSupplier ours, DoubleSupplier theirs) {
+        double[] o = new double[rounds];
+        double[] t = new double[rounds];
+        double[] ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+                o[r] = ours.getAsDouble();
+                t[r] = theirs.getAsDouble();
+            } else {
+                t[r] = theirs.getAsDouble();
+                o[r] = ours.getAsDouble();
+            }
+            ratios[r] = o[r] / t[r];
+        }
+        Arrays.sort(ratios);
+        return new Rounds(o, t, TrainingBench.median(ratios));
     }
 
     /** Random operands of {@code op(A)[m×k] · op(B)[k×n]}, each stored transposed where its flag says: {A, B}. */

@@ -95,15 +95,20 @@ final class ReferenceFigures {
     String machine() {
         for (JsonNode n : rows) {
             if ("machine".equals(n.path("kind").asText())) {
-                StringBuilder sb = new StringBuilder("reference machine: ").append(n.path("cpu").asText("unknown CPU"));
-                sb.append(", ").append(n.path("runtime").asText("unknown runtime"));
-                if (n.has("blas")) {
-                    sb.append(", BLAS ").append(n.path("blas").asText());
-                }
-                return sb.toString();
+                return describeMachine(n);
             }
         }
         return null;
+    }
+
+    /** A {@code "kind": "machine"} row as one line: {@code reference machine: CPU, runtime, BLAS …}. */
+    static String describeMachine(JsonNode n) {
+        StringBuilder sb = new StringBuilder("reference machine: ").append(n.path("cpu").asText("unknown CPU"));
+        sb.append(", ").append(n.path("runtime").asText("unknown runtime"));
+        if (n.has("blas")) {
+            sb.append(", BLAS ").append(n.path("blas").asText());
+        }
+        return sb.toString();
     }
 
     /**

@@ -180,6 +180,49 @@ class BenchCommandTest {
         assertEquals("", ref.out(), "nothing is measured when the reference is unreadable");
     }
 
+    /** A peer that serves products: its machine line, then one figure per request, as bench_gru.py --serve-matmul. */
+    @Test
+    void aPairedReferenceIsAskedForEveryRowAndNamedInTheTable(@TempDir Path dir) throws Exception {
+        Path serve = dir.resolve("serve.sh");
+        Files.writeString(serve, """
+                printf '%s\n' '{"kind": "machine", "cpu": "Fake CPU", "runtime": "fake 1"}'
+                while read -r request; do printf '%s\n' '{"kind": "matmul", "impl": "fake", "gflops": 0.5}'; done
+                """);
+        Cli.Result r = Cli.run(args("--matmul", "--dtype", "f64", "--threads", "1", "--paired-reference", "sh " + serve));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\nreference machine: Fake CPU, fake 1\n"), r.out());
+        assertTrue(r.out().contains("(ours/theirs: the median of 2 alternating rounds' ratios)"), r.out());
+        long rows = r.out().lines().filter(l -> l.contains(" f64 ") && l.contains("   fake 0.5000 (")).count();
+        assertEquals(MatmulBench.CASES.size(), rows, r.out());
+    }
+
+    @Test
+    void aPairedReferenceThatCannotServeIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Path dies = dir.resolve("dies.sh");
+        Files.writeString(dies, "exit 3\n");
+        Cli.Result dead = Cli.run(args("--matmul", "--paired-reference", "sh " + dies));
+        assertEquals(1, dead.code());
+        assertEquals("bench: the paired reference 'sh " + dies + "' ended before its machine line (exit code 3)", dead.err().strip());
+        assertEquals("", dead.out(), "nothing is measured when the peer cannot serve");
+        Path babbles = dir.resolve("babbles.sh");
+        Files.writeString(babbles, """
+                printf '%s\n' '{"kind": "machine", "cpu": "Fake CPU"}'
+                read -r request; printf '%s\n' 'Traceback (most recent call last):'
+                """);
+        Cli.Result bad = Cli.run(args("--matmul", "--dtype", "f32", "--threads", "1", "--paired-reference", "sh " + babbles));
+        assertEquals(1, bad.code());
+        assertEquals("bench: the paired reference 'sh " + babbles + "' printed 'Traceback (most recent call last):' where a figure of "
+                + "square 1024 was expected, as a JSON object", bad.err().strip());
+        Cli.Result missing = Cli.run(args("--matmul", "--paired-reference", dir.resolve("no-such-command").toString()));
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("bench: cannot start the paired reference '" + dir.resolve("no-such-command") + "': "),
+                missing.err());
+        Cli.Result training = Cli.run(args("--config", "tiny", "--paired-reference", "sh " + dies));
+        assertEquals(2, training.code());
+        assertEquals("bench: --paired-reference needs a command, --matmul, and neither --reference nor --json (try --help)",
+                training.err().strip());
+    }
+
     @Test
     void everyCellLearnsARepeatedBatch() {
         BenchConfig cfg = new BenchConfig("t", 5, 8, 3, 4);
