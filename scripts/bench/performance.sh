@@ -12,8 +12,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-3}
-# Warm-up seconds of each training figure, both sides: one left a two-shard step's rate still climbing
-# (docs/measurements/2026-12-02/bench-trace-after.txt).
+# Warm-up seconds of each figure, both sides: one left a two-shard step's rate, and the first product of a
+# fresh JVM, still climbing (docs/measurements/2026-12-02/bench-trace-after.txt, paired-matmul.txt).
 warmup=3
 out=docs/measurements/$(date +%Y-%m-%d)
 mkdir -p "$out"
@@ -24,14 +24,16 @@ torch() {
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py --impl torch-nn.GRU \
       --dtype f32,f64 --threads 1,2 --seconds "$seconds" "$@"
 }
-# PyTorch's products and machine first (the check that it runs at full speed); then each configuration
-# on both sides in turn, so that a ratio compares figures taken minutes apart, not a quarter of an hour:
-# on a shared VM both sides' speeds drift by up to a third over that long.
+# PyTorch's products and machine first (the check, before its training figures are compared, that it runs at
+# full speed); then each configuration on both sides in turn, so that a ratio compares figures taken minutes
+# apart, not a quarter of an hour: on a shared VM both sides' speeds drift by up to a third over that long.
 : > "$out/stderr.txt"   # the bench's standard error: a figure whose JVM failed says why here
 torch --no-train > "$out/torch.jsonl"
-# Our products right after PyTorch's, for the same reason.
-./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" \
-    | tee "$out/jgrad-matmul.txt"
+# Our products in windows alternating with PyTorch's, a second apart (bench_gru.py serving them), so that
+# both sides of a ratio see the same machine speed.
+serve="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py --serve-matmul"
+./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --warmup "$warmup" --paired-reference "$serve" \
+    2>>"$out/stderr.txt" | tee "$out/jgrad-matmul.txt"
 : > "$out/jgrad-train.txt"
 # Two threads both ways beside each one-thread figure: the kernels split over two threads, and each
 # minibatch split into two shards, one per thread (DataParallel); tiny's batch of 2 only the first way.
@@ -51,8 +53,8 @@ done
 if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
   . ./.mvn/java-options.sh
   system="-Djgrad.blas.library=system $jgrad_java_opts"
-  JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 --reference "$out/torch.jsonl" \
-      2>>"$out/stderr.txt" | tee "$out/jgrad-matmul-system-openblas.txt"
+  JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 \
+      --warmup "$warmup" --paired-reference "$serve" 2>>"$out/stderr.txt" | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
       --seconds "$seconds" --warmup "$warmup" --reference "$out/torch.jsonl" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
 fi

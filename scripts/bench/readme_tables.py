@@ -41,14 +41,16 @@ def train(path):
 
 
 def matmul(path):
-    """{(shape, dtype, threads): (ours, theirs)} from a `bench --matmul` table."""
+    """{(shape, dtype, threads): (ours, theirs, ratio)} from a `bench --matmul` table; the ratio is the
+    printed one, which --paired-reference takes as the median round's rather than ours / theirs."""
     out = {}
     if not os.path.exists(path):
         return out
     for line in open(path, encoding="utf-8"):
-        m = re.match(r"^(\S.*?)\s+(f32|f64)\s+(\d+)\s+([0-9.]+)(?:\s+torch ([0-9.]+))?", line)
+        m = re.match(r"^(\S.*?)\s+(f32|f64)\s+(\d+)\s+([0-9.]+)(?:\s+torch ([0-9.]+) \(([0-9.]+)x\))?", line)
         if m and not line.startswith(("machine", "matmul:")):
-            out[(m.group(1).strip(), m.group(2), int(m.group(3)))] = (float(m.group(4)), float(m.group(5)) if m.group(5) else None)
+            out[(m.group(1).strip(), m.group(2), int(m.group(3)))] = (
+                float(m.group(4)), float(m.group(5)) if m.group(5) else None, float(m.group(6)) if m.group(6) else None)
     return out
 
 
@@ -131,9 +133,9 @@ def main(d):
     for shape in shapes:
         cols = []
         for dtype in ("f32", "f64"):
-            ours, theirs = mm[(shape, dtype, 1)]
-            mratios.append(ours / theirs)
-            cols += ["%.1f (%.2f×)" % (ours, ours / theirs), "%.1f" % theirs]
+            ours, theirs, ratio = mm[(shape, dtype, 1)]
+            mratios.append(ratio)
+            cols += ["%.1f (%.2f×)" % (ours, ratio), "%.1f" % theirs]
         s = [mms.get((shape, dt, 1)) for dt in ("f32", "f64")]
         print("| %s | %s | %s |" % (shape, " | ".join(cols), " / ".join("%.1f" % x[0] for x in s) if all(s) else ""))
     print()
