@@ -261,16 +261,15 @@ def serve_matmul(args):
     ({"shape", "m", "k", "n", "trans_a", "trans_b", "dtype", "threads", "warmup", "seconds"}), one matmul
     figure timed over that window, so that the two sides' windows can alternate."""
     print(json.dumps(machine()), flush=True)
-    operands = {}
+    key = None   # the case and dtype whose operands op_a, op_b hold, kept while requests name it
     for line in sys.stdin:
         if not line.strip():
             continue
         req = json.loads(line)
         case = (req["shape"], req["m"], req["k"], req["n"], req["trans_a"], req["trans_b"])
-        key = (case, req["dtype"])
-        if key not in operands:
-            operands = {key: matmul_operands(case, req["dtype"], args.seed)}   # one case's operands at a time
-        op_a, op_b = operands[key]
+        if key != (case, req["dtype"]):
+            key = (case, req["dtype"])
+            op_a, op_b = matmul_operands(case, req["dtype"], args.seed)
         torch.set_num_threads(req["threads"])
         if req["warmup"] > 0:
             seconds_per_call(op_a, op_b, req["warmup"])

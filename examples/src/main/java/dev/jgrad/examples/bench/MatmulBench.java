@@ -6,7 +6,6 @@ import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 
@@ -48,16 +47,21 @@ final class MatmulBench {
     }
 
     static Figure.Matmul run(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed) {
-        Parallelism.setThreads(threads);
-        Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
-        secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (budget.warmupSeconds() * 1e9), 1);   // warm-up
+        Tensor[] ab = warmedUp(c, dtype, threads, budget, seed);
         double[] seconds = new double[budget.repetitions()];
         long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
         for (int r = 0; r < seconds.length; r++) {
             seconds[r] = secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), perRep, 1);
         }
-        Arrays.sort(seconds);
         return figure(c, dtype, threads, 2.0 * c.m() * c.n() * c.k() / TrainingBench.median(seconds) / 1e9);
+    }
+
+    /** The case's operands, after {@code budget.warmupSeconds()} of our products on {@code threads} threads. */
+    private static Tensor[] warmedUp(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed) {
+        Parallelism.setThreads(threads);
+        Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
+        secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (budget.warmupSeconds() * 1e9), 1);
+        return ab;
     }
 
     private static Figure.Matmul figure(Case c, DType dtype, int threads, double gflops) {
@@ -84,20 +88,14 @@ final class MatmulBench {
      * side.
      */
     static Paired runPaired(Case c, DType dtype, int threads, TrainingBench.Budget budget, long seed, Peer peer) {
-        Parallelism.setThreads(threads);
-        Tensor[] ab = operands(Rng.seeded(seed), dtype, c.m(), c.k(), c.n(), c.transA(), c.transB());
+        Tensor[] ab = warmedUp(c, dtype, threads, budget, seed);
         double flops = 2.0 * c.m() * c.n() * c.k();
         double perRep = budget.seconds() / budget.repetitions();
-        secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (budget.warmupSeconds() * 1e9), 1);
         peer.gflops(c, dtype, threads, budget.warmupSeconds(), perRep);   // its warm-up; the window it times is not used
         Rounds r = alternate(budget.repetitions(),
                 () -> flops / secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (perRep * 1e9), 1) / 1e9,
                 () -> peer.gflops(c, dtype, threads, 0, perRep));
-        double[] ours = r.ours().clone();
-        double[] theirs = r.theirs().clone();
-        Arrays.sort(ours);
-        Arrays.sort(theirs);
-        return new Paired(figure(c, dtype, threads, TrainingBench.median(ours)), TrainingBench.median(theirs), r.ratio());
+        return new Paired(figure(c, dtype, threads, TrainingBench.median(r.ours())), TrainingBench.median(r.theirs()), r.ratio());
     }
 
     /** Each round's rate on both sides, in the order measured, and the median of the rounds' ratios (ours ÷ theirs). */
@@ -124,7 +122,6 @@ final class MatmulBench {
             }
             ratios[r] = o[r] / t[r];
         }
-        Arrays.sort(ratios);
         return new Rounds(o, t, TrainingBench.median(ratios));
     }
 

@@ -3,7 +3,6 @@ package dev.jgrad.examples.bench;
 import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,6 @@ final class Roofline {
         for (int r = 0; r < timed.length; r++) {
             timed[r] = MatmulBench.secondsPerCall(ab[0], ab[1], p.transA(), p.transB(), perRound, 3);
         }
-        Arrays.sort(timed);
         return TrainingBench.median(timed);
     }
 }

@@ -140,7 +140,6 @@ final class TrainingBench {
             ratios[r] = products / ((before + after) / 2);
             before = after;
         }
-        Arrays.sort(ratios);
         return median(ratios);
     }
 
@@ -185,8 +184,10 @@ final class TrainingBench {
         return inProducts / 1e9 / shards / (w[0].nanos() / 1e9);
     }
 
-    /** The median of sorted values (mean of the middle two for an even count). */
-    static double median(double[] sorted) {
+    /** The median of {@code values} (mean of the middle two for an even count); they are left as they are. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
