@@ -14,9 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C is cut into blocks of 8 rows by two vectors ({@link #width}: 32 float32 or 16 float64
  * columns). For each block, sixteen accumulators stay in registers over the whole inner dimension
  * while each step broadcasts one value of each of the 8 rows of A and loads two vectors of row
- * {@code p} of B's panel. The panels are a copy of B ({@link #pack}) kept with its tensor from its
- * second use on ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a
- * product of 32 rows does not amortise, and that a weight read at every time step need not repeat.
+ * {@code p} of B's panel. A transposed A, and a float64 one, are first copied a chunk of rows at a
+ * time so that a block finds each step's 8 values side by side ({@link #packColumns},
+ * {@link #packRows}); a float32 A's rows are read in place. The panels are a copy of B ({@link #pack}) kept with its tensor from its second use on
+ * ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a product of 32
+ * rows does not amortise, and that a weight read at every time step need not repeat.
  * A panel is read in order at a constant stride, an index whose bounds C2's range-check elimination
  * can prove before the loop (it takes only constant scales; a row stride is not one).
  *
@@ -31,8 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #TALL_CHUNK_BYTES}. That is where it was measured faster than the bundled OpenBLAS
  * (batches of 32 and 64 rows; and the stacked weight gradients, input projections and output layers
  * of the GRU configurations, docs/measurements). On several kernel threads each takes a share of B's
- * panels and all the rows ({@link #multiply}'s column range), so each reads only its share of B. A
- * transposed A (a weight gradient's {@code Xᵀ·G}) is {@linkplain #packRows packed} a chunk at a time.
+ * panels and all the rows ({@link #multiply}'s column range), so each reads only its share of B.
  * A B that is part of a larger tensor and other shapes stay with the BLAS, so a product's bits
  * depend on which of the two took it.
  *
@@ -59,6 +60,22 @@ final class VectorGemm {
      * product of fewer rows did not win back against the BLAS (in float64, at 96 to 256 rows).
      */
     static final int TALL_MIN_ROWS = 8 * MAX_ROWS;
+    /**
+     * Lane indices into two 8-lane vectors (0–7 the first's lanes, 8–15 the second's) that transpose
+     * an 8 × 8 tile in three rounds ({@link #packRows}): interleaving two rows' single values, then
+     * pairs, then fours.
+     */
+    private static final double[][] TRANSPOSE = {
+        {0, 8, 2, 10, 4, 12, 6, 14}, {1, 9, 3, 11, 5, 13, 7, 15},
+        {0, 1, 8, 9, 4, 5, 12, 13}, {2, 3, 10, 11, 6, 7, 14, 15},
+        {0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15},
+    };
+    private static final DoubleVector ONES_LOW = DoubleVector.fromArray(D, TRANSPOSE[0], 0);
+    private static final DoubleVector ONES_HIGH = DoubleVector.fromArray(D, TRANSPOSE[1], 0);
+    private static final DoubleVector TWOS_LOW = DoubleVector.fromArray(D, TRANSPOSE[2], 0);
+    private static final DoubleVector TWOS_HIGH = DoubleVector.fromArray(D, TRANSPOSE[3], 0);
+    private static final DoubleVector FOURS_LOW = DoubleVector.fromArray(D, TRANSPOSE[4], 0);
+    private static final DoubleVector FOURS_HIGH = DoubleVector.fromArray(D, TRANSPOSE[5], 0);
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** Per-thread scratch for one block on its way into C. */
@@ -70,7 +87,7 @@ final class VectorGemm {
     private static final class Scratch {
         final float[] block = new float[ROWS * 2 * F.length()];
         final double[] blockD = new double[ROWS * 2 * D.length()];
-        /** A chunk of a transposed A's rows, {@linkplain #packRows packed}; grown as needed. */
+        /** A chunk of A's rows, {@linkplain #packColumns packed}; grown as needed. */
         private float[] rowsF = new float[0];
         private double[] rowsD = new double[0];
 
@@ -138,6 +155,21 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}. A method of its own:
+     * compiled as one with the untransposed form, after that form's profile, its products ran slower
+     * (docs/measurements/2026-12-02/packed-rows.txt).
+     */
+    private static void multiplyTransposed(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc,
+                                           boolean accumulate) {
+        Scratch scratch = SCRATCH.get();
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int rows = Math.min(m - r0, MAX_ROWS);
+            float[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsF(rows * k));
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.block);
+        }
+    }
+
     /** The float64 form of {@link #multiply(int, int, int, int, float[], int, boolean, float[], float[], int, int, boolean)}. */
     static void multiply(int m, int j0, int j1, int k, double[] a, int ao, boolean ta, double[] panels, double[] c, int co, int ldc,
                          boolean accumulate) {
@@ -145,22 +177,120 @@ final class VectorGemm {
             multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
             return;
         }
-        int width = 2 * D.length();
-        double[] block = SCRATCH.get().blockD;
-        // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
+        Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int r1 = Math.min(m, r0 + MAX_ROWS);
-            for (int vb = j0; vb < j1; vb += width) {
-                for (int rb = r0; rb < r1; rb += ROWS) {
-                    multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                    if (accumulate) {
-                        addInto(block, c, co + rb * ldc + vb, ldc);
-                    } else {
-                        copyInto(block, c, co + rb * ldc + vb, ldc);
-                    }
+            int rows = Math.min(m - r0, MAX_ROWS);
+            double[] x = packRows(a, ao + r0 * k, rows, k, scratch.rowsD(rows * k));
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
+        }
+    }
+
+    /**
+     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}. A method of its own:
+     * compiled as one with the untransposed form, after that form's profile, its products ran slower
+     * (docs/measurements/2026-12-02/packed-rows.txt).
+     */
+    private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
+                                           boolean accumulate) {
+        Scratch scratch = SCRATCH.get();
+        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
+            int rows = Math.min(m - r0, MAX_ROWS);
+            double[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsD(rows * k));
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
+        }
+    }
+
+    /**
+     * Columns {@code [j0, j1)} of one chunk's rows of C, at {@code co}, from its rows of A {@linkplain
+     * #packColumns packed} in {@code x}. A method of its own, so that C2 compiles its loop and
+     * {@link #multiplyBlockPacked} apart from the packing, within its node budget.
+     */
+    private static void multiplyChunk(int rows, int j0, int j1, int k, float[] x, float[] panels, float[] c, int co, int ldc,
+                                      boolean accumulate, float[] block) {
+        int width = width(DType.F32);
+        for (int vb = j0; vb < j1; vb += width) {
+            for (int rb = 0; rb < rows; rb += ROWS) {
+                multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
+                } else {
+                    copyInto(block, c, co + rb * ldc + vb, ldc);
                 }
             }
         }
+    }
+
+    /** The float64 form of {@link #multiplyChunk(int, int, int, int, float[], float[], float[], int, int, boolean, float[])}. */
+    private static void multiplyChunk(int rows, int j0, int j1, int k, double[] x, double[] panels, double[] c, int co, int ldc,
+                                      boolean accumulate, double[] block) {
+        int width = width(DType.F64);
+        for (int vb = j0; vb < j1; vb += width) {
+            for (int rb = 0; rb < rows; rb += ROWS) {
+                multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
+                } else {
+                    copyInto(block, c, co + rb * ldc + vb, ldc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [0, rows)} of a float64 A stored {@code [rows, k]} from {@code at}, in
+     * {@link #packColumns}'s layout, {@code x[(i/8)·8k + p·8 + i%8] = A(i, p) = a[at + i·k + p]}, an
+     * 8 × 8 tile at a time. Read in place, a block's 8 rows are 8 streams a row apart, and a float64
+     * row of 512 values is 4 KiB, which maps all eight to the same cache sets: such products ran
+     * at full speed in some JVMs and a third slower in others. A float32 A is read in place:
+     * packing it did not pay in training (docs/measurements/2026-12-02/packed-rows.txt).
+     */
+    private static double[] packRows(double[] a, int at, int rows, int k, double[] x) {
+        int whole = k - k % ROWS;
+        for (int i0 = 0; i0 < rows; i0 += ROWS) {
+            int from = at + i0 * k;
+            int to = i0 * k;
+            for (int p = 0; p < whole; p += ROWS, to += ROWS * ROWS) {
+                // An 8 × 8 tile of A transposed in registers: pairs of rows interleaved by one value, then by two, then by four.
+                DoubleVector r0 = DoubleVector.fromArray(D, a, from + p);
+                DoubleVector r1 = DoubleVector.fromArray(D, a, from + k + p);
+                DoubleVector r2 = DoubleVector.fromArray(D, a, from + 2 * k + p);
+                DoubleVector r3 = DoubleVector.fromArray(D, a, from + 3 * k + p);
+                DoubleVector r4 = DoubleVector.fromArray(D, a, from + 4 * k + p);
+                DoubleVector r5 = DoubleVector.fromArray(D, a, from + 5 * k + p);
+                DoubleVector r6 = DoubleVector.fromArray(D, a, from + 6 * k + p);
+                DoubleVector r7 = DoubleVector.fromArray(D, a, from + 7 * k + p);
+                DoubleVector t0 = ONES_LOW.selectFrom(r0, r1);
+                DoubleVector t1 = ONES_HIGH.selectFrom(r0, r1);
+                DoubleVector t2 = ONES_LOW.selectFrom(r2, r3);
+                DoubleVector t3 = ONES_HIGH.selectFrom(r2, r3);
+                DoubleVector t4 = ONES_LOW.selectFrom(r4, r5);
+                DoubleVector t5 = ONES_HIGH.selectFrom(r4, r5);
+                DoubleVector t6 = ONES_LOW.selectFrom(r6, r7);
+                DoubleVector t7 = ONES_HIGH.selectFrom(r6, r7);
+                DoubleVector u0 = TWOS_LOW.selectFrom(t0, t2);
+                DoubleVector u1 = TWOS_LOW.selectFrom(t1, t3);
+                DoubleVector u2 = TWOS_HIGH.selectFrom(t0, t2);
+                DoubleVector u3 = TWOS_HIGH.selectFrom(t1, t3);
+                DoubleVector u4 = TWOS_LOW.selectFrom(t4, t6);
+                DoubleVector u5 = TWOS_LOW.selectFrom(t5, t7);
+                DoubleVector u6 = TWOS_HIGH.selectFrom(t4, t6);
+                DoubleVector u7 = TWOS_HIGH.selectFrom(t5, t7);
+                FOURS_LOW.selectFrom(u0, u4).intoArray(x, to);
+                FOURS_LOW.selectFrom(u1, u5).intoArray(x, to + ROWS);
+                FOURS_LOW.selectFrom(u2, u6).intoArray(x, to + 2 * ROWS);
+                FOURS_LOW.selectFrom(u3, u7).intoArray(x, to + 3 * ROWS);
+                FOURS_HIGH.selectFrom(u0, u4).intoArray(x, to + 4 * ROWS);
+                FOURS_HIGH.selectFrom(u1, u5).intoArray(x, to + 5 * ROWS);
+                FOURS_HIGH.selectFrom(u2, u6).intoArray(x, to + 6 * ROWS);
+                FOURS_HIGH.selectFrom(u3, u7).intoArray(x, to + 7 * ROWS);
+            }
+            for (int r = 0; r < ROWS; r++) {
+                for (int p = whole; p < k; p++) {
+                    x[i0 * k + p * ROWS + r] = a[from + r * k + p];
+                }
+            }
+        }
+        return x;
     }
 
     /**
@@ -169,7 +299,7 @@ final class VectorGemm {
      * its 8 rows' values of each step side by side at a constant stride. Eight values are contiguous
      * in A too, so packing moves whole vectors, where transposing would move single elements.
      */
-    private static float[] packRows(float[] a, int at, int lda, int rows, int k, float[] x) {
+    private static float[] packColumns(float[] a, int at, int lda, int rows, int k, float[] x) {
         for (int p = 0; p < k; p++) {
             int from = at + p * lda;
             for (int i = 0; i < rows; i += ROWS) {
@@ -179,34 +309,8 @@ final class VectorGemm {
         return x;
     }
 
-    /**
-     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}: each chunk of its rows
-     * {@linkplain #packRows packed} first. A method of its own, so that C2 compiles its loop and
-     * {@link #multiplyBlockPacked} on their own, within its node budget.
-     */
-    private static void multiplyTransposed(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc,
-                                           boolean accumulate) {
-        int width = 2 * F.length();
-        Scratch scratch = SCRATCH.get();
-        float[] block = scratch.block;
-        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int r1 = Math.min(m, r0 + MAX_ROWS);
-            float[] x = packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsF((r1 - r0) * k));
-            for (int vb = j0; vb < j1; vb += width) {
-                for (int rb = r0; rb < r1; rb += ROWS) {
-                    multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
-                    if (accumulate) {
-                        addInto(block, c, co + rb * ldc + vb, ldc);
-                    } else {
-                        copyInto(block, c, co + rb * ldc + vb, ldc);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The float64 form of {@link #packRows(float[], int, int, int, int, float[])}. */
-    private static double[] packRows(double[] a, int at, int lda, int rows, int k, double[] x) {
+    /** The float64 form of {@link #packColumns(float[], int, int, int, int, float[])}. */
+    private static double[] packColumns(double[] a, int at, int lda, int rows, int k, double[] x) {
         for (int p = 0; p < k; p++) {
             int from = at + p * lda;
             for (int i = 0; i < rows; i += ROWS) {
@@ -214,32 +318,6 @@ final class VectorGemm {
             }
         }
         return x;
-    }
-
-    /**
-     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}: each chunk of its rows
-     * {@linkplain #packRows packed} first. A method of its own, so that C2 compiles its loop and
-     * {@link #multiplyBlockPacked} on their own, within its node budget.
-     */
-    private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
-                                           boolean accumulate) {
-        int width = 2 * D.length();
-        Scratch scratch = SCRATCH.get();
-        double[] block = scratch.blockD;
-        for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int r1 = Math.min(m, r0 + MAX_ROWS);
-            double[] x = packRows(a, ao + r0, m, r1 - r0, k, scratch.rowsD((r1 - r0) * k));
-            for (int vb = j0; vb < j1; vb += width) {
-                for (int rb = r0; rb < r1; rb += ROWS) {
-                    multiplyBlockPacked(x, (rb - r0) * k, panels, vb * k, k, block);
-                    if (accumulate) {
-                        addInto(block, c, co + rb * ldc + vb, ldc);
-                    } else {
-                        copyInto(block, c, co + rb * ldc + vb, ldc);
-                    }
-                }
-            }
-        }
     }
 
     /**
@@ -409,7 +487,7 @@ final class VectorGemm {
     }
 
     /**
-     * {@link #multiplyBlock} on a block of A {@linkplain #packRows packed} from a transposed A:
+     * {@link #multiplyBlock} on a block of A's rows {@linkplain #packColumns packed}:
      * {@code out[r·2L + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]}, the 8 values a step reads side
      * by side. The same operations in the same order as {@link #multiplyBlock}, so the same bits; a
      * method of its own so that its step's stride is a constant C2 can prove A's bounds with.
@@ -498,73 +576,6 @@ final class VectorGemm {
             FloatVector.fromArray(F, block, 2 * r * l).intoArray(c, o);
             FloatVector.fromArray(F, block, (2 * r + 1) * l).intoArray(c, o + l);
         }
-    }
-
-    /** The float64 form of {@link #multiplyBlock(float[], int, int, float[], int, int, float[])}. */
-    private static void multiplyBlock(double[] a, int aAt, int lda, double[] b, int bAt, int k, double[] out) {
-        int l = D.length();
-        DoubleVector c00 = DoubleVector.zero(D);
-        DoubleVector c01 = c00;
-        DoubleVector c10 = c00;
-        DoubleVector c11 = c00;
-        DoubleVector c20 = c00;
-        DoubleVector c21 = c00;
-        DoubleVector c30 = c00;
-        DoubleVector c31 = c00;
-        DoubleVector c40 = c00;
-        DoubleVector c41 = c00;
-        DoubleVector c50 = c00;
-        DoubleVector c51 = c00;
-        DoubleVector c60 = c00;
-        DoubleVector c61 = c00;
-        DoubleVector c70 = c00;
-        DoubleVector c71 = c00;
-        for (int p = 0; p < k; p++) {
-            int bp = bAt + p * 2 * l;
-            DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
-            DoubleVector b1 = DoubleVector.fromArray(D, b, bp + l);
-            int ap = aAt + p;
-            DoubleVector s = DoubleVector.broadcast(D, a[ap]);
-            c00 = s.fma(b0, c00);
-            c01 = s.fma(b1, c01);
-            s = DoubleVector.broadcast(D, a[ap + lda]);
-            c10 = s.fma(b0, c10);
-            c11 = s.fma(b1, c11);
-            s = DoubleVector.broadcast(D, a[ap + 2 * lda]);
-            c20 = s.fma(b0, c20);
-            c21 = s.fma(b1, c21);
-            s = DoubleVector.broadcast(D, a[ap + 3 * lda]);
-            c30 = s.fma(b0, c30);
-            c31 = s.fma(b1, c31);
-            s = DoubleVector.broadcast(D, a[ap + 4 * lda]);
-            c40 = s.fma(b0, c40);
-            c41 = s.fma(b1, c41);
-            s = DoubleVector.broadcast(D, a[ap + 5 * lda]);
-            c50 = s.fma(b0, c50);
-            c51 = s.fma(b1, c51);
-            s = DoubleVector.broadcast(D, a[ap + 6 * lda]);
-            c60 = s.fma(b0, c60);
-            c61 = s.fma(b1, c61);
-            s = DoubleVector.broadcast(D, a[ap + 7 * lda]);
-            c70 = s.fma(b0, c70);
-            c71 = s.fma(b1, c71);
-        }
-        c00.intoArray(out, 0 * l);
-        c01.intoArray(out, 1 * l);
-        c10.intoArray(out, 2 * l);
-        c11.intoArray(out, 3 * l);
-        c20.intoArray(out, 4 * l);
-        c21.intoArray(out, 5 * l);
-        c30.intoArray(out, 6 * l);
-        c31.intoArray(out, 7 * l);
-        c40.intoArray(out, 8 * l);
-        c41.intoArray(out, 9 * l);
-        c50.intoArray(out, 10 * l);
-        c51.intoArray(out, 11 * l);
-        c60.intoArray(out, 12 * l);
-        c61.intoArray(out, 13 * l);
-        c70.intoArray(out, 14 * l);
-        c71.intoArray(out, 15 * l);
     }
 
     /** The float64 form of {@link #multiplyBlockPacked(float[], int, float[], int, int, float[])}. */
