@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * while each step broadcasts one value of each of the 8 rows of A and loads two vectors of row
  * {@code p} of B's panel. A transposed A, and a float64 one, are first copied a chunk of rows at a
  * time so that a block finds each step's 8 values side by side ({@link #packColumns},
- * {@link #packRows}); a float32 A's rows are read in place. The panels are a copy of B ({@link #pack}) kept with its tensor from its second use on
- * ({@link #panelsFor}), where a BLAS copies ("packs") B on every call: work that a product of 32
- * rows does not amortise, and that a weight read at every time step need not repeat.
+ * {@link #packRows}); a float32 A's rows are read in place. The panels are a copy of B
+ * ({@link #pack}) kept with its tensor from its second use on ({@link #panelsFor}), where a BLAS
+ * copies ("packs") B on every call: work that a product of 32 rows does not amortise, and that a
+ * weight read at every time step need not repeat.
  * A panel is read in order at a constant stride, an index whose bounds C2's range-check elimination
  * can prove before the loop (it takes only constant scales; a row stride is not one).
  *
@@ -185,11 +186,7 @@ final class VectorGemm {
         }
     }
 
-    /**
-     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}. A method of its own:
-     * compiled as one with the untransposed form, after that form's profile, its products ran slower
-     * (docs/measurements/2026-12-02/packed-rows.txt).
-     */
+    /** The float64 form of {@link #multiplyTransposed(int, int, int, int, float[], int, float[], float[], int, int, boolean)}. */
     private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
                                            boolean accumulate) {
         Scratch scratch = SCRATCH.get();
