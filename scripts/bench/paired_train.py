@@ -3,8 +3,8 @@
 
     python3 scripts/bench/paired_train.py [--rounds 5] [--configs d2l,large] [--dtypes f32,f64] [--seconds 3]
 
-One JVM's figure lands anywhere in a spread of several percent, and PyTorch's drifts as much between runs, so the
-ratio from one run of performance.sh can fall on either side of a goal. Here each round measures, for each
+Either side's one-thread figure moved by up to a fifth between two runs of performance.sh on one machine
+(docs/measurements/2026-12-03/ and run57/), so the ratio from one run can fall on either side of a goal. Here each round measures, for each
 configuration and dtype, PyTorch's figure and ours (both GRU variants, each in a fresh JVM) back to back, the
 side that goes first alternating from round to round; every ratio compares two figures taken a minute apart,
 and the summary gives each round's ratio, their median and each side's median. One thread on both sides.
