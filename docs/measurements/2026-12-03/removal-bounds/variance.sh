@@ -1,4 +1,5 @@
 #!/bin/bash
+# usage: [EXTRA="-XX:..."] variance.sh N -- N fresh JVMs of the unpatched examples jar (built at f8fc981, copied to /tmp/q/base.jar)
 cd /work/main; . .mvn/java-options.sh
 J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 for i in $(seq 1 $1); do
