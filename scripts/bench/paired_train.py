@@ -13,6 +13,10 @@ summary shows the core OpenBLAS chose and the GEMM rate beside the ratios.
 
 Writes docs/measurements/DATE/paired-train.jsonl (every figure, with its round) and paired-train.txt (the
 summary). Needs Debian's python3-torch and libopenblas0-openmp (scripts/torch/README.md). Plain Python 3.
+
+    python3 scripts/bench/paired_train.py --summarise RUN.jsonl [RUN.jsonl ...]
+
+prints the summary of the rounds of several runs taken together, measuring nothing.
 """
 import argparse
 import datetime
@@ -58,7 +62,17 @@ def main():
     p.add_argument("--dtypes", default="f32,f64")
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--warmup", type=float, default=3)
+    p.add_argument("--summarise", nargs="+", metavar="RUN.jsonl", help="pool the rounds of these runs; measures nothing")
     args = p.parse_args()
+    if args.summarise:
+        records = []
+        for n, path in enumerate(args.summarise):
+            with open(path, encoding="utf-8") as f:
+                # A round is identified by its run and its number, so that rounds of different runs stay apart.
+                records += [dict(r, round=(n, r["round"])) for r in map(json.loads, f)]
+        print("# python3 scripts/bench/paired_train.py --summarise " + " ".join(args.summarise))
+        print(summarise(records, None), end="")
+        return
     out = os.path.join(ROOT, "docs", "measurements", datetime.date.today().isoformat())
     os.makedirs(out, exist_ok=True)
     subprocess.run(["./gru-examples", "--version"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # builds the jar first
@@ -89,8 +103,9 @@ def main():
 
 
 def summarise(records, args):
-    lines = ["# python3 scripts/bench/paired_train.py --rounds %d --configs %s --dtypes %s --seconds %g --warmup %g"
-             % (args.rounds, args.configs, args.dtypes, args.seconds, args.warmup)]
+    """The summary of a run's records (with args, its command line first), or of several runs' (args None)."""
+    lines = [] if args is None else ["# python3 scripts/bench/paired_train.py --rounds %d --configs %s --dtypes %s --seconds %g --warmup %g"
+                                     % (args.rounds, args.configs, args.dtypes, args.seconds, args.warmup)]
     seen = set()
     for r in records:
         if r.get("kind") == "machine":
@@ -113,7 +128,7 @@ def summarise(records, args):
             if not rounds:
                 continue
             ratios = [ours[k] / theirs[k] for k in rounds]
-            lines.append("%-6s %-4s %-16s median %.2fx  rounds %s  (ours %.0f, nn.GRU %.0f tokens/s)" % (
+            lines.append("%-6s %-4s %-16s median %.3fx  rounds %s  (ours %.0f, nn.GRU %.0f tokens/s)" % (
                 config, dtype, cell, statistics.median(ratios), " ".join("%.2f" % x for x in ratios),
                 statistics.median(ours[k] for k in rounds), statistics.median(theirs[k] for k in rounds)))
     return "\n".join(lines) + "\n"
