@@ -4,8 +4,8 @@
     python3 scripts/bench/paired_train.py [--rounds 5] [--configs d2l,large] [--dtypes f32,f64] [--seconds 3]
 
 Either side's one-thread figure moved by up to a fifth between two runs of performance.sh on one machine
-(docs/measurements/2026-12-03/ and run57/), so the ratio from one run can fall on either side of a goal. Here each round measures, for each
-configuration and dtype, PyTorch's figure and ours (both GRU variants, each in a fresh JVM) back to back, the
+(docs/measurements/2026-12-03/ and run57/), so the ratio from one run can fall on either side of a goal.
+Here each round measures, for each configuration and dtype, PyTorch's figure and ours (both GRU variants, each in a fresh JVM) back to back, the
 side that goes first alternating from round to round; every ratio compares two figures taken a minute apart,
 and the summary gives each round's ratio, their median and each side's median. One thread on both sides.
 PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, and its products are timed once first, so the
@@ -113,8 +113,15 @@ def summarise(records, args):
             if facts not in seen:
                 seen.add(facts)
                 lines.append("# %s: %s" % ("PyTorch" if r["runtime"].startswith("PyTorch") else "jgrad", facts))
-    rates = ["%s %s %.1f" % (r["shape"], r["dtype"], r["gflops"]) for r in records if r.get("kind") == "matmul" and r["threads"] == 1]
-    lines.append("# PyTorch's matmul, one thread, GFLOP/s: " + "; ".join(rates))
+    runs = []   # one list of PyTorch's one-thread matmul rates per run (a pooled record's round is (run, round))
+    for r in records:
+        if r.get("kind") == "matmul" and r["threads"] == 1:
+            run = r["round"][0] if isinstance(r["round"], tuple) else 0
+            while len(runs) <= run:
+                runs.append([])
+            runs[run].append("%s %s %.1f" % (r["shape"], r["dtype"], r["gflops"]))
+    for n, rates in enumerate(runs):
+        lines.append("# PyTorch's matmul, one thread, GFLOP/s%s: %s" % (" (run %d)" % (n + 1) if len(runs) > 1 else "", "; ".join(rates)))
     lines.append("# ratio: ours / PyTorch nn.GRU in the same round; median over rounds (each side's median tokens/s)")
     train = [r for r in records if r.get("kind") == "train"]
     keys = sorted({(r["config"], r["dtype"]) for r in train}, key=lambda k: (["tiny", "d2l", "large"].index(k[0]), k[1]))
