@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training ratios against PyTorch's nn.GRU from rounds that alternate the two sides (run by hand, never by CI).
 
-    python3 scripts/bench/paired_train.py [--rounds 5] [--configs d2l,large] [--dtypes f32,f64] [--seconds 3]
+    python3 scripts/bench/paired_train.py [--rounds 5] [--configs d2l,large] [--dtypes f32,f64] [--seconds 3] [--out DIR]
 
 Either side's one-thread figure moved by up to a fifth between two runs of performance.sh on one machine
 (docs/measurements/2026-12-03/ and run57/), so the ratio from one run can fall on either side of a goal.
@@ -11,8 +11,9 @@ and the summary gives each round's ratio, their median and each side's median. O
 PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, and its products are timed once first, so the
 summary shows the core OpenBLAS chose and the GEMM rate beside the ratios.
 
-Writes docs/measurements/DATE/paired-train.jsonl (every figure, with its round) and paired-train.txt (the
-summary). Needs Debian's python3-torch and libopenblas0-openmp (scripts/torch/README.md). Plain Python 3.
+Writes paired-train.jsonl (every figure, with its round) and paired-train.txt (the summary) into --out, by
+default docs/measurements/DATE/. Needs Debian's python3-torch and libopenblas0-openmp (scripts/torch/README.md).
+Plain Python 3.
 
     python3 scripts/bench/paired_train.py --summarise RUN.jsonl [RUN.jsonl ...]
 
@@ -62,6 +63,7 @@ def main():
     p.add_argument("--dtypes", default="f32,f64")
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--warmup", type=float, default=3)
+    p.add_argument("--out", help="folder for paired-train.jsonl and .txt (default docs/measurements/DATE)")
     p.add_argument("--summarise", nargs="+", metavar="RUN.jsonl", help="pool the rounds of these runs; measures nothing")
     args = p.parse_args()
     if args.summarise:
@@ -73,7 +75,7 @@ def main():
         print("# python3 scripts/bench/paired_train.py --summarise " + " ".join(args.summarise))
         print(summarise(records, None), end="")
         return
-    out = os.path.join(ROOT, "docs", "measurements", datetime.date.today().isoformat())
+    out = args.out or os.path.join(ROOT, "docs", "measurements", datetime.date.today().isoformat())
     os.makedirs(out, exist_ok=True)
     subprocess.run(["./gru-examples", "--version"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # builds the jar first
 
