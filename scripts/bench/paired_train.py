@@ -107,7 +107,8 @@ def main():
 def summarise(records, args):
     """The summary of a run's records (with args, its command line first), or of several runs' (args None)."""
     lines = [] if args is None else ["# python3 scripts/bench/paired_train.py --rounds %d --configs %s --dtypes %s --seconds %g --warmup %g"
-                                     % (args.rounds, args.configs, args.dtypes, args.seconds, args.warmup)]
+                                     % (args.rounds, args.configs, args.dtypes, args.seconds, args.warmup)
+                                     + (" --out " + args.out if args.out else "")]
     seen = set()
     for r in records:
         if r.get("kind") == "machine":
