@@ -1,5 +1,7 @@
 package dev.jgrad.examples.data;
 
+import java.util.Arrays;
+
 /**
  * One minibatch of token indices: {@code inputs[b][t]} is followed in the corpus by
  * {@code targets[b][t]}, for {@code b < batch}, {@code t < steps}.
@@ -23,6 +25,22 @@ public record Minibatch(int[][] inputs, int[][] targets) {
 
     public int steps() {
         return inputs[0].length;
+    }
+
+    /**
+     * Sequences {@code [from, to)} of this minibatch, as a minibatch of their own (a shard's rows).
+     *
+     * @param from the first sequence
+     * @param to   one past the last sequence, above {@code from} and at most {@link #batch()}
+     * @return the rows, sharing this minibatch's row arrays
+     * @throws IndexOutOfBoundsException when the range is empty or outside {@code [0, batch)}
+     */
+    public Minibatch rows(int from, int to) {
+        if (from < 0 || to > inputs.length || from >= to) {
+            throw new IndexOutOfBoundsException("Minibatch.rows: [" + from + ", " + to + ") is not a non-empty range of its "
+                    + inputs.length + " sequences");
+        }
+        return new Minibatch(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(targets, from, to));
     }
 
     /** The inputs at time step {@code t}, one per sequence: {@code [batch]}. */

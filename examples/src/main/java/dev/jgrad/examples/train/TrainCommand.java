@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
                 + "held-out prompts 'a+b=' it completes with the right sum.",
                 "The last finished epoch is kept in a checkpoint folder (runs/train-DATE-TIME unless --checkpoint or "
                 + "--no-checkpoint), also on Ctrl-C; --resume continues it.",
-                "--threads sets the kernels' thread count and --blas the matrix-product backend: results on the native "
-                + "backend differ in the last bits with the thread count, and the two backends' always do, so a bit-exact "
-                + "--resume needs the same of both."})
+                "--threads sets the thread count, --shards how many shards of each minibatch train at once on them, and --blas "
+                + "the matrix-product backend: results differ in the last bits with the shard count, on the native backend also "
+                + "with the thread count, and the two backends' always do, so a bit-exact --resume needs the same of all three."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,6 +38,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads the kernels may use (default: all processors).")
     Integer threads;
 
+    @Option(names = "--shards", paramLabel = "S", defaultValue = "1", description = "Split each minibatch into S shards of its sequences, "
+            + "each trained forward and backward on its own thread, the threads shared out among them; faster than splitting the "
+            + "kernels when the model's products are small (default: ${DEFAULT-VALUE}: the whole minibatch on one tape).")
+    int shards;
+
     @Option(names = "--blas", paramLabel = "BACKEND",
             description = "Matrix products on native (OpenBLAS), java (the pure-Java kernel), or auto: native when it loads "
                     + "(default: the system property jgrad.blas, else auto).")
@@ -50,20 +55,33 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
-            }
-            Parallelism.setThreads(threads);
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
-        Blas.Backend saved = Blas.backend();
+        if (shards < 1) {
+            throw new ParameterException(spec.commandLine(), "--shards must be at least 1, got " + shards);
+        }
+        int total = threads != null ? threads : Parallelism.threads();
+        int shardThreads = Math.min(shards, total);
+        Blas.Backend savedBackend = Blas.backend();
+        int savedThreads = Parallelism.threads();
         try {
+            // Each shard thread's kernels get an equal part of the rest, so the two kinds of thread do not outnumber the cores.
+            Parallelism.setThreads(Math.max(1, total / shardThreads));
             useBackend();
             SessionOptions.Plan plan = session.plan(run);
-            Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs()) : Trainer.start(plan.config());
+            try {
+                Trainer.requireShards(plan.config(), shards, shardThreads);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs(), shards, shardThreads)
+                    : Trainer.start(plan.config(), shards, shardThreads);
             return session.train(plan, trainer, "");
         } finally {
-            Blas.use(saved);   // the backend is the process's; a caller that runs commands in one JVM keeps its own
+            // The backend and thread count are the process's; a caller that runs commands in one JVM keeps its own.
+            Blas.use(savedBackend);
+            Parallelism.setThreads(savedThreads);
         }
     }
 

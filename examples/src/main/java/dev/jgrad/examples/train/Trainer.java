@@ -13,15 +13,20 @@ import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.nn.optim.GradientClipping;
 import dev.jgrad.nn.optim.NonFinitePolicy;
 import dev.jgrad.nn.optim.Optimizer;
+import dev.jgrad.nn.parallel.DataParallel;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -149,6 +154,10 @@ public final class Trainer {
          * @return the epoch's steps, closed when the epoch ends or the run stops
          */
         Epoch epoch(Trainer run, int[][] starts);
+
+        /** Releases what the steps held over a {@link #run}, when it ends; nothing by default. */
+        default void runEnded() {
+        }
     }
 
     /** One epoch's steps. */
@@ -270,10 +279,42 @@ public final class Trainer {
 
     /** A new run: reads (or generates) the corpus, builds the vocabulary and initialises the model from the seed. */
     public static Trainer start(TrainConfig config) {
+        return start(config, 1, 1);
+    }
+
+    /**
+     * A new run as {@link #start(TrainConfig)}, each minibatch split into {@code shards} shards
+     * trained on up to {@code threads} threads (Note [Sharded steps]).
+     *
+     * @param config  the run's configuration
+     * @param shards  the shards of each minibatch, at least 1 and at most its batch; the result depends on it
+     * @param threads the threads the shards run on, at least 1; the result does not depend on it
+     * @return the trainer, before its first step
+     * @throws IllegalArgumentException when a count is out of range, or shards are asked for with anomaly detection
+     */
+    public static Trainer start(TrainConfig config, int shards, int threads) {
+        requireShards(config, shards, threads);
         Corpora.Split corpus = corpus(config);
         Vocabulary vocab = config.d2lText() ? Vocabulary.of(corpus.train(), Corpora.D2L_ALPHABET) : Vocabulary.of(corpus.train());
-        return start(config, vocab, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
-                corpus.train());
+        return start(config, vocab, TrainingText.of(corpus.train(), corpus.heldOut()),
+                new LocalSteps(vocab.encode(corpus.train()), shards, threads), corpus.train());
+    }
+
+    /**
+     * Refuses a shard count the configuration cannot take, before any work: below 1, above the batch,
+     * or above 1 with anomaly detection, which names an op on the step's one tape.
+     */
+    static void requireShards(TrainConfig config, int shards, int threads) {
+        Objects.requireNonNull(config, "config");
+        if (shards < 1 || shards > config.batch()) {
+            throw new IllegalArgumentException("--shards must be between 1 and the batch (" + config.batch() + "), got " + shards);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("the shards' threads must be at least 1, got " + threads);
+        }
+        if (shards > 1 && config.anomaly()) {
+            throw new IllegalArgumentException("--detect-anomaly checks the ops of one tape a step: use it with --shards 1");
+        }
     }
 
     /**
@@ -302,11 +343,28 @@ public final class Trainer {
      * validated before the trainer exists, so a bad checkpoint yields an exception and nothing else.
      */
     public static Trainer resume(Checkpoint cp, int epochs) {
-        TrainConfig config = cp.config().withEpochs(epochs);
+        return resume(cp, epochs, 1, 1);
+    }
+
+    /**
+     * Continues the run saved in {@code cp} as {@link #resume(Checkpoint, int)}, each minibatch split
+     * into {@code shards} shards on up to {@code threads} threads (Note [Sharded steps]): the same
+     * shard count as the run's before gives the weights of an uninterrupted run.
+     *
+     * @param cp      the checkpoint
+     * @param epochs  the epochs in total
+     * @param shards  the shards of each minibatch, at least 1 and at most its batch
+     * @param threads the threads the shards run on, at least 1
+     * @return the trainer, at the checkpoint's position
+     * @throws IllegalArgumentException when a count is out of range, or as {@link #resume(Checkpoint, int)}
+     */
+    public static Trainer resume(Checkpoint cp, int epochs, int shards, int threads) {
+        TrainConfig config = Objects.requireNonNull(cp, "cp").config().withEpochs(epochs);
+        requireShards(config, shards, threads);
         Corpora.Split corpus = corpus(config);
         Vocabulary vocab = new Vocabulary(cp.vocabulary());
-        return resume(cp, epochs, TrainingText.of(corpus.train(), corpus.heldOut()), new LocalSteps(vocab.encode(corpus.train())),
-                config.arithmetic() ? corpus.train() : null);
+        return resume(cp, epochs, TrainingText.of(corpus.train(), corpus.heldOut()),
+                new LocalSteps(vocab.encode(corpus.train()), shards, threads), config.arithmetic() ? corpus.train() : null);
     }
 
     /**
@@ -493,12 +551,16 @@ public final class Trainer {
      *                                and no checkpoint of them is written
      */
     public Outcome run(Listener listener) {
-        while (position.completedEpochs() < config.epochs()) {
-            if (runEpoch(listener) == Outcome.STOPPED) {
-                return Outcome.STOPPED;
+        try {
+            while (position.completedEpochs() < config.epochs()) {
+                if (runEpoch(listener) == Outcome.STOPPED) {
+                    return Outcome.STOPPED;
+                }
             }
+            return Outcome.COMPLETED;
+        } finally {
+            steps.runEnded();
         }
-        return Outcome.COMPLETED;
     }
 
     /**
@@ -586,18 +648,42 @@ public final class Trainer {
         return Outcome.COMPLETED;
     }
 
-    /** {@code train}'s own steps: one minibatch each, on this process's tape ({@link #trainStep}). */
+    /**
+     * {@code train}'s own steps: one minibatch each, on this process's tape ({@link #trainStep}), or
+     * split into shards on their own tapes ({@link #shardedStep}).
+     */
     private static final class LocalSteps implements Steps {
         private final int[] tokens;
+        private final int shards;
+        private final int threads;
+        /** The shards' threads and storage, kept from epoch to epoch of a run; null with one shard or between runs. */
+        private DataParallel split;
 
-        LocalSteps(int[] tokens) {
+        LocalSteps(int[] tokens, int shards, int threads) {
             this.tokens = tokens;
+            this.shards = shards;
+            this.threads = threads;
         }
 
         @Override
         public Epoch epoch(Trainer run, int[][] starts) {
             List<Minibatch> batches = Partitioning.minibatches(tokens, starts, run.config.steps());
-            return (first, count, state, label) -> run.trainStep(batches.get(first), state, label);
+            if (shards == 1) {
+                return (first, count, state, label) -> run.trainStep(batches.get(first), state, label);
+            }
+            if (split == null) {
+                split = DataParallel.of(shards, threads);
+            }
+            DataParallel shared = split;
+            return (first, count, state, label) -> run.shardedStep(shared, batches.get(first), state, label);
+        }
+
+        @Override
+        public void runEnded() {
+            if (split != null) {
+                split.close();
+                split = null;
+            }
         }
     }
 
@@ -616,6 +702,72 @@ public final class Trainer {
             }
             return step;
         }
+    }
+
+    /**
+     * Note [Sharded steps]: with {@code --shards S}, a step is {@link #trainStep}'s with the minibatch
+     * cut into {@code S} shards of contiguous sequences, each run forward and backward on its own tape
+     * and thread ({@link DataParallel}), the carried state cut and joined along the same rows. The
+     * gradient is the minibatch's, summed in shard order, so a run's bits depend on {@code S} (the
+     * sums over sequences are grouped by shard) but not on the threads that ran the shards; the loss
+     * is the shards' losses weighted by their rows. Each sequence's state is its own, so a shard
+     * carries its rows' states from one minibatch to the next exactly as the whole minibatch does.
+     */
+    private Step shardedStep(DataParallel split, Minibatch mb, List<State> state, String label) {
+        try (Workspace.Scope scope = workspace.open()) {
+            int shards = split.shards();
+            List<List<State>> finals = new ArrayList<>(Collections.nCopies(shards, null));
+            boolean carries = config.sampling().carriesState();
+            double loss = split.backward(model.parameters().values(), mb.batch(), (shard, from, to) -> {
+                Minibatch rows = mb.rows(from, to);
+                CharModel.Output out = model.forward(rows.inputs(), state == null ? null : rows(state, from, to));
+                if (carries) {
+                    finals.set(shard, ownedCopies(out.finalStates()));   // outlives the shard's storage
+                }
+                return Losses.crossEntropy(out.logits(), rows.flatTargets());
+            });
+            if (!Double.isFinite(loss)) {
+                optimizer.zeroGrad();
+                throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
+                        + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --shards 1 --detect-anomaly)", null);
+            }
+            List<State> next = carries ? joined(finals) : null;
+            if (next != null) {
+                next.forEach(s -> s.parts().forEach(p -> scope.keep(p.value())));
+            }
+            GradientClipping.Result clipping = update(label);
+            return new Step(loss, clipping.norm(), clipping.clipped() ? 1 : 0, next);
+        }
+    }
+
+    /** Rows {@code [from, to)} of each part of {@code states}. */
+    private static List<State> rows(List<State> states, int from, int to) {
+        return states.stream().map(s -> new State(s.parts().stream().map(p -> p.slice(0, from, to)).toList())).toList();
+    }
+
+    /** Detached copies of {@code states} with storage of their own, not a workspace's. */
+    private static List<State> ownedCopies(List<State> states) {
+        return states.stream().map(s -> new State(s.parts().stream().map(p -> Variable.constant(owned(p.value()))).toList())).toList();
+    }
+
+    private static Tensor owned(Tensor t) {
+        int[] dims = t.shape().dims();
+        return t.dtype() == DType.F64 ? Tensor.of(t.toDoubleArray(), dims) : Tensor.of(t.toFloatArray(), dims);
+    }
+
+    /** The shards' states joined along their rows, in shard order. */
+    private static List<State> joined(List<List<State>> shards) {
+        List<State> out = new ArrayList<>();
+        for (int k = 0; k < shards.get(0).size(); k++) {
+            int layer = k;
+            List<Variable> parts = new ArrayList<>();
+            for (int i = 0; i < shards.get(0).get(k).parts().size(); i++) {
+                int part = i;
+                parts.add(Variable.constant(Kernels.concat(shards.stream().map(s -> s.get(layer).part(part).value()).toList(), 0)));
+            }
+            out.add(new State(parts));
+        }
+        return out;
     }
 
     /** {@link #trainStep}'s work, whose tensors borrow the storage of the previous step's ({@link Workspace}). */
