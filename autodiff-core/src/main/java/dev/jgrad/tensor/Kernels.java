@@ -110,6 +110,8 @@ public final class Kernels {
     private static final int TRANSCENDENTAL_CHUNK = 8192;
     /** Ranges shorter than this run the scalar loops rather than {@link SimdLoops}: four 512-bit vectors of doubles. */
     private static final int SIMD_MIN = 32;
+    /** The exponentials cross-entropy takes at once, in elements: whole rows, a few KiB, in the L1 cache. */
+    private static final int CE_BLOCK = 1024;
     private static final int CHEAP_CHUNK = 16384;
 
     /**
@@ -1279,9 +1281,11 @@ public final class Kernels {
 
     /** Softmax or log-softmax of the contiguous rows {@code [lo, hi)} of length {@code n}; out's rows hold the exponentials first. */
     private static void softmaxRows(Tensor a, Tensor out, int n, boolean log, int lo, int hi) {
+        double[] maxes = new double[hi - lo];
+        shiftedExps(a, lo * n, n, hi - lo, out, lo * n, maxes);
         for (int r = lo; r < hi; r++) {
             int base = r * n;
-            double m = shiftedExps(a, base, n, out, base);
+            double m = maxes[r - lo];
             double s = rowSum(out, base, n);
             if (a.f64() != null) {
                 double[] x = a.f64();
@@ -1306,30 +1310,34 @@ public final class Kernels {
     }
 
     /**
-     * {@code exp(x[base + k] − m)} into {@code buf[at + k]} for {@code k < n}, where m is the row's
-     * maximum (Note [Softmax max trick]), or 0 for a row of −∞ alone, whose exponentials are then 0
-     * rather than the NaN of −∞ − (−∞). The exponentials are {@link Unary#EXP}'s, vector or scalar
-     * with the same bits.
-     *
-     * @return m
+     * For each of {@code rows} contiguous rows of {@code n} elements, row r at {@code x[base + r·n]},
+     * {@code exp(x[base + r·n + k] − m_r)} into {@code buf[at + r·n + k]} and {@code m_r} into
+     * {@code maxes[r]}, where m_r is the row's maximum (Note [Softmax max trick]), or 0 for a row of −∞
+     * alone, whose exponentials are then 0 rather than the NaN of −∞ − (−∞). The exponentials are
+     * {@link Unary#EXP}'s, vector or scalar with the same bits, taken over all the rows at once: a row
+     * as short as a character vocabulary is too short for the vector loop on its own.
      */
-    private static double shiftedExps(Tensor x, int base, int n, Tensor buf, int at) {
-        double m = Double.NEGATIVE_INFINITY;
-        if (x.f64() != null) {
-            double[] v = x.f64();
-            double[] e = buf.f64();
-            for (int k = 0; k < n; k++) m = Math.max(m, v[base + k]);
-            if (m == Double.NEGATIVE_INFINITY) m = 0;
-            for (int k = 0; k < n; k++) e[at + k] = v[base + k] - m;
-        } else {
-            float[] v = x.f32();
-            float[] e = buf.f32();
-            for (int k = 0; k < n; k++) m = Math.max(m, v[base + k]);
-            if (m == Double.NEGATIVE_INFINITY) m = 0;
-            for (int k = 0; k < n; k++) e[at + k] = (float) (v[base + k] - m);
+    private static void shiftedExps(Tensor x, int base, int n, int rows, Tensor buf, int at, double[] maxes) {
+        for (int r = 0; r < rows; r++) {
+            int from = base + r * n;
+            int to = at + r * n;
+            double m = Double.NEGATIVE_INFINITY;
+            if (x.f64() != null) {
+                double[] v = x.f64();
+                double[] e = buf.f64();
+                for (int k = 0; k < n; k++) m = Math.max(m, v[from + k]);
+                if (m == Double.NEGATIVE_INFINITY) m = 0;
+                for (int k = 0; k < n; k++) e[to + k] = v[from + k] - m;
+            } else {
+                float[] v = x.f32();
+                float[] e = buf.f32();
+                for (int k = 0; k < n; k++) m = Math.max(m, v[from + k]);
+                if (m == Double.NEGATIVE_INFINITY) m = 0;
+                for (int k = 0; k < n; k++) e[to + k] = (float) (v[from + k] - m);
+            }
+            maxes[r] = m;
         }
-        unary(Unary.EXP, buf, buf, at, at + n);
-        return m;
+        unary(Unary.EXP, buf, buf, at, at + rows * n);
     }
 
     /** {@code Σ_k t[at + k]} for {@code k < n}, left to right in double. */
@@ -1378,11 +1386,17 @@ public final class Kernels {
         int c = logits.shape.dim(1);
         // Each row's term on its own, summed in row order after: the bits do not depend on the threads.
         double[] terms = new double[n];
+        int block = Math.max(1, CE_BLOCK / c);
         Range rows = (lo, hi) -> {
-            Tensor exps = Tensor.allocateOverwritten(logits.dtype, Shape.of(c));
-            for (int i = lo; i < hi; i++) {
-                double m = shiftedExps(logits, i * c, c, exps, 0);
-                terms[i] = m + Math.log(rowSum(exps, 0, c)) - logits.at(i * c + targets[i]);
+            Tensor exps = Tensor.allocateOverwritten(logits.dtype, Shape.of(Math.min(block, hi - lo) * c));
+            double[] maxes = new double[block];
+            for (int from = lo; from < hi; from += block) {
+                int count = Math.min(block, hi - from);
+                shiftedExps(logits, from * c, c, count, exps, 0, maxes);
+                for (int r = 0; r < count; r++) {
+                    int i = from + r;
+                    terms[i] = maxes[r] + Math.log(rowSum(exps, r * c, c)) - logits.at(i * c + targets[i]);
+                }
             }
         };
         byRows(n, c, rows);

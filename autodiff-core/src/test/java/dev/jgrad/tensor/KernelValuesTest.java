@@ -3,7 +3,9 @@ package dev.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +94,47 @@ class KernelValuesTest {
         double mean = 0;
         for (int i = 0; i < targets.length; i++) mean -= logP[i * 96 + targets[i]];
         assertEquals(mean / targets.length, Kernels.crossEntropy(x, targets).item(), 1e-12 * Math.abs(mean / targets.length));
+    }
+
+    /**
+     * Rows shorter than a vector, more than one cross-entropy block of them, whose exponentials are
+     * taken many rows at once on the vector loop: each row has the bits it has alone (on the scalar
+     * loop, a row being shorter than a vector), with a row of −∞ but one 0 (one-hot) and an all −∞ row
+     * (NaN, as PyTorch's) among them; a float64 cross-entropy is the mean of its rows' own, to the bit.
+     */
+    @Test
+    void shortRowsTakenTogetherKeepEachRowsBits() {
+        for (DType dt : DType.values()) {
+            for (int c : new int[] {5, 28}) {
+                int n = 700;
+                double[] v = Tensor.uniform(Rng.seeded(c), dt, -30, 30, n, c).toDoubleArray();
+                Arrays.fill(v, 3 * c, 4 * c, Double.NEGATIVE_INFINITY);
+                v[3 * c + 1] = 0;
+                Arrays.fill(v, 5 * c, 6 * c, Double.NEGATIVE_INFINITY);
+                Tensor x = Tensor.of(dt, v, n, c);
+                double[] p = Kernels.softmax(x, 1).toDoubleArray();
+                double[] logP = Kernels.logSoftmax(x, 1).toDoubleArray();
+                for (int i = 0; i < n; i++) {
+                    Tensor row = Kernels.slice(x, 0, i, i + 1);
+                    String where = dt + " [" + n + ", " + c + "] row " + i;
+                    assertArrayEquals(Kernels.softmax(row, 1).toDoubleArray(), Arrays.copyOfRange(p, i * c, (i + 1) * c), 0.0, where);
+                    assertArrayEquals(Kernels.logSoftmax(row, 1).toDoubleArray(), Arrays.copyOfRange(logP, i * c, (i + 1) * c), 0.0, where);
+                }
+                assertEquals(1.0, p[3 * c + 1], dt + ": the one finite logit of a −∞ row takes all the probability");
+                assertEquals(0.0, p[3 * c + 2], dt.toString());
+                assertTrue(Double.isNaN(p[5 * c]), dt + ": an all −∞ row has no distribution");
+            }
+        }
+        int c = 28;
+        int n = 700;
+        Tensor x = Tensor.uniform(Rng.seeded(3), DType.F64, -30, 30, n, c);
+        int[] targets = new int[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            targets[i] = (i * 11) % c;
+            sum += Kernels.crossEntropy(Kernels.slice(x, 0, i, i + 1), new int[] {targets[i]}).item();
+        }
+        assertEquals(sum / n, Kernels.crossEntropy(x, targets).item(), 0.0);
     }
 
     @Test
