@@ -757,7 +757,8 @@ public final class Kernels {
             }
         } else {
             double[] acc = new double[m];
-            int vectorColumns = SimdLoops.LOOPS != null && m >= SIMD_MIN ? SimdLoops.LOOPS.sumRowsInto(a.f32(), n, m, acc) : 0;
+            // The vector loop takes the columns that fill whole vectors, also of rows shorter than SIMD_MIN; the bits are the same.
+            int vectorColumns = SimdLoops.LOOPS != null ? SimdLoops.LOOPS.sumRowsInto(a.f32(), n, m, acc) : 0;
             sumRowsInto(a.f32(), n, m, vectorColumns, acc);
             float[] o = out.f32();
             for (int j = 0; j < m; j++) o[j] = (float) acc[j];
