@@ -13,10 +13,10 @@ import java.lang.invoke.VarHandle;
  * live for one step outlast the young generation's collections within it, so the collector copies
  * them. {@link #handOn} gives the old panels' storage to the new weight
  * instead, once no product is reading them; the new weight packs its own values into it at its
- * second use, so no bits change. A product that finds its panels handed on reads B as at a first
+ * first use (the old one was read again, so the new one will be), so no bits change. A product that finds its panels handed on reads B as at a first
  * use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
  * its last block is done ({@link #release}), so storage is never handed on under a reader.
- * Handed-on storage stays live from the optimizer's step until the new weight's second use in each
+ * Handed-on storage stays live from the optimizer's step until the new weight's first use in each
  * orientation, some of it through the next step's forward pass, where the old copy would have been
  * garbage: in a heap already four fifths full after a collection, that can tip a collection over
  * the nine tenths at which every workspace gives way ({@link HeapPressure}). So nothing is handed on

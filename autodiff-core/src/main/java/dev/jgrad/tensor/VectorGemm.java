@@ -324,7 +324,8 @@ final class VectorGemm {
      * or {@code [n, k]} when transposed). For a batch's rows by a weight (at most {@link #MAX_ROWS}
      * rows, A not transposed) they are made on B's first such use for this product alone, in the
      * calling thread's scratch, and from its second use on kept with its tensor: a recurrent step reads
-     * a weight at every time step. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
+     * a weight at every time step. A weight that replaced one with kept panels keeps its own from its
+     * first use, in the storage handed on to it. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
      * once) or a taller one (a product over all time steps at once) they are made for the product
      * alone every time. Either way the product runs on this kernel, so its bits do not depend on what
      * was computed before it. Called once per product, before it is cut over threads; kept panels
@@ -343,11 +344,12 @@ final class VectorGemm {
         if (kept != null && kept.acquire()) {
             return kept;
         }
-        if (kept == null && (transposed ? b.transposedUses++ : b.panelUses++) == 0) {
+        // Lives with B's tensor, beyond any step's workspace: in the storage of the panels of the tensor B replaced, if it
+        // handed them on, already at B's first use, since the weight it replaced was read again (Note [Panels handed on]).
+        Object storage = KeptPanels.takeSpare(b, transposed, n * k);
+        if (storage == null && kept == null && (transposed ? b.transposedUses++ : b.panelUses++) == 0) {
             return pack(b, transposed, n, k, SCRATCH.get().panels(b.dtype, n * k));
         }
-        // Lives with B's tensor, beyond any step's workspace: in the storage of the panels of the tensor B replaced, if it handed them on.
-        Object storage = KeptPanels.takeSpare(b, transposed, n * k);
         kept = new KeptPanels(pack(b, transposed, n, k, storage != null ? storage : b.dtype == DType.F32 ? new float[n * k] : new double[n * k]));
         if (transposed) {
             b.transposedPanels = kept;

@@ -2,6 +2,7 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -163,6 +164,39 @@ class VectorGemmTest {
                     assertArrayEquals(c.expected(), c.run(split), form + ", its panels in two parts, the later first");
                 }
             }
+        }
+    }
+
+    /**
+     * A weight that was handed the storage of the panels of the weight it replaced keeps its own from
+     * its first use, in that storage, in either orientation (Note [Panels handed on]); one without
+     * packs for its first product alone, and keeps nothing.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32", "F64"})
+    void aWeightHandedStorageKeepsItsPanelsFromItsFirstUse(DType dtype) {
+        int n = 2 * VectorGemm.width(dtype);
+        int k = 5;
+        for (boolean transposed : new boolean[] {false, true}) {
+            int[] dims = transposed ? new int[] {n, k} : new int[] {k, n};
+            Tensor b = Tensor.uniform(Rng.seeded(3), dtype, -1, 1, dims);
+            Object spare = dtype == DType.F32 ? new float[n * k] : new double[n * k];
+            if (transposed) {
+                b.spareTransposedPanels = spare;
+            } else {
+                b.sparePanels = spare;
+            }
+            Object held = VectorGemm.panelsFor(false, transposed, 8, n, k, b);
+            assertSame(spare, KeptPanels.data(held), "packed into the storage handed on, transposed " + transposed);
+            assertSame(held, transposed ? b.transposedPanels : b.panels, "and kept with the weight");
+            Object fresh = VectorGemm.pack(b, transposed, n, k, dtype == DType.F32 ? new float[n * k] : new double[n * k]);
+            assertArrayEquals(asDoubles(fresh), asDoubles(spare), "the weight's own panels");
+            KeptPanels.release(held);
+
+            Tensor other = Tensor.uniform(Rng.seeded(4), dtype, -1, 1, dims);
+            Object first = VectorGemm.panelsFor(false, transposed, 8, n, k, other);
+            assertFalse(first instanceof KeptPanels, "without storage handed on, a first use keeps nothing");
+            assertEquals(null, transposed ? other.transposedPanels : other.panels);
         }
     }
 
