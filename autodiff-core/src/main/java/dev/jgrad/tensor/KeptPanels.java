@@ -5,16 +5,16 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A matrix's panels kept with its tensor (the copy {@code VectorGemm} reads, made from a right
- * operand's second use on), and how many products are reading them.
+ * operand's second use on, or its first in storage handed on), and how many products are reading them.
  *
  * <p>Note [Panels handed on]: an optimizer replaces every weight by a new tensor each step
- * ({@link Kernels#update}), and the new weight makes panels of the same size at its second use,
- * while the old one's become garbage: a weight's size in each orientation, every step. Objects that
- * live for one step outlast the young generation's collections within it, so the collector copies
- * them. {@link #handOn} gives the old panels' storage to the new weight
- * instead, once no product is reading them; the new weight packs its own values into it at its
- * first use (the old one was read again, so the new one will be), so no bits change. A product that finds its panels handed on reads B as at a first
- * use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
+ * ({@link Kernels#update}), and the new weight makes panels of the same size, while the old one's
+ * become garbage: a weight's size in each orientation, every step. Objects that live for one step
+ * outlast the young generation's collections within it, so the collector copies them.
+ * {@link #handOn} gives the old panels' storage to the new weight instead, once no product is
+ * reading them; the new weight packs its own values into it at its first use (the old one was read
+ * again, so the new one will be), so no bits change. A product that finds its panels handed on
+ * reads B as at a first use. Each product holds its panels ({@link #acquire}) from before it is cut over threads until
  * its last block is done ({@link #release}), so storage is never handed on under a reader.
  * Handed-on storage stays live from the optimizer's step until the new weight's first use in each
  * orientation, some of it through the next step's forward pass, where the old copy would have been

@@ -25,7 +25,8 @@ public final class Tensor {
      * For a matrix used as the right operand of products ({@code A·B}, and apart {@code A·Bᵀ}): how
      * often so far, and from the second use its panels, the copy {@link VectorGemm} reads. A tensor's
      * values never change once it is visible, so a copy never goes stale; a weight is used this way at
-     * every time step, an activation mostly once, so a first use keeps no copy. Racy counting only
+     * every time step, an activation mostly once, so a first use keeps no copy (unless the tensor was
+     * handed the storage of the weight it replaced: Note [Panels handed on]). Racy counting only
      * delays the copy; the copy itself is published through the volatile.
      */
     int panelUses;

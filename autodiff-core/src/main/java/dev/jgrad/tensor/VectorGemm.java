@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code p} of B's panel. A transposed A, and a float64 one, are first copied a chunk of rows at a
  * time so that a block finds each step's 8 values side by side ({@link #packColumns},
  * {@link #packRows}); a float32 A's rows are read in place. The panels are a copy of B
- * ({@link #pack}) kept with its tensor from its second use on ({@link #panelsFor}), where a BLAS
+ * ({@link #pack}) kept with its tensor from its second use on, or its first when it replaced a weight
+ * that kept them ({@link #panelsFor}), where a BLAS
  * copies ("packs") B on every call: work that a product of 32 rows does not amortise, and that a
  * weight read at every time step need not repeat.
  * A panel is read in order at a constant stride, an index whose bounds C2's range-check elimination
