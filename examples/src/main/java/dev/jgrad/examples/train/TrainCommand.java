@@ -58,11 +58,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
-        if (shards < 1) {
-            throw new ParameterException(spec.commandLine(), "--shards must be at least 1, got " + shards);
-        }
         int total = threads != null ? threads : Parallelism.threads();
-        int shardThreads = Math.min(shards, total);
+        int shardThreads = Math.max(1, Math.min(shards, total));   // a shard count below 1 is refused below, with the batch's
         Blas.Backend savedBackend = Blas.backend();
         int savedThreads = Parallelism.threads();
         try {

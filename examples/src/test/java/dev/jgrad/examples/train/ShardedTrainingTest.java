@@ -94,7 +94,7 @@ class ShardedTrainingTest {
     void impossibleShardCountsAreRefusedInOneLine() {
         List<String> tiny = List.of("train", "--corpus-lines", "60", "--max-operand", "9", "--hidden", "8", "--batch", "4", "--steps", "6",
                 "--epochs", "1", "--no-checkpoint");
-        assertEquals("train: --shards must be at least 1, got 0 (try --help)", refused(tiny, "--shards", "0"));
+        assertEquals("train: --shards must be between 1 and the batch (4), got 0 (try --help)", refused(tiny, "--shards", "0"));
         assertEquals("train: --shards must be between 1 and the batch (4), got 5 (try --help)", refused(tiny, "--shards", "5"));
         assertEquals("train: --detect-anomaly checks the ops of one tape a step: use it with --shards 1 (try --help)",
                 refused(tiny, "--shards", "2", "--detect-anomaly"));
