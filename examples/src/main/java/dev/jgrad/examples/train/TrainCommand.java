@@ -2,6 +2,7 @@ package dev.jgrad.examples.train;
 
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.Parallelism;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +75,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Trainer trainer = plan.resumed() != null ? Trainer.resume(plan.resumed(), plan.epochs(), shards, shardThreads)
                     : Trainer.start(plan.config(), shards, shardThreads);
-            return session.train(plan, trainer, "");
+            String engine = shards == 1 ? "" : String.format(Locale.ROOT, "shards: each minibatch in %d, on %d threads, their kernels on %d each; ",
+                    shards, shardThreads, Parallelism.threads());
+            return session.train(plan, trainer, engine);
         } finally {
             // The backend and thread count are the process's; a caller that runs commands in one JVM keeps its own.
             Blas.use(savedBackend);

@@ -89,7 +89,10 @@ class ShardedTrainingTest {
         TinyRuns.assertBitIdentical(straight.model().stateDict(), resumed.model().stateDict());
     }
 
-    /** Shard counts a run cannot take are refused in one line naming the option, before any training. */
+    /**
+     * Shard counts a run cannot take are refused in one line naming the option, before any training;
+     * a run that takes them says how it splits its steps before what it trains.
+     */
     @Test
     void impossibleShardCountsAreRefusedInOneLine() {
         List<String> tiny = List.of("train", "--corpus-lines", "60", "--max-operand", "9", "--hidden", "8", "--batch", "4", "--steps", "6",
@@ -98,7 +101,9 @@ class ShardedTrainingTest {
         assertEquals("train: --shards must be between 1 and the batch (4), got 5 (try --help)", refused(tiny, "--shards", "5"));
         assertEquals("train: --detect-anomaly checks the ops of one tape a step: use it with --shards 1 (try --help)",
                 refused(tiny, "--shards", "2", "--detect-anomaly"));
-        Cli.run(concat(tiny, "--shards", "4")).expect(0);
+        String out = Cli.run(concat(tiny, "--shards", "4", "--threads", "2")).expect(0).out();
+        assertTrue(out.startsWith("shards: each minibatch in 4, on 2 threads, their kernels on 1 each; corpus: "), out);
+        assertTrue(Cli.run(concat(tiny, "--shards", "1")).expect(0).out().startsWith("corpus: "), "one shard says nothing of shards");
     }
 
     private static String refused(List<String> tiny, String... more) {
