@@ -32,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * d2l's {@code train_ch8} loop for a {@link CharModel}: per epoch, partition the corpus
@@ -695,13 +696,24 @@ public final class Trainer {
      * @return the loss, the clipping, and the detached final state to carry (null for random partitioning)
      */
     private Step trainStep(Minibatch mb, List<State> state, String label) {
+        return inStepScope(() -> trainStepInScope(mb, state, label));
+    }
+
+    /** {@code step}, its tensors borrowing the storage of the previous step's ({@link Workspace}), but for the state it carries out. */
+    private Step inStepScope(Supplier<Step> step) {
         try (Workspace.Scope scope = workspace.open()) {
-            Step step = trainStepInScope(mb, state, label);
-            if (step.state() != null) {
-                step.state().forEach(s -> s.parts().forEach(p -> scope.keep(p.value())));
+            Step done = step.get();
+            if (done.state() != null) {
+                done.state().forEach(s -> s.parts().forEach(p -> scope.keep(p.value())));
             }
-            return step;
+            return done;
         }
+    }
+
+    /** A stop on a non-finite loss, before the weights change; {@code anomaly} is the options that name the op that made it. */
+    private static NonFiniteLossException nonFiniteLoss(String label, double loss, String anomaly) {
+        return new NonFiniteLossException("train: " + label + ": the loss is " + loss
+                + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or " + anomaly + ")", null);
     }
 
     /**
@@ -714,9 +726,8 @@ public final class Trainer {
      * carries its rows' states from one minibatch to the next exactly as the whole minibatch does.
      */
     private Step shardedStep(DataParallel split, Minibatch mb, List<State> state, String label) {
-        try (Workspace.Scope scope = workspace.open()) {
-            int shards = split.shards();
-            List<List<State>> finals = new ArrayList<>(Collections.nCopies(shards, null));
+        return inStepScope(() -> {
+            List<List<State>> finals = new ArrayList<>(Collections.nCopies(split.shards(), null));
             boolean carries = config.sampling().carriesState();
             double loss = split.backward(model.parameters().values(), mb.batch(), (shard, from, to) -> {
                 Minibatch rows = mb.rows(from, to);
@@ -727,17 +738,12 @@ public final class Trainer {
                 return Losses.crossEntropy(out.logits(), rows.flatTargets());
             });
             if (!Double.isFinite(loss)) {
-                optimizer.zeroGrad();
-                throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
-                        + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --shards 1 --detect-anomaly)", null);
-            }
-            List<State> next = carries ? joined(finals) : null;
-            if (next != null) {
-                next.forEach(s -> s.parts().forEach(p -> scope.keep(p.value())));
+                optimizer.zeroGrad();   // the shards' gradients are in already
+                throw nonFiniteLoss(label, loss, "--shards 1 --detect-anomaly");
             }
             GradientClipping.Result clipping = update(label);
-            return new Step(loss, clipping.norm(), clipping.clipped() ? 1 : 0, next);
-        }
+            return new Step(loss, clipping.norm(), clipping.clipped() ? 1 : 0, carries ? joined(finals) : null);
+        });
     }
 
     /** Rows {@code [from, to)} of each part of {@code states}. */
@@ -770,7 +776,7 @@ public final class Trainer {
         return out;
     }
 
-    /** {@link #trainStep}'s work, whose tensors borrow the storage of the previous step's ({@link Workspace}). */
+    /** {@link #trainStep}'s work, inside its step's workspace scope. */
     private Step trainStepInScope(Minibatch mb, List<State> state, String label) {
         double loss;
         List<State> next;
@@ -782,8 +788,7 @@ public final class Trainer {
             Variable l = Losses.crossEntropy(out.logits(), mb.flatTargets());
             loss = l.value().item();
             if (!Double.isFinite(loss)) {
-                throw new NonFiniteLossException("train: " + label + ": the loss is " + loss
-                        + "; training stopped before updating the weights (try a smaller --lr, a smaller --clip, or --detect-anomaly)", null);
+                throw nonFiniteLoss(label, loss, "--detect-anomaly");
             }
             l.backward();
             next = config.sampling().carriesState() ? RecurrentStack.detach(out.finalStates()) : null;
