@@ -45,6 +45,16 @@ interface SimdLoops {
     int sumRowsInto(float[] x, int n, int m, double[] acc);
 
     /**
+     * Whether {@code x[0, n)} holds only finite values: no NaN, no ±∞. The scalar loop tests one element
+     * and branches, about a cycle an element; an optimizer tests every gradient and every new value
+     * of a step this way.
+     */
+    boolean allFinite(double[] x, int n);
+
+    /** The float32 form of {@link #allFinite(double[], int)}. */
+    boolean allFinite(float[] x, int n);
+
+    /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),
      * B's panels for the register-blocked kernel of {@link VectorGemm}, made or kept as
      * {@code VectorGemm.panelsFor} says; null, when the kernel does not take it: the vectors are narrower than 512 bits, B is part of a larger

@@ -603,6 +603,10 @@ public final class Tensor {
      */
     public boolean hasNonFinite() {
         double[] d = f64();
+        SimdLoops loops = SimdLoops.LOOPS;
+        if (loops != null) {
+            return d != null ? !loops.allFinite(d, size()) : !loops.allFinite(f32(), size());
+        }
         if (d != null) {
             for (double v : d) {
                 if (!Double.isFinite(v)) {

@@ -1,7 +1,10 @@
 package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -9,7 +12,9 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * {@link Tensor#hasNonFinite} against the definition, element by element: a NaN (of any payload) or
  * an infinity of either sign anywhere in a tensor of any length is found, and the extreme finite
- * values (the largest, the smallest subnormal, both zeros) are not taken for one.
+ * values (the largest, the smallest subnormal, both zeros) are not taken for one. With the Vector API
+ * the scan runs whole vectors, four at a time, in blocks, and the rest one by one: the lengths and
+ * positions below cross each of those edges.
  */
 class NonFiniteScanProperties {
     private static final double[] FINITE_EXTREMES = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE,
@@ -38,5 +43,33 @@ class NonFiniteScanProperties {
         }
         assertEquals(plant, expected, "the planted element survives the cast");
         assertEquals(expected, t.hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n);
+    }
+
+    @Example
+    void findsANonFiniteElementAtEveryEdgeOfTheScan() {
+        int[] lengths = {1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 4095, 4096, 4097, 4160, 8191, 8192, 8193, 10_000};
+        for (int n : lengths) {
+            for (boolean f32 : new boolean[] {false, true}) {
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = f32 ? FINITE_EXTREMES[5 + i % 6] : FINITE_EXTREMES[i % FINITE_EXTREMES.length];   // float32's: both zeros on
+                }
+                assertFalse(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", every element finite");
+                for (int at = 0; at < n; at = at < 140 ? at + 1 : at + 61) {
+                    for (double bad : NON_FINITE) {
+                        double kept = v[at];
+                        v[at] = bad;
+                        assertTrue(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", " + bad + " at " + at);
+                        v[at] = kept;
+                    }
+                }
+                v[n - 1] = Double.NaN;
+                assertTrue(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", NaN last");
+            }
+        }
+    }
+
+    private static Tensor tensor(double[] v, boolean f32) {
+        return f32 ? Tensor.of(DType.F32, v, v.length) : Tensor.of(v, v.length);
     }
 }
