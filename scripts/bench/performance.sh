@@ -3,7 +3,8 @@
 # docs/measurements/DATE/ (run by hand, never by CI; needs Debian's python3-torch and
 # libopenblas0-openmp for the PyTorch side, see scripts/torch/README.md).
 #
-#   scripts/bench/performance.sh [SECONDS]      # timed seconds per figure, default 3
+#   scripts/bench/performance.sh [SECONDS [DIR]]   # timed seconds per figure, default 3; DIR instead of
+#                                                  # docs/measurements/DATE, for a second run the same day
 #
 # Both sides run with one thread and then two (jgrad's two threads both ways, right after its one-thread
 # figure: kernels split over two threads, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
@@ -15,7 +16,7 @@ seconds=${1:-3}
 # Warm-up seconds of each figure, both sides: one left a two-shard step's rate, and the first product of a
 # fresh JVM, still climbing (docs/measurements/2026-12-02/bench-trace-after.txt, paired-matmul.txt).
 warmup=3
-out=docs/measurements/$(date +%Y-%m-%d)
+out=${2:-docs/measurements/$(date +%Y-%m-%d)}
 mkdir -p "$out"
 ./gru-examples --version >/dev/null   # builds the jar if needed, before anything is timed
 { uptime; lscpu | grep -E 'Model name|^CPU\(s\)|CPU family|^Model:|Stepping|L2 cache|L3 cache|Flags'; env | grep '^OPENBLAS_' || true; } > "$out/machine.txt"
