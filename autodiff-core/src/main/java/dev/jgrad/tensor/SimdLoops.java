@@ -45,9 +45,8 @@ interface SimdLoops {
     int sumRowsInto(float[] x, int n, int m, double[] acc);
 
     /**
-     * Whether {@code x[0, n)} holds only finite values: no NaN, no ±∞. The scalar loop tests one element
-     * and branches, about a cycle an element; an optimizer tests every gradient and every new value
-     * of a step this way.
+     * Whether {@code x[0, n)} holds only finite values: no NaN, no ±∞. The scalar loop tests and branches
+     * on each element; an optimizer tests every gradient and every new value of a step this way.
      */
     boolean allFinite(double[] x, int n);
 

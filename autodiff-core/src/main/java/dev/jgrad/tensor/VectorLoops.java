@@ -125,8 +125,8 @@ final class VectorLoops implements SimdLoops {
     private static final IntVector F_EXPONENT = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 0x7f800000);
 
     // A value is NaN or ±∞ exactly when its exponent bits are all ones. Masked to its exponent, every value is at most
-    // that mask, so a block holds one exactly when the lanes' maximum of the masked bits equals it: integer operations
-    // with no branch per vector, where a floating-point test of x·0 for NaN ran slower than the scalar loop.
+    // that mask, so a block holds one exactly when the lanes' maximum of the masked bits equals it: integer operations,
+    // and no branch per vector.
 
     @Override
     public boolean allFinite(double[] x, int n) {
