@@ -40,6 +40,12 @@ def train(path):
     return out
 
 
+def with_ratio(r):
+    """'tokens/s (ratio×)', or '(no ratio)' where bench refused one: the peer's products ran under half of ours at
+    some shape (bench's own line above the figure in jgrad-train.txt says which)."""
+    return "%s (%.2f×)" % (fmt(r["tps"]), r["ratio"]) if r["ratio"] is not None else "%s (no ratio)" % fmt(r["tps"])
+
+
 def matmul(path):
     """{(shape, dtype, threads): (ours, theirs, ratio)} from a `bench --matmul` table; the ratio is the
     printed one, which --paired-reference takes as the median round's rather than ours / theirs."""
@@ -95,9 +101,9 @@ def main(d):
             if all(r["gemm"] is not None for r in row):
                 share += " (%s)" % percent_range(r["gemm"] for r in row)
             sys_row = [system.get((config, c, dtype, 1, 1)) for c in cells]
-            sys_cell = " / ".join("%s (%.2f×)" % (fmt(s["tps"]), s["ratio"]) for s in sys_row if s) if all(sys_row) else ""
-            print("| %s %s | %s (%.2f×) | %s (%.2f×) | %s | %s | %s |" % (
-                config, dtype, fmt(row[0]["tps"]), row[0]["ratio"], fmt(row[1]["tps"]), row[1]["ratio"],
+            sys_cell = " / ".join(with_ratio(s) for s in sys_row) if all(sys_row) else ""
+            print("| %s %s | %s | %s | %s | %s | %s |" % (
+                config, dtype, with_ratio(row[0]), with_ratio(row[1]),
                 fmt(t["tokens_per_second"]) if t else "", "—" if config == "tiny" else share,
                 sys_cell))
     print()
@@ -140,7 +146,10 @@ def main(d):
         print("| %s | %s | %s |" % (shape, " | ".join(cols), " / ".join("%.1f" % x[0] for x in s) if all(s) else ""))
     print()
     for config, rs in ratios.items():
-        print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
+        if rs:
+            print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
+        else:
+            print("%s: no ratio on one thread (bench refused each: see jgrad-train.txt)" % config)
     print("roofline (large, one thread): %s" % percent_range(roofs))
     if gemms:
         print("in GEMM (large, one thread): %s" % percent_range(gemms))
