@@ -13,7 +13,7 @@ import net.jqwik.api.constraints.IntRange;
  * {@link Tensor#hasNonFinite} against the definition, element by element: a NaN (of any payload) or
  * an infinity of either sign anywhere in a tensor of any length is found, and the extreme finite
  * values (the largest, the smallest subnormal, both zeros) are not taken for one. With the Vector API
- * the scan runs whole vectors, four at a time, in blocks, and the rest one by one: the lengths and
+ * the scan runs whole vectors, two at a time, in blocks of 4,096 elements, and the rest one by one: the lengths and
  * positions below cross each of those edges.
  */
 class NonFiniteScanProperties {
@@ -52,7 +52,7 @@ class NonFiniteScanProperties {
             for (boolean f32 : new boolean[] {false, true}) {
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = f32 ? FINITE_EXTREMES[5 + i % 6] : FINITE_EXTREMES[i % FINITE_EXTREMES.length];   // float32's: both zeros on
+                    v[i] = f32 ? FINITE_EXTREMES[5 + i % 6] : FINITE_EXTREMES[i % FINITE_EXTREMES.length];   // from index 5 on, the extremes float32 holds
                 }
                 assertFalse(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", every element finite");
                 for (int at = 0; at < n; at = at < 140 ? at + 1 : at + 61) {
