@@ -4,13 +4,13 @@
 # in one JVM, then each jar's median over the rounds and their ratio, and the median of the rounds'
 # own ratios: a JVM's tiny figure can land anywhere in a spread of some 40% from one launch to the
 # next, for either jar, so a single round's ratio says little. Run by hand with the machine to
-# itself; writes docs/measurements/DATE/fallback-ab.txt.
+# itself; writes docs/measurements/DATE/fallback-ab.txt, or DIR/fallback-ab.txt.
 #
-#   scripts/bench/fallback-ab.sh [ROUNDS]
+#   scripts/bench/fallback-ab.sh [ROUNDS [DIR]]
 set -eu
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
-out=docs/measurements/$(date +%Y-%m-%d)
+out=${2:-docs/measurements/$(date +%Y-%m-%d)}
 mkdir -p "$out"
 . ./.mvn/find-jdk.sh
 old=$(mktemp -d)
