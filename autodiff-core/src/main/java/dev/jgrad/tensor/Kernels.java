@@ -1937,15 +1937,36 @@ public final class Kernels {
     }
 
     /**
-     * 1 where {@code a} is NaN or infinite: used by anomaly reports to find the first bad element.
+     * The first NaN or infinite element of {@code a}: what anomaly reports name, and, when there is one,
+     * what {@link Tensor#hasNonFinite} answers. On the Vector API loop when it is in use.
      *
      * @param a the tensor scanned
      * @return the flat offset of the first NaN or infinite element, or −1 when there is none
      */
     public static int firstNonFinite(Tensor a) {
         Objects.requireNonNull(a, "a");
-        for (int i = 0; i < a.size(); i++) {
-            if (!Double.isFinite(a.at(i))) {
+        double[] d = a.f64();
+        SimdLoops loops = SimdLoops.LOOPS;
+        if (loops != null) {
+            return d != null ? loops.firstNonFinite(d, a.size()) : loops.firstNonFinite(a.f32(), a.size());
+        }
+        return d != null ? firstNonFinite(d, 0, a.size()) : firstNonFinite(a.f32(), 0, a.size());
+    }
+
+    /** The index of the first NaN or ±∞ in {@code x[from, to)}, or −1: the scalar loop, also the vector loop's rest. */
+    static int firstNonFinite(double[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Double.isFinite(x[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The float32 form of {@link #firstNonFinite(double[], int, int)}. */
+    static int firstNonFinite(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(x[i])) {
                 return i;
             }
         }

@@ -45,13 +45,14 @@ interface SimdLoops {
     int sumRowsInto(float[] x, int n, int m, double[] acc);
 
     /**
-     * Whether {@code x[0, n)} holds only finite values: no NaN, no ±∞. The scalar loop tests and branches
-     * on each element; an optimizer tests every gradient and every new value of a step this way.
+     * The index of the first NaN or ±∞ in {@code x[0, n)}, or −1 when every value is finite. The scalar loop
+     * tests and branches on each element; an optimizer tests every gradient and every new value of a step
+     * this way, and anomaly detection every op's result and gradient.
      */
-    boolean allFinite(double[] x, int n);
+    int firstNonFinite(double[] x, int n);
 
-    /** The float32 form of {@link #allFinite(double[], int)}. */
-    boolean allFinite(float[] x, int n);
+    /** The float32 form of {@link #firstNonFinite(double[], int)}. */
+    int firstNonFinite(float[] x, int n);
 
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),

@@ -602,25 +602,7 @@ public final class Tensor {
      * @return true when some element is NaN or ±∞
      */
     public boolean hasNonFinite() {
-        double[] d = f64();
-        SimdLoops loops = SimdLoops.LOOPS;
-        if (loops != null) {
-            return d != null ? !loops.allFinite(d, size()) : !loops.allFinite(f32(), size());
-        }
-        if (d != null) {
-            for (double v : d) {
-                if (!Double.isFinite(v)) {
-                    return true;
-                }
-            }
-        } else {
-            for (float v : f32()) {
-                if (!Float.isFinite(v)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return Kernels.firstNonFinite(this) >= 0;
     }
 
     /**

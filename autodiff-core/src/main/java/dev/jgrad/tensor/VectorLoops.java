@@ -119,20 +119,21 @@ final class VectorLoops implements SimdLoops {
         return upper;
     }
 
-    /** Elements {@link #allFinite} scans between its tests, so that it stops soon after a NaN or ±∞. */
+    /** Elements {@link #firstNonFinite} scans between its tests, so that it stops soon after a NaN or ±∞. */
     private static final int FINITE_BLOCK = 4096;
     private static final LongVector D_EXPONENT = LongVector.broadcast(LongVector.SPECIES_PREFERRED, 0x7ff0000000000000L);
     private static final IntVector F_EXPONENT = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 0x7f800000);
 
     // A value is NaN or ±∞ exactly when its exponent bits are all ones. Masked to its exponent, every value is at most
     // that mask, so a block holds one exactly when the lanes' maximum of the masked bits equals it: integer operations,
-    // and no branch per vector.
+    // and no branch per vector. The first block that holds one is scanned again one element at a time for its index.
 
     @Override
-    public boolean allFinite(double[] x, int n) {
+    public int firstNonFinite(double[] x, int n) {
         int step = D.length();
         int i = 0;
         while (i + 2 * step <= n) {
+            int from = i;
             int end = Math.min(n, i + FINITE_BLOCK);
             LongVector m0 = LongVector.zero(LongVector.SPECIES_PREFERRED);
             LongVector m1 = m0;
@@ -141,22 +142,18 @@ final class VectorLoops implements SimdLoops {
                 m1 = m1.max(DoubleVector.fromArray(D, x, i + step).reinterpretAsLongs().and(D_EXPONENT));
             }
             if (m0.max(m1).compare(VectorOperators.EQ, D_EXPONENT).anyTrue()) {
-                return false;
+                return Kernels.firstNonFinite(x, from, i);
             }
         }
-        for (; i < n; i++) {
-            if (!Double.isFinite(x[i])) {
-                return false;
-            }
-        }
-        return true;
+        return Kernels.firstNonFinite(x, i, n);
     }
 
     @Override
-    public boolean allFinite(float[] x, int n) {
+    public int firstNonFinite(float[] x, int n) {
         int step = F.length();
         int i = 0;
         while (i + 2 * step <= n) {
+            int from = i;
             int end = Math.min(n, i + FINITE_BLOCK);
             IntVector m0 = IntVector.zero(IntVector.SPECIES_PREFERRED);
             IntVector m1 = m0;
@@ -165,15 +162,10 @@ final class VectorLoops implements SimdLoops {
                 m1 = m1.max(FloatVector.fromArray(F, x, i + step).reinterpretAsInts().and(F_EXPONENT));
             }
             if (m0.max(m1).compare(VectorOperators.EQ, F_EXPONENT).anyTrue()) {
-                return false;
+                return Kernels.firstNonFinite(x, from, i);
             }
         }
-        for (; i < n; i++) {
-            if (!Float.isFinite(x[i])) {
-                return false;
-            }
-        }
-        return true;
+        return Kernels.firstNonFinite(x, i, n);
     }
 
     private static DoubleVector widen(float[] x, int at) {

@@ -10,8 +10,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * {@link Tensor#hasNonFinite} against the definition, element by element: a NaN (of any payload) or
- * an infinity of either sign anywhere in a tensor of any length is found, and the extreme finite
+ * {@link Tensor#hasNonFinite} and {@link Kernels#firstNonFinite} against the definition, element by element: a NaN
+ * (of any payload) or an infinity of either sign anywhere in a tensor of any length is found, the first of them named,
+ * and the extreme finite
  * values (the largest, the smallest subnormal, both zeros) are not taken for one. With the Vector API
  * the scan runs whole vectors, two at a time, in blocks of 4,096 elements, and the rest one by one: the lengths and
  * positions below cross each of those edges.
@@ -37,12 +38,16 @@ class NonFiniteScanProperties {
             v[rng.nextInt(n)] = NON_FINITE[which];
         }
         Tensor t = f32 ? Tensor.of(DType.F32, v, n) : Tensor.of(v, n);
-        boolean expected = false;
-        for (int i = 0; i < n; i++) {
-            expected |= !Double.isFinite(t.at(i));
+        int first = -1;
+        for (int i = n - 1; i >= 0; i--) {
+            if (!Double.isFinite(t.at(i))) {
+                first = i;
+            }
         }
+        boolean expected = first >= 0;
         assertEquals(plant, expected, "the planted element survives the cast");
         assertEquals(expected, t.hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n);
+        assertEquals(first, Kernels.firstNonFinite(t), (f32 ? "f32" : "f64") + " n=" + n);
     }
 
     @Example
@@ -59,12 +64,16 @@ class NonFiniteScanProperties {
                     for (double bad : NON_FINITE) {
                         double kept = v[at];
                         v[at] = bad;
-                        assertTrue(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", " + bad + " at " + at);
+                        Tensor t = tensor(v, f32);
+                        assertTrue(t.hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", " + bad + " at " + at);
+                        assertEquals(at, Kernels.firstNonFinite(t), (f32 ? "f32" : "f64") + " n=" + n + ", " + bad + " at " + at);
                         v[at] = kept;
                     }
                 }
                 v[n - 1] = Double.NaN;
-                assertTrue(tensor(v, f32).hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n + ", NaN last");
+                assertEquals(n - 1, Kernels.firstNonFinite(tensor(v, f32)), (f32 ? "f32" : "f64") + " n=" + n + ", NaN last");
+                v[n / 2] = Double.POSITIVE_INFINITY;
+                assertEquals(n / 2, Kernels.firstNonFinite(tensor(v, f32)), (f32 ? "f32" : "f64") + " n=" + n + ", ∞ before the NaN");
             }
         }
     }
