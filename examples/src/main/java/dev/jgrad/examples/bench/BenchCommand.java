@@ -179,7 +179,7 @@ public final class BenchCommand implements Callable<Integer> {
                                 refs = ref.forMatmul(f);
                             }
                             if (!refs.isEmpty() && refs.get(0).ratio() > 2) {
-                                out.printf(Locale.ROOT, "  (%s: the reference ran under half our rate here; its BLAS was not at full speed)%n", c.name());
+                                out.printf(Locale.ROOT, "  (%s: the reference ran under half our rate here, which may mean its BLAS was not at full speed)%n", c.name());
                             }
                             print(out, f, refs);
                         }
@@ -211,8 +211,7 @@ public final class BenchCommand implements Callable<Integer> {
                                 if (!refs.isEmpty()) {
                                     String key = f.dtype() + "/" + t;
                                     boolean first = !peerProblems.containsKey(key);
-                                    Optional<String> problem = peerProblems.computeIfAbsent(key, k -> Optional.ofNullable(ref.peerProblem(f.dtype(), t,
-                                            c -> MatmulBench.run(c, dt, t, new TrainingBench.Budget(0.2, 0.5, 3), seed).gflops())));
+                                    Optional<String> problem = peerProblems.computeIfAbsent(key, k -> Optional.ofNullable(peerProblem(ref, dt, t)));
                                     if (problem.isPresent()) {
                                         if (first && !json) out.println("  (" + problem.get() + ")");
                                         refs = List.of();
@@ -241,6 +240,26 @@ public final class BenchCommand implements Callable<Integer> {
         failures.forEach(why -> err.println("  " + why));
         err.flush();
         return 1;
+    }
+
+    /**
+     * {@link ReferenceFigures#peerProblem} against OpenBLAS's rate at each shape when the native
+     * backend is in use, measured in a JVM of its own, and against our Java kernel's otherwise.
+     */
+    private String peerProblem(ReferenceFigures ref, DType dt, int threads) {
+        String dtype = dt.name().toLowerCase(Locale.ROOT);
+        TrainingBench.Budget budget = new TrainingBench.Budget(0.2, 0.5, 3);
+        if (Blas.backend() == Blas.Backend.JAVA) {
+            return ref.peerProblem(dtype, threads, "our Java kernel's", c -> MatmulBench.run(c, dt, threads, budget, seed).gflops());
+        }
+        Map<String, Double> openBlas;
+        try {
+            openBlas = FreshJvm.openBlasMatmul(dt, threads, budget, seed);
+        } catch (FreshJvm.Failed e) {
+            return "no ratio for " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s")
+                    + ": OpenBLAS's own rate, the yardstick of the reference's, was not measured: " + e.getMessage();
+        }
+        return ref.peerProblem(dtype, threads, "OpenBLAS's", c -> openBlas.getOrDefault(c.name(), 0.0));
     }
 
     /** A thread count, and whether its threads train shards of the minibatch rather than share the kernels. */

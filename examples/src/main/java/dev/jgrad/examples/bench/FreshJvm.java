@@ -10,15 +10,18 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
  * Runs one training figure in a JVM of its own, started as this one was (same java, JVM options and
  * class path): a training run is one configuration per process, so each figure gets a JIT that has
- * compiled only its own configuration's paths, and its own peak resident set.
+ * compiled only its own configuration's paths, and its own peak resident set. Also runs the matrix
+ * products on OpenBLAS alone, which needs a JVM started without the Vector API kernel.
  */
 final class FreshJvm {
     private FreshJvm() {
@@ -26,38 +29,79 @@ final class FreshJvm {
 
     static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, TrainingBench.Budget budget,
             long seed, Blas.Backend blas) {
+        List<String> args = new ArrayList<>(List.of("--in-process", "--config", config.name(), "--cell", cell.cliName(),
+                "--dtype", dtype.name().toLowerCase(Locale.ROOT), "--threads", Integer.toString(threads),
+                "--blas", blas.name().toLowerCase(Locale.ROOT)));
+        if (dataParallel) {
+            args.add("--data-parallel");
+        }
+        String what = config.name() + " " + cell + " " + dtype;
+        for (JsonNode n : bench(what, List.of(), args, budget, seed)) {
+            if ("train".equals(n.path("kind").asText())) {
+                return Figure.Train.of(n);
+            }
+        }
+        throw new Failed("the JVM measuring " + what + " printed no figure");
+    }
+
+    /**
+     * Our rate at every {@link MatmulBench#CASES case} with every product on OpenBLAS: the native
+     * backend with the Vector API kernel turned off ({@code -Djgrad.blas.vector=off}), which a JVM
+     * fixes when it starts. That is the library PyTorch's products run on, so it tells whether a
+     * reference's BLAS ran at full speed where our own kernel outruns OpenBLAS.
+     *
+     * @return GFLOP/s by case name
+     * @throws Failed when the JVM fails, or its products ran on anything but OpenBLAS alone
+     */
+    static Map<String, Double> openBlasMatmul(DType dtype, int threads, TrainingBench.Budget budget, long seed) {
+        String what = "OpenBLAS's " + dtype.name().toLowerCase(Locale.ROOT) + " products on " + threads + " thread" + (threads == 1 ? "" : "s");
+        Map<String, Double> rates = new HashMap<>();
+        for (JsonNode n : bench(what, List.of("-Djgrad.blas.vector=off"), List.of("--matmul", "--blas", "native",
+                "--dtype", dtype.name().toLowerCase(Locale.ROOT), "--threads", Integer.toString(threads)), budget, seed)) {
+            String blas = n.path("blas").asText();
+            if ("machine".equals(n.path("kind").asText()) && (!blas.startsWith("native OpenBLAS") || blas.contains("Vector API"))) {
+                throw new Failed("the JVM measuring " + what + " ran its products on " + blas);
+            }
+            if ("matmul".equals(n.path("kind").asText())) {
+                rates.put(n.path("shape").asText(), n.path("gflops").asDouble());
+            }
+        }
+        if (rates.isEmpty()) {
+            throw new Failed("the JVM measuring " + what + " printed no figure");
+        }
+        return rates;
+    }
+
+    /**
+     * The JSON lines of {@code bench ARGS --json} with this budget and seed, run in a JVM started as
+     * this one was, with {@code jvmOptions} after this JVM's own (so that they win).
+     */
+    private static List<JsonNode> bench(String what, List<String> jvmOptions, List<String> args, TrainingBench.Budget budget, long seed) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(jvmOptions);
         cmd.add("--enable-native-access=ALL-UNNAMED");   // what the jar's manifest grants a -jar run; the child runs from the class path
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jgrad.examples.Main", "bench", "--in-process", "--json",
-                "--config", config.name(), "--cell", cell.cliName(), "--dtype", dtype.name().toLowerCase(Locale.ROOT),
-                "--threads", Integer.toString(threads), "--seconds", Double.toString(budget.seconds()),
-                "--warmup", Double.toString(budget.warmupSeconds()), "--repetitions", Integer.toString(budget.repetitions()),
-                "--seed", Long.toString(seed), "--blas", blas.name().toLowerCase(Locale.ROOT)));
-        if (dataParallel) {
-            cmd.add("--data-parallel");
-        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jgrad.examples.Main", "bench", "--json"));
+        cmd.addAll(args);
+        cmd.addAll(List.of("--seconds", Double.toString(budget.seconds()), "--warmup", Double.toString(budget.warmupSeconds()),
+                "--repetitions", Integer.toString(budget.repetitions()), "--seed", Long.toString(seed)));
         try {
             Finished run = run(cmd);
             if (run.code() != 0) {
-                String why = reason(run.err());
-                throw new Failed("the JVM measuring " + config.name() + " " + cell + " " + dtype + " failed (exit " + run.code() + "): " + why);
+                throw new Failed("the JVM measuring " + what + " failed (exit " + run.code() + "): " + reason(run.err()));
             }
-            String out = run.out();
             ObjectMapper json = new ObjectMapper();
-            for (String line : out.strip().split("\n")) {
-                JsonNode n = json.readTree(line);
-                if ("train".equals(n.path("kind").asText())) {
-                    return Figure.Train.of(n);
-                }
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : run.out().strip().split("\n")) {
+                lines.add(json.readTree(line));
             }
-            throw new Failed("the JVM measuring " + config.name() + " " + cell + " " + dtype + " printed no figure");
+            return lines;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start a JVM to measure " + config.name() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start a JVM to measure " + what + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while measuring " + config.name(), e);
+            throw new IllegalStateException("interrupted while measuring " + what, e);
         }
     }
 

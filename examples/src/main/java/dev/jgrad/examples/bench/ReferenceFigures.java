@@ -115,9 +115,14 @@ final class ReferenceFigures {
      * Why the reference's figures at this dtype and thread count must not be compared with ours, or
      * null when they may: a ratio against a peer whose BLAS is not at full speed is not a result. The
      * peer is at full speed when, at every shape both sides measure, its matmul rate is at least half
-     * of ours ({@code ourGflops} measures ours at a case).
+     * of the yardstick's on this machine. The yardstick is OpenBLAS as we call it, when it loads: the
+     * peer's own library, so a peer is not refused for being slower than our Vector API kernel,
+     * which outruns OpenBLAS at the products of a batch's rows.
+     *
+     * @param yardstick what {@code rate} measures, for the message: "OpenBLAS's" or "our Java kernel's"
+     * @param rate the yardstick's GFLOP/s at a case, on {@code threads} threads
      */
-    String peerProblem(String dtype, int threads, ToDoubleFunction<MatmulBench.Case> ourGflops) {
+    String peerProblem(String dtype, int threads, String yardstick, ToDoubleFunction<MatmulBench.Case> rate) {
         boolean any = false;
         for (JsonNode n : rows) {
             if (!"matmul".equals(n.path("kind").asText()) || !dtype.equals(n.path("dtype").asText()) || n.path("threads").asInt(-1) != threads) {
@@ -130,11 +135,11 @@ final class ReferenceFigures {
                 continue;
             }
             any = true;
-            double ours = ourGflops.applyAsDouble(c);
+            double ours = rate.applyAsDouble(c);
             if (theirs < 0.5 * ours) {
                 return String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference's matmul ran at %.1f GFLOP/s at %s, "
-                        + "under half of ours (%.1f), so its BLAS was not at full speed", dtype, threads, threads == 1 ? "" : "s", theirs,
-                        c.name(), ours);
+                        + "under half of %s %.1f here, so its BLAS was not at full speed", dtype, threads, threads == 1 ? "" : "s", theirs,
+                        c.name(), yardstick, ours);
             }
         }
         return any ? null : String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference has no matmul figure at the shapes "

@@ -1,6 +1,13 @@
 package dev.jgrad.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jgrad.tensor.Blas;
+import dev.jgrad.tensor.DType;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +27,19 @@ class FreshJvmTest {
         assertEquals("figure\n", run.out());
         assertEquals(300_000, run.err().length());
         assertEquals("x".repeat(300_000), run.err());
+    }
+
+    /**
+     * The yardstick of a reference's BLAS is OpenBLAS alone, at every shape the reference is timed
+     * at: a child that still ran the Vector API kernel would be refused, since its own machine line
+     * names the kernel.
+     */
+    @Test
+    void openBlasRatesCoverEveryCaseWithTheVectorKernelOff() {
+        assumeTrue(Blas.nativeAvailable(), "OpenBLAS does not load here");
+        Map<String, Double> rates = FreshJvm.openBlasMatmul(DType.F32, 1, new TrainingBench.Budget(0, 0.05, 1), 1);
+        assertEquals(MatmulBench.CASES.stream().map(MatmulBench.Case::name).collect(Collectors.toSet()), rates.keySet());
+        rates.forEach((shape, gflops) -> assertTrue(gflops > 0, shape + ": " + gflops));
     }
 
     /** The JVM's restricted-method warnings end with a blank line, which once stood in for the reason. */
