@@ -3,13 +3,14 @@
 # minibatch split into two shards (--shards 2), alternating ROUNDS times (default 3): the main job
 # (the README's first command) and the d2l-size model of the README's side-by-side run for 100 epochs.
 # Each line gives the run's own training time, its last epoch's tokens/s, the wall time with start-up
-# and the peak RSS. Run by hand with the machine to itself; writes docs/measurements/DATE/train-shards.txt.
+# and the peak RSS. Run by hand with the machine to itself; writes DIR/train-shards.txt.
 #
-#   scripts/bench/train-shards.sh [ROUNDS]
+#   scripts/bench/train-shards.sh [ROUNDS [DIR]]   # DIR instead of docs/measurements/DATE, for a second
+#                                                  # run the same day
 set -eu
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
-out=docs/measurements/$(date +%Y-%m-%d)
+out=${2:-docs/measurements/$(date +%Y-%m-%d)}
 mkdir -p "$out"
 ./gru-examples --version >/dev/null 2>&1   # builds the jar if needed, before anything is timed
 main="--no-checkpoint"
