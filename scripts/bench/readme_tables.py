@@ -41,7 +41,7 @@ def train(path):
 
 
 def with_ratio(r):
-    """'tokens/s (ratio×)', or '(no ratio)' where bench refused one: the peer's products ran under half of ours at
+    """'tokens/s (ratio×)', or '(no ratio)' where bench refused one: the peer's products ran under half of OpenBLAS's at
     some shape (bench's own line above the figure in jgrad-train.txt says which)."""
     return "%s (%.2f×)" % (fmt(r["tps"]), r["ratio"]) if r["ratio"] is not None else "%s (no ratio)" % fmt(r["tps"])
 
