@@ -14,7 +14,8 @@ Measures, in the JSON-lines schema `bench --json` prints:
     each figure is the median over timed repetitions after a warm-up;
   * matmul GFLOP/s at the shapes `bench --matmul` uses (MatmulBench.CASES): 1024² and the GRU's
     recurrent products at the d2l and large sizes, forward and backward forms. `bench --reference`
-    prints no ratio where PyTorch's rate is under half of jgrad's at the same shape. With
+    prints no ratio where PyTorch's rate is under half of what OpenBLAS, called by jgrad on the
+    same machine, reaches at the same shape. With
     --serve-matmul it times one window per request instead, for `bench --matmul --paired-reference`,
     which alternates windows of the two sides so that both see the same machine speed.
 
