@@ -68,7 +68,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per line instead of a table")
     boolean json;
 
-    @Option(names = "--reference", paramLabel = "FILE", description = "JSON lines from scripts/torch/bench_gru.py to compare with")
+    @Option(names = "--reference", paramLabel = "FILE", description = "JSON lines from scripts/torch/bench_gru.py to compare with; "
+            + "no ratio is printed where its products ran at under half of OpenBLAS's rate on this machine at some shape")
     Path reference;
 
     @Option(names = "--paired-reference", paramLabel = "COMMAND", description = "with --matmul: a command that times the reference's "
