@@ -257,8 +257,8 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             openBlas = FreshJvm.openBlasMatmul(dt, threads, budget, seed);
         } catch (FreshJvm.Failed e) {
-            return "no ratio for " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s")
-                    + ": OpenBLAS's own rate, the yardstick of the reference's, was not measured: " + e.getMessage();
+            return ReferenceFigures.noRatio(dtype, threads, "OpenBLAS's own rate, the yardstick of the reference's, was not measured: "
+                    + e.getMessage());
         }
         return ref.peerProblem(dtype, threads, "OpenBLAS's", c -> openBlas.getOrDefault(c.name(), 0.0));
     }

@@ -54,10 +54,11 @@ final class FreshJvm {
      * @throws Failed when the JVM fails, or its products ran on anything but OpenBLAS alone
      */
     static Map<String, Double> openBlasMatmul(DType dtype, int threads, TrainingBench.Budget budget, long seed) {
-        String what = "OpenBLAS's " + dtype.name().toLowerCase(Locale.ROOT) + " products on " + threads + " thread" + (threads == 1 ? "" : "s");
+        String name = dtype.name().toLowerCase(Locale.ROOT);
+        String what = "OpenBLAS's " + name + " products on " + threads + " thread" + (threads == 1 ? "" : "s");
         Map<String, Double> rates = new HashMap<>();
         for (JsonNode n : bench(what, List.of("-Djgrad.blas.vector=off"), List.of("--matmul", "--blas", "native",
-                "--dtype", dtype.name().toLowerCase(Locale.ROOT), "--threads", Integer.toString(threads)), budget, seed)) {
+                "--dtype", name, "--threads", Integer.toString(threads)), budget, seed)) {
             String blas = n.path("blas").asText();
             if ("machine".equals(n.path("kind").asText()) && (!blas.startsWith("native OpenBLAS") || blas.contains("Vector API"))) {
                 throw new Failed("the JVM measuring " + what + " ran its products on " + blas);

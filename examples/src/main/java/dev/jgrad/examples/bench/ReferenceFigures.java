@@ -137,13 +137,17 @@ final class ReferenceFigures {
             any = true;
             double ours = rate.applyAsDouble(c);
             if (theirs < 0.5 * ours) {
-                return String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference's matmul ran at %.1f GFLOP/s at %s, "
-                        + "under half of %s %.1f here, so its BLAS was not at full speed", dtype, threads, threads == 1 ? "" : "s", theirs,
-                        c.name(), yardstick, ours);
+                return noRatio(dtype, threads, String.format(Locale.ROOT, "the reference's matmul ran at %.1f GFLOP/s at %s, "
+                        + "under half of %s %.1f here, so its BLAS was not at full speed", theirs, c.name(), yardstick, ours));
             }
         }
-        return any ? null : String.format(Locale.ROOT, "no ratio for %s, %d thread%s: the reference has no matmul figure at the shapes "
-                + "bench --matmul measures, so whether its BLAS ran at full speed is unknown", dtype, threads, threads == 1 ? "" : "s");
+        return any ? null : noRatio(dtype, threads, "the reference has no matmul figure at the shapes bench --matmul measures, "
+                + "so whether its BLAS ran at full speed is unknown");
+    }
+
+    /** Why no ratio is printed at this dtype and thread count, as {@link #peerProblem} and its callers say it. */
+    static String noRatio(String dtype, int threads, String why) {
+        return "no ratio for " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ": " + why;
     }
 
     /** One reference figure and our figure divided by it. */
