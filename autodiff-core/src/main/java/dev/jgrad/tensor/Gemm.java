@@ -1,7 +1,6 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The 2-D matrix-multiply kernel behind {@link Kernels#matmul}: {@code C += op(A) · op(B)}
@@ -150,7 +149,7 @@ final class Gemm {
         }
         if (m == 0 || n == 0) return null;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
-        LongAdder clock = MatmulTrace.clock();
+        MatmulTrace.Clock clock = MatmulTrace.clock();
         Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null
                 : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
         if (started == null) {
@@ -160,8 +159,8 @@ final class Gemm {
     }
 
     /** {@link #multiply}, its wall time added to {@code clock} unless null. */
-    private static void timed(LongAdder clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n,
-                              int k, boolean accumulate) {
+    private static void timed(MatmulTrace.Clock clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m,
+                              int n, int k, boolean accumulate) {
         if (clock == null) {
             multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
             return;
@@ -170,7 +169,7 @@ final class Gemm {
         try {
             multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
         } finally {
-            clock.add(System.nanoTime() - start);
+            clock.add(m, n, k, ta, tb, a.dtype, System.nanoTime() - start);
         }
     }
 

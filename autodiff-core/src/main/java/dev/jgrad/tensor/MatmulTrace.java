@@ -2,8 +2,10 @@ package dev.jgrad.tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -12,14 +14,15 @@ import java.util.concurrent.atomic.LongAdder;
  * total runs on the calling thread while {@link #during} is tracing (on any thread, for
  * {@link #duringAllThreads}), and the wall time those
  * products take while {@link #productNanos} is timing, which says how much of the code's time is
- * not spent in products at all.
+ * not spent in products at all, and each product's ({@link #productTimes}), which says which products
+ * run slower inside the code than alone.
  */
 public final class MatmulTrace {
     private static final ScopedThreadLocal<List<Product>> ACTIVE = new ScopedThreadLocal<>();
     /** Every thread's products while {@link #duringAllThreads} runs, else null. */
     private static volatile List<Product> everywhere;
-    /** The nanoseconds products took while {@link #productNanos} runs, else null. */
-    private static volatile LongAdder clock;
+    /** Each product's calls and nanoseconds while {@link #productTimes} runs, else null. */
+    private static volatile Clock clock;
 
     private MatmulTrace() {
     }
@@ -97,6 +100,20 @@ public final class MatmulTrace {
     }
 
     /**
+     * One distinct product's calls and their wall time while {@link #productTimes} ran.
+     *
+     * @param product the product
+     * @param calls   how many times it ran
+     * @param nanos   the wall-clock nanoseconds of those calls, summed over the threads that made them
+     */
+    public record ProductTime(Product product, long calls, long nanos) {
+        /** Refuses a null product. */
+        public ProductTime {
+            Objects.requireNonNull(product, "product");
+        }
+    }
+
+    /**
      * Runs {@code body} and returns the wall-clock nanoseconds that matrix products took while it
      * ran, summed over the threads that called them: each product from its call to its return,
      * including the blocks it hands to other kernel threads and the wait for them. Products that
@@ -109,8 +126,25 @@ public final class MatmulTrace {
      * @throws IllegalStateException if another thread is timing products already
      */
     public static long productNanos(Runnable body) {
+        long nanos = 0;
+        for (ProductTime t : productTimes(body)) {
+            nanos += t.nanos();
+        }
+        return nanos;
+    }
+
+    /**
+     * Runs {@code body} and returns, for each distinct product it ran, how often and for how long, as
+     * {@link #productNanos} counts them: what a product costs inside the code, to set beside what it
+     * costs run alone. Longest total first.
+     *
+     * @param body the code timed
+     * @return each distinct product's calls and nanoseconds, by decreasing nanoseconds
+     * @throws IllegalStateException if another thread is timing products already
+     */
+    public static List<ProductTime> productTimes(Runnable body) {
         Objects.requireNonNull(body, "body");
-        LongAdder mine = new LongAdder();
+        Clock mine = new Clock();
         synchronized (MatmulTrace.class) {
             if (clock != null) {
                 throw new IllegalStateException("MatmulTrace.productNanos: products are already being timed");
@@ -122,12 +156,32 @@ public final class MatmulTrace {
         } finally {
             clock = null;
         }
-        return mine.sum();
+        List<ProductTime> times = new ArrayList<>();
+        mine.tallies.forEach((p, t) -> times.add(new ProductTime(p, t.calls.sum(), t.nanos.sum())));
+        times.sort(Comparator.comparingLong(ProductTime::nanos).reversed());
+        return List.copyOf(times);
     }
 
     /** The running product clock, or null: read once per product by {@link Gemm#gemm}. */
-    static LongAdder clock() {
+    static Clock clock() {
         return clock;
+    }
+
+    /** Each product's calls and time while {@link #productTimes} runs, from any thread. */
+    static final class Clock {
+        private final ConcurrentHashMap<Product, Tally> tallies = new ConcurrentHashMap<>();
+
+        /** One call of {@code op(A)[m×k] · op(B)[k×n]} that took {@code nanos}. */
+        void add(int m, int n, int k, boolean ta, boolean tb, DType dtype, long nanos) {
+            Tally t = tallies.computeIfAbsent(new Product(m, n, k, ta, tb, dtype), p -> new Tally());
+            t.calls.increment();
+            t.nanos.add(nanos);
+        }
+    }
+
+    private static final class Tally {
+        final LongAdder calls = new LongAdder();
+        final LongAdder nanos = new LongAdder();
     }
 
     static void record(int m, int n, int k, boolean ta, boolean tb, DType dtype) {

@@ -48,6 +48,31 @@ class MatmulTraceTest {
         assertTrue(MatmulTrace.productNanos(() -> Kernels.matmul(c, a, false, false)) > 0, "a product after an earlier timing");
     }
 
+    /**
+     * Each distinct product's calls and time: three calls of one and one of another, each timed, the
+     * longest total first, and their sum what {@link MatmulTrace#productNanos} counts; none without products.
+     */
+    @Test
+    void productTimesCountEachDistinctProductsCallsAndTime() {
+        Tensor a = Tensor.randn(RNG, DType.F32, 1, 64, 256);
+        Tensor b = Tensor.randn(RNG, DType.F32, 1, 256, 256);
+        Tensor small = Tensor.randn(RNG, DType.F32, 1, 8, 4);
+        List<MatmulTrace.ProductTime> times = MatmulTrace.productTimes(() -> {
+            for (int i = 0; i < 3; i++) {
+                Kernels.matmul(a, b, false, false);
+            }
+            Kernels.matmul(small, small, true, false);
+        });
+        assertEquals(2, times.size(), times.toString());
+        assertEquals(new MatmulTrace.Product(64, 256, 256, false, false, DType.F32), times.get(0).product());
+        assertEquals(3, times.get(0).calls());
+        assertEquals(new MatmulTrace.Product(4, 4, 8, true, false, DType.F32), times.get(1).product());
+        assertEquals(1, times.get(1).calls());
+        assertTrue(times.get(1).nanos() > 0 && times.get(0).nanos() >= times.get(1).nanos(), times.toString());
+        assertEquals(List.of(), MatmulTrace.productTimes(() -> spin(1_000_000)), "no product, no times");
+        assertThrows(NullPointerException.class, () -> new MatmulTrace.ProductTime(null, 1, 1));
+    }
+
     @Test
     void oneTimingAtATimeAndNullRefusedByName() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -56,6 +81,8 @@ class MatmulTraceTest {
         assertEquals(0, MatmulTrace.productNanos(() -> { }), "a refused nested timing leaves none running");
         NullPointerException npe = assertThrows(NullPointerException.class, () -> MatmulTrace.productNanos(null));
         assertEquals("body", npe.getMessage());
+        assertEquals("body", assertThrows(NullPointerException.class, () -> MatmulTrace.productTimes(null)).getMessage());
+        assertThrows(IllegalStateException.class, () -> MatmulTrace.productTimes(() -> MatmulTrace.productTimes(() -> { })));
     }
 
     /** A product run on a thread the body starts: {@link MatmulTrace#during} does not see it, the all-threads trace does. */
