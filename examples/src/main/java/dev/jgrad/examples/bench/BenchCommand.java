@@ -88,6 +88,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data-parallel", description = "the same as --split shards")
     boolean dataParallel;
 
+    @Option(names = "--products", description = "under each training figure, each distinct matrix product of a step: calls per "
+            + "step, its time per call inside the steps and run alone, and their ratio (where the roofline and the in-GEMM share part)")
+    private boolean products;
+
     @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
     boolean inProcess;
 
@@ -310,6 +314,13 @@ public final class BenchCommand implements Callable<Integer> {
                     100 * t.productFraction(), 100 * t.gcFraction(), t.allocMibPerStep(), t.warmupSeconds(), extra);
             case Figure.Matmul m -> out.printf(Locale.ROOT, "%-34s %-5s %7d %9.2f%s%n", m.shape(), m.dtype(), m.threads(),
                     m.gflops(), extra);
+        }
+        if (products && f instanceof Figure.Train t) {
+            for (Figure.StepProduct p : t.products()) {
+                out.printf(Locale.ROOT, "  product %-26s %8.1f calls/step %9.1f µs in a step %9.1f µs alone (%.2fx) %8.2f ms/step in it%n",
+                        p.shape(), p.callsPerStep(), p.microsInStep(), p.microsAlone(), p.microsInStep() / p.microsAlone(),
+                        p.callsPerStep() * p.microsInStep() / 1e3);
+            }
         }
         out.flush();
     }

@@ -1,7 +1,9 @@
 package dev.jgrad.examples.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** One measured figure, ours or PyTorch's, in the JSON-lines schema shared with {@code scripts/torch/bench_gru.py}. */
@@ -34,13 +36,20 @@ sealed interface Figure {
      *                        storage a workspace could not lend, and anything the JIT failed to keep in registers
      * @param warmupSeconds   how long the steps ran before the timed ones: the fixed warm-up, and then until the
      *                        step rate settled and the JIT compilers were nearly idle (NaN where not known)
+     * @param products        each distinct matrix product of a step, inside the step and alone, longest in the step
+     *                        first (empty where not known)
      */
     record Train(String impl, String config, String cell, String dtype, int threads, int shards, double tokensPerSecond,
                  double minTokensPerSecond, double maxTokensPerSecond, int repetitions, long steps, double loss,
                  int opsPerStep, double nsPerOp, double peakRssMib, double keptMibStart, double keptMibEnd,
                  double matmulGflop, double gemmRoofline, double productFraction, double gcFraction, double allocMibPerStep,
-                 double warmupSeconds)
+                 double warmupSeconds, List<StepProduct> products)
             implements Figure {
+        /** Keeps an unmodifiable copy of the products. */
+        public Train {
+            products = List.copyOf(products);
+        }
+
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -68,6 +77,7 @@ sealed interface Figure {
             m.put("gc_fraction", gcFraction);
             m.put("alloc_mib_per_step", allocMibPerStep);
             m.put("warmup_seconds", warmupSeconds);
+            m.put("products", products.stream().map(StepProduct::fields).toList());
             return m;
         }
 
@@ -80,7 +90,52 @@ sealed interface Figure {
                     n.path("peak_rss_mib").asDouble(), n.path("kept_mib_start").asDouble(), n.path("kept_mib_end").asDouble(),
                     n.path("matmul_gflop_per_step").asDouble(Double.NaN), n.path("gemm_roofline").asDouble(Double.NaN),
                     n.path("product_fraction").asDouble(Double.NaN), n.path("gc_fraction").asDouble(Double.NaN), n.path("alloc_mib_per_step").asDouble(Double.NaN),
-                    n.path("warmup_seconds").asDouble(Double.NaN));
+                    n.path("warmup_seconds").asDouble(Double.NaN), StepProduct.all(n.path("products")));
+        }
+    }
+
+    /**
+     * One distinct matrix product {@code op(A)[m×k] · op(B)[k×n]} of a training step: how many times a step makes it,
+     * and its microseconds per call inside the step (steps timed with the product clock on, as {@code productFraction})
+     * and alone (the roofline's timing, the median of its rounds). The ratio of the two says whether the product
+     * itself runs slower inside a step, where the rest of the step's work passes through the caches between calls.
+     *
+     * @param callsPerStep how many times a step makes it (every shard's calls)
+     * @param microsInStep its mean time per call inside the steps
+     * @param microsAlone  its time per call run by itself, over and over on the same operands
+     */
+    record StepProduct(int m, int n, int k, boolean transA, boolean transB, double callsPerStep, double microsInStep,
+                       double microsAlone) {
+        /** The product as ordered JSON fields. */
+        Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("m", m);
+            f.put("n", n);
+            f.put("k", k);
+            f.put("trans_a", transA);
+            f.put("trans_b", transB);
+            f.put("calls_per_step", callsPerStep);
+            f.put("us_in_step", microsInStep);
+            f.put("us_alone", microsAlone);
+            return f;
+        }
+
+        /** The products {@link #fields()} wrote into a JSON array; none when it is missing. */
+        static List<StepProduct> all(JsonNode array) {
+            List<StepProduct> out = new ArrayList<>();
+            for (JsonNode p : array) {
+                out.add(new StepProduct(p.path("m").asInt(), p.path("n").asInt(), p.path("k").asInt(), p.path("trans_a").asBoolean(),
+                        p.path("trans_b").asBoolean(), p.path("calls_per_step").asDouble(), p.path("us_in_step").asDouble(),
+                        p.path("us_alone").asDouble(Double.NaN)));
+            }
+            return out;
+        }
+
+        /** The shape as the matmul table writes it, {@code op(A)·op(B)} with each stored shape: {@code (512x768)ᵀ·512x256}. */
+        String shape() {
+            String a = transA ? "(" + k + "x" + m + ")ᵀ" : m + "x" + k;
+            String b = transB ? "(" + n + "x" + k + ")ᵀ" : k + "x" + n;
+            return a + "·" + b;
         }
     }
 

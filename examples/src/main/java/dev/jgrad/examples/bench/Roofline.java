@@ -26,17 +26,24 @@ final class Roofline {
     }
 
     /**
-     * Times each distinct product of {@code trace} for about {@code secondsPerShape} and returns the
-     * sum over the trace of the median time of that product run alone.
+     * Times each distinct product of {@code trace} for about {@code secondsPerShape}: its seconds per
+     * call run alone ({@link #secondsPerCall(MatmulTrace.Product, double, long)}), in the trace's order.
      */
-    static double seconds(List<MatmulTrace.Product> trace, double secondsPerShape, long seed) {
-        Map<MatmulTrace.Product, Integer> counts = new LinkedHashMap<>();
+    static Map<MatmulTrace.Product, Double> secondsPerCall(List<MatmulTrace.Product> trace, double secondsPerShape, long seed) {
+        Map<MatmulTrace.Product, Double> perCall = new LinkedHashMap<>();
         for (MatmulTrace.Product p : trace) {
-            counts.merge(p, 1, Integer::sum);
+            if (!perCall.containsKey(p)) {
+                perCall.put(p, secondsPerCall(p, secondsPerShape, seed));
+            }
         }
+        return perCall;
+    }
+
+    /** The seconds of the products of {@code trace}, each at its {@code perCall} time alone. */
+    static double seconds(List<MatmulTrace.Product> trace, Map<MatmulTrace.Product, Double> perCall) {
         double seconds = 0;
-        for (Map.Entry<MatmulTrace.Product, Integer> e : counts.entrySet()) {
-            seconds += e.getValue() * secondsPerCall(e.getKey(), secondsPerShape, seed);
+        for (MatmulTrace.Product p : trace) {
+            seconds += perCall.get(p);
         }
         return seconds;
     }

@@ -5,8 +5,10 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.MatmulTrace;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -102,7 +104,7 @@ final class TrainingBench {
         double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
         long allocated = MachineFacts.allocatedBytes() - allocStart;
         double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
-        double productFraction = productFraction(model, inputs, targets, perRep, shards);
+        InStep inStep = InStep.of(model, inputs, targets, perRep, shards);
         double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
@@ -113,16 +115,19 @@ final class TrainingBench {
         // room the shards' workspaces hold, and so comes after the roofline's windows of steps.
         List<MatmulTrace.Product> products = MatmulTrace.duringAllThreads(() -> model.trainStep(inputs, targets, MAX_NORM));
         // Shards run their products on single-threaded kernels side by side: the roofline is their time shared out.
-        double roofline = pairedRoofline(
-                () -> Roofline.seconds(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed) / shards,
-                () -> Window.of(model, inputs, targets, perRep).secondsPerStep(), ROOFLINE_ROUNDS);
+        List<Map<MatmulTrace.Product, Double>> alone = new ArrayList<>();
+        double roofline = pairedRoofline(() -> {
+            alone.add(Roofline.secondsPerCall(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed));
+            return Roofline.seconds(products, alone.getLast()) / shards;
+        }, () -> Window.of(model, inputs, targets, perRep).secondsPerStep(), ROOFLINE_ROUNDS);
         model.countOps(inputs, targets);
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
         model.close();
         return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
                 sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
-                keptStart, keptEnd, Roofline.flops(products) / 1e9, roofline, productFraction, gcFraction, allocMibPerStep, warmedSeconds);
+                keptStart, keptEnd, Roofline.flops(products) / 1e9, roofline, inStep.fraction(), gcFraction, allocMibPerStep, warmedSeconds,
+                inStep.products(alone));
     }
 
     /**
@@ -173,15 +178,41 @@ final class TrainingBench {
     }
 
     /**
-     * The share of a step's wall time inside its matrix products, from one more repetition's length of
-     * steps with the product clock on: timed apart, so that the clock's two readings per product do not
-     * touch the figures (a tiny step makes its products in a few hundred nanoseconds each). Shards run
-     * their products side by side, each counted in full, so their time is shared out, as the roofline's is.
+     * Steps timed with the product clock on, apart from the timed ones, so that the clock's two readings per product
+     * do not touch the figures (a tiny step makes its products in a few hundred nanoseconds each): each distinct
+     * product's calls and time in them, and how many steps they took and how long.
      */
-    private static double productFraction(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, int shards) {
-        Window[] w = {null};
-        long inProducts = MatmulTrace.productNanos(() -> w[0] = Window.of(model, inputs, targets, nanos));
-        return inProducts / 1e9 / shards / (w[0].nanos() / 1e9);
+    private record InStep(List<MatmulTrace.ProductTime> times, long steps, long nanos, int shards) {
+        /** One more repetition's length of steps, {@code nanos}, with the product clock on. */
+        static InStep of(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, int shards) {
+            Window[] w = {null};
+            List<MatmulTrace.ProductTime> times = MatmulTrace.productTimes(() -> w[0] = Window.of(model, inputs, targets, nanos));
+            return new InStep(times, w[0].steps(), w[0].nanos(), shards);
+        }
+
+        /**
+         * The share of the steps' wall time inside their products. Shards run their products side by side, each
+         * counted in full, so their time is shared out, as the roofline's is.
+         */
+        double fraction() {
+            long inProducts = 0;
+            for (MatmulTrace.ProductTime t : times) {
+                inProducts += t.nanos();
+            }
+            return (double) inProducts / shards / nanos;
+        }
+
+        /** Each product per step, its time per call in the steps, and its median time alone over the {@code alone} rounds. */
+        List<Figure.StepProduct> products(List<Map<MatmulTrace.Product, Double>> alone) {
+            List<Figure.StepProduct> out = new ArrayList<>();
+            for (MatmulTrace.ProductTime t : times) {
+                MatmulTrace.Product p = t.product();
+                double[] seconds = alone.stream().mapToDouble(a -> a.getOrDefault(p, Double.NaN)).toArray();
+                out.add(new Figure.StepProduct(p.m(), p.n(), p.k(), p.transA(), p.transB(), (double) t.calls() / steps,
+                        t.nanos() / 1e3 / t.calls(), 1e6 * median(seconds)));
+            }
+            return out;
+        }
     }
 
     /** The median of {@code values} (mean of the middle two for an even count); they are left as they are. */

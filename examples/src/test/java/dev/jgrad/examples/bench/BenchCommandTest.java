@@ -70,6 +70,18 @@ class BenchCommandTest {
             // no fixed warm-up here, so at most the one step run before the timed ones
             double warm = n.path("warmup_seconds").asDouble(Double.NaN);
             assertTrue(warm >= 0 && warm < 5, n.toString());
+            // each distinct product of a step, timed inside the steps and alone; tiny's step makes several
+            JsonNode products = n.path("products");
+            assertTrue(products.isArray() && products.size() >= 2, n.toString());
+            double previous = Double.POSITIVE_INFINITY;
+            for (JsonNode p : products) {
+                assertTrue(p.path("m").asInt() > 0 && p.path("n").asInt() > 0 && p.path("k").asInt() > 0, p.toString());
+                assertTrue(p.path("calls_per_step").asDouble() >= 1, p.toString());
+                assertTrue(p.path("us_in_step").asDouble() > 0 && p.path("us_alone").asDouble() > 0, p.toString());
+                double total = p.path("calls_per_step").asDouble() * p.path("us_in_step").asDouble();
+                assertTrue(total <= previous * (1 + 1e-9), "longest in the step first: " + products);
+                previous = total;
+            }
         }
         assertEquals(threadsBefore, Parallelism.threads(), "bench must restore the thread setting");
     }
@@ -126,6 +138,23 @@ class BenchCommandTest {
             assertTrue(n.path("tokens_per_second").asDouble() > 0 && n.path("peak_rss_mib").asDouble() > 0, n.toString());
         }
         assertEquals(List.of("f32", "f64"), figures.stream().map(n -> n.path("dtype").asText()).toList());
+    }
+
+    /** {@code --products} lists each figure's products under it, read back from the fresh JVM that measured it. */
+    @Test
+    void theProductsOfAStepAreListedUnderItsFigure() {
+        Cli.Result r = Cli.run("bench", "--seconds", "0.02", "--warmup", "0", "--repetitions", "2", "--config", "tiny", "--products");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        int figure = -1;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("jgrad ")) figure = i;
+        }
+        assertTrue(figure > 0 && figure + 1 < lines.length, r.out());
+        assertTrue(lines[figure + 1].matches("  product \\S+ +[0-9.]+ calls/step +[0-9.]+ µs in a step +[0-9.]+ µs alone \\([0-9.]+x\\) +[0-9.]+ ms/step in it"),
+                lines[figure + 1]);
+        Cli.Result plain = Cli.run(args("--config", "tiny"));
+        assertFalse(plain.out().contains("  product "), "only with --products: " + plain.out());
     }
 
     @Test
