@@ -147,7 +147,7 @@ public final class MatmulTrace {
         Clock mine = new Clock();
         synchronized (MatmulTrace.class) {
             if (clock != null) {
-                throw new IllegalStateException("MatmulTrace.productNanos: products are already being timed");
+                throw new IllegalStateException("MatmulTrace: products are already being timed");
             }
             clock = mine;
         }
