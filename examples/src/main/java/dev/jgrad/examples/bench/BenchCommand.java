@@ -89,7 +89,8 @@ public final class BenchCommand implements Callable<Integer> {
     boolean dataParallel;
 
     @Option(names = "--products", description = "under each training figure, each distinct matrix product of a step: calls per "
-            + "step, its time per call inside the steps and run alone, and their ratio (where the roofline and the in-GEMM share part)")
+            + "step, its time per call inside the steps and run alone, and their ratio (where the roofline and the in-GEMM share part); "
+            + "a product run beside another, on a second thread or in a shard, counts in full")
     private boolean products;
 
     @Option(names = "--in-process", description = "measure training in this JVM rather than a fresh JVM per figure")
