@@ -64,7 +64,7 @@ final class VectorGemm {
     static final int TALL_MIN_ROWS = 8 * MAX_ROWS;
     /**
      * Lane indices into two 8-lane vectors (0–7 the first's lanes, 8–15 the second's) that transpose
-     * an 8 × 8 tile in three rounds ({@link #packRows}): interleaving two rows' single values, then
+     * an 8 × 8 tile in three rounds ({@link #transposeTile}): interleaving two rows' single values, then
      * pairs, then fours.
      */
     private static final double[][] TRANSPOSE = {
@@ -78,12 +78,26 @@ final class VectorGemm {
     private static final DoubleVector TWOS_HIGH = DoubleVector.fromArray(D, TRANSPOSE[3], 0);
     private static final DoubleVector FOURS_LOW = DoubleVector.fromArray(D, TRANSPOSE[4], 0);
     private static final DoubleVector FOURS_HIGH = DoubleVector.fromArray(D, TRANSPOSE[5], 0);
+    private static final FloatVector ONES_LOW_F = floatLanes(TRANSPOSE[0]);
+    private static final FloatVector ONES_HIGH_F = floatLanes(TRANSPOSE[1]);
+    private static final FloatVector TWOS_LOW_F = floatLanes(TRANSPOSE[2]);
+    private static final FloatVector TWOS_HIGH_F = floatLanes(TRANSPOSE[3]);
+    private static final FloatVector FOURS_LOW_F = floatLanes(TRANSPOSE[4]);
+    private static final FloatVector FOURS_HIGH_F = floatLanes(TRANSPOSE[5]);
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** Per-thread scratch for one block on its way into C. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private VectorGemm() {
+    }
+
+    private static FloatVector floatLanes(double[] indices) {
+        float[] f = new float[indices.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) indices[i];
+        }
+        return FloatVector.fromArray(F8, f, 0);
     }
 
     private static final class Scratch {
@@ -248,39 +262,7 @@ final class VectorGemm {
             int from = at + i0 * k;
             int to = i0 * k;
             for (int p = 0; p < whole; p += ROWS, to += ROWS * ROWS) {
-                // An 8 × 8 tile of A transposed in registers: pairs of rows interleaved by one value, then by two, then by four.
-                DoubleVector r0 = DoubleVector.fromArray(D, a, from + p);
-                DoubleVector r1 = DoubleVector.fromArray(D, a, from + k + p);
-                DoubleVector r2 = DoubleVector.fromArray(D, a, from + 2 * k + p);
-                DoubleVector r3 = DoubleVector.fromArray(D, a, from + 3 * k + p);
-                DoubleVector r4 = DoubleVector.fromArray(D, a, from + 4 * k + p);
-                DoubleVector r5 = DoubleVector.fromArray(D, a, from + 5 * k + p);
-                DoubleVector r6 = DoubleVector.fromArray(D, a, from + 6 * k + p);
-                DoubleVector r7 = DoubleVector.fromArray(D, a, from + 7 * k + p);
-                DoubleVector t0 = ONES_LOW.selectFrom(r0, r1);
-                DoubleVector t1 = ONES_HIGH.selectFrom(r0, r1);
-                DoubleVector t2 = ONES_LOW.selectFrom(r2, r3);
-                DoubleVector t3 = ONES_HIGH.selectFrom(r2, r3);
-                DoubleVector t4 = ONES_LOW.selectFrom(r4, r5);
-                DoubleVector t5 = ONES_HIGH.selectFrom(r4, r5);
-                DoubleVector t6 = ONES_LOW.selectFrom(r6, r7);
-                DoubleVector t7 = ONES_HIGH.selectFrom(r6, r7);
-                DoubleVector u0 = TWOS_LOW.selectFrom(t0, t2);
-                DoubleVector u1 = TWOS_LOW.selectFrom(t1, t3);
-                DoubleVector u2 = TWOS_HIGH.selectFrom(t0, t2);
-                DoubleVector u3 = TWOS_HIGH.selectFrom(t1, t3);
-                DoubleVector u4 = TWOS_LOW.selectFrom(t4, t6);
-                DoubleVector u5 = TWOS_LOW.selectFrom(t5, t7);
-                DoubleVector u6 = TWOS_HIGH.selectFrom(t4, t6);
-                DoubleVector u7 = TWOS_HIGH.selectFrom(t5, t7);
-                FOURS_LOW.selectFrom(u0, u4).intoArray(x, to);
-                FOURS_LOW.selectFrom(u1, u5).intoArray(x, to + ROWS);
-                FOURS_LOW.selectFrom(u2, u6).intoArray(x, to + 2 * ROWS);
-                FOURS_LOW.selectFrom(u3, u7).intoArray(x, to + 3 * ROWS);
-                FOURS_HIGH.selectFrom(u0, u4).intoArray(x, to + 4 * ROWS);
-                FOURS_HIGH.selectFrom(u1, u5).intoArray(x, to + 5 * ROWS);
-                FOURS_HIGH.selectFrom(u2, u6).intoArray(x, to + 6 * ROWS);
-                FOURS_HIGH.selectFrom(u3, u7).intoArray(x, to + 7 * ROWS);
+                transposeTile(a, from + p, k, x, to, ROWS);
             }
             for (int r = 0; r < ROWS; r++) {
                 for (int p = whole; p < k; p++) {
@@ -289,6 +271,81 @@ final class VectorGemm {
             }
         }
         return x;
+    }
+
+    /**
+     * An 8 × 8 tile transposed in registers: {@code dst[to + c·dstStride + r] = src[from + r·srcStride + c]}
+     * for r, c in 0..7, pairs of rows interleaved by one value, then by two, then by four.
+     */
+    private static void transposeTile(double[] src, int from, int srcStride, double[] dst, int to, int dstStride) {
+        DoubleVector r0 = DoubleVector.fromArray(D, src, from);
+        DoubleVector r1 = DoubleVector.fromArray(D, src, from + srcStride);
+        DoubleVector r2 = DoubleVector.fromArray(D, src, from + 2 * srcStride);
+        DoubleVector r3 = DoubleVector.fromArray(D, src, from + 3 * srcStride);
+        DoubleVector r4 = DoubleVector.fromArray(D, src, from + 4 * srcStride);
+        DoubleVector r5 = DoubleVector.fromArray(D, src, from + 5 * srcStride);
+        DoubleVector r6 = DoubleVector.fromArray(D, src, from + 6 * srcStride);
+        DoubleVector r7 = DoubleVector.fromArray(D, src, from + 7 * srcStride);
+        DoubleVector t0 = ONES_LOW.selectFrom(r0, r1);
+        DoubleVector t1 = ONES_HIGH.selectFrom(r0, r1);
+        DoubleVector t2 = ONES_LOW.selectFrom(r2, r3);
+        DoubleVector t3 = ONES_HIGH.selectFrom(r2, r3);
+        DoubleVector t4 = ONES_LOW.selectFrom(r4, r5);
+        DoubleVector t5 = ONES_HIGH.selectFrom(r4, r5);
+        DoubleVector t6 = ONES_LOW.selectFrom(r6, r7);
+        DoubleVector t7 = ONES_HIGH.selectFrom(r6, r7);
+        DoubleVector u0 = TWOS_LOW.selectFrom(t0, t2);
+        DoubleVector u1 = TWOS_LOW.selectFrom(t1, t3);
+        DoubleVector u2 = TWOS_HIGH.selectFrom(t0, t2);
+        DoubleVector u3 = TWOS_HIGH.selectFrom(t1, t3);
+        DoubleVector u4 = TWOS_LOW.selectFrom(t4, t6);
+        DoubleVector u5 = TWOS_LOW.selectFrom(t5, t7);
+        DoubleVector u6 = TWOS_HIGH.selectFrom(t4, t6);
+        DoubleVector u7 = TWOS_HIGH.selectFrom(t5, t7);
+        FOURS_LOW.selectFrom(u0, u4).intoArray(dst, to);
+        FOURS_LOW.selectFrom(u1, u5).intoArray(dst, to + dstStride);
+        FOURS_LOW.selectFrom(u2, u6).intoArray(dst, to + 2 * dstStride);
+        FOURS_LOW.selectFrom(u3, u7).intoArray(dst, to + 3 * dstStride);
+        FOURS_HIGH.selectFrom(u0, u4).intoArray(dst, to + 4 * dstStride);
+        FOURS_HIGH.selectFrom(u1, u5).intoArray(dst, to + 5 * dstStride);
+        FOURS_HIGH.selectFrom(u2, u6).intoArray(dst, to + 6 * dstStride);
+        FOURS_HIGH.selectFrom(u3, u7).intoArray(dst, to + 7 * dstStride);
+    }
+
+    /** The float32 form of {@link #transposeTile(double[], int, int, double[], int, int)}, on 8-lane vectors. */
+    private static void transposeTile(float[] src, int from, int srcStride, float[] dst, int to, int dstStride) {
+        FloatVector r0 = FloatVector.fromArray(F8, src, from);
+        FloatVector r1 = FloatVector.fromArray(F8, src, from + srcStride);
+        FloatVector r2 = FloatVector.fromArray(F8, src, from + 2 * srcStride);
+        FloatVector r3 = FloatVector.fromArray(F8, src, from + 3 * srcStride);
+        FloatVector r4 = FloatVector.fromArray(F8, src, from + 4 * srcStride);
+        FloatVector r5 = FloatVector.fromArray(F8, src, from + 5 * srcStride);
+        FloatVector r6 = FloatVector.fromArray(F8, src, from + 6 * srcStride);
+        FloatVector r7 = FloatVector.fromArray(F8, src, from + 7 * srcStride);
+        FloatVector t0 = ONES_LOW_F.selectFrom(r0, r1);
+        FloatVector t1 = ONES_HIGH_F.selectFrom(r0, r1);
+        FloatVector t2 = ONES_LOW_F.selectFrom(r2, r3);
+        FloatVector t3 = ONES_HIGH_F.selectFrom(r2, r3);
+        FloatVector t4 = ONES_LOW_F.selectFrom(r4, r5);
+        FloatVector t5 = ONES_HIGH_F.selectFrom(r4, r5);
+        FloatVector t6 = ONES_LOW_F.selectFrom(r6, r7);
+        FloatVector t7 = ONES_HIGH_F.selectFrom(r6, r7);
+        FloatVector u0 = TWOS_LOW_F.selectFrom(t0, t2);
+        FloatVector u1 = TWOS_LOW_F.selectFrom(t1, t3);
+        FloatVector u2 = TWOS_HIGH_F.selectFrom(t0, t2);
+        FloatVector u3 = TWOS_HIGH_F.selectFrom(t1, t3);
+        FloatVector u4 = TWOS_LOW_F.selectFrom(t4, t6);
+        FloatVector u5 = TWOS_LOW_F.selectFrom(t5, t7);
+        FloatVector u6 = TWOS_HIGH_F.selectFrom(t4, t6);
+        FloatVector u7 = TWOS_HIGH_F.selectFrom(t5, t7);
+        FOURS_LOW_F.selectFrom(u0, u4).intoArray(dst, to);
+        FOURS_LOW_F.selectFrom(u1, u5).intoArray(dst, to + dstStride);
+        FOURS_LOW_F.selectFrom(u2, u6).intoArray(dst, to + 2 * dstStride);
+        FOURS_LOW_F.selectFrom(u3, u7).intoArray(dst, to + 3 * dstStride);
+        FOURS_HIGH_F.selectFrom(u0, u4).intoArray(dst, to + 4 * dstStride);
+        FOURS_HIGH_F.selectFrom(u1, u5).intoArray(dst, to + 5 * dstStride);
+        FOURS_HIGH_F.selectFrom(u2, u6).intoArray(dst, to + 6 * dstStride);
+        FOURS_HIGH_F.selectFrom(u3, u7).intoArray(dst, to + 7 * dstStride);
     }
 
     /**
@@ -395,23 +452,53 @@ final class VectorGemm {
             }
             return out;
         }
-        // Row j of b, stored [n, k], is column j of B: lane j % W of panel j / W.
-        for (int j = 0; j < n; j++) {
-            int to = j / width * width * k + j % width;
-            if (from instanceof float[] f) {
-                float[] o = (float[]) out;
-                for (int p = 0; p < k; p++) {
-                    o[to + p * width] = f[j * k + p];
-                }
-            } else {
-                double[] o = (double[]) out;
-                double[] d = (double[]) from;
-                for (int p = 0; p < k; p++) {
-                    o[to + p * width] = d[j * k + p];
-                }
-            }
+        if (from instanceof float[] f) {
+            packTransposed(f, n, k, (float[]) out);
+        } else {
+            packTransposed((double[]) from, n, k, (double[]) out);
         }
         return out;
+    }
+
+    /**
+     * {@link #pack} of a B stored transposed, {@code b [n, k]}: row j of b is column j of B, lane
+     * {@code j % W} of panel {@code j / W}. Whole 8 × 8 tiles are transposed in registers, where
+     * moving single values wrote each to another cache line of the panel. A method of its own, so
+     * that C2 compiles {@link #pack}'s loop as before.
+     */
+    private static void packTransposed(float[] b, int n, int k, float[] out) {
+        int width = width(DType.F32);
+        int whole = k - k % ROWS;
+        for (int j0 = 0; j0 < n; j0 += ROWS) {
+            int to = j0 / width * width * k + j0 % width;
+            for (int p = 0; p < whole; p += ROWS) {
+                transposeTile(b, j0 * k + p, k, out, to + p * width, width);
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            int to = j / width * width * k + j % width;
+            for (int p = whole; p < k; p++) {
+                out[to + p * width] = b[j * k + p];
+            }
+        }
+    }
+
+    /** The float64 form of {@link #packTransposed(float[], int, int, float[])}. */
+    private static void packTransposed(double[] b, int n, int k, double[] out) {
+        int width = width(DType.F64);
+        int whole = k - k % ROWS;
+        for (int j0 = 0; j0 < n; j0 += ROWS) {
+            int to = j0 / width * width * k + j0 % width;
+            for (int p = 0; p < whole; p += ROWS) {
+                transposeTile(b, j0 * k + p, k, out, to + p * width, width);
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            int to = j / width * width * k + j % width;
+            for (int p = whole; p < k; p++) {
+                out[to + p * width] = b[j * k + p];
+            }
+        }
     }
 
     /**

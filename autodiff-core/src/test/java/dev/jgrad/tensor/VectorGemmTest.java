@@ -200,13 +200,15 @@ class VectorGemmTest {
         }
     }
 
-    /** Panel q of width W holds B's columns qW..qW+W-1 row after row, from either storage order. */
-    @ParameterizedTest
-    @CsvSource({"F32", "F64"})
-    void panelsHoldTheColumnsOfBRowAfterRow(DType dtype) {
+    /**
+     * Panel q of width W holds B's columns qW..qW+W-1 row after row, from either storage order: for a
+     * B stored {@code [n, k]}, in whole 8 × 8 tiles and the rows of k beyond them.
+     */
+    @ParameterizedTest(name = "{0}, k = {1}")
+    @CsvSource({"F32, 3", "F32, 8", "F32, 19", "F64, 3", "F64, 8", "F64, 19"})
+    void panelsHoldTheColumnsOfBRowAfterRow(DType dtype, int k) {
         int w = VectorGemm.width(dtype);
         int n = 2 * w;
-        int k = 3;
         double[] b = new double[k * n];       // B(p, j) = 1000p + j, stored [k, n]
         double[] bt = new double[n * k];      // the same B stored transposed, [n, k]
         for (int p = 0; p < k; p++) {
