@@ -128,11 +128,31 @@ final class Gemm {
         traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false);
     }
 
+    /**
+     * {@code C[co..] = op(A)·op(B) + D}, the shapes as in {@link #gemm}, for an addend
+     * {@code D(i, j) = d[i·ldd + j]} of C's dtype: a bias row ({@code ldd} 0) or an {@code m × n}
+     * matrix ({@code ldd = n}). Returns whether D was added, as the Vector API kernel does while it
+     * stores each block, with the bits of {@link #product} followed by the addition of D's element;
+     * false, with C the product alone, when another kernel ran it (or k is 0), and the caller adds D.
+     */
+    static boolean productPlus(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k, Tensor d,
+                               int ldd) {
+        if (m != 0 && n != 0 && k == 0) {
+            fill(c, co, m * n);
+        }
+        return traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false, d, ldd);
+    }
+
     private static void traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
                                boolean accumulate) {
-        if (m == 0 || n == 0 || k == 0) return;
+        traced(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0);
+    }
+
+    private static boolean traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                                  boolean accumulate, Tensor d, int ldd) {
+        if (m == 0 || n == 0 || k == 0) return false;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
-        timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+        return timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
     }
 
     /**
@@ -151,23 +171,22 @@ final class Gemm {
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         MatmulTrace.Clock clock = MatmulTrace.clock();
         Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null
-                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
+                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0));
         if (started == null) {
-            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0);
         }
         return started;
     }
 
     /** {@link #multiply}, its wall time added to {@code clock} unless null. */
-    private static void timed(MatmulTrace.Clock clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m,
-                              int n, int k, boolean accumulate) {
+    private static boolean timed(MatmulTrace.Clock clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m,
+                                 int n, int k, boolean accumulate, Tensor d, int ldd) {
         if (clock == null) {
-            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
-            return;
+            return multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
         }
         long start = System.nanoTime();
         try {
-            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+            return multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
         } finally {
             clock.add(m, n, k, ta, tb, a.dtype, System.nanoTime() - start);
         }
@@ -185,10 +204,12 @@ final class Gemm {
     /**
      * {@link #gemm} ({@code accumulate}) or {@link #product}, untraced and untimed. The native kernels
      * write C in place of adding to it (BLAS's β = 0); the Java kernels add to C, so it is zero-filled
-     * first: the same bits either way, since no kernel's sum starts from anything but +0.
+     * first: the same bits either way, since no kernel's sum starts from anything but +0. With an
+     * addend {@code d} ({@link #productPlus}, never with {@code accumulate}), returns whether the
+     * kernel that ran added it: only the Vector API kernel does.
      */
-    private static void multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
-                                 boolean accumulate) {
+    private static boolean multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                                    boolean accumulate, Tensor d, int ldd) {
         long work = (long) m * n * k;
         NativeBlas blas = work >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
@@ -206,19 +227,24 @@ final class Gemm {
                 int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
                 int groups = ((byRows ? m : n) + group - 1) / group;
                 int tasks = Math.min(threads, groups);
+                // The addend the Vector API kernel adds as it stores a block: C itself to accumulate, or d.
+                Tensor addend = accumulate ? c : d;
+                int addendAt = accumulate ? co : 0;
+                int addendStride = accumulate ? n : ldd;
                 if (tasks <= 1) {
                     if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
+                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, addend, addendAt, addendStride);
                     } else {
                         nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
                     }
-                    return;
+                    return panels != null && d != null;
                 }
                 Parallelism.run(tasks, t -> {
                     int g0 = (int) ((long) groups * t / tasks);
                     int g1 = (int) ((long) groups * (t + 1) / tasks);
                     if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
+                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, addend, addendAt,
+                                addendStride);
                     } else if (byRows) {
                         int i0 = Math.min(m, VectorGemm.ROWS * g0);
                         int i1 = Math.min(m, VectorGemm.ROWS * g1);
@@ -229,7 +255,7 @@ final class Gemm {
                         nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
                     }
                 });
-                return;
+                return panels != null && d != null;
             } finally {
                 KeptPanels.release(panels);   // Note [Panels handed on]
             }
@@ -245,7 +271,7 @@ final class Gemm {
             } else {
                 smallF(a.f32(), ao, ais, aps, b.f32(), bo, bps, bjs, c.f32(), co, m, n, k, accumulate);
             }
-            return;
+            return false;
         }
         if (!accumulate) {
             fill(c, co, m * n);
@@ -262,7 +288,7 @@ final class Gemm {
         }
         if (tasks <= 1) {
             block(a, ao, ais, aps, b, bo, tb, c, co, n, k, 0, m, 0, n);
-            return;
+            return false;
         }
         int per = groups / tasks;
         int extra = groups % tasks;
@@ -275,6 +301,7 @@ final class Gemm {
                 block(a, ao, ais, aps, b, bo, tb, c, co, n, k, g0 * 4, Math.min(m, g1 * 4), 0, n);
             }
         });
+        return false;
     }
 
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */
