@@ -128,31 +128,11 @@ final class Gemm {
         traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false);
     }
 
-    /**
-     * {@code C[co..] = op(A)·op(B) + D}, the shapes as in {@link #gemm}, for an addend
-     * {@code D(i, j) = d[i·ldd + j]} of C's dtype: a bias row ({@code ldd} 0) or an {@code m × n}
-     * matrix ({@code ldd = n}). Returns whether D was added, as the Vector API kernel does while it
-     * stores each block, with the bits of {@link #product} followed by the addition of D's element;
-     * false, with C the product alone, when another kernel ran it (or k is 0), and the caller adds D.
-     */
-    static boolean productPlus(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k, Tensor d,
-                               int ldd) {
-        if (m != 0 && n != 0 && k == 0) {
-            fill(c, co, m * n);
-        }
-        return traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false, d, ldd);
-    }
-
     private static void traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
                                boolean accumulate) {
-        traced(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0);
-    }
-
-    private static boolean traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
-                                  boolean accumulate, Tensor d, int ldd) {
-        if (m == 0 || n == 0 || k == 0) return false;
+        if (m == 0 || n == 0 || k == 0) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
-        return timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
+        timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
     }
 
     /**
@@ -171,22 +151,23 @@ final class Gemm {
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         MatmulTrace.Clock clock = MatmulTrace.clock();
         Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null
-                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0));
+                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
         if (started == null) {
-            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, null, 0);
+            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
         }
         return started;
     }
 
     /** {@link #multiply}, its wall time added to {@code clock} unless null. */
-    private static boolean timed(MatmulTrace.Clock clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m,
-                                 int n, int k, boolean accumulate, Tensor d, int ldd) {
+    private static void timed(MatmulTrace.Clock clock, Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m,
+                              int n, int k, boolean accumulate) {
         if (clock == null) {
-            return multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+            return;
         }
         long start = System.nanoTime();
         try {
-            return multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate, d, ldd);
+            multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
         } finally {
             clock.add(m, n, k, ta, tb, a.dtype, System.nanoTime() - start);
         }
@@ -204,12 +185,10 @@ final class Gemm {
     /**
      * {@link #gemm} ({@code accumulate}) or {@link #product}, untraced and untimed. The native kernels
      * write C in place of adding to it (BLAS's β = 0); the Java kernels add to C, so it is zero-filled
-     * first: the same bits either way, since no kernel's sum starts from anything but +0. With an
-     * addend {@code d} ({@link #productPlus}, never with {@code accumulate}), returns whether the
-     * kernel that ran added it: only the Vector API kernel does.
+     * first: the same bits either way, since no kernel's sum starts from anything but +0.
      */
-    private static boolean multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
-                                    boolean accumulate, Tensor d, int ldd) {
+    private static void multiply(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
+                                 boolean accumulate) {
         long work = (long) m * n * k;
         NativeBlas blas = work >= Blas.NATIVE_MIN_WORK ? Blas.nativeKernel() : null;
         if (blas != null) {
@@ -227,24 +206,19 @@ final class Gemm {
                 int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
                 int groups = ((byRows ? m : n) + group - 1) / group;
                 int tasks = Math.min(threads, groups);
-                // The addend the Vector API kernel adds as it stores a block: C itself to accumulate, or d.
-                Tensor addend = accumulate ? c : d;
-                int addendAt = accumulate ? co : 0;
-                int addendStride = accumulate ? n : ldd;
                 if (tasks <= 1) {
                     if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, addend, addendAt, addendStride);
+                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
                     } else {
                         nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
                     }
-                    return panels != null && d != null;
+                    return;
                 }
                 Parallelism.run(tasks, t -> {
                     int g0 = (int) ((long) groups * t / tasks);
                     int g1 = (int) ((long) groups * (t + 1) / tasks);
                     if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, addend, addendAt,
-                                addendStride);
+                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
                     } else if (byRows) {
                         int i0 = Math.min(m, VectorGemm.ROWS * g0);
                         int i1 = Math.min(m, VectorGemm.ROWS * g1);
@@ -255,7 +229,7 @@ final class Gemm {
                         nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
                     }
                 });
-                return panels != null && d != null;
+                return;
             } finally {
                 KeptPanels.release(panels);   // Note [Panels handed on]
             }
@@ -271,7 +245,7 @@ final class Gemm {
             } else {
                 smallF(a.f32(), ao, ais, aps, b.f32(), bo, bps, bjs, c.f32(), co, m, n, k, accumulate);
             }
-            return false;
+            return;
         }
         if (!accumulate) {
             fill(c, co, m * n);
@@ -288,7 +262,7 @@ final class Gemm {
         }
         if (tasks <= 1) {
             block(a, ao, ais, aps, b, bo, tb, c, co, n, k, 0, m, 0, n);
-            return false;
+            return;
         }
         int per = groups / tasks;
         int extra = groups % tasks;
@@ -301,7 +275,6 @@ final class Gemm {
                 block(a, ao, ais, aps, b, bo, tb, c, co, n, k, g0 * 4, Math.min(m, g1 * 4), 0, n);
             }
         });
-        return false;
     }
 
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */

@@ -1541,10 +1541,8 @@ public final class Kernels {
     /**
      * {@code op(A)·op(B) + c}, with {@code c} broadcasting to the product's shape {@code [..., m, n]}
      * (a bias {@code [n]} or {@code [1, n]}, or the product's own shape): {@code c} is added over the
-     * product as it leaves {@link #matmul}, so no second array of the product's size is made; for
-     * matrices on the Vector API kernel, as the kernel stores each block of the product, so the sum
-     * takes no pass of its own. Each element is rounded exactly as {@code binary(ADD, matmul(a, b, …), c)}
-     * rounds it.
+     * product as it leaves {@link #matmul}, so no second array of the product's size is made. Each
+     * element is rounded exactly as {@code binary(ADD, matmul(a, b, …), c)} rounds it.
      *
      * @param a      the left operand
      * @param b      the right operand, of {@code a}'s dtype
@@ -1559,20 +1557,6 @@ public final class Kernels {
         Objects.requireNonNull(b, "b");
         Objects.requireNonNull(c, "c");
         sameDType("matmulPlus", a, c);
-        if (a.rank() == 2 && b.rank() == 2 && c.rank() >= 1 && c.rank() <= 2) {
-            int m = transA ? a.shape.dim(1) : a.shape.dim(0);
-            int k = transA ? a.shape.dim(0) : a.shape.dim(1);
-            int n = transB ? b.shape.dim(0) : b.shape.dim(1);
-            boolean bias = c.size() == n && (c.rank() == 1 || c.shape.dim(0) == 1) && c.shape.dim(-1) == n;
-            boolean whole = c.rank() == 2 && c.shape.dim(0) == m && c.shape.dim(1) == n;
-            if (k == (transB ? b.shape.dim(1) : b.shape.dim(0)) && (bias || whole)) {
-                Tensor out = Tensor.allocateOverwritten(a.dtype, Shape.matrix(m, n));
-                if (!Gemm.productPlus(a, 0, transA, b, 0, transB, out, 0, m, n, k, c, bias ? 0 : n)) {
-                    repeatedBlockRuns(Binary.ADD, out, c, out);
-                }
-                return out;
-            }
-        }
         Tensor out = matmul(a, b, transA, transB);
         if (c.shape.isTrailingBlockOf(out.shape)) {
             repeatedBlockRuns(Binary.ADD, out, c, out);

@@ -64,14 +64,12 @@ interface SimdLoops {
     Object gemmPanels(boolean ta, boolean tb, int m, int n, int k, Tensor b, int bo);
 
     /**
-     * Columns {@code [j0, j1)} of {@code C[co..] = A·B + D}, for A {@code [m, k]} (stored {@code [k, m]} when {@code ta}),
-     * B's {@link #gemmPanels panels}, C of row stride {@code ldc} and the addend
-     * {@code D(i, j) = d[dAt + i·ldd + j]}: C itself to accumulate, a bias row ({@code ldd} 0), another
-     * matrix, or null for {@code C = A·B} without reading C; a product, or the columns of some of its
-     * panels. Each element is the product's sum rounded, then the addition of D's element rounded.
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, or with {@code accumulate} false of
+     * {@code C[co..] = A·B} without reading C, for A {@code [m, k]} (stored {@code [k, m]} when {@code ta}),
+     * B's {@link #gemmPanels panels} and C
+     * of row stride {@code ldc}: a product, or the columns of some of its panels.
      */
-    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, Tensor d, int dAt,
-              int ldd);
+    void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, boolean accumulate);
 
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();

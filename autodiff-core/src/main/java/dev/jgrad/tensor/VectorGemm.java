@@ -141,19 +141,16 @@ final class VectorGemm {
     }
 
     /**
-     * Columns {@code [j0, j1)} of {@code C[co..] = A·B + D}, A {@code [m, k]} at {@code ao} (with {@code ta},
+     * Columns {@code [j0, j1)} of {@code C[co..] += A·B}, A {@code [m, k]} at {@code ao} (with {@code ta},
      * stored transposed, {@code [k, m]}), C {@code [m, ·]} at {@code co} with row stride {@code ldc}, B given by its {@link #panelsFor panels}, for a shape
      * that {@link #fits}: a whole product, or the columns of some of its panels ({@code j0} and
-     * {@code j1} multiples of {@link #width}). The addend {@code D(i, j) = d[dAt + i·ldd + j]} is C
-     * itself ({@code C += A·B}), a bias row ({@code ldd} 0), another matrix, or null for {@code C = A·B}
-     * without reading C. Each block's sum over all of k is finished before D is added to it, so an
-     * element gets the bits of the product rounded, then the addition rounded; a block's sum starts
-     * from +0, so storing it gives the bits adding it to zeros gives.
+     * {@code j1} multiples of {@link #width}). With {@code accumulate} false, {@code C = A·B} without
+     * reading C: a block's sum starts from +0, so storing it gives the bits adding it to zeros gives.
      */
     static void multiply(int m, int j0, int j1, int k, float[] a, int ao, boolean ta, float[] panels, float[] c, int co, int ldc,
-                         float[] d, int dAt, int ldd) {
+                         boolean accumulate) {
         if (ta) {
-            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, d, dAt, ldd);
+            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
             return;
         }
         int width = 2 * F.length();
@@ -164,8 +161,8 @@ final class VectorGemm {
             for (int vb = j0; vb < j1; vb += width) {
                 for (int rb = r0; rb < r1; rb += ROWS) {
                     multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
-                    if (d != null) {
-                        sumInto(block, d, dAt + rb * ldd + vb, ldd, c, co + rb * ldc + vb, ldc);
+                    if (accumulate) {
+                        addInto(block, c, co + rb * ldc + vb, ldc);
                     } else {
                         copyInto(block, c, co + rb * ldc + vb, ldc);
                     }
@@ -180,38 +177,38 @@ final class VectorGemm {
      * (docs/measurements/2026-12-02/packed-rows.txt).
      */
     private static void multiplyTransposed(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc,
-                                           float[] d, int dAt, int ldd) {
+                                           boolean accumulate) {
         Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             float[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsF(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, d, dAt + r0 * ldd, ldd, scratch.block);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.block);
         }
     }
 
-    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, boolean, float[], float[], int, int, float[], int, int)}. */
+    /** The float64 form of {@link #multiply(int, int, int, int, float[], int, boolean, float[], float[], int, int, boolean)}. */
     static void multiply(int m, int j0, int j1, int k, double[] a, int ao, boolean ta, double[] panels, double[] c, int co, int ldc,
-                         double[] d, int dAt, int ldd) {
+                         boolean accumulate) {
         if (ta) {
-            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, d, dAt, ldd);
+            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
             return;
         }
         Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             double[] x = packRows(a, ao + r0 * k, rows, k, scratch.rowsD(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, d, dAt + r0 * ldd, ldd, scratch.blockD);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
         }
     }
 
-    /** The float64 form of {@link #multiplyTransposed(int, int, int, int, float[], int, float[], float[], int, int, float[], int, int)}. */
+    /** The float64 form of {@link #multiplyTransposed(int, int, int, int, float[], int, float[], float[], int, int, boolean)}. */
     private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
-                                           double[] d, int dAt, int ldd) {
+                                           boolean accumulate) {
         Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             double[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsD(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, d, dAt + r0 * ldd, ldd, scratch.blockD);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
         }
     }
 
@@ -221,13 +218,13 @@ final class VectorGemm {
      * {@link #multiplyBlockPacked} apart from the packing, within its node budget.
      */
     private static void multiplyChunk(int rows, int j0, int j1, int k, float[] x, float[] panels, float[] c, int co, int ldc,
-                                      float[] d, int dAt, int ldd, float[] block) {
+                                      boolean accumulate, float[] block) {
         int width = width(DType.F32);
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < rows; rb += ROWS) {
                 multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
-                if (d != null) {
-                    sumInto(block, d, dAt + rb * ldd + vb, ldd, c, co + rb * ldc + vb, ldc);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
                 } else {
                     copyInto(block, c, co + rb * ldc + vb, ldc);
                 }
@@ -235,15 +232,15 @@ final class VectorGemm {
         }
     }
 
-    /** The float64 form of {@link #multiplyChunk(int, int, int, int, float[], float[], float[], int, int, float[], int, int, float[])}. */
+    /** The float64 form of {@link #multiplyChunk(int, int, int, int, float[], float[], float[], int, int, boolean, float[])}. */
     private static void multiplyChunk(int rows, int j0, int j1, int k, double[] x, double[] panels, double[] c, int co, int ldc,
-                                      double[] d, int dAt, int ldd, double[] block) {
+                                      boolean accumulate, double[] block) {
         int width = width(DType.F64);
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < rows; rb += ROWS) {
                 multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
-                if (d != null) {
-                    sumInto(block, d, dAt + rb * ldd + vb, ldd, c, co + rb * ldc + vb, ldc);
+                if (accumulate) {
+                    addInto(block, c, co + rb * ldc + vb, ldc);
                 } else {
                     copyInto(block, c, co + rb * ldc + vb, ldc);
                 }
@@ -648,17 +645,13 @@ final class VectorGemm {
         c71.intoArray(out, 15 * l);
     }
 
-    /**
-     * {@code C[at + r·ldc + v] = D[dAt + r·ldd + v] + block[r·2L + v]}: a finished block added to the
-     * addend (C itself when accumulating, one bias row when {@code ldd} is 0) into C, row by row.
-     */
-    private static void sumInto(float[] block, float[] d, int dAt, int ldd, float[] c, int at, int ldc) {
+    /** {@code C[at + r·ldc + v] += block[r·2L + v]}: a finished block added into C, row by row. */
+    private static void addInto(float[] block, float[] c, int at, int ldc) {
         int l = F.length();
         for (int r = 0; r < ROWS; r++) {
             int o = at + r * ldc;
-            int e = dAt + r * ldd;
-            FloatVector.fromArray(F, d, e).add(FloatVector.fromArray(F, block, 2 * r * l)).intoArray(c, o);
-            FloatVector.fromArray(F, d, e + l).add(FloatVector.fromArray(F, block, (2 * r + 1) * l)).intoArray(c, o + l);
+            FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, block, 2 * r * l)).intoArray(c, o);
+            FloatVector.fromArray(F, c, o + l).add(FloatVector.fromArray(F, block, (2 * r + 1) * l)).intoArray(c, o + l);
         }
     }
 
@@ -749,14 +742,13 @@ final class VectorGemm {
         }
     }
 
-    /** The float64 form of {@link #sumInto(float[], float[], int, int, float[], int, int)}. */
-    private static void sumInto(double[] block, double[] d, int dAt, int ldd, double[] c, int at, int ldc) {
+    /** The float64 form of {@link #addInto(float[], float[], int, int)}. */
+    private static void addInto(double[] block, double[] c, int at, int ldc) {
         int l = D.length();
         for (int r = 0; r < ROWS; r++) {
             int o = at + r * ldc;
-            int e = dAt + r * ldd;
-            DoubleVector.fromArray(D, d, e).add(DoubleVector.fromArray(D, block, 2 * r * l)).intoArray(c, o);
-            DoubleVector.fromArray(D, d, e + l).add(DoubleVector.fromArray(D, block, (2 * r + 1) * l)).intoArray(c, o + l);
+            DoubleVector.fromArray(D, c, o).add(DoubleVector.fromArray(D, block, 2 * r * l)).intoArray(c, o);
+            DoubleVector.fromArray(D, c, o + l).add(DoubleVector.fromArray(D, block, (2 * r + 1) * l)).intoArray(c, o + l);
         }
     }
 }

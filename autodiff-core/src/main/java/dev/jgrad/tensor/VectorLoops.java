@@ -30,13 +30,12 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
-    public void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, Tensor d, int dAt,
-                     int ldd) {
+    public void gemm(int m, int j0, int j1, int k, Tensor a, int ao, boolean ta, Object panels, Tensor c, int co, int ldc, boolean accumulate) {
         Object data = KeptPanels.data(panels);
         if (data instanceof float[] p) {
-            VectorGemm.multiply(m, j0, j1, k, a.f32(), ao, ta, p, c.f32(), co, ldc, d == null ? null : d.f32(), dAt, ldd);
+            VectorGemm.multiply(m, j0, j1, k, a.f32(), ao, ta, p, c.f32(), co, ldc, accumulate);
         } else {
-            VectorGemm.multiply(m, j0, j1, k, a.f64(), ao, ta, (double[]) data, c.f64(), co, ldc, d == null ? null : d.f64(), dAt, ldd);
+            VectorGemm.multiply(m, j0, j1, k, a.f64(), ao, ta, (double[]) data, c.f64(), co, ldc, accumulate);
         }
     }
 

@@ -106,13 +106,13 @@ class VectorGemmTest {
                 Object panels = KeptPanels.data(held);
                 if (panels instanceof float[] p) {
                     float[] out = toFloat(c);
-                    VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, out, co, n);
-                    VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, ta, p, out, co, n, out, co, n);
+                    VectorGemm.multiply(m, split, n, k, toFloat(a), ao, ta, p, out, co, n, true);
+                    VectorGemm.multiply(m, 0, split, k, toFloat(a), ao, ta, p, out, co, n, true);
                     return toDouble(out);
                 } else if (panels != null) {
                     double[] out = c.clone();
-                    VectorGemm.multiply(m, split, n, k, a, ao, ta, (double[]) panels, out, co, n, out, co, n);
-                    VectorGemm.multiply(m, 0, split, k, a, ao, ta, (double[]) panels, out, co, n, out, co, n);
+                    VectorGemm.multiply(m, split, n, k, a, ao, ta, (double[]) panels, out, co, n, true);
+                    VectorGemm.multiply(m, 0, split, k, a, ao, ta, (double[]) panels, out, co, n, true);
                     return out;
                 }
                 return null;
@@ -425,54 +425,6 @@ class VectorGemmTest {
                     assertArrayEquals(ab.expected(), Kernels.matmul(a, freshB, false, false).toDoubleArray(), "A·B, " + when);
                     assertArrayEquals(awT.expected(), Kernels.matmul(a, freshW, false, true).toDoubleArray(), "A·Wᵀ, " + when);
                     assertArrayEquals(atG.expected(), Kernels.matmul(at, g, true, false).toDoubleArray(), "Aᵀ·G, 512 rows, " + when);
-                }
-            }
-        } finally {
-            Parallelism.setThreads(threads);
-            Blas.use(before);
-        }
-    }
-
-    /**
-     * {@code matmulPlus} adds its addend (a bias {@code [n]} or {@code [1, n]}, or a whole {@code [m, n]})
-     * as the kernel stores each block, with the bits of the product followed by the sum, on every
-     * backend and thread count, for a batch's rows by a weight and for a taller A; the operands and
-     * the addend are left as they were.
-     */
-    @ParameterizedTest
-    @CsvSource({"F32", "F64"})
-    void anAddendIsAddedWithTheBitsOfTheProductThenTheSum(DType dtype) {
-        Blas.Backend before = Blas.backend();
-        int threads = Parallelism.threads();
-        try {
-            for (Blas.Backend backend : Blas.nativeAvailable() ? new Blas.Backend[] {Blas.Backend.NATIVE, Blas.Backend.JAVA}
-                    : new Blas.Backend[] {Blas.Backend.JAVA}) {
-                Blas.use(backend);
-                for (int t : new int[] {1, 2, 3}) {
-                    Parallelism.setThreads(t);
-                    for (int[] mnk : new int[][] {{64, 256, 512}, {512, 96, 512}, {8, 64, 24}}) {
-                        int m = mnk[0];
-                        int n = mnk[1];
-                        int k = mnk[2];
-                        for (boolean tb : new boolean[] {false, true}) {
-                            Rng rng = Rng.seeded(m + n + k + (tb ? 1 : 0));
-                            Tensor a = Tensor.randn(rng, dtype, 1, m, k);
-                            Tensor b = tb ? Tensor.randn(rng, dtype, 1, n, k) : Tensor.randn(rng, dtype, 1, k, n);
-                            for (Tensor c : new Tensor[] {Tensor.randn(rng, dtype, 1, n), Tensor.randn(rng, dtype, 1, 1, n),
-                                    Tensor.randn(rng, dtype, 1, m, n)}) {
-                                double[] aBefore = a.toDoubleArray();
-                                double[] cBefore = c.toDoubleArray();
-                                String what = backend + ", " + t + " threads, " + m + "x" + k + "·" + (tb ? "(" + n + "x" + k + ")ᵀ" : k + "x" + n)
-                                        + " + " + c.shape();
-                                Tensor twoOps = Kernels.binary(Kernels.Binary.ADD, Kernels.matmul(a, b, false, tb), c);
-                                Tensor fused = Kernels.matmulPlus(a, b, false, tb, c);
-                                assertEquals(twoOps.shape(), fused.shape(), what);
-                                assertArrayEquals(twoOps.toDoubleArray(), fused.toDoubleArray(), what);
-                                assertArrayEquals(aBefore, a.toDoubleArray(), "A unchanged, " + what);
-                                assertArrayEquals(cBefore, c.toDoubleArray(), "the addend unchanged, " + what);
-                            }
-                        }
-                    }
                 }
             }
         } finally {

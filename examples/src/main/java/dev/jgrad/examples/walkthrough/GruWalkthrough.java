@@ -124,7 +124,7 @@ public final class GruWalkthrough {
         Variable x = Variable.constant(Tensor.oneHot(DType.F64, idx, VOCAB, BATCH));
         Map<String, dev.jgrad.nn.Parameter> p = cell.parameters();
         GRU.Activations a = cell.activations(x, h);
-        // Summed in the cell's own order, h·W + (x·W + b), so the shown sum is bit-identical to the cell's.
+        // Summed in the cell's own order, x·W + (h·W + b), so the shown sum is bit-identical to the cell's.
         Terms update = terms(x, h, p.get("W_xz").variable(), p.get("W_hz").variable(), p.get("b_z").variable(), a.z(), "update gate z");
         Terms reset = terms(x, h, p.get("W_xr").variable(), p.get("W_hr").variable(), p.get("b_r").variable(), a.r(), "reset gate r");
         Variable rh = a.r().times(h);
@@ -152,7 +152,7 @@ public final class GruWalkthrough {
     private static Terms terms(Variable x, Variable h, Variable wx, Variable wh, Variable b, Variable activation, String what) {
         Variable xw = x.matmul(wx);
         Variable hw = h.matmul(wh);
-        Variable sum = hw.plus(xw.plus(b));
+        Variable sum = xw.plus(hw.plus(b));
         Variable act = what.startsWith("candidate") ? sum.tanh() : sum.sigmoid();
         requireSame(act.value(), activation.value(), what);
         return new Terms(xw.value(), hw.value(), b.value(), sum.value(), activation.value());

@@ -9,15 +9,13 @@ final class Projection {
     }
 
     /**
-     * {@code h·W_h + (x·W_x + b)} for weights in the {@code x·W} layout ({@code W_x [I, H]},
-     * {@code W_h [H, H]}); no bias when {@code b} is null. The input term takes the bias (in a
-     * sequence, for all steps at once: Note [Hoisting over time steps] on {@code Unrolled}), and the
-     * hidden product is added to it as the product is stored ({@link Variable#matmulPlus}), so neither
-     * sum is a pass of its own; the walkthrough mirrors this order to show bit-identical sums.
+     * {@code x·W_x + (h·W_h + b)} for weights in the {@code x·W} layout ({@code W_x [I, H]},
+     * {@code W_h [H, H]}); no bias when {@code b} is null. The bias joins the hidden term first, an
+     * order the walkthrough mirrors to show bit-identical sums.
      */
     static Variable affine(Variable x, Parameter wx, Variable h, Parameter wh, Parameter b) {
-        Variable xw = b == null ? x.matmul(wx.variable()) : x.matmulPlus(wx.variable(), b.variable());
-        return h.matmulPlus(wh.variable(), xw);
+        Variable xw = x.matmul(wx.variable());
+        return xw.plus(b == null ? h.matmul(wh.variable()) : h.matmulPlus(wh.variable(), b.variable()));
     }
 
     /**
