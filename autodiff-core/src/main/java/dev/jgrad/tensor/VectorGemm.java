@@ -452,51 +452,41 @@ final class VectorGemm {
             }
             return out;
         }
-        if (from instanceof float[] f) {
-            packTransposed(f, n, k, (float[]) out);
-        } else {
-            packTransposed((double[]) from, n, k, (double[]) out);
-        }
+        packTransposed(from, n, k, out, width);
         return out;
     }
 
     /**
-     * {@link #pack} of a B stored transposed, {@code b [n, k]}: row j of b is column j of B, lane
-     * {@code j % W} of panel {@code j / W}. Whole 8 × 8 tiles are transposed in registers, where
-     * moving single values wrote each to another cache line of the panel. A method of its own, so
-     * that C2 compiles {@link #pack}'s loop as before.
+     * {@link #pack} of a B stored transposed, {@code b [n, k]} (a float[] or double[], as {@code out}):
+     * row j of b is column j of B, lane {@code j % W} of panel {@code j / W}. Whole 8 × 8 tiles are
+     * transposed in registers, where moving single values wrote each to another cache line of the
+     * panel. A method of its own, so that C2 compiles {@link #pack}'s loop as before.
      */
-    private static void packTransposed(float[] b, int n, int k, float[] out) {
-        int width = width(DType.F32);
+    private static void packTransposed(Object b, int n, int k, Object out, int width) {
         int whole = k - k % ROWS;
         for (int j0 = 0; j0 < n; j0 += ROWS) {
             int to = j0 / width * width * k + j0 % width;
             for (int p = 0; p < whole; p += ROWS) {
-                transposeTile(b, j0 * k + p, k, out, to + p * width, width);
+                if (b instanceof float[] f) {
+                    transposeTile(f, j0 * k + p, k, (float[]) out, to + p * width, width);
+                } else {
+                    transposeTile((double[]) b, j0 * k + p, k, (double[]) out, to + p * width, width);
+                }
             }
         }
         for (int j = 0; j < n; j++) {
             int to = j / width * width * k + j % width;
-            for (int p = whole; p < k; p++) {
-                out[to + p * width] = b[j * k + p];
-            }
-        }
-    }
-
-    /** The float64 form of {@link #packTransposed(float[], int, int, float[])}. */
-    private static void packTransposed(double[] b, int n, int k, double[] out) {
-        int width = width(DType.F64);
-        int whole = k - k % ROWS;
-        for (int j0 = 0; j0 < n; j0 += ROWS) {
-            int to = j0 / width * width * k + j0 % width;
-            for (int p = 0; p < whole; p += ROWS) {
-                transposeTile(b, j0 * k + p, k, out, to + p * width, width);
-            }
-        }
-        for (int j = 0; j < n; j++) {
-            int to = j / width * width * k + j % width;
-            for (int p = whole; p < k; p++) {
-                out[to + p * width] = b[j * k + p];
+            if (b instanceof float[] f) {
+                float[] o = (float[]) out;
+                for (int p = whole; p < k; p++) {
+                    o[to + p * width] = f[j * k + p];
+                }
+            } else {
+                double[] d = (double[]) b;
+                double[] o = (double[]) out;
+                for (int p = whole; p < k; p++) {
+                    o[to + p * width] = d[j * k + p];
+                }
             }
         }
     }
