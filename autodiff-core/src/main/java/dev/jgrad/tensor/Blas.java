@@ -143,7 +143,8 @@ public final class Blas {
         if (b == Backend.NATIVE) {
             return "native " + library.description()
                     + (VECTOR_PRODUCTS ? "; products of at most " + VectorGemm.MAX_ROWS + " or at least " + VectorGemm.TALL_MIN_ROWS
-                            + " rows, in whole 8-row blocks and 512-bit panels, on a Vector API kernel" : "");
+                            + " rows (" + VectorGemm.MID_MIN_ROWS + " by a right operand of at most " + (VectorGemm.MID_B_BYTES >> 20)
+                            + " MiB), in whole 8-row blocks and 512-bit panels, on a Vector API kernel" : "");
         }
         return "java (pure-Java kernel" + (loadNative() ? ", chosen over the loadable " + library.description() : "; native BLAS unavailable: " + failure) + ")";
     }

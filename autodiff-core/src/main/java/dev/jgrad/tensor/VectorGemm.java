@@ -58,10 +58,19 @@ final class VectorGemm {
      */
     static final long TALL_CHUNK_BYTES = 256 << 10;
     /**
-     * The fewest rows of an A taller than a chunk: packing a B read once costs a pass over it, which a
-     * product of fewer rows did not win back against the BLAS (in float64, at 96 to 256 rows).
+     * The fewest rows of an A taller than a chunk, whatever B's size: packing a B read once costs a
+     * pass over it, which a product of fewer rows did not win back against the BLAS (in float64, at 96
+     * to 256 rows by a B of 512 × 512 or wider).
      */
     static final int TALL_MIN_ROWS = 8 * MAX_ROWS;
+    /** The fewest rows of an A taller than a chunk whose B takes at most {@link #MID_B_BYTES}. */
+    static final int MID_MIN_ROWS = 2 * MAX_ROWS;
+    /**
+     * The most bytes of a B packed for an A of {@link #MID_MIN_ROWS} to {@link #TALL_MIN_ROWS} rows: its
+     * panels stay in a core's L2 while the chunks of A pass them. Such products (the weight gradients
+     * at hidden sizes 128 and 256) ran faster than on the BLAS, and ones with a wider B did not.
+     */
+    static final long MID_B_BYTES = 1 << 20;
     /**
      * Lane indices into two 8-lane vectors (0–7 the first's lanes, 8–15 the second's) that transpose
      * an 8 × 8 tile in three rounds ({@link #transposeTile}): interleaving two rows' single values, then
@@ -133,11 +142,18 @@ final class VectorGemm {
 
     /**
      * Whether an {@code m × n} product of inner dimension {@code k} divides into whole blocks, and has
-     * at most a chunk of rows, or at least {@link #TALL_MIN_ROWS} in chunks of at most {@link #TALL_CHUNK_BYTES}.
+     * at most a chunk of rows, or more in chunks of at most {@link #TALL_CHUNK_BYTES}: at least
+     * {@link #TALL_MIN_ROWS}, or at least {@link #MID_MIN_ROWS} by a B of at most {@link #MID_B_BYTES}.
      */
     static boolean fits(int m, int n, int k, DType dtype) {
-        return m % ROWS == 0 && n % width(dtype) == 0
-                && (m <= MAX_ROWS || m >= TALL_MIN_ROWS && (long) MAX_ROWS * k * dtype.bytes() <= TALL_CHUNK_BYTES);
+        if (m % ROWS != 0 || n % width(dtype) != 0) {
+            return false;
+        }
+        if (m <= MAX_ROWS) {
+            return true;
+        }
+        boolean tall = m >= TALL_MIN_ROWS || m >= MID_MIN_ROWS && (long) n * k * dtype.bytes() <= MID_B_BYTES;
+        return tall && (long) MAX_ROWS * k * dtype.bytes() <= TALL_CHUNK_BYTES;
     }
 
     /**

@@ -146,11 +146,11 @@ class VectorGemmTest {
         return d;
     }
 
-    /** Every storage order of A and B; A taller than a chunk ({@link VectorGemm#TALL_MIN_ROWS} rows on), in whole chunks or not. */
+    /** Every storage order of A and B; A taller than a chunk ({@link VectorGemm#MID_MIN_ROWS} rows on), in whole chunks or not. */
     @ParameterizedTest(name = "{0} {1}x{3}·{3}x{2}")
     @CsvSource({"F32, 16, 64, 37", "F32, 8, 96, 5", "F32, 64, 32, 19", "F32, 8, 32, 1", "F32, 32, 256, 256", "F32, 520, 64, 37",
-            "F32, 576, 32, 3", "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256",
-            "F64, 512, 32, 19", "F64, 520, 16, 2"})
+            "F32, 576, 32, 3", "F32, 136, 64, 37", "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256",
+            "F64, 512, 32, 19", "F64, 520, 16, 2", "F64, 128, 32, 19"})
     void theProductHasTheDocumentedBits(DType dtype, int m, int n, int k) {
         long seed = 11;
         for (boolean ta : new boolean[] {false, true}) {
@@ -247,7 +247,9 @@ class VectorGemmTest {
             assertEquals(null, VectorGemm.panelsFor(false, false, 32, 28, 4, b28), "28 columns");
             assertEquals(null, VectorGemm.panelsFor(false, false, 32, 16, 4, b16), "16 float32 columns, half a block");
             assertEquals(null, VectorGemm.panelsFor(false, false, 32, 8, 4, b8), "8 float64 columns, half a block");
-            assertEquals(null, VectorGemm.panelsFor(false, false, 72, 32, 4, b32), "72 rows: more than a chunk, fewer than TALL_MIN_ROWS");
+            assertEquals(null, VectorGemm.panelsFor(false, false, 72, 32, 4, b32), "72 rows: more than a chunk, fewer than MID_MIN_ROWS");
+            assertEquals(null, VectorGemm.panelsFor(true, false, 128, 512, 520, Tensor.zeros(DType.F32, 520, 512)),
+                    "128 rows by a B of 520 × 512 float32 values: fewer than TALL_MIN_ROWS, and more than MID_B_BYTES");
             assertEquals(null, VectorGemm.panelsFor(false, false, 512, 32, 1032, Tensor.zeros(DType.F32, 1032, 32)),
                     "512 rows in chunks of 64 rows by 1032 float32 values: more than TALL_CHUNK_BYTES");
             assertEquals(null, VectorGemm.panelsFor(false, false, 512, 16, 520, Tensor.zeros(DType.F64, 520, 16)),
