@@ -123,6 +123,8 @@ public final class Workspace {
     /** {@link HeapPressure#count()} when the workspace was made or last gave way: a larger count means the heap has been nearly full since. */
     private long pressureSeen;
     private Scope open;
+    /** The most loans a scope's list held, as the next scope's first capacity: a step's list then need not regrow. */
+    private int loansSeen;
 
     /**
      * A workspace holding at most {@code capacityBytes} of storage.
@@ -544,7 +546,7 @@ public final class Workspace {
     public final class Scope implements AutoCloseable {
         private final Thread thread = Thread.currentThread();
         private final Scope outer;
-        private final List<Loan> loans = new ArrayList<>();
+        private final List<Loan> loans = new ArrayList<>(loansSeen);
         private long lentBytes;
         private long peakBytes;
         private boolean closed;
@@ -673,6 +675,7 @@ public final class Workspace {
          */
         private int takeBackFrom(int from, Predicate<Loan> takeable) {
             int n = loans.size();
+            loansSeen = Math.max(loansSeen, n);
             int to = from;
             for (int i = from; i < n; i++) {
                 Loan loan = loans.get(i);
@@ -750,6 +753,7 @@ public final class Workspace {
                 loan.returned = true;
                 makeIdle(loan);
             }
+            loansSeen = Math.max(loansSeen, loans.size());
             loans.clear();
         }
     }
