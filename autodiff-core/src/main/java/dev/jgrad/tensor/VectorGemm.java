@@ -59,8 +59,9 @@ final class VectorGemm {
     static final long TALL_CHUNK_BYTES = 256 << 10;
     /**
      * The fewest rows of an A taller than a chunk, whatever B's size: packing a B read once costs a
-     * pass over it, which a product of fewer rows by a B of more than {@link #MID_B_BYTES} did not win
-     * back against the BLAS.
+     * pass over it, which products of 128 rows by a B of more than {@link #MID_B_BYTES} did not win
+     * back against the BLAS (at 256 to 384 rows by such a B they mostly did, in too few shapes to
+     * move this bound).
      */
     static final int TALL_MIN_ROWS = 8 * MAX_ROWS;
     /** The fewest rows of an A taller than a chunk whose B takes at most {@link #MID_B_BYTES}. */
