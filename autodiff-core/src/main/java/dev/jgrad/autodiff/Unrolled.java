@@ -417,8 +417,13 @@ public final class Unrolled implements AutoCloseable {
 
     /** The elements of one step's result of a row-wise op: a product's rows × columns, else a step input's size. */
     private long stepElements(Op op, Variable[] in) {
+        boolean transB = switch (op) {
+            case Op.MatMul m -> m.transB();
+            case Op.MatMulPlus m -> m.transB();
+            default -> false;
+        };
         if (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) {
-            return (long) in[0].shape().dim(0) * in[1].shape().dim(1);
+            return (long) in[0].shape().dim(0) * in[1].shape().dim(transB ? 0 : 1);   // x·Wᵀ has W's rows as columns
         }
         for (Variable v : in) {
             if (marked(v)) {

@@ -208,6 +208,26 @@ class UnrolledTest {
         assertEquals(plain.ops(), unrolled.ops(), "the tape of the per-step computation, op for op");
     }
 
+    /**
+     * A product {@code x·Wᵀ} (PyTorch's weight layout) is counted by its result's columns, W's rows:
+     * 8 rows by 128 columns reach the threshold though the input is only 8 × 4.
+     */
+    @Test
+    void aProductWithATransposedWeightIsCountedByItsResultsColumns() {
+        int rows = Unrolled.MIN_STEP_ELEMENTS / 128;
+        Variable wT = Variable.leaf("WxT", Tensor.randn(rng, DType.F64, 1, 128, 4));
+        Variable xsFew = Variable.leaf("x", Tensor.randn(rng, DType.F64, 1, T * rows, 4));
+        Tensor cotFew = Tensor.randn(rng, DType.F64, 1, T * rows, 2);
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> gates(x.matmul(wT, false, true).slice(1, 0, 6), h);
+        Run plain = run(false, step, xsFew, cotFew);
+        Tensor g = xsFew.grad();
+        Run hoisted = run(true, step, xsFew, cotFew);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        assertEquals(0.0, g.maxAbsDiff(xsFew.grad()), 1e-12);
+        assertEquals(2 * T, plain.matmuls(), "per step: x·Wᵀ and h·Wh");
+        assertEquals(1 + T, hoisted.matmuls(), "x·Wᵀ once for all steps, h·Wh per step");
+    }
+
     /** The elementwise ops added for cell authors act row by row, so on the input projection they too run once for all steps. */
     @Test
     void newElementwiseOpsOnStepInputsAreHoisted() {
