@@ -417,14 +417,20 @@ public final class Unrolled implements AutoCloseable {
 
     /** The elements of one step's result of a row-wise op: a product's rows × columns, else a step input's size. */
     private long stepElements(Op op, Variable[] in) {
-        boolean transB = switch (op) {
-            case Op.MatMul m -> m.transB();
-            case Op.MatMulPlus m -> m.transB();
-            default -> false;
+        return switch (op) {
+            case Op.MatMul(boolean ta, boolean tb) -> productElements(in, tb);
+            case Op.MatMulPlus(boolean ta, boolean tb) -> productElements(in, tb);
+            default -> stepInputElements(in);
         };
-        if (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) {
-            return (long) in[0].shape().dim(0) * in[1].shape().dim(transB ? 0 : 1);   // x·Wᵀ has W's rows as columns
-        }
+    }
+
+    /** A step's rows × the product's columns, which for {@code x·Wᵀ} are W's rows. */
+    private static long productElements(Variable[] in, boolean transB) {
+        return (long) in[0].shape().dim(0) * in[1].shape().dim(transB ? 0 : 1);
+    }
+
+    /** The size of the step input among {@code in}: an elementwise op's result for one step. */
+    private long stepInputElements(Variable[] in) {
         for (Variable v : in) {
             if (marked(v)) {
                 return v.shape().size();

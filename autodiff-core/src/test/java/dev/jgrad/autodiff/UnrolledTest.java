@@ -210,7 +210,7 @@ class UnrolledTest {
 
     /**
      * A product {@code x·Wᵀ} (PyTorch's weight layout) is counted by its result's columns, W's rows:
-     * 8 rows by 128 columns reach the threshold though the input is only 8 × 4.
+     * a step's rows by W's 128 rows reach the threshold, though its rows by the input's 4 columns do not.
      */
     @Test
     void aProductWithATransposedWeightIsCountedByItsResultsColumns() {
