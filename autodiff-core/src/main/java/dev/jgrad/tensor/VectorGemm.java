@@ -69,7 +69,7 @@ final class VectorGemm {
     /**
      * The most bytes of a B packed for an A of {@link #MID_MIN_ROWS} to {@link #TALL_MIN_ROWS} rows: its
      * panels stay in a core's L2 while the chunks of A pass them. Such products (the weight gradients
-     * at hidden sizes 128 and 256) ran faster than on the BLAS, and ones with a wider B did not.
+     * at hidden sizes 128 and 256) ran faster than on the BLAS; ones of 128 rows with a wider B did not.
      */
     static final long MID_B_BYTES = 1 << 20;
     /**
