@@ -177,11 +177,11 @@ final class VectorGemm {
             int r1 = Math.min(m, r0 + MAX_ROWS);
             for (int vb = j0; vb < j1; vb += width) {
                 for (int rb = r0; rb < r1; rb += ROWS) {
-                    multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block);
                     if (accumulate) {
+                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block, 0, width);
                         addInto(block, c, co + rb * ldc + vb, ldc);
                     } else {
-                        copyInto(block, c, co + rb * ldc + vb, ldc);
+                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
                     }
                 }
             }
@@ -239,11 +239,11 @@ final class VectorGemm {
         int width = width(DType.F32);
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < rows; rb += ROWS) {
-                multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
                 if (accumulate) {
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, block, 0, width);
                     addInto(block, c, co + rb * ldc + vb, ldc);
                 } else {
-                    copyInto(block, c, co + rb * ldc + vb, ldc);
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
                 }
             }
         }
@@ -255,11 +255,11 @@ final class VectorGemm {
         int width = width(DType.F64);
         for (int vb = j0; vb < j1; vb += width) {
             for (int rb = 0; rb < rows; rb += ROWS) {
-                multiplyBlockPacked(x, rb * k, panels, vb * k, k, block);
                 if (accumulate) {
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, block, 0, width);
                     addInto(block, c, co + rb * ldc + vb, ldc);
                 } else {
-                    copyInto(block, c, co + rb * ldc + vb, ldc);
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
                 }
             }
         }
@@ -509,12 +509,14 @@ final class VectorGemm {
     }
 
     /**
-     * One block: {@code out[r·2L + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
-     * and two vectors of columns v (2L values), P a panel of B. It only writes its scratch block, and C
-     * is added to apart: C2 turns the Vector API calls of a method into instructions only within a
-     * node budget, and calls left over run as objects, several times slower.
+     * One block: {@code out[at + r·ldo + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
+     * and two vectors of columns v (2L values), P a panel of B. It stores the block, into C itself
+     * when C is written, and into a scratch block when it is added to C, which {@link #addInto} then
+     * does apart: C2 turns the Vector API calls of a method into instructions only within a node
+     * budget, and calls left over run as objects, several times slower. Stored into C directly, a
+     * block skips a round trip through the scratch block (docs/measurements/2026-12-04-zen4/direct-stores.txt).
      */
-    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out) {
+    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out, int at, int ldo) {
         int l = F.length();
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
@@ -562,31 +564,31 @@ final class VectorGemm {
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }
-        c00.intoArray(out, 0 * l);
-        c01.intoArray(out, 1 * l);
-        c10.intoArray(out, 2 * l);
-        c11.intoArray(out, 3 * l);
-        c20.intoArray(out, 4 * l);
-        c21.intoArray(out, 5 * l);
-        c30.intoArray(out, 6 * l);
-        c31.intoArray(out, 7 * l);
-        c40.intoArray(out, 8 * l);
-        c41.intoArray(out, 9 * l);
-        c50.intoArray(out, 10 * l);
-        c51.intoArray(out, 11 * l);
-        c60.intoArray(out, 12 * l);
-        c61.intoArray(out, 13 * l);
-        c70.intoArray(out, 14 * l);
-        c71.intoArray(out, 15 * l);
+        c00.intoArray(out, at + 0 * ldo);
+        c01.intoArray(out, at + 0 * ldo + l);
+        c10.intoArray(out, at + 1 * ldo);
+        c11.intoArray(out, at + 1 * ldo + l);
+        c20.intoArray(out, at + 2 * ldo);
+        c21.intoArray(out, at + 2 * ldo + l);
+        c30.intoArray(out, at + 3 * ldo);
+        c31.intoArray(out, at + 3 * ldo + l);
+        c40.intoArray(out, at + 4 * ldo);
+        c41.intoArray(out, at + 4 * ldo + l);
+        c50.intoArray(out, at + 5 * ldo);
+        c51.intoArray(out, at + 5 * ldo + l);
+        c60.intoArray(out, at + 6 * ldo);
+        c61.intoArray(out, at + 6 * ldo + l);
+        c70.intoArray(out, at + 7 * ldo);
+        c71.intoArray(out, at + 7 * ldo + l);
     }
 
     /**
      * {@link #multiplyBlock} on a block of A's rows {@linkplain #packColumns packed}:
-     * {@code out[r·2L + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]}, the 8 values a step reads side
+     * {@code out[at + r·ldo + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]}, the 8 values a step reads side
      * by side. The same operations in the same order as {@link #multiplyBlock}, so the same bits; a
      * method of its own so that its step's stride is a constant C2 can prove A's bounds with.
      */
-    private static void multiplyBlockPacked(float[] a, int aAt, float[] b, int bAt, int k, float[] out) {
+    private static void multiplyBlockPacked(float[] a, int aAt, float[] b, int bAt, int k, float[] out, int at, int ldo) {
         int l = F.length();
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
@@ -634,22 +636,22 @@ final class VectorGemm {
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }
-        c00.intoArray(out, 0 * l);
-        c01.intoArray(out, 1 * l);
-        c10.intoArray(out, 2 * l);
-        c11.intoArray(out, 3 * l);
-        c20.intoArray(out, 4 * l);
-        c21.intoArray(out, 5 * l);
-        c30.intoArray(out, 6 * l);
-        c31.intoArray(out, 7 * l);
-        c40.intoArray(out, 8 * l);
-        c41.intoArray(out, 9 * l);
-        c50.intoArray(out, 10 * l);
-        c51.intoArray(out, 11 * l);
-        c60.intoArray(out, 12 * l);
-        c61.intoArray(out, 13 * l);
-        c70.intoArray(out, 14 * l);
-        c71.intoArray(out, 15 * l);
+        c00.intoArray(out, at + 0 * ldo);
+        c01.intoArray(out, at + 0 * ldo + l);
+        c10.intoArray(out, at + 1 * ldo);
+        c11.intoArray(out, at + 1 * ldo + l);
+        c20.intoArray(out, at + 2 * ldo);
+        c21.intoArray(out, at + 2 * ldo + l);
+        c30.intoArray(out, at + 3 * ldo);
+        c31.intoArray(out, at + 3 * ldo + l);
+        c40.intoArray(out, at + 4 * ldo);
+        c41.intoArray(out, at + 4 * ldo + l);
+        c50.intoArray(out, at + 5 * ldo);
+        c51.intoArray(out, at + 5 * ldo + l);
+        c60.intoArray(out, at + 6 * ldo);
+        c61.intoArray(out, at + 6 * ldo + l);
+        c70.intoArray(out, at + 7 * ldo);
+        c71.intoArray(out, at + 7 * ldo + l);
     }
 
     /** {@code C[at + r·ldc + v] += block[r·2L + v]}: a finished block added into C, row by row. */
@@ -662,18 +664,8 @@ final class VectorGemm {
         }
     }
 
-    /** {@code C[at + r·ldc + v] = block[r·2L + v]}: a finished block written into C, row by row. */
-    private static void copyInto(float[] block, float[] c, int at, int ldc) {
-        int l = F.length();
-        for (int r = 0; r < ROWS; r++) {
-            int o = at + r * ldc;
-            FloatVector.fromArray(F, block, 2 * r * l).intoArray(c, o);
-            FloatVector.fromArray(F, block, (2 * r + 1) * l).intoArray(c, o + l);
-        }
-    }
-
-    /** The float64 form of {@link #multiplyBlockPacked(float[], int, float[], int, int, float[])}. */
-    private static void multiplyBlockPacked(double[] a, int aAt, double[] b, int bAt, int k, double[] out) {
+    /** The float64 form of {@link #multiplyBlockPacked(float[], int, float[], int, int, float[], int, int)}. */
+    private static void multiplyBlockPacked(double[] a, int aAt, double[] b, int bAt, int k, double[] out, int at, int ldo) {
         int l = D.length();
         DoubleVector c00 = DoubleVector.zero(D);
         DoubleVector c01 = c00;
@@ -721,32 +713,22 @@ final class VectorGemm {
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }
-        c00.intoArray(out, 0 * l);
-        c01.intoArray(out, 1 * l);
-        c10.intoArray(out, 2 * l);
-        c11.intoArray(out, 3 * l);
-        c20.intoArray(out, 4 * l);
-        c21.intoArray(out, 5 * l);
-        c30.intoArray(out, 6 * l);
-        c31.intoArray(out, 7 * l);
-        c40.intoArray(out, 8 * l);
-        c41.intoArray(out, 9 * l);
-        c50.intoArray(out, 10 * l);
-        c51.intoArray(out, 11 * l);
-        c60.intoArray(out, 12 * l);
-        c61.intoArray(out, 13 * l);
-        c70.intoArray(out, 14 * l);
-        c71.intoArray(out, 15 * l);
-    }
-
-    /** The float64 form of {@link #copyInto(float[], float[], int, int)}. */
-    private static void copyInto(double[] block, double[] c, int at, int ldc) {
-        int l = D.length();
-        for (int r = 0; r < ROWS; r++) {
-            int o = at + r * ldc;
-            DoubleVector.fromArray(D, block, 2 * r * l).intoArray(c, o);
-            DoubleVector.fromArray(D, block, (2 * r + 1) * l).intoArray(c, o + l);
-        }
+        c00.intoArray(out, at + 0 * ldo);
+        c01.intoArray(out, at + 0 * ldo + l);
+        c10.intoArray(out, at + 1 * ldo);
+        c11.intoArray(out, at + 1 * ldo + l);
+        c20.intoArray(out, at + 2 * ldo);
+        c21.intoArray(out, at + 2 * ldo + l);
+        c30.intoArray(out, at + 3 * ldo);
+        c31.intoArray(out, at + 3 * ldo + l);
+        c40.intoArray(out, at + 4 * ldo);
+        c41.intoArray(out, at + 4 * ldo + l);
+        c50.intoArray(out, at + 5 * ldo);
+        c51.intoArray(out, at + 5 * ldo + l);
+        c60.intoArray(out, at + 6 * ldo);
+        c61.intoArray(out, at + 6 * ldo + l);
+        c70.intoArray(out, at + 7 * ldo);
+        c71.intoArray(out, at + 7 * ldo + l);
     }
 
     /** The float64 form of {@link #addInto(float[], float[], int, int)}. */
