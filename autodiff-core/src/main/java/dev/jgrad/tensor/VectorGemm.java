@@ -96,7 +96,7 @@ final class VectorGemm {
     private static final FloatVector FOURS_HIGH_F = floatLanes(TRANSPOSE[5]);
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    /** Per-thread scratch for one block on its way into C. */
+    /** Per-thread scratch: a block on its way to being added into C, a chunk of A packed, a B packed for one product. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private VectorGemm() {
