@@ -30,7 +30,10 @@ import java.util.Objects;
  * products of a batch's rows that the Vector API kernel takes ({@link #VECTOR_PRODUCTS}, Note
  * [Vector product summation order] on {@code VectorGemm}) do not. Small products (under
  * {@link #NATIVE_MIN_WORK} multiply-adds) run on the Java kernel under either backend, where a
- * native call costs more than the arithmetic.
+ * native call costs more than the arithmetic. Products with a one-hot operand ({@link Tensor#oneHot},
+ * {@link Kernels#oneHot}) run on neither: they read the other operand at the ones, with the Java
+ * kernel's bits ({@code -Djgrad.blas.onehot=off} multiplies them out; Note [One-hot products] on
+ * {@code OneHotProducts}).
  */
 public final class Blas {
     /** Products below this many multiply-adds stay on the Java kernel: a native call costs about a microsecond. */

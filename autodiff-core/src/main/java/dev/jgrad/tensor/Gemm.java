@@ -24,6 +24,9 @@ import java.util.Arrays;
  * Every path (row pairs, single rows, the small-size path, any thread) computes exactly this, so
  * results are bit-identical for any {@link Parallelism#threads()} value and any grouping of rows or
  * columns. Nothing is skipped for zeros, so NaN and infinity propagate as IEEE arithmetic says.
+ *
+ * <p>A product with a one-hot operand is tried first by {@link OneHotProducts}, which reads the other
+ * operand at the ones with these bits on either backend (Note [One-hot products]).
  */
 final class Gemm {
     /** Inner-dimension block; a multiple of 4 so every block but the last holds whole 4-term groups. */
@@ -131,6 +134,7 @@ final class Gemm {
     private static void traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
                                boolean accumulate) {
         if (m == 0 || n == 0 || k == 0) return;
+        if (OneHotProducts.multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate)) return;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         timed(MatmulTrace.clock(), a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
     }
@@ -147,7 +151,7 @@ final class Gemm {
         if (k == 0) {
             throw new IllegalArgumentException("Gemm.start: an empty inner dimension has nothing to start");
         }
-        if (m == 0 || n == 0) return null;
+        if (m == 0 || n == 0 || OneHotProducts.multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate)) return null;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         MatmulTrace.Clock clock = MatmulTrace.clock();
         Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null

@@ -1649,6 +1649,10 @@ public final class Kernels {
         }
         Tensor out = Tensor.allocateOverwritten(a.dtype, a.shape.with(axis, end - start));
         copyBlocks(a, axis, start, out, 0, end - start);
+        if (a.hotColumns != null && axis < a.rank() - 1) {
+            out.hotColumns = new int[rowsOfLastAxis(out.shape)];
+            copyHotBlocks(a, axis, start, out, 0, end - start);
+        }
         return out;
     }
 
@@ -1690,6 +1694,29 @@ public final class Kernels {
             } else {
                 System.arraycopy(src.f32(), so, dst.f32(), doff, block);
             }
+        }
+    }
+
+    /** The rows of a shape's last axis: the product of the other dimensions. */
+    private static int rowsOfLastAxis(Shape s) {
+        int rows = 1;
+        for (int i = 0; i < s.rank() - 1; i++) rows *= s.dim(i);
+        return rows;
+    }
+
+    /**
+     * {@link #copyBlocks} for the positions of one-hot rows ({@code Tensor.hotColumns}), one per row of the
+     * last axis, along an {@code axis} before the last.
+     */
+    private static void copyHotBlocks(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int len) {
+        int inner = 1;
+        for (int i = axis + 1; i < src.rank() - 1; i++) inner *= src.shape.dim(i);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= src.shape.dim(i);
+        int sd = src.shape.dim(axis);
+        int dd = dst.shape.dim(axis);
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(src.hotColumns, (o * sd + srcStart) * inner, dst.hotColumns, (o * dd + dstStart) * inner, len * inner);
         }
     }
 
@@ -1763,11 +1790,21 @@ public final class Kernels {
             total += p.shape.dim(axis);
         }
         Tensor out = Tensor.allocateOverwritten(first.dtype, first.shape.with(axis, total));
+        boolean hot = axis < first.rank() - 1;
         int at = 0;
         for (Tensor p : parts) {
             int len = p.shape.dim(axis);
             copyBlocks(p, axis, 0, out, at, len);
+            hot &= p.hotColumns != null;
             at += len;
+        }
+        if (hot) {
+            out.hotColumns = new int[rowsOfLastAxis(out.shape)];
+            at = 0;
+            for (Tensor p : parts) {
+                copyHotBlocks(p, axis, 0, out, at, p.shape.dim(axis));
+                at += p.shape.dim(axis);
+            }
         }
         return out;
     }

@@ -36,6 +36,13 @@ public final class Tensor {
     /** Storage for this tensor's panels handed on by the tensor it replaced (Note [Panels handed on] on {@link KeptPanels}). */
     volatile Object sparePanels;
     volatile Object spareTransposedPanels;
+    /**
+     * For a one-hot tensor ({@link #oneHot}, and rows sliced, joined or reshaped from one, keeping its
+     * last axis): the position of the one in each row of the last axis, row-major; null for any other
+     * tensor. Set before the tensor is visible, and its values never change, so a product can read the
+     * rows as these positions (Note [One-hot products] on {@code OneHotProducts}).
+     */
+    int[] hotColumns;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);
@@ -356,6 +363,9 @@ public final class Tensor {
 
     /**
      * One-hot encoding: {@code out[..., c] = (indices[...] == c)}, shape {@code indices.shape + [classes]}.
+     * The tensor remembers its indices: a matrix product with it, or with rows sliced, joined or
+     * reshaped from it, reads the other operand at the ones instead of multiplying by every zero, with
+     * the pure-Java kernel's bits on either backend ({@link Blas}).
      *
      * @param dtype     the dtype
      * @param indices   the class indices, row-major
@@ -387,6 +397,7 @@ public final class Tensor {
             }
             t.set(i * classes + c, 1.0);
         }
+        t.hotColumns = indices.clone();
         return t;
     }
 
@@ -558,7 +569,11 @@ public final class Tensor {
         if (to.equals(shape)) {
             return this;
         }
-        return new Tensor(to, dtype, f64(), f32(), loan);
+        Tensor out = new Tensor(to, dtype, f64(), f32(), loan);
+        if (hotColumns != null && to.rank() > 0 && to.dim(to.rank() - 1) == shape.dim(shape.rank() - 1)) {
+            out.hotColumns = hotColumns;   // the same rows of the same last axis
+        }
+        return out;
     }
 
     /**

@@ -5,7 +5,8 @@
  * the one place where loops over storage live, with its package-private helpers: {@code Gemm} (the
  * pure-Java matrix product), {@code NativeBlas} (OpenBLAS through the foreign-function API),
  * {@code VectorGemm} (products of a batch's rows by a weight, and taller and transposed ones a
- * chunk of rows at a time, on the Vector API),
+ * chunk of rows at a time, on the Vector API), {@code OneHotProducts} (products with a one-hot
+ * operand as gathers and scatter-adds),
  * {@code Transcendentals} (exp, tanh and σ from exact IEEE operations, reproducible bit for bit) and
  * {@code SimdLoops} / {@code VectorLoops} (the same functions on the incubating Vector API when its
  * module is present). {@link dev.jgrad.tensor.Blas} chooses and describes the matrix-product backend;

@@ -1,0 +1,194 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Note [One-hot products]: a product with a one-hot operand reads the other operand at the ones, runs
+ * no GEMM, and has the pure-Java kernel's bits on either backend, for all four placements of the
+ * one-hot operand, with and without accumulating into C; a product it cannot take that way (a NaN or
+ * an infinity, rows that are not one-hot) runs densely as before.
+ */
+class OneHotProductsTest {
+    /** Inner sizes across the Java kernel's 4-term groups and its KC blocks; few classes, so that rows collide in a group. */
+    private static final int[] INNER = {1, 3, 5, 64, 67, 130, 513};
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void everyPlacementHasTheJavaKernelsBitsOnEveryBackend(DType dtype) {
+        Rng rng = Rng.seeded(5);
+        for (Blas.Backend backend : BlasBackends.available()) {
+            for (int classes : new int[] {2, 3, 28, 130}) {
+                for (int rows : INNER) {
+                    for (int other : new int[] {1, 7, 40}) {
+                        Tensor x = oneHot(rng, dtype, rows, classes);
+                        Tensor w = withSignedZeros(Tensor.randn(rng, dtype, 1, classes, other));
+                        Tensor wt = withSignedZeros(Tensor.randn(rng, dtype, 1, other, classes));
+                        Tensor g = withSignedZeros(Tensor.randn(rng, dtype, 1, rows, other));
+                        Tensor gt = withSignedZeros(Tensor.randn(rng, dtype, 1, other, rows));
+                        // X·W, X·Wᵀ: gathers of rows
+                        check(backend, x, false, w, false, rng);
+                        check(backend, x, false, wt, true, rng);
+                        // W·Xᵀ, Wᵀ·Xᵀ: gathers of columns
+                        check(backend, wt, false, x, true, rng);
+                        check(backend, w, true, x, true, rng);
+                        // Xᵀ·G, Xᵀ·Gᵀ: scatter-adds into rows
+                        check(backend, x, true, g, false, rng);
+                        check(backend, x, true, gt, true, rng);
+                        // Gᵀ·X, G·X: scatter-adds into columns
+                        check(backend, g, true, x, false, rng);
+                        check(backend, gt, false, x, false, rng);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowsSlicedJoinedOrReshapedStayOneHotAndColumnsDoNot() {
+        Rng rng = Rng.seeded(6);
+        Tensor x = oneHot(rng, DType.F64, 24, 5);
+        Tensor w = Tensor.randn(rng, DType.F64, 1, 5, 9);
+        Tensor sliced = Kernels.slice(x, 0, 7, 19);
+        Tensor joined = Kernels.concat(List.of(Kernels.slice(x, 0, 0, 4), x), 0);
+        Tensor stacked = Kernels.oneHot(DType.F64, new int[] {1, 0, 4, 2, 3, 3}, 5, 3, 2).reshape(6, 5);
+        for (Tensor rows : List.of(sliced, joined, stacked)) {
+            Tensor want = dense(rows, w, false, false, null);
+            Tensor[] got = new Tensor[1];
+            assertTrue(MatmulTrace.during(() -> got[0] = Kernels.matmul(rows, w, false, false)).isEmpty(),
+                    rows.shape() + ": a product of one-hot rows ran as a GEMM");
+            assertBits(want, got[0], rows.shape() + " · W");
+        }
+        Tensor columns = Kernels.slice(x, 1, 0, 4);   // rows with their one cut off are not one-hot
+        assertEquals(1, MatmulTrace.during(() -> Kernels.matmul(columns, Kernels.slice(w, 0, 0, 4), false, false)).size());
+        Tensor regrouped = x.reshape(12, 10);          // two rows per row: not one-hot either
+        assertEquals(1, MatmulTrace.during(() -> Kernels.matmul(regrouped, Tensor.randn(rng, DType.F64, 1, 10, 3), false, false)).size());
+        Tensor mixed = Kernels.concat(List.of(x, Tensor.zeros(DType.F64, 2, 5)), 0);
+        assertEquals(1, MatmulTrace.during(() -> Kernels.matmul(mixed, w, false, false)).size());
+    }
+
+    @Test
+    void oneHotRowsOfAClosedScopeRefuseAProductAsTheirValuesWould() {
+        Workspace ws = new Workspace(1L << 20);
+        Tensor x;
+        int rows = Workspace.MIN_ELEMENTS / 4;   // large enough to be lent
+        try (Workspace.Scope scope = ws.open()) {
+            x = Kernels.oneHot(DType.F64, new int[rows], 4, rows);
+        }
+        Tensor w = Tensor.randn(Rng.seeded(8), DType.F64, 1, 4, 3);
+        assertThrows(IllegalStateException.class, () -> Kernels.matmul(x, w, false, false));
+        assertThrows(IllegalStateException.class, () -> Kernels.matmul(w, x, true, true));
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void nonFiniteValuesSpreadAsTheDenseProductSpreadsThem(DType dtype) {
+        Rng rng = Rng.seeded(7);
+        for (Blas.Backend backend : BlasBackends.available()) {
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                Tensor x = oneHot(rng, dtype, 70, 4);
+                Tensor w = poisoned(Tensor.randn(rng, dtype, 1, 4, 6), 5, bad);
+                Tensor g = poisoned(Tensor.randn(rng, dtype, 1, 70, 6), 100, bad);
+                Tensor c = Tensor.randn(rng, dtype, 1, 6, 4);
+                BlasBackends.on(backend, () -> {
+                    assertBits(dense(x, w, false, false, null), Kernels.matmul(x, w, false, false), backend + " X·W with " + bad);
+                    assertBits(dense(g, x, true, false, null), Kernels.matmul(g, x, true, false), backend + " Gᵀ·X with " + bad);
+                    // Accumulated: the dense kernels then add into C as it was, untouched by the attempt.
+                    assertBits(dense(g, x, true, false, c), accumulated(g, x, true, false, c), backend + " C + Gᵀ·X with " + bad);
+                });
+                // A sum that overflows is an infinity in the scatter-add too; the dense product keeps its other elements.
+                Tensor huge = Kernels.affine(Tensor.full(dtype, 1, 8, 3), dtype == DType.F64 ? 1e308 : 3e38, 0);
+                Tensor same = Tensor.oneHot(dtype, new int[] {0, 0, 0, 0, 0, 0, 0, 0}, 2, 8);
+                BlasBackends.on(backend, () -> assertBits(dense(huge, same, true, false, null), Kernels.matmul(huge, same, true, false),
+                        backend + " an overflowing sum"));
+            }
+        }
+    }
+
+    /** The product through Gemm (one-hot path) on {@code backend}, fresh and added to a random C, against the Java kernel on dense copies. */
+    private static void check(Blas.Backend backend, Tensor a, boolean ta, Tensor b, boolean tb, Rng rng) {
+        String what = backend + " " + a.shape() + (ta ? "ᵀ" : "") + "·" + b.shape() + (tb ? "ᵀ" : "") + " " + a.dtype();
+        int m = ta ? a.shape().dim(1) : a.shape().dim(0);
+        int n = tb ? b.shape().dim(0) : b.shape().dim(1);
+        Tensor c = withSignedZeros(Tensor.randn(rng, a.dtype(), 1, m, n));
+        Tensor product = dense(a, b, ta, tb, null);
+        Tensor sum = dense(a, b, ta, tb, c);
+        BlasBackends.on(backend, () -> {
+            Tensor[] got = new Tensor[2];
+            List<MatmulTrace.Product> ran = MatmulTrace.during(() -> {
+                got[0] = Kernels.matmul(a, b, ta, tb);
+                got[1] = accumulated(a, b, ta, tb, c);
+            });
+            assertEquals(List.of(), ran, what + " ran as a GEMM");
+            assertBits(product, got[0], what);
+            assertBits(sum, got[1], "C + " + what);
+        });
+    }
+
+    /** {@code c + op(a)·op(b)} through {@link Gemm#gemm}, into a copy of c. */
+    private static Tensor accumulated(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
+        Tensor out = copy(c, false);
+        int m = c.shape().dim(0);
+        int n = c.shape().dim(1);
+        Gemm.gemm(a, 0, ta, b, 0, tb, out, 0, m, n, ta ? a.shape().dim(0) : a.shape().dim(1));
+        return out;
+    }
+
+    private static Tensor accumulated(Tensor a, Tensor b, boolean ta, boolean tb, Tensor c) {
+        return accumulated(a, ta, b, tb, c);
+    }
+
+    /** The Java kernel's product on copies that are not marked one-hot, added to c when not null. */
+    private static Tensor dense(Tensor a, Tensor b, boolean ta, boolean tb, Tensor c) {
+        Tensor da = copy(a, true);
+        Tensor db = copy(b, true);
+        return BlasBackends.on(Blas.Backend.JAVA, () -> c == null ? Kernels.matmul(da, db, ta, tb) : accumulated(da, ta, db, tb, c));
+    }
+
+    /** A copy of t's values, with or without its one-hot rows' positions. */
+    private static Tensor copy(Tensor t, boolean dropHot) {
+        Tensor out = t.f64() != null ? new Tensor(t.shape(), t.f64().clone()) : new Tensor(t.shape(), t.f32().clone());
+        out.hotColumns = dropHot ? null : t.hotColumns;
+        return out;
+    }
+
+    private static Tensor oneHot(Rng rng, DType dtype, int rows, int classes) {
+        int[] idx = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            idx[i] = (int) Math.floor(rng.uniform(0, classes));
+        }
+        return Tensor.oneHot(dtype, idx, classes, rows);
+    }
+
+    /** t with every seventh element −0.0 and every eleventh +0.0: where a sign of zero could change the bits. */
+    private static Tensor withSignedZeros(Tensor t) {
+        Tensor out = copy(t, true);
+        for (int i = 0; i < out.size(); i++) {
+            if (i % 7 == 3) out.set(i, -0.0);
+            else if (i % 11 == 5) out.set(i, 0.0);
+        }
+        return out;
+    }
+
+    private static Tensor poisoned(Tensor t, int at, double value) {
+        Tensor out = copy(t, true);
+        out.set(at, value);
+        return out;
+    }
+
+    private static void assertBits(Tensor want, Tensor got, String what) {
+        double[] w = want.toDoubleArray();
+        double[] g = got.toDoubleArray();
+        assertEquals(want.shape(), got.shape(), what);
+        for (int i = 0; i < w.length; i++) {
+            if (Double.doubleToRawLongBits(w[i]) != Double.doubleToRawLongBits(g[i])
+                    && !(Double.isNaN(w[i]) && Double.isNaN(g[i]))) {
+                fail(what + ": element " + i + " is " + g[i] + ", the Java kernel gives " + w[i]);
+            }
+        }
+    }
+}
