@@ -138,9 +138,9 @@ final class OneHotProducts {
         }
         Object dst = storage(c);
         boolean f64 = dst instanceof double[];
-        Object sum = s.sum(f64, lines * len);         // the product, line by line, until it is known to be finite
-        Object block = s.block(f64, lines * len);     // each line's sum over the current KC block
-        Object group = s.group(f64, len);             // a line's terms within one group of four
+        Object sum = s.buffer(Scratch.SUM, f64, lines * len);       // the product, line by line, until it is known to be finite
+        Object block = s.buffer(Scratch.BLOCK, f64, lines * len);   // each line's sum over the current KC block
+        Object group = s.buffer(Scratch.GROUP, f64, len);           // a line's terms within one group of four
         boolean[] touched = s.touched(lines);
         int[] order = s.order(lines);
         if (accumulate) {
@@ -310,57 +310,34 @@ final class OneHotProducts {
 
     /** Per-thread buffers, grown on demand and reused, so that a product allocates nothing. */
     private static final class Scratch {
-        private double[] transposedD = new double[0];
-        private float[] transposedF = new float[0];
-        private double[] sumD = new double[0];
-        private float[] sumF = new float[0];
-        private double[] blockD = new double[0];
-        private float[] blockF = new float[0];
-        private double[] groupD = new double[0];
-        private float[] groupF = new float[0];
+        /** The buffer of a strided operand transposed into rows. */
+        static final int TRANSPOSED = 0;
+        /** The buffer of a scatter-add's product, line by line. */
+        static final int SUM = 1;
+        /** The buffer of each line's sum over one KC block. */
+        static final int BLOCK = 2;
+        /** The buffer of a line's term within one group of four. */
+        static final int GROUP = 3;
+        private final double[][] doubles = new double[4][0];
+        private final float[][] floats = new float[4][0];
         private boolean[] touched = new boolean[0];
         private int[] order = new int[0];
 
+        /** The buffer for {@code use}, of at least {@code size} values of the dtype. */
+        Object buffer(int use, boolean f64, int size) {
+            if (f64) {
+                if (doubles[use].length < size) doubles[use] = new double[size];
+                return doubles[use];
+            }
+            if (floats[use].length < size) floats[use] = new float[size];
+            return floats[use];
+        }
+
         /** The {@code rows × cols} matrix stored transposed ({@code cols × rows}) at {@code x[xo..]}, in rows. */
         Object transpose(Object x, int xo, int rows, int cols) {
-            int size = rows * cols;
-            Object out;
-            if (x instanceof double[]) {
-                if (transposedD.length < size) transposedD = new double[size];
-                out = transposedD;
-            } else {
-                if (transposedF.length < size) transposedF = new float[size];
-                out = transposedF;
-            }
+            Object out = buffer(TRANSPOSED, x instanceof double[], rows * cols);
             OneHotProducts.transpose(x, xo, rows, out, 0, cols, cols, rows);
             return out;
-        }
-
-        Object sum(boolean f64, int size) {
-            if (f64) {
-                if (sumD.length < size) sumD = new double[size];
-                return sumD;
-            }
-            if (sumF.length < size) sumF = new float[size];
-            return sumF;
-        }
-
-        Object block(boolean f64, int size) {
-            if (f64) {
-                if (blockD.length < size) blockD = new double[size];
-                return blockD;
-            }
-            if (blockF.length < size) blockF = new float[size];
-            return blockF;
-        }
-
-        Object group(boolean f64, int size) {
-            if (f64) {
-                if (groupD.length < size) groupD = new double[size];
-                return groupD;
-            }
-            if (groupF.length < size) groupF = new float[size];
-            return groupF;
         }
 
         boolean[] touched(int lines) {
