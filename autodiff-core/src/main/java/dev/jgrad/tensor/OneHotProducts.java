@@ -13,8 +13,8 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@code X·W} and {@code X·Wᵀ} (a step's characters times a weight): row i of the product is row
  *       {@code h_i} of {@code op(W)}, a gather; {@code W·Xᵀ}: column j is column {@code h_j} of W;
- *   <li>{@code Xᵀ·G} and {@code Gᵀ·X} (that weight's gradient): row (column) p of G is added into row
- *       (column) {@code h_p} of the product, a scatter-add.
+ *   <li>{@code Xᵀ·G} and {@code Gᵀ·X} (that weight's gradient): row p of G is added into row
+ *       {@code h_p} of the product, or its column {@code h_p}, a scatter-add.
  * </ul>
  * Each has the bits of the pure-Java kernel (Note [Matmul summation order] on {@link Gemm}) on either
  * backend. A gathered element is the one value the Java sum has that is not a zero product, plus +0
