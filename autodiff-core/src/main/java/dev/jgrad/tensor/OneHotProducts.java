@@ -54,17 +54,17 @@ final class OneHotProducts {
         }
         int ha = firstRow(a, ao, ta ? m : k, ta ? k : m);
         if (ha >= 0) {
-            storage(a);   // refuses rows whose storage a workspace took back, as reading their values would
+            a.storage();   // refuses rows whose storage a workspace took back, as reading their values would
             // Row p of op(B), at B[bo + p*ps + j*es], goes to row h_p of C.
-            return ta ? scatter(a.hotColumns, ha, storage(b), bo, tb ? 1 : n, tb ? k : 1, c, co, n, 1, m, n, k, accumulate)
+            return ta ? scatter(a.hotColumns, ha, b.storage(), bo, tb ? 1 : n, tb ? k : 1, c, co, n, 1, m, n, k, accumulate)
                     : gatherRows(a.hotColumns, ha, b, bo, tb, c, co, m, n, k, accumulate);
         }
         int hb = firstRow(b, bo, tb ? k : n, tb ? n : k);
         if (hb >= 0) {
-            storage(b);
+            b.storage();
             // Column p of op(A), at A[ao + p*ps + i*es], goes to column h_p of C.
             return tb ? gatherColumns(b.hotColumns, hb, a, ao, ta, c, co, m, n, k, accumulate)
-                    : scatter(b.hotColumns, hb, storage(a), ao, ta ? m : 1, ta ? 1 : k, c, co, 1, n, n, m, k, accumulate);
+                    : scatter(b.hotColumns, hb, a.storage(), ao, ta ? m : 1, ta ? 1 : k, c, co, 1, n, n, m, k, accumulate);
         }
         return false;
     }
@@ -85,7 +85,7 @@ final class OneHotProducts {
     /** {@code C[i, :] = (C[i, :] or 0) + op(B)[h_i, :]}: X·W and X·Wᵀ. */
     private static boolean gatherRows(int[] hot, int h0, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
                                       boolean accumulate) {
-        Object src = storage(b);
+        Object src = b.storage();
         if (!finite(src, bo, k * n)) {
             return false;
         }
@@ -94,7 +94,7 @@ final class OneHotProducts {
             src = SCRATCH.get().transpose(src, bo, k, n);
             so = 0;
         }
-        Object dst = storage(c);
+        Object dst = c.storage();
         for (int i = 0; i < m; i++) {
             put(dst, co + i * n, src, so + hot[h0 + i] * n, n, accumulate);
         }
@@ -104,11 +104,11 @@ final class OneHotProducts {
     /** {@code C[:, j] = (C[:, j] or 0) + op(A)[:, h_j]}: W·Xᵀ. */
     private static boolean gatherColumns(int[] hot, int h0, Tensor a, int ao, boolean ta, Tensor c, int co, int m, int n, int k,
                                          boolean accumulate) {
-        Object src = storage(a);
+        Object src = a.storage();
         if (!finite(src, ao, m * k)) {
             return false;
         }
-        Object dst = storage(c);
+        Object dst = c.storage();
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 int at = ta ? ao + hot[h0 + j] * m + i : ao + i * k + hot[h0 + j];
@@ -136,7 +136,7 @@ final class OneHotProducts {
             xo = 0;
             ps = len;
         }
-        Object dst = storage(c);
+        Object dst = c.storage();
         boolean f64 = dst instanceof double[];
         Object sum = s.buffer(Scratch.SUM, f64, lines * len);       // the product, line by line, until it is known to be finite
         Object block = s.buffer(Scratch.BLOCK, f64, lines * len);   // each line's sum over the current KC block
@@ -303,10 +303,6 @@ final class OneHotProducts {
                 : Kernels.firstNonFinite((float[]) x, from, from + len) < 0;
     }
 
-    private static Object storage(Tensor t) {
-        double[] d = t.f64();
-        return d != null ? d : t.f32();
-    }
 
     /** Per-thread buffers, grown on demand and reused, so that a product allocates nothing. */
     private static final class Scratch {

@@ -102,6 +102,12 @@ public final class Tensor {
         return f64;
     }
 
+    /** The storage of either dtype, a {@code double[]} or a {@code float[]}; throws once a workspace has taken it back. */
+    Object storage() {
+        double[] d = f64();
+        return d != null ? d : f32;
+    }
+
     /** The float32 storage, or null for float64; throws once a workspace has taken the storage back. */
     float[] f32() {
         if (loan != null && loan.returned) {

@@ -443,7 +443,7 @@ final class VectorGemm {
      */
     static Object pack(Tensor b, boolean transposed, int n, int k, Object out) {
         int width = width(b.dtype);
-        Object from = b.dtype == DType.F32 ? b.f32() : b.f64();
+        Object from = b.storage();
         if (!transposed) {
             // Row by row of B, read in order, each row's panel widths moved as vectors: reading a panel down
             // B's columns instead strides by a row, which maps every read to a few cache sets.
