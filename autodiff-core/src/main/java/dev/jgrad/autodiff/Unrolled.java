@@ -40,7 +40,8 @@ import java.util.Objects;
  * its per-step equations. Results of hoisted ops are step inputs in turn, so chains ({@code x·W + b})
  * are hoisted whole. Only ops that act row by row are hoisted: matrix products with the step input on
  * the left, and elementwise ops whose other operands broadcast over the rows; anything else runs on
- * the step's rows as usual. Slices along a later axis (a gate block cut from {@code x·W}) act row by
+ * the step's rows as usual, and so does a product with one-hot step rows, which is a gather whatever
+ * its rows (Note [One-hot products] on {@code OneHotProducts}). Slices along a later axis (a gate block cut from {@code x·W}) act row by
  * row too but are not hoisted: all steps' blocks would be copies, and their gradients buffers of the
  * whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
  * also runs per step, and so does an op whose result for one step has fewer than
@@ -52,7 +53,7 @@ import java.util.Objects;
  * gradient terms] on {@link Variable}). Values are those of the per-step computation up to the
  * summation order inside the one product.
  *
- * <p>A product whose step inputs need no gradient (one-hot characters, say) is hoisted for its value
+ * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
  * product node on its rows, so the tape is the per-step computation's and the weight's gradient is
  * the steps' products stacked as any weight's (Note [Deferred gradient terms]). That rule needs no
@@ -295,7 +296,7 @@ public final class Unrolled implements AutoCloseable {
                 return null;
             }
         }
-        if (step < 0 || !rowWise(op, in) || stepElements(op, in) < MIN_STEP_ELEMENTS) {
+        if (step < 0 || !rowWise(op, in) || stepElements(op, in) < MIN_STEP_ELEMENTS || gathers(op, in)) {
             return null;
         }
         Variable[] all = new Variable[in.length];
@@ -362,8 +363,17 @@ public final class Unrolled implements AutoCloseable {
     }
 
     /**
+     * Whether {@code op} is a product that reads its weight at the ones of one-hot step rows
+     * ({@link Tensor#productsReadAtOnes}): a gather for one step's rows costs what those rows of a
+     * gather over all steps cost, so hoisting it would only add a copy of each step's rows.
+     */
+    private static boolean gathers(Op op, Variable[] in) {
+        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && in[0].value().productsReadAtOnes();
+    }
+
+    /**
      * Whether only the value of {@code op} is computed for all steps at once (Note [Hoisting over time
-     * steps]): a product of step inputs that need no gradient, such as one-hot characters, with a
+     * steps]): a product of step inputs that need no gradient, such as features given as data, with a
      * weight. Its rule then runs per step, so the weight's gradient is the stacked product of the
      * steps' rows and gradients, and the gradient of the whole sequence's product is never built.
      */

@@ -86,12 +86,21 @@ final class OneHotProducts {
     private static boolean gatherRows(int[] hot, int h0, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,
                                       boolean accumulate) {
         Object src = b.storage();
-        if (!finite(src, bo, k * n)) {
+        boolean whole = bo == 0 && (long) k * n == b.shape.size();
+        KeptRows kept = whole ? b.gatherRows : null;
+        if (kept == null || kept.transposed() != tb) {
+            boolean keep = whole && b.gatherUses++ > 0;
+            kept = rowsToGather(src, bo, tb, k, n, keep);
+            if (whole && (keep || kept.rows() == null)) {   // rows in this thread's scratch are not kept
+                b.gatherRows = kept;
+            }
+        }
+        if (!kept.finite()) {
             return false;
         }
         int so = bo;
-        if (tb) {   // op(B)'s rows are B's columns: transposed once, so that every row is read in order
-            src = SCRATCH.get().transpose(src, bo, k, n);
+        if (tb) {
+            src = kept.rows();
             so = 0;
         }
         Object dst = c.storage();
@@ -99,6 +108,40 @@ final class OneHotProducts {
             put(dst, co + i * n, src, so + hot[h0 + i] * n, n, accumulate);
         }
         return true;
+    }
+
+    /**
+     * What a gather from {@code op(B)} reads, {@code B} {@code [k, n]} (with {@code tb}, {@code [n, k]})
+     * at {@code bo}: whether its values are all finite, and for {@code Bᵀ} its transpose in rows, so
+     * that every row is read in order; in an array of its own when {@code keep}, else in this thread's
+     * scratch.
+     */
+    private static KeptRows rowsToGather(Object src, int bo, boolean tb, int k, int n, boolean keep) {
+        if (!finite(src, bo, k * n)) {
+            return new KeptRows(tb, false, null);
+        }
+        if (!tb) {
+            return new KeptRows(false, true, null);
+        }
+        Object rows = keep ? (src instanceof double[] ? new double[k * n] : new float[k * n])
+                : SCRATCH.get().buffer(Scratch.TRANSPOSED, src instanceof double[], k * n);
+        transpose(src, bo, k, rows, 0, n, n, k);
+        return new KeptRows(true, true, rows);
+    }
+
+    /**
+     * Note [Kept gather rows]: a weight that one-hot rows multiply (a step's characters times the input
+     * weight) is gathered from at every time step, and its values never change once it is visible. So
+     * from its second whole use, what a gather reads is kept with the tensor: whether its values are all
+     * finite (else every gather goes to the dense kernels), and for {@code X·Wᵀ} the transpose of
+     * {@code W} in rows. A gather then reads a row of {@code op(W)} per row of X and nothing else, and a
+     * product over one time step's rows costs what its rows of a product over all steps cost.
+     *
+     * @param transposed whether {@code rows} is for {@code op(B) = Bᵀ}
+     * @param finite     whether B's values are all finite
+     * @param rows       {@code Bᵀ} stored in rows, for {@code transposed} and {@code finite}; else null
+     */
+    record KeptRows(boolean transposed, boolean finite, Object rows) {
     }
 
     /** {@code C[:, j] = (C[:, j] or 0) + op(A)[:, h_j]}: W·Xᵀ. */

@@ -43,6 +43,13 @@ public final class Tensor {
      * rows as these positions (Note [One-hot products] on {@code OneHotProducts}).
      */
     int[] hotColumns;
+    /**
+     * For a matrix that products with a one-hot operand gather rows from, whole: how often so far, and
+     * from the second use what the gathers read, kept with the tensor like its panels (Note [Kept
+     * gather rows] on {@code OneHotProducts}).
+     */
+    int gatherUses;
+    volatile OneHotProducts.KeptRows gatherRows;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);
@@ -615,6 +622,18 @@ public final class Tensor {
             return Shape.of(d);
         }
         return Shape.of(dims);
+    }
+
+    /**
+     * Whether matrix products read the other operand at this tensor's ones instead of multiplying it by
+     * every zero: true for a tensor made by {@link #oneHot} or {@link Kernels#oneHot}, and rows sliced,
+     * joined or reshaped from one keeping its last axis, unless the system property
+     * {@code jgrad.blas.onehot} is {@code off} (Note [One-hot products] on {@code OneHotProducts}).
+     *
+     * @return whether products with this tensor are gathers and scatter-adds
+     */
+    public boolean productsReadAtOnes() {
+        return hotColumns != null && OneHotProducts.ENABLED;
     }
 
     /**

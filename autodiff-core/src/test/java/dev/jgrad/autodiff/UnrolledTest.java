@@ -185,6 +185,41 @@ class UnrolledTest {
         }
     }
 
+    /**
+     * A product of one-hot step rows is a gather (Note [One-hot products] on {@code OneHotProducts}),
+     * which costs per step what it costs over all steps: it runs per step, with the per-step tape and
+     * bits, and a NaN in its weight is reported at a step's product rather than at a chunk of steps.
+     */
+    @Test
+    void aProductOfOneHotStepRowsRunsPerStep() {
+        int[] chars = new int[T * B];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = (int) Math.floor(rng.uniform(0, 4));
+        }
+        Variable oneHots = Variable.constant(Tensor.oneHot(DType.F64, chars, 4, T * B));
+        assertTrue(oneHots.value().productsReadAtOnes());
+        for (BiFunction<Variable, Variable, Variable> step : List.<BiFunction<Variable, Variable, Variable>>of(
+                this::cell, (x, h) -> gates(x.matmulPlus(wx, bias), h))) {
+            Run plain = run(false, step, oneHots, cot);
+            Tensor[] plainGrads = {wx.grad(), wh.grad(), bias.grad()};
+            Run unrolled = run(true, step, oneHots, cot);
+            assertArrayEquals(plain.out().toDoubleArray(), unrolled.out().toDoubleArray(), 0.0);
+            Tensor[] grads = {wx.grad(), wh.grad(), bias.grad()};
+            for (int i = 0; i < grads.length; i++) {
+                assertArrayEquals(plainGrads[i].toDoubleArray(), grads[i].toDoubleArray(), 0.0, "gradient " + i);
+            }
+            assertEquals(plain.ops(), unrolled.ops(), "the tape of the per-step computation, op for op");
+        }
+        double[] values = wx.value().toDoubleArray();
+        values[5] = Double.NaN;
+        Variable badW = Variable.leaf("Wx", Tensor.of(DType.F64, values, 4, 6));
+        try (Tape tape = Tape.record().withAnomalyDetection(); Unrolled steps = Unrolled.over(oneHots, T)) {
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> steps.input(0).matmul(badW));
+            assertTrue(e.getMessage().startsWith("matmul produced NaN in its forward pass at element [0, 5] of its output F64["
+                    + B + ", 6]"), e.getMessage());
+        }
+    }
+
     private static Run traced(java.util.function.Supplier<Run> body, List<dev.jgrad.tensor.MatmulTrace.Product> products) {
         Run[] run = new Run[1];
         products.addAll(dev.jgrad.tensor.MatmulTrace.during(() -> run[0] = body.get()));

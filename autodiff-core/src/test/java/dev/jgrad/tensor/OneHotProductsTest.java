@@ -109,6 +109,50 @@ class OneHotProductsTest {
         }
     }
 
+    /**
+     * Note [Kept gather rows]: from a weight's second use, what gathers from it read is kept with it, and
+     * every later product reads that with the Java kernel's bits; a weight with a NaN stays on the dense
+     * kernels at every use.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aWeightGatheredFromAgainKeepsWhatItsGathersRead(DType dtype) {
+        Rng rng = Rng.seeded(9);
+        for (boolean tb : new boolean[] {false, true}) {
+            Tensor w = withSignedZeros(tb ? Tensor.randn(rng, dtype, 1, 40, 28) : Tensor.randn(rng, dtype, 1, 28, 40));
+            for (int use = 0; use < 3; use++) {
+                Tensor x = oneHot(rng, dtype, 33, 28);
+                Tensor want = dense(x, w, false, tb, null);
+                Tensor[] got = new Tensor[1];
+                assertEquals(List.of(), MatmulTrace.during(() -> got[0] = Kernels.matmul(x, w, false, tb)), "a gather");
+                assertBits(want, got[0], "use " + use + " of W" + (tb ? "ᵀ" : ""));
+                OneHotProducts.KeptRows kept = w.gatherRows;
+                if (use == 0 && tb) {
+                    assertNull(kept, "a first use transposes W into scratch");
+                } else {
+                    assertEquals(tb, kept.transposed());
+                    assertTrue(kept.finite());
+                    assertEquals(tb, kept.rows() != null, "only Wᵀ is copied");
+                }
+            }
+            if (tb) {   // the kept copy is what a later gather reads
+                Object rows = w.gatherRows.rows();
+                if (rows instanceof double[] d) java.util.Arrays.fill(d, 7.0);
+                else java.util.Arrays.fill((float[]) rows, 7f);
+                Tensor got = Kernels.matmul(oneHot(rng, dtype, 5, 28), w, false, true);
+                assertArrayEquals(Tensor.full(dtype, 7, 5, 40).toDoubleArray(), got.toDoubleArray(), 0.0);
+            }
+            Tensor bad = poisoned(w, 17, Double.NaN);
+            for (int use = 0; use < 3; use++) {
+                Tensor x = oneHot(rng, dtype, 9, 28);
+                Tensor[] got = new Tensor[1];
+                assertEquals(1, MatmulTrace.during(() -> got[0] = Kernels.matmul(x, bad, false, tb)).size(), "use " + use + " with a NaN");
+                assertBits(dense(x, bad, false, tb, null), got[0], "use " + use + " with a NaN");
+                assertFalse(bad.gatherRows.finite());
+            }
+        }
+    }
+
     /** The product through Gemm (one-hot path) on {@code backend}, fresh and added to a random C, against the Java kernel on dense copies. */
     private static void check(Blas.Backend backend, Tensor a, boolean ta, Tensor b, boolean tb, Rng rng) {
         String what = backend + " " + a.shape() + (ta ? "ᵀ" : "") + "·" + b.shape() + (tb ? "ᵀ" : "") + " " + a.dtype();
