@@ -41,9 +41,9 @@ import java.util.Objects;
  * are hoisted whole. Only ops that act row by row are hoisted: matrix products with the step input on
  * the left, and elementwise ops whose other operands broadcast over the rows; anything else runs on
  * the step's rows as usual, and so does a product with one-hot step rows, which is a gather whatever
- * its rows (Note [One-hot products] on {@code OneHotProducts}). Slices along a later axis (a gate block cut from {@code x·W}) act row by
- * row too but are not hoisted: all steps' blocks would be copies, and their gradients buffers of the
- * whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
+ * its rows (Note [One-hot products] on {@code OneHotProducts}). Slices along a later axis (a gate
+ * block cut from {@code x·W}) act row by row too but are not hoisted: all steps' blocks would be
+ * copies, and their gradients buffers of the whole sequence, for no saving. An op first met after step 0 (its leaves changed between steps, say)
  * also runs per step, and so does an op whose result for one step has fewer than
  * {@link #MIN_STEP_ELEMENTS} elements: there each step's op costs about what recording it costs, so
  * computing it once only adds the slices that hand each step its rows.
