@@ -123,9 +123,8 @@ final class OneHotProducts {
         if (!tb) {
             return new KeptRows(false, true, null);
         }
-        Object rows = keep ? (src instanceof double[] ? new double[k * n] : new float[k * n])
-                : SCRATCH.get().buffer(Scratch.TRANSPOSED, src instanceof double[], k * n);
-        transpose(src, bo, k, rows, 0, n, n, k);
+        Object rows = keep ? inRows(src, bo, k, n, src instanceof double[] ? new double[k * n] : new float[k * n])
+                : SCRATCH.get().transpose(src, bo, k, n);
         return new KeptRows(true, true, rows);
     }
 
@@ -237,6 +236,12 @@ final class OneHotProducts {
         }
         lines(dst, co, ls, cs, sum, lines, len, false);
         return true;
+    }
+
+    /** The {@code rows × cols} matrix stored transposed ({@code cols × rows}) at {@code x[xo..]}, written in rows into {@code out}, which it returns. */
+    private static Object inRows(Object x, int xo, int rows, int cols, Object out) {
+        transpose(x, xo, rows, out, 0, cols, cols, rows);
+        return out;
     }
 
     /**
@@ -372,11 +377,9 @@ final class OneHotProducts {
             return floats[use];
         }
 
-        /** The {@code rows × cols} matrix stored transposed ({@code cols × rows}) at {@code x[xo..]}, in rows. */
+        /** {@link #inRows} into this thread's buffer for it. */
         Object transpose(Object x, int xo, int rows, int cols) {
-            Object out = buffer(TRANSPOSED, x instanceof double[], rows * cols);
-            OneHotProducts.transpose(x, xo, rows, out, 0, cols, cols, rows);
-            return out;
+            return inRows(x, xo, rows, cols, buffer(TRANSPOSED, x instanceof double[], rows * cols));
         }
 
         boolean[] touched(int lines) {
