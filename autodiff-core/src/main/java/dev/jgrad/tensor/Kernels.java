@@ -1781,6 +1781,7 @@ public final class Kernels {
         Tensor first = parts.get(0);
         int axis = first.shape.axis(rawAxis, "concat");
         int total = 0;
+        boolean hot = axis < first.rank() - 1;   // rows joined from one-hot rows are one-hot
         for (Tensor p : parts) {
             sameDType("concat", first, p);
             if (!p.shape.equalsExcept(first.shape, axis)) {
@@ -1788,23 +1789,20 @@ public final class Kernels {
                         + " differ outside axis " + rawAxis);
             }
             total += p.shape.dim(axis);
+            hot &= p.hotColumns != null;
         }
         Tensor out = Tensor.allocateOverwritten(first.dtype, first.shape.with(axis, total));
-        boolean hot = axis < first.rank() - 1;
+        if (hot) {
+            out.hotColumns = new int[rowsOfLastAxis(out.shape)];
+        }
         int at = 0;
         for (Tensor p : parts) {
             int len = p.shape.dim(axis);
             copyBlocks(p, axis, 0, out, at, len);
-            hot &= p.hotColumns != null;
-            at += len;
-        }
-        if (hot) {
-            out.hotColumns = new int[rowsOfLastAxis(out.shape)];
-            at = 0;
-            for (Tensor p : parts) {
-                copyHotBlocks(p, axis, 0, out, at, p.shape.dim(axis));
-                at += p.shape.dim(axis);
+            if (hot) {
+                copyHotBlocks(p, axis, 0, out, at, len);
             }
+            at += len;
         }
         return out;
     }
