@@ -368,7 +368,7 @@ public final class Unrolled implements AutoCloseable {
      * gather over all steps cost, so hoisting it would only add a copy of each step's rows.
      */
     private static boolean gathers(Op op, Variable[] in) {
-        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && in[0].value().productsReadAtOnes();
+        return isProduct(op) && in[0].value().productsReadAtOnes();
     }
 
     /**
@@ -378,7 +378,12 @@ public final class Unrolled implements AutoCloseable {
      * steps' rows and gradients, and the gradient of the whole sequence's product is never built.
      */
     private static boolean valueOnly(Op op, Variable[] in) {
-        return (op instanceof Op.MatMul || op instanceof Op.MatMulPlus) && !in[0].requiresGrad();
+        return isProduct(op) && !in[0].requiresGrad();
+    }
+
+    /** Whether {@code op} is a matrix product, with or without an addend. */
+    private static boolean isProduct(Op op) {
+        return op instanceof Op.MatMul || op instanceof Op.MatMulPlus;
     }
 
     /** Whether {@code op} on these inputs computes each output row from the same rows of the step inputs alone. */
