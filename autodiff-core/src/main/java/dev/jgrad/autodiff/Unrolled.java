@@ -53,6 +53,17 @@ import java.util.Objects;
  * gradient terms] on {@link Variable}). Values are those of the per-step computation up to the
  * summation order inside the one product.
  *
+ * <p>Note [Loop invariants]: while a step is open, an op whose inputs are all parameters (leaves
+ * that need a gradient) or such results, a gate block sliced from a packed weight say, is computed
+ * once, at step 0, and every later step gets that same node. Its gradient is then the sum of all
+ * steps' terms, added in one total as a leaf's (Note [Deferred gradient terms] on {@link Variable}),
+ * where computed at every step it would copy the weight every step and place every step's gradient
+ * back into the weight's. Constants are left out: an initial state of zeros is one, and an op on it
+ * is never met again. Ops first met after step 0 run per step, so do those whose inputs' values
+ * changed since (a parameter assigned between steps), and so do custom ops, which need not be pure.
+ * Hoisting treats invariants as leaves: {@code x_t·W_kᵀ} over a sliced {@code W_k} is hoisted as
+ * over {@code W}.
+ *
  * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
  * product node on its rows, so the tape is the per-step computation's and the weight's gradient is
@@ -75,6 +86,8 @@ public final class Unrolled implements AutoCloseable {
     private final Map<Key, Variable> hoisted = new LinkedHashMap<>();
     /** Value-only hoisted ops by op and inputs: the chunk of steps computed last. */
     private final Map<Key, Chunk> chunks = new LinkedHashMap<>();
+    /** Ops of parameters and loop invariants alone, by op and inputs, computed at step 0 and shared by all steps (Note [Loop invariants]). */
+    private final Map<Key, Invariant> invariants = new LinkedHashMap<>();
     /** The step open now, or null. */
     private Step open;
     private boolean closed;
@@ -85,6 +98,18 @@ public final class Unrolled implements AutoCloseable {
 
     /** The value of a value-only hoisted op for steps {@code [first, end)}: rows {@code [first·B, end·B)}. */
     private record Chunk(int first, int end, Tensor value) {
+    }
+
+    /** A loop invariant's node and the input values it was computed from. */
+    private record Invariant(Variable result, Tensor[] values) {
+        boolean computedFrom(Tensor[] now) {
+            for (int i = 0; i < now.length; i++) {
+                if (now[i] != values[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private record Key(Op op, Variable[] in) {
@@ -254,6 +279,7 @@ public final class Unrolled implements AutoCloseable {
         // that read them hold them (Tape.record), so their storage is taken back after the last such rule.
         hoisted.values().forEach(v -> Workspace.drop(v.value()));
         chunks.values().forEach(c -> Workspace.drop(c.value()));
+        invariants.values().forEach(i -> Workspace.drop(i.result().value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;
             while (p != null && p.closed) {
@@ -292,7 +318,7 @@ public final class Unrolled implements AutoCloseable {
                     return null;
                 }
                 step = v.stepRows.step();
-            } else if (!v.isLeaf()) {
+            } else if (!v.isLeaf() && !v.invariant) {
                 return null;
             }
         }
@@ -320,6 +346,30 @@ public final class Unrolled implements AutoCloseable {
             hoisted.put(key, result);
         }
         return rowsOf(result, step);
+    }
+
+    /**
+     * The node of {@code op} on parameters and loop invariants alone, computed at step 0 and shared by
+     * every later step (Note [Loop invariants]), or null when the op runs as usual.
+     */
+    Variable invariant(Op op, Variable[] in) {
+        if (open == null || op instanceof Op.Custom) {
+            return null;
+        }
+        Key key = new Key(op, in);
+        Tensor[] values = Variable.values(in);
+        Invariant known = invariants.get(key);
+        if (known != null) {
+            return known.computedFrom(values) ? known.result() : null;
+        }
+        if (open.t != 0) {
+            return null;
+        }
+        Variable result = Variable.compute(op, in);
+        result.invariant = true;
+        open.region.carry(result.value());   // later steps read it
+        invariants.put(key, new Invariant(result, values));
+        return result;
     }
 
     /**

@@ -58,6 +58,8 @@ public final class Variable {
     private boolean cotangent;
     /** Set on a step input or hoisted result of an open {@link Unrolled} scope: which rows of what it is. */
     Unrolled.StepRows stepRows;
+    /** Whether this is an op of parameters computed once in an unrolled scope and shared by its steps (Note [Loop invariants] on {@link Unrolled}). */
+    boolean invariant;
     /** A term computed on first read: the op and its input values (Note [Deferred gradient terms]). */
     private Op deferredOp;
     private Tensor[] deferredIn;
@@ -172,7 +174,20 @@ public final class Variable {
                     return rows;
                 }
             }
+        } else if (parametersOrInvariants(in)) {
+            Unrolled unrolled = Unrolled.current();
+            if (unrolled != null) {
+                Variable once = unrolled.invariant(op, in);
+                if (once != null) {
+                    return once;
+                }
+            }
         }
+        return compute(op, in);
+    }
+
+    /** {@link #apply} without looking at an unrolled scope: the op computed on these inputs, recorded when one needs a gradient. */
+    static Variable compute(Op op, Variable[] in) {
         Tape tape = Tape.current();
         if (tape == null) {
             Variable term = deferredTerm(op, in);
@@ -207,6 +222,16 @@ public final class Variable {
             }
         }
         return constant(out);
+    }
+
+    /** Whether every input is a parameter (a leaf that needs a gradient) or a loop invariant: only then is an op computed once for all steps. */
+    private static boolean parametersOrInvariants(Variable[] in) {
+        for (Variable v : in) {
+            if (!v.invariant && !(v.isLeaf() && v.requiresGrad)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether an input is a step's rows: only then can the op be hoisted, so other ops skip the scope's look-up. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jgrad.tensor.Blas;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -50,7 +51,11 @@ class UnrolledTest {
 
     /** The cell's state update from its input projection {@code gi}. */
     private Variable gates(Variable gi, Variable h) {
-        Variable gh = h.matmul(wh);
+        return gates(gi, h, h.matmul(wh));
+    }
+
+    /** {@link #gates(Variable, Variable)} with the hidden projection {@code gh} given. */
+    private static Variable gates(Variable gi, Variable h, Variable gh) {
         Variable z = gi.slice(1, 0, 2).plus(gh.slice(1, 0, 2)).sigmoid();
         Variable n = gi.slice(1, 2, 4).tanh().plus(gh.slice(1, 2, 4).times(z)).tanh();
         return z.times(h).plus(z.oneMinus().times(n)).plus(gi.slice(1, 4, 6).times(0.5));
@@ -80,8 +85,10 @@ class UnrolledTest {
             if (hoisted) {
                 try (Unrolled steps = Unrolled.over(xs, T)) {
                     for (int t = 0; t < T; t++) {
-                        h = step.apply(steps.input(t), h);
-                        hs.add(h);
+                        try (Unrolled.Step open = steps.step(t)) {
+                            h = open.carry(step.apply(open.input(), h));
+                            hs.add(h);
+                        }
                     }
                 }
             } else {
@@ -345,6 +352,112 @@ class UnrolledTest {
         first[0] = null;
         Run hoisted = run(true, step);
         assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+    }
+
+    /** Rows 0–5 of a packed {@code [12, 2]} weight, as a PyTorch-layout cell cuts one gate's block from {@code weight_hh}. */
+    private static Variable block(Variable packed) {
+        return packed.slice(0, 0, 6);
+    }
+
+    /**
+     * The cell with {@code h·W_kᵀ} for {@code gh}, W_k sliced from {@code packed} at every step
+     * ({@code once} null) or once by hand before the loop; returns Σ ⟨h_t, c_t⟩'s output and the
+     * gradients of the packed weight and the input weight, and adds each step's block to {@code blocks}.
+     */
+    private Tensor[] slicedRun(Variable packed, Variable once, List<Variable> blocks, List<Op> recorded) {
+        for (Variable v : List.of(wx, bias, packed)) {
+            v.zeroGrad();
+        }
+        try (Tape tape = Tape.record()) {
+            Variable sliced = once == null ? null : block(packed);
+            Variable h = Variable.constant(Tensor.zeros(DType.F64, B, 2));
+            List<Variable> hs = new ArrayList<>();
+            try (Unrolled steps = Unrolled.over(xs, T)) {
+                for (int t = 0; t < T; t++) {
+                    try (Unrolled.Step step = steps.step(t)) {
+                        Variable wk = sliced == null ? block(packed) : sliced;
+                        blocks.add(wk);
+                        h = step.carry(gates(step.input().matmul(wx).plus(bias), h, h.matmul(wk, false, true)));
+                        hs.add(h);
+                    }
+                }
+            }
+            Variable out = Variable.concat(0, hs);
+            recorded.addAll(tape.ops());
+            out.times(Variable.constant(cot)).sum().backward();
+            return new Tensor[] {out.value(), packed.grad(), wx.grad()};
+        }
+    }
+
+    /**
+     * Note [Loop invariants]: a gate block sliced from a parameter at every step is computed once, at
+     * step 0, and is the same node at every later step, exactly as if the cell's author had sliced it
+     * before the loop: the same values and gradients bit for bit, and one slice on the tape, not T.
+     */
+    @Test
+    void anOpOfParametersAloneIsComputedOnceAndSharedByEveryStep() {
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        List<Variable> perStep = new ArrayList<>();
+        List<Op> perStepOps = new ArrayList<>();
+        Tensor[] inLoop = slicedRun(packed, null, perStep, perStepOps);
+        List<Variable> byHand = new ArrayList<>();
+        List<Op> byHandOps = new ArrayList<>();
+        Tensor[] before = slicedRun(packed, packed, byHand, byHandOps);
+        for (Variable wk : perStep) {
+            assertSame(perStep.get(0), wk, "every step reads step 0's block");
+        }
+        String[] names = {"output", "W_hh's gradient", "Wx's gradient"};
+        for (int i = 0; i < names.length; i++) {
+            assertArrayEquals(before[i].toDoubleArray(), inLoop[i].toDoubleArray(), 0.0, names[i]);
+        }
+        assertEquals(1, perStepOps.stream().filter(op -> op.equals(new Op.Slice(0, 0, 6))).count(), "one block cut for all steps");
+        assertEquals(byHandOps.size(), perStepOps.size(), "the tape of the loop with the block cut by hand");
+    }
+
+    /**
+     * What is not a loop invariant runs at every step: an op of parameters first met after step 0,
+     * one whose parameter was assigned since step 0, and one of a constant (an initial state is one,
+     * and is never read again).
+     */
+    @Test
+    void opsMetAfterStepZeroOnChangedParametersOrOnConstantsRunPerStep() {
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        Variable constant = Variable.constant(Tensor.randn(rng, DType.F64, 1, 12, 2));
+        Tensor replaced = Tensor.randn(rng, DType.F64, 1, 12, 2);
+        Variable[][] seen = new Variable[3][T];
+        try (Unrolled steps = Unrolled.over(xs, T)) {
+            for (int t = 0; t < T; t++) {
+                try (Unrolled.Step step = steps.step(t)) {
+                    if (t == 3) {
+                        packed.assign(replaced);
+                    }
+                    seen[0][t] = t == 0 ? null : packed.slice(0, 6, 12);   // first met at step 1
+                    seen[1][t] = block(packed);
+                    seen[2][t] = block(constant);
+                }
+            }
+        }
+        assertNotSame(seen[0][1], seen[0][2], "first met after step 0");
+        assertSame(seen[1][0], seen[1][2], "the same parameter values: one node");
+        assertNotSame(seen[1][2], seen[1][3], "assigned at step 3");
+        assertArrayEquals(Kernels.slice(replaced, 0, 0, 6).toDoubleArray(), seen[1][3].value().toDoubleArray(), 0.0);
+        assertNotSame(seen[2][0], seen[2][1], "a constant's op");
+    }
+
+    /** Hoisting treats a loop invariant as a leaf: {@code x_t·W_kᵀ} over a block of a packed input weight is one product for all steps. */
+    @Test
+    void aProductWithALoopInvariantIsHoisted() {
+        Variable packedIn = Variable.leaf("W_ih", Tensor.randn(rng, DType.F64, 1, 12, 4));
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> gates(x.matmul(packedIn.slice(0, 0, 6), false, true), h);
+        Run plain = run(false, step);
+        Tensor plainGrad = packedIn.grad();
+        packedIn.zeroGrad();
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        // the weight's gradient sums the steps' terms in another grouping: equal to rounding
+        assertEquals(0.0, plainGrad.maxAbsDiff(packedIn.grad()), 1e-12);
+        assertEquals(2 * T, plain.matmuls(), "per step: x·W_kᵀ and h·Wh");
+        assertEquals(1 + T, hoisted.matmuls(), "x·W_kᵀ once for all steps, h·Wh per step");
     }
 
     /** A leaf of one row ([1, N]) broadcasts over a step's rows, so an op with it is hoisted like one with a bias [N]. */
