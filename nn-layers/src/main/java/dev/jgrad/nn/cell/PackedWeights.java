@@ -14,7 +14,8 @@ import java.util.Map;
  * {@link TorchGRUCell} (G = 3, blocks r, z, n) and {@link LSTMCell} (G = 4,
  * blocks i, f, g, o): {@code weight_ih [G·H, I]}, {@code weight_hh [G·H, H]} and, with biases,
  * {@code bias_ih [G·H]}, {@code bias_hh [G·H]}, all drawn U(−1/√H, 1/√H) in that order, as PyTorch
- * does. The two projections compute all G gate blocks in one matmul each.
+ * does. Each projection computes all G gate blocks in one matmul, or one gate's block from that
+ * gate's rows of the weights.
  */
 record PackedWeights(Parameter weightIh, Parameter weightHh, Parameter biasIh, Parameter biasHh) {
 
@@ -43,6 +44,25 @@ record PackedWeights(Parameter weightIh, Parameter weightHh, Parameter biasIh, P
     /** {@code x·W_ihᵀ + b_ih}: {@code [B, I] → [B, G·H]}. */
     Variable input(Variable x) {
         return xwT(x, weightIh, biasIh);
+    }
+
+    /** Gate block {@code k} of {@code x·W_ihᵀ + b_ih}, from that block's rows of the weight and bias: {@code [B, I] → [B, H]}. */
+    Variable input(Variable x, int k) {
+        return xwT(x, gate(weightIh, k), biasIh == null ? null : gate(biasIh, k));
+    }
+
+    /** Gate block {@code k} of {@code h·W_hhᵀ + b_hh}, from that block's rows of the weight and bias: {@code [B, H] → [B, H]}. */
+    Variable hidden(Variable h, int k) {
+        return xwT(h, gate(weightHh, k), biasHh == null ? null : gate(biasHh, k));
+    }
+
+    /**
+     * Rows {@code k·H … (k+1)·H − 1} of a packed weight or bias: gate k's own. In an unrolled loop this
+     * slice is computed once for all steps (Note [Loop invariants] on {@code Unrolled}).
+     */
+    private Variable gate(Parameter p, int k) {
+        int h = weightHh.value().shape().dim(1);
+        return p.variable().slice(0, k * h, (k + 1) * h);
     }
 
     /** {@code h·W_hhᵀ + b_hh}: {@code [B, H] → [B, G·H]}. */

@@ -23,7 +23,12 @@ final class Projection {
      * rows), all blocks in one matmul; no bias when {@code b} is null. The transpose is a matmul flag.
      */
     static Variable xwT(Variable v, Parameter w, Parameter b) {
-        return b == null ? v.matmul(w.variable(), false, true) : v.matmulPlus(w.variable(), false, true, b.variable());
+        return xwT(v, w.variable(), b == null ? null : b.variable());
+    }
+
+    /** {@link #xwT(Variable, Parameter, Parameter)} for a weight and bias given as variables, such as one gate's blocks of them. */
+    static Variable xwT(Variable v, Variable w, Variable b) {
+        return b == null ? v.matmul(w, false, true) : v.matmulPlus(w, false, true, b);
     }
 
     /** Gate block {@code k} (columns {@code k·size … (k+1)·size − 1}) of a packed projection {@code [B, G·size]}. */

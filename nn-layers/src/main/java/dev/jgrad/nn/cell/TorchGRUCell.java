@@ -1,7 +1,5 @@
 package dev.jgrad.nn.cell;
 
-import static dev.jgrad.nn.cell.Projection.block;
-
 import dev.jgrad.autodiff.Variable;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.DType;
@@ -23,8 +21,11 @@ import java.util.Objects;
  * that keeps for backward only values the other rules keep anyway.
  * Parameters in PyTorch's names and layout: {@code weight_ih [3H, I]}, {@code weight_hh [3H, H]},
  * {@code bias_ih [3H]}, {@code bias_hh [3H]} (biases left out when built without them), gate blocks
- * in the order r, z, n, drawn U(−1/√H, 1/√H) in that order as PyTorch does. The input and the hidden
- * projection of all three blocks are one matmul each.
+ * in the order r, z, n, drawn U(−1/√H, 1/√H) in that order as PyTorch does. Each gate's projections
+ * are products with its own rows of the packed weights, {@code W_ir = weight_ih[0:H]} and so on, as
+ * the equations read. In an unrolled loop those rows are sliced once for all steps (Note [Loop
+ * invariants] on {@link dev.jgrad.autodiff.Unrolled}), so no step copies a gate block out of a packed
+ * product or places its gradient back into one.
  */
 public final class TorchGRUCell implements GRU {
     private final int in;
@@ -59,11 +60,9 @@ public final class TorchGRUCell implements GRU {
     public Activations activations(Variable x, Variable h) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(h, "h");
-        Variable gi = w.input(x);   // W_i· x + b_i·, [B, 3H] with blocks r, z, n
-        Variable gh = w.hidden(h);  // W_h· h + b_h·, [B, 3H] with blocks r, z, n
-        Variable r = block(gi, 0, hidden).plus(block(gh, 0, hidden)).sigmoid();
-        Variable z = block(gi, 1, hidden).plus(block(gh, 1, hidden)).sigmoid();
-        Variable n = block(gi, 2, hidden).plus(r.times(block(gh, 2, hidden))).tanh();
+        Variable r = w.input(x, 0).plus(w.hidden(h, 0)).sigmoid();
+        Variable z = w.input(x, 1).plus(w.hidden(h, 1)).sigmoid();
+        Variable n = w.input(x, 2).plus(r.times(w.hidden(h, 2))).tanh();
         Variable hNext = n.lerp(h, z);
         return new Activations(z, r, n, hNext);
     }
