@@ -58,11 +58,12 @@ import java.util.Objects;
  * once, at step 0, and every later step gets that same node. Its gradient is then the sum of all
  * steps' terms, added in one total as a leaf's (Note [Deferred gradient terms] on {@link Variable}),
  * where computed at every step it would copy the weight every step and place every step's gradient
- * back into the weight's. Constants are left out: an initial state of zeros is one, and an op on it
- * is never met again. Ops first met after step 0 run per step, so do those whose inputs' values
- * changed since (a parameter assigned between steps), and so do custom ops, which need not be pure.
- * Hoisting treats invariants as leaves: {@code x_t·W_kᵀ} over a sliced {@code W_k} is hoisted as
- * over {@code W}.
+ * back into the weight's. Its value is marked {@link Tensor#readAgainAndAgain}, so products keep
+ * their copies of it (panels, gather rows) from its first use. Constants are left out: an initial
+ * state of zeros is one, and an op on it is never met again. Ops first met after step 0 run per
+ * step, so do those whose inputs' values changed since (a parameter assigned between steps), and so
+ * do custom ops, which need not be pure. Hoisting treats invariants as leaves: {@code x_t·W_kᵀ} over
+ * a sliced {@code W_k} is hoisted as over {@code W}.
  *
  * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
@@ -368,6 +369,7 @@ public final class Unrolled implements AutoCloseable {
         Variable result = Variable.compute(op, in);
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it
+        result.value().readAgainAndAgain();
         invariants.put(key, new Invariant(result, values));
         return result;
     }

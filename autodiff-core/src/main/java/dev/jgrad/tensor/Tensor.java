@@ -637,6 +637,18 @@ public final class Tensor {
     }
 
     /**
+     * Tells matrix products that this tensor will be read again and again, as a weight is at every time
+     * step: they keep what they derive from it for the Vector API kernel (its panels) and for one-hot
+     * rows (whether it is finite, its rows) from its first use, where otherwise they keep it from its
+     * second (Note [Kept gather rows] on {@code OneHotProducts}). Values and bits do not change.
+     */
+    public void readAgainAndAgain() {
+        panelUses = Math.max(panelUses, 1);
+        transposedUses = Math.max(transposedUses, 1);
+        gatherUses = Math.max(gatherUses, 1);
+    }
+
+    /**
      * Whether any element is NaN or infinite.
      *
      * @return true when some element is NaN or ±∞

@@ -400,7 +400,7 @@ final class VectorGemm {
      * rows, A not transposed) they are made on B's first such use for this product alone, in the
      * calling thread's scratch, and from its second use on kept with its tensor: a recurrent step reads
      * a weight at every time step. A weight that replaced one with kept panels keeps its own from its
-     * first use, in the storage handed on to it. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
+     * first use, in the storage handed on to it, and so does one marked {@link Tensor#readAgainAndAgain}. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
      * once) or a taller one (a product over all time steps at once) they are made for the product
      * alone every time. Either way the product runs on this kernel, so its bits do not depend on what
      * was computed before it. Called once per product, before it is cut over threads; kept panels

@@ -153,6 +153,18 @@ class OneHotProductsTest {
         }
     }
 
+    /** A weight marked {@link Tensor#readAgainAndAgain} keeps what its gathers read from its first use, with the same bits. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aWeightReadAgainAndAgainKeepsItsGatherRowsFromItsFirstUse(DType dtype) {
+        Rng rng = Rng.seeded(10);
+        Tensor w = Tensor.randn(rng, dtype, 1, 40, 28);
+        w.readAgainAndAgain();
+        Tensor x = oneHot(rng, dtype, 33, 28);
+        assertBits(dense(x, w, false, true, null), Kernels.matmul(x, w, false, true), "first use of Wᵀ");
+        assertTrue(w.gatherRows != null && w.gatherRows.rows() != null, "Wᵀ in rows kept at the first use");
+    }
+
     /** The product through Gemm (one-hot path) on {@code backend}, fresh and added to a random C, against the Java kernel on dense copies. */
     private static void check(Blas.Backend backend, Tensor a, boolean ta, Tensor b, boolean tb, Rng rng) {
         String what = backend + " " + a.shape() + (ta ? "ᵀ" : "") + "·" + b.shape() + (tb ? "ᵀ" : "") + " " + a.dtype();

@@ -294,6 +294,19 @@ class VectorGemmTest {
         }
     }
 
+    /** A weight marked {@link Tensor#readAgainAndAgain} keeps its panels from its first use, in either orientation, with the same bits. */
+    @ParameterizedTest(name = "{0} transposed {1}")
+    @CsvSource({"F32, false", "F32, true", "F64, false", "F64, true"})
+    void aWeightReadAgainAndAgainKeepsItsPanelsFromItsFirstUse(DType dtype, boolean tb) {
+        Case w = Case.of(dtype, tb, 16, 64, 23, 24);
+        w.bTensor().readAgainAndAgain();
+        assertArrayEquals(w.expected(), w.run(), "first use");
+        KeptPanels first = kept(w.bTensor(), tb);
+        assertTrue(first != null, "a copy kept from the first use");
+        assertArrayEquals(w.expected(), w.run(), "second use");
+        assertSame(first, kept(w.bTensor(), tb), "and read again");
+    }
+
     /** The kept panels of {@code w} in the orientation {@code tb} reads, or null. */
     private static KeptPanels kept(Tensor w, boolean tb) {
         return tb ? w.transposedPanels : w.panels;
