@@ -63,7 +63,9 @@ import java.util.Objects;
  * state of zeros is one, and an op on it is never met again. Ops first met after step 0 run per
  * step, so do those whose inputs' values changed since (a parameter assigned between steps), and so
  * do custom ops, which need not be pure. Hoisting treats invariants as leaves: {@code x_t·W_kᵀ} over
- * a sliced {@code W_k} is hoisted as over {@code W}.
+ * a sliced {@code W_k} is hoisted as over {@code W}. With no tape recording (a model generating text
+ * a character at a time, one loop per character), an invariant of one parameter is kept with the
+ * parameter's tensor ({@link Tensor#derived}), so later loops neither slice it again nor repack it.
  *
  * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
@@ -366,7 +368,9 @@ public final class Unrolled implements AutoCloseable {
         if (open.t != 0) {
             return null;
         }
-        Variable result = Variable.compute(op, in);
+        Variable result = Tape.current() == null && values.length == 1
+                ? Variable.constant(values[0].derived(op, () -> op.forward(values)))   // unrecorded: kept for later loops too
+                : Variable.compute(op, in);
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it
         result.value().readAgainAndAgain();

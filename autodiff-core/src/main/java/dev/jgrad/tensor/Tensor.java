@@ -2,7 +2,10 @@ package dev.jgrad.tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * An N-dimensional, row-major array of float64 or float32 values, immutable from the outside.
@@ -50,6 +53,8 @@ public final class Tensor {
      */
     int gatherUses;
     volatile OneHotProducts.KeptRows gatherRows;
+    /** Values derived from this tensor alone and kept with it ({@link #derived}), by key; null until the first. */
+    private volatile Map<Object, Tensor> derived;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);
@@ -634,6 +639,37 @@ public final class Tensor {
      */
     public boolean productsReadAtOnes() {
         return hotColumns != null && OneHotProducts.ENABLED;
+    }
+
+    /**
+     * The tensor {@code compute} gives, kept with this one under {@code key} from the first call on: for
+     * a value derived from this tensor's alone, such as a block of a weight sliced for inference at
+     * every call of a model, which then costs its slice once and keeps the copies products make of
+     * it. A tensor's values never change, so neither does such a result. A result on storage lent by
+     * a workspace is not kept, since its storage goes back when its scope ends.
+     *
+     * @param key     what the result is of this tensor, compared by {@code equals}
+     * @param compute computes the result, at most once per key while it can be kept
+     * @return the kept result, or a fresh one when it cannot be kept
+     */
+    public Tensor derived(Object key, Supplier<Tensor> compute) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(compute, "compute");
+        Map<Object, Tensor> kept = derived;
+        Tensor known = kept == null ? null : kept.get(key);
+        if (known != null) {
+            return known;
+        }
+        Tensor result = Objects.requireNonNull(compute.get(), "the computed tensor");
+        if (result.loan == null) {
+            synchronized (this) {
+                if (derived == null) {
+                    derived = new ConcurrentHashMap<>();
+                }
+                known = derived.putIfAbsent(key, result);
+            }
+        }
+        return known != null ? known : result;
     }
 
     /**

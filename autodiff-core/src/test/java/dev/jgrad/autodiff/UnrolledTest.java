@@ -360,16 +360,16 @@ class UnrolledTest {
     }
 
     /**
-     * The cell with {@code h·W_kᵀ} for {@code gh}, W_k sliced from {@code packed} at every step
-     * ({@code once} null) or once by hand before the loop; returns Σ ⟨h_t, c_t⟩'s output and the
+     * The cell with {@code h·W_kᵀ} for {@code gh}, W_k sliced from {@code packed} at every step or,
+     * {@code byHand}, once before the loop; returns Σ ⟨h_t, c_t⟩'s output and the
      * gradients of the packed weight and the input weight, and adds each step's block to {@code blocks}.
      */
-    private Tensor[] slicedRun(Variable packed, Variable once, List<Variable> blocks, List<Op> recorded) {
+    private Tensor[] slicedRun(Variable packed, boolean byHand, List<Variable> blocks, List<Op> recorded) {
         for (Variable v : List.of(wx, bias, packed)) {
             v.zeroGrad();
         }
         try (Tape tape = Tape.record()) {
-            Variable sliced = once == null ? null : block(packed);
+            Variable sliced = byHand ? block(packed) : null;
             Variable h = Variable.constant(Tensor.zeros(DType.F64, B, 2));
             List<Variable> hs = new ArrayList<>();
             try (Unrolled steps = Unrolled.over(xs, T)) {
@@ -399,10 +399,10 @@ class UnrolledTest {
         Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
         List<Variable> perStep = new ArrayList<>();
         List<Op> perStepOps = new ArrayList<>();
-        Tensor[] inLoop = slicedRun(packed, null, perStep, perStepOps);
+        Tensor[] inLoop = slicedRun(packed, false, perStep, perStepOps);
         List<Variable> byHand = new ArrayList<>();
         List<Op> byHandOps = new ArrayList<>();
-        Tensor[] before = slicedRun(packed, packed, byHand, byHandOps);
+        Tensor[] before = slicedRun(packed, true, byHand, byHandOps);
         for (Variable wk : perStep) {
             assertSame(perStep.get(0), wk, "every step reads step 0's block");
         }
@@ -442,6 +442,26 @@ class UnrolledTest {
         assertNotSame(seen[1][2], seen[1][3], "assigned at step 3");
         assertArrayEquals(Kernels.slice(replaced, 0, 0, 6).toDoubleArray(), seen[1][3].value().toDoubleArray(), 0.0);
         assertNotSame(seen[2][0], seen[2][1], "a constant's op");
+    }
+
+    /**
+     * With no tape recording, as when a model generates text one loop per character, a block of a
+     * parameter is kept with the parameter's tensor: a later loop reads the same tensor, with the
+     * same values, and does not slice it again. A recorded loop keeps nothing beyond itself.
+     */
+    @Test
+    void anUnrecordedLoopKeepsAnInvariantForTheNextLoop() {
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        Tensor[] blocks = new Tensor[3];
+        for (int loop = 0; loop < 3; loop++) {
+            try (Tape.Scope off = loop < 2 ? Tape.noGrad() : null; Tape tape = loop < 2 ? null : Tape.record();
+                 Unrolled steps = Unrolled.over(xs, T); Unrolled.Step step = steps.step(0)) {
+                blocks[loop] = block(packed).value();
+            }
+        }
+        assertSame(blocks[0], blocks[1], "the second unrecorded loop reads the first one's block");
+        assertArrayEquals(Kernels.slice(packed.value(), 0, 0, 6).toDoubleArray(), blocks[0].toDoubleArray(), 0.0);
+        assertNotSame(blocks[0], blocks[2], "a recorded loop slices its own");
     }
 
     /** Hoisting treats a loop invariant as a leaf: {@code x_t·W_kᵀ} over a block of a packed input weight is one product for all steps. */
