@@ -393,19 +393,20 @@ final class VectorGemm {
     }
 
     /**
-     * The panels of B for a product {@code op(A)·B} or, with {@code transposed}, {@code op(A)·Bᵀ} of
-     * {@code m × n} by an inner dimension {@code k}, A transposed when {@code ta}; null, when the shape
-     * does not {@link #fits fit} or B is not a matrix that is the whole of its tensor ({@code [k, n]},
-     * or {@code [n, k]} when transposed). For a batch's rows by a weight (at most {@link #MAX_ROWS}
-     * rows, A not transposed) they are made on B's first such use for this product alone, in the
-     * calling thread's scratch, and from its second use on kept with its tensor: a recurrent step reads
-     * a weight at every time step. A weight that replaced one with kept panels keeps its own from its
-     * first use, in the storage handed on to it, and so does one marked {@link Tensor#readAgainAndAgain}. For a transposed A (a gradient's {@code Xᵀ·G}, whose B is read
-     * once) or a taller one (a product over all time steps at once) they are made for the product
-     * alone every time. Either way the product runs on this kernel, so its bits do not depend on what
-     * was computed before it. Called once per product, before it is cut over threads; kept panels
-     * come as {@link KeptPanels}, held for the product, which lets go of them when its last block is
-     * done ({@link KeptPanels#release(Object)}; Note [Panels handed on]).
+     * The panels of B for a product {@code op(A)·B} or, with {@code transposed}, {@code op(A)·Bᵀ}
+     * of {@code m × n} by an inner dimension {@code k}, A transposed when {@code ta}; null, when
+     * the shape does not {@link #fits fit} or B is not a matrix that is the whole of its tensor
+     * ({@code [k, n]}, or {@code [n, k]} when transposed). For a batch's rows by a weight (at most
+     * {@link #MAX_ROWS} rows, A not transposed) they are made on B's first such use for this
+     * product alone, in the calling thread's scratch, and from its second use on kept with its
+     * tensor: a recurrent step reads a weight at every time step. A weight that replaced one with
+     * kept panels keeps its own from its first use, in the storage handed on to it, and so does one
+     * marked {@link Tensor#readAgainAndAgain}. For a transposed A (a gradient's {@code Xᵀ·G}, whose
+     * B is read once) or a taller one (a product over all time steps at once) they are made for the
+     * product alone every time. Either way the product runs on this kernel, so its bits do not
+     * depend on what was computed before it. Called once per product, before it is cut over
+     * threads; kept panels come as {@link KeptPanels}, held for the product, which lets go of them
+     * when its last block is done ({@link KeptPanels#release(Object)}; Note [Panels handed on]).
      */
     static Object panelsFor(boolean ta, boolean transposed, int m, int n, int k, Tensor b) {
         int stored = b.dtype == DType.F32 ? b.f32().length : b.f64().length;
