@@ -226,6 +226,9 @@ public final class Variable {
 
     /** Whether every input is a parameter (a leaf that needs a gradient) or a loop invariant: only then is an op computed once for all steps. */
     private static boolean parametersOrInvariants(Variable[] in) {
+        if (in.length == 0) {
+            return false;
+        }
         for (Variable v : in) {
             if (!v.invariant && !(v.isLeaf() && v.requiresGrad)) {
                 return false;
