@@ -106,27 +106,27 @@ public final class Unrolled implements AutoCloseable {
     /** A loop invariant's node and the input values it was computed from. */
     private record Invariant(Variable result, Tensor[] values) {
         boolean computedFrom(Tensor[] now) {
-            for (int i = 0; i < now.length; i++) {
-                if (now[i] != values[i]) {
-                    return false;
-                }
-            }
-            return true;
+            return sameInstances(values, now);
         }
+    }
+
+    /** Whether {@code a} and {@code b} hold the same objects, by identity, in the same order. */
+    private static boolean sameInstances(Object[] a, Object[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private record Key(Op op, Variable[] in) {
         @Override
         public boolean equals(Object o) {
-            if (!(o instanceof Key k) || !op.equals(k.op) || in.length != k.in.length) {
-                return false;
-            }
-            for (int i = 0; i < in.length; i++) {
-                if (in[i] != k.in[i]) {
-                    return false;
-                }
-            }
-            return true;
+            return o instanceof Key k && op.equals(k.op) && sameInstances(in, k.in);
         }
 
         @Override
