@@ -66,6 +66,9 @@ import java.util.Objects;
  * a sliced {@code W_k} is hoisted as over {@code W}. With no tape recording (a model generating text
  * a character at a time, one loop per character), an invariant of one parameter is kept with the
  * parameter's tensor ({@link Tensor#derived}), so later loops neither slice it again nor repack it.
+ * While one records, its value is on the step's workspace and new each training step, so its panels
+ * take the storage of the panels of the previous step's (the optimizer replaced the parameter's
+ * tensor), as a weight's do, rather than making new ones every step.
  *
  * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
@@ -368,8 +371,10 @@ public final class Unrolled implements AutoCloseable {
         if (open.t != 0) {
             return null;
         }
-        Variable result = Tape.current() == null && values.length == 1
-                ? Variable.constant(values[0].derived(op, () -> op.forward(values)))   // unrecorded: kept for later loops too
+        // Of one parameter, its value is derived from the parameter's tensor: kept for later loops when
+        // unrecorded, and otherwise taking the storage of the copies made of the one before the optimizer's step.
+        Variable result = values.length == 1
+                ? Variable.computed(Tape.current(), op, in, values[0].derived(op, () -> op.forward(values)))
                 : Variable.compute(op, in);
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it

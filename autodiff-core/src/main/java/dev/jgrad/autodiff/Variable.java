@@ -195,7 +195,11 @@ public final class Variable {
                 return term;
             }
         }
-        Tensor out = op.forward(values(in));
+        return computed(tape, op, in, op.forward(values(in)));
+    }
+
+    /** {@code out}, the result of {@code op} on {@code in}, as {@link #compute} gives it: recorded on {@code tape} when one records and an input needs a gradient. */
+    static Variable computed(Tape tape, Op op, Variable[] in, Tensor out) {
         if (tape == null) {
             return constant(out);
         }

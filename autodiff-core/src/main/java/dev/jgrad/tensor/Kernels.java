@@ -822,6 +822,7 @@ public final class Kernels {
      * whole float64 copies of a large weight would be written to memory and read back. The new value
      * takes over the storage of the copy of {@code w} the matrix products keep, when no product is
      * reading it: it would otherwise be garbage a step old (Note [Panels handed on] on {@code KeptPanels}).
+     * So do the results {@linkplain Tensor#derived derived} from {@code w}, for the same results of the new value.
      *
      * @param w    the parameter's value
      * @param g    its gradient, of {@code w}'s shape (any dtype)
@@ -848,6 +849,7 @@ public final class Kernels {
             out.setRange(at, wc, len);
         }
         KeptPanels.handOn(w, out);
+        out.derivedBefore = w.takeDerived();
         return out;
     }
 

@@ -53,8 +53,15 @@ public final class Tensor {
      */
     int gatherUses;
     volatile OneHotProducts.KeptRows gatherRows;
-    /** Values derived from this tensor alone and kept with it ({@link #derived}), by key; null until the first. */
+    /**
+     * Values derived from this tensor alone ({@link #derived}), by key; null until the first. Results
+     * on storage of their own are kept and returned again; those on a workspace's are only remembered,
+     * so that the tensor replacing this one can take their panels' storage (Note [Panels handed on]
+     * on {@link KeptPanels}).
+     */
     private volatile Map<Object, Tensor> derived;
+    /** The {@link #derived} results of the tensor this one replaced ({@link Kernels#update}), by key; null when there were none. */
+    volatile Map<Object, Tensor> derivedBefore;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);
@@ -646,7 +653,10 @@ public final class Tensor {
      * a value derived from this tensor's alone, such as a block of a weight sliced for inference at
      * every call of a model, which then costs its slice once and keeps the copies products make of
      * it. A tensor's values never change, so neither does such a result. A result on storage lent by
-     * a workspace is not kept, since its storage goes back when its scope ends.
+     * a workspace is not kept, since its storage goes back when its scope ends. When this tensor
+     * replaced another in an optimizer's step ({@link Kernels#update}), a new result takes the storage
+     * of the copies products made of that one's result under the same key, as the weight itself
+     * takes its predecessor's (Note [Panels handed on] on {@code KeptPanels}); its bits do not change.
      *
      * @param key     what the result is of this tensor, compared by {@code equals}
      * @param compute computes the result, at most once per key while it can be kept
@@ -655,21 +665,35 @@ public final class Tensor {
     public Tensor derived(Object key, Supplier<Tensor> compute) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(compute, "compute");
-        Map<Object, Tensor> kept = derived;
-        Tensor known = kept == null ? null : kept.get(key);
-        if (known != null) {
-            return known;
+        Map<Object, Tensor> known = derived;
+        Tensor kept = known == null ? null : known.get(key);
+        if (kept != null && kept.loan == null) {
+            return kept;
         }
         Tensor result = Objects.requireNonNull(compute.get(), "the computed tensor");
-        if (result.loan == null) {
-            synchronized (this) {
-                if (derived == null) {
-                    derived = new ConcurrentHashMap<>();
-                }
-                known = derived.putIfAbsent(key, result);
-            }
+        Map<Object, Tensor> before = derivedBefore;
+        Tensor predecessor = before == null ? null : before.remove(key);
+        if (predecessor != null && result != predecessor) {
+            KeptPanels.handOn(predecessor, result);
         }
-        return known != null ? known : result;
+        synchronized (this) {
+            if (derived == null) {
+                derived = new ConcurrentHashMap<>();
+            }
+            kept = derived.get(key);
+            if (kept != null && kept.loan == null) {
+                return kept;
+            }
+            derived.put(key, result);
+        }
+        return result;
+    }
+
+    /** This tensor's {@link #derived} results, for the tensor replacing it; they are no longer this one's. */
+    synchronized Map<Object, Tensor> takeDerived() {
+        Map<Object, Tensor> taken = derived;
+        derived = null;
+        return taken;
     }
 
     /**

@@ -447,21 +447,31 @@ class UnrolledTest {
     /**
      * With no tape recording, as when a model generates text one loop per character, a block of a
      * parameter is kept with the parameter's tensor: a later loop reads the same tensor, with the
-     * same values, and does not slice it again. A recorded loop keeps nothing beyond itself.
+     * same values, and does not slice it again. A recorded loop reads it too, through a node of its
+     * own that gives the parameter its gradient.
      */
     @Test
     void anUnrecordedLoopKeepsAnInvariantForTheNextLoop() {
         Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
-        Tensor[] blocks = new Tensor[3];
+        Variable[] blocks = new Variable[3];
         for (int loop = 0; loop < 3; loop++) {
-            try (Tape.Scope off = loop < 2 ? Tape.noGrad() : null; Tape tape = loop < 2 ? null : Tape.record();
-                 Unrolled steps = Unrolled.over(xs, T); Unrolled.Step step = steps.step(0)) {
-                blocks[loop] = block(packed).value();
+            try (Tape.Scope off = loop < 2 ? Tape.noGrad() : null; Tape tape = loop < 2 ? null : Tape.record()) {
+                try (Unrolled steps = Unrolled.over(xs, T); Unrolled.Step step = steps.step(0)) {
+                    blocks[loop] = block(packed);
+                }
+                if (tape != null) {
+                    blocks[loop].sum().backward();
+                }
             }
         }
-        assertSame(blocks[0], blocks[1], "the second unrecorded loop reads the first one's block");
-        assertArrayEquals(Kernels.slice(packed.value(), 0, 0, 6).toDoubleArray(), blocks[0].toDoubleArray(), 0.0);
-        assertNotSame(blocks[0], blocks[2], "a recorded loop slices its own");
+        assertSame(blocks[0].value(), blocks[1].value(), "the second unrecorded loop reads the first one's block");
+        assertArrayEquals(Kernels.slice(packed.value(), 0, 0, 6).toDoubleArray(), blocks[0].value().toDoubleArray(), 0.0);
+        assertSame(blocks[0].value(), blocks[2].value(), "so does a recorded loop");
+        assertFalse(blocks[0].requiresGrad());
+        assertTrue(blocks[2].requiresGrad(), "on a node of its own");
+        double[] expected = new double[24];
+        java.util.Arrays.fill(expected, 0, 12, 1.0);
+        assertArrayEquals(expected, packed.grad().toDoubleArray(), 0.0, "d Σ W_hh[0:6] / d W_hh");
     }
 
     /** Hoisting treats a loop invariant as a leaf: {@code x_t·W_kᵀ} over a block of a packed input weight is one product for all steps. */

@@ -343,6 +343,39 @@ class VectorGemmTest {
         assertArrayEquals(next.expected(), next.run(), "and leaves the new weight's alone");
     }
 
+    /**
+     * A block derived from a weight on a workspace's storage, as a recorded loop's invariant is, is not
+     * kept with the weight, but the same block of the weight that replaced it packs its panels into the
+     * storage of the old block's (Note [Panels handed on]).
+     */
+    @ParameterizedTest(name = "{0} transposed {1}")
+    @CsvSource({"F32, false", "F32, true", "F64, false", "F64, true"})
+    void aBlockOfAnUpdatedWeightTakesOverItsPredecessorsPanels(DType dtype, boolean tb) {
+        Case shape = Case.of(dtype, tb, 16, 64, 23, 33);
+        int rows = tb ? 64 : 23;
+        Tensor packed = Tensor.uniform(Rng.seeded(5), dtype, -1, 1, 2 * rows, tb ? 23 : 64);
+        Workspace workspace = new Workspace(64L << 20);
+        Tensor block;
+        Object storage;
+        try (Workspace.Scope step = workspace.open()) {
+            block = packed.derived("top", () -> Kernels.slice(packed, 0, 0, rows));
+            assertTrue(block.loan() != null, "on the workspace's storage");
+            block.readAgainAndAgain();
+            Case c = withB(shape, block);
+            assertArrayEquals(c.expected(), c.run());
+            storage = kept(block, tb).data;
+        }
+        Tensor next = stepped(packed);
+        try (Workspace.Scope step = workspace.open()) {
+            Tensor nextBlock = next.derived("top", () -> Kernels.slice(next, 0, 0, rows));
+            assertNotSame(block, nextBlock, "a block on a workspace's storage is not kept");
+            nextBlock.readAgainAndAgain();
+            Case c = withB(shape, nextBlock);
+            assertArrayEquals(c.expected(), c.run(), "the new block's products");
+            assertSame(storage, kept(nextBlock, tb).data, "its copy in the old block's storage");
+        }
+    }
+
     @ParameterizedTest(name = "{0} transposed {1}")
     @CsvSource({"F32, false", "F64, true"})
     void panelsAProductIsReadingAreNotHandedOn(DType dtype, boolean tb) {
