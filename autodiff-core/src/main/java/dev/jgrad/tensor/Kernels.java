@@ -92,6 +92,9 @@ public final class Kernels {
         }
     }
 
+    /** Elements of a float64 operand that take 4 KiB: a few such blocks of several operands stay in the L1 cache together. */
+    private static final int L1_BLOCK = 512;
+
     static void sameDType(String op, Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException(op + ": dtypes " + a.dtype + a.shape + " and " + b.dtype + b.shape
@@ -404,6 +407,106 @@ public final class Kernels {
             lerp(a, b, w, out, 0, n);
         }
         return out;
+    }
+
+    /**
+     * The terms of {@link #lerp}'s derivative rule for the cotangent {@code g}, in one pass over operands
+     * of one shape: {@code g ⊙ (1 − w)} for the start {@code a}, {@code g ⊙ w} for the end {@code b} and
+     * {@code g ⊙ (b − a)} for the weight {@code w}. Every element is rounded as the ops {@code g ⊙
+     * oneMinus(w)}, {@code g ⊙ w} and {@code g ⊙ (b − a)} round it ({@link #affine}, {@link #binary}),
+     * so the terms are bit for bit theirs, where those ops take five passes and two temporaries.
+     *
+     * @param g    the cotangent of {@code lerp(a, b, w)}
+     * @param a    the start
+     * @param b    the end
+     * @param w    the weight
+     * @param need which terms to compute: {@code need[0]} for a, {@code need[1]} for b, {@code need[2]} for w
+     * @return the terms for a, b and w, null where not needed
+     * @throws IllegalArgumentException when the operands' shapes or dtypes are not all the same, naming them
+     */
+    public static Tensor[] lerpGradients(Tensor g, Tensor a, Tensor b, Tensor w, boolean[] need) {
+        Objects.requireNonNull(g, "g");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(need, "need");
+        if (need.length != 3) {
+            throw new IllegalArgumentException("lerpGradients: need has " + need.length + " flags, not 3");
+        }
+        for (Tensor t : new Tensor[] {a, b, w}) {
+            sameDType("lerpGradients", g, t);
+            if (!t.shape.equals(g.shape)) {
+                throw new IllegalArgumentException("lerpGradients: operand " + t.shape + " is not of the cotangent's shape " + g.shape);
+            }
+        }
+        Tensor[] out = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            out[i] = need[i] ? Tensor.allocateOverwritten(g.dtype, g.shape) : null;
+        }
+        int n = g.size();
+        if (splits(n, CHEAP_CHUNK)) {
+            inChunks(n, CHEAP_CHUNK, (lo, hi) -> lerpGradients(g, a, b, w, out, lo, hi));
+        } else {
+            lerpGradients(g, a, b, w, out, 0, n);
+        }
+        return out;
+    }
+
+    /** {@link #lerpGradients} on {@code [lo, hi)}, {@link #L1_BLOCK} elements at a time, so that each is read from memory once for all three terms. */
+    private static void lerpGradients(Tensor g, Tensor a, Tensor b, Tensor w, Tensor[] out, int lo, int hi) {
+        for (int at = lo; at < hi; at += L1_BLOCK) {
+            lerpGradientsBlock(g, a, b, w, out, at, Math.min(hi, at + L1_BLOCK));
+        }
+    }
+
+    private static void lerpGradientsBlock(Tensor g, Tensor a, Tensor b, Tensor w, Tensor[] out, int lo, int hi) {
+        if (g.f64() != null) {
+            double[] gd = g.f64();
+            double[] wd = w.f64();
+            if (out[0] != null) {
+                double[] o = out[0].f64();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gd[i] * (wd[i] * -1.0 + 1.0);
+                }
+            }
+            if (out[1] != null) {
+                double[] o = out[1].f64();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gd[i] * wd[i];
+                }
+            }
+            if (out[2] != null) {
+                double[] ad = a.f64();
+                double[] bd = b.f64();
+                double[] o = out[2].f64();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gd[i] * (bd[i] - ad[i]);
+                }
+            }
+        } else {
+            float[] gf = g.f32();
+            float[] wf = w.f32();
+            if (out[0] != null) {
+                float[] o = out[0].f32();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gf[i] * (wf[i] * -1f + 1f);
+                }
+            }
+            if (out[1] != null) {
+                float[] o = out[1].f32();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gf[i] * wf[i];
+                }
+            }
+            if (out[2] != null) {
+                float[] af = a.f32();
+                float[] bf = b.f32();
+                float[] o = out[2].f32();
+                for (int i = lo; i < hi; i++) {
+                    o[i] = gf[i] * (bf[i] - af[i]);
+                }
+            }
+        }
     }
 
     private static void lerp(Tensor a, Tensor b, Tensor w, Tensor out, int lo, int hi) {

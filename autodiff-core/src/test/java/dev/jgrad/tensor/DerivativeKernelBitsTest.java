@@ -78,6 +78,45 @@ class DerivativeKernelBitsTest {
         check(Kernels.Binary.SIGMOID_GRAD, DerivativeKernelBitsTest::composedSigmoid);
     }
 
+    /**
+     * Lerp's rule in one pass ({@link Kernels#lerpGradients}) gives the bits of its ops {@code g ⊙ oneMinus(w)},
+     * {@code g ⊙ w} and {@code g ⊙ (b − a)}, at every size above and on all pairs of extremes, and leaves out the
+     * terms not asked for.
+     */
+    @Test
+    void lerpGradientsGiveTheBitsOfTheRulesOps() {
+        for (DType dt : DType.values()) {
+            for (int n : SIZES) {
+                Tensor[] wg = operands(dt, n, 17L * n + dt.ordinal());
+                Tensor[] ab = operands(dt, n, 19L * n + dt.ordinal());
+                checkLerp(wg[1], ab[0], ab[1], wg[0], dt + " n=" + n);
+            }
+            Tensor[] pairs = extremePairs(dt);
+            checkLerp(pairs[1], pairs[0], pairs[1], pairs[0], dt + " extreme pairs, a = w, b = g");
+            checkLerp(pairs[0], pairs[1], pairs[0], pairs[1], dt + " extreme pairs, a = w, b = g, the other way");
+            Tensor[] t = operands(dt, 33, 23);
+            Tensor[] only = Kernels.lerpGradients(t[1], t[0], t[1], t[0], new boolean[] {false, false, true});
+            assertTrue(only[0] == null && only[1] == null, dt + ": terms not asked for are null");
+            assertSameBits(Kernels.binary(Kernels.Binary.MUL, t[1], Kernels.binary(Kernels.Binary.SUB, t[1], t[0])), only[2], dt + " w's term alone");
+        }
+    }
+
+    private static void checkLerp(Tensor g, Tensor a, Tensor b, Tensor w, String what) {
+        Tensor[] terms = Kernels.lerpGradients(g, a, b, w, new boolean[] {true, true, true});
+        assertSameBits(Kernels.binary(Kernels.Binary.MUL, g, Kernels.affine(w, -1.0, 1.0)), terms[0], what + ", a's term");
+        assertSameBits(Kernels.binary(Kernels.Binary.MUL, g, w), terms[1], what + ", b's term");
+        assertSameBits(Kernels.binary(Kernels.Binary.MUL, g, Kernels.binary(Kernels.Binary.SUB, b, a)), terms[2], what + ", w's term");
+    }
+
+    @Test
+    void lerpGradientsRejectOperandsOfAnotherShapeByTheirShapes() {
+        Tensor g = Tensor.zeros(DType.F64, 2, 3);
+        Tensor other = Tensor.zeros(DType.F64, 3);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Kernels.lerpGradients(g, g, other, g, new boolean[] {true, true, true}));
+        assertEquals("lerpGradients: operand [3] is not of the cotangent's shape [2, 3]", e.getMessage());
+    }
+
     private static void check(Kernels.Binary op, BiFunction<Tensor, Tensor, Tensor> composed) {
         for (DType dt : DType.values()) {
             for (int n : SIZES) {
