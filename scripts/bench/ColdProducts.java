@@ -1,0 +1,132 @@
+import dev.jgrad.tensor.Blas;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
+import dev.jgrad.tensor.Parallelism;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A large GRU step's recurrent products timed alone with a warm cache and with a cold one: before
+ * each call, a sweep over 64 MiB of other data (twice this machine's L3) pushes the operands out, as
+ * the step's other work does between two uses of a weight. It tells whether a product runs slower
+ * inside a step than alone because its operands come from memory there (bench --products gives the
+ * in-step figure).
+ *
+ * <p>Run from the repository, after the examples' jar is built:
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *      -cp examples/target/gru-examples.jar scripts/bench/ColdProducts.java [ROUNDS]
+ * </pre>
+ * One thread; warm and cold alternate within each round; each figure is the median over rounds.
+ */
+public class ColdProducts {
+    private static final int SWEEP_BYTES = 64 << 20;
+    private static final int CALLS = 60;
+
+    /** One product; {@code weight}: its B is a weight, whose packed panels the step keeps from one call to the next. */
+    record Shape(String name, int m, int k, int n, boolean transA, boolean transB, boolean weight) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Parallelism.setThreads(1);
+        System.out.println("machine: " + cpu() + ", JDK " + Runtime.version() + ", " + Blas.description());
+        Shape[] shapes = {
+                new Shape("64x512·512x512 (h·W)", 64, 512, 512, false, false, true),
+                new Shape("64x512·(512x512)ᵀ (g·Wᵀ)", 64, 512, 512, false, true, true),
+                new Shape("(512x512)ᵀ·512x512 (Xᵀ·G)", 512, 512, 512, true, false, false),
+        };
+        double[] sweep = new double[SWEEP_BYTES / Double.BYTES];
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            for (Shape s : shapes) {
+                Rng rng = Rng.seeded(7);
+                Tensor a = s.transA ? Tensor.randn(rng, dtype, 1.0, s.k, s.m) : Tensor.randn(rng, dtype, 1.0, s.m, s.k);
+                Tensor b = s.transB ? Tensor.randn(rng, dtype, 1.0, s.n, s.k) : Tensor.randn(rng, dtype, 1.0, s.k, s.n);
+                time(a, b, s, sweep, false);   // warm-up
+                time(a, b, s, sweep, true);
+                double[] warm = new double[rounds];
+                double[] cold = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    warm[r] = time(a, b, s, sweep, false);
+                    cold[r] = time(a, b, s, sweep, true);
+                }
+                double w = median(warm);
+                double c = median(cold);
+                System.out.printf(Locale.ROOT, "%s %-28s warm %8.1f µs (%5.1f GFLOP/s)  cold %8.1f µs (%5.1f GFLOP/s)  cold/warm %.2fx%n",
+                        dtype, s.name, w * 1e6, gflops(s, w), c * 1e6, gflops(s, c), c / w);
+            }
+        }
+    }
+
+    /**
+     * Seconds per call, the sweep (when {@code cold}) outside the timed interval. A B that is not a weight
+     * is a fresh tensor at every call, as in the step, so that the kernel packs it every time rather than
+     * keep its panels from the call before.
+     */
+    private static double time(Tensor a, Tensor b, Shape s, double[] sweep, boolean cold) {
+        long nanos = 0;
+        double sink = 0;
+        for (int call = 0; call < CALLS; call++) {
+            Tensor operand = s.weight ? b : Tensor.of(b.dtype(), b.toDoubleArray(), b.shape().dims());
+            if (cold) {
+                for (int i = 0; i < sweep.length; i += 8) {   // one write per 64-byte line
+                    sweep[i] += 1.0;
+                }
+            }
+            long t0 = System.nanoTime();
+            Tensor c = Kernels.matmul(a, operand, s.transA, s.transB);
+            nanos += System.nanoTime() - t0;
+            sink += c.at(0);
+        }
+        if (Double.isNaN(sink + sweep[0])) {
+            System.out.print("");
+        }
+        return nanos / 1e9 / CALLS;
+    }
+
+    private static double gflops(Shape s, double seconds) {
+        return 2.0 * s.m * s.k * s.n / seconds / 1e9;
+    }
+
+    private static double median(double[] xs) {
+        double[] sorted = xs.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String cpu() throws Exception {
+        Path info = Path.of("/proc/cpuinfo");
+        if (!Files.exists(info)) {
+            return System.getProperty("os.arch");
+        }
+        String model = "?";
+        String family = "?";
+        String number = "?";
+        String flags = "";
+        for (String line : Files.readAllLines(info)) {
+            String value = line.contains(":") ? line.substring(line.indexOf(':') + 1).trim() : "";
+            if (line.startsWith("model name") && model.equals("?")) {
+                model = value;
+            } else if (line.startsWith("cpu family") && family.equals("?")) {
+                family = value;
+            } else if (line.startsWith("model\t") && number.equals("?")) {
+                number = value;
+            } else if (line.startsWith("flags") && flags.isEmpty()) {
+                flags = value;
+            }
+        }
+        StringBuilder isa = new StringBuilder();
+        for (String f : new String[] {"avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"}) {
+            if ((" " + flags + " ").contains(" " + f + " ")) {
+                isa.append(' ').append(f);
+            }
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores, " + model + " (family " + family + " model " + number + "),"
+                + isa;
+    }
+}
