@@ -18,7 +18,7 @@ import java.util.Locale;
  *
  * <p>Run from the repository, after the examples' jar is built:
  * <pre>
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ * java -XX:+UseSerialGC -Xmx1g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *      -cp examples/target/gru-examples.jar scripts/bench/ColdProducts.java [ROUNDS]
  * </pre>
  * One thread; warm and cold alternate within each round; each figure is the median over rounds.
