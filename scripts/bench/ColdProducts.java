@@ -85,9 +85,7 @@ public class ColdProducts {
         for (int call = 0; call < CALLS; call++) {
             Tensor operand = s.weight ? b : Tensor.of(b.dtype(), b.toDoubleArray(), b.shape().dims());
             if (cold) {
-                for (int i = 0; i < sweep.length; i += 8) {   // one write per 64-byte line
-                    sweep[i] += 1.0;
-                }
+                sweep(sweep);
             }
             long t0 = System.nanoTime();
             Kernels.matmul(a, operand, s.transA, s.transB);
@@ -133,9 +131,7 @@ public class ColdProducts {
         long nanos = 0;
         for (int call = 0; call < CALLS; call++) {
             if (cold != Cold.NOTHING) {
-                for (int i = 0; i < sweep.length; i += 8) {   // one write per 64-byte line
-                    sweep[i] += 1.0;
-                }
+                sweep(sweep);
                 if (cold == Cold.WEIGHT_AND_OUTPUT || cold == Cold.OUTPUT) {
                     a.toDoubleArray();
                 }
@@ -150,6 +146,13 @@ public class ColdProducts {
             }
         }
         return nanos / 1e9 / CALLS;
+    }
+
+    /** Pushes the operands out of the caches: one write per 64-byte line of {@code sweep}. */
+    private static void sweep(double[] sweep) {
+        for (int i = 0; i < sweep.length; i += 8) {
+            sweep[i] += 1.0;
+        }
     }
 
     private static double gflops(Shape s, double seconds) {
