@@ -10,17 +10,17 @@ import jdk.incubator.vector.VectorSpecies;
  * How fast one core reads data that was last touched a working set ago, for working sets from 32 KiB
  * to 256 MiB: where the rate falls tells how much cache one thread of this machine really has, which
  * on a virtual machine whose L3 is shared with other tenants can be less than {@code lscpu} says. A GRU
- * step's backward walk reads back what its forward pass wrote a whole sequence earlier (a large float64
- * step keeps some 80 MiB for it), so that read runs at the rate of the level the working set spills to.
+ * step's backward walk reads back what its forward pass wrote a whole sequence earlier (a large step
+ * keeps 61–129 MiB for it), so that read runs at the rate of the level the working set spills to.
+ * Each size is a {@code long[]} summed front to back on the Vector API, four vectors at a time, over
+ * and over, as many times as it takes to read 2 GiB; the figure is the best of five such reads, in GB/s.
  *
  * <p>Then it times what that costs one elementwise pass of a large GRU step, {@code o = a + b} over
  * {@code [64, 512]} values: with all three arrays in cache, and with its output, or its input {@code a},
- * or both, taken in turn from 512 arrays of that size (64 MiB in float32), so that each was last
+ * or both, taken in turn from 64 MiB of arrays of that size, so that each was last
  * touched 64 MiB of other arrays ago, as a value kept for the backward walk is.
  *
- * <p>Each size is a {@code long[]} summed front to back on the Vector API, four vectors at a time, over and over, as
- * many times as it takes to read 2 GiB; the figure is the best of five such reads, in GB/s.
- * Run from the repository, after the examples' jar is built:
+ * <p>Run from the repository, after the examples' jar is built:
  * <pre>
  * java -XX:+UseSerialGC -Xmx2g --add-modules jdk.incubator.vector -cp examples/target/gru-examples.jar scripts/bench/CacheLadder.java
  * </pre>
@@ -54,38 +54,42 @@ public class CacheLadder {
     }
 
     private static final int ELEMENTS = 64 * 512;
-    private static final int ARRAYS = 512;
+    private static final long COLD_BYTES = 64L << 20;
     private static final int CALLS = 20_000;
 
-    /** Microseconds per {@code o = a + b} pass, the best of five rounds of {@link #CALLS}, for each of hot, cold output, cold input, both cold. */
+    /** {@code o = a + b} with {@code a} the input array numbered {@code in} and {@code o} the output array numbered {@code out}. */
+    private interface Pass {
+        void run(int in, int out);
+    }
+
     private static void coldPasses() {
         System.out.println("o = a + b over [64, 512]   all in cache   output cold   input cold   both cold   (µs a pass)");
-        float[] af = new float[ELEMENTS], bf = new float[ELEMENTS];
-        float[][] manyF = new float[ARRAYS][ELEMENTS];
-        float[][] moreF = new float[ARRAYS][ELEMENTS];
-        double[] f32 = new double[4];
-        java.util.Arrays.fill(f32, Double.MAX_VALUE);
+        int arrays = (int) (COLD_BYTES / (4L * ELEMENTS));
+        float[] bf = new float[ELEMENTS];
+        float[][] inF = new float[arrays][ELEMENTS];
+        float[][] outF = new float[arrays][ELEMENTS];
+        print("float32", coldRow((in, out) -> add(inF[in], bf, outF[out]), arrays));
+        java.util.Arrays.fill(inF, null);
+        java.util.Arrays.fill(outF, null);
+        double[] bd = new double[ELEMENTS];
+        double[][] inD = new double[arrays / 2][ELEMENTS];
+        double[][] outD = new double[arrays / 2][ELEMENTS];
+        print("float64", coldRow((in, out) -> add(inD[in], bd, outD[out]), arrays / 2));
+    }
+
+    /**
+     * Microseconds per pass, the best of five rounds of {@link #CALLS}: all in cache (arrays 0 and 0 again and again),
+     * the output cold, the input cold, both cold (each taken in turn from {@code arrays} of them, 64 MiB).
+     */
+    private static double[] coldRow(Pass pass, int arrays) {
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
         for (int round = 0; round < 5; round++) {
-            f32[0] = Math.min(f32[0], time(i -> add(af, bf, manyF[0])));
-            f32[1] = Math.min(f32[1], time(i -> add(af, bf, manyF[i % ARRAYS])));
-            f32[2] = Math.min(f32[2], time(i -> add(moreF[i % ARRAYS], bf, manyF[0])));
-            f32[3] = Math.min(f32[3], time(i -> add(moreF[i % ARRAYS], bf, manyF[(i + 7) % ARRAYS])));
+            best[0] = Math.min(best[0], time(i -> pass.run(0, 0)));
+            best[1] = Math.min(best[1], time(i -> pass.run(0, i % arrays)));
+            best[2] = Math.min(best[2], time(i -> pass.run(i % arrays, 0)));
+            best[3] = Math.min(best[3], time(i -> pass.run(i % arrays, (i + 7) % arrays)));
         }
-        print("float32", f32);
-        java.util.Arrays.fill(manyF, null);
-        java.util.Arrays.fill(moreF, null);
-        double[] ad = new double[ELEMENTS], bd = new double[ELEMENTS];
-        double[][] manyD = new double[ARRAYS][ELEMENTS];
-        double[][] moreD = new double[ARRAYS / 2][ELEMENTS];
-        double[] f64 = new double[4];
-        java.util.Arrays.fill(f64, Double.MAX_VALUE);
-        for (int round = 0; round < 5; round++) {
-            f64[0] = Math.min(f64[0], time(i -> add(ad, bd, manyD[0])));
-            f64[1] = Math.min(f64[1], time(i -> add(ad, bd, manyD[i % ARRAYS])));
-            f64[2] = Math.min(f64[2], time(i -> add(moreD[i % moreD.length], bd, manyD[0])));
-            f64[3] = Math.min(f64[3], time(i -> add(moreD[i % moreD.length], bd, manyD[(i + 7) % ARRAYS])));
-        }
-        print("float64", f64);
+        return best;
     }
 
     private static void print(String dtype, double[] micros) {
