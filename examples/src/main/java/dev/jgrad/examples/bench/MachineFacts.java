@@ -13,17 +13,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The facts that make a benchmark figure interpretable: processors available to the JVM, the CPU
  * model with its family, model number and stepping, and the SIMD extensions that decide a kernel's
- * speed (from {@code /proc/cpuinfo}; "unknown" elsewhere), the JDK, the matrix-product backend
+ * speed (from {@code /proc/cpuinfo}; "unknown" elsewhere), the sizes of its data caches, which tell
+ * whether a step's working set fits (from {@code /sys}), the JDK, the matrix-product backend
  * (OpenBLAS with its version and the core it chose, or the Java kernel) and the loops that compute
  * exp, tanh and σ.
  *
- * @param isa the extensions among {@link #NOTABLE_FLAGS} this CPU reports
+ * @param isa    the extensions among {@link #NOTABLE_FLAGS} this CPU reports
+ * @param caches the first processor's data and unified caches by level, as {@link #caches(Path)} gives them
  */
-public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, String blas, String elementwise) {
+public record MachineFacts(int cores, String cpu, List<String> isa, String caches, String jdk, String blas, String elementwise) {
     /** The {@code /proc/cpuinfo} flags that change what a GEMM or an elementwise loop can do. */
     static final List<String> NOTABLE_FLAGS = List.of("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16");
 
@@ -47,12 +50,13 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
         }
         Set<String> flags = Set.of(first.getOrDefault("flags", "").split("\\s+"));
         return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(flags::contains).toList(),
-                System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
+                caches(Path.of("/sys/devices/system/cpu/cpu0/cache")), System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
     }
 
     /** Lines for the head of a table. */
     public String describe() {
-        return "machine: " + cores + " cores, " + cpu + ", " + (isa.isEmpty() ? "no AVX2" : String.join(" ", isa)) + ", JDK " + jdk
+        return "machine: " + cores + " cores, " + cpu + ", " + (isa.isEmpty() ? "no AVX2" : String.join(" ", isa)) + ", caches " + caches
+                + ", JDK " + jdk
                 + "\nmatmul: " + blas + "\nexp/tanh/sigmoid: " + elementwise;
     }
 
@@ -62,10 +66,45 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String jdk, 
         m.put("cores", cores);
         m.put("cpu", cpu);
         m.put("isa", isa);
+        m.put("caches", caches);
         m.put("runtime", "JDK " + jdk);
         m.put("blas", blas);
         m.put("elementwise", elementwise);
         return m;
+    }
+
+    /**
+     * The data and unified caches a Linux {@code cache} directory of sysfs lists ({@code index0},
+     * {@code index1}, … each with {@code level}, {@code type} and {@code size}), smallest level first:
+     * {@code "L1d 32 KiB, L2 1 MiB, L3 32 MiB"}; "unknown" where there is no such directory. Instruction
+     * caches are left out: no kernel's speed turns on them.
+     *
+     * @param dir the directory, {@code /sys/devices/system/cpu/cpu0/cache} on Linux
+     * @return the caches, or "unknown"
+     */
+    static String caches(Path dir) {
+        Map<Integer, String> byLevel = new TreeMap<>();
+        try (var entries = Files.list(dir)) {
+            for (Path index : entries.filter(p -> p.getFileName().toString().startsWith("index")).toList()) {
+                String type = Files.readString(index.resolve("type")).trim();
+                if (type.equals("Instruction")) {
+                    continue;
+                }
+                int level = Integer.parseInt(Files.readString(index.resolve("level")).trim());
+                byLevel.put(level, "L" + level + (type.equals("Data") ? "d " : " ") + size(Files.readString(index.resolve("size")).trim()));
+            }
+        } catch (IOException | RuntimeException e) {
+            return "unknown";   // not Linux, or a sysfs without these files
+        }
+        return byLevel.isEmpty() ? "unknown" : String.join(", ", byLevel.values());
+    }
+
+    /** A sysfs cache size ({@code "32K"}, {@code "1024K"}, {@code "32M"}) in KiB or, when whole, MiB. */
+    private static String size(String sysfs) {
+        char unit = sysfs.charAt(sysfs.length() - 1);
+        long kib = Character.isDigit(unit) ? Long.parseLong(sysfs) / 1024
+                : Long.parseLong(sysfs.substring(0, sysfs.length() - 1)) * (unit == 'M' ? 1024 : unit == 'G' ? 1024 * 1024 : 1);
+        return kib >= 1024 && kib % 1024 == 0 ? kib / 1024 + " MiB" : kib + " KiB";
     }
 
     /**

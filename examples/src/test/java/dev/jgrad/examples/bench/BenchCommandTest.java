@@ -41,7 +41,7 @@ class BenchCommandTest {
         for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
         assertEquals("machine", lines.get(0).path("kind").asText());
         assertTrue(lines.get(0).path("cores").asInt() >= 1);
-        assertTrue(lines.get(0).path("isa").isArray() && lines.get(0).has("runtime"), lines.get(0).toString());
+        assertTrue(lines.get(0).path("isa").isArray() && lines.get(0).has("runtime") && lines.get(0).has("caches"), lines.get(0).toString());
         assertTrue(lines.get(0).path("blas").asText().matches("(native OpenBLAS|java \\(pure-Java kernel).*"), lines.get(0).toString());
         assertTrue(lines.get(0).path("elementwise").asText().matches("(Vector API|scalar).*"), lines.get(0).toString());
         assertEquals(1 + 4 * 2 * 2, lines.size(), r.out());

@@ -1,0 +1,38 @@
+package dev.jgrad.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cache sizes read from a sysfs-like directory, and "unknown" where it is missing or incomplete. */
+class MachineFactsTest {
+    private static void index(Path dir, int n, int level, String type, String size) throws IOException {
+        Path index = Files.createDirectories(dir.resolve("index" + n));
+        Files.writeString(index.resolve("level"), level + "\n");
+        Files.writeString(index.resolve("type"), type + "\n");
+        Files.writeString(index.resolve("size"), size + "\n");
+    }
+
+    @Test
+    void dataAndUnifiedCachesByLevelInKibOrWholeMib(@TempDir Path dir) throws IOException {
+        index(dir, 3, 3, "Unified", "32768K");
+        index(dir, 0, 1, "Data", "48K");
+        index(dir, 1, 1, "Instruction", "32K");
+        index(dir, 2, 2, "Unified", "1280K");
+        Files.createDirectories(dir.resolve("power"));   // sysfs has other entries beside the indexN ones
+        assertEquals("L1d 48 KiB, L2 1280 KiB, L3 32 MiB", MachineFacts.caches(dir));
+    }
+
+    @Test
+    void unknownWithoutTheDirectoryOrWithAnIndexMissingAFile(@TempDir Path dir) throws IOException {
+        assertEquals("unknown", MachineFacts.caches(dir.resolve("absent")));
+        assertEquals("unknown", MachineFacts.caches(dir));
+        index(dir, 0, 1, "Data", "32K");
+        Files.delete(dir.resolve("index0").resolve("size"));
+        assertEquals("unknown", MachineFacts.caches(dir));
+    }
+}
