@@ -2,7 +2,12 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -94,8 +99,11 @@ class OneHotProductsTest {
                 Tensor w = poisoned(Tensor.randn(rng, dtype, 1, 4, 6), 5, bad);
                 Tensor g = poisoned(Tensor.randn(rng, dtype, 1, 70, 6), 100, bad);
                 Tensor c = Tensor.randn(rng, dtype, 1, 6, 4);
+                Tensor wt = poisoned(Tensor.randn(rng, dtype, 1, 6, 4), 5, bad);
                 BlasBackends.on(backend, () -> {
                     assertBits(dense(x, w, false, false, null), Kernels.matmul(x, w, false, false), backend + " X·W with " + bad);
+                    assertBits(dense(wt, x, false, true, null), Kernels.matmul(wt, x, false, true), backend + " W·Xᵀ with " + bad);
+                    assertBits(dense(x, g, true, false, null), Kernels.matmul(x, g, true, false), backend + " Xᵀ·G with " + bad);
                     assertBits(dense(g, x, true, false, null), Kernels.matmul(g, x, true, false), backend + " Gᵀ·X with " + bad);
                     // Accumulated: the dense kernels then add into C as it was, untouched by the attempt.
                     assertBits(dense(g, x, true, false, c), accumulated(g, x, true, false, c), backend + " C + Gᵀ·X with " + bad);
@@ -106,6 +114,154 @@ class OneHotProductsTest {
                 BlasBackends.on(backend, () -> assertBits(dense(huge, same, true, false, null), Kernels.matmul(huge, same, true, false),
                         backend + " an overflowing sum"));
             }
+        }
+    }
+
+    /** A thread's first product of each kind grows its buffers to what the product needs, whatever the other threads grew theirs to. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aThreadsFirstProductsGrowItsOwnBuffers(DType dtype) throws InterruptedException {
+        Rng rng = Rng.seeded(11);
+        Tensor x = oneHot(rng, dtype, 67, 5);
+        Tensor g = Tensor.randn(rng, dtype, 1, 67, 6);
+        Tensor wt = Tensor.randn(rng, dtype, 1, 6, 5);
+        onAFreshThread(() -> {
+            for (Blas.Backend backend : BlasBackends.available()) {
+                check(backend, x, true, g, false, rng);    // a scatter-add into rows
+                check(backend, g, true, x, false, rng);    // into columns, its operand transposed into rows first
+                check(backend, x, false, wt, true, rng);   // a gather from Wᵀ, transposed into rows first
+            }
+        });
+    }
+
+    /**
+     * Once a thread's buffers have grown to a scatter-add, more of the same size allocate nothing: the
+     * buffers are reused, not made again, also when they are exactly the size asked for.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aRepeatedProductAllocatesNothingOnceItsBuffersHaveGrown(DType dtype) throws InterruptedException {
+        Rng rng = Rng.seeded(12);
+        Tensor x = oneHot(rng, dtype, 67, 5);
+        Tensor g = Tensor.randn(rng, dtype, 1, 67, 6);
+        Tensor gt = Tensor.randn(rng, dtype, 1, 6, 67);
+        Tensor c = Tensor.randn(rng, dtype, 1, 6, 5);
+        Tensor ct = Tensor.randn(rng, dtype, 1, 5, 6);
+        Runnable products = () -> {
+            Gemm.gemm(x, 0, true, g, 0, false, ct, 0, 5, 6, 67);   // Xᵀ·G: G's rows added into rows of C
+            Gemm.gemm(gt, 0, false, x, 0, false, c, 0, 6, 5, 67);  // G·X: G's columns, transposed into rows first, into columns of C
+        };
+        long[] allocated = new long[1];
+        onAFreshThread(() -> {
+            ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+            products.run();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5; i++) {
+                products.run();
+            }
+            allocated[0] = threads.getCurrentThreadAllocatedBytes() - before;
+        });
+        assertEquals(0, allocated[0], "bytes allocated by five more products of one size");
+    }
+
+    /** {@code -Djgrad.blas.onehot=off}, read once per JVM, multiplies one-hot rows out as GEMMs, with the same bits. */
+    @Test
+    void theSwitchOffMultipliesOneHotRowsOut() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djgrad.blas.onehot=off",
+                "-cp", System.getProperty("java.class.path"), SwitchedOff.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("GEMMs 2, same bits true"), out);
+    }
+
+    /** {@link #theSwitchOffMultipliesOneHotRowsOut}'s program: a gather and a scatter-add, traced, against the dense product. */
+    static final class SwitchedOff {
+        public static void main(String[] args) {
+            Rng rng = Rng.seeded(15);
+            Tensor x = oneHot(rng, DType.F64, 9, 4);
+            Tensor w = Tensor.randn(rng, DType.F64, 1, 4, 3);
+            Tensor g = Tensor.randn(rng, DType.F64, 1, 9, 3);
+            Tensor[] got = new Tensor[2];
+            int gemms = MatmulTrace.during(() -> {
+                got[0] = Kernels.matmul(x, w, false, false);
+                got[1] = Kernels.matmul(x, g, true, false);
+            }).size();
+            boolean same = java.util.Arrays.equals(dense(x, w, false, false, null).toDoubleArray(), got[0].toDoubleArray())
+                    && java.util.Arrays.equals(dense(x, g, true, false, null).toDoubleArray(), got[1].toDoubleArray());
+            System.out.println("GEMMs " + gemms + ", same bits " + same);
+        }
+    }
+
+    /** Runs {@code body} on a new thread, whose per-thread buffers start empty, and fails with what it threw. */
+    private static void onAFreshThread(Runnable body) throws InterruptedException {
+        Throwable[] failed = new Throwable[1];
+        Thread fresh = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        });
+        fresh.start();
+        fresh.join();
+        if (failed[0] != null) {
+            fail("on a thread that had run no product: " + failed[0], failed[0]);
+        }
+    }
+
+    /**
+     * A NaN or an infinity at the very first element an operand's range starts at: the first row's one
+     * at column 0, the other operand poisoned at its first element, every placement.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aNonFiniteFirstElementSendsEveryPlacementToTheDenseKernels(DType dtype) {
+        Rng rng = Rng.seeded(13);
+        int[] idx = {0, 3, 1, 3, 2, 0, 1};
+        Tensor x = Tensor.oneHot(dtype, idx, 4, idx.length);
+        for (Blas.Backend backend : BlasBackends.available()) {
+            Tensor w = poisoned(Tensor.randn(rng, dtype, 1, 4, 6), 0, Double.NaN);
+            Tensor wt = poisoned(Tensor.randn(rng, dtype, 1, 6, 4), 0, Double.POSITIVE_INFINITY);
+            Tensor g = poisoned(Tensor.randn(rng, dtype, 1, idx.length, 6), 0, Double.NEGATIVE_INFINITY);
+            Tensor gt = poisoned(Tensor.randn(rng, dtype, 1, 6, idx.length), 0, Double.NaN);
+            BlasBackends.on(backend, () -> {
+                assertBits(dense(x, w, false, false, null), Kernels.matmul(x, w, false, false), backend + " X·W");
+                assertBits(dense(wt, x, false, true, null), Kernels.matmul(wt, x, false, true), backend + " W·Xᵀ");
+                assertBits(dense(x, g, true, false, null), Kernels.matmul(x, g, true, false), backend + " Xᵀ·G");
+                assertBits(dense(gt, x, false, false, null), Kernels.matmul(gt, x, false, false), backend + " G·X");
+            });
+        }
+    }
+
+    /** One-hot rows read from an offset into their storage, as a product over one time step's rows of a longer sequence reads them. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void oneHotRowsReadFromAnOffsetAreTheRowsThere(DType dtype) {
+        Rng rng = Rng.seeded(14);
+        int classes = 5;
+        Tensor x = oneHot(rng, dtype, 30, classes);
+        Tensor w = Tensor.randn(rng, dtype, 1, classes, 7);
+        Tensor g = Tensor.randn(rng, dtype, 1, 12, 7);
+        int from = 11 * classes;   // rows 11 to 22 of x
+        for (Blas.Backend backend : BlasBackends.available()) {
+            Tensor gathered = Tensor.zeros(dtype, 12, 7);
+            Tensor scattered = Tensor.zeros(dtype, classes, 7);
+            Tensor wantGathered = Tensor.zeros(dtype, 12, 7);
+            Tensor wantScattered = Tensor.zeros(dtype, classes, 7);
+            Tensor dx = copy(x, true);
+            BlasBackends.on(backend, () -> {
+                assertEquals(List.of(), MatmulTrace.during(() -> {
+                    Gemm.product(x, from, false, w, 0, false, gathered, 0, 12, 7, classes);     // X[11:23]·W
+                    Gemm.product(x, from, true, g, 0, false, scattered, 0, classes, 7, 12);     // X[11:23]ᵀ·G
+                }), backend + ": products of one-hot rows at an offset ran as GEMMs");
+            });
+            BlasBackends.on(Blas.Backend.JAVA, () -> {
+                Gemm.product(dx, from, false, w, 0, false, wantGathered, 0, 12, 7, classes);
+                Gemm.product(dx, from, true, g, 0, false, wantScattered, 0, classes, 7, 12);
+            });
+            assertBits(wantGathered, gathered, backend + " X[11:23]·W");
+            assertBits(wantScattered, scattered, backend + " X[11:23]ᵀ·G");
         }
     }
 
@@ -134,6 +290,11 @@ class OneHotProductsTest {
                     assertTrue(kept.finite());
                     assertEquals(tb, kept.rows() != null, "only Wᵀ is copied");
                 }
+            }
+            if (tb) {   // the kept copy is its own: a scatter-add that transposes its operand into this thread's scratch leaves it be
+                Tensor x = oneHot(rng, dtype, 33, 28);
+                Kernels.matmul(Tensor.randn(rng, dtype, 1, 6, 33), x, false, false);
+                assertBits(dense(x, w, false, true, null), Kernels.matmul(x, w, false, true), "Wᵀ after a scatter-add's transpose");
             }
             if (tb) {   // the kept copy is what a later gather reads
                 Object rows = w.gatherRows.rows();
