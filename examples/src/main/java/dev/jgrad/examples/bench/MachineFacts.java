@@ -50,14 +50,14 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String cache
         }
         Set<String> flags = Set.of(first.getOrDefault("flags", "").split("\\s+"));
         return new MachineFacts(Runtime.getRuntime().availableProcessors(), model, NOTABLE_FLAGS.stream().filter(flags::contains).toList(),
-                caches(Path.of("/sys/devices/system/cpu/cpu0/cache")), System.getProperty("java.vm.name") + " " + Runtime.version(), Blas.description(), Kernels.elementwiseLoops());
+                caches(Path.of("/sys/devices/system/cpu/cpu0/cache")), System.getProperty("java.vm.name") + " " + Runtime.version(),
+                Blas.description(), Kernels.elementwiseLoops());
     }
 
     /** Lines for the head of a table. */
     public String describe() {
         return "machine: " + cores + " cores, " + cpu + ", " + (isa.isEmpty() ? "no AVX2" : String.join(" ", isa)) + ", caches " + caches
-                + ", JDK " + jdk
-                + "\nmatmul: " + blas + "\nexp/tanh/sigmoid: " + elementwise;
+                + ", JDK " + jdk + "\nmatmul: " + blas + "\nexp/tanh/sigmoid: " + elementwise;
     }
 
     /** The facts as JSON fields. */
@@ -99,11 +99,14 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String cache
         return byLevel.isEmpty() ? "unknown" : String.join(", ", byLevel.values());
     }
 
-    /** A sysfs cache size ({@code "32K"}, {@code "1024K"}, {@code "32M"}) in KiB or, when whole, MiB. */
+    /** A sysfs cache size ({@code "32K"}, {@code "1024K"}, {@code "32M"}) in KiB or, when whole, MiB; any other form throws. */
     private static String size(String sysfs) {
-        char unit = sysfs.charAt(sysfs.length() - 1);
-        long kib = Character.isDigit(unit) ? Long.parseLong(sysfs) / 1024
-                : Long.parseLong(sysfs.substring(0, sysfs.length() - 1)) * (unit == 'M' ? 1024 : unit == 'G' ? 1024 * 1024 : 1);
+        long n = Long.parseLong(sysfs.substring(0, sysfs.length() - 1));
+        long kib = switch (sysfs.charAt(sysfs.length() - 1)) {
+            case 'K' -> n;
+            case 'M' -> n * 1024;
+            default -> throw new IllegalArgumentException("cache size " + sysfs);
+        };
         return kib >= 1024 && kib % 1024 == 0 ? kib / 1024 + " MiB" : kib + " KiB";
     }
 

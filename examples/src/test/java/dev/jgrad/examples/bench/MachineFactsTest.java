@@ -23,16 +23,19 @@ class MachineFactsTest {
         index(dir, 0, 1, "Data", "48K");
         index(dir, 1, 1, "Instruction", "32K");
         index(dir, 2, 2, "Unified", "1280K");
+        index(dir, 4, 4, "Unified", "2M");
         Files.createDirectories(dir.resolve("power"));   // sysfs has other entries beside the indexN ones
-        assertEquals("L1d 48 KiB, L2 1280 KiB, L3 32 MiB", MachineFacts.caches(dir));
+        assertEquals("L1d 48 KiB, L2 1280 KiB, L3 32 MiB, L4 2 MiB", MachineFacts.caches(dir));
     }
 
     @Test
-    void unknownWithoutTheDirectoryOrWithAnIndexMissingAFile(@TempDir Path dir) throws IOException {
+    void unknownWithoutTheDirectoryOrWithAnIndexMissingOrMisreadingAFile(@TempDir Path dir) throws IOException {
         assertEquals("unknown", MachineFacts.caches(dir.resolve("absent")));
         assertEquals("unknown", MachineFacts.caches(dir));
         index(dir, 0, 1, "Data", "32K");
         Files.delete(dir.resolve("index0").resolve("size"));
+        assertEquals("unknown", MachineFacts.caches(dir));
+        Files.writeString(dir.resolve("index0").resolve("size"), "32 kilobytes\n");
         assertEquals("unknown", MachineFacts.caches(dir));
     }
 }
