@@ -2,8 +2,6 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.sun.management.ThreadMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -125,7 +123,7 @@ class OneHotProductsTest {
         Tensor x = oneHot(rng, dtype, 67, 5);
         Tensor g = Tensor.randn(rng, dtype, 1, 67, 6);
         Tensor wt = Tensor.randn(rng, dtype, 1, 6, 5);
-        onAFreshThread(() -> {
+        FreshThread.run(() -> {
             for (Blas.Backend backend : BlasBackends.available()) {
                 check(backend, x, true, g, false, rng);    // a scatter-add into rows
                 check(backend, g, true, x, false, rng);    // into columns, its operand transposed into rows first
@@ -151,17 +149,7 @@ class OneHotProductsTest {
             Gemm.gemm(x, 0, true, g, 0, false, ct, 0, 5, 6, 67);   // Xᵀ·G: G's rows added into rows of C
             Gemm.gemm(gt, 0, false, x, 0, false, c, 0, 6, 5, 67);  // G·X: G's columns, transposed into rows first, into columns of C
         };
-        long[] allocated = new long[1];
-        onAFreshThread(() -> {
-            ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-            products.run();
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 5; i++) {
-                products.run();
-            }
-            allocated[0] = threads.getCurrentThreadAllocatedBytes() - before;
-        });
-        assertEquals(0, allocated[0], "bytes allocated by five more products of one size");
+        assertEquals(0, FreshThread.allocatedAfterTheFirst(products, 5), "bytes allocated by five more products of one size");
     }
 
     /** {@code -Djgrad.blas.onehot=off}, read once per JVM, multiplies one-hot rows out as GEMMs, with the same bits. */
@@ -193,46 +181,6 @@ class OneHotProductsTest {
         }
     }
 
-    /** Runs {@code body} on a new thread, whose per-thread buffers start empty, and fails with what it threw. */
-    private static void onAFreshThread(Runnable body) throws InterruptedException {
-        Throwable[] failed = new Throwable[1];
-        Thread fresh = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable t) {
-                failed[0] = t;
-            }
-        });
-        fresh.start();
-        fresh.join();
-        if (failed[0] != null) {
-            fail("on a thread that had run no product: " + failed[0], failed[0]);
-        }
-    }
-
-    /**
-     * A NaN or an infinity at the very first element an operand's range starts at: the first row's one
-     * at column 0, the other operand poisoned at its first element, every placement.
-     */
-    @ParameterizedTest
-    @EnumSource(DType.class)
-    void aNonFiniteFirstElementSendsEveryPlacementToTheDenseKernels(DType dtype) {
-        Rng rng = Rng.seeded(13);
-        int[] idx = {0, 3, 1, 3, 2, 0, 1};
-        Tensor x = Tensor.oneHot(dtype, idx, 4, idx.length);
-        for (Blas.Backend backend : BlasBackends.available()) {
-            Tensor w = poisoned(Tensor.randn(rng, dtype, 1, 4, 6), 0, Double.NaN);
-            Tensor wt = poisoned(Tensor.randn(rng, dtype, 1, 6, 4), 0, Double.POSITIVE_INFINITY);
-            Tensor g = poisoned(Tensor.randn(rng, dtype, 1, idx.length, 6), 0, Double.NEGATIVE_INFINITY);
-            Tensor gt = poisoned(Tensor.randn(rng, dtype, 1, 6, idx.length), 0, Double.NaN);
-            BlasBackends.on(backend, () -> {
-                assertBits(dense(x, w, false, false, null), Kernels.matmul(x, w, false, false), backend + " X·W");
-                assertBits(dense(wt, x, false, true, null), Kernels.matmul(wt, x, false, true), backend + " W·Xᵀ");
-                assertBits(dense(x, g, true, false, null), Kernels.matmul(x, g, true, false), backend + " Xᵀ·G");
-                assertBits(dense(gt, x, false, false, null), Kernels.matmul(gt, x, false, false), backend + " G·X");
-            });
-        }
-    }
 
     /** One-hot rows read from an offset into their storage, as a product over one time step's rows of a longer sequence reads them. */
     @ParameterizedTest

@@ -395,6 +395,26 @@ class VectorGemmTest {
         assertArrayEquals(old.expected(), old.run());
     }
 
+    /**
+     * A thread's first products grow its own buffers (a chunk of A's rows packed, B's panels for one
+     * product, the block a sum is added into C through) to what they need, whatever other threads grew
+     * theirs to: A stored as it is and transposed, taller than a chunk, added into C.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32", "F64"})
+    void aThreadsFirstProductsGrowItsOwnBuffers(DType dtype) throws InterruptedException {
+        int width = VectorGemm.width(dtype);
+        Case asStored = Case.of(dtype, false, false, 520, 2 * width, 37, 31);
+        Case transposed = Case.of(dtype, true, false, 136, 2 * width, 19, 32);
+        double[][] got = new double[2][];
+        FreshThread.run(() -> {
+            got[0] = asStored.run();
+            got[1] = transposed.run();
+        });
+        assertArrayEquals(asStored.expected(), got[0], "A·B, 520 rows, on a fresh thread");
+        assertArrayEquals(transposed.expected(), got[1], "Aᵀ·B, 136 rows, on a fresh thread");
+    }
+
     /** Products through {@link Kernels#matmul} let go of the copy when done, so an update can take it over. */
     @Test
     void kernelProductsLetGoOfTheirPanels() {
