@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -257,6 +258,22 @@ class VectorGemmTest {
         }
     }
 
+    /** Each bound of {@link VectorGemm#fits} is inclusive: a product exactly at it is taken, one a block past it is not. */
+    @Test
+    void theBoundsOfTheShapesItTakesAreInclusive() {
+        DType f32 = DType.F32;
+        assertTrue(VectorGemm.fits(VectorGemm.MAX_ROWS, 32, 4, f32), "a chunk of rows");
+        assertTrue(VectorGemm.fits(VectorGemm.TALL_MIN_ROWS, 288, 1024, f32), "TALL_MIN_ROWS rows, by a B above MID_B_BYTES");
+        assertFalse(VectorGemm.fits(VectorGemm.TALL_MIN_ROWS - 8, 288, 1024, f32), "8 rows fewer, by that B");
+        int kAtMid = (int) (VectorGemm.MID_B_BYTES / (512 * f32.bytes()));   // a B of 512 columns taking MID_B_BYTES exactly
+        assertTrue(VectorGemm.fits(VectorGemm.MID_MIN_ROWS, 512, kAtMid, f32), "MID_MIN_ROWS rows by a B of MID_B_BYTES");
+        assertFalse(VectorGemm.fits(VectorGemm.MID_MIN_ROWS - 8, 512, kAtMid, f32), "8 rows fewer");
+        assertFalse(VectorGemm.fits(VectorGemm.MID_MIN_ROWS, 512, kAtMid + 1, f32), "a B one row above MID_B_BYTES");
+        int kAtChunk = (int) (VectorGemm.TALL_CHUNK_BYTES / (VectorGemm.MAX_ROWS * f32.bytes()));   // a chunk of A taking TALL_CHUNK_BYTES
+        assertTrue(VectorGemm.fits(VectorGemm.TALL_MIN_ROWS, 32, kAtChunk, f32), "chunks of A of TALL_CHUNK_BYTES");
+        assertFalse(VectorGemm.fits(VectorGemm.TALL_MIN_ROWS, 32, kAtChunk + 1, f32), "one value a row more");
+    }
+
     @ParameterizedTest(name = "{0} transposed {1}")
     @CsvSource({"F32, false", "F32, true", "F64, false", "F64, true"})
     void aRightOperandKeepsItsOwnPanelsFromItsSecondUse(DType dtype, boolean tb) {
@@ -273,6 +290,9 @@ class VectorGemmTest {
             }
         }
         assertSame(second, kept(w1.bTensor, tb), "the copy made at the second use is read again at the third");
+        Case otherOrientation = withB(Case.of(dtype, !tb, 16, 64, 23, 24), w1.bTensor);   // the same storage read as Bᵀ, or as B
+        assertArrayEquals(otherOrientation.expected(), otherOrientation.run(), "the other orientation's first use");
+        assertEquals(null, kept(w1.bTensor, !tb), "each orientation counts its own uses: no copy for the other's first");
         assertTrue(kept(w1.bTensor, tb) != null, "a copy kept from the second use");
         assertEquals(null, kept(w1.bTensor, !tb), "no copy for the other orientation");
         Tensor twoMatrices = Tensor.randn(Rng.seeded(3), dtype, 1, 2, 64, 23);
@@ -396,23 +416,21 @@ class VectorGemmTest {
     }
 
     /**
-     * A thread's first products grow its own buffers (a chunk of A's rows packed, B's panels for one
-     * product, the block a sum is added into C through) to what they need, whatever other threads grew
-     * theirs to: A stored as it is and transposed, taller than a chunk, added into C.
+     * A thread's first product grows its own buffers (a chunk of A's rows packed, B's panels for one
+     * product, the block a sum is added into C through) to what it needs, whatever other threads grew
+     * theirs to: a batch by a B on its first use, A taller than a chunk, A transposed, each on a thread
+     * of its own.
      */
     @ParameterizedTest
     @CsvSource({"F32", "F64"})
-    void aThreadsFirstProductsGrowItsOwnBuffers(DType dtype) throws InterruptedException {
+    void aThreadsFirstProductGrowsItsOwnBuffers(DType dtype) throws InterruptedException {
         int width = VectorGemm.width(dtype);
-        Case asStored = Case.of(dtype, false, false, 520, 2 * width, 37, 31);
-        Case transposed = Case.of(dtype, true, false, 136, 2 * width, 19, 32);
-        double[][] got = new double[2][];
-        FreshThread.run(() -> {
-            got[0] = asStored.run();
-            got[1] = transposed.run();
-        });
-        assertArrayEquals(asStored.expected(), got[0], "A·B, 520 rows, on a fresh thread");
-        assertArrayEquals(transposed.expected(), got[1], "Aᵀ·B, 136 rows, on a fresh thread");
+        for (Case c : List.of(Case.of(dtype, false, false, 16, 2 * width, 23, 30), Case.of(dtype, false, false, 520, 2 * width, 37, 31),
+                Case.of(dtype, true, false, 136, 2 * width, 19, 32))) {
+            double[][] got = new double[1][];
+            FreshThread.run(() -> got[0] = c.run());
+            assertArrayEquals(c.expected(), got[0], (c.ta() ? "Aᵀ·B, " : "A·B, ") + c.m() + " rows, on a fresh thread");
+        }
     }
 
     /** Products through {@link Kernels#matmul} let go of the copy when done, so an update can take it over. */
