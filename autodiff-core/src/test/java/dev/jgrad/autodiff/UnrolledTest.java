@@ -503,6 +503,69 @@ class UnrolledTest {
         assertEquals(1 + T, adds.applyAsLong(hoisted), "+ r once for all steps, + h per step");
     }
 
+    /** {@code x·W + r} with an addend of one row, {@code [1, N]}, is hoisted as one op, like one with a bias {@code [N]}. */
+    @Test
+    void aProductPlusAnAddendOfOneRowIsHoistedAsOneOp() {
+        Variable row = Variable.leaf("r", Tensor.randn(rng, DType.F64, 1, 1, 6));
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> x.matmulPlus(wx, row).slice(1, 0, 2).tanh().plus(h);
+        Run plain = run(false, step);
+        Tensor g = row.grad();
+        row.zeroGrad();
+        Run hoisted = run(true, step);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        assertEquals(0.0, g.maxAbsDiff(row.grad()), 1e-12);
+        java.util.function.ToLongFunction<Run> products = r -> r.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count();
+        assertEquals(T, products.applyAsLong(plain));
+        assertEquals(1, products.applyAsLong(hoisted), "x·W + r once for all steps");
+    }
+
+    /**
+     * Products whose step rows are not the left operand's rows, and one whose addend spans a step's
+     * rows, act on a step as a whole: they run per step, with the per-step values and gradients.
+     */
+    @Test
+    void productsThatDoNotActRowByRowRunPerStep() {
+        Variable w64 = Variable.leaf("V", Tensor.randn(rng, DType.F64, 1, 6, 4));
+        Variable spanning = Variable.leaf("S", Tensor.randn(rng, DType.F64, 1, B, 6));   // spans a step's rows
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> {
+            Variable right = w64.matmul(x, false, true);               // V·xᵀ [6, B]: the step's rows are its columns
+            Variable transposed = x.matmul(spanning, true, false);     // xᵀ·S [4, 6]: the step's rows summed over
+            Variable addend = x.matmulPlus(wx, spanning);              // x·W + S, S [B, 6]
+            Variable mixed = right.sum(1).plus(transposed.sum(0)).reshape(1, 6);
+            return addend.plus(mixed).slice(1, 0, 2).tanh().plus(h);
+        };
+        Run plain = run(false, step);
+        Tensor[] plainGrads = {xs.grad(), w64.grad(), spanning.grad()};
+        w64.zeroGrad();
+        spanning.zeroGrad();
+        Run hoisted = run(true, step);
+        Tensor[] hoistedGrads = {xs.grad(), w64.grad(), spanning.grad()};
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        for (int i = 0; i < plainGrads.length; i++) {
+            assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, "gradient " + i);
+        }
+        assertEquals(plain.ops(), hoisted.ops(), "nothing here acts row by row on the step input alone");
+    }
+
+    /** Step inputs that need no gradient, as either operand of an elementwise op, give the per-step values and gradients. */
+    @Test
+    void elementwiseOpsOnStepInputsThatNeedNoGradientInEitherPlace() {
+        Variable constantXs = Variable.constant(xs.value());
+        Variable scale = Variable.leaf("c", Tensor.randn(rng, DType.F64, 1, 4));
+        Variable offset = Variable.constant(Tensor.randn(rng, DType.F64, 1, 4));   // needs no gradient either
+        BiFunction<Variable, Variable, Variable> step = (x, h) -> scale.times(x).plus(x.times(scale).exp()).plus(offset.minus(x))
+                .matmul(wx).slice(1, 0, 2).tanh().plus(h);
+        Run plain = run(false, step, constantXs, cot);
+        Tensor[] plainGrads = {scale.grad(), wx.grad()};
+        scale.zeroGrad();
+        Run hoisted = run(true, step, constantXs, cot);
+        Tensor[] hoistedGrads = {scale.grad(), wx.grad()};
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        for (int i = 0; i < plainGrads.length; i++) {
+            assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, "gradient " + i);
+        }
+    }
+
     /** Nested scopes restore the enclosing one; closing out of order never revives a closed scope. */
     @Test
     void nestedScopesAndOutOfOrderClose() {
