@@ -73,6 +73,35 @@ class MatmulTraceTest {
         assertThrows(NullPointerException.class, () -> new MatmulTrace.ProductTime(null, 1, 1));
     }
 
+    /** Timed, every product still computes its values: plain, added into C, and a gradient total's started flush, on each backend. */
+    @Test
+    void timedProductsComputeTheValuesUntimedOnesDo() {
+        Tensor a = Tensor.randn(RNG, DType.F64, 1, 64, 96);
+        Tensor b = Tensor.randn(RNG, DType.F64, 1, 64, 80);
+        for (Blas.Backend backend : BlasBackends.available()) {
+            BlasBackends.on(backend, () -> {
+                Tensor[] untimed = products(a, b);
+                Tensor[][] timed = new Tensor[1][];
+                List<MatmulTrace.ProductTime> times = MatmulTrace.productTimes(() -> timed[0] = products(a, b));
+                assertEquals(3, times.stream().mapToLong(MatmulTrace.ProductTime::calls).sum(), backend + ": three products timed");
+                for (int i = 0; i < untimed.length; i++) {
+                    assertEquals(0.0, untimed[i].maxAbsDiff(timed[0][i]), backend + ": product " + i);
+                }
+            });
+        }
+    }
+
+    /** {@code aᵀ·b} as a product, {@code aᵀ·a} added into zeros, and {@code aᵀ·b} again through a gradient total's started flush. */
+    private static Tensor[] products(Tensor a, Tensor b) {
+        Tensor plain = Kernels.matmul(a, b, true, false);
+        Tensor added = Tensor.zeros(DType.F64, 96, 96);
+        Gemm.gemm(a, 0, true, a, 0, false, added, 0, 96, 96, 64);
+        GradientAccumulator total = GradientAccumulator.create();
+        total.addProduct(a, b);
+        total.startSum();
+        return new Tensor[] {plain, added, total.sum()};
+    }
+
     @Test
     void oneTimingAtATimeAndNullRefusedByName() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
