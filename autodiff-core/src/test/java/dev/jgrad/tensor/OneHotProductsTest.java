@@ -126,7 +126,7 @@ class OneHotProductsTest {
         FreshThread.run(() -> {
             for (Blas.Backend backend : BlasBackends.available()) {
                 check(backend, x, true, g, false, rng);    // a scatter-add into rows
-                check(backend, g, true, x, false, rng);    // into columns, its operand transposed into rows first
+                check(backend, g, true, x, false, rng);    // into columns
                 check(backend, x, false, wt, true, rng);   // a gather from Wᵀ, transposed into rows first
             }
         });
@@ -180,7 +180,6 @@ class OneHotProductsTest {
             System.out.println("GEMMs " + gemms + ", same bits " + same);
         }
     }
-
 
     /** One-hot rows read from an offset into their storage, as a product over one time step's rows of a longer sequence reads them. */
     @ParameterizedTest
