@@ -161,6 +161,34 @@ class GemmTest {
         assertThrows(IllegalArgumentException.class, () -> Parallelism.setThreads(0));
     }
 
+    /**
+     * The Java kernel's first product on a thread grows that thread's buffers (A's rows copied, the
+     * running sums) to what it needs, whatever other threads grew theirs to: the same bits as on a
+     * thread that has run products before, for each dtype and storage order.
+     */
+    @Test
+    void aThreadsFirstProductGrowsItsOwnBuffers() throws InterruptedException {
+        Blas.Backend savedBackend = Blas.backend();
+        Blas.use(Blas.Backend.JAVA);
+        try {
+            for (DType dtype : DType.values()) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        Rng rng = Rng.seeded(9);
+                        Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {261, 33} : new int[] {33, 261});
+                        Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {299, 261} : new int[] {261, 299});
+                        double[] here = Kernels.matmul(a, b, ta, tb).toDoubleArray();
+                        double[][] fresh = new double[1][];
+                        FreshThread.run(() -> fresh[0] = Kernels.matmul(a, b, ta, tb).toDoubleArray());
+                        assertArrayEquals(here, fresh[0], 0.0, dtype + " ta=" + ta + " tb=" + tb + " on a fresh thread");
+                    }
+                }
+            }
+        } finally {
+            Blas.use(savedBackend);
+        }
+    }
+
     static void check(Rng rng, DType dtype, int m, int k, int n, boolean ta, boolean tb) {
         Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {k, m} : new int[] {m, k});
         Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {n, k} : new int[] {k, n});
