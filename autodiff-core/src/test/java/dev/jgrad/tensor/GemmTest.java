@@ -168,24 +168,18 @@ class GemmTest {
      */
     @Test
     void aThreadsFirstProductGrowsItsOwnBuffers() throws InterruptedException {
-        Blas.Backend savedBackend = Blas.backend();
-        Blas.use(Blas.Backend.JAVA);
-        try {
-            for (DType dtype : DType.values()) {
-                for (boolean ta : new boolean[] {false, true}) {
-                    for (boolean tb : new boolean[] {false, true}) {
-                        Rng rng = Rng.seeded(9);
-                        Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {261, 33} : new int[] {33, 261});
-                        Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {299, 261} : new int[] {261, 299});
-                        double[] here = Kernels.matmul(a, b, ta, tb).toDoubleArray();
-                        double[][] fresh = new double[1][];
-                        FreshThread.run(() -> fresh[0] = Kernels.matmul(a, b, ta, tb).toDoubleArray());
-                        assertArrayEquals(here, fresh[0], 0.0, dtype + " ta=" + ta + " tb=" + tb + " on a fresh thread");
-                    }
+        for (DType dtype : DType.values()) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Rng rng = Rng.seeded(9);
+                    Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {261, 33} : new int[] {33, 261});
+                    Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {299, 261} : new int[] {261, 299});
+                    double[] here = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray();
+                    double[][] fresh = new double[1][];
+                    FreshThread.run(() -> fresh[0] = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray());
+                    assertArrayEquals(here, fresh[0], 0.0, dtype + " ta=" + ta + " tb=" + tb + " on a fresh thread");
                 }
             }
-        } finally {
-            Blas.use(savedBackend);
         }
     }
 
