@@ -2,10 +2,7 @@ package dev.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -155,11 +152,7 @@ class OneHotProductsTest {
     /** {@code -Djgrad.blas.onehot=off}, read once per JVM, multiplies one-hot rows out as GEMMs, with the same bits. */
     @Test
     void theSwitchOffMultipliesOneHotRowsOut() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djgrad.blas.onehot=off",
-                "-cp", System.getProperty("java.class.path"), SwitchedOff.class.getName()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.output(SwitchedOff.class, "-Djgrad.blas.onehot=off");
         assertTrue(out.contains("GEMMs 2, same bits true"), out);
     }
 

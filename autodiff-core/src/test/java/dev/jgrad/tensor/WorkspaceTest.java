@@ -12,13 +12,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jgrad.autodiff.Tape;
 import dev.jgrad.autodiff.Variable;
 import java.lang.ref.WeakReference;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -662,11 +659,7 @@ class WorkspaceTest {
      */
     @Test
     void heldStorageNeverRunsTheHeapOutOfMemory() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), HalfTheHeapTaken.class.getName()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.output(HalfTheHeapTaken.class, "-Xmx64m", "-XX:+UseSerialGC");
         assertTrue(out.contains("lent 128 MiB"), out);
     }
 
