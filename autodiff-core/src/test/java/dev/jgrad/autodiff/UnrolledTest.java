@@ -503,20 +503,36 @@ class UnrolledTest {
         assertEquals(1 + T, adds.applyAsLong(hoisted), "+ r once for all steps, + h per step");
     }
 
+    /**
+     * Runs {@code step} per step, then hoisted, over the step inputs {@code xs}, with the gradients of
+     * {@code leaves} zeroed before each run ({@link #run} zeroes the class's own leaves), and checks the
+     * outputs bit for bit and each of {@code leaves}' gradients within 1e-12 (a weight's sum over steps
+     * may group its terms otherwise). Returns the two runs, per step first.
+     */
+    private Run[] plainAndHoisted(BiFunction<Variable, Variable, Variable> step, Variable xs, Variable... leaves) {
+        List.of(leaves).forEach(Variable::zeroGrad);
+        Run plain = run(false, step, xs, cot);
+        Tensor[] grads = new Tensor[leaves.length];
+        for (int i = 0; i < leaves.length; i++) {
+            grads[i] = leaves[i].grad();
+            leaves[i].zeroGrad();
+        }
+        Run hoisted = run(true, step, xs, cot);
+        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
+        for (int i = 0; i < leaves.length; i++) {
+            assertEquals(0.0, grads[i].maxAbsDiff(leaves[i].grad()), 1e-12, "gradient " + i);
+        }
+        return new Run[] {plain, hoisted};
+    }
+
     /** {@code x·W + r} with an addend of one row, {@code [1, N]}, is hoisted as one op, like one with a bias {@code [N]}. */
     @Test
     void aProductPlusAnAddendOfOneRowIsHoistedAsOneOp() {
         Variable row = Variable.leaf("r", Tensor.randn(rng, DType.F64, 1, 1, 6));
-        BiFunction<Variable, Variable, Variable> step = (x, h) -> x.matmulPlus(wx, row).slice(1, 0, 2).tanh().plus(h);
-        Run plain = run(false, step);
-        Tensor g = row.grad();
-        row.zeroGrad();
-        Run hoisted = run(true, step);
-        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
-        assertEquals(0.0, g.maxAbsDiff(row.grad()), 1e-12);
+        Run[] runs = plainAndHoisted((x, h) -> x.matmulPlus(wx, row).slice(1, 0, 2).tanh().plus(h), xs, row);
         java.util.function.ToLongFunction<Run> products = r -> r.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count();
-        assertEquals(T, products.applyAsLong(plain));
-        assertEquals(1, products.applyAsLong(hoisted), "x·W + r once for all steps");
+        assertEquals(T, products.applyAsLong(runs[0]));
+        assertEquals(1, products.applyAsLong(runs[1]), "x·W + r once for all steps");
     }
 
     /**
@@ -534,17 +550,8 @@ class UnrolledTest {
             Variable mixed = right.sum(1).plus(transposed.sum(0)).reshape(1, 6);
             return addend.plus(mixed).slice(1, 0, 2).tanh().plus(h);
         };
-        Run plain = run(false, step);
-        Tensor[] plainGrads = {xs.grad(), w64.grad(), spanning.grad()};
-        w64.zeroGrad();
-        spanning.zeroGrad();
-        Run hoisted = run(true, step);
-        Tensor[] hoistedGrads = {xs.grad(), w64.grad(), spanning.grad()};
-        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
-        for (int i = 0; i < plainGrads.length; i++) {
-            assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, "gradient " + i);
-        }
-        assertEquals(plain.ops(), hoisted.ops(), "nothing here acts row by row on the step input alone");
+        Run[] runs = plainAndHoisted(step, xs, xs, w64, spanning);
+        assertEquals(runs[0].ops(), runs[1].ops(), "nothing here acts row by row on the step input alone");
     }
 
     /** Step inputs that need no gradient, as either operand of an elementwise op, give the per-step values and gradients. */
@@ -555,15 +562,7 @@ class UnrolledTest {
         Variable offset = Variable.constant(Tensor.randn(rng, DType.F64, 1, 4));   // needs no gradient either
         BiFunction<Variable, Variable, Variable> step = (x, h) -> scale.times(x).plus(x.times(scale).exp()).plus(offset.minus(x))
                 .matmul(wx).slice(1, 0, 2).tanh().plus(h);
-        Run plain = run(false, step, constantXs, cot);
-        Tensor[] plainGrads = {scale.grad(), wx.grad()};
-        scale.zeroGrad();
-        Run hoisted = run(true, step, constantXs, cot);
-        Tensor[] hoistedGrads = {scale.grad(), wx.grad()};
-        assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
-        for (int i = 0; i < plainGrads.length; i++) {
-            assertEquals(0.0, plainGrads[i].maxAbsDiff(hoistedGrads[i]), 1e-12, "gradient " + i);
-        }
+        plainAndHoisted(step, constantXs, scale, wx);
     }
 
     /** Nested scopes restore the enclosing one; closing out of order never revives a closed scope. */
