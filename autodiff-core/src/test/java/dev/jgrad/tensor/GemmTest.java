@@ -57,6 +57,95 @@ class GemmTest {
         }
     }
 
+    /**
+     * Split over two threads, each backend computes every element, at shapes on either side of where the split changes
+     * direction: OpenBLAS's products by 64-column groups below 256 rows and by 8-row groups from 256 rows, and the
+     * Vector API kernel's tall products, split by B's panels, with more columns than rows.
+     */
+    @Test
+    void aProductSplitOverTwoThreadsComputesEveryElement() {
+        int[][] shapes = {{201, 100, 128}, {255, 40, 210}, {256, 40, 210}, {512, 64, 544}};
+        for (DType dtype : DType.values()) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Rng rng = Rng.seeded(11);
+                    for (int[] s : shapes) {
+                        Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {s[1], s[0]} : new int[] {s[0], s[1]});
+                        Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {s[2], s[1]} : new int[] {s[1], s[2]});
+                        for (Blas.Backend backend : BlasBackends.available()) {
+                            BlasBackends.on(backend, 2, () -> assertMatchesReference(backend, a, b, ta, tb));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The blocked kernel gives each row of a product the bits the small-size loop gives that row alone (Note [Matmul
+     * summation order]): inner dimensions of whole 4-term groups, a shorter last group, and one whole {@link Gemm#KC}
+     * block, each of whose rows alone is a product of little work.
+     */
+    @Test
+    void theBlockedKernelGivesEachRowTheBitsOfTheSmallSizeLoop() {
+        int m = 64, n = 64;
+        for (DType dtype : DType.values()) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int k : new int[] {4, 8, 11, Gemm.KC}) {
+                    assertTrue((long) n * k <= Gemm.SMALL_WORK && (long) m * n * k > Gemm.SMALL_WORK, "a row alone on the small-size loop");
+                    Rng rng = Rng.seeded(k);
+                    Tensor a = Tensor.randn(rng, dtype, 1, m, k);
+                    Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {n, k} : new int[] {k, n});
+                    BlasBackends.on(Blas.Backend.JAVA, () -> {
+                        Tensor whole = Tensor.zeros(dtype, m * n);
+                        Gemm.product(a, 0, false, b, 0, tb, whole, 0, m, n, k);
+                        for (int i = 0; i < m; i++) {
+                            Tensor row = Tensor.zeros(dtype, n);
+                            Gemm.product(a, i * k, false, b, 0, tb, row, 0, 1, n, k);
+                            for (int j = 0; j < n; j++) {
+                                assertEquals(whole.at(i * n + j), row.at(j), 0.0,
+                                        dtype + " k=" + k + " tb=" + tb + ": row " + i + ", column " + j + " alone");
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Gemm#start} hands a product of {@link Gemm#NATIVE_PARALLEL_MIN_WORK} multiply-adds or more to the other
+     * kernel thread and runs a smaller one at once, returning null; either way with the bits of {@link Gemm#product}.
+     */
+    @Test
+    void aStartedProductIsHandedOverFromItsThresholdAndRunAtOnceBelowIt() {
+        for (DType dtype : DType.values()) {
+            for (int m : new int[] {127, 128}) {
+                int n = 128, k = 128;
+                boolean handedOver = (long) m * n * k >= Gemm.NATIVE_PARALLEL_MIN_WORK;
+                Rng rng = Rng.seeded(m);
+                Tensor a = Tensor.randn(rng, dtype, 1, m, k);
+                Tensor b = Tensor.randn(rng, dtype, 1, k, n);
+                BlasBackends.on(Blas.Backend.JAVA, 2, () -> {
+                    Tensor expected = Tensor.zeros(dtype, m * n);
+                    Gemm.product(a, 0, false, b, 0, false, expected, 0, m, n, k);
+                    Tensor c = Tensor.zeros(dtype, m * n);
+                    Parallelism.awaitStarted();
+                    Parallelism.Started started = Gemm.start(a, 0, false, b, 0, false, c, 0, m, n, k, false);
+                    String what = dtype + " " + m + " × " + k + " · " + k + " × " + n;
+                    assertEquals(handedOver, started != null, what + (handedOver ? " was run at once" : " was handed over"));
+                    if (started != null) {
+                        started.join();
+                    }
+                    assertArrayEquals(expected.toDoubleArray(), c.toDoubleArray(), 0.0, what);
+                });
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.start(Tensor.zeros(DType.F64, 2, 0), 0, false, Tensor.zeros(DType.F64, 0, 2), 0, false,
+                        Tensor.zeros(DType.F64, 2, 2), 0, 2, 2, 0, false));
+    }
+
     @Test
     void infinityTimesZeroGivesNaNAndNaNPropagates() {
         // 3 x 2 · 2 x 3 runs on the small-size path; 96 x 2 · 2 x 96 reaches the native kernel when it is in use.
@@ -162,25 +251,37 @@ class GemmTest {
     }
 
     /**
-     * The Java kernel's first product on a thread grows that thread's buffers (A's rows copied, the
-     * running sums) to what it needs, whatever other threads grew theirs to: the same bits as on a
-     * thread that has run products before, for each dtype and storage order.
+     * The Java kernel's first product on a thread grows that thread's buffers (B's packed rows, the
+     * running sums) to what it needs, whatever other threads grew theirs to, and a later product with
+     * wider column blocks grows them again: the same bits as on a thread that has run products before,
+     * for each dtype and storage order.
      */
     @Test
-    void aThreadsFirstProductGrowsItsOwnBuffers() throws InterruptedException {
+    void aThreadsBuffersGrowToEachProductItRuns() throws InterruptedException {
         for (DType dtype : DType.values()) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
                     Rng rng = Rng.seeded(9);
                     Tensor a = Tensor.randn(rng, dtype, 1, ta ? new int[] {261, 33} : new int[] {33, 261});
-                    Tensor b = Tensor.randn(rng, dtype, 1, tb ? new int[] {299, 261} : new int[] {261, 299});
-                    double[] here = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray();
-                    double[][] fresh = new double[1][];
-                    FreshThread.run(() -> fresh[0] = BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray());
-                    assertArrayEquals(here, fresh[0], 0.0, dtype + " ta=" + ta + " tb=" + tb + " on a fresh thread");
+                    Tensor[] bs = {Tensor.randn(rng, dtype, 1, tb ? new int[] {20, 261} : new int[] {261, 20}),
+                            Tensor.randn(rng, dtype, 1, tb ? new int[] {299, 261} : new int[] {261, 299})};
+                    double[][] fresh = new double[bs.length][];
+                    FreshThread.run(() -> {
+                        for (int i = 0; i < bs.length; i++) {
+                            fresh[i] = javaProduct(a, bs[i], ta, tb);
+                        }
+                    });
+                    for (int i = 0; i < bs.length; i++) {
+                        assertArrayEquals(javaProduct(a, bs[i], ta, tb), fresh[i], 0.0,
+                                dtype + " ta=" + ta + " tb=" + tb + ", product " + i + " on a fresh thread");
+                    }
                 }
             }
         }
+    }
+
+    private static double[] javaProduct(Tensor a, Tensor b, boolean ta, boolean tb) {
+        return BlasBackends.on(Blas.Backend.JAVA, () -> Kernels.matmul(a, b, ta, tb)).toDoubleArray();
     }
 
     static void check(Rng rng, DType dtype, int m, int k, int n, boolean ta, boolean tb) {
