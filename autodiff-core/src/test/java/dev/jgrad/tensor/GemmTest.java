@@ -141,9 +141,10 @@ class GemmTest {
                 });
             }
         }
-        assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
                 () -> Gemm.start(Tensor.zeros(DType.F64, 2, 0), 0, false, Tensor.zeros(DType.F64, 0, 2), 0, false,
                         Tensor.zeros(DType.F64, 2, 2), 0, 2, 2, 0, false));
+        assertTrue(empty.getMessage().contains("empty inner dimension"), empty.getMessage());
     }
 
     @Test
