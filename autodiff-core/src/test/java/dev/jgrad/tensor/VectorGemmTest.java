@@ -519,6 +519,32 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * {@code -Djgrad.blas.vector=off}, read once per JVM, leaves every product to OpenBLAS: a product
+     * that fits this kernel then has OpenBLAS's own bits (which at this shape differ from the kernel's
+     * where {@link #theNativeBackendRunsFittingProductsOnThisKernel} is not skipped).
+     */
+    @Test
+    void theSwitchOffLeavesEveryProductToOpenBlas() throws Exception {
+        assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
+        String[] jvm = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"};
+        String on = ChildJvm.output(SwitchedOff.class, jvm);
+        assertTrue(on.contains("vector products true"), on);
+        String off = ChildJvm.output(SwitchedOff.class, jvm[0], jvm[1], jvm[2], "-Djgrad.blas.vector=off");
+        assertTrue(off.contains("vector products false, OpenBLAS's bits true"), off);
+    }
+
+    /** {@link #theSwitchOffLeavesEveryProductToOpenBlas}'s program: {@code A·B} of {@code [32, 768]} by {@code [768, 256]} against OpenBLAS alone. */
+    static final class SwitchedOff {
+        public static void main(String[] args) {
+            Blas.use(Blas.Backend.NATIVE);
+            Tensor a = Tensor.randn(Rng.seeded(5), DType.F64, 1, 32, 768);
+            Tensor b = Tensor.randn(Rng.seeded(6), DType.F64, 1, 768, 256);
+            boolean same = Arrays.equals(openBlas(a, b, false).toDoubleArray(), Kernels.matmul(a, b, false, false).toDoubleArray());
+            System.out.println("vector products " + Blas.VECTOR_PRODUCTS + ", OpenBLAS's bits " + same);
+        }
+    }
+
     /** {@code A·B}, or {@code A·Bᵀ} with {@code tb}, on the native library alone, for A {@code [32, 768]}. */
     private static Tensor openBlas(Tensor a, Tensor b, boolean tb) {
         Tensor c = Tensor.zeros(a.dtype(), 32, 256);
