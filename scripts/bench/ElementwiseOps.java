@@ -1,3 +1,4 @@
+import dev.jgrad.examples.bench.MachineFacts;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
@@ -21,6 +22,7 @@ public class ElementwiseOps {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 8192;
         String[] ops = {"sigmoid", "tanh", "exp", "add", "mul"};
+        System.out.println(MachineFacts.detect().describe());
         for (DType dtype : DType.values()) {
             Tensor x = Tensor.randn(Rng.seeded(1), dtype, 1, n);
             Tensor y = Tensor.randn(Rng.seeded(2), dtype, 1, n);
