@@ -38,6 +38,38 @@ class BlasTest {
         assertTrue(d.contains(Blas.nativeAvailable() ? "chosen over" : "unavailable"), d);
     }
 
+    /** The native backend's description names the Vector API kernel exactly when products that fit it run on it. */
+    @Test
+    void theNativeBackendSaysWhetherTheVectorApiKernelRunsItsProducts() {
+        if (Blas.nativeAvailable()) {
+            String d = BlasBackends.on(Blas.Backend.NATIVE, Blas::description);
+            assertEquals(Blas.VECTOR_PRODUCTS, d.contains("on a Vector API kernel"), d);
+        }
+    }
+
+    /** {@code use(name)}, as {@code --blas} calls it: {@code auto} takes OpenBLAS when it loads, the others their backend. */
+    @Test
+    void useByNameTakesTheBestOnAutoAndTheNamedBackendOtherwise() {
+        Blas.Backend saved = Blas.backend();
+        try {
+            Blas.use("java");
+            assertEquals(Blas.Backend.JAVA, Blas.backend());
+            Blas.use(" Auto");
+            assertEquals(Blas.nativeAvailable() ? Blas.Backend.NATIVE : Blas.Backend.JAVA, Blas.backend());
+            Blas.use("JAVA");
+            Blas.useBest();
+            assertEquals(Blas.nativeAvailable() ? Blas.Backend.NATIVE : Blas.Backend.JAVA, Blas.backend());
+            if (Blas.nativeAvailable()) {
+                Blas.use("java");
+                Blas.use("native");
+                assertEquals(Blas.Backend.NATIVE, Blas.backend());
+            }
+            assertThrows(IllegalArgumentException.class, () -> Blas.use("mkl"));
+        } finally {
+            Blas.use(saved);
+        }
+    }
+
     @Test
     void parsesTheThreeNamesAndRejectsOthersByName() {
         assertNull(Blas.Backend.parse("auto"));
