@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -23,6 +24,30 @@ class MatmulTraceTest {
         });
         assertEquals(List.of(new MatmulTrace.Product(3, 4, 5, false, false, DType.F64),
                 new MatmulTrace.Product(4, 3, 5, true, true, DType.F64)), seen);
+    }
+
+    /** A trace inside a trace sees its own products, and the outer one, once the inner has ended, its own again. */
+    @Test
+    void aNestedTraceEndsWhereItsBodyEnds() {
+        Tensor a = Tensor.randn(RNG, DType.F64, 1, 3, 5);
+        Tensor b = Tensor.randn(RNG, DType.F64, 1, 5, 4);
+        List<List<MatmulTrace.Product>> inner = new ArrayList<>();
+        List<MatmulTrace.Product> outer = MatmulTrace.during(() -> {
+            Kernels.matmul(a, b, false, false);
+            inner.add(MatmulTrace.during(() -> Kernels.matmul(b, a, true, true)));
+            Kernels.matmul(b, a, true, true);
+        });
+        MatmulTrace.Product ab = new MatmulTrace.Product(3, 4, 5, false, false, DType.F64);
+        MatmulTrace.Product baT = new MatmulTrace.Product(4, 3, 5, true, true, DType.F64);
+        assertEquals(List.of(baT), inner.get(0));
+        assertEquals(List.of(ab, baT), outer);
+    }
+
+    /** A product's floating-point operations, a multiply and an add per term, in double: no int overflow at large sizes. */
+    @Test
+    void flopsAreTwicePerTermWithoutOverflow() {
+        assertEquals(120.0, new MatmulTrace.Product(3, 4, 5, false, false, DType.F64).flops());
+        assertEquals(0x1p34, new MatmulTrace.Product(2048, 2048, 2048, true, false, DType.F32).flops());
     }
 
     /**
