@@ -785,7 +785,7 @@ public final class Tensor {
         }
     }
 
-    /** {@code F64[2, 3] [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}; long tensors are elided. */
+    /** {@code F64[2, 3] [[1.00000, 2.00000, 3.00000], [4.00000, 5.00000, 6.00000]]}, six significant digits; tensors of more than 1,000 values are elided. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
