@@ -22,6 +22,15 @@ class TensorTest {
         assertEquals("F64[1001] [1001 values]", Tensor.zeros(DType.F64, 1001).toString());
     }
 
+    /** Values that do not fill the shape are refused, naming both counts, in either dtype. */
+    @Test
+    void ofRefusesValuesThatDoNotFillTheShape() {
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new double[3], 2, 2));
+        assertEquals("tensor: 3 values do not fill shape [2, 2] (4 elements)", d.getMessage());
+        IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[5], 2, 2));
+        assertEquals("tensor: 5 values do not fill shape [2, 2] (4 elements)", f.getMessage());
+    }
+
     /** An index at or past a dimension, or below 0, is refused, naming the index and the shape, rather than read from another row. */
     @Test
     void getRefusesAnIndexOutsideEachDimension() {
