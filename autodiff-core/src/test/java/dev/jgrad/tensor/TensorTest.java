@@ -3,6 +3,8 @@ package dev.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +22,27 @@ class TensorTest {
         assertEquals("F64[] 2.50000", Tensor.scalar(DType.F64, 2.5).toString());
         assertEquals("F64[0] []", Tensor.zeros(DType.F64, 0).toString());
         assertEquals("F64[1001] [1001 values]", Tensor.zeros(DType.F64, 1001).toString());
+    }
+
+    /**
+     * A value {@link Tensor#derived} computed on a workspace's storage is not handed out again once its
+     * scope has closed: the next call computes it afresh. One on storage of its own is kept and returned again.
+     */
+    @Test
+    void aDerivedValueOnAWorkspacesStorageIsComputedAgainAfterItsScope() {
+        Tensor w = Tensor.randn(Rng.seeded(2), DType.F64, 1, 64, 64);
+        double[] expected = Kernels.affine(w, 2, 0).toDoubleArray();
+        Workspace ws = new Workspace(16 << 20);
+        Tensor inScope;
+        try (Workspace.Scope scope = ws.open()) {
+            inScope = w.derived("doubled", () -> Kernels.affine(w, 2, 0));
+        }
+        Tensor after = w.derived("doubled", () -> Kernels.affine(w, 2, 0));
+        assertNotSame(inScope, after);
+        assertArrayEquals(expected, after.toDoubleArray());
+        assertSame(after, w.derived("doubled", () -> {
+            throw new AssertionError("a value on storage of its own computed again");
+        }));
     }
 
     /** Values that do not fill the shape are refused, naming both counts, in either dtype. */
