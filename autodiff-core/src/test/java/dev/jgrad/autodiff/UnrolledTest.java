@@ -64,7 +64,12 @@ class UnrolledTest {
     /** One run's output values, tape size and recorded ops (listed before backward, which frees the graph). */
     private record Run(Tensor out, int tapeSize, List<Op> ops) {
         int matmuls() {
-            return (int) ops.stream().filter(op -> op instanceof Op.MatMul).count();
+            return count(Op.MatMul.class);
+        }
+
+        /** How many of the recorded ops are of {@code kind}. */
+        int count(Class<? extends Op> kind) {
+            return (int) ops.stream().filter(kind::isInstance).count();
         }
     }
 
@@ -133,7 +138,7 @@ class UnrolledTest {
         for (int i = 0; i < fusedGrads.length; i++) {
             assertArrayEquals(twoOpsGrads[i].toDoubleArray(), fusedGrads[i].toDoubleArray(), 0.0, "gradient " + i);
         }
-        assertEquals(1, fused.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count(), "x·Wx + b once for all steps");
+        assertEquals(1, fused.count(Op.MatMulPlus.class), "x·Wx + b once for all steps");
         assertEquals(T, fused.matmuls(), "h·Wh per step");
     }
 
@@ -498,9 +503,8 @@ class UnrolledTest {
         Run plain = run(false, step);
         Run hoisted = run(true, step);
         assertArrayEquals(plain.out().toDoubleArray(), hoisted.out().toDoubleArray(), 0.0);
-        java.util.function.ToLongFunction<Run> adds = r -> r.ops().stream().filter(op -> op instanceof Op.Add).count();
-        assertEquals(2 * T, adds.applyAsLong(plain), "per step: + r and + h");
-        assertEquals(1 + T, adds.applyAsLong(hoisted), "+ r once for all steps, + h per step");
+        assertEquals(2 * T, plain.count(Op.Add.class), "per step: + r and + h");
+        assertEquals(1 + T, hoisted.count(Op.Add.class), "+ r once for all steps, + h per step");
     }
 
     /**
@@ -530,9 +534,8 @@ class UnrolledTest {
     void aProductPlusAnAddendOfOneRowIsHoistedAsOneOp() {
         Variable row = Variable.leaf("r", Tensor.randn(rng, DType.F64, 1, 1, 6));
         Run[] runs = plainAndHoisted((x, h) -> x.matmulPlus(wx, row).slice(1, 0, 2).tanh().plus(h), xs, row);
-        java.util.function.ToLongFunction<Run> products = r -> r.ops().stream().filter(op -> op instanceof Op.MatMulPlus).count();
-        assertEquals(T, products.applyAsLong(runs[0]));
-        assertEquals(1, products.applyAsLong(runs[1]), "x·W + r once for all steps");
+        assertEquals(T, runs[0].count(Op.MatMulPlus.class));
+        assertEquals(1, runs[1].count(Op.MatMulPlus.class), "x·W + r once for all steps");
     }
 
     /**
