@@ -382,13 +382,35 @@ final class VectorLoops implements SimdLoops {
         return r.mul(r).fma(p, r);
     }
 
+    /*
+     * Note [Clamps by comparison]: Math.min and Math.max order −0 below +0 and return NaN for NaN, and C2 compiles the
+     * Vector API's MIN and MAX to several instructions a vector to do both. Against a bound that is neither zero nor
+     * NaN, a compare and a blend give the same lanes (a NaN compares false and stays), so exp, tanh and σ keep their
+     * bits with fewer instructions.
+     */
+    private static DoubleVector clamp(DoubleVector x, double lo, double hi) {
+        return atMost(x.blend(lo, x.lt(lo)), hi);
+    }
+
+    private static DoubleVector atMost(DoubleVector x, double hi) {
+        return x.blend(hi, x.compare(VectorOperators.GT, hi));
+    }
+
+    private static FloatVector clamp(FloatVector x, float lo, float hi) {
+        return atMost(x.blend(lo, x.lt(lo)), hi);
+    }
+
+    private static FloatVector atMost(FloatVector x, float hi) {
+        return x.blend(hi, x.compare(VectorOperators.GT, hi));
+    }
+
     /** {@code 2^k} from the exponent bits, for lanes {@code −1022 ≤ k ≤ 1023}. */
     private static DoubleVector pow2(LongVector k) {
         return k.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
     private static DoubleVector exp(DoubleVector x) {
-        DoubleVector y = x.max(Transcendentals.EXP_MIN).min(Transcendentals.EXP_MAX);
+        DoubleVector y = clamp(x, Transcendentals.EXP_MIN, Transcendentals.EXP_MAX);
         DoubleVector t = y.mul(Transcendentals.LOG2E).add(Transcendentals.ROUND);
         DoubleVector n = t.sub(Transcendentals.ROUND).neg();
         DoubleVector r = n.fma(V_LN2_LO, n.fma(V_LN2_HI, y));
@@ -408,7 +430,7 @@ final class VectorLoops implements SimdLoops {
     }
 
     private static DoubleVector tanh(DoubleVector x) {
-        DoubleVector a = x.abs().min(Transcendentals.TANH_ONE);
+        DoubleVector a = atMost(x.abs(), Transcendentals.TANH_ONE);
         DoubleVector e = expm1(a.mul(2.0));
         DoubleVector t = e.div(e.add(2.0)).blend(1.0, a.eq(Transcendentals.TANH_ONE));
         LongVector sign = ((LongVector) x.reinterpretAsLongs()).and(Long.MIN_VALUE);
@@ -435,7 +457,7 @@ final class VectorLoops implements SimdLoops {
     }
 
     private static FloatVector exp(FloatVector x) {
-        FloatVector y = x.max(Transcendentals.EXP_MIN_F).min(Transcendentals.EXP_MAX_F);
+        FloatVector y = clamp(x, Transcendentals.EXP_MIN_F, Transcendentals.EXP_MAX_F);
         FloatVector t = y.mul(Transcendentals.LOG2E_F).add(Transcendentals.ROUND_F);
         FloatVector n = t.sub(Transcendentals.ROUND_F).neg();
         FloatVector r = n.fma(VF_LN2_LO_F, n.fma(VF_LN2_HI_F, y));
@@ -455,7 +477,7 @@ final class VectorLoops implements SimdLoops {
     }
 
     private static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs().min(Transcendentals.TANH_ONE_F);
+        FloatVector a = atMost(x.abs(), Transcendentals.TANH_ONE_F);
         FloatVector e = expm1(a.mul(2f));
         FloatVector t = e.div(e.add(2f)).blend(1f, a.eq(Transcendentals.TANH_ONE_F));
         IntVector sign = ((IntVector) x.reinterpretAsInts()).and(Integer.MIN_VALUE);
