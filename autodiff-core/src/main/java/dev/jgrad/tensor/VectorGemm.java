@@ -73,6 +73,11 @@ final class VectorGemm {
      */
     static final long MID_B_BYTES = 1 << 20;
     /**
+     * The most bytes of one row of a chunk's sums on their way to being added to C (Note [Sums added by
+     * rows]): 64 rows of them take 256 KiB, what a chunk of A may take.
+     */
+    static final int SUM_ROW_BYTES = 4 << 10;
+    /**
      * Lane indices into two 8-lane vectors (0–7 the first's lanes, 8–15 the second's) that transpose
      * an 8 × 8 tile in three rounds ({@link #transposeTile}): interleaving two rows' single values, then
      * pairs, then fours.
@@ -96,7 +101,7 @@ final class VectorGemm {
     private static final FloatVector FOURS_HIGH_F = floatLanes(TRANSPOSE[5]);
     /** Whether the JVM runs 512-bit vectors natively: on narrower hardware the accumulators would not fit in registers. */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    /** Per-thread scratch: a block on its way to being added into C, a chunk of A packed, a B packed for one product. */
+    /** Per-thread scratch: a chunk's sums on their way to being added to C, a chunk of A packed, a B packed for one product. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private VectorGemm() {
@@ -111,8 +116,17 @@ final class VectorGemm {
     }
 
     private static final class Scratch {
-        final float[] block = new float[ROWS * 2 * F.length()];
-        final double[] blockD = new double[ROWS * 2 * D.length()];
+        /** A chunk's sums on their way to being added to C; grown as needed. */
+        private float[] sumsF = new float[0];
+        private double[] sumsD = new double[0];
+
+        float[] sumsF(int size) {
+            return sumsF.length >= size ? sumsF : (sumsF = new float[size]);
+        }
+
+        double[] sumsD(int size) {
+            return sumsD.length >= size ? sumsD : (sumsD = new double[size]);
+        }
         /** A chunk of A's rows, {@linkplain #packColumns packed}; grown as needed. */
         private float[] rowsF = new float[0];
         private double[] rowsD = new double[0];
@@ -171,18 +185,24 @@ final class VectorGemm {
             return;
         }
         int width = 2 * F.length();
-        float[] block = SCRATCH.get().block;
+        Scratch scratch = SCRATCH.get();
+        int group = accumulate ? sumColumns(DType.F32) : j1 - j0;
         // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int r1 = Math.min(m, r0 + MAX_ROWS);
-            for (int vb = j0; vb < j1; vb += width) {
-                for (int rb = r0; rb < r1; rb += ROWS) {
-                    if (accumulate) {
-                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, block, 0, width);
-                        addInto(block, c, co + rb * ldc + vb, ldc);
-                    } else {
-                        multiplyBlock(a, ao + rb * k, k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
+            int rows = Math.min(m - r0, MAX_ROWS);
+            for (int g0 = j0; g0 < j1; g0 += group) {
+                int g1 = Math.min(j1, g0 + group);
+                // Blocks go into C itself when it is written, into the chunk's sums when they are added to it.
+                float[] out = accumulate ? scratch.sumsF(rows * (g1 - g0)) : c;
+                int at = accumulate ? 0 : co + r0 * ldc + g0;
+                int ldo = accumulate ? g1 - g0 : ldc;
+                for (int vb = g0; vb < g1; vb += width) {
+                    for (int rb = 0; rb < rows; rb += ROWS) {
+                        multiplyBlock(a, ao + (r0 + rb) * k, k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
                     }
+                }
+                if (accumulate) {
+                    addRows(out, rows, g1 - g0, c, co + r0 * ldc + g0, ldc);
                 }
             }
         }
@@ -199,7 +219,7 @@ final class VectorGemm {
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             float[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsF(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.block);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -214,7 +234,7 @@ final class VectorGemm {
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             double[] x = packRows(a, ao + r0 * k, rows, k, scratch.rowsD(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -225,7 +245,7 @@ final class VectorGemm {
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
             double[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsD(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch.blockD);
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -235,34 +255,58 @@ final class VectorGemm {
      * {@link #multiplyBlockPacked} apart from the packing, within its node budget.
      */
     private static void multiplyChunk(int rows, int j0, int j1, int k, float[] x, float[] panels, float[] c, int co, int ldc,
-                                      boolean accumulate, float[] block) {
+                                      boolean accumulate, Scratch scratch) {
         int width = width(DType.F32);
-        for (int vb = j0; vb < j1; vb += width) {
-            for (int rb = 0; rb < rows; rb += ROWS) {
-                if (accumulate) {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, block, 0, width);
-                    addInto(block, c, co + rb * ldc + vb, ldc);
-                } else {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
+        int group = accumulate ? sumColumns(DType.F32) : j1 - j0;
+        for (int g0 = j0; g0 < j1; g0 += group) {
+            int g1 = Math.min(j1, g0 + group);
+            float[] out = accumulate ? scratch.sumsF(rows * (g1 - g0)) : c;
+            int at = accumulate ? 0 : co + g0;
+            int ldo = accumulate ? g1 - g0 : ldc;
+            for (int vb = g0; vb < g1; vb += width) {
+                for (int rb = 0; rb < rows; rb += ROWS) {
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
                 }
+            }
+            if (accumulate) {
+                addRows(out, rows, g1 - g0, c, co + g0, ldc);
             }
         }
     }
 
-    /** The float64 form of {@link #multiplyChunk(int, int, int, int, float[], float[], float[], int, int, boolean, float[])}. */
+    /** The float64 form of {@link #multiplyChunk(int, int, int, int, float[], float[], float[], int, int, boolean, Scratch)}. */
     private static void multiplyChunk(int rows, int j0, int j1, int k, double[] x, double[] panels, double[] c, int co, int ldc,
-                                      boolean accumulate, double[] block) {
+                                      boolean accumulate, Scratch scratch) {
         int width = width(DType.F64);
-        for (int vb = j0; vb < j1; vb += width) {
-            for (int rb = 0; rb < rows; rb += ROWS) {
-                if (accumulate) {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, block, 0, width);
-                    addInto(block, c, co + rb * ldc + vb, ldc);
-                } else {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, c, co + rb * ldc + vb, ldc);
+        int group = accumulate ? sumColumns(DType.F64) : j1 - j0;
+        for (int g0 = j0; g0 < j1; g0 += group) {
+            int g1 = Math.min(j1, g0 + group);
+            double[] out = accumulate ? scratch.sumsD(rows * (g1 - g0)) : c;
+            int at = accumulate ? 0 : co + g0;
+            int ldo = accumulate ? g1 - g0 : ldc;
+            for (int vb = g0; vb < g1; vb += width) {
+                for (int rb = 0; rb < rows; rb += ROWS) {
+                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
                 }
             }
+            if (accumulate) {
+                addRows(out, rows, g1 - g0, c, co + g0, ldc);
+            }
         }
+    }
+
+    /*
+     * Note [Sums added by rows]: a product added to C ({@code accumulate}) computes the blocks of a chunk of rows, at
+     * most SUM_ROW_BYTES of columns wide, into scratch storage first, then adds them to C a row at a time
+     * (addRows). Each element gets C + its block's sum, the bits that adding each block as it was finished gave, but C
+     * is read and written row by row in order, where adding block by block read and wrote eight short pieces of rows
+     * a row stride apart at a time, from C's lines that were no longer in cache.
+     */
+
+    /** Columns of a chunk's sums (Note [Sums added by rows]): a whole number of panels in at most {@link #SUM_ROW_BYTES}. */
+    static int sumColumns(DType dtype) {
+        int width = width(dtype);
+        return Math.max(width, SUM_ROW_BYTES / dtype.bytes() / width * width);
     }
 
     /**
@@ -512,10 +556,10 @@ final class VectorGemm {
     /**
      * One block: {@code out[at + r·ldo + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
      * and two vectors of columns v (2L values), P a panel of B. It stores the block, into C itself
-     * when C is written, and into a scratch block when it is added to C, which {@link #addInto} then
-     * does apart: C2 turns the Vector API calls of a method into instructions only within a node
+     * when C is written, and into a chunk's sums when it is added to C, which {@link #addRows} then
+     * does apart (Note [Sums added by rows]): C2 turns the Vector API calls of a method into instructions only within a node
      * budget, and calls left over run as objects, several times slower. Stored into C directly, a
-     * block skips a round trip through the scratch block (docs/measurements/2026-12-04-zen4/direct-stores.txt).
+     * block skips a round trip through scratch storage (docs/measurements/2026-12-04-zen4/direct-stores.txt).
      */
     private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out, int at, int ldo) {
         int l = F.length();
@@ -655,13 +699,18 @@ final class VectorGemm {
         c71.intoArray(out, at + 7 * ldo + l);
     }
 
-    /** {@code C[at + r·ldc + v] += block[r·2L + v]}: a finished block added into C, row by row. */
-    private static void addInto(float[] block, float[] c, int at, int ldc) {
+    /**
+     * {@code C[at + r·ldc + v] += sums[r·w + v]} for {@code r < rows}, {@code v < w}: a chunk's sums added
+     * to C row by row (Note [Sums added by rows]); {@code w} is a whole number of vectors.
+     */
+    private static void addRows(float[] sums, int rows, int w, float[] c, int at, int ldc) {
         int l = F.length();
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             int o = at + r * ldc;
-            FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, block, 2 * r * l)).intoArray(c, o);
-            FloatVector.fromArray(F, c, o + l).add(FloatVector.fromArray(F, block, (2 * r + 1) * l)).intoArray(c, o + l);
+            int s = r * w;
+            for (int v = 0; v < w; v += l) {
+                FloatVector.fromArray(F, c, o + v).add(FloatVector.fromArray(F, sums, s + v)).intoArray(c, o + v);
+            }
         }
     }
 
@@ -732,13 +781,15 @@ final class VectorGemm {
         c71.intoArray(out, at + 7 * ldo + l);
     }
 
-    /** The float64 form of {@link #addInto(float[], float[], int, int)}. */
-    private static void addInto(double[] block, double[] c, int at, int ldc) {
+    /** The float64 form of {@link #addRows(float[], int, int, float[], int, int)}. */
+    private static void addRows(double[] sums, int rows, int w, double[] c, int at, int ldc) {
         int l = D.length();
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             int o = at + r * ldc;
-            DoubleVector.fromArray(D, c, o).add(DoubleVector.fromArray(D, block, 2 * r * l)).intoArray(c, o);
-            DoubleVector.fromArray(D, c, o + l).add(DoubleVector.fromArray(D, block, (2 * r + 1) * l)).intoArray(c, o + l);
+            int s = r * w;
+            for (int v = 0; v < w; v += l) {
+                DoubleVector.fromArray(D, c, o + v).add(DoubleVector.fromArray(D, sums, s + v)).intoArray(c, o + v);
+            }
         }
     }
 }

@@ -147,11 +147,15 @@ class VectorGemmTest {
         return d;
     }
 
-    /** Every storage order of A and B; A taller than a chunk ({@link VectorGemm#MID_MIN_ROWS} rows on), in whole chunks or not. */
+    /**
+     * Every storage order of A and B; A taller than a chunk ({@link VectorGemm#MID_MIN_ROWS} rows on), in whole chunks or not;
+     * columns, or the later part's columns, wider than a chunk's sums ({@link VectorGemm#sumColumns}), in whole groups or not.
+     */
     @ParameterizedTest(name = "{0} {1}x{3}·{3}x{2}")
     @CsvSource({"F32, 16, 64, 37", "F32, 8, 96, 5", "F32, 64, 32, 19", "F32, 8, 32, 1", "F32, 32, 256, 256", "F32, 520, 64, 37",
-            "F32, 576, 32, 3", "F32, 136, 64, 37", "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19", "F64, 8, 16, 1", "F64, 32, 256, 256",
-            "F64, 512, 32, 19", "F64, 520, 16, 2", "F64, 128, 32, 19"})
+            "F32, 576, 32, 3", "F32, 136, 64, 37", "F32, 8, 2208, 3", "F32, 16, 2048, 2", "F64, 16, 64, 37", "F64, 8, 48, 5", "F64, 64, 16, 19",
+            "F64, 8, 16, 1", "F64, 32, 256, 256", "F64, 512, 32, 19", "F64, 520, 16, 2", "F64, 128, 32, 19", "F64, 8, 1104, 3",
+            "F64, 16, 1024, 2"})
     void theProductHasTheDocumentedBits(DType dtype, int m, int n, int k) {
         long seed = 11;
         for (boolean ta : new boolean[] {false, true}) {
