@@ -300,7 +300,8 @@ final class VectorGemm {
      * most SUM_ROW_BYTES of columns wide, into scratch storage first, then adds them to C a row at a time
      * (addRows). Each element gets C + its block's sum, the bits that adding each block as it was finished gave, but C
      * is read and written row by row in order, where adding block by block read and wrote eight short pieces of rows
-     * a row stride apart at a time, from C's lines that were no longer in cache.
+     * a row stride apart at a time, which cost most when C had left the cache, as a running gradient has by its next
+     * flush (GradientAccumulator).
      */
 
     /** Columns of a chunk's sums (Note [Sums added by rows]): a whole number of panels in at most {@link #SUM_ROW_BYTES}. */
@@ -557,9 +558,10 @@ final class VectorGemm {
      * One block: {@code out[at + r·ldo + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
      * and two vectors of columns v (2L values), P a panel of B. It stores the block, into C itself
      * when C is written, and into a chunk's sums when it is added to C, which {@link #addRows} then
-     * does apart (Note [Sums added by rows]): C2 turns the Vector API calls of a method into instructions only within a node
-     * budget, and calls left over run as objects, several times slower. Stored into C directly, a
-     * block skips a round trip through scratch storage (docs/measurements/2026-12-04-zen4/direct-stores.txt).
+     * does apart (Note [Sums added by rows]): C2 turns the Vector API calls of a method into
+     * instructions only within a node budget, and calls left over run as objects, several times
+     * slower. Stored into C directly, a block skips a round trip through scratch storage
+     * (docs/measurements/2026-12-04-zen4/direct-stores.txt).
      */
     private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out, int at, int ldo) {
         int l = F.length();
