@@ -854,10 +854,9 @@ public final class Kernels {
         }
         int n = a.size();
         if (a.f64() != null) {
-            // Row by row into the sum, through binaryRun's vector ADD: two double arrays at two offsets, which C2 does not vectorise.
-            for (int at = 0; at < n; at += m) {
-                binaryRun(Binary.ADD, out, 0, 1, a, at, 1, out, 0, m);
-            }
+            double[] acc = out.f64();
+            int vectorColumns = SimdLoops.LOOPS != null ? SimdLoops.LOOPS.sumRowsInto(a.f64(), n, m, acc) : 0;
+            sumRowsInto(a.f64(), n, m, vectorColumns, acc);
         } else {
             double[] acc = new double[m];
             // The vector loop takes the columns that fill whole vectors, also of rows shorter than SIMD_MIN; the bits are the same.
@@ -875,6 +874,27 @@ public final class Kernels {
      * another: the same order, with a quarter of the sum's loads and stores.
      */
     private static void sumRowsInto(float[] x, int n, int m, int from, double[] acc) {
+        int at = 0;
+        for (; at + 4 * m <= n; at += 4 * m) {
+            int a1 = at + m;
+            int a2 = a1 + m;
+            int a3 = a2 + m;
+            for (int j = from; j < m; j++) {
+                double t = acc[j];
+                t += x[at + j];
+                t += x[a1 + j];
+                t += x[a2 + j];
+                t += x[a3 + j];
+                acc[j] = t;
+            }
+        }
+        for (; at < n; at += m) {
+            for (int j = from; j < m; j++) acc[j] += x[at + j];
+        }
+    }
+
+    /** The float64 form of {@link #sumRowsInto(float[], int, int, int, double[])}. */
+    private static void sumRowsInto(double[] x, int n, int m, int from, double[] acc) {
         int at = 0;
         for (; at + 4 * m <= n; at += 4 * m) {
             int a1 = at + m;

@@ -45,6 +45,13 @@ interface SimdLoops {
     int sumRowsInto(float[] x, int n, int m, double[] acc);
 
     /**
+     * The float64 form of {@link #sumRowsInto(float[], int, int, double[])}: the float64 bias gradient. Each lane
+     * holds its column's sum in a register down all the rows, where adding a row at a time read and wrote the whole
+     * sum once per row.
+     */
+    int sumRowsInto(double[] x, int n, int m, double[] acc);
+
+    /**
      * The index of the first NaN or ±∞ in {@code x[0, n)}, or −1 when every value is finite. The scalar loop
      * tests and branches on each element; an optimizer tests every gradient and every new value of a step
      * this way, and anomaly detection every op's result and gradient.

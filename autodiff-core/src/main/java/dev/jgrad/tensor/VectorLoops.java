@@ -119,6 +119,36 @@ final class VectorLoops implements SimdLoops {
         return upper;
     }
 
+    @Override
+    public int sumRowsInto(double[] x, int n, int m, double[] acc) {
+        int step = D.length();
+        int upper = D.loopBound(m);
+        int j = 0;
+        // Four vectors of columns held in registers down all the rows, then one vector at a time.
+        for (; j + 4 * step <= upper; j += 4 * step) {
+            DoubleVector t0 = DoubleVector.fromArray(D, acc, j);
+            DoubleVector t1 = DoubleVector.fromArray(D, acc, j + step);
+            DoubleVector t2 = DoubleVector.fromArray(D, acc, j + 2 * step);
+            DoubleVector t3 = DoubleVector.fromArray(D, acc, j + 3 * step);
+            for (int at = j; at < n; at += m) {
+                t0 = t0.add(DoubleVector.fromArray(D, x, at));
+                t1 = t1.add(DoubleVector.fromArray(D, x, at + step));
+                t2 = t2.add(DoubleVector.fromArray(D, x, at + 2 * step));
+                t3 = t3.add(DoubleVector.fromArray(D, x, at + 3 * step));
+            }
+            t0.intoArray(acc, j);
+            t1.intoArray(acc, j + step);
+            t2.intoArray(acc, j + 2 * step);
+            t3.intoArray(acc, j + 3 * step);
+        }
+        for (; j < upper; j += step) {
+            DoubleVector t = DoubleVector.fromArray(D, acc, j);
+            for (int at = j; at < n; at += m) t = t.add(DoubleVector.fromArray(D, x, at));
+            t.intoArray(acc, j);
+        }
+        return upper;
+    }
+
     /** Elements {@link #firstNonFinite} scans between its tests, so that it stops soon after a NaN or ±∞. */
     private static final int FINITE_BLOCK = 4096;
     private static final LongVector D_EXPONENT = LongVector.broadcast(LongVector.SPECIES_PREFERRED, 0x7ff0000000000000L);

@@ -89,13 +89,14 @@ class BroadcastKernelProperties {
      * The bias gradient's path ({@code [B, …] → […]}, a trailing block) over every row count from 1 to 9,
      * so that the float32 loop's four rows a pass and its remainder rows both run, and an empty block;
      * blocks of 28 (a character vocabulary's, shorter than the elementwise loops' vector threshold), 37 and 64
-     * columns take the Vector API loop where it is in use (whole vectors and a tail).
+     * columns take the Vector API loop where it is in use (whole vectors and a tail), and 40 columns the float64 loop's
+     * four vectors held down the rows followed by one more vector.
      */
     @Example
     void sumToOverLeadingRowsMatchesTheDefinitionForEveryRowCount() {
         for (boolean f32 : new boolean[] {true, false}) {
             for (int rows = 1; rows <= 9; rows++) {
-                for (int[] block : new int[][] {{5}, {3, 2}, {0}, {28}, {37}, {4, 16}}) {
+                for (int[] block : new int[][] {{5}, {3, 2}, {0}, {28}, {37}, {40}, {4, 16}}) {
                     int[] dims = new int[block.length + 1];
                     dims[0] = rows;
                     System.arraycopy(block, 0, dims, 1, block.length);
