@@ -23,7 +23,8 @@ import java.util.Arrays;
  * {@code ((0 + (x₀y₀ + x₁y₁ + x₂y₂ + x₃y₃)) + (next four)) + …} and then any last products one by one.
  * Every path (row pairs, single rows, the small-size path, any thread) computes exactly this, so
  * results are bit-identical for any {@link Parallelism#threads()} value and any grouping of rows or
- * columns. Nothing is skipped for zeros, so NaN and infinity propagate as IEEE arithmetic says.
+ * columns. Nothing is skipped for zeros, so NaN and infinity propagate as IEEE arithmetic says, but for a written
+ * product whose A holds only zeros and whose B is finite, which is +0 everywhere (Note [Products of zeros]).
  *
  * <p>A product with a one-hot operand is tried first by {@link OneHotProducts}, which reads the other
  * operand at the ones with these bits on either backend (Note [One-hot products]).
@@ -125,10 +126,40 @@ final class Gemm {
      * into zeros; C's earlier contents are never read, so a new tensor need not be zero-filled first.
      */
     static void product(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k) {
-        if (m != 0 && n != 0 && k == 0) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        // An empty sum, or a sum of zeros (Note [Products of zeros]).
+        if (k == 0 || allZero(a, ao, m * k) && Kernels.firstNonFinite(b, bo, n * k) < 0) {
             fill(c, co, m * n);
+            return;
         }
         traced(a, ao, ta, b, bo, tb, c, co, m, n, k, false);
+    }
+
+    /*
+     * Note [Products of zeros]: a product whose A holds only zeros, as a recurrent step's product of a zero initial
+     * state by its weight does, is +0 everywhere when B is finite: every term is ±0, and a sum that starts from +0 and
+     * adds only ±0 stays +0 (+0 + −0 is +0) on every path and backend. So product() writes those zeros without the
+     * multiply-adds. A B holding NaN or ±∞ makes some terms NaN, so then the product runs as usual. Only a written
+     * product takes this path: adding +0 to C turns a −0 in C into +0, which skipping the addition would not. The
+     * test for A stops at its first nonzero value, which for a dense A is its first; B is scanned only for a zero A.
+     */
+
+    /** Whether {@code len} values of {@code t}'s storage from {@code from} are all ±0 (a NaN is not). */
+    private static boolean allZero(Tensor t, int from, int len) {
+        double[] d = t.f64();
+        if (d != null) {
+            for (int i = from; i < from + len; i++) {
+                if (d[i] != 0) return false;
+            }
+            return true;
+        }
+        float[] f = t.f32();
+        for (int i = from; i < from + len; i++) {
+            if (f[i] != 0) return false;
+        }
+        return true;
     }
 
     private static void traced(Tensor a, int ao, boolean ta, Tensor b, int bo, boolean tb, Tensor c, int co, int m, int n, int k,

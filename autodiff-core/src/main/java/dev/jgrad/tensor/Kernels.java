@@ -2105,12 +2105,20 @@ public final class Kernels {
      */
     public static int firstNonFinite(Tensor a) {
         Objects.requireNonNull(a, "a");
+        return firstNonFinite(a, 0, a.size());
+    }
+
+    /**
+     * The first NaN or ±∞ among {@code len} values of {@code a}'s storage from {@code from}, as an offset into it, or −1;
+     * on the Vector API loop when the range starts at 0.
+     */
+    static int firstNonFinite(Tensor a, int from, int len) {
         double[] d = a.f64();
         SimdLoops loops = SimdLoops.LOOPS;
-        if (loops != null) {
-            return d != null ? loops.firstNonFinite(d, a.size()) : loops.firstNonFinite(a.f32(), a.size());
+        if (loops != null && from == 0) {
+            return d != null ? loops.firstNonFinite(d, len) : loops.firstNonFinite(a.f32(), len);
         }
-        return d != null ? firstNonFinite(d, 0, a.size()) : firstNonFinite(a.f32(), 0, a.size());
+        return d != null ? firstNonFinite(d, from, from + len) : firstNonFinite(a.f32(), from, from + len);
     }
 
     /** The index of the first NaN or ±∞ in {@code x[from, to)}, or −1: the scalar loop, also the vector loop's rest. */

@@ -3,6 +3,7 @@ package dev.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -170,6 +171,63 @@ class GemmTest {
                         assertTrue(Double.isNaN(c.get(0, j)), what + ": inf·0 must be NaN, got " + c.get(0, j));
                         assertEquals(1.0, c.get(1, j), 0.0, what + ": clean row");
                         assertTrue(Double.isNaN(c.get(2, j)), what + ": NaN row must stay NaN, got " + c.get(2, j));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Note [Products of zeros]: a written product of an A of zeros (+0 and −0) by a finite B is +0 everywhere and runs
+     * no kernel (no product is traced), where one nonzero in A, or a B with an infinity or a NaN, runs the product as
+     * usual: {@code 0·∞} is NaN on every backend. A product added to C still adds, so a −0 in C becomes +0.
+     */
+    @Test
+    void aProductOfZerosByAFiniteOperandIsPositiveZeroWithoutAKernel() {
+        for (Blas.Backend backend : BlasBackends.available()) {
+            for (DType dtype : DType.values()) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    int m = 32, k = 64, n = 48;
+                    String what = backend + " " + dtype + " ta=" + ta;
+                    double[] av = new double[m * k];
+                    for (int i = 0; i < av.length; i += 3) av[i] = -0.0;
+                    Tensor zeros = Tensor.of(dtype, av, ta ? new int[] {k, m} : new int[] {m, k});
+                    Tensor b = Tensor.randn(Rng.seeded(5), dtype, 1, k, n);
+                    List<MatmulTrace.Product> traced = new java.util.ArrayList<>();
+                    Tensor c = BlasBackends.on(backend, () -> {
+                        Tensor[] out = new Tensor[1];
+                        traced.addAll(MatmulTrace.during(() -> out[0] = Kernels.matmul(zeros, b, ta, false)));
+                        return out[0];
+                    });
+                    assertEquals(List.of(), traced, what + ": a product of zeros ran a kernel");
+                    for (int i = 0; i < m * n; i++) {
+                        assertEquals(0L, Double.doubleToRawLongBits(c.at(i)), what + ": element " + i + " is " + c.at(i) + ", not +0");
+                    }
+
+                    av[av.length - 1] = 1;   // one nonzero, last: A is scanned to its end
+                    Tensor oneNonzero = Tensor.of(dtype, av, ta ? new int[] {k, m} : new int[] {m, k});
+                    List<MatmulTrace.Product> ran = MatmulTrace.during(() -> BlasBackends.on(backend, () -> Kernels.matmul(oneNonzero, b, ta, false)));
+                    assertEquals(1, ran.size(), what + ": one nonzero, and no kernel ran");
+                    assertMatchesReference(backend, oneNonzero, b, ta, false);
+
+                    double[] bv = b.toDoubleArray();
+                    bv[7 * n + 5] = Double.POSITIVE_INFINITY;   // row 7, column 5 of B
+                    bv[bv.length - 1] = Double.NaN;             // the last value: B is scanned to its end
+                    Tensor nonFinite = Tensor.of(dtype, bv, k, n);
+                    Tensor d = BlasBackends.on(backend, () -> Kernels.matmul(zeros, nonFinite, ta, false));
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            boolean nan = j == 5 || j == n - 1;
+                            assertEquals(nan, Double.isNaN(d.get(i, j)), what + ": element (" + i + ", " + j + ") of 0·B with 0·∞ and 0·NaN is " + d.get(i, j));
+                        }
+                    }
+
+                    double[] negativeZeros = new double[m * n];
+                    Arrays.fill(negativeZeros, -0.0);
+                    Tensor added = Tensor.of(dtype, negativeZeros, m, n);
+                    Gemm.gemm(zeros, 0, ta, b, 0, false, added, 0, m, n, k);
+                    for (int i = 0; i < m * n; i++) {
+                        assertEquals(0L, Double.doubleToRawLongBits(added.at(i)), what + ": −0 + a product of zeros is " + added.at(i) + ", not +0");
                     }
                 }
             }
