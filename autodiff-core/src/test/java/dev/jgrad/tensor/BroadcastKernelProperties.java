@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jgrad.testing.ShapePair;
 import dev.jgrad.testing.TensorArbitraries;
+import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -104,6 +106,28 @@ class BroadcastKernelProperties {
                     checkSumTo(big, Shape.of(block), f32, 31L * rows + block.length, big::toString);
                 }
             }
+        }
+    }
+
+    /**
+     * The float64 vector loop adds the rows to whatever the sums hold ({@code acc[j] +=}), not only to zeros as
+     * {@code sumTo} starts them: each of the four vectors it holds in registers starts from its own columns' sums.
+     */
+    @Example
+    void theFloat64RowSumsAddToTheSumsTheyAreGiven() {
+        Assume.that(SimdLoops.LOOPS != null);
+        for (int m : new int[] {8, 40, 64, 70}) {
+            Rng rng = Rng.seeded(m);
+            int rows = 3;
+            double[] x = Tensor.uniform(rng, DType.F64, -1e3, 1e3, rows, m).toDoubleArray();
+            double[] acc = Tensor.uniform(rng, DType.F64, -1e3, 1e3, m).toDoubleArray();
+            double[] expected = acc.clone();
+            for (int b = 0; b < rows; b++) {
+                for (int j = 0; j < m; j++) expected[j] += x[b * m + j];
+            }
+            int columns = SimdLoops.LOOPS.sumRowsInto(x, rows * m, m, acc);
+            assertEquals(m / 8 * 8, columns, m + " columns: the whole vectors the loop took");
+            assertArrayEquals(Arrays.copyOf(expected, columns), Arrays.copyOf(acc, columns), 0.0, m + " columns");
         }
     }
 

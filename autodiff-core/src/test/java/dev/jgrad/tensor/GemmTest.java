@@ -222,6 +222,16 @@ class GemmTest {
                         }
                     }
 
+                    double[] firstNaN = b.toDoubleArray();
+                    firstNaN[0] = Double.NaN;                   // B's first value: a NaN found at offset 0 still counts
+                    Tensor nanFirst = Tensor.of(dtype, firstNaN, k, n);
+                    Tensor e = BlasBackends.on(backend, () -> Kernels.matmul(zeros, nanFirst, ta, false));
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(j == 0, Double.isNaN(e.get(i, j)), what + ": element (" + i + ", " + j + ") of 0·B with B's first value NaN is " + e.get(i, j));
+                        }
+                    }
+
                     double[] negativeZeros = new double[m * n];
                     Arrays.fill(negativeZeros, -0.0);
                     Tensor added = Tensor.of(dtype, negativeZeros, m, n);
