@@ -32,23 +32,16 @@ public final class StepTimes {
         int n = Integer.parseInt(args[3]);
         Parallelism.setThreads(Integer.parseInt(args[4]));
         Rng rng = Rng.seeded(1);
-        int len = config.steps();
-        int batch = config.batch();
-        int[][] inputs = new int[batch][len];
-        int[] targets = new int[len * batch];
-        for (int t = 0; t < len; t++) {
-            for (int b = 0; b < batch; b++) {
-                inputs[b][t] = rng.nextInt(config.vocab());
-                targets[b * len + t] = rng.nextInt(config.vocab());
-            }
-        }
-        NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, 1.0, 1);
+        TrainingBench.Tokens tokens = TrainingBench.Tokens.random(config, rng);
+        int[][] inputs = tokens.inputs();
+        int[] targets = tokens.targets();
+        NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, TrainingBench.LR, 1);
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long[] nanos = new long[n];
         long[] compiled = new long[n];
         for (int i = 0; i < n; i++) {
             long start = System.nanoTime();
-            model.trainStep(inputs, targets, 1.0);
+            model.trainStep(inputs, targets, TrainingBench.MAX_NORM);
             nanos[i] = System.nanoTime() - start;
             compiled[i] = jit.getTotalCompilationTime();
         }

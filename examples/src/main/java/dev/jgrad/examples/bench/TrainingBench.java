@@ -19,12 +19,30 @@ import java.util.function.DoubleSupplier;
  */
 final class TrainingBench {
     /** d2l's learning rate and clipping threshold for its character-level RNNs. */
-    private static final double LR = 1.0;
-    private static final double MAX_NORM = 1.0;
+    static final double LR = 1.0;
+    static final double MAX_NORM = 1.0;
     /** Rounds of the roofline's products timed alone, each between two windows of steps. */
     private static final int ROOFLINE_ROUNDS = 3;
 
     private TrainingBench() {
+    }
+
+    /** One minibatch of random characters, batch-major as train's: {@code inputs[b][t]}, {@code targets[b·T + t]}. */
+    record Tokens(int[][] inputs, int[] targets) {
+        /** The minibatch every figure of {@code config} trains on, drawn from {@code rng} (which the model's weights then use). */
+        static Tokens random(BenchConfig config, Rng rng) {
+            int len = config.steps();
+            int batch = config.batch();
+            int[][] inputs = new int[batch][len];
+            int[] targets = new int[len * batch];
+            for (int t = 0; t < len; t++) {
+                for (int b = 0; b < batch; b++) {
+                    inputs[b][t] = rng.nextInt(config.vocab());
+                    targets[b * len + t] = rng.nextInt(config.vocab());
+                }
+            }
+            return new Tokens(inputs, targets);
+        }
     }
 
     /** How long to run: {@code seconds} in total over the timed repetitions, plus a warm-up of {@code warmupSeconds}. */
@@ -50,17 +68,9 @@ final class TrainingBench {
         int shards = dataParallel ? threads : 1;
         Parallelism.setThreads(dataParallel ? 1 : threads);
         Rng rng = Rng.seeded(seed);
-        int len = config.steps();
-        int batch = config.batch();
-        // Batch-major, as train's minibatches: inputs[b][t], targets[b·T + t].
-        int[][] inputs = new int[batch][len];
-        int[] targets = new int[len * batch];
-        for (int t = 0; t < len; t++) {
-            for (int b = 0; b < batch; b++) {
-                inputs[b][t] = rng.nextInt(config.vocab());
-                targets[b * len + t] = rng.nextInt(config.vocab());
-            }
-        }
+        Tokens tokens = Tokens.random(config, rng);
+        int[][] inputs = tokens.inputs();
+        int[] targets = tokens.targets();
         NnLanguageModel model = new NnLanguageModel(cell, config, dtype, rng, LR, shards);
         long warmStart = System.nanoTime();
         long warmEnd = warmStart + (long) (budget.warmupSeconds() * 1e9);
