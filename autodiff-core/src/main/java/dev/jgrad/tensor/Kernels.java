@@ -2109,20 +2109,27 @@ public final class Kernels {
     }
 
     /**
-     * The first NaN or ±∞ among {@code len} values of {@code a}'s storage from {@code from}, as an offset into it, or −1;
-     * on the Vector API loop when the range starts at 0.
+     * The first NaN or ±∞ among {@code len} values of {@code a}'s storage from {@code from}, as an offset into it, or −1.
      */
     static int firstNonFinite(Tensor a, int from, int len) {
         double[] d = a.f64();
-        SimdLoops loops = SimdLoops.LOOPS;
-        if (loops != null && from == 0) {
-            return d != null ? loops.firstNonFinite(d, len) : loops.firstNonFinite(a.f32(), len);
-        }
         return d != null ? firstNonFinite(d, from, from + len) : firstNonFinite(a.f32(), from, from + len);
     }
 
-    /** The index of the first NaN or ±∞ in {@code x[from, to)}, or −1: the scalar loop, also the vector loop's rest. */
+    /** The index of the first NaN or ±∞ in {@code x[from, to)}, or −1; on the Vector API loop when it is in use. */
     static int firstNonFinite(double[] x, int from, int to) {
+        SimdLoops loops = SimdLoops.LOOPS;
+        return loops != null ? loops.firstNonFinite(x, from, to) : firstNonFiniteScalar(x, from, to);
+    }
+
+    /** The float32 form of {@link #firstNonFinite(double[], int, int)}. */
+    static int firstNonFinite(float[] x, int from, int to) {
+        SimdLoops loops = SimdLoops.LOOPS;
+        return loops != null ? loops.firstNonFinite(x, from, to) : firstNonFiniteScalar(x, from, to);
+    }
+
+    /** The index of the first NaN or ±∞ in {@code x[from, to)}, or −1: the scalar loop, also the vector loop's rest. */
+    static int firstNonFiniteScalar(double[] x, int from, int to) {
         for (int i = from; i < to; i++) {
             if (!Double.isFinite(x[i])) {
                 return i;
@@ -2131,8 +2138,8 @@ public final class Kernels {
         return -1;
     }
 
-    /** The float32 form of {@link #firstNonFinite(double[], int, int)}. */
-    static int firstNonFinite(float[] x, int from, int to) {
+    /** The float32 form of {@link #firstNonFiniteScalar(double[], int, int)}. */
+    static int firstNonFiniteScalar(float[] x, int from, int to) {
         for (int i = from; i < to; i++) {
             if (!Float.isFinite(x[i])) {
                 return i;

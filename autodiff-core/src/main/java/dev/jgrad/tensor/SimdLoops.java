@@ -52,14 +52,15 @@ interface SimdLoops {
     int sumRowsInto(double[] x, int n, int m, double[] acc);
 
     /**
-     * The index of the first NaN or ±∞ in {@code x[0, n)}, or −1 when every value is finite. The scalar loop
+     * The index of the first NaN or ±∞ in {@code x[from, to)}, or −1 when every value is finite. The scalar loop
      * tests and branches on each element; an optimizer tests every gradient and every new value of a step
-     * this way, and anomaly detection every op's result and gradient.
+     * this way, anomaly detection every op's result and gradient, and a product of zeros its other operand,
+     * which may start anywhere in its storage.
      */
-    int firstNonFinite(double[] x, int n);
+    int firstNonFinite(double[] x, int from, int to);
 
-    /** The float32 form of {@link #firstNonFinite(double[], int)}. */
-    int firstNonFinite(float[] x, int n);
+    /** The float32 form of {@link #firstNonFinite(double[], int, int)}. */
+    int firstNonFinite(float[] x, int from, int to);
 
     /**
      * For a product {@code op(A)·op(B)} of dense row-major matrices ({@link Gemm#gemm}'s contract),

@@ -159,12 +159,12 @@ final class VectorLoops implements SimdLoops {
     // and no branch per vector. The first block that holds one is scanned again one element at a time for its index.
 
     @Override
-    public int firstNonFinite(double[] x, int n) {
+    public int firstNonFinite(double[] x, int from, int to) {
         int step = D.length();
-        int i = 0;
-        while (i + 2 * step <= n) {
-            int from = i;
-            int end = Math.min(n, i + FINITE_BLOCK);
+        int i = from;
+        while (i + 2 * step <= to) {
+            int start = i;
+            int end = Math.min(to, i + FINITE_BLOCK);
             LongVector m0 = LongVector.zero(LongVector.SPECIES_PREFERRED);
             LongVector m1 = m0;
             for (; i + 2 * step <= end; i += 2 * step) {
@@ -172,19 +172,19 @@ final class VectorLoops implements SimdLoops {
                 m1 = m1.max(DoubleVector.fromArray(D, x, i + step).reinterpretAsLongs().and(D_EXPONENT));
             }
             if (m0.max(m1).compare(VectorOperators.EQ, D_EXPONENT).anyTrue()) {
-                return Kernels.firstNonFinite(x, from, i);
+                return Kernels.firstNonFiniteScalar(x, start, i);
             }
         }
-        return Kernels.firstNonFinite(x, i, n);
+        return Kernels.firstNonFiniteScalar(x, i, to);
     }
 
     @Override
-    public int firstNonFinite(float[] x, int n) {
+    public int firstNonFinite(float[] x, int from, int to) {
         int step = F.length();
-        int i = 0;
-        while (i + 2 * step <= n) {
-            int from = i;
-            int end = Math.min(n, i + FINITE_BLOCK);
+        int i = from;
+        while (i + 2 * step <= to) {
+            int start = i;
+            int end = Math.min(to, i + FINITE_BLOCK);
             IntVector m0 = IntVector.zero(IntVector.SPECIES_PREFERRED);
             IntVector m1 = m0;
             for (; i + 2 * step <= end; i += 2 * step) {
@@ -192,10 +192,10 @@ final class VectorLoops implements SimdLoops {
                 m1 = m1.max(FloatVector.fromArray(F, x, i + step).reinterpretAsInts().and(F_EXPONENT));
             }
             if (m0.max(m1).compare(VectorOperators.EQ, F_EXPONENT).anyTrue()) {
-                return Kernels.firstNonFinite(x, from, i);
+                return Kernels.firstNonFiniteScalar(x, start, i);
             }
         }
-        return Kernels.firstNonFinite(x, i, n);
+        return Kernels.firstNonFiniteScalar(x, i, to);
     }
 
     private static DoubleVector widen(float[] x, int at) {

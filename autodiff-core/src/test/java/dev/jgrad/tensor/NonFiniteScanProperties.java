@@ -15,7 +15,8 @@ import net.jqwik.api.constraints.IntRange;
  * and the extreme finite
  * values (the largest, the smallest subnormal, both zeros) are not taken for one. With the Vector API
  * the scan runs whole vectors, two at a time, in blocks of 4,096 elements, and the rest one by one: the lengths and
- * positions below cross each of those edges.
+ * positions below cross each of those edges. A range of the storage (a product's operand at an offset) is scanned from its
+ * start to its end and nothing outside it.
  */
 class NonFiniteScanProperties {
     private static final double[] FINITE_EXTREMES = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE,
@@ -48,6 +49,33 @@ class NonFiniteScanProperties {
         assertEquals(plant, expected, "the planted element survives the cast");
         assertEquals(expected, t.hasNonFinite(), (f32 ? "f32" : "f64") + " n=" + n);
         assertEquals(first, Kernels.firstNonFinite(t), (f32 ? "f32" : "f64") + " n=" + n);
+    }
+
+    @Property(tries = 300)
+    void aRangeIsScannedFromItsStartToItsEndAndNoFurther(@ForAll @IntRange(min = 1, max = 9_000) int n, @ForAll boolean f32,
+            @ForAll long seed, @ForAll @IntRange(min = 0, max = 4) int which) {
+        Rng rng = Rng.seeded(seed);
+        int from = rng.nextInt(n);
+        int len = rng.nextInt(n - from + 1);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        if (from > 0) {
+            v[rng.nextInt(from)] = NON_FINITE[which];          // before the range: not its business
+        }
+        if (from + len < n) {
+            v[from + len + rng.nextInt(n - from - len)] = NON_FINITE[(which + 1) % NON_FINITE.length];   // after it
+        }
+        String at = (f32 ? "f32" : "f64") + " n=" + n + ", [" + from + ", " + (from + len) + ")";
+        assertEquals(-1, Kernels.firstNonFinite(tensor(v, f32), from, len), at + " holds only finite values");
+        if (len > 0) {
+            int planted = from + rng.nextInt(len);
+            v[planted] = NON_FINITE[which];
+            int later = planted + rng.nextInt(from + len - planted);
+            v[later] = NON_FINITE[(which + 2) % NON_FINITE.length];
+            assertEquals(planted, Kernels.firstNonFinite(tensor(v, f32), from, len), at + ", the first at " + planted);
+        }
     }
 
     @Example
