@@ -368,7 +368,10 @@ public sealed interface Op {
         }
     }
 
-    /** {@code max(a, 0)}. ∂/∂a = g ⊙ [a > 0] (the step is a constant: its own derivative is 0 almost everywhere). */
+    /**
+     * {@code max(a, 0)}, a NaN and a −0 kept as they are (PyTorch's {@code relu}). ∂/∂a = g ⊙ [a > 0], and g at a NaN
+     * as PyTorch's {@code threshold_backward} passes it (the step is a constant: its own derivative is 0 almost everywhere).
+     */
     record Relu() implements Op {
         public String name() { return "relu"; }
         public Saves saves() { return Saves.FIRST; }

@@ -31,9 +31,9 @@ public final class Kernels {
         TANH,
         /** {@code σ(x) = 1 / (1 + exp(−x))}. */
         SIGMOID,
-        /** {@code max(x, 0)}. */
+        /** {@code x < 0 ? 0 : x}: {@code max(x, 0)} that keeps a NaN and a −0, as PyTorch's {@code relu}. */
         RELU,
-        /** {@code x > 0 ? 1 : 0}, the derivative of relu. */
+        /** {@code x <= 0 ? 0 : 1}, the derivative of relu: 1 at a NaN, whose gradient PyTorch's relu passes on. */
         STEP,
         /** {@code x²}. */
         SQUARE,
@@ -181,8 +181,8 @@ public final class Kernels {
                 case LOG -> { for (int i = lo; i < hi; i++) o[i] = Math.log(x[i]); }
                 case TANH -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.tanh(x[i]); }
                 case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.sigmoid(x[i]); }
-                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0.0; }
-                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1.0 : 0.0; }
+                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] < 0 ? 0.0 : x[i]; }
+                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] <= 0 ? 0.0 : 1.0; }
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
                 case SQRT -> { for (int i = lo; i < hi; i++) o[i] = Math.sqrt(x[i]); }
                 case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }
@@ -205,8 +205,8 @@ public final class Kernels {
                 case LOG -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.log(x[i]); }
                 case TANH -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.tanh(x[i]); }
                 case SIGMOID -> { for (int i = lo; i < hi; i++) o[i] = Transcendentals.sigmoid(x[i]); }
-                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? x[i] : 0f; }
-                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] > 0 ? 1f : 0f; }
+                case RELU -> { for (int i = lo; i < hi; i++) o[i] = x[i] < 0 ? 0f : x[i]; }
+                case STEP -> { for (int i = lo; i < hi; i++) o[i] = x[i] <= 0 ? 0f : 1f; }
                 case SQUARE -> { for (int i = lo; i < hi; i++) o[i] = x[i] * x[i]; }
                 case SQRT -> { for (int i = lo; i < hi; i++) o[i] = (float) Math.sqrt(x[i]); }
                 case ABS -> { for (int i = lo; i < hi; i++) o[i] = Math.abs(x[i]); }

@@ -212,6 +212,48 @@ class KernelValuesTest {
     }
 
     /**
+     * Of equal values a min or a max keeps the first, as PyTorch 1.13's {@code amin}, {@code amax} and {@code min(dim)}
+     * do: over {@code [+0, −0]} both give +0, over {@code [−0, +0]} both −0, along the last axis and along the first.
+     */
+    @Test
+    void minAndMaxKeepTheFirstOfEqualZeros() {
+        for (DType dt : DType.values()) {
+            for (double first : new double[] {0.0, -0.0}) {
+                double second = -first;
+                Tensor rows = Tensor.of(dt, new double[] {first, second, first, second}, 2, 2);      // reduced along axis 1
+                Tensor columns = Tensor.of(dt, new double[] {first, first, second, second}, 2, 2);   // reduced along axis 0
+                for (Tensor t : new Tensor[] {Kernels.min(rows, new int[] {1}, false), Kernels.max(rows, new int[] {1}, false),
+                        Kernels.min(columns, new int[] {0}, false), Kernels.max(columns, new int[] {0}, false)}) {
+                    for (double v : t.toDoubleArray()) {
+                        assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(v), dt + ": the first of " + first + ", " + second);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * relu keeps a NaN and a −0 and gives +0 for a negative value, and its step is 1 at a NaN, as PyTorch 1.13's
+     * {@code relu} and its {@code threshold_backward} do: {@code relu([NaN, −0, +0, −1, 2])} is {@code [NaN, −0, +0, +0, 2]},
+     * and the gradient of its sum {@code [1, 0, 0, 0, 1]}. A relu that turned a NaN into 0 would hide it from anomaly
+     * detection.
+     */
+    @Test
+    void reluKeepsANanAndTheSignOfZeroAsPyTorchDoes() {
+        double[] in = {Double.NaN, -0.0, 0.0, -1, 2};
+        double[] relu = {Double.NaN, -0.0, 0.0, 0.0, 2};
+        double[] step = {1, 0, 0, 0, 1};
+        for (DType dt : DType.values()) {
+            double[] got = Kernels.unary(Kernels.Unary.RELU, Tensor.of(dt, in, in.length)).toDoubleArray();
+            double[] grad = Kernels.unary(Kernels.Unary.STEP, Tensor.of(dt, in, in.length)).toDoubleArray();
+            for (int i = 0; i < in.length; i++) {
+                assertEquals(Double.doubleToLongBits(relu[i]), Double.doubleToLongBits(got[i]), dt + " relu(" + in[i] + ")");
+                assertEquals(Double.doubleToLongBits(step[i]), Double.doubleToLongBits(grad[i]), dt + " step(" + in[i] + ")");
+            }
+        }
+    }
+
+    /**
      * Every elementwise function in float32 on a tensor long enough for the vector loops, which have
      * their own loops for exp, tanh and σ only: the others must still be computed (by the scalar
      * loops), to float32 rounding of the float64 result.
