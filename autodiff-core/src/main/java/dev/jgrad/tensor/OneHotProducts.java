@@ -346,9 +346,11 @@ final class OneHotProducts {
         }
     }
 
+    // The scalar loop: Vector API code allocates its vectors until the JIT has compiled it, and a one-hot product
+    // allocates nothing once its buffers have grown.
     private static boolean finite(Object x, int from, int len) {
-        return x instanceof double[] d ? Kernels.firstNonFinite(d, from, from + len) < 0
-                : Kernels.firstNonFinite((float[]) x, from, from + len) < 0;
+        return x instanceof double[] d ? Kernels.firstNonFiniteScalar(d, from, from + len) < 0
+                : Kernels.firstNonFiniteScalar((float[]) x, from, from + len) < 0;
     }
 
 

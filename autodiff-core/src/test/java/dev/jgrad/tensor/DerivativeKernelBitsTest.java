@@ -117,6 +117,15 @@ class DerivativeKernelBitsTest {
         assertEquals("lerpGradients: operand [3] is not of the cotangent's shape [2, 3]", e.getMessage());
     }
 
+    @Test
+    void lerpGradientsRejectOperandsOfAnotherDTypeByTheirDTypes() {
+        Tensor g = Tensor.zeros(DType.F64, 2, 3);
+        Tensor other = Tensor.zeros(DType.F32, 2, 3);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Kernels.lerpGradients(g, g, g, other, new boolean[] {true, true, true}));
+        assertEquals("lerpGradients: dtypes F64[2, 3] and F32[2, 3] differ; cast one explicitly", e.getMessage());
+    }
+
     private static void check(Kernels.Binary op, BiFunction<Tensor, Tensor, Tensor> composed) {
         for (DType dt : DType.values()) {
             for (int n : SIZES) {

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Elementwise kernels split tensors large enough to be worth it across threads; every element must
  * come out with the same bits whatever the thread count (bit-exact resume and gradient checks rely
- * on it). Sizes straddle the split thresholds, including ones that do not divide evenly.
+ * on it). Sizes straddle the split thresholds, including ones that do not divide evenly. Lerp's rule, whose three
+ * terms are one pass, is split the same way.
  */
 class ElementwiseThreadingTest {
     private static final int[] SIZES = {16383, 16384, 70001, 131072, 262147};
@@ -69,7 +70,7 @@ class ElementwiseThreadingTest {
     private static double[][] results(Tensor a, Tensor b) {
         Kernels.Unary[] unary = Kernels.Unary.values();
         Kernels.Binary[] binary = Kernels.Binary.values();
-        double[][] out = new double[unary.length + binary.length + 1][];
+        double[][] out = new double[unary.length + binary.length + 4][];
         int k = 0;
         for (Kernels.Unary op : unary) {
             out[k++] = Kernels.unary(op, op == Kernels.Unary.LOG || op == Kernels.Unary.SQRT ? b : a).toDoubleArray();
@@ -81,7 +82,10 @@ class ElementwiseThreadingTest {
         acc.add(a);
         acc.add(b);
         acc.add(a);
-        out[k] = acc.sum().toDoubleArray();
+        out[k++] = acc.sum().toDoubleArray();
+        for (Tensor t : Kernels.lerpGradients(b, a, b, a, new boolean[] {true, true, true})) {
+            out[k++] = t.toDoubleArray();
+        }
         return out;
     }
 }

@@ -71,6 +71,41 @@ class OneHotProductsTest {
         assertEquals(1, MatmulTrace.during(() -> Kernels.matmul(mixed, w, false, false)).size());
     }
 
+    /**
+     * One-hot rows of a rank-3 tensor sliced and joined along either axis before the last keep each row's one where its
+     * values have it (the positions are copied in blocks of the axes after the cut, once per block of the axes before),
+     * and rows joined along the last axis, which then hold two ones, are not one-hot.
+     */
+    @Test
+    void oneHotRowsOfAHigherRankCutAlongEitherLeadingAxisKeepTheirOnes() {
+        Rng rng = Rng.seeded(8);
+        int[] idx = new int[24];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = (int) Math.floor(rng.uniform(0, 5));
+        }
+        Tensor x = Tensor.oneHot(DType.F64, idx, 5, 4, 6);    // [4, 6, 5]
+        Tensor w = Tensor.randn(rng, DType.F64, 1, 5, 7);
+        List<Tensor> cuts = List.of(
+                Kernels.slice(x, 0, 1, 3),
+                Kernels.slice(x, 1, 2, 5),
+                Kernels.concat(List.of(Kernels.slice(x, 0, 2, 4), x), 0),
+                Kernels.concat(List.of(x, Kernels.slice(x, 1, 0, 2), Kernels.slice(x, 1, 3, 6)), 1));
+        for (Tensor cut : cuts) {
+            Tensor rows = cut.reshape(cut.size() / 5, 5);
+            Tensor want = dense(rows, w, false, false, null);
+            Tensor[] got = new Tensor[1];
+            assertTrue(MatmulTrace.during(() -> got[0] = Kernels.matmul(rows, w, false, false)).isEmpty(),
+                    cut.shape() + ": a product of one-hot rows ran as a GEMM");
+            assertBits(want, got[0], cut.shape() + " · W");
+        }
+        Tensor twoOnes = Kernels.concat(List.of(x, x), 2).reshape(24, 10);
+        Tensor w2 = Tensor.randn(rng, DType.F64, 1, 10, 3);
+        Tensor[] got = new Tensor[1];
+        assertEquals(1, MatmulTrace.during(() -> got[0] = Kernels.matmul(twoOnes, w2, false, false)).size(),
+                "rows joined along their last axis hold two ones each and are multiplied out");
+        assertBits(dense(twoOnes, w2, false, false, null), got[0], "[24, 10] · W");
+    }
+
     @Test
     void oneHotRowsOfAClosedScopeRefuseAProductAsTheirValuesWould() {
         Workspace ws = new Workspace(1L << 20);
