@@ -760,7 +760,8 @@ public final class Variable {
     }
 
     /**
-     * {@code max(this, 0)} elementwise; its derivative at 0 is taken as 0.
+     * {@code max(this, 0)} elementwise, with a NaN and a −0 kept as they are, as PyTorch's {@code relu}; its
+     * derivative at 0 is taken as 0, and at a NaN it passes the gradient on, as PyTorch's does.
      *
      * @return the rectified value
      */
