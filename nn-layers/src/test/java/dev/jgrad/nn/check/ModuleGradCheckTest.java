@@ -66,6 +66,23 @@ class ModuleGradCheckTest {
         assertEquals(4, r.compared());
     }
 
+    /**
+     * Each element's difference is taken with every other element at its own value: after a parameter's last element is
+     * moved and moved back, a later parameter's differences must not see it moved. Here the loss couples a's last element
+     * to b with a factor of 10⁴, so a difference of b taken with a's last element still moved by ε would be off by 10⁴·ε.
+     */
+    @Test
+    void eachDifferenceIsTakenWithTheOtherParametersUnmoved() {
+        Parameter a = new Parameter("a", Tensor.vector(0.5, -1.5));
+        Parameter b = new Parameter("b", Tensor.vector(2.0));
+        Module m = () -> Module.named(a, b);
+        Variable k = Variable.constant(Tensor.vector(1e4));
+        Supplier<Variable> loss = () -> a.variable().slice(0, 1, 2).times(b.variable()).times(k).sum();   // 10⁴·a₁·b
+        GradCheckReport r = ModuleGradCheck.check(m, loss, GradCheck.Options.defaults().withAtol(1e-6).withRtol(1e-8));
+        assertTrue(r.passed(), r.toString());
+        assertEquals(3, r.compared());
+    }
+
     @Test
     void restoresParametersAndClearsGradients() {
         Linear lin = new Linear(3, 2, true, DType.F64, Rng.seeded(4));

@@ -78,6 +78,34 @@ class LayerNormTest {
         assertEquals(List.of("weight", "bias"), List.copyOf(ln.parameters().keySet()));
     }
 
+    /**
+     * Over the last two dimensions each {@code [3, 4]} block, and not a block cut along other axes, has mean 0 and
+     * population variance σ²/(σ² + eps), σ² its input's: the statistics are taken over exactly the normalized axes.
+     */
+    @Example
+    void normalisesEachBlockOfTheLastTwoDimensions() {
+        LayerNorm ln = new LayerNorm(Shape.of(3, 4), 1e-5, true, DType.F64);
+        Tensor x = Tensor.randn(Rng.seeded(9), DType.F64, 3.0, 2, 5, 3, 4);
+        double[] in = x.toDoubleArray();
+        double[] out = ln.forward(Variable.constant(x)).value().toDoubleArray();
+        for (int block = 0; block < 10; block++) {
+            double inMean = 0;
+            double outMean = 0;
+            for (int i = 0; i < 12; i++) {
+                inMean += in[12 * block + i] / 12;
+                outMean += out[12 * block + i] / 12;
+            }
+            double inVar = 0;
+            double outVar = 0;
+            for (int i = 0; i < 12; i++) {
+                inVar += Math.pow(in[12 * block + i] - inMean, 2) / 12;
+                outVar += Math.pow(out[12 * block + i] - outMean, 2) / 12;
+            }
+            assertEquals(0.0, outMean, 1e-12, "mean of block " + block);
+            assertEquals(inVar / (inVar + 1e-5), outVar, 1e-12, "variance of block " + block);
+        }
+    }
+
     /** A constant row has σ² = 0: eps keeps the output (the bias) and the gradient finite. */
     @Example
     void aConstantRowStaysFinite() {

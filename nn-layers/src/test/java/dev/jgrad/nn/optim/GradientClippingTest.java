@@ -144,6 +144,36 @@ class GradientClippingTest {
         assertEquals(Double.POSITIVE_INFINITY, GradientClipping.clipByGlobalNorm(inf, 1.0, NonFinitePolicy.SKIP).norm());
     }
 
+    /**
+     * A collection of parameters is named by their own names, and where those repeat (two layers' "weight"), by their
+     * positions: every parameter is still counted once in the norm and clipped, and an error names the one at fault.
+     */
+    @Test
+    void aCollectionIsNamedByItsOwnNamesOrByPositionsWhereTheyRepeat() {
+        Parameter a = new Parameter("a", Tensor.vector(0));
+        Parameter b = new Parameter("b", Tensor.vector(0));
+        b.setGrad(Tensor.vector(Double.NaN));
+        IllegalStateException own = assertThrows(IllegalStateException.class,
+                () -> GradientClipping.clipByGlobalNorm(List.of(a, b), 1.0, NonFinitePolicy.THROW));
+        assertTrue(own.getMessage().startsWith("clipByGlobalNorm: gradient of b "), own.getMessage());
+
+        Parameter w0 = new Parameter("weight", Tensor.vector(0, 0));
+        Parameter w1 = new Parameter("weight", Tensor.vector(0));
+        Parameter w2 = new Parameter("weight", Tensor.vector(0));
+        w0.setGrad(Tensor.vector(3, 0));
+        w1.setGrad(Tensor.vector(-4));
+        w2.setGrad(Tensor.vector(12));
+        GradientClipping.Result r = GradientClipping.clipByGlobalNorm(List.of(w0, w1, w2), 1.0, NonFinitePolicy.THROW);
+        assertEquals(new GradientClipping.Result(13.0, true, false), r, "each of the three counted once: √(9 + 16 + 144)");
+        assertEquals(3.0 / 13, w0.grad().at(0), 1e-15);
+        assertEquals(-4.0 / 13, w1.grad().at(0), 1e-15);
+        assertEquals(12.0 / 13, w2.grad().at(0), 1e-15);
+        w2.setGrad(Tensor.vector(Double.POSITIVE_INFINITY));
+        IllegalStateException positional = assertThrows(IllegalStateException.class,
+                () -> GradientClipping.clipByGlobalNorm(List.of(w0, w1, w2), 1.0, NonFinitePolicy.THROW));
+        assertTrue(positional.getMessage().startsWith("clipByGlobalNorm: gradient of #2 weight "), positional.getMessage());
+    }
+
     @Test
     void rejectsNonPositiveMaxNorm() {
         assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipByGlobalNorm(threeFourFive(), 0.0, NonFinitePolicy.THROW));

@@ -237,6 +237,32 @@ class OptimizerTest {
         }
     }
 
+    /**
+     * A loaded state replaces the whole state: an optimizer that has taken steps, given the state of one that has taken
+     * none (no moments or velocities yet), then steps as that one does, bit for bit, not from its own old buffers.
+     */
+    @Test
+    void aLoadedStateReplacesTheWholeStateNotOnlyTheEntriesItHolds() {
+        for (String kind : new String[] {"sgd", "adam"}) {
+            Tensor x = Tensor.randn(Rng.seeded(22), DType.F64, 1.0, 4, 3);
+            Linear a = new Linear(3, 2, true, DType.F64, Rng.seeded(21));
+            Optimizer fresh = optimizer(kind, a);
+            Map<String, Tensor> weights = a.stateDict();
+            Map<String, Tensor> none = fresh.state();
+            trainStep(a, fresh, x);
+
+            Linear b = new Linear(3, 2, true, DType.F64, Rng.seeded(21));
+            Optimizer used = optimizer(kind, b);
+            trainStep(b, used, x);
+            trainStep(b, used, x);
+            b.loadStateDict(weights);
+            used.loadState(none);
+            trainStep(b, used, x);
+            a.stateDict().forEach((k, v) -> assertEquals(0.0, v.maxAbsDiff(b.stateDict().get(k)), kind + " " + k));
+            assertEquals(fresh.state().keySet(), used.state().keySet(), kind);
+        }
+    }
+
     private static Optimizer optimizer(String kind, Linear m) {
         return kind.equals("sgd") ? new Sgd(m.parameters(), 0.05, 0.9) : new Adam(m.parameters(), 0.05);
     }

@@ -15,6 +15,7 @@ import dev.jgrad.nn.layer.Linear;
 import dev.jgrad.nn.layer.RecurrentStack;
 import dev.jgrad.nn.loss.Losses;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
@@ -173,6 +174,38 @@ class DataParallelTest {
         params.add(extra);
         Variable weight = Variable.constant(Tensor.randn(Rng.seeded(12), extra.value().dtype(), 1, 40, 40));
         dp.backward(params, BATCH, (s, from, to) -> s == 0 ? m.loss(from, to).plus(extra.variable().matmul(weight).sum()) : m.loss(from, to));
+    }
+
+    /**
+     * A gradient one shard alone reached becomes the parameter's own, so its shard must not give its storage back: a second
+     * backward that adds to it, with a different loss, would borrow that storage for its own gradient and add that
+     * gradient to itself. Two calls on one {@code DataParallel} give the sum of the two calls made separately.
+     */
+    @Test
+    void aGradientHandedOverAsAParametersOwnKeepsItsStorageThroughTheNextBackward() {
+        Tensor x0 = Tensor.randn(Rng.seeded(13), DType.F64, 1, 32, 40);
+        Tensor[] weights = {Tensor.randn(Rng.seeded(14), DType.F64, 1, 40, 40), Tensor.randn(Rng.seeded(15), DType.F64, 1, 40, 40)};
+        Tensor[] alone = new Tensor[2];
+        for (int call = 0; call < 2; call++) {
+            Parameter p = new Parameter("onlyShard0", x0);
+            try (DataParallel dp = DataParallel.of(2, 2)) {
+                onlyShard0Step(dp, p, weights[call]);
+            }
+            alone[call] = p.grad();
+        }
+        Parameter both = new Parameter("onlyShard0", x0);
+        try (DataParallel dp = DataParallel.of(2, 2)) {
+            onlyShard0Step(dp, both, weights[0]);
+            onlyShard0Step(dp, both, weights[1]);
+        }
+        assertArrayEquals(Kernels.binary(Kernels.Binary.ADD, alone[0], alone[1]).toDoubleArray(), both.grad().toDoubleArray());
+    }
+
+    /** A backward of {@code Σ p·W} in shard 0 and of a loss without p in shard 1, over as many rows as shards. */
+    private static void onlyShard0Step(DataParallel dp, Parameter p, Tensor w) {
+        Parameter other = new Parameter("other", Tensor.vector(1.0, 2.0));
+        dp.backward(List.of(p, other), 2, (s, from, to) -> s == 0 ? p.variable().matmul(Variable.constant(w)).sum()
+                : other.variable().square().sum());
     }
 
     @Test
