@@ -193,6 +193,22 @@ class SafetensorsTest {
         assertRefused(overLimit, "exceeds the limit");
     }
 
+    /**
+     * At each edge of those checks a file passes it and is refused by the next: 8 bytes hold the header length; a header
+     * length of 0, of exactly the limit, and of exactly the bytes after the length are not refused for their size.
+     */
+    @Test
+    void aHeaderLengthAtEachEdgeIsRefusedOnlyByTheNextCheck() {
+        byte[] eight = new byte[8];   // header length 0, nothing after it
+        assertRefused(eight, "safetensors <8 bytes>: header does not start with '{'");
+        byte[] atLimit = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Safetensors.MAX_HEADER_BYTES).array();
+        assertRefused(atLimit, "header length " + Safetensors.MAX_HEADER_BYTES + " runs past the end of the file (16 bytes, so at most 8 header bytes)");
+        byte[] oneTooMany = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(9).array();
+        assertRefused(oneTooMany, "header length 9 runs past the end of the file (16 bytes, so at most 8 header bytes)");
+        byte[] exact = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(8).put("{}      ".getBytes(StandardCharsets.UTF_8)).array();
+        assertEquals(0, Safetensors.read(exact).tensors().size(), "a header that fills the file exactly is read");
+    }
+
     @Test
     void refusesBadJsonAndNonObjects() {
         assertRefused(handMade("{\"a\":", new byte[0]), "not valid JSON");
