@@ -303,12 +303,30 @@ class SafetensorsTest {
         assertRefused(handMade("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0]}}", sixteen), "tensor 'w'", "pair");
         assertRefused(handMade("{" + entry("a", "F64", "[2]", 0, 16) + "," + entry("b", "F64", "[1]", 8, 16) + "}", sixteen),
                 "tensor 'b'", "overlap tensor 'a'");
-        assertRefused(handMade("{" + entry("a", "F64", "[1]", 8, 16) + "}", sixteen), "tensor 'a'", "gap of 8 bytes");
+        assertRefused(handMade("{" + entry("a", "F64", "[1]", 8, 16) + "}", sixteen), "tensor 'a'",
+                "gap of 8 bytes after the start of the data section");
+        assertRefused(handMade("{" + entry("a", "F64", "[1]", 0, 8) + "," + entry("b", "F64", "[1]", 16, 24) + "}", new byte[24]),
+                "tensor 'b' data_offsets [16, 24] leave a gap of 8 bytes after tensor 'a'");
+        // a shape whose byte count overflows a long, with offsets of no bytes, is refused by its size
+        assertRefused(handMade("{" + entry("w", "F64", "[2147483639,2147483639,2147483639]", 0, 0) + "}", new byte[0]),
+                "tensor 'w'", "needs more than 2^63 bytes");
         assertRefused(handMade("{" + entry("a", "F64", "[1]", 0, 8) + "}", sixteen), "8 trailing bytes", "'a'");
         assertRefused(handMade("{}", new byte[3]), "3 trailing bytes");
         // an empty tensor inside another tensor's range breaks the tiling too (as in the reference implementation)
         assertRefused(handMade("{" + entry("a", "F64", "[2]", 0, 16) + "," + entry("e", "F64", "[0]", 8, 8) + "}", sixteen),
                 "tensor 'e'", "overlap");
+    }
+
+    @Test
+    void aNullTensorOrMetadataValueIsRefusedByItsName() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", null);
+        NullPointerException e = assertThrows(NullPointerException.class, () -> new SafetensorsFile(tensors, Map.of()));
+        assertEquals("safetensors: tensor 'w' is null", e.getMessage());
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("k", null);
+        e = assertThrows(NullPointerException.class, () -> new SafetensorsFile(Map.of(), metadata));
+        assertEquals("safetensors: metadata 'k' is null", e.getMessage());
     }
 
     @Test
