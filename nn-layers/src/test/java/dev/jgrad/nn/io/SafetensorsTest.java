@@ -317,6 +317,30 @@ class SafetensorsTest {
                 "tensor 'e'", "overlap");
     }
 
+    /**
+     * Values are encoded and decoded 64 KiB at a time: tensors of two chunks and a part of a third, in both dtypes, between
+     * smaller ones, come back bit for bit from bytes and from a file.
+     */
+    @Test
+    void tensorsLongerThanAChunkComeBackBitForBit() throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("before", Tensor.vector(1.5, -2.5));
+        tensors.put("f64", Tensor.randn(Rng.seeded(31), DType.F64, 1.0, 2 * 8192 + 5));
+        tensors.put("f32", Tensor.randn(Rng.seeded(32), DType.F32, 1.0, 3, 2 * 16384 / 3 + 7));
+        tensors.put("after", Tensor.vector(3.25));
+        SafetensorsFile f = SafetensorsFile.of(tensors);
+        Path p = dir.resolve("long.safetensors");
+        Safetensors.write(p, f);
+        for (SafetensorsFile back : List.of(Safetensors.read(Safetensors.toBytes(f)), Safetensors.read(p))) {
+            assertEquals(List.copyOf(tensors.keySet()), List.copyOf(back.tensors().keySet()));
+            tensors.forEach((name, t) -> {
+                assertEquals(t.shape(), back.tensor(name).shape(), name);
+                assertEquals(t.dtype(), back.tensor(name).dtype(), name);
+                assertArrayEquals(t.toDoubleArray(), back.tensor(name).toDoubleArray(), name);
+            });
+        }
+    }
+
     @Test
     void aNullTensorOrMetadataValueIsRefusedByItsName() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
