@@ -341,6 +341,26 @@ class SafetensorsTest {
         }
     }
 
+    /**
+     * An empty tensor takes no bytes and comes back empty; a header is padded with spaces to a multiple of 8 bytes and by
+     * fewer than 8; and a tensor whose offsets hold other than its shape's bytes is refused with both counts.
+     */
+    @Test
+    void emptyTensorsPaddedHeadersAndByteCountsThatDisagree() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("a", Tensor.vector(2.0));
+        tensors.put("empty", Tensor.zeros(DType.F64, 0, 3));
+        byte[] bytes = Safetensors.toBytes(SafetensorsFile.of(tensors));
+        Tensor back = Safetensors.read(bytes).tensor("empty");
+        assertEquals(Tensor.zeros(DType.F64, 0, 3).shape(), back.shape());
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+        assertEquals(0, headerLength % 8, header);
+        assertTrue(headerLength - header.stripTrailing().length() < 8, "padding of " + (headerLength - header.stripTrailing().length()));
+        assertRefused(handMade("{" + entry("a", "F64", "[1]", 0, 8) + "," + entry("b", "F64", "[0]", 8, 16) + "}", new byte[16]),
+                "tensor 'b'", "needs 0 bytes but data_offsets [8, 16] hold 8");
+    }
+
     @Test
     void aNullTensorOrMetadataValueIsRefusedByItsName() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
