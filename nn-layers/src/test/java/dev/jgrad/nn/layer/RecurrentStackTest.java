@@ -332,7 +332,11 @@ class RecurrentStackTest {
                 GRUCell.create(3, 4, true, DType.F64, Rng.seeded(1)),
                 GRUCell.create(5, 4, true, DType.F64, Rng.seeded(1)))));
         assertEquals("RecurrentStack: layer 1 takes input size 5 but layer 0 produces hidden size 4", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> RecurrentStack.rnn(3, 4, 0, true, DType.F64, Rng.seeded(1)));
+        assertEquals("RecurrentStack: number of layers must be positive, got 0",
+                assertThrows(IllegalArgumentException.class, () -> RecurrentStack.rnn(3, 4, 0, true, DType.F64, Rng.seeded(1))).getMessage());
         assertEquals(1, RecurrentStack.rnn(3, 4, 1, true, DType.F64, Rng.seeded(1)).numLayers());
+        RecurrentStack two = RecurrentStack.rnn(3, 4, 2, true, DType.F64, Rng.seeded(1));
+        assertEquals(List.of("layers.0", "layers.1"), List.copyOf(two.children().keySet()));
+        assertSame(two.cells().get(1), two.children().get("layers.1"));
     }
 }

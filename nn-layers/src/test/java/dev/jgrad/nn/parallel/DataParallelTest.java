@@ -249,6 +249,7 @@ class DataParallelTest {
         assertThrows(IllegalArgumentException.class, () -> DataParallel.of(1, 0));
         Model m = new Model(DType.F64, 9);
         try (DataParallel dp = DataParallel.of(8, 1)) {
+            assertEquals(8, dp.shards());
             assertEquals("DataParallel.backward: 7 rows cannot be split into 8 shards",
                     assertThrows(IllegalArgumentException.class, () -> dp.backward(m.params.values(), BATCH, (s, f, t) -> m.loss(f, t)))
                             .getMessage());
