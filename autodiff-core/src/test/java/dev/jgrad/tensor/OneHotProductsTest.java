@@ -209,6 +209,30 @@ class OneHotProductsTest {
         }
     }
 
+    /**
+     * A NaN or an infinity at the very first element an operand's range starts at: the first row's one
+     * at column 0, the other operand poisoned at its first element, every placement.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aNonFiniteFirstElementSendsEveryPlacementToTheDenseKernels(DType dtype) {
+        Rng rng = Rng.seeded(13);
+        int[] idx = {0, 3, 1, 3, 2, 0, 1};
+        Tensor x = Tensor.oneHot(dtype, idx, 4, idx.length);
+        for (Blas.Backend backend : BlasBackends.available()) {
+            Tensor w = poisoned(Tensor.randn(rng, dtype, 1, 4, 6), 0, Double.NaN);
+            Tensor wt = poisoned(Tensor.randn(rng, dtype, 1, 6, 4), 0, Double.POSITIVE_INFINITY);
+            Tensor g = poisoned(Tensor.randn(rng, dtype, 1, idx.length, 6), 0, Double.NEGATIVE_INFINITY);
+            Tensor gt = poisoned(Tensor.randn(rng, dtype, 1, 6, idx.length), 0, Double.NaN);
+            BlasBackends.on(backend, () -> {
+                assertBits(dense(x, w, false, false, null), Kernels.matmul(x, w, false, false), backend + " X·W");
+                assertBits(dense(wt, x, false, true, null), Kernels.matmul(wt, x, false, true), backend + " W·Xᵀ");
+                assertBits(dense(x, g, true, false, null), Kernels.matmul(x, g, true, false), backend + " Xᵀ·G");
+                assertBits(dense(gt, x, false, false, null), Kernels.matmul(gt, x, false, false), backend + " G·X");
+            });
+        }
+    }
+
     /** One-hot rows read from an offset into their storage, as a product over one time step's rows of a longer sequence reads them. */
     @ParameterizedTest
     @EnumSource(DType.class)
