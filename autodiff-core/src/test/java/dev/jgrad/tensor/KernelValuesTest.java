@@ -244,8 +244,9 @@ class KernelValuesTest {
         double[] relu = {Double.NaN, -0.0, 0.0, 0.0, 2};
         double[] step = {1, 0, 0, 0, 1};
         for (DType dt : DType.values()) {
-            double[] got = Kernels.unary(Kernels.Unary.RELU, Tensor.of(dt, in, in.length)).toDoubleArray();
-            double[] grad = Kernels.unary(Kernels.Unary.STEP, Tensor.of(dt, in, in.length)).toDoubleArray();
+            Tensor x = Tensor.of(dt, in, in.length);
+            double[] got = Kernels.unary(Kernels.Unary.RELU, x).toDoubleArray();
+            double[] grad = Kernels.unary(Kernels.Unary.STEP, x).toDoubleArray();
             for (int i = 0; i < in.length; i++) {
                 assertEquals(Double.doubleToLongBits(relu[i]), Double.doubleToLongBits(got[i]), dt + " relu(" + in[i] + ")");
                 assertEquals(Double.doubleToLongBits(step[i]), Double.doubleToLongBits(grad[i]), dt + " step(" + in[i] + ")");
