@@ -171,6 +171,11 @@ class SafetensorsTest {
                 .putLong(h.length).put(h).put(data).array();
     }
 
+    /** A 16-byte file whose first 8 bytes give {@code headerLength} and the rest are zeros. */
+    private static byte[] sixteenBytesClaiming(long headerLength) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array();
+    }
+
     private static void assertRefused(byte[] file, String... fragments) {
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(file));
         for (String fragment : fragments) {
@@ -185,11 +190,11 @@ class SafetensorsTest {
     @Test
     void refusesShortFilesAndHeaderLengthsBeyondTheFileOrTheLimit() {
         assertRefused(new byte[5], "5 bytes", "8-byte header length");
-        byte[] huge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).array();
+        byte[] huge = sixteenBytesClaiming(-1L);
         assertRefused(huge, "18446744073709551615", "exceeds the limit");
-        byte[] past = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array();
+        byte[] past = sixteenBytesClaiming(1000);
         assertRefused(past, "header length 1000", "past the end");
-        byte[] overLimit = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Safetensors.MAX_HEADER_BYTES + 1).array();
+        byte[] overLimit = sixteenBytesClaiming(Safetensors.MAX_HEADER_BYTES + 1);
         assertRefused(overLimit, "exceeds the limit");
     }
 
@@ -201,9 +206,9 @@ class SafetensorsTest {
     void aHeaderLengthAtEachEdgeIsRefusedOnlyByTheNextCheck() {
         byte[] eight = new byte[8];   // header length 0, nothing after it
         assertRefused(eight, "safetensors <8 bytes>: header does not start with '{'");
-        byte[] atLimit = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Safetensors.MAX_HEADER_BYTES).array();
+        byte[] atLimit = sixteenBytesClaiming(Safetensors.MAX_HEADER_BYTES);
         assertRefused(atLimit, "header length " + Safetensors.MAX_HEADER_BYTES + " runs past the end of the file (16 bytes, so at most 8 header bytes)");
-        byte[] oneTooMany = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(9).array();
+        byte[] oneTooMany = sixteenBytesClaiming(9);
         assertRefused(oneTooMany, "header length 9 runs past the end of the file (16 bytes, so at most 8 header bytes)");
         byte[] exact = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(8).put("{}      ".getBytes(StandardCharsets.UTF_8)).array();
         assertEquals(0, Safetensors.read(exact).tensors().size(), "a header that fills the file exactly is read");
