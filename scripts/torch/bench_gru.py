@@ -21,7 +21,9 @@ Measures, in the JSON-lines schema `bench --json` prints:
 
 OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it loads; some machines set them for old
 builds, which can make it pick a core a tenth as fast. This script runs itself again without them
-(and says so on stderr), so the figures are PyTorch's at full speed on this machine.
+(and says so on stderr), so the figures are PyTorch's at full speed on this machine. Where OpenBLAS does
+not know the CPU and falls back to a core without AVX2, it sets the core that the CPU's extensions call
+for instead (openblas_core.py), and the machine row's BLAS says so.
 
 Debian's python3-torch calls whatever libblas.so.3 the system's alternatives point at; with only the
 reference BLAS installed it is ten times slower. Install OpenBLAS (apt-get install libopenblas0-openmp)
@@ -44,6 +46,11 @@ if _FORCING:
           % ", ".join("%s=%s" % (v, os.environ[v]) for v in _FORCING), file=sys.stderr)
     env = {k: v for k, v in os.environ.items() if k not in _FORCING}
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402  (it must set the core before torch loads OpenBLAS)
+
+CORE_NOTE = openblas_core.choose("bench_gru.py")
 
 import argparse
 import ctypes
@@ -129,7 +136,7 @@ def machine():
     if not err < 1e-5:
         print("bench_gru.py: WARNING: a float32 matmul is off by %.3g relative to float64: the BLAS is wrong" % err, file=sys.stderr)
     return {"kind": "machine", "cores": os.cpu_count(), "cpu": model, "isa": [f for f in NOTABLE_FLAGS if f in flags],
-            "runtime": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version()), "blas": which,
+            "runtime": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version()), "blas": which + ("; " + CORE_NOTE if CORE_NOTE else ""),
             "matmul_check_max_rel_err": err}
 
 

@@ -18,12 +18,18 @@ import argparse
 import collections
 import json
 import math
+import os
 import random
 import re
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402  (it must set the core before torch loads OpenBLAS)
+
+openblas_core.choose("d2l_gru_train.py")
+
+import torch  # noqa: E402
 from torch.nn import functional as F
 
 
