@@ -14,9 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C is cut into blocks of 8 rows by two vectors ({@link #width}: 32 float32 or 16 float64
  * columns). For each block, sixteen accumulators stay in registers over the whole inner dimension
  * while each step broadcasts one value of each of the 8 rows of A and loads two vectors of row
- * {@code p} of B's panel. A transposed A, and a float64 one, are first copied a chunk of rows at a
- * time so that a block finds each step's 8 values side by side ({@link #packColumns},
- * {@link #packRows}); a float32 A's rows are read in place. The panels are a copy of B
+ * {@code p} of B's panel, two steps a turn. A is first copied a chunk of rows at a time so that a
+ * block finds each step's 8 values side by side ({@link #packColumns}, {@link #packRows}). The
+ * panels are a copy of B
  * ({@link #pack}) kept with its tensor from its second use on, or its first when it replaced a weight
  * that kept them ({@link #panelsFor}), where a BLAS
  * copies ("packs") B on every call: work that a product of 32 rows does not amortise, and that a
@@ -184,27 +184,11 @@ final class VectorGemm {
             multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
             return;
         }
-        int width = 2 * F.length();
         Scratch scratch = SCRATCH.get();
-        int group = accumulate ? sumColumns(DType.F32) : j1 - j0;
-        // Rows in chunks of MAX_ROWS, each chunk's rows of A staying in cache while B's panels stream past them.
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
             int rows = Math.min(m - r0, MAX_ROWS);
-            for (int g0 = j0; g0 < j1; g0 += group) {
-                int g1 = Math.min(j1, g0 + group);
-                // Blocks go into C itself when it is written, into the chunk's sums when they are added to it.
-                float[] out = accumulate ? scratch.sumsF(rows * (g1 - g0)) : c;
-                int at = accumulate ? 0 : co + r0 * ldc + g0;
-                int ldo = accumulate ? g1 - g0 : ldc;
-                for (int vb = g0; vb < g1; vb += width) {
-                    for (int rb = 0; rb < rows; rb += ROWS) {
-                        multiplyBlock(a, ao + (r0 + rb) * k, k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
-                    }
-                }
-                if (accumulate) {
-                    addRows(out, rows, g1 - g0, c, co + r0 * ldc + g0, ldc);
-                }
-            }
+            float[] x = packRows(a, ao + r0 * k, rows, k, scratch.rowsF(rows * k));
+            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -252,7 +236,7 @@ final class VectorGemm {
     /**
      * Columns {@code [j0, j1)} of one chunk's rows of C, at {@code co}, from its rows of A {@linkplain
      * #packColumns packed} in {@code x}. A method of its own, so that C2 compiles its loop and
-     * {@link #multiplyBlockPacked} apart from the packing, within its node budget.
+     * {@link #multiplyBlock} apart from the packing, within its node budget.
      */
     private static void multiplyChunk(int rows, int j0, int j1, int k, float[] x, float[] panels, float[] c, int co, int ldc,
                                       boolean accumulate, Scratch scratch) {
@@ -265,7 +249,7 @@ final class VectorGemm {
             int ldo = accumulate ? g1 - g0 : ldc;
             for (int vb = g0; vb < g1; vb += width) {
                 for (int rb = 0; rb < rows; rb += ROWS) {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
+                    multiplyBlock(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
                 }
             }
             if (accumulate) {
@@ -286,7 +270,7 @@ final class VectorGemm {
             int ldo = accumulate ? g1 - g0 : ldc;
             for (int vb = g0; vb < g1; vb += width) {
                 for (int rb = 0; rb < rows; rb += ROWS) {
-                    multiplyBlockPacked(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
+                    multiplyBlock(x, rb * k, panels, vb * k, k, out, at + rb * ldo + vb - g0, ldo);
                 }
             }
             if (accumulate) {
@@ -311,13 +295,32 @@ final class VectorGemm {
     }
 
     /**
-     * Rows {@code [0, rows)} of a float64 A stored {@code [rows, k]} from {@code at}, in
+     * Rows {@code [0, rows)} of an A stored {@code [rows, k]} from {@code at}, in
      * {@link #packColumns}'s layout, {@code x[(i/8)·8k + p·8 + i%8] = A(i, p) = a[at + i·k + p]}, an
-     * 8 × 8 tile at a time. Read in place, a block's 8 rows are 8 streams a row apart, and a float64
-     * row of 512 values is 4 KiB, which maps all eight to the same cache sets: such products ran
-     * at full speed in some JVMs and a third slower in others. A float32 A is read in place:
-     * packing it did not pay in training (docs/measurements/2026-12-02/packed-rows.txt).
+     * 8 × 8 tile at a time. Read in place, a block's 8 rows are 8 streams a row apart: a float64 row
+     * of 512 values is 4 KiB, which maps all eight to the same cache sets (such products ran at full
+     * speed in some JVMs and a third slower in others), and each of the 8 reads of a step needs a
+     * bounds check of its own, which on a core that issues two 512-bit FMAs a cycle left float32
+     * products a fifth slower than on packed rows (docs/measurements/2026-12-06-xeon/unrolled-kernel.txt).
      */
+    private static float[] packRows(float[] a, int at, int rows, int k, float[] x) {
+        int whole = k - k % ROWS;
+        for (int i0 = 0; i0 < rows; i0 += ROWS) {
+            int from = at + i0 * k;
+            int to = i0 * k;
+            for (int p = 0; p < whole; p += ROWS, to += ROWS * ROWS) {
+                transposeTile(a, from + p, k, x, to, ROWS);
+            }
+            for (int r = 0; r < ROWS; r++) {
+                for (int p = whole; p < k; p++) {
+                    x[i0 * k + p * ROWS + r] = a[from + r * k + p];
+                }
+            }
+        }
+        return x;
+    }
+
+    /** The float64 form of {@link #packRows(float[], int, int, int, float[])}. */
     private static double[] packRows(double[] a, int at, int rows, int k, double[] x) {
         int whole = k - k % ROWS;
         for (int i0 = 0; i0 < rows; i0 += ROWS) {
@@ -555,15 +558,16 @@ final class VectorGemm {
     }
 
     /**
-     * One block: {@code out[at + r·ldo + v] = Σ_p A[aAt + r·lda + p]·P[bAt + p·2L + v]} for the 8 rows r
-     * and two vectors of columns v (2L values), P a panel of B. It stores the block, into C itself
-     * when C is written, and into a chunk's sums when it is added to C, which {@link #addRows} then
-     * does apart (Note [Sums added by rows]): C2 turns the Vector API calls of a method into
-     * instructions only within a node budget, and calls left over run as objects, several times
-     * slower. Stored into C directly, a block skips a round trip through scratch storage
-     * (docs/measurements/2026-12-04-zen4/direct-stores.txt).
+     * One block: {@code out[at + r·ldo + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]} for the 8 rows r
+     * and two vectors of columns v (2L values), X a block of A's rows {@linkplain #packColumns packed}
+     * (the 8 values a step reads side by side, at a constant stride C2 can prove A's bounds with) and
+     * P a panel of B. It stores the block, into C itself when C is written, and into a chunk's sums
+     * when it is added to C, which {@link #addRows} then does apart (Note [Sums added by rows]): C2
+     * turns the Vector API calls of a method into instructions only within a node budget, and calls
+     * left over run as objects, several times slower. Stored into C directly, a block skips a round
+     * trip through scratch storage (docs/measurements/2026-12-04-zen4/direct-stores.txt).
      */
-    private static void multiplyBlock(float[] a, int aAt, int lda, float[] b, int bAt, int k, float[] out, int at, int ldo) {
+    private static void multiplyBlock(float[] a, int aAt, float[] b, int bAt, int k, float[] out, int at, int ldo) {
         int l = F.length();
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
@@ -581,83 +585,69 @@ final class VectorGemm {
         FloatVector c61 = c00;
         FloatVector c70 = c00;
         FloatVector c71 = c00;
-        for (int p = 0; p < k; p++) {
+        int p = 0;
+        // Two steps a turn: a core that issues two 512-bit FMAs a cycle otherwise waits on the loop's own instructions.
+        for (; p + 1 < k; p += 2) {
             int bp = bAt + p * 2 * l;
+            int ap = aAt + p * ROWS;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + l);
-            int ap = aAt + p;
             FloatVector s = FloatVector.broadcast(F, a[ap]);
             c00 = s.fma(b0, c00);
             c01 = s.fma(b1, c01);
-            s = FloatVector.broadcast(F, a[ap + lda]);
+            s = FloatVector.broadcast(F, a[ap + 1]);
             c10 = s.fma(b0, c10);
             c11 = s.fma(b1, c11);
-            s = FloatVector.broadcast(F, a[ap + 2 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 2]);
             c20 = s.fma(b0, c20);
             c21 = s.fma(b1, c21);
-            s = FloatVector.broadcast(F, a[ap + 3 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 3]);
             c30 = s.fma(b0, c30);
             c31 = s.fma(b1, c31);
-            s = FloatVector.broadcast(F, a[ap + 4 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 4]);
             c40 = s.fma(b0, c40);
             c41 = s.fma(b1, c41);
-            s = FloatVector.broadcast(F, a[ap + 5 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 5]);
             c50 = s.fma(b0, c50);
             c51 = s.fma(b1, c51);
-            s = FloatVector.broadcast(F, a[ap + 6 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 6]);
             c60 = s.fma(b0, c60);
             c61 = s.fma(b1, c61);
-            s = FloatVector.broadcast(F, a[ap + 7 * lda]);
+            s = FloatVector.broadcast(F, a[ap + 7]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+            b0 = FloatVector.fromArray(F, b, bp + 2 * l);
+            b1 = FloatVector.fromArray(F, b, bp + 3 * l);
+            s = FloatVector.broadcast(F, a[ap + ROWS]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 5]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 6]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = FloatVector.broadcast(F, a[ap + ROWS + 7]);
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }
-        c00.intoArray(out, at + 0 * ldo);
-        c01.intoArray(out, at + 0 * ldo + l);
-        c10.intoArray(out, at + 1 * ldo);
-        c11.intoArray(out, at + 1 * ldo + l);
-        c20.intoArray(out, at + 2 * ldo);
-        c21.intoArray(out, at + 2 * ldo + l);
-        c30.intoArray(out, at + 3 * ldo);
-        c31.intoArray(out, at + 3 * ldo + l);
-        c40.intoArray(out, at + 4 * ldo);
-        c41.intoArray(out, at + 4 * ldo + l);
-        c50.intoArray(out, at + 5 * ldo);
-        c51.intoArray(out, at + 5 * ldo + l);
-        c60.intoArray(out, at + 6 * ldo);
-        c61.intoArray(out, at + 6 * ldo + l);
-        c70.intoArray(out, at + 7 * ldo);
-        c71.intoArray(out, at + 7 * ldo + l);
-    }
-
-    /**
-     * {@link #multiplyBlock} on a block of A's rows {@linkplain #packColumns packed}:
-     * {@code out[at + r·ldo + v] = Σ_p X[aAt + p·8 + r]·P[bAt + p·2L + v]}, the 8 values a step reads side
-     * by side. The same operations in the same order as {@link #multiplyBlock}, so the same bits; a
-     * method of its own so that its step's stride is a constant C2 can prove A's bounds with.
-     */
-    private static void multiplyBlockPacked(float[] a, int aAt, float[] b, int bAt, int k, float[] out, int at, int ldo) {
-        int l = F.length();
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = c00;
-        FloatVector c10 = c00;
-        FloatVector c11 = c00;
-        FloatVector c20 = c00;
-        FloatVector c21 = c00;
-        FloatVector c30 = c00;
-        FloatVector c31 = c00;
-        FloatVector c40 = c00;
-        FloatVector c41 = c00;
-        FloatVector c50 = c00;
-        FloatVector c51 = c00;
-        FloatVector c60 = c00;
-        FloatVector c61 = c00;
-        FloatVector c70 = c00;
-        FloatVector c71 = c00;
-        for (int p = 0; p < k; p++) {
+        if (p < k) {
             int bp = bAt + p * 2 * l;
+            int ap = aAt + p * ROWS;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + l);
-            int ap = aAt + p * ROWS;
             FloatVector s = FloatVector.broadcast(F, a[ap]);
             c00 = s.fma(b0, c00);
             c01 = s.fma(b1, c01);
@@ -716,8 +706,8 @@ final class VectorGemm {
         }
     }
 
-    /** The float64 form of {@link #multiplyBlockPacked(float[], int, float[], int, int, float[], int, int)}. */
-    private static void multiplyBlockPacked(double[] a, int aAt, double[] b, int bAt, int k, double[] out, int at, int ldo) {
+    /** The float64 form of {@link #multiplyBlock(float[], int, float[], int, int, float[], int, int)}. */
+    private static void multiplyBlock(double[] a, int aAt, double[] b, int bAt, int k, double[] out, int at, int ldo) {
         int l = D.length();
         DoubleVector c00 = DoubleVector.zero(D);
         DoubleVector c01 = c00;
@@ -735,11 +725,69 @@ final class VectorGemm {
         DoubleVector c61 = c00;
         DoubleVector c70 = c00;
         DoubleVector c71 = c00;
-        for (int p = 0; p < k; p++) {
+        int p = 0;
+        // Two steps a turn: a core that issues two 512-bit FMAs a cycle otherwise waits on the loop's own instructions.
+        for (; p + 1 < k; p += 2) {
             int bp = bAt + p * 2 * l;
+            int ap = aAt + p * ROWS;
             DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
             DoubleVector b1 = DoubleVector.fromArray(D, b, bp + l);
+            DoubleVector s = DoubleVector.broadcast(D, a[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = DoubleVector.broadcast(D, a[ap + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = DoubleVector.broadcast(D, a[ap + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = DoubleVector.broadcast(D, a[ap + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = DoubleVector.broadcast(D, a[ap + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = DoubleVector.broadcast(D, a[ap + 5]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = DoubleVector.broadcast(D, a[ap + 6]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = DoubleVector.broadcast(D, a[ap + 7]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+            b0 = DoubleVector.fromArray(D, b, bp + 2 * l);
+            b1 = DoubleVector.fromArray(D, b, bp + 3 * l);
+            s = DoubleVector.broadcast(D, a[ap + ROWS]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 5]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 6]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = DoubleVector.broadcast(D, a[ap + ROWS + 7]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        if (p < k) {
+            int bp = bAt + p * 2 * l;
             int ap = aAt + p * ROWS;
+            DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
+            DoubleVector b1 = DoubleVector.fromArray(D, b, bp + l);
             DoubleVector s = DoubleVector.broadcast(D, a[ap]);
             c00 = s.fma(b0, c00);
             c01 = s.fma(b1, c01);
