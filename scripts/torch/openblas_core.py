@@ -6,7 +6,8 @@ Prescott on an Intel Xeon of family 6 model 207 and runs a 1024² product at a f
 Cooperlake core (docs/measurements/2026-12-06-xeon/openblas-cores.txt). A ratio against that PyTorch says
 nothing about either side.
 
-`choose()` is called before torch is imported. It asks a child process which core the BLAS that
+`choose()` is called before torch is imported; run as a script, this prints the core it would set (an
+empty line for none), for scripts that run jgrad on the same system OpenBLAS (scripts/bench/performance.sh). It asks a child process which core the BLAS that
 libblas.so.3 resolves to chooses on its own; when that core has no AVX2 while the CPU has it, it sets
 OPENBLAS_CORETYPE in this process to the newest core such a build has for the CPU's SIMD extensions
 (Cooperlake with AVX-512 BF16, SkylakeX with AVX-512, Haswell with AVX2), which OpenBLAS then reads when
@@ -58,14 +59,25 @@ def detected():
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
-def choose(script):
-    """Sets OPENBLAS_CORETYPE when OpenBLAS would fall back to a generic core; returns the note for the machine row."""
+def needed():
+    """(the core OpenBLAS chooses itself, the core to set instead or None): set one only for a generic choice."""
     own = detected()
     wanted = core_for(_cpu_flags())
-    if own in _GENERIC and wanted:
+    return own, (wanted if own in _GENERIC else None)
+
+
+def choose(script):
+    """Sets OPENBLAS_CORETYPE when OpenBLAS would fall back to a generic core; returns the note for the machine row."""
+    own, wanted = needed()
+    if wanted:
         os.environ["OPENBLAS_CORETYPE"] = wanted
         print("%s: OpenBLAS does not know this CPU and chose %s, a core without AVX2; running it with "
               "OPENBLAS_CORETYPE=%s, the newest core it has for this CPU's extensions" % (script, own, wanted),
               file=sys.stderr)
         return "core %s chosen for a CPU OpenBLAS did not know (it picked %s)" % (wanted, own)
     return None
+
+
+if __name__ == "__main__":
+    # For scripts that run jgrad on the system OpenBLAS beside PyTorch: the core to set, or an empty line.
+    print(needed()[1] or "")
