@@ -299,9 +299,10 @@ final class VectorGemm {
      * {@link #packColumns}'s layout, {@code x[(i/8)·8k + p·8 + i%8] = A(i, p) = a[at + i·k + p]}, an
      * 8 × 8 tile at a time. Read in place, a block's 8 rows are 8 streams a row apart: a float64 row
      * of 512 values is 4 KiB, which maps all eight to the same cache sets (such products ran at full
-     * speed in some JVMs and a third slower in others), and each of the 8 reads of a step needs a
-     * bounds check of its own, which on a core that issues two 512-bit FMAs a cycle left float32
-     * products a fifth slower than on packed rows (docs/measurements/2026-12-06-xeon/unrolled-kernel.txt).
+     * speed in some JVMs and a third slower in others), and a step indexes 8 rows a stride apart,
+     * which C2 cannot prove in bounds before the loop: on a core that issues two 512-bit FMAs a cycle,
+     * float32 products read in place ran a fifth slower than on packed rows
+     * (docs/measurements/2026-12-06-xeon/unrolled-kernel.txt).
      */
     private static float[] packRows(float[] a, int at, int rows, int k, float[] x) {
         int whole = k - k % ROWS;
