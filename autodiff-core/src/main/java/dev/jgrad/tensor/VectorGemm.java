@@ -587,7 +587,8 @@ final class VectorGemm {
         FloatVector c70 = c00;
         FloatVector c71 = c00;
         int p = 0;
-        // Two steps a turn: a core that issues two 512-bit FMAs a cycle otherwise waits on the loop's own instructions.
+        // Two steps a turn halve the loop's own instructions per FMA, which a core issuing two 512-bit FMAs a cycle
+        // did not hide (docs/measurements/2026-12-06-xeon/unrolled-kernel.txt).
         for (; p + 1 < k; p += 2) {
             int bp = bAt + p * 2 * l;
             int ap = aAt + p * ROWS;
@@ -727,7 +728,7 @@ final class VectorGemm {
         DoubleVector c70 = c00;
         DoubleVector c71 = c00;
         int p = 0;
-        // Two steps a turn: a core that issues two 512-bit FMAs a cycle otherwise waits on the loop's own instructions.
+        // Two steps a turn, as in the float32 form.
         for (; p + 1 < k; p += 2) {
             int bp = bAt + p * 2 * l;
             int ap = aAt + p * ROWS;
