@@ -82,7 +82,7 @@ final class TrainingBench {
         // keeps both cores busy: go on a window at a time until settled, for at most four more warm-up lengths.
         long window = Math.max(50_000_000L, (long) (budget.warmupSeconds() * 0.25e9));
         long cap = System.nanoTime() + (long) (4 * budget.warmupSeconds() * 1e9);
-        double previous = Double.NaN;
+        Settling settling = new Settling();
         while (budget.warmupSeconds() > 0 && System.nanoTime() < cap) {
             long start = System.nanoTime();
             long compiledStart = MachineFacts.compilationMillis();
@@ -92,9 +92,7 @@ final class TrainingBench {
                 steps++;
             }
             long elapsed = System.nanoTime() - start;
-            double rate = steps / (elapsed / 1e9);
-            if (settled(rate, previous, MachineFacts.compilationMillis() - compiledStart, elapsed)) break;
-            previous = rate;
+            if (settling.after(steps / (elapsed / 1e9), MachineFacts.compilationMillis() - compiledStart, elapsed)) break;
         }
         double warmedSeconds = (System.nanoTime() - warmStart) / 1e9;
         double keptStart = MachineFacts.keptHeapMib();
@@ -185,6 +183,23 @@ final class TrainingBench {
      */
     static boolean settled(double rate, double previous, long compiledMillis, long windowNanos) {
         return Math.abs(rate - previous) <= 0.1 * previous && compiledMillis < 0.05 * windowNanos / 1e6;
+    }
+
+    /**
+     * The warm-up's windows in turn: it may end once two windows in a row are {@link #settled}. A single quiet window
+     * can fall in a lull between the JIT's compilations, at a rate the step is still to climb from
+     * (docs/measurements/2026-12-06-xeon/warm-up-course.txt).
+     */
+    static final class Settling {
+        private double previous = Double.NaN;
+        private int quiet;
+
+        /** Takes the next window's step rate and the compilers' milliseconds in it; whether the warm-up may end. */
+        boolean after(double rate, long compiledMillis, long windowNanos) {
+            quiet = settled(rate, previous, compiledMillis, windowNanos) ? quiet + 1 : 0;
+            previous = rate;
+            return quiet >= 2;
+        }
     }
 
     /**

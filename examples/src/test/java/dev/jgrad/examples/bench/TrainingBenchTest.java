@@ -8,7 +8,7 @@ import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * When the bench's warm-up ends: a settled step rate and nearly idle JIT compilers, both; and the roofline's
+ * When the bench's warm-up ends: a settled step rate and nearly idle JIT compilers, both, in two windows in a row; and the roofline's
  * products and steps timed in turn.
  */
 class TrainingBenchTest {
@@ -32,6 +32,32 @@ class TrainingBenchTest {
         assertFalse(TrainingBench.settled(10.0, 10.0, 50, SECOND));
         assertFalse(TrainingBench.settled(10.0, 10.0, 390, SECOND / 4 * 5));   // 31% of a 1.25 s window
         assertTrue(TrainingBench.settled(10.0, 10.0, 30, SECOND / 4 * 5));    // 2.4%
+    }
+
+    @Test
+    void aQuietWindowInALullBetweenCompilationsDoesNotEndTheWarmUp() {
+        // A tiny step's quarter-second windows from 1 s after its first step on (warm-up-course.txt): tokens/s and the
+        // compilers' milliseconds. The third window agrees with the second with the compilers idle, at a third of the
+        // rate the step reaches once they are done.
+        double[] rates = {61_199, 62_803, 62_170, 69_161, 91_675, 108_999, 67_216, 115_628, 130_171, 143_325, 143_844,
+            155_516, 162_954, 167_313, 167_428, 180_671, 173_175, 172_522};
+        long[] compiled = {278, 296, 2, 548, 258, 187, 2, 2, 820, 172, 195, 207, 452, 45, 21, 16, 4, 8};
+        TrainingBench.Settling settling = new TrainingBench.Settling();
+        for (int w = 0; w < rates.length - 1; w++) {
+            assertFalse(settling.after(rates[w], compiled[w], SECOND / 4), "window " + w);
+        }
+        assertTrue(settling.after(rates[rates.length - 1], compiled[rates.length - 1], SECOND / 4), "the second quiet window in a row");
+        assertTrue(TrainingBench.settled(rates[2], rates[1], compiled[2], SECOND / 4), "a single window's test would have ended it at 62,170");
+    }
+
+    @Test
+    void aMovingRateBetweenQuietWindowsStartsTheCountAgain() {
+        TrainingBench.Settling settling = new TrainingBench.Settling();
+        assertFalse(settling.after(10.0, 0, SECOND));
+        assertFalse(settling.after(10.0, 0, SECOND));
+        assertFalse(settling.after(13.0, 0, SECOND));
+        assertFalse(settling.after(13.0, 0, SECOND));
+        assertTrue(settling.after(13.5, 0, SECOND));
     }
 
     @Test
