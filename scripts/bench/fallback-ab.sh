@@ -20,10 +20,9 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 ./gru-examples --version >/dev/null 2>&1   # builds this checkout's jar if needed
 java="$JAVA_HOME/bin/java"
 args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
-# Both jars warm up for the same 5 s, then each until its step rate settles (the new jar also until the JIT
-# compilers are nearly idle). With 1 s and that test alone, the new jar's tiny step was still slower in its
-# first repetitions, and its figure 0.70-0.85x the old jar's, where 5 s each gave 1.03x
-# (docs/measurements/2026-12-06-xeon/tiny-fallback-warmup.txt).
+# Both jars warm up for the same 5 s, then each until its step rate settles (the new jar until two windows in a
+# row are steady with the JIT compilers nearly idle): given 1 s, the new jar's tiny figure could be taken while
+# its JIT was still at work (docs/measurements/2026-12-06-xeon/tiny-fallback-warmup.txt, warm-up-course.txt).
 old_warmup="--warmup 5"
 new_warmup="--warmup 5"
 # Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.

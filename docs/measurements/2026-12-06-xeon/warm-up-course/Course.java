@@ -4,10 +4,8 @@ import dev.jgrad.nn.cell.CellKind;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
 
-/** The tiny step's rate every quarter second from the first step, with the JIT's and GC's time in each window. */
+/** A configuration's training step rate every quarter second from the first step, with the JIT's and GC's time in each window. */
 public class Course {
     public static void main(String[] args) {
         BenchConfig config = BenchConfig.named(args[0]);
@@ -21,7 +19,7 @@ public class Course {
         while (System.nanoTime() - t0 < seconds * 1e9) {
             long start = System.nanoTime();
             long jit = MachineFacts.compilationMillis();
-            long gc = gcMillis();
+            long gc = MachineFacts.gcMillis();
             long steps = 0;
             while (System.nanoTime() - start < 250_000_000L) {
                 model.trainStep(tokens.inputs(), tokens.targets(), 1.0);
@@ -29,13 +27,7 @@ public class Course {
             }
             long el = System.nanoTime() - start;
             System.out.printf("%6.2f s  %9.0f tokens/s  jit %4d ms  gc %3d ms%n", (start - t0) / 1e9,
-                    steps * config.tokensPerStep() / (el / 1e9), MachineFacts.compilationMillis() - jit, gcMillis() - gc);
+                    steps * config.tokensPerStep() / (el / 1e9), MachineFacts.compilationMillis() - jit, MachineFacts.gcMillis() - gc);
         }
-    }
-
-    static long gcMillis() {
-        long t = 0;
-        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) t += b.getCollectionTime();
-        return t;
     }
 }
