@@ -19,26 +19,24 @@ git worktree add -q --detach "$old/tree" 8d7ae7c
 (cd "$old/tree" && ./mvnw -q -B package -DskipTests) >&2
 ./gru-examples --version >/dev/null 2>&1   # builds this checkout's jar if needed
 java="$JAVA_HOME/bin/java"
-args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3"
 # Both jars warm up for the same 5 s, then each until its step rate settles (the new jar until two windows in a
 # row are steady with the JIT compilers nearly idle): given 1 s, the new jar's tiny figure could be taken while
 # its JIT was still at work (docs/measurements/2026-12-06-xeon/tiny-fallback-warmup.txt, warm-up-course.txt).
-old_warmup="--warmup 5"
-new_warmup="--warmup 5"
+args="--config tiny,large --cell gru --dtype f64 --threads 1 --seconds 3 --warmup 5"
 # Fixed options, not the launcher's (.mvn/java-options.sh): the old jar runs with the same heap and collector.
 new_opts="-XX:+UseSerialGC -Xmx300m -Djgrad.workspace=220m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 {
-  echo "# old = $java -XX:+UseSerialGC -Xmx300m -jar gru-examples.jar of 8d7ae7c bench $args $old_warmup"
-  echo "# new = $java $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args $new_warmup (at $(git rev-parse --short HEAD))"
+  echo "# old = $java -XX:+UseSerialGC -Xmx300m -jar gru-examples.jar of 8d7ae7c bench $args"
+  echo "# new = $java $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args (at $(git rev-parse --short HEAD))"
   lscpu | grep 'Model name'
   uptime
   for r in $(seq "$rounds"); do
     echo "## round $r old"
     # shellcheck disable=SC2086 # the arguments are a list of words
-    "$java" -XX:+UseSerialGC -Xmx300m -jar "$old/tree/examples/target/gru-examples.jar" bench $args $old_warmup 2>/dev/null | grep '^jgrad'
+    "$java" -XX:+UseSerialGC -Xmx300m -jar "$old/tree/examples/target/gru-examples.jar" bench $args 2>/dev/null | grep '^jgrad'
     echo "## round $r new"
     # shellcheck disable=SC2086
-    "$java" $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args $new_warmup 2>/dev/null | grep '^jgrad'
+    "$java" $new_opts -jar examples/target/gru-examples.jar bench --in-process --blas java $args 2>/dev/null | grep '^jgrad'
   done
   uptime
 } | tee "$out/fallback-ab.txt"

@@ -6,13 +6,15 @@ Prescott on an Intel Xeon of family 6 model 207 and runs a 1024² product at a f
 Cooperlake core (docs/measurements/2026-12-06-xeon/openblas-cores.txt). A ratio against that PyTorch says
 nothing about either side.
 
-`choose()` is called before torch is imported; run as a script, this prints the core it would set (an
-empty line for none), for scripts that run jgrad on the same system OpenBLAS (scripts/bench/performance.sh). It asks a child process which core the BLAS that
+`choose()` is called before torch is imported. It asks a child process which core the BLAS that
 libblas.so.3 resolves to chooses on its own; when that core has no AVX2 while the CPU has it, it sets
 OPENBLAS_CORETYPE in this process to the newest core such a build has for the CPU's SIMD extensions
 (Cooperlake with AVX-512 BF16, SkylakeX with AVX-512, Haswell with AVX2), which OpenBLAS then reads when
 it loads, and says so on stderr. A core the library chose itself is never overridden, and a
 OPENBLAS_CORETYPE in the caller's environment is cleared before this runs (bench_gru.py).
+
+Run as a script, this prints the core `choose()` would set, or an empty line for none, for scripts that
+run jgrad on the same system OpenBLAS (scripts/bench/performance.sh).
 """
 import os
 import subprocess
@@ -79,5 +81,4 @@ def choose(script):
 
 
 if __name__ == "__main__":
-    # For scripts that run jgrad on the system OpenBLAS beside PyTorch: the core to set, or an empty line.
     print(needed()[1] or "")
