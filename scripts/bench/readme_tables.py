@@ -5,7 +5,8 @@
 
 Reads jgrad-train.txt (and jgrad-train-data-parallel.txt, where a run has one), jgrad-train-system-openblas.txt, jgrad-matmul.txt,
 jgrad-matmul-system-openblas.txt and torch.jsonl from that folder; prints the tables and, last, the
-ranges the goals are judged by. Plain Python 3, no packages.
+ranges the goals are judged by. PyTorch's training figures are those paired with ours (bench --paired-reference)
+where the tables have them, else torch.jsonl's. Plain Python 3, no packages.
 """
 import json
 import os
@@ -35,8 +36,12 @@ def train(path):
         # roofline, then (from 639ac75 on) in GEMM, then GC, as whole percents
         pct = [x.rstrip("%") for x in f if x.endswith("%")]
         ratio = re.search(r"\(([0-9.]+)x\)\s*$", line)
+        # bench --paired-reference: the peer's figure from the windows beside ours, and the range of the rounds' ratios
+        paired = re.search(r"\) ([0-9.]+)(?: \(peak [0-9]+ MiB\))?, rounds ([0-9.]+)\.\.([0-9.]+)x \([0-9.]+x\)\s*$", line)
         out[key] = {"tps": float(f[6]), "roof": int(pct[0]) if pct else None, "gemm": int(pct[1]) if len(pct) >= 3 else None,
-                    "ratio": float(ratio.group(1)) if ratio else None}
+                    "ratio": float(ratio.group(1)) if ratio else None,
+                    "theirs": float(paired.group(1)) if paired else None,
+                    "rounds": (float(paired.group(2)), float(paired.group(3))) if paired else None}
     return out
 
 
@@ -53,7 +58,7 @@ def matmul(path):
     if not os.path.exists(path):
         return out
     for line in open(path, encoding="utf-8"):
-        m = re.match(r"^(\S.*?)\s+(f32|f64)\s+(\d+)\s+([0-9.]+)(?:\s+torch ([0-9.]+) \(([0-9.]+)x\))?", line)
+        m = re.match(r"^(\S.*?)\s+(f32|f64)\s+(\d+)\s+([0-9.]+)(?:\s+torch ([0-9.]+)(?:, rounds \S+)? \(([0-9.]+)x\))?", line)
         if m and not line.startswith(("machine", "matmul:")):
             out[(m.group(1).strip(), m.group(2), int(m.group(3)))] = (
                 float(m.group(4)), float(m.group(5)) if m.group(5) else None, float(m.group(6)) if m.group(6) else None)
@@ -73,6 +78,15 @@ def fmt(x):
     return "{:,.0f}".format(x)
 
 
+def peer_figure(rows, ref, key):
+    """PyTorch's figure beside ours: the ones paired with each of our rows ('a / b'), else torch.jsonl's."""
+    paired = [r["theirs"] for r in rows if r and r["theirs"] is not None]
+    if paired:
+        return " / ".join(fmt(x) for x in paired)
+    t = ref.get(key)
+    return fmt(t["tokens_per_second"]) if t else ""
+
+
 def main(d):
     one = train(os.path.join(d, "jgrad-train.txt"))
     # Two shards' figures sit beside the others in jgrad-train.txt; runs before that had a file of their own.
@@ -82,6 +96,7 @@ def main(d):
     ref = torch(os.path.join(d, "torch.jsonl"))
     cells = ("gru", "gru-reset-after")
     ratios = {"tiny": [], "d2l": [], "large": []}
+    rounds = {"tiny": [], "d2l": [], "large": []}   # the lowest and highest round of each paired figure
     roofs = []
     gemms = []
     print("| config, dtype | ours: GRU (Cho / d2l) | ours: GRU (PyTorch variant) | PyTorch `nn.GRU` | GEMM roofline, ours (in GEMM) | ours on Debian's OpenBLAS (Cho / PyTorch variant) |")
@@ -92,8 +107,8 @@ def main(d):
             if None in row:
                 print("readme_tables: %s %s has no one-thread figure for both cells; its row is left out" % (config, dtype), file=sys.stderr)
                 continue
-            t = ref.get((config, dtype, 1))
             ratios[config] += [r["ratio"] for r in row if r["ratio"] is not None]
+            rounds[config] += [x for r in row if r["rounds"] for x in r["rounds"]]
             if config == "large":
                 roofs += [r["roof"] for r in row]
                 gemms += [r["gemm"] for r in row if r["gemm"] is not None]
@@ -104,7 +119,7 @@ def main(d):
             sys_cell = " / ".join(with_ratio(s) for s in sys_row) if all(sys_row) else ""
             print("| %s %s | %s | %s | %s | %s | %s |" % (
                 config, dtype, with_ratio(row[0]), with_ratio(row[1]),
-                fmt(t["tokens_per_second"]) if t else "", "—" if config == "tiny" else share,
+                peer_figure(row, ref, (config, dtype, 1)), "—" if config == "tiny" else share,
                 sys_cell))
     print()
     print("| config, dtype | ours, kernels split (Cho / PyTorch variant) | ours, two shards (Cho / PyTorch variant) | PyTorch `nn.GRU`, 2 threads |")
@@ -124,8 +139,8 @@ def main(d):
                     else:
                         parts.append("not measured")   # a figure whose JVM failed: performance.sh's stderr.txt says why
                 cellsx.append(" / ".join(parts))
-            t = ref.get((config, dtype, 2))
-            print("| %s %s | %s | %s | %s |" % (config, dtype, cellsx[0], cellsx[1], fmt(t["tokens_per_second"]) if t else ""))
+            split = [one.get((config, c, dtype, 2, 1)) for c in cells]
+            print("| %s %s | %s | %s | %s |" % (config, dtype, cellsx[0], cellsx[1], peer_figure(split, ref, (config, dtype, 2))))
     print()
     mm = matmul(os.path.join(d, "jgrad-matmul.txt"))
     mms = matmul(os.path.join(d, "jgrad-matmul-system-openblas.txt"))
@@ -147,7 +162,8 @@ def main(d):
     print()
     for config, rs in ratios.items():
         if rs:
-            print("%s: %.2f–%.2f× PyTorch on one thread" % (config, min(rs), max(rs)))
+            single = " (single rounds %.2f–%.2f×)" % (min(rounds[config]), max(rounds[config])) if rounds[config] else ""
+            print("%s: %.2f–%.2f× PyTorch on one thread%s" % (config, min(rs), max(rs), single))
         else:
             print("%s: no ratio on one thread (bench refused each: see jgrad-train.txt)" % config)
     print("roofline (large, one thread): %s" % percent_range(roofs))

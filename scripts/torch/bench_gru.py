@@ -15,9 +15,9 @@ Measures, in the JSON-lines schema `bench --json` prints:
   * matmul GFLOP/s at the shapes `bench --matmul` uses (MatmulBench.CASES): 1024² and the GRU's
     recurrent products at the d2l and large sizes, forward and backward forms. `bench --reference`
     prints no ratio where PyTorch's rate is under half of what OpenBLAS, called by jgrad on the
-    same machine, reaches at the same shape. With
-    --serve-matmul it times one window per request instead, for `bench --matmul --paired-reference`,
-    which alternates windows of the two sides so that both see the same machine speed.
+    same machine, reaches at the same shape.
+With --serve it times one window of products or of training steps per request instead, for
+`bench --paired-reference`, which alternates windows of the two sides so that both see the same machine speed.
 
 OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it loads; some machines set them for old
 builds, which can make it pick a core a tenth as fast. This script runs itself again without them
@@ -35,7 +35,7 @@ run `--config large` alone to read the peak of a large run.
 Usage:  /usr/bin/python3 scripts/torch/bench_gru.py [--config tiny,d2l,large] [--dtype f32,f64]
             [--threads 1,2] [--impl torch-equations,torch-nn.GRU] [--seconds 3] [--warmup 1]
             [--repetitions 5] [--no-train] [--no-matmul] > torch.jsonl
-        /usr/bin/python3 scripts/torch/bench_gru.py --serve-matmul   (started by bench --matmul --paired-reference)
+        /usr/bin/python3 scripts/torch/bench_gru.py --serve   (started by bench --paired-reference)
 """
 import os
 import sys
@@ -50,7 +50,8 @@ if _FORCING:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openblas_core  # noqa: E402  (it must set the core before torch loads OpenBLAS)
 
-CORE_NOTE = openblas_core.choose("bench_gru.py")
+# A server's stderr is its client's, where a failed figure's first line is taken as its reason: its machine line says it instead.
+CORE_NOTE = openblas_core.choose("bench_gru.py", say="--serve" not in sys.argv)
 
 import argparse
 import ctypes
@@ -193,39 +194,51 @@ def train_step(model, x_onehot, targets):
     return float(loss)
 
 
-def bench_train(impl, name, dtype_name, threads, args):
-    vocab, hidden, batch, steps = CONFIGS[name]
-    dtype = torch.float32 if dtype_name == "f32" else torch.float64
-    torch.set_num_threads(threads)
-    gen = torch.Generator().manual_seed(args.seed)
-    model = EquationGRU(vocab, hidden, dtype, gen) if impl == "torch-equations" else TorchGRU(vocab, hidden, dtype, gen)
-    tokens = torch.randint(0, vocab, (steps, batch), generator=gen)
-    targets = torch.randint(0, vocab, (steps * batch,), generator=gen)
-    # One-hot inputs as d2l builds them (time-major [T, B, V]); built once, outside the timing.
-    x = F.one_hot(tokens, vocab).to(dtype)
-    loss = train_step(model, x, targets)
-    warm_end = time.perf_counter() + args.warmup
-    while time.perf_counter() < warm_end:
-        loss = train_step(model, x, targets)
-    rates = []
-    per_rep = args.seconds / args.repetitions
-    total = 0
-    for _ in range(args.repetitions):
+class Trainer:
+    """One model of an implementation at a configuration and dtype, its minibatch, and its last loss."""
+
+    def __init__(self, impl, name, dtype_name, seed):
+        vocab, hidden, self.batch, self.steps = CONFIGS[name]
+        dtype = torch.float32 if dtype_name == "f32" else torch.float64
+        gen = torch.Generator().manual_seed(seed)
+        self.model = EquationGRU(vocab, hidden, dtype, gen) if impl == "torch-equations" else TorchGRU(vocab, hidden, dtype, gen)
+        tokens = torch.randint(0, vocab, (self.steps, self.batch), generator=gen)
+        self.targets = torch.randint(0, vocab, (self.steps * self.batch,), generator=gen)
+        # One-hot inputs as d2l builds them (time-major [T, B, V]); built once, outside the timing.
+        self.x = F.one_hot(tokens, vocab).to(dtype)
+        self.loss = train_step(self.model, self.x, self.targets)
+
+    def run(self, seconds):
+        """Steps for `seconds` (at least one): how many, and the tokens per second they ran at."""
         start = time.perf_counter()
         n = 0
         while True:
-            loss = train_step(model, x, targets)
+            self.loss = train_step(self.model, self.x, self.targets)
             n += 1
             now = time.perf_counter()
-            if now - start >= per_rep:
-                break
-        total += n
-        rates.append(n * batch * steps / (now - start))
+            if now - start >= seconds:
+                return n, n * self.batch * self.steps / (now - start)
+
+
+def train_figure(impl, name, dtype_name, threads, rates, steps, loss):
     return {"kind": "train", "impl": impl, "config": name,
             "cell": "gru" if impl == "torch-equations" else "gru-reset-after", "dtype": dtype_name, "threads": threads,
             "tokens_per_second": statistics.median(rates), "min_tokens_per_second": min(rates),
-            "max_tokens_per_second": max(rates), "repetitions": args.repetitions, "steps": total, "loss": loss,
+            "max_tokens_per_second": max(rates), "repetitions": len(rates), "steps": steps, "loss": loss,
             "peak_rss_mib": peak_rss_mib()}
+
+
+def bench_train(impl, name, dtype_name, threads, args):
+    torch.set_num_threads(threads)
+    trainer = Trainer(impl, name, dtype_name, args.seed)
+    trainer.run(args.warmup)
+    rates = []
+    total = 0
+    for _ in range(args.repetitions):
+        n, rate = trainer.run(args.seconds / args.repetitions)
+        total += n
+        rates.append(rate)
+    return train_figure(impl, name, dtype_name, threads, rates, total, trainer.loss)
 
 
 def matmul_operands(case, dtype_name, seed):
@@ -264,21 +277,36 @@ def bench_matmul(case, dtype_name, threads, args):
     return matmul_figure(case, dtype_name, threads, secs)
 
 
-def serve_matmul(args):
-    """`bench --matmul --paired-reference`'s peer: the machine line, then, for each request line read
-    ({"shape", "m", "k", "n", "trans_a", "trans_b", "dtype", "threads", "warmup", "seconds"}), one matmul
-    figure timed over that window, so that the two sides' windows can alternate."""
+def serve(args):
+    """`bench --paired-reference`'s peer: the machine line, then one figure per request line, timed over the
+    window it names, so that the two sides' windows can alternate. A request is either a product,
+    {"kind": "matmul", "shape", "m", "k", "n", "trans_a", "trans_b", "dtype", "threads", "warmup", "seconds"},
+    or training steps, {"kind": "train", "impl", "config", "dtype", "threads", "warmup", "seconds"}; the operands
+    or the model are kept while requests name the same ones, so later windows need no warm-up."""
     print(json.dumps(machine()), flush=True)
-    key = None   # the case and dtype whose operands op_a, op_b hold, kept while requests name it
+    key = None   # what the kept operands (op_a, op_b) or model (trainer) are for
     for line in sys.stdin:
         if not line.strip():
             continue
         req = json.loads(line)
-        case = (req["shape"], req["m"], req["k"], req["n"], req["trans_a"], req["trans_b"])
-        if key != (case, req["dtype"]):
-            key = (case, req["dtype"])
-            op_a, op_b = matmul_operands(case, req["dtype"], args.seed)
         torch.set_num_threads(req["threads"])
+        if req["kind"] == "train":
+            if req["impl"] not in ("torch-equations", "torch-nn.GRU") or req["config"] not in CONFIGS:
+                sys.exit("bench_gru.py: cannot serve %r: the impl must be torch-equations or torch-nn.GRU, the config one of %s"
+                         % (line.strip(), ", ".join(CONFIGS)))
+            if key != ("train", req["impl"], req["config"], req["dtype"]):
+                key = ("train", req["impl"], req["config"], req["dtype"])
+                trainer = Trainer(req["impl"], req["config"], req["dtype"], args.seed)
+            if req["warmup"] > 0:
+                trainer.run(req["warmup"])
+            steps, rate = trainer.run(req["seconds"])
+            print(json.dumps(train_figure(req["impl"], req["config"], req["dtype"], req["threads"], [rate], steps, trainer.loss)),
+                  flush=True)
+            continue
+        case = (req["shape"], req["m"], req["k"], req["n"], req["trans_a"], req["trans_b"])
+        if key != ("matmul", case, req["dtype"]):
+            key = ("matmul", case, req["dtype"])
+            op_a, op_b = matmul_operands(case, req["dtype"], args.seed)
         if req["warmup"] > 0:
             seconds_per_call(op_a, op_b, req["warmup"])
         print(json.dumps(matmul_figure(case, req["dtype"], req["threads"], [seconds_per_call(op_a, op_b, req["seconds"])])), flush=True)
@@ -296,11 +324,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-train", action="store_true")
     ap.add_argument("--no-matmul", action="store_true")
-    ap.add_argument("--serve-matmul", action="store_true",
-                    help="answer bench --matmul --paired-reference's requests on stdin instead (see serve_matmul)")
+    ap.add_argument("--serve", action="store_true",
+                    help="answer bench --paired-reference's requests on stdin instead (see serve)")
     args = ap.parse_args()
-    if args.serve_matmul:
-        serve_matmul(args)
+    if args.serve:
+        serve(args)
         return
     for c in args.config.split(","):
         if c not in CONFIGS:

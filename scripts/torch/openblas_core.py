@@ -68,14 +68,16 @@ def needed():
     return own, (wanted if own in _GENERIC else None)
 
 
-def choose(script):
-    """Sets OPENBLAS_CORETYPE when OpenBLAS would fall back to a generic core; returns the note for the machine row."""
+def choose(script, say=True):
+    """Sets OPENBLAS_CORETYPE when OpenBLAS would fall back to a generic core, and says so on stderr unless `say` is
+    false; returns the note for the machine row."""
     own, wanted = needed()
     if wanted:
         os.environ["OPENBLAS_CORETYPE"] = wanted
-        print("%s: OpenBLAS does not know this CPU and chose %s, a core without AVX2; running it with "
-              "OPENBLAS_CORETYPE=%s, the newest core it has for this CPU's extensions" % (script, own, wanted),
-              file=sys.stderr)
+        if say:
+                print("%s: OpenBLAS does not know this CPU and chose %s, a core without AVX2; running it with "
+                  "OPENBLAS_CORETYPE=%s, the newest core it has for this CPU's extensions" % (script, own, wanted),
+                  file=sys.stderr)
         return "core %s chosen for a CPU OpenBLAS did not know (it picked %s)" % (wanted, own)
     return None
 

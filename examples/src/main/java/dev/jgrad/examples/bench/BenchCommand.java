@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
  * cells, dtypes and thread counts; or, with {@code --matmul}, matmul GFLOP/s. Every table starts
  * with the machine facts; {@code --json} prints one JSON object per line instead (the first one the
  * machine); {@code --reference} adds PyTorch's figures and our ratio to them, and
- * {@code --matmul --paired-reference} takes PyTorch's products in windows alternating with ours
- * ({@link MatmulBench#alternate}). A training figure whose
+ * {@code --paired-reference} takes PyTorch's products or training steps in windows alternating with
+ * ours ({@link MatmulBench#alternate}), the ratio being the median of the rounds'. A training figure whose
  * own JVM fails gets a {@code failed} row (a {@code "kind": "failed"} line) with the reason, the
  * bench goes on with the next, and it exits 1 after listing the reasons on standard error.
  */
@@ -72,9 +72,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "no ratio is printed where its products ran at under half of OpenBLAS's rate on this machine at some shape")
     Path reference;
 
-    @Option(names = "--paired-reference", paramLabel = "COMMAND", description = "with --matmul: a command that times the reference's "
-            + "products on request (/usr/bin/python3 scripts/torch/bench_gru.py --serve-matmul; words split at spaces); its windows alternate "
-            + "with ours, and each ratio is the median of the rounds' ratios")
+    @Option(names = "--paired-reference", paramLabel = "COMMAND", description = "a command that times the reference's products or "
+            + "nn.GRU's training steps on request (/usr/bin/python3 scripts/torch/bench_gru.py --serve; words split at spaces); its windows "
+            + "alternate with ours, and each ratio is the median of the rounds' ratios (GRU cells only)")
     String pairedReference;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and tokens (default ${DEFAULT-VALUE})")
@@ -139,11 +139,20 @@ public final class BenchCommand implements Callable<Integer> {
         if (blas != null) {
             option("--blas", () -> Blas.Backend.parse(blas));   // refused before anything is measured
         }
-        if (pairedReference != null && (!matmul || reference != null || json || pairedReference.isBlank())) {
-            throw new ParameterException(spec.commandLine(), "--paired-reference needs a command, --matmul, and neither --reference nor --json");
+        if (pairedReference != null && (reference != null || pairedReference.isBlank())) {
+            throw new ParameterException(spec.commandLine(), "--paired-reference needs a command, and not --reference beside it");
+        }
+        if (pairedReference != null && !matmul) {
+            for (CellKind cell : cellList) {
+                if (!cell.cliName().startsWith("gru")) {
+                    throw new ParameterException(spec.commandLine(), "--paired-reference pairs GRU cells with nn.GRU; --cell "
+                            + cell.cliName() + " has no peer");
+                }
+            }
         }
         ReferenceFigures ref = reference != null ? ReferenceFigures.read(reference) : ReferenceFigures.none();
-        // Started before anything is measured, so that a command that cannot serve is refused first.
+        // Started before anything is measured, so that a command that cannot serve is refused first. A training figure
+        // measured in a fresh JVM pairs with a process that JVM starts; this one gives the machine line and the gate's products.
         PairedReference peer = pairedReference != null ? PairedReference.start(pairedReference) : null;
         PrintWriter out = spec.commandLine().getOut();
         int savedThreads = Parallelism.threads();
@@ -179,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
                             if (peer != null) {
                                 MatmulBench.Paired p = MatmulBench.runPaired(c, dt, t, budget, seed, peer);
                                 f = p.ours();
-                                refs = List.of(new ReferenceFigures.Comparison(peer.impl(), p.theirs(), p.ratio(), Double.NaN));
+                                refs = List.of(new ReferenceFigures.Comparison(peer.impl(), p.theirs(), p.ratio(), Double.NaN, p.rounds()));
                             } else {
                                 f = MatmulBench.run(c, dt, t, budget, seed);
                                 refs = ref.forMatmul(f);
@@ -195,31 +204,41 @@ public final class BenchCommand implements Callable<Integer> {
                 if (!json) out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7s %6s %12s %21s %6s %8s %9s %13s %10s %8s %8s %5s %10s %7s%s%n", "model", "config", "cell", "dtype",
                         "threads", "shards", "tokens/s", "(min..max)", "ops", "ns/op", "peak MiB", "kept MiB", "GFLOP/step", "roofline", "in GEMM", "GC",
                         "alloc MiB", "warm s",
-                        reference != null ? "   reference tokens/s (ours/theirs)" : "");
+                        peer != null ? "   reference tokens/s, the rounds' ratios (ours/theirs: their median)"
+                                : reference != null ? "   reference tokens/s (ours/theirs)" : "");
                 Map<String, Optional<String>> peerProblems = new HashMap<>();
                 Measure figure = measure != null ? measure
-                        : inProcess ? (cfg, cell, dt, t, sharded) -> TrainingBench.run(cfg, cell, dt, t, sharded, budget, seed)
-                        : (cfg, cell, dt, t, sharded) -> FreshJvm.train(cfg, cell, dt, t, sharded, budget, seed, Blas.backend());
+                        : inProcess ? (cfg, cell, dt, t, sharded) -> TrainingBench.run(cfg, cell, dt, t, sharded, budget, seed, peer)
+                        : (cfg, cell, dt, t, sharded) -> FreshJvm.train(cfg, cell, dt, t, sharded, budget, seed, Blas.backend(), pairedReference);
                 for (BenchConfig cfg : cfgs) {
                     for (CellKind cell : cellList) {
                         for (DType dt : dts) {
                             for (Split split : splitList) {
                                 int t = split.threads();
-                                Figure.Train f;
+                                TrainingBench.Measured m;
                                 try {
-                                    f = figure.train(cfg, cell, dt, t, split.sharded());
+                                    m = figure.train(cfg, cell, dt, t, split.sharded());
                                 } catch (FreshJvm.Failed e) {
                                     failures.add(e.getMessage());
                                     printFailed(out, cfg, cell, dt, t, split.sharded() ? t : 1, e.getMessage());
                                     continue;
                                 }
-                                List<ReferenceFigures.Comparison> refs = ref.forTrain(f);
-                                if (!refs.isEmpty()) {
+                                Figure.Train f = m.figure();
+                                List<ReferenceFigures.Comparison> refs = peer != null ? m.paired() : ref.forTrain(f);
+                                // A JSON run leaves the gate to whoever reads its lines (a fresh JVM's to its parent).
+                                if (!refs.isEmpty() && !json) {
                                     String key = f.dtype() + "/" + t;
                                     boolean first = !peerProblems.containsKey(key);
-                                    Optional<String> problem = peerProblems.computeIfAbsent(key, k -> Optional.ofNullable(peerProblem(ref, dt, t)));
+                                    Optional<String> problem = peerProblems.computeIfAbsent(key, k -> {
+                                        if (peer == null) {
+                                            return Optional.ofNullable(peerProblem(ref.matmulRates(f.dtype(), t), dt, t));
+                                        }
+                                        Map<MatmulBench.Case, Double> theirs = peerRates(peer, dt, t);
+                                        out.println("  (" + describeRates(f.dtype(), t, theirs) + ")");
+                                        return Optional.ofNullable(peerProblem(theirs, dt, t));
+                                    });
                                     if (problem.isPresent()) {
-                                        if (first && !json) out.println("  (" + problem.get() + ")");
+                                        if (first) out.println("  (" + problem.get() + ")");
                                         refs = List.of();
                                     }
                                 }
@@ -248,34 +267,55 @@ public final class BenchCommand implements Callable<Integer> {
         return 1;
     }
 
+    /** The budget of each product the gate times, on either side. */
+    private static final TrainingBench.Budget GATE = new TrainingBench.Budget(0.2, 0.5, 3);
+
     /**
-     * {@link ReferenceFigures#peerProblem} against OpenBLAS's rate at each shape when the native
-     * backend is in use, measured in a JVM of its own, and against our Java kernel's otherwise.
+     * {@link ReferenceFigures#peerProblem} of the reference's matmul rates, {@code theirs}, against OpenBLAS's
+     * rate at each shape when the native backend is in use, measured in a JVM of its own, and against our
+     * Java kernel's otherwise.
      */
-    private String peerProblem(ReferenceFigures ref, DType dt, int threads) {
+    private String peerProblem(Map<MatmulBench.Case, Double> theirs, DType dt, int threads) {
         String dtype = dt.name().toLowerCase(Locale.ROOT);
-        TrainingBench.Budget budget = new TrainingBench.Budget(0.2, 0.5, 3);
         if (Blas.backend() == Blas.Backend.JAVA) {
-            return ref.peerProblem(dtype, threads, "our Java kernel's", c -> MatmulBench.run(c, dt, threads, budget, seed).gflops());
+            return ReferenceFigures.peerProblem(dtype, threads, theirs, "our Java kernel's",
+                    c -> MatmulBench.run(c, dt, threads, GATE, seed).gflops());
         }
         Map<String, Double> openBlas;
         try {
-            openBlas = FreshJvm.openBlasMatmul(dt, threads, budget, seed);
+            openBlas = FreshJvm.openBlasMatmul(dt, threads, GATE, seed);
         } catch (FreshJvm.Failed e) {
             return ReferenceFigures.noRatio(dtype, threads, "OpenBLAS's own rate, the yardstick of the reference's, was not measured: "
                     + e.getMessage());
         }
-        return ref.peerProblem(dtype, threads, "OpenBLAS's", c -> openBlas.getOrDefault(c.name(), 0.0));
+        return ReferenceFigures.peerProblem(dtype, threads, theirs, "OpenBLAS's", c -> openBlas.getOrDefault(c.name(), 0.0));
+    }
+
+    /** A line of the reference's matmul rates, so that a table of paired figures shows the peer's GEMM speed beside them. */
+    static String describeRates(String dtype, int threads, Map<MatmulBench.Case, Double> rates) {
+        StringBuilder sb = new StringBuilder("reference matmul, " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", GFLOP/s:");
+        rates.forEach((c, g) -> sb.append(String.format(Locale.ROOT, " %s %.1f;", c.name(), g)));
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
+    }
+
+    /** The paired reference's matmul GFLOP/s at every {@link MatmulBench#CASES case}, for the gate. */
+    private static Map<MatmulBench.Case, Double> peerRates(PairedReference peer, DType dt, int threads) {
+        Map<MatmulBench.Case, Double> rates = new java.util.LinkedHashMap<>();
+        for (MatmulBench.Case c : MatmulBench.CASES) {
+            rates.put(c, peer.gflops(c, dt, threads, GATE.warmupSeconds(), GATE.seconds()));
+        }
+        return rates;
     }
 
     /** A thread count, and whether its threads train shards of the minibatch rather than share the kernels. */
     private record Split(int threads, boolean sharded) {
     }
 
-    /** One training figure: measured in this JVM or in a fresh one, or (in tests) as the test says. */
+    /** One training figure, and the peer's paired with it: measured in this JVM or in a fresh one, or (in tests) as the test says. */
     @FunctionalInterface
     interface Measure {
-        Figure.Train train(BenchConfig cfg, CellKind cell, DType dtype, int threads, boolean sharded);
+        TrainingBench.Measured train(BenchConfig cfg, CellKind cell, DType dtype, int threads, boolean sharded);
     }
 
     /** The row of a figure whose JVM failed, where its figures would have been. */
@@ -300,12 +340,21 @@ public final class BenchCommand implements Callable<Integer> {
     private void print(PrintWriter out, Figure f, List<ReferenceFigures.Comparison> refs) {
         if (json) {
             out.println(line(f.fields()));
+            // A comparison from a file is in the file already; a paired one exists only here.
+            refs.stream().filter(c -> !c.rounds().isEmpty()).forEach(c -> out.println(line(c.fields())));
             out.flush();
             return;
         }
         StringBuilder extra = new StringBuilder();
         for (ReferenceFigures.Comparison c : refs) {
-            extra.append(String.format(Locale.ROOT, "   %s %.4g (%.2fx)", c.impl(), c.value(), c.ratio()));
+            String peak = Double.isFinite(c.peakRssMib()) && !c.rounds().isEmpty()
+                    ? String.format(Locale.ROOT, " (peak %.0f MiB)", c.peakRssMib()) : "";
+            String rounds = c.rounds().isEmpty() ? "" : String.format(Locale.ROOT, ", rounds %.2f..%.2fx",
+                    c.rounds().stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                    c.rounds().stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            // Four digits at least, without an exponent: 0.5000 GFLOP/s, 113.6, 22890 tokens/s.
+            String value = String.format(Locale.ROOT, Math.abs(c.value()) >= 1e4 ? "%.0f" : "%.4g", c.value());
+            extra.append(String.format(Locale.ROOT, "   %s %s%s%s (%.2fx)", c.impl(), value, peak, rounds, c.ratio()));
         }
         switch (f) {
             case Figure.Train t -> out.printf(Locale.ROOT, "%-15s %-6s %-16s %-5s %7d %6d %12.1f %21s %6d %8.0f %9.0f %13s %10.3f %7.0f%% %7.0f%% %4.0f%% %10.1f %7.1f%s%n",

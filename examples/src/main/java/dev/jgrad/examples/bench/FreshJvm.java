@@ -27,21 +27,35 @@ final class FreshJvm {
     private FreshJvm() {
     }
 
-    static Figure.Train train(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, TrainingBench.Budget budget,
-            long seed, Blas.Backend blas) {
+    /**
+     * One training figure, measured in a JVM of its own; with {@code pairedReference} (else null), that JVM
+     * starts the peer's command itself and alternates its windows with the peer's.
+     */
+    static TrainingBench.Measured train(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel,
+            TrainingBench.Budget budget, long seed, Blas.Backend blas, String pairedReference) {
         List<String> args = new ArrayList<>(List.of("--in-process", "--config", config.name(), "--cell", cell.cliName(),
                 "--dtype", dtype.name().toLowerCase(Locale.ROOT), "--threads", Integer.toString(threads),
                 "--blas", blas.name().toLowerCase(Locale.ROOT)));
         if (dataParallel) {
             args.add("--data-parallel");
         }
+        if (pairedReference != null) {
+            args.addAll(List.of("--paired-reference", pairedReference));
+        }
         String what = config.name() + " " + cell + " " + dtype;
+        Figure.Train figure = null;
+        List<ReferenceFigures.Comparison> paired = new ArrayList<>();
         for (JsonNode n : bench(what, List.of(), args, budget, seed)) {
-            if ("train".equals(n.path("kind").asText())) {
-                return Figure.Train.of(n);
+            switch (n.path("kind").asText()) {
+                case "train" -> figure = Figure.Train.of(n);
+                case "paired" -> paired.add(ReferenceFigures.Comparison.of(n));
+                default -> { }
             }
         }
-        throw new Failed("the JVM measuring " + what + " printed no figure");
+        if (figure == null) {
+            throw new Failed("the JVM measuring " + what + " printed no figure");
+        }
+        return new TrainingBench.Measured(figure, paired);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 
@@ -78,8 +79,12 @@ final class MatmulBench {
         double gflops(Case c, DType dtype, int threads, double warmupSeconds, double seconds);
     }
 
-    /** Our figure at a case, the peer's median rate, and the median round's ratio of ours to theirs. */
-    record Paired(Figure.Matmul ours, double theirs, double ratio) {
+    /** Our figure at a case, the peer's median rate, the median round's ratio of ours to theirs, and each round's. */
+    record Paired(Figure.Matmul ours, double theirs, double ratio, List<Double> rounds) {
+        /** Keeps an unmodifiable copy of the rounds. */
+        Paired {
+            rounds = List.copyOf(rounds);
+        }
     }
 
     /**
@@ -95,11 +100,19 @@ final class MatmulBench {
         Rounds r = alternate(budget.repetitions(),
                 () -> flops / secondsPerCall(ab[0], ab[1], c.transA(), c.transB(), (long) (perRep * 1e9), 1) / 1e9,
                 () -> peer.gflops(c, dtype, threads, 0, perRep));
-        return new Paired(figure(c, dtype, threads, TrainingBench.median(r.ours())), TrainingBench.median(r.theirs()), r.ratio());
+        return new Paired(figure(c, dtype, threads, TrainingBench.median(r.ours())), TrainingBench.median(r.theirs()), r.ratio(), r.ratios());
     }
 
     /** Each round's rate on both sides, in the order measured, and the median of the rounds' ratios (ours ÷ theirs). */
     record Rounds(double[] ours, double[] theirs, double ratio) {
+        /** Each round's ratio, ours ÷ theirs, in the order measured. */
+        List<Double> ratios() {
+            List<Double> out = new ArrayList<>();
+            for (int r = 0; r < ours.length; r++) {
+                out.add(ours[r] / theirs[r]);
+            }
+            return out;
+        }
     }
 
     /**

@@ -18,14 +18,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The peer of {@code bench --matmul --paired-reference}: a process, {@code scripts/torch/bench_gru.py
- * --serve-matmul}, that prints its machine line and then answers each request line with one matmul
- * figure timed over the window the request names. Requests and answers are JSON objects, one a line:
- * a request has {@code shape, m, k, n, trans_a, trans_b, dtype, threads, warmup, seconds}; an answer is
- * a {@code "kind": "matmul"} figure with {@code impl} and {@code gflops}. The process's standard error
- * is this JVM's.
+ * The peer of {@code bench --paired-reference}: a process, {@code scripts/torch/bench_gru.py --serve}, that
+ * prints its machine line and then answers each request line with one figure timed over the window the
+ * request names. Requests and answers are JSON objects, one a line. A product's request has {@code kind:
+ * "matmul", shape, m, k, n, trans_a, trans_b, dtype, threads, warmup, seconds}, and its answer is a
+ * {@code "kind": "matmul"} figure with {@code impl} and {@code gflops}; a training request has {@code kind:
+ * "train", impl, config, dtype, threads, warmup, seconds}, and its answer is a {@code "kind": "train"} figure
+ * with {@code impl}, {@code cell} and {@code tokens_per_second}. Our GRU cells are paired with PyTorch's
+ * {@code nn.GRU}, the peer the README's goals name. The process's standard error is this JVM's.
  */
-final class PairedReference implements MatmulBench.Peer, AutoCloseable {
+final class PairedReference implements MatmulBench.Peer, TrainingBench.Peer, AutoCloseable {
+    /** The PyTorch model our training figures are paired with. */
+    static final String TRAIN_IMPL = "torch-nn.GRU";
+
     private final String command;
     private final Process process;
     private final BufferedReader answers;
@@ -33,6 +38,8 @@ final class PairedReference implements MatmulBench.Peer, AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final String machine;
     private String impl = "reference";
+    private String name = TRAIN_IMPL;
+    private double peakRssMib = Double.NaN;
 
     private PairedReference(String command, Process process) {
         this.command = command;
@@ -76,31 +83,64 @@ final class PairedReference implements MatmulBench.Peer, AutoCloseable {
     @Override
     public double gflops(MatmulBench.Case c, DType dtype, int threads, double warmupSeconds, double seconds) {
         Map<String, Object> r = new LinkedHashMap<>();
+        r.put("kind", "matmul");
         r.put("shape", c.name());
         r.put("m", c.m());
         r.put("k", c.k());
         r.put("n", c.n());
         r.put("trans_a", c.transA());
         r.put("trans_b", c.transB());
-        r.put("dtype", dtype.name().toLowerCase(Locale.ROOT));
-        r.put("threads", threads);
-        r.put("warmup", warmupSeconds);
-        r.put("seconds", seconds);
+        JsonNode a = ask(r, dtype, threads, warmupSeconds, seconds, "matmul", "gflops", "a figure of " + c.name());
+        impl = a.path("impl").asText(impl);
+        return a.path("gflops").asDouble();
+    }
+
+    @Override
+    public double tokensPerSecond(BenchConfig config, DType dtype, int threads, double warmupSeconds, double seconds) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("kind", "train");
+        r.put("impl", TRAIN_IMPL);
+        r.put("config", config.name());
+        JsonNode a = ask(r, dtype, threads, warmupSeconds, seconds, "train", "tokens_per_second", "a training figure of " + config.name());
+        name = a.path("impl").asText(TRAIN_IMPL) + " (" + a.path("cell").asText("?") + ")";
+        peakRssMib = a.path("peak_rss_mib").asDouble(Double.NaN);
+        return a.path("tokens_per_second").asDouble();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public double peakRssMib() {
+        return peakRssMib;
+    }
+
+    /**
+     * Sends {@code request} with the window's fields added and reads its answer, which must be a {@code kind}
+     * figure whose {@code field} is positive and finite.
+     */
+    private JsonNode ask(Map<String, Object> request, DType dtype, int threads, double warmupSeconds, double seconds, String kind,
+            String field, String what) {
+        request.put("dtype", dtype.name().toLowerCase(Locale.ROOT));
+        request.put("threads", threads);
+        request.put("warmup", warmupSeconds);
+        request.put("seconds", seconds);
         try {
-            requests.write(json.writeValueAsString(r) + "\n");
+            requests.write(json.writeValueAsString(request) + "\n");
             requests.flush();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("bench: cannot write a request: " + e.getMessage(), e);
         } catch (IOException e) {
             throw problem("stopped reading requests (" + e.getMessage() + ")");
         }
-        JsonNode a = answer("a figure of " + c.name());
-        double g = a.path("gflops").asDouble(Double.NaN);
-        if (!"matmul".equals(a.path("kind").asText()) || !(g > 0) || !Double.isFinite(g)) {
-            throw problem("answered " + a + " where a matmul figure with positive gflops was expected");
+        JsonNode a = answer(what);
+        double v = a.path(field).asDouble(Double.NaN);
+        if (!kind.equals(a.path("kind").asText()) || !(v > 0) || !Double.isFinite(v)) {
+            throw problem("answered " + a + " where a " + kind + " figure with positive " + field + " was expected");
         }
-        impl = a.path("impl").asText(impl);
-        return g;
+        return a;
     }
 
     /** The next line, read as a JSON object; its end, or a line that is not one, is an error naming the command. */

@@ -7,8 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -112,18 +114,11 @@ final class ReferenceFigures {
     }
 
     /**
-     * Why the reference's figures at this dtype and thread count must not be compared with ours, or
-     * null when they may: a ratio against a peer whose BLAS is not at full speed is not a result. The
-     * peer is at full speed when, at every shape both sides measure, its matmul rate is at least half
-     * of the yardstick's on this machine. The yardstick is OpenBLAS as we call it, when it loads: the
-     * peer's own library, so a peer is not refused for being slower than our Vector API kernel,
-     * which outruns OpenBLAS at the products of a batch's rows.
-     *
-     * @param yardstick what {@code rate} measures, for the message: "OpenBLAS's" or "our Java kernel's"
-     * @param rate the yardstick's GFLOP/s at a case, on {@code threads} threads
+     * The reference's matmul GFLOP/s at each of {@link MatmulBench#CASES} it measured at this dtype and thread count;
+     * the slowest where it has several figures of a case.
      */
-    String peerProblem(String dtype, int threads, String yardstick, ToDoubleFunction<MatmulBench.Case> rate) {
-        boolean any = false;
+    Map<MatmulBench.Case, Double> matmulRates(String dtype, int threads) {
+        Map<MatmulBench.Case, Double> rates = new LinkedHashMap<>();
         for (JsonNode n : rows) {
             if (!"matmul".equals(n.path("kind").asText()) || !dtype.equals(n.path("dtype").asText()) || n.path("threads").asInt(-1) != threads) {
                 continue;
@@ -131,18 +126,39 @@ final class ReferenceFigures {
             MatmulBench.Case c = MatmulBench.find(n.path("m").asInt(), n.path("k").asInt(), n.path("n").asInt(),
                     n.path("trans_a").asBoolean(), n.path("trans_b").asBoolean());
             double theirs = n.path("gflops").asDouble(Double.NaN);
-            if (c == null || !(theirs > 0)) {
-                continue;
-            }
-            any = true;
-            double ours = rate.applyAsDouble(c);
-            if (theirs < 0.5 * ours) {
-                return noRatio(dtype, threads, String.format(Locale.ROOT, "the reference's matmul ran at %.1f GFLOP/s at %s, "
-                        + "under half of %s %.1f here, so its BLAS was not at full speed", theirs, c.name(), yardstick, ours));
+            if (c != null && theirs > 0) {
+                rates.merge(c, theirs, Math::min);
             }
         }
-        return any ? null : noRatio(dtype, threads, "the reference has no matmul figure at the shapes bench --matmul measures, "
-                + "so whether its BLAS ran at full speed is unknown");
+        return rates;
+    }
+
+    /**
+     * Why a reference's figures at this dtype and thread count must not be compared with ours, or
+     * null when they may: a ratio against a peer whose BLAS is not at full speed is not a result. The
+     * peer is at full speed when, at every shape it measured ({@code theirs}), its matmul rate is at
+     * least half of the yardstick's on this machine. The yardstick is OpenBLAS as we call it, when it
+     * loads: the peer's own library, so a peer is not refused for being slower than our Vector API
+     * kernel, which outruns OpenBLAS at the products of a batch's rows.
+     *
+     * @param theirs    the peer's GFLOP/s by case, from its file ({@link #matmulRates}) or asked of it
+     * @param yardstick what {@code rate} measures, for the message: "OpenBLAS's" or "our Java kernel's"
+     * @param rate      the yardstick's GFLOP/s at a case, on {@code threads} threads
+     */
+    static String peerProblem(String dtype, int threads, Map<MatmulBench.Case, Double> theirs, String yardstick,
+            ToDoubleFunction<MatmulBench.Case> rate) {
+        if (theirs.isEmpty()) {
+            return noRatio(dtype, threads, "the reference has no matmul figure at the shapes bench --matmul measures, "
+                    + "so whether its BLAS ran at full speed is unknown");
+        }
+        for (Map.Entry<MatmulBench.Case, Double> e : theirs.entrySet()) {
+            double ours = rate.applyAsDouble(e.getKey());
+            if (e.getValue() < 0.5 * ours) {
+                return noRatio(dtype, threads, String.format(Locale.ROOT, "the reference's matmul ran at %.1f GFLOP/s at %s, "
+                        + "under half of %s %.1f here, so its BLAS was not at full speed", e.getValue(), e.getKey().name(), yardstick, ours));
+            }
+        }
+        return null;
     }
 
     /** Why no ratio is printed at this dtype and thread count, as {@link #peerProblem} and its callers say it. */
@@ -150,7 +166,40 @@ final class ReferenceFigures {
         return "no ratio for " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ": " + why;
     }
 
-    /** One reference figure and our figure divided by it. */
-    record Comparison(String impl, double value, double ratio, double peakRssMib) {
+    /**
+     * One reference figure and our figure divided by it. A paired comparison ({@code bench --paired-reference})
+     * also gives each alternating round's ratio, of which {@code ratio} is the median; a comparison with a
+     * figure from a file has none.
+     */
+    record Comparison(String impl, double value, double ratio, double peakRssMib, List<Double> rounds) {
+        /** Keeps an unmodifiable copy of the rounds. */
+        Comparison {
+            rounds = List.copyOf(rounds);
+        }
+
+        /** A comparison with a figure from a file, measured apart from ours. */
+        Comparison(String impl, double value, double ratio, double peakRssMib) {
+            this(impl, value, ratio, peakRssMib, List.of());
+        }
+
+        /** Read back from its {@link #fields} line. */
+        static Comparison of(JsonNode n) {
+            List<Double> rounds = new ArrayList<>();
+            n.path("rounds").forEach(r -> rounds.add(r.asDouble()));
+            return new Comparison(n.path("impl").asText(), n.path("value").asDouble(Double.NaN), n.path("ratio").asDouble(Double.NaN),
+                    n.path("peak_rss_mib").asDouble(Double.NaN), rounds);
+        }
+
+        /** A paired comparison as ordered JSON fields, the line {@code bench --json} prints after our figure. */
+        Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "paired");
+            m.put("impl", impl);
+            m.put("value", value);
+            m.put("ratio", ratio);
+            m.put("peak_rss_mib", peakRssMib);
+            m.put("rounds", rounds);
+            return m;
+        }
     }
 }

@@ -61,10 +61,39 @@ final class TrainingBench {
     }
 
     /**
-     * One training figure; with {@code dataParallel}, each minibatch is split into {@code threads} shards trained on one
-     * thread each with single-threaded kernels, else the kernels themselves use {@code threads} threads.
+     * A peer's training rate over one window of its own: {@link PairedReference}'s process (PyTorch's
+     * {@code nn.GRU}), or a test's.
      */
-    static Figure.Train run(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, Budget budget, long seed) {
+    interface Peer {
+        /**
+         * Tokens per second of the peer's training steps at {@code config}, in {@code dtype} on {@code threads}
+         * threads, timed over {@code seconds} after {@code warmupSeconds} of untimed steps.
+         */
+        double tokensPerSecond(BenchConfig config, DType dtype, int threads, double warmupSeconds, double seconds);
+
+        /** What its figures are of, as a comparison names them: {@code torch-nn.GRU (gru-reset-after)}. */
+        String name();
+
+        /** Its process's peak resident set after its last window, in MiB (NaN where not known). */
+        double peakRssMib();
+    }
+
+    /** Our figure, and the peer's figure beside it when one was paired with ours (else none). */
+    record Measured(Figure.Train figure, List<ReferenceFigures.Comparison> paired) {
+        /** Keeps an unmodifiable copy of the comparisons. */
+        Measured {
+            paired = List.copyOf(paired);
+        }
+    }
+
+    /**
+     * One training figure; with {@code dataParallel}, each minibatch is split into {@code threads} shards trained on one
+     * thread each with single-threaded kernels, else the kernels themselves use {@code threads} threads. With a
+     * {@code peer} (else null), the timed windows alternate with the peer's ({@link MatmulBench#alternate}), which
+     * warms up after our warm-up, and the comparison is the median of the rounds' ratios.
+     */
+    static Measured run(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, Budget budget, long seed,
+            Peer peer) {
         int shards = dataParallel ? threads : 1;
         Parallelism.setThreads(dataParallel ? 1 : threads);
         Rng rng = Rng.seeded(seed);
@@ -95,21 +124,36 @@ final class TrainingBench {
             if (settling.after(steps / (elapsed / 1e9), MachineFacts.compilationMillis() - compiledStart, elapsed)) break;
         }
         double warmedSeconds = (System.nanoTime() - warmStart) / 1e9;
+        long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
+        if (peer != null) {
+            peer.tokensPerSecond(config, dtype, threads, budget.warmupSeconds(), perRep / 1e9);   // its warm-up; this window is not used
+        }
         double keptStart = MachineFacts.keptHeapMib();
         long gcStart = MachineFacts.gcMillis();
         long allocStart = MachineFacts.allocatedBytes();
-        long timedStart = System.nanoTime();
-        double[] rates = new double[budget.repetitions()];
-        long perRep = (long) (budget.seconds() / budget.repetitions() * 1e9);
-        long totalSteps = 0;
-        for (int r = 0; r < rates.length; r++) {
+        Window[] timed = new Window[budget.repetitions()];
+        int[] next = {0};
+        DoubleSupplier ours = () -> {
             Window w = Window.of(model, inputs, targets, perRep);
-            loss = w.loss();
-            totalSteps += w.steps();
-            rates[r] = config.tokensPerStep() / w.secondsPerStep();
+            timed[next[0]++] = w;
+            return config.tokensPerStep() / w.secondsPerStep();
+        };
+        MatmulBench.Rounds rounds = peer == null ? null
+                : MatmulBench.alternate(timed.length, ours, () -> peer.tokensPerSecond(config, dtype, threads, 0, perRep / 1e9));
+        while (next[0] < timed.length) {
+            ours.getAsDouble();
         }
-        double timedSeconds = (System.nanoTime() - timedStart) / 1e9;
-        double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / timedSeconds;
+        double[] rates = new double[timed.length];
+        long totalSteps = 0;
+        long timedNanos = 0;
+        for (int r = 0; r < timed.length; r++) {
+            rates[r] = config.tokensPerStep() / timed[r].secondsPerStep();
+            totalSteps += timed[r].steps();
+            timedNanos += timed[r].nanos();
+            loss = timed[r].loss();
+        }
+        // Our windows' time alone: this JVM idles through the peer's.
+        double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / (timedNanos / 1e9);
         long allocated = MachineFacts.allocatedBytes() - allocStart;
         double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
         InStep inStep = InStep.of(model, inputs, targets, perRep, shards);
@@ -132,10 +176,15 @@ final class TrainingBench {
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
         model.close();
-        return new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med, sorted[0],
-                sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
+        Figure.Train figure = new Figure.Train("jgrad", config.name(), cell.cliName(), dtype.name().toLowerCase(), threads, shards, med,
+                sorted[0], sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
                 keptStart, keptEnd, Roofline.flops(products) / 1e9, roofline, inStep.fraction(), gcFraction, allocMibPerStep, warmedSeconds,
                 inStep.products(alone));
+        if (rounds == null) {
+            return new Measured(figure, List.of());
+        }
+        return new Measured(figure, List.of(new ReferenceFigures.Comparison(peer.name(), median(rounds.theirs()), rounds.ratio(),
+                peer.peakRssMib(), rounds.ratios())));
     }
 
     /**

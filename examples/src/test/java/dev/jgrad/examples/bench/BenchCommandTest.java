@@ -209,7 +209,7 @@ class BenchCommandTest {
         assertEquals("", ref.out(), "nothing is measured when the reference is unreadable");
     }
 
-    /** A peer that serves products: its machine line, then one figure per request, as bench_gru.py --serve-matmul. */
+    /** A peer that serves products: its machine line, then one figure per request, as bench_gru.py --serve. */
     @Test
     void aPairedReferenceIsAskedForEveryRowAndNamedInTheTable(@TempDir Path dir) throws Exception {
         Path serve = dir.resolve("serve.sh");
@@ -221,7 +221,7 @@ class BenchCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\nreference machine: Fake CPU, fake 1\n"), r.out());
         assertTrue(r.out().contains("(ours/theirs: the median of 2 alternating rounds' ratios)"), r.out());
-        long rows = r.out().lines().filter(l -> l.contains(" f64 ") && l.contains("   fake 0.5000 (")).count();
+        long rows = r.out().lines().filter(l -> l.contains(" f64 ") && l.contains("   fake 0.5000, rounds ")).count();
         assertEquals(MatmulBench.CASES.size(), rows, r.out());
     }
 
@@ -246,10 +246,87 @@ class BenchCommandTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("bench: cannot start the paired reference '" + dir.resolve("no-such-command") + "': "),
                 missing.err());
-        Cli.Result training = Cli.run(args("--config", "tiny", "--paired-reference", "sh " + dies));
-        assertEquals(2, training.code());
-        assertEquals("bench: --paired-reference needs a command, --matmul, and neither --reference nor --json (try --help)",
-                training.err().strip());
+        Cli.Result lstm = Cli.run(args("--config", "tiny", "--cell", "gru,lstm", "--paired-reference", "sh " + dies));
+        assertEquals(2, lstm.code());
+        assertEquals("bench: --paired-reference pairs GRU cells with nn.GRU; --cell lstm has no peer (try --help)", lstm.err().strip());
+        Cli.Result both = Cli.run(args("--config", "tiny", "--reference", dies.toString(), "--paired-reference", "sh " + dies));
+        assertEquals(2, both.code());
+        assertEquals("bench: --paired-reference needs a command, and not --reference beside it (try --help)", both.err().strip());
+    }
+
+    /**
+     * A peer that serves training windows at {@code tokens} tokens/s and products at {@code gflops}, as bench_gru.py --serve,
+     * writing each request it reads into {@code requests}.
+     */
+    private static Path trainingPeer(Path dir, double tokens, double gflops) throws Exception {
+        Path serve = dir.resolve("serve-train.sh");
+        Path log = dir.resolve("requests.jsonl");
+        Files.writeString(serve, """
+                printf '%%s\n' '{"kind": "machine", "cpu": "Fake CPU", "runtime": "fake 1"}'
+                while read -r request; do
+                  printf '%%s\n' "$request" >> '%s'
+                  case "$request" in
+                    *'"kind":"train"'*) printf '%%s\n' '{"kind": "train", "impl": "fake-nn.GRU", "cell": "gru-reset-after", "tokens_per_second": %s, "peak_rss_mib": 300}' ;;
+                    *) printf '%%s\n' '{"kind": "matmul", "impl": "fake", "gflops": %s}' ;;
+                  esac
+                done
+                """.formatted(log, tokens, gflops));
+        return serve;
+    }
+
+    /** --paired-reference without --matmul: after its warm-up, the peer's training windows alternate with ours, one a round. */
+    @Test
+    void aPairedTrainingFigureAlternatesWithThePeersWindows(@TempDir Path dir) throws Exception {
+        Path serve = trainingPeer(dir, 1000, 1);
+        Cli.Result r = Cli.run(args("--config", "tiny", "--cell", "gru", "--dtype", "f64", "--json",
+                "--paired-reference", "sh " + serve));
+        assertEquals(0, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        assertEquals(List.of("machine", "train", "paired"), lines.stream().map(n -> n.path("kind").asText()).toList(), r.out());
+        JsonNode ours = lines.get(1);
+        JsonNode paired = lines.get(2);
+        assertEquals("fake-nn.GRU (gru-reset-after)", paired.path("impl").asText());
+        assertEquals(1000, paired.path("value").asDouble());
+        assertEquals(300, paired.path("peak_rss_mib").asDouble());
+        // Each round's ratio is our window's rate over the peer's; the figure is the median window (of two, their mean), the ratio
+        // the median round.
+        List<Double> rounds = new ArrayList<>();
+        paired.path("rounds").forEach(x -> rounds.add(x.asDouble()));
+        assertEquals(2, rounds.size(), paired.toString());
+        assertEquals(ours.path("min_tokens_per_second").asDouble() / 1000, rounds.stream().mapToDouble(x -> x).min().orElseThrow(), 1e-12);
+        assertEquals(ours.path("max_tokens_per_second").asDouble() / 1000, rounds.stream().mapToDouble(x -> x).max().orElseThrow(), 1e-12);
+        assertEquals(ours.path("tokens_per_second").asDouble() / 1000, paired.path("ratio").asDouble(), 1e-12);
+        List<JsonNode> requests = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("requests.jsonl"))) requests.add(json.readTree(l));
+        assertEquals(3, requests.size(), "its warm-up and a window a round: " + requests);
+        for (JsonNode q : requests) {
+            assertEquals("train", q.path("kind").asText(), q.toString());
+            assertEquals("torch-nn.GRU", q.path("impl").asText(), q.toString());
+            assertEquals("tiny", q.path("config").asText(), q.toString());
+            assertEquals("f64", q.path("dtype").asText(), q.toString());
+            assertEquals(1, q.path("threads").asInt(), q.toString());
+            assertEquals(0.02 / 2, q.path("seconds").asDouble(), 1e-12, q.toString());
+        }
+    }
+
+    /** A table of paired training figures gives the rounds' range; a peer whose products are slow gets no ratio, as with a file. */
+    @Test
+    void aPairedTrainingTableGivesTheRoundsAndGatesASlowPeer(@TempDir Path dir) throws Exception {
+        Cli.Result fast = Cli.run(args("--config", "tiny", "--cell", "gru", "--blas", "java", "--paired-reference",
+                "sh " + trainingPeer(dir, 20000, 1e9)));
+        assertEquals(0, fast.code(), fast.err());
+        assertTrue(fast.out().contains("reference tokens/s, the rounds' ratios (ours/theirs: their median)"), fast.out());
+        assertTrue(fast.out().contains("\n  (reference matmul, f32, 1 thread, GFLOP/s: square 1024 1000000000.0; d2l h·Wᵀ"), fast.out());
+        assertTrue(fast.out().lines().anyMatch(l -> l.startsWith("jgrad ") && l.matches(
+                ".*   fake-nn\\.GRU \\(gru-reset-after\\) 20000 \\(peak 300 MiB\\), rounds [0-9.]+\\.\\.[0-9.]+x \\([0-9.]+x\\)$")), fast.out());
+        Cli.Result slow = Cli.run(args("--config", "tiny", "--cell", "gru", "--blas", "java", "--paired-reference",
+                "sh " + trainingPeer(dir, 1000, 1e-6)));
+        assertEquals(0, slow.code(), slow.err());
+        assertTrue(slow.out().contains("(no ratio for f32, 1 thread: the reference's matmul ran at 0.0 GFLOP/s at square 1024, "
+                + "under half of our Java kernel's"), slow.out());
+        assertTrue(slow.out().lines().filter(l -> l.startsWith("jgrad ")).noneMatch(l -> l.contains("fake")), slow.out());
     }
 
     @Test
@@ -302,7 +379,7 @@ class BenchCommandTest {
         BenchCommand bench = new BenchCommand();
         bench.measure = (cfg, cell, dt, t, sharded) -> {
             order.add(cfg.name() + " " + dt + " " + t + (sharded ? " shards" : " kernels"));
-            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1);
+            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1, null);
         };
         StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(bench);
@@ -372,7 +449,7 @@ class BenchCommandTest {
             if (dt == DType.F64) {
                 throw new FreshJvm.Failed("the JVM measuring " + cfg.name() + " " + cell + " " + dt + " failed (exit 1): out of memory");
             }
-            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1);
+            return TrainingBench.run(cfg, cell, dt, t, sharded, new TrainingBench.Budget(0, 0.02, 2), 1, null);
         };
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -23,8 +23,8 @@ class ReferenceFiguresTest {
     @Test
     void aPeerAtHalfTheYardsticksRateOrMoreMayBeCompared(@TempDir Path dir) throws Exception {
         ReferenceFigures ref = reference(dir);
-        assertNull(ref.peerProblem("f32", 1, "OpenBLAS's", c -> 120.0));
-        assertNull(ref.peerProblem("f32", 1, "OpenBLAS's", c -> 100.0));
+        assertNull(ReferenceFigures.peerProblem("f32", 1, ref.matmulRates("f32", 1), "OpenBLAS's", c -> 120.0));
+        assertNull(ReferenceFigures.peerProblem("f32", 1, ref.matmulRates("f32", 1), "OpenBLAS's", c -> 100.0));
     }
 
     @Test
@@ -32,10 +32,10 @@ class ReferenceFiguresTest {
         ReferenceFigures ref = reference(dir);
         assertEquals("no ratio for f32, 1 thread: the reference's matmul ran at 60.0 GFLOP/s at d2l h·Wᵀ 32x256·(768x256)ᵀ, "
                 + "under half of OpenBLAS's 121.0 here, so its BLAS was not at full speed",
-                ref.peerProblem("f32", 1, "OpenBLAS's", c -> 121.0));
+                ReferenceFigures.peerProblem("f32", 1, ref.matmulRates("f32", 1), "OpenBLAS's", c -> 121.0));
         // each dtype against its own figures: float64's 30 is half of 60
-        assertNull(ref.peerProblem("f64", 1, "OpenBLAS's", c -> 60.0));
+        assertNull(ReferenceFigures.peerProblem("f64", 1, ref.matmulRates("f64", 1), "OpenBLAS's", c -> 60.0));
         assertEquals("no ratio for f64, 2 threads: the reference has no matmul figure at the shapes bench --matmul measures, "
-                + "so whether its BLAS ran at full speed is unknown", ref.peerProblem("f64", 2, "OpenBLAS's", c -> 1.0));
+                + "so whether its BLAS ran at full speed is unknown", ReferenceFigures.peerProblem("f64", 2, ref.matmulRates("f64", 2), "OpenBLAS's", c -> 1.0));
     }
 }
