@@ -293,7 +293,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** A line of the reference's matmul rates, so that a table of paired figures shows the peer's GEMM speed beside them. */
     static String describeRates(String dtype, int threads, Map<MatmulBench.Case, Double> rates) {
-        StringBuilder sb = new StringBuilder("reference matmul, " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", GFLOP/s:");
+        StringBuilder sb = new StringBuilder("reference matmul, " + dtype + ", " + threads + " thread" + (threads == 1 ? "" : "s")
+                + ", GFLOP/s, the best of " + GATE.repetitions() + " windows:");
         rates.forEach((c, g) -> sb.append(String.format(Locale.ROOT, " %s %.1f;", c.name(), g)));
         sb.setLength(sb.length() - 1);
         return sb.toString();

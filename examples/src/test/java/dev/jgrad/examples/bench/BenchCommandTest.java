@@ -318,7 +318,7 @@ class BenchCommandTest {
                 "sh " + trainingPeer(dir, 20000, 1e9)));
         assertEquals(0, fast.code(), fast.err());
         assertTrue(fast.out().contains("reference tokens/s, the rounds' ratios (ours/theirs: their median)"), fast.out());
-        assertTrue(fast.out().contains("\n  (reference matmul, f32, 1 thread, GFLOP/s: square 1024 1000000000.0; d2l h·Wᵀ"), fast.out());
+        assertTrue(fast.out().contains("\n  (reference matmul, f32, 1 thread, GFLOP/s, the best of 3 windows: square 1024 1000000000.0; d2l h·Wᵀ"), fast.out());
         assertTrue(fast.out().lines().anyMatch(l -> l.startsWith("jgrad ") && l.matches(
                 ".*   fake-nn\\.GRU \\(gru-reset-after\\) 20000 \\(peak 300 MiB\\), rounds [0-9.]+\\.\\.[0-9.]+x \\([0-9.]+x\\)$")), fast.out());
         Cli.Result slow = Cli.run(args("--config", "tiny", "--cell", "gru", "--blas", "java", "--paired-reference",
