@@ -33,6 +33,10 @@ torch --no-train > "$out/torch.jsonl"
 # from one minute to the next. Before a dtype's and thread count's first training ratio, bench asks PyTorch
 # for its products and prints them, and gives no ratio if they ran at under half of OpenBLAS's rate here.
 serve="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/torch/bench_gru.py --serve"
+# Each paired training figure over fifteen rounds of SECONDS/5 a window a side: a single round's ratio can be twice
+# another's on a shared VM, and the median of fifteen moves less than the median of five
+# (docs/measurements/2026-12-06-xeon/paired-rounds/).
+paired_train="--seconds $(awk "BEGIN { print $seconds * 3 }") --repetitions 15 --warmup $warmup --paired-reference"
 ./gru-examples bench --matmul --dtype f32,f64 --threads 1,2 --seconds 1.5 --warmup "$warmup" --paired-reference "$serve" \
     2>>"$out/stderr.txt" | tee "$out/jgrad-matmul.txt"
 : > "$out/jgrad-train.txt"
@@ -42,7 +46,7 @@ for config in tiny d2l large; do
   split=kernels,shards
   [ "$config" = tiny ] && split=kernels
   ./gru-examples bench --config "$config" --cell gru,gru-reset-after --dtype f32,f64 --threads 1,2 --split "$split" \
-      --seconds "$seconds" --warmup "$warmup" --paired-reference "$serve" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
+      $paired_train "$serve" 2>>"$out/stderr.txt" | tee -a "$out/jgrad-train.txt"
 done
 # The same training figures on the pure-Java kernel (the fallback where no native library loads).
 ./gru-examples bench --config tiny,d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 --blas java \
@@ -59,7 +63,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
   JGRAD_JAVA_OPTS="$system" $sysenv ./gru-examples bench --matmul --dtype f32,f64 --threads 1 --seconds 1.5 \
       --warmup "$warmup" --paired-reference "$serve" 2>>"$out/stderr.txt" | tee "$out/jgrad-matmul-system-openblas.txt"
   JGRAD_JAVA_OPTS="$system" $sysenv ./gru-examples bench --config d2l,large --cell gru,gru-reset-after --dtype f32,f64 --threads 1 \
-      --seconds "$seconds" --warmup "$warmup" --paired-reference "$serve" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
+      $paired_train "$serve" 2>>"$out/stderr.txt" | tee "$out/jgrad-train-system-openblas.txt"
 fi
 uptime >> "$out/machine.txt"
 # A figure whose JVM failed gets a 'failed' row, and the bench lists the reasons on standard error and goes on:
