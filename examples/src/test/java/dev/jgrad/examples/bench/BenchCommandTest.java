@@ -36,9 +36,7 @@ class BenchCommandTest {
         int threadsBefore = Parallelism.threads();
         Cli.Result r = Cli.run(args("--config", "tiny", "--cell", "gru,gru-reset-after,lstm,rnn", "--dtype", "f32,f64", "--threads", "1,2", "--json"));
         assertEquals(0, r.code(), r.err());
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> lines = new ArrayList<>();
-        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        List<JsonNode> lines = jsonLines(r.out());
         assertEquals("machine", lines.get(0).path("kind").asText());
         assertTrue(lines.get(0).path("cores").asInt() >= 1);
         assertTrue(lines.get(0).path("isa").isArray() && lines.get(0).has("runtime") && lines.get(0).has("caches"), lines.get(0).toString());
@@ -281,9 +279,7 @@ class BenchCommandTest {
         Cli.Result r = Cli.run(args("--config", "tiny", "--cell", "gru", "--dtype", "f64", "--json",
                 "--paired-reference", "sh " + serve));
         assertEquals(0, r.code(), r.err());
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> lines = new ArrayList<>();
-        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        List<JsonNode> lines = jsonLines(r.out());
         assertEquals(List.of("machine", "train", "paired"), lines.stream().map(n -> n.path("kind").asText()).toList(), r.out());
         JsonNode ours = lines.get(1);
         JsonNode paired = lines.get(2);
@@ -298,8 +294,7 @@ class BenchCommandTest {
         assertEquals(ours.path("min_tokens_per_second").asDouble() / 1000, rounds.stream().mapToDouble(x -> x).min().orElseThrow(), 1e-12);
         assertEquals(ours.path("max_tokens_per_second").asDouble() / 1000, rounds.stream().mapToDouble(x -> x).max().orElseThrow(), 1e-12);
         assertEquals(ours.path("tokens_per_second").asDouble() / 1000, paired.path("ratio").asDouble(), 1e-12);
-        List<JsonNode> requests = new ArrayList<>();
-        for (String l : Files.readAllLines(dir.resolve("requests.jsonl"))) requests.add(json.readTree(l));
+        List<JsonNode> requests = jsonLines(Files.readString(dir.resolve("requests.jsonl")));
         assertEquals(3, requests.size(), "its warm-up and a window a round: " + requests);
         for (JsonNode q : requests) {
             assertEquals("train", q.path("kind").asText(), q.toString());
@@ -432,14 +427,16 @@ class BenchCommandTest {
     }
 
     /** The training figures among bench's JSON lines. */
-    private static List<JsonNode> trainingFigures(String out) throws Exception {
+    /** Each line of {@code out}, read as JSON. */
+    private static List<JsonNode> jsonLines(String out) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        List<JsonNode> figures = new ArrayList<>();
-        for (String l : out.strip().split("\n")) {
-            JsonNode n = json.readTree(l);
-            if ("train".equals(n.path("kind").asText())) figures.add(n);
-        }
-        return figures;
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : out.strip().split("\n")) lines.add(json.readTree(l));
+        return lines;
+    }
+
+    private static List<JsonNode> trainingFigures(String out) throws Exception {
+        return jsonLines(out).stream().filter(n -> "train".equals(n.path("kind").asText())).toList();
     }
 
     /** A bench whose float64 figures' JVMs fail; the float32 ones are measured in this JVM. */
@@ -488,9 +485,7 @@ class BenchCommandTest {
     void aFailedFigureIsAJsonLineOfItsOwn() throws Exception {
         Cli.Result r = benchWithFailingF64("gru", "--json");
         assertEquals(1, r.code(), r.err());
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> lines = new ArrayList<>();
-        for (String l : r.out().strip().split("\n")) lines.add(json.readTree(l));
+        List<JsonNode> lines = jsonLines(r.out());
         assertEquals(List.of("machine", "failed", "train"), lines.stream().map(n -> n.path("kind").asText()).toList(), r.out());
         JsonNode failed = lines.get(1);
         assertEquals("tiny", failed.path("config").asText());
