@@ -131,26 +131,27 @@ final class TrainingBench {
         double keptStart = MachineFacts.keptHeapMib();
         long gcStart = MachineFacts.gcMillis();
         long allocStart = MachineFacts.allocatedBytes();
+        // Our windows in the order run, each with its rate; with a peer, they alternate with its windows.
         Window[] timed = new Window[budget.repetitions()];
+        double[] rates = new double[timed.length];
         int[] next = {0};
         DoubleSupplier ours = () -> {
-            Window w = Window.of(model, inputs, targets, perRep);
-            timed[next[0]++] = w;
-            return config.tokensPerStep() / w.secondsPerStep();
+            int r = next[0]++;
+            timed[r] = Window.of(model, inputs, targets, perRep);
+            rates[r] = config.tokensPerStep() / timed[r].secondsPerStep();
+            return rates[r];
         };
         MatmulBench.Rounds rounds = peer == null ? null
                 : MatmulBench.alternate(timed.length, ours, () -> peer.tokensPerSecond(config, dtype, threads, 0, perRep / 1e9));
         while (next[0] < timed.length) {
             ours.getAsDouble();
         }
-        double[] rates = new double[timed.length];
         long totalSteps = 0;
         long timedNanos = 0;
-        for (int r = 0; r < timed.length; r++) {
-            rates[r] = config.tokensPerStep() / timed[r].secondsPerStep();
-            totalSteps += timed[r].steps();
-            timedNanos += timed[r].nanos();
-            loss = timed[r].loss();
+        for (Window w : timed) {
+            totalSteps += w.steps();
+            timedNanos += w.nanos();
+            loss = w.loss();
         }
         // Our windows' time alone: this JVM idles through the peer's.
         double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / (timedNanos / 1e9);
