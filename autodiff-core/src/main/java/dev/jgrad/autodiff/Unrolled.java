@@ -108,8 +108,14 @@ public final class Unrolled implements AutoCloseable {
 
     /** A loop invariant's node and the input values it was computed from. */
     private record Invariant(Variable result, Tensor[] values) {
-        boolean computedFrom(Tensor[] now) {
-            return sameInstances(values, now);
+        /** Whether {@code in} still hold the values it was computed from (an optimizer may have replaced one). */
+        boolean computedFrom(Variable[] in) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] != in[i].value()) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -363,14 +369,14 @@ public final class Unrolled implements AutoCloseable {
             return null;
         }
         Key key = new Key(op, in);
-        Tensor[] values = Variable.values(in);
         Invariant known = invariants.get(key);
         if (known != null) {
-            return known.computedFrom(values) ? known.result() : null;
+            return known.computedFrom(in) ? known.result() : null;
         }
         if (open.t != 0) {
             return null;
         }
+        Tensor[] values = Variable.values(in);
         // Of one parameter, its value is derived from the parameter's tensor: kept for later loops when
         // unrecorded, and otherwise taking the storage of the copies made of the one before the optimizer's step.
         Variable result = values.length == 1

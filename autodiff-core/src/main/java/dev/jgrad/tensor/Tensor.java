@@ -2,9 +2,7 @@ package dev.jgrad.tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -59,9 +57,9 @@ public final class Tensor {
      * so that the tensor replacing this one can take their panels' storage (Note [Panels handed on]
      * on {@link KeptPanels}).
      */
-    private volatile Map<Object, Tensor> derived;
-    /** The {@link #derived} results of the tensor this one replaced ({@link Kernels#update}), by key; null when there were none. */
-    volatile Map<Object, Tensor> derivedBefore;
+    private volatile DerivedResults derived;
+    /** The {@link #derived} results of the tensor this one replaced ({@link Kernels#update}); null when there were none. */
+    volatile DerivedResults derivedBefore;
 
     Tensor(Shape shape, double[] f64) {
         this(shape, DType.F64, f64, null, null);
@@ -665,35 +663,89 @@ public final class Tensor {
     public Tensor derived(Object key, Supplier<Tensor> compute) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(compute, "compute");
-        Map<Object, Tensor> known = derived;
-        Tensor kept = known == null ? null : known.get(key);
+        Tensor kept = DerivedResults.get(derived, key);
         if (kept != null && kept.loan == null) {
             return kept;
         }
         Tensor result = Objects.requireNonNull(compute.get(), "the computed tensor");
-        Map<Object, Tensor> before = derivedBefore;
-        Tensor predecessor = before == null ? null : before.remove(key);
+        Tensor predecessor;
+        synchronized (this) {
+            predecessor = derivedBefore == null ? null : derivedBefore.take(key);
+        }
         if (predecessor != null && result != predecessor) {
             KeptPanels.handOn(predecessor, result);
         }
         synchronized (this) {
-            if (derived == null) {
-                derived = new ConcurrentHashMap<>();
-            }
-            kept = derived.get(key);
+            kept = DerivedResults.get(derived, key);
             if (kept != null && kept.loan == null) {
                 return kept;
             }
-            derived.put(key, result);
+            derived = DerivedResults.with(derived, key, result);
         }
         return result;
     }
 
     /** This tensor's {@link #derived} results, for the tensor replacing it; they are no longer this one's. */
-    synchronized Map<Object, Tensor> takeDerived() {
-        Map<Object, Tensor> taken = derived;
+    synchronized DerivedResults takeDerived() {
+        DerivedResults taken = derived;
         derived = null;
         return taken;
+    }
+
+    /**
+     * The results {@link #derived} from a tensor, by key: a handful at most (the gate blocks of a packed
+     * weight), so a scan by {@code equals} finds one sooner than a hash table's lookup would, and a new
+     * key copies the few entries rather than changing them where another thread may be reading.
+     */
+    static final class DerivedResults {
+        private final Object[] keys;
+        private final Tensor[] results;
+
+        private DerivedResults(Object[] keys, Tensor[] results) {
+            this.keys = keys;
+            this.results = results;
+        }
+
+        /** The result under {@code key} in {@code known}, or null when there is none (or no {@code known}). */
+        static Tensor get(DerivedResults known, Object key) {
+            if (known != null) {
+                for (int i = 0; i < known.keys.length; i++) {
+                    if (key.equals(known.keys[i])) {
+                        return known.results[i];
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** {@code known} with {@code result} under {@code key}, replacing any result there; {@code known} is not changed. */
+        static DerivedResults with(DerivedResults known, Object key, Tensor result) {
+            if (known == null) {
+                return new DerivedResults(new Object[] {key}, new Tensor[] {result});
+            }
+            int n = known.keys.length;
+            int at = 0;
+            while (at < n && !key.equals(known.keys[at])) {
+                at++;
+            }
+            Object[] keys = Arrays.copyOf(known.keys, Math.max(n, at + 1));
+            Tensor[] results = Arrays.copyOf(known.results, keys.length);
+            keys[at] = key;
+            results[at] = result;
+            return new DerivedResults(keys, results);
+        }
+
+        /** The result under {@code key}, which no later call gets again; only under the owning tensor's lock. */
+        Tensor take(Object key) {
+            for (int i = 0; i < keys.length; i++) {
+                if (key.equals(keys[i])) {
+                    Tensor t = results[i];
+                    results[i] = null;
+                    return t;
+                }
+            }
+            return null;
+        }
     }
 
     /**

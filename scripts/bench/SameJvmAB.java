@@ -1,0 +1,121 @@
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Two builds of gru-examples.jar in one JVM, each in a class loader of its own, their training steps timed in
+ * windows that alternate (the side going first alternating too), so that the machine's swings from one second
+ * to the next touch both sides: a change of a few percent shows in the median of the rounds' ratios, where on
+ * a noisy VM fresh JVMs a minute apart differ by more. Each side's code is compiled by the JIT for its own
+ * loader, so a run is still one draw of each side's compilation: run it in a few JVMs.
+ *
+ * <pre>
+ * java -XX:+UseSerialGC -Xmx1g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *     scripts/bench/SameJvmAB.java A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS]]]
+ * </pre>
+ *
+ * CONFIG is tiny, d2l or large, CELL a {@code bench --cell} name, DTYPE f32 or f64; one thread. Prints each
+ * side's tokens/s per round, the rounds' ratios B/A, and their median.
+ */
+public final class SameJvmAB {
+    private SameJvmAB() {
+    }
+
+    /** One build's model and its training step, reached by reflection (the bench's classes are package-private). */
+    private static final class Side {
+        final Object model;
+        final Method step;
+        final int[][] inputs;
+        final int[] targets;
+        final int tokens;
+
+        Side(Path jar, String config, String cell, String dtype) throws Exception {
+            ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+            Class<?> par = loader.loadClass("dev.jgrad.tensor.Parallelism");
+            par.getMethod("setThreads", int.class).invoke(null, 1);
+            Class<?> benchConfig = loader.loadClass("dev.jgrad.examples.bench.BenchConfig");
+            Object cfg = benchConfig.getMethod("named", String.class).invoke(null, config);
+            Class<?> cellKind = loader.loadClass("dev.jgrad.nn.cell.CellKind");
+            Object kind = cellKind.getMethod("parse", String.class).invoke(null, cell);
+            Class<?> dType = loader.loadClass("dev.jgrad.tensor.DType");
+            Object dt = dType.getField(dtype.toUpperCase()).get(null);
+            Class<?> rngClass = loader.loadClass("dev.jgrad.tensor.Rng");
+            Object rng = rngClass.getMethod("seeded", long.class).invoke(null, 1L);
+            Class<?> tokensClass = loader.loadClass("dev.jgrad.examples.bench.TrainingBench$Tokens");
+            Method random = tokensClass.getDeclaredMethod("random", benchConfig, rngClass);
+            random.setAccessible(true);
+            Object tok = random.invoke(null, cfg, rng);
+            Method in = tokensClass.getDeclaredMethod("inputs");
+            Method tg = tokensClass.getDeclaredMethod("targets");
+            in.setAccessible(true);
+            tg.setAccessible(true);
+            inputs = (int[][]) in.invoke(tok);
+            targets = (int[]) tg.invoke(tok);
+            tokens = targets.length;
+            Class<?> modelClass = loader.loadClass("dev.jgrad.examples.bench.NnLanguageModel");
+            Constructor<?> ctor = modelClass.getDeclaredConstructor(cellKind, benchConfig, dType, rngClass, double.class, int.class);
+            ctor.setAccessible(true);
+            model = ctor.newInstance(kind, cfg, dt, rng, 1.0, 1);
+            step = modelClass.getDeclaredMethod("trainStep", int[][].class, int[].class, double.class);
+            step.setAccessible(true);
+        }
+
+        /** Tokens per second over training steps run for at least {@code nanos}. */
+        double window(long nanos) throws Exception {
+            long start = System.nanoTime();
+            long steps = 0;
+            long now;
+            do {
+                step.invoke(model, inputs, targets, 1.0);
+                steps++;
+                now = System.nanoTime();
+            } while (now - start < nanos);
+            return steps * (double) tokens / ((now - start) / 1e9);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 5) {
+            System.err.println("usage: SameJvmAB A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS]]]");
+            System.exit(2);
+        }
+        Side a = new Side(Path.of(args[0]), args[2], args[3], args[4]);
+        Side b = new Side(Path.of(args[1]), args[2], args[3], args[4]);
+        double warmup = args.length > 5 ? Double.parseDouble(args[5]) : 20;
+        int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 31;
+        long window = (args.length > 7 ? Long.parseLong(args[7]) : 400) * 1_000_000L;
+        // Warm-up in alternating quarter seconds, so that both sides' code is compiled under the same conditions.
+        long end = System.nanoTime() + (long) (warmup * 1e9);
+        while (System.nanoTime() < end) {
+            a.window(250_000_000L);
+            b.window(250_000_000L);
+        }
+        double[] ra = new double[rounds];
+        double[] rb = new double[rounds];
+        double[] q = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+                ra[r] = a.window(window);
+                rb[r] = b.window(window);
+            } else {
+                rb[r] = b.window(window);
+                ra[r] = a.window(window);
+            }
+            q[r] = rb[r] / ra[r];
+            System.out.printf("round %2d  A %10.1f  B %10.1f  B/A %.3f%n", r + 1, ra[r], rb[r], q[r]);
+        }
+        System.out.printf("%s %s %s: B/A median %.3f (rounds %.3f..%.3f); medians A %.1f, B %.1f tokens/s%n", args[2], args[3], args[4],
+                median(q), Arrays.stream(q).min().orElseThrow(), Arrays.stream(q).max().orElseThrow(), median(ra), median(rb));
+        System.exit(0);   // kernel threads of either loader may be parked, not daemons
+    }
+
+    private static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+}
