@@ -7,7 +7,8 @@
 #                                                  # docs/measurements/DATE, for a second run the same day
 #
 # Both sides run with one thread and then two (jgrad's two threads both ways, right after its one-thread
-# figure: kernels split over two threads, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
+# figure: kernels split over two threads, whose JVM also times the same model on one thread in windows between
+# its own, and the minibatch split into two shards); PyTorch runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (bench_gru.py also clears them itself). jgrad runs through ./gru-examples,
 # so at the launcher's default JVM options; each of its training figures runs in a fresh JVM.
 set -eu

@@ -105,6 +105,15 @@ final class MatmulBench {
 
     /** Each round's rate on both sides, in the order measured, and the median of the rounds' ratios (ours ÷ theirs). */
     record Rounds(double[] ours, double[] theirs, double ratio) {
+        /** The rounds of two sides' windows, rate for rate in the order measured. */
+        static Rounds of(double[] ours, double[] theirs) {
+            double[] ratios = new double[ours.length];
+            for (int r = 0; r < ours.length; r++) {
+                ratios[r] = ours[r] / theirs[r];
+            }
+            return new Rounds(ours, theirs, TrainingBench.median(ratios));
+        }
+
         /** Each round's ratio, ours ÷ theirs, in the order measured. */
         List<Double> ratios() {
             List<Double> out = new ArrayList<>();
@@ -122,20 +131,25 @@ final class MatmulBench {
      * the two sides are a minute apart, over which a shared machine's speed can move by a fifth.
      */
     static Rounds alternate(int rounds, DoubleSupplier ours, DoubleSupplier theirs) {
-        double[] o = new double[rounds];
-        double[] t = new double[rounds];
-        double[] ratios = new double[rounds];
+        double[][] rates = alternate(rounds, List.of(ours, theirs));
+        return Rounds.of(rates[0], rates[1]);
+    }
+
+    /**
+     * {@link #alternate(int, DoubleSupplier, DoubleSupplier)} for any number of sides: each round runs one
+     * window of every side, starting from side {@code r mod sides} and going round in order, so that every
+     * side goes first as often as the others. Returns each side's rates by round.
+     */
+    static double[][] alternate(int rounds, List<DoubleSupplier> sides) {
+        int k = sides.size();
+        double[][] rates = new double[k][rounds];
         for (int r = 0; r < rounds; r++) {
-            if (r % 2 == 0) {
-                o[r] = ours.getAsDouble();
-                t[r] = theirs.getAsDouble();
-            } else {
-                t[r] = theirs.getAsDouble();
-                o[r] = ours.getAsDouble();
+            for (int i = 0; i < k; i++) {
+                int side = (r + i) % k;
+                rates[side][r] = sides.get(side).getAsDouble();
             }
-            ratios[r] = o[r] / t[r];
         }
-        return new Rounds(o, t, TrainingBench.median(ratios));
+        return rates;
     }
 
     /** Random operands of {@code op(A)[m×k] · op(B)[k×n]}, each stored transposed where its flag says: {A, B}. */

@@ -10,6 +10,7 @@ import dev.jgrad.nn.optim.NonFinitePolicy;
 import dev.jgrad.nn.optim.Sgd;
 import dev.jgrad.nn.parallel.DataParallel;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Parallelism;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Workspace;
 import java.util.Arrays;
@@ -40,6 +41,20 @@ final class NnLanguageModel implements AutoCloseable {
     /** One training step on {@code inputs[b][t]} predicting {@code targets[b·T + t]}; returns the loss before the update. */
     double trainStep(int[][] inputs, int[] targets, double maxNorm) {
         return step(shards, inputs, targets, maxNorm);
+    }
+
+    /**
+     * {@link #trainStep} on one thread, unsplit: this model's figure on one thread, for a figure on more to be
+     * paired with in the same process. The kernels' thread count is set back afterwards.
+     */
+    double trainStepOnOneThread(int[][] inputs, int[] targets, double maxNorm) {
+        int threads = Parallelism.threads();
+        Parallelism.setThreads(1);
+        try {
+            return step(null, inputs, targets, maxNorm);
+        } finally {
+            Parallelism.setThreads(threads);
+        }
     }
 
     /**

@@ -21,6 +21,11 @@ final class TrainingBench {
     /** d2l's learning rate and clipping threshold for its character-level RNNs. */
     static final double LR = 1.0;
     static final double MAX_NORM = 1.0;
+    /**
+     * The name of the comparison of a figure on several threads with the same model's steps on one thread, their
+     * windows alternating in the figure's JVM.
+     */
+    static final String ONE_THREAD = "jgrad-1-thread";
     /** Rounds of the roofline's products timed alone, each between two windows of steps. */
     private static final int ROOFLINE_ROUNDS = 3;
 
@@ -90,7 +95,9 @@ final class TrainingBench {
      * One training figure; with {@code dataParallel}, each minibatch is split into {@code threads} shards trained on one
      * thread each with single-threaded kernels, else the kernels themselves use {@code threads} threads. With a
      * {@code peer} (else null), the timed windows alternate with the peer's ({@link MatmulBench#alternate}), which
-     * warms up after our warm-up, and the comparison is the median of the rounds' ratios.
+     * warms up after our warm-up, and the comparison is the median of the rounds' ratios. With the kernels on more than
+     * one thread, windows of the same model's steps on one thread alternate with them too, compared as {@link #ONE_THREAD}
+     * ahead of the peer.
      */
     static Measured run(BenchConfig config, CellKind cell, DType dtype, int threads, boolean dataParallel, Budget budget, long seed,
             Peer peer) {
@@ -128,21 +135,41 @@ final class TrainingBench {
         if (peer != null) {
             peer.tokensPerSecond(config, dtype, threads, budget.warmupSeconds(), perRep / 1e9);   // its warm-up; this window is not used
         }
+        // With the kernels split over several threads, the same model's steps on one thread take windows between ours,
+        // so that the threads' gain is paired as the peer's ratio is: on a shared VM two figures a minute apart differ by
+        // more. Shards are not paired so: an unsplit step would fill a workspace of its own beside the shards' ones, in
+        // the heap the figure's memory is measured in.
+        boolean pairOneThread = threads > 1 && !dataParallel;
+        if (pairOneThread) {
+            Window.of(model, inputs, targets, (long) (budget.warmupSeconds() * 1e9), true);   // its own warm-up
+        }
         double keptStart = MachineFacts.keptHeapMib();
         long gcStart = MachineFacts.gcMillis();
         long allocStart = MachineFacts.allocatedBytes();
-        // Our windows in the order run, each with its rate; with a peer, they alternate with its windows.
+        // Our windows in the order run, each with its rate; they alternate with the peer's windows and the one-thread ones.
         Window[] timed = new Window[budget.repetitions()];
         double[] rates = new double[timed.length];
         int[] next = {0};
         DoubleSupplier ours = () -> {
             int r = next[0]++;
-            timed[r] = Window.of(model, inputs, targets, perRep);
+            timed[r] = Window.of(model, inputs, targets, perRep, false);
             rates[r] = config.tokensPerStep() / timed[r].secondsPerStep();
             return rates[r];
         };
-        MatmulBench.Rounds rounds = peer == null ? null
-                : MatmulBench.alternate(timed.length, ours, () -> peer.tokensPerSecond(config, dtype, threads, 0, perRep / 1e9));
+        List<DoubleSupplier> sides = new ArrayList<>(List.of(ours));
+        if (peer != null) {
+            sides.add(() -> peer.tokensPerSecond(config, dtype, threads, 0, perRep / 1e9));
+        }
+        long[] oneThread = {0, 0};   // the one-thread windows' steps and nanoseconds, which this JVM's counters include
+        if (pairOneThread) {
+            sides.add(() -> {
+                Window w = Window.of(model, inputs, targets, perRep, true);
+                oneThread[0] += w.steps();
+                oneThread[1] += w.nanos();
+                return config.tokensPerStep() / w.secondsPerStep();
+            });
+        }
+        double[][] alternated = sides.size() > 1 ? MatmulBench.alternate(timed.length, sides) : null;
         while (next[0] < timed.length) {
             ours.getAsDouble();
         }
@@ -153,10 +180,10 @@ final class TrainingBench {
             timedNanos += w.nanos();
             loss = w.loss();
         }
-        // Our windows' time alone: this JVM idles through the peer's.
-        double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / (timedNanos / 1e9);
+        // This JVM's windows' time alone: it idles through the peer's.
+        double gcFraction = (MachineFacts.gcMillis() - gcStart) / 1e3 / ((timedNanos + oneThread[1]) / 1e9);
         long allocated = MachineFacts.allocatedBytes() - allocStart;
-        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / totalSteps;
+        double allocMibPerStep = allocStart < 0 || allocated < 0 ? Double.NaN : allocated / (1024.0 * 1024.0) / (totalSteps + oneThread[0]);
         InStep inStep = InStep.of(model, inputs, targets, perRep, shards);
         double keptEnd = MachineFacts.keptHeapMib();
         double[] sorted = rates.clone();
@@ -172,7 +199,7 @@ final class TrainingBench {
         double roofline = pairedRoofline(() -> {
             alone.add(Roofline.secondsPerCall(products, budget.rooflineSecondsPerShape() / ROOFLINE_ROUNDS, seed));
             return Roofline.seconds(products, alone.getLast()) / shards;
-        }, () -> Window.of(model, inputs, targets, perRep).secondsPerStep(), ROOFLINE_ROUNDS);
+        }, () -> Window.of(model, inputs, targets, perRep, false).secondsPerStep(), ROOFLINE_ROUNDS);
         model.countOps(inputs, targets);
         // Whole-step time (forward, backward, update) divided by the ops the forward recorded.
         double nsPerOp = 1e9 * config.tokensPerStep() / med / model.recordedOps();
@@ -181,11 +208,20 @@ final class TrainingBench {
                 sorted[0], sorted[sorted.length - 1], rates.length, totalSteps, loss, model.recordedOps(), nsPerOp, peakRss,
                 keptStart, keptEnd, Roofline.flops(products) / 1e9, roofline, inStep.fraction(), gcFraction, allocMibPerStep, warmedSeconds,
                 inStep.products(alone));
-        if (rounds == null) {
-            return new Measured(figure, List.of());
+        List<ReferenceFigures.Comparison> paired = new ArrayList<>();
+        if (pairOneThread) {
+            paired.add(comparison(ONE_THREAD, alternated[0], alternated[sides.size() - 1], Double.NaN));
         }
-        return new Measured(figure, List.of(new ReferenceFigures.Comparison(peer.name(), median(rounds.theirs()), rounds.ratio(),
-                peer.peakRssMib(), rounds.ratios())));
+        if (peer != null) {
+            paired.add(comparison(peer.name(), alternated[0], alternated[1], peer.peakRssMib()));
+        }
+        return new Measured(figure, paired);
+    }
+
+    /** The comparison of our windows' rates with another side's, round by round. */
+    private static ReferenceFigures.Comparison comparison(String impl, double[] ours, double[] theirs, double peakRssMib) {
+        MatmulBench.Rounds rounds = MatmulBench.Rounds.of(ours, theirs);
+        return new ReferenceFigures.Comparison(impl, median(theirs), rounds.ratio(), peakRssMib, rounds.ratios());
     }
 
     /**
@@ -206,15 +242,18 @@ final class TrainingBench {
         return median(ratios);
     }
 
-    /** Training steps run for at least one step and {@code nanos}: how many, their wall time, and the last loss. */
+    /**
+     * Training steps run for at least one step and {@code nanos}, on the figure's threads or on one ({@code oneThread}):
+     * how many, their wall time, and the last loss.
+     */
     private record Window(long steps, long nanos, double loss) {
-        static Window of(NnLanguageModel model, int[][] inputs, int[] targets, long nanos) {
+        static Window of(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, boolean oneThread) {
             long start = System.nanoTime();
             long steps = 0;
             double loss;
             long now;
             do {
-                loss = model.trainStep(inputs, targets, MAX_NORM);
+                loss = oneThread ? model.trainStepOnOneThread(inputs, targets, MAX_NORM) : model.trainStep(inputs, targets, MAX_NORM);
                 steps++;
                 now = System.nanoTime();
             } while (now - start < nanos);
@@ -261,7 +300,7 @@ final class TrainingBench {
         /** One more repetition's length of steps, {@code nanos}, with the product clock on. */
         static InStep of(NnLanguageModel model, int[][] inputs, int[] targets, long nanos, int shards) {
             Window[] w = {null};
-            List<MatmulTrace.ProductTime> times = MatmulTrace.productTimes(() -> w[0] = Window.of(model, inputs, targets, nanos));
+            List<MatmulTrace.ProductTime> times = MatmulTrace.productTimes(() -> w[0] = Window.of(model, inputs, targets, nanos, false));
             return new InStep(times, w[0].steps(), w[0].nanos(), shards);
         }
 

@@ -42,8 +42,22 @@ class BenchCommandTest {
         assertTrue(lines.get(0).path("isa").isArray() && lines.get(0).has("runtime") && lines.get(0).has("caches"), lines.get(0).toString());
         assertTrue(lines.get(0).path("blas").asText().matches("(native OpenBLAS|java \\(pure-Java kernel).*"), lines.get(0).toString());
         assertTrue(lines.get(0).path("elementwise").asText().matches("(Vector API|scalar).*"), lines.get(0).toString());
-        assertEquals(1 + 4 * 2 * 2, lines.size(), r.out());
-        for (JsonNode n : lines.subList(1, lines.size())) {
+        // Each figure on two threads is followed by its comparison with the same model's steps on one thread.
+        assertEquals(1 + 4 * 2 * 2 + 4 * 2, lines.size(), r.out());
+        for (int i = 1; i < lines.size(); i++) {
+            JsonNode n = lines.get(i);
+            boolean twoThreads = "train".equals(n.path("kind").asText()) && n.path("threads").asInt() == 2;
+            assertEquals(twoThreads, i + 1 < lines.size() && "paired".equals(lines.get(i + 1).path("kind").asText()), r.out());
+        }
+        for (JsonNode n : lines.stream().filter(n -> "paired".equals(n.path("kind").asText())).toList()) {
+            assertEquals(TrainingBench.ONE_THREAD, n.path("impl").asText(), n.toString());
+            assertTrue(n.path("value").asDouble() > 0, n.toString());
+            List<Double> rounds = new ArrayList<>();
+            n.path("rounds").forEach(x -> rounds.add(x.asDouble()));
+            assertEquals(2, rounds.size(), n.toString());
+            assertEquals((rounds.get(0) + rounds.get(1)) / 2, n.path("ratio").asDouble(), 1e-12, "the median round: " + n);
+        }
+        for (JsonNode n : trainingFigures(r.out())) {
             assertEquals("train", n.path("kind").asText());
             assertEquals("tiny", n.path("config").asText());
             assertEquals("jgrad", n.path("impl").asText(), n.toString());
@@ -304,6 +318,50 @@ class BenchCommandTest {
             assertEquals(1, q.path("threads").asInt(), q.toString());
             assertEquals(0.02 / 2, q.path("seconds").asDouble(), 1e-12, q.toString());
         }
+    }
+
+    /**
+     * With the kernels on two threads, the same model's steps on one thread take a window each round too, between ours and
+     * the peer's: our one-thread figure comes first, and stays where the gate withholds the peer's ratio. Shards are not
+     * paired with one thread.
+     */
+    @Test
+    void aFigureOnTwoThreadsIsPairedWithItsOwnStepsOnOneThread(@TempDir Path dir) throws Exception {
+        Cli.Result r = Cli.run(args("--config", "tiny", "--cell", "gru", "--dtype", "f64", "--threads", "2", "--json",
+                "--paired-reference", "sh " + trainingPeer(dir, 1000, 1)));
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> lines = jsonLines(r.out());
+        assertEquals(List.of("machine", "train", "paired", "paired"), lines.stream().map(n -> n.path("kind").asText()).toList(), r.out());
+        JsonNode ours = lines.get(1);
+        assertEquals(TrainingBench.ONE_THREAD, lines.get(2).path("impl").asText());
+        assertEquals("fake-nn.GRU (gru-reset-after)", lines.get(3).path("impl").asText());
+        // Both comparisons divide the same windows of ours, one by one, so each round's ratios to the peer's fixed
+        // 1000 tokens/s and to one thread share their numerator.
+        List<Double> toPeer = new ArrayList<>();
+        List<Double> toOne = new ArrayList<>();
+        lines.get(3).path("rounds").forEach(x -> toPeer.add(x.asDouble()));
+        lines.get(2).path("rounds").forEach(x -> toOne.add(x.asDouble()));
+        assertEquals(ours.path("tokens_per_second").asDouble() / 1000, lines.get(3).path("ratio").asDouble(), 1e-12);
+        // Round i's window of ours ran at toPeer[i]·1000 tokens/s, so its one-thread window at that over toOne[i]; the
+        // one-thread figure is their median (of two, the mean).
+        double oneA = toPeer.get(0) * 1000 / toOne.get(0);
+        double oneB = toPeer.get(1) * 1000 / toOne.get(1);
+        assertTrue(oneA > 0 && oneB > 0 && Double.isFinite(oneA + oneB), lines.get(2).toString());
+        assertEquals((oneA + oneB) / 2, lines.get(2).path("value").asDouble(), 1e-9 * oneA);
+        List<JsonNode> requests = jsonLines(Files.readString(dir.resolve("requests.jsonl")));
+        assertEquals(3, requests.size(), "its warm-up and a window a round: " + requests);
+        requests.forEach(q -> assertEquals(2, q.path("threads").asInt(), q.toString()));
+
+        Cli.Result slow = Cli.run(args("--config", "tiny", "--cell", "gru", "--threads", "2", "--blas", "java", "--paired-reference",
+                "sh " + trainingPeer(dir, 1000, 1e-6)));
+        assertEquals(0, slow.code(), slow.err());
+        List<String> rows = slow.out().lines().filter(l -> l.startsWith("jgrad ")).toList();
+        assertEquals(1, rows.size(), slow.out());
+        assertTrue(rows.get(0).matches(".*   jgrad-1-thread [0-9.]+, rounds [0-9.]+\\.\\.[0-9.]+x \\([0-9.]+x\\)$"), slow.out());
+
+        Cli.Result shards = Cli.run(args("--config", "tiny", "--cell", "gru", "--threads", "2", "--split", "shards", "--json"));
+        assertEquals(0, shards.code(), shards.err());
+        assertEquals(List.of("machine", "train"), jsonLines(shards.out()).stream().map(n -> n.path("kind").asText()).toList(), shards.out());
     }
 
     /** A table of paired training figures gives the rounds' range; a peer whose products are slow gets no ratio, as with a file. */

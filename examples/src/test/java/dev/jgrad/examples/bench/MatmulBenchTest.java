@@ -55,6 +55,20 @@ class MatmulBenchTest {
         assertEquals(1.0, r.ratio());
     }
 
+    /** With three sides, each round starts one side further on, so that each goes first once in three rounds. */
+    @Test
+    void threeSidesTakeTurnsToGoFirst() {
+        List<String> order = new ArrayList<>();
+        double[][] rates = MatmulBench.alternate(3, List.of(
+                () -> { order.add("a"); return 1; },
+                () -> { order.add("b"); return 2; },
+                () -> { order.add("c"); return 3; }));
+        assertEquals(List.of("a", "b", "c", "b", "c", "a", "c", "a", "b"), order);
+        assertArrayEquals(new double[] {1, 1, 1}, rates[0]);
+        assertArrayEquals(new double[] {2, 2, 2}, rates[1]);
+        assertArrayEquals(new double[] {3, 3, 3}, rates[2]);
+    }
+
     /** The peer is asked for its warm-up, then one window a round, each naming the case, dtype and threads. */
     @Test
     void aPairedFigureAsksThePeerForItsWarmUpAndOneWindowARound() {
