@@ -14,11 +14,14 @@ import java.util.Arrays;
  *
  * <pre>
  * java -XX:+UseSerialGC -Xmx1g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *     scripts/bench/SameJvmAB.java A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS]]]
+ *     scripts/bench/SameJvmAB.java A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS [A_WAY B_WAY]]]]
  * </pre>
  *
- * CONFIG is tiny, d2l or large, CELL a {@code bench --cell} name, DTYPE f32 or f64; one thread. Prints each
- * side's tokens/s per round, the rounds' ratios B/A, and their median.
+ * CONFIG is tiny, d2l or large, CELL a {@code bench --cell} name, DTYPE f32 or f64. Each side runs on one thread,
+ * or as its WAY says: {@code 1}, {@code kernels2} (the kernels split over two threads) or {@code shards2} (each
+ * minibatch split into two shards on a thread each), so that one jar against itself, {@code 1} against
+ * {@code shards2}, pairs two threads with one. Prints each side's tokens/s per round, the rounds' ratios B/A,
+ * and their median.
  */
 public final class SameJvmAB {
     private SameJvmAB() {
@@ -32,10 +35,16 @@ public final class SameJvmAB {
         final int[] targets;
         final int tokens;
 
-        Side(Path jar, String config, String cell, String dtype) throws Exception {
+        Side(Path jar, String config, String cell, String dtype, String way) throws Exception {
+            int kernelThreads = switch (way) {
+                case "1", "shards2" -> 1;
+                case "kernels2" -> 2;
+                default -> throw new IllegalArgumentException("unknown way '" + way + "': 1, kernels2 or shards2");
+            };
+            int shards = way.equals("shards2") ? 2 : 1;
             ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
             Class<?> par = loader.loadClass("dev.jgrad.tensor.Parallelism");
-            par.getMethod("setThreads", int.class).invoke(null, 1);
+            par.getMethod("setThreads", int.class).invoke(null, kernelThreads);
             Class<?> benchConfig = loader.loadClass("dev.jgrad.examples.bench.BenchConfig");
             Object cfg = benchConfig.getMethod("named", String.class).invoke(null, config);
             Class<?> cellKind = loader.loadClass("dev.jgrad.nn.cell.CellKind");
@@ -58,7 +67,7 @@ public final class SameJvmAB {
             Class<?> modelClass = loader.loadClass("dev.jgrad.examples.bench.NnLanguageModel");
             Constructor<?> ctor = modelClass.getDeclaredConstructor(cellKind, benchConfig, dType, rngClass, double.class, int.class);
             ctor.setAccessible(true);
-            model = ctor.newInstance(kind, cfg, dt, rng, 1.0, 1);
+            model = ctor.newInstance(kind, cfg, dt, rng, 1.0, shards);
             step = modelClass.getDeclaredMethod("trainStep", int[][].class, int[].class, double.class);
             step.setAccessible(true);
         }
@@ -79,11 +88,11 @@ public final class SameJvmAB {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: SameJvmAB A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS]]]");
+            System.err.println("usage: SameJvmAB A.jar B.jar CONFIG CELL DTYPE [WARMUP_S [ROUNDS [WINDOW_MS [A_WAY B_WAY]]]]");
             System.exit(2);
         }
-        Side a = new Side(Path.of(args[0]), args[2], args[3], args[4]);
-        Side b = new Side(Path.of(args[1]), args[2], args[3], args[4]);
+        Side a = new Side(Path.of(args[0]), args[2], args[3], args[4], args.length > 8 ? args[8] : "1");
+        Side b = new Side(Path.of(args[1]), args[2], args[3], args[4], args.length > 9 ? args[9] : "1");
         double warmup = args.length > 5 ? Double.parseDouble(args[5]) : 20;
         int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 31;
         long window = (args.length > 7 ? Long.parseLong(args[7]) : 400) * 1_000_000L;
@@ -107,7 +116,7 @@ public final class SameJvmAB {
             q[r] = rb[r] / ra[r];
             System.out.printf("round %2d  A %10.1f  B %10.1f  B/A %.3f%n", r + 1, ra[r], rb[r], q[r]);
         }
-        System.out.printf("%s %s %s: B/A median %.3f (rounds %.3f..%.3f); medians A %.1f, B %.1f tokens/s%n", args[2], args[3], args[4],
+        System.out.printf("%s %s %s" + (args.length > 9 ? ", A " + args[8] + ", B " + args[9] : "") + ": B/A median %.3f (rounds %.3f..%.3f); medians A %.1f, B %.1f tokens/s%n", args[2], args[3], args[4],
                 median(q), Arrays.stream(q).min().orElseThrow(), Arrays.stream(q).max().orElseThrow(), median(ra), median(rb));
         System.exit(0);   // kernel threads of either loader may be parked, not daemons
     }
