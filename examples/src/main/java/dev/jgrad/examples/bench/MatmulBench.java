@@ -103,17 +103,8 @@ final class MatmulBench {
         return new Paired(figure(c, dtype, threads, TrainingBench.median(r.ours())), TrainingBench.median(r.theirs()), r.ratio(), r.ratios());
     }
 
-    /** Each round's rate on both sides, in the order measured, and the median of the rounds' ratios (ours ÷ theirs). */
-    record Rounds(double[] ours, double[] theirs, double ratio) {
-        /** The rounds of two sides' windows, rate for rate in the order measured. */
-        static Rounds of(double[] ours, double[] theirs) {
-            double[] ratios = new double[ours.length];
-            for (int r = 0; r < ours.length; r++) {
-                ratios[r] = ours[r] / theirs[r];
-            }
-            return new Rounds(ours, theirs, TrainingBench.median(ratios));
-        }
-
+    /** Each round's rate on both sides, in the order measured. */
+    record Rounds(double[] ours, double[] theirs) {
         /** Each round's ratio, ours ÷ theirs, in the order measured. */
         List<Double> ratios() {
             List<Double> out = new ArrayList<>();
@@ -121,6 +112,11 @@ final class MatmulBench {
                 out.add(ours[r] / theirs[r]);
             }
             return out;
+        }
+
+        /** The median of the rounds' ratios. */
+        double ratio() {
+            return TrainingBench.median(ratios().stream().mapToDouble(Double::doubleValue).toArray());
         }
     }
 
@@ -132,7 +128,7 @@ final class MatmulBench {
      */
     static Rounds alternate(int rounds, DoubleSupplier ours, DoubleSupplier theirs) {
         double[][] rates = alternate(rounds, List.of(ours, theirs));
-        return Rounds.of(rates[0], rates[1]);
+        return new Rounds(rates[0], rates[1]);
     }
 
     /**

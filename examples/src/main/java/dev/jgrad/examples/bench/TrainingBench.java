@@ -210,17 +210,17 @@ final class TrainingBench {
                 inStep.products(alone));
         List<ReferenceFigures.Comparison> paired = new ArrayList<>();
         if (pairOneThread) {
-            paired.add(comparison(ONE_THREAD, alternated[0], alternated[sides.size() - 1], Double.NaN));
+            paired.add(comparison(ONE_THREAD, rates, alternated[sides.size() - 1], Double.NaN));
         }
         if (peer != null) {
-            paired.add(comparison(peer.name(), alternated[0], alternated[1], peer.peakRssMib()));
+            paired.add(comparison(peer.name(), rates, alternated[1], peer.peakRssMib()));
         }
         return new Measured(figure, paired);
     }
 
     /** The comparison of our windows' rates with another side's, round by round. */
     private static ReferenceFigures.Comparison comparison(String impl, double[] ours, double[] theirs, double peakRssMib) {
-        MatmulBench.Rounds rounds = MatmulBench.Rounds.of(ours, theirs);
+        MatmulBench.Rounds rounds = new MatmulBench.Rounds(ours, theirs);
         return new ReferenceFigures.Comparison(impl, median(theirs), rounds.ratio(), peakRssMib, rounds.ratios());
     }
 
