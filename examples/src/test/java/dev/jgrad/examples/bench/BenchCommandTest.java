@@ -484,7 +484,6 @@ class BenchCommandTest {
         }
     }
 
-    /** The training figures among bench's JSON lines. */
     /** Each line of {@code out}, read as JSON. */
     private static List<JsonNode> jsonLines(String out) throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -493,6 +492,7 @@ class BenchCommandTest {
         return lines;
     }
 
+    /** The training figures among bench's JSON lines. */
     private static List<JsonNode> trainingFigures(String out) throws Exception {
         return jsonLines(out).stream().filter(n -> "train".equals(n.path("kind").asText())).toList();
     }
