@@ -708,14 +708,8 @@ public final class Tensor {
 
         /** The result under {@code key} in {@code known}, or null when there is none (or no {@code known}). */
         static Tensor get(DerivedResults known, Object key) {
-            if (known != null) {
-                for (int i = 0; i < known.keys.length; i++) {
-                    if (key.equals(known.keys[i])) {
-                        return known.results[i];
-                    }
-                }
-            }
-            return null;
+            int at = known == null ? -1 : known.indexOf(key);
+            return at < 0 ? null : known.results[at];
         }
 
         /** {@code known} with {@code result} under {@code key}, replacing any result there; {@code known} is not changed. */
@@ -723,12 +717,11 @@ public final class Tensor {
             if (known == null) {
                 return new DerivedResults(new Object[] {key}, new Tensor[] {result});
             }
-            int n = known.keys.length;
-            int at = 0;
-            while (at < n && !key.equals(known.keys[at])) {
-                at++;
+            int at = known.indexOf(key);
+            if (at < 0) {
+                at = known.keys.length;
             }
-            Object[] keys = Arrays.copyOf(known.keys, Math.max(n, at + 1));
+            Object[] keys = Arrays.copyOf(known.keys, Math.max(known.keys.length, at + 1));
             Tensor[] results = Arrays.copyOf(known.results, keys.length);
             keys[at] = key;
             results[at] = result;
@@ -737,14 +730,23 @@ public final class Tensor {
 
         /** The result under {@code key}, which no later call gets again; only under the owning tensor's lock. */
         Tensor take(Object key) {
+            int at = indexOf(key);
+            if (at < 0) {
+                return null;
+            }
+            Tensor t = results[at];
+            results[at] = null;
+            return t;
+        }
+
+        /** Where {@code key} is, by {@code equals}, or −1. */
+        private int indexOf(Object key) {
             for (int i = 0; i < keys.length; i++) {
                 if (key.equals(keys[i])) {
-                    Tensor t = results[i];
-                    results[i] = null;
-                    return t;
+                    return i;
                 }
             }
-            return null;
+            return -1;
         }
     }
 
