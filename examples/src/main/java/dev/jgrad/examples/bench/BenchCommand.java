@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -226,9 +227,10 @@ public final class BenchCommand implements Callable<Integer> {
                                 }
                                 Figure.Train f = m.figure();
                                 // Our own one-thread figure beside a figure on more threads is no peer's, and passes no gate.
-                                List<ReferenceFigures.Comparison> own = m.paired().stream().filter(c -> c.impl().equals(TrainingBench.ONE_THREAD)).toList();
-                                List<ReferenceFigures.Comparison> refs = peer != null
-                                        ? m.paired().stream().filter(c -> !own.contains(c)).toList() : ref.forTrain(f);
+                                Map<Boolean, List<ReferenceFigures.Comparison>> byOwn = m.paired().stream()
+                                        .collect(Collectors.partitioningBy(c -> c.impl().equals(TrainingBench.ONE_THREAD)));
+                                List<ReferenceFigures.Comparison> own = byOwn.get(true);
+                                List<ReferenceFigures.Comparison> refs = peer != null ? byOwn.get(false) : ref.forTrain(f);
                                 // A JSON run leaves the gate to whoever reads its lines (a fresh JVM's to its parent).
                                 if (!refs.isEmpty() && !json) {
                                     String key = f.dtype() + "/" + t;
