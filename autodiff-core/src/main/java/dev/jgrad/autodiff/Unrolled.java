@@ -68,7 +68,9 @@ import java.util.Objects;
  * parameter's tensor ({@link Tensor#derived}), so later loops neither slice it again nor repack it.
  * While one records, its value is on the step's workspace and new each training step, so its panels
  * take the storage of the panels of the previous step's (the optimizer replaced the parameter's
- * tensor), as a weight's do, rather than making new ones every step.
+ * tensor), as a weight's do, rather than making new ones every step. Of a parameter of fewer than
+ * {@link #MIN_KEPT_ELEMENTS} elements, a recording loop computes the invariant afresh: for so small
+ * a tensor the look-up and the hand-over cost more than the copies they save.
  *
  * <p>A product whose step inputs need no gradient (features given as data, say) is hoisted for its value
  * only: it is computed for {@link #CHUNK_ROWS} rows of steps at once, and each step records its own
@@ -81,6 +83,11 @@ public final class Unrolled implements AutoCloseable {
     private static final ThreadLocal<Unrolled> CURRENT = new ThreadLocal<>();
     /** The smallest result of one step, in elements, for which an op is hoisted (Note [Hoisting over time steps]). */
     static final int MIN_STEP_ELEMENTS = 1024;
+    /**
+     * The fewest elements of a parameter whose invariant a recording loop derives from the parameter's tensor (Note
+     * [Loop invariants]); a smaller one's is computed afresh, since the look-up costs more than the copies it saves.
+     */
+    static final int MIN_KEPT_ELEMENTS = 1024;
     /** The rows a value-only hoisted product computes at once: enough for a matrix product near its peak rate, a fraction of all steps' memory. */
     static final int CHUNK_ROWS = 512;
 
@@ -377,10 +384,11 @@ public final class Unrolled implements AutoCloseable {
             return null;
         }
         Tensor[] values = Variable.values(in);
+        Tape tape = Tape.current();
         // Of one parameter, its value is derived from the parameter's tensor: kept for later loops when
         // unrecorded, and otherwise taking the storage of the copies made of the one before the optimizer's step.
-        Variable result = values.length == 1
-                ? Variable.computed(Tape.current(), op, in, values[0].derived(op, () -> op.forward(values)))
+        Variable result = values.length == 1 && (tape == null || values[0].size() >= MIN_KEPT_ELEMENTS)
+                ? Variable.computed(tape, op, in, values[0].derived(op, () -> op.forward(values)))
                 : Variable.compute(op, in);
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it

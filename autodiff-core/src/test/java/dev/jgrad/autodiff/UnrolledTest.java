@@ -453,11 +453,13 @@ class UnrolledTest {
      * With no tape recording, as when a model generates text one loop per character, a block of a
      * parameter is kept with the parameter's tensor: a later loop reads the same tensor, with the
      * same values, and does not slice it again. A recorded loop reads it too, through a node of its
-     * own that gives the parameter its gradient.
+     * own that gives the parameter its gradient, when the parameter has at least
+     * {@link Unrolled#MIN_KEPT_ELEMENTS} elements.
      */
     @Test
     void anUnrecordedLoopKeepsAnInvariantForTheNextLoop() {
-        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        int cols = Math.ceilDiv(Unrolled.MIN_KEPT_ELEMENTS, 12);
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, cols));
         Variable[] blocks = new Variable[3];
         for (int loop = 0; loop < 3; loop++) {
             try (Tape.Scope off = loop < 2 ? Tape.noGrad() : null; Tape tape = loop < 2 ? null : Tape.record()) {
@@ -474,9 +476,42 @@ class UnrolledTest {
         assertSame(blocks[0].value(), blocks[2].value(), "so does a recorded loop");
         assertFalse(blocks[0].requiresGrad());
         assertTrue(blocks[2].requiresGrad(), "on a node of its own");
+        double[] expected = new double[12 * cols];
+        java.util.Arrays.fill(expected, 0, 6 * cols, 1.0);
+        assertArrayEquals(expected, packed.grad().toDoubleArray(), 0.0, "d Σ W_hh[0:6] / d W_hh");
+    }
+
+    /**
+     * Of a parameter of fewer than {@link Unrolled#MIN_KEPT_ELEMENTS} elements, a recorded loop slices
+     * its invariant afresh and keeps nothing with the parameter's tensor: the same values and gradient,
+     * without the look-up that costs a small model more than the slice.
+     */
+    @Test
+    void aRecordedLoopSlicesASmallParametersInvariantAfresh() {
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        Variable[] blocks = new Variable[2];
+        for (int loop = 0; loop < 2; loop++) {
+            try (Tape.Scope off = loop == 0 ? Tape.noGrad() : null; Tape tape = loop == 0 ? null : Tape.record()) {
+                try (Unrolled steps = Unrolled.over(xs, T); Unrolled.Step step = steps.step(0)) {
+                    blocks[loop] = block(packed);
+                }
+                if (tape != null) {
+                    blocks[loop].sum().backward();
+                }
+            }
+        }
+        assertNotSame(blocks[0].value(), blocks[1].value(), "the recorded loop slices afresh");
+        assertArrayEquals(blocks[0].value().toDoubleArray(), blocks[1].value().toDoubleArray(), 0.0);
         double[] expected = new double[24];
         java.util.Arrays.fill(expected, 0, 12, 1.0);
         assertArrayEquals(expected, packed.grad().toDoubleArray(), 0.0, "d Σ W_hh[0:6] / d W_hh");
+
+        Variable fresh = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        try (Tape tape = Tape.record(); Unrolled steps = Unrolled.over(xs, T); Unrolled.Step step = steps.step(0)) {
+            assertTrue(block(fresh).requiresGrad());
+        }
+        Tensor marker = Tensor.zeros(DType.F64, 6, 2);
+        assertSame(marker, fresh.value().derived(new Op.Slice(0, 0, 6), () -> marker), "nothing kept with the tensor");
     }
 
     /** Hoisting treats a loop invariant as a leaf: {@code x_t·W_kᵀ} over a block of a packed input weight is one product for all steps. */
