@@ -4,7 +4,9 @@ import dev.jgrad.tensor.Kernels;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.tensor.Workspace;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +102,11 @@ public final class Unrolled implements AutoCloseable {
     /** Value-only hoisted ops by op and inputs: the chunk of steps computed last. */
     private final Map<Key, Chunk> chunks = new LinkedHashMap<>();
     /** Ops of parameters and loop invariants alone, by op and inputs, computed at step 0 and shared by all steps (Note [Loop invariants]). */
-    private final Map<Key, Invariant> invariants = new LinkedHashMap<>();
+    private final Map<Key, Invariant> invariants = new HashMap<>();
+    /** The loop invariants in the order step 0 met them; each later step meets them in that order too. */
+    private final List<Invariant> invariantOrder = new ArrayList<>();
+    /** Where in {@link #invariantOrder} the open step's next invariant is looked for before the map. */
+    private int nextInvariant;
     /** The step open now, or null. */
     private Step open;
     private boolean closed;
@@ -114,7 +120,7 @@ public final class Unrolled implements AutoCloseable {
     }
 
     /** A loop invariant's node and the input values it was computed from. */
-    private record Invariant(Variable result, Tensor[] values) {
+    private record Invariant(Key key, Variable result, Tensor[] values, int place) {
         /** Whether {@code in} still hold the values it was computed from (an optimizer may have replaced one). */
         boolean computedFrom(Variable[] in) {
             for (int i = 0; i < values.length; i++) {
@@ -231,6 +237,7 @@ public final class Unrolled implements AutoCloseable {
             throw new IllegalStateException("Unrolled.step: step " + open.t + " is still open; close it before opening step " + t);
         }
         open = new Step(t);
+        nextInvariant = 0;
         return open;
     }
 
@@ -298,7 +305,7 @@ public final class Unrolled implements AutoCloseable {
         // that read them hold them (Tape.record), so their storage is taken back after the last such rule.
         hoisted.values().forEach(v -> Workspace.drop(v.value()));
         chunks.values().forEach(c -> Workspace.drop(c.value()));
-        invariants.values().forEach(i -> Workspace.drop(i.result().value()));
+        invariantOrder.forEach(i -> Workspace.drop(i.result().value()));
         if (CURRENT.get() == this) {
             Unrolled p = previous;
             while (p != null && p.closed) {
@@ -375,9 +382,14 @@ public final class Unrolled implements AutoCloseable {
         if (open == null || op instanceof Op.Custom) {
             return null;
         }
-        Key key = new Key(op, in);
-        Invariant known = invariants.get(key);
+        Invariant known = expectedInvariant(op, in);
+        Key key = null;
+        if (known == null) {
+            key = new Key(op, in);
+            known = invariants.get(key);
+        }
         if (known != null) {
+            nextInvariant = known.place() + 1;
             return known.computedFrom(in) ? known.result() : null;
         }
         if (open.t != 0) {
@@ -393,8 +405,23 @@ public final class Unrolled implements AutoCloseable {
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it
         result.value().readAgainAndAgain();
-        invariants.put(key, new Invariant(result, values));
+        Invariant made = new Invariant(key, result, values, invariantOrder.size());
+        invariants.put(key, made);
+        invariantOrder.add(made);
+        nextInvariant = invariantOrder.size();
         return result;
+    }
+
+    /**
+     * The invariant step 0 met next after the one this step met last, when it is {@code op} on {@code in}: a cell
+     * makes the same calls at every step, so a later step finds each invariant there without hashing a key.
+     */
+    private Invariant expectedInvariant(Op op, Variable[] in) {
+        if (nextInvariant >= invariantOrder.size()) {
+            return null;
+        }
+        Invariant next = invariantOrder.get(nextInvariant);
+        return next.key().op().equals(op) && sameInstances(next.key().in(), in) ? next : null;
     }
 
     /**

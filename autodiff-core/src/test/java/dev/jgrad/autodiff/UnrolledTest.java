@@ -420,6 +420,31 @@ class UnrolledTest {
     }
 
     /**
+     * A later step finds each invariant whatever order it meets them in: in step 0's order, reversed,
+     * or one of them twice and another not at all, every step reads step 0's node.
+     */
+    @Test
+    void invariantsMetInAnotherOrderThanAtStepZeroAreTheSameNodes() {
+        Variable packed = Variable.leaf("W_hh", Tensor.randn(rng, DType.F64, 1, 12, 2));
+        int[][] order = {{0, 1, 2}, {2, 1, 0}, {1, 1}, {0, 2, 1}, {2}};
+        Variable[][] seen = new Variable[order.length][3];
+        try (Tape tape = Tape.record(); Unrolled steps = Unrolled.over(xs, T)) {
+            for (int t = 0; t < T; t++) {
+                try (Unrolled.Step step = steps.step(t)) {
+                    for (int b : order[t]) {
+                        seen[t][b] = packed.slice(0, 4 * b, 4 * b + 4);
+                    }
+                }
+            }
+        }
+        for (int t = 1; t < T; t++) {
+            for (int b : order[t]) {
+                assertSame(seen[0][b], seen[t][b], "step " + t + ", block " + b);
+            }
+        }
+    }
+
+    /**
      * What is not a loop invariant runs at every step: an op of parameters first met after step 0,
      * one whose parameter was assigned since step 0, and one of a constant (an initial state is one,
      * and is never read again).
