@@ -396,12 +396,19 @@ public final class Unrolled implements AutoCloseable {
             return null;
         }
         Tensor[] values = Variable.values(in);
-        Tape tape = Tape.current();
-        // Of one parameter, its value is derived from the parameter's tensor: kept for later loops when
-        // unrecorded, and otherwise taking the storage of the copies made of the one before the optimizer's step.
-        Variable result = values.length == 1 && (tape == null || values[0].size() >= MIN_KEPT_ELEMENTS)
-                ? Variable.computed(tape, op, in, values[0].derived(op, () -> op.forward(values)))
-                : Variable.compute(op, in);
+        Variable result;
+        if (values.length == 1) {
+            // Of one parameter, its value is derived from the parameter's tensor: kept for later loops when unrecorded,
+            // and otherwise taking the storage of the copies made of the one before the optimizer's step, where the
+            // parameter is large enough for that to pay (MIN_KEPT_ELEMENTS).
+            Tape tape = Tape.current();
+            Tensor value = tape == null || values[0].size() >= MIN_KEPT_ELEMENTS
+                    ? values[0].derived(op, () -> op.forward(values))
+                    : op.forward(values);
+            result = Variable.computed(tape, op, in, value);
+        } else {
+            result = Variable.compute(op, in);
+        }
         result.invariant = true;
         open.region.carry(result.value());   // later steps read it
         result.value().readAgainAndAgain();
