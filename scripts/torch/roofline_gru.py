@@ -23,7 +23,6 @@ import argparse  # noqa: E402
 import collections  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
-import time  # noqa: E402
 
 import torch  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
@@ -54,21 +53,10 @@ def operand(shape, stride, dtype):
 
 def seconds_alone(product, seconds, repetitions):
     """The median seconds per call of one product on operands like the step's, over `repetitions` windows."""
-    func, operands, dtype = product
+    _, operands, dtype = product
     a, b = (operand(shape, stride, dtype) for shape, stride in operands)
-    mm = torch.bmm if func is torch.ops.aten.bmm.default else torch.mm
-    per = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        calls = 0
-        while True:
-            mm(a, b)
-            calls += 1
-            now = time.perf_counter()
-            if now - start >= seconds / repetitions:
-                break
-        per.append((now - start) / calls)
-    return statistics.median(per)
+    # torch.matmul runs mm on matrices and bmm on batches of them, the products the step ran.
+    return statistics.median(bench_gru.seconds_per_call(a, b, seconds / repetitions) for _ in range(repetitions))
 
 
 def flops(product):
