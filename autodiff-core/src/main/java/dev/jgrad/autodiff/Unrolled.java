@@ -146,9 +146,14 @@ public final class Unrolled implements AutoCloseable {
     }
 
     private record Key(Op op, Variable[] in) {
+        /** Whether this is the key of {@code op} on {@code in}: an equal op on the same instances. */
+        boolean is(Op op, Variable[] in) {
+            return this.op.equals(op) && sameInstances(this.in, in);
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && op.equals(k.op) && sameInstances(in, k.in);
+            return o instanceof Key k && is(k.op, k.in);
         }
 
         @Override
@@ -428,7 +433,7 @@ public final class Unrolled implements AutoCloseable {
             return null;
         }
         Invariant next = invariantOrder.get(nextInvariant);
-        return next.key().op().equals(op) && sameInstances(next.key().in(), in) ? next : null;
+        return next.key().is(op, in) ? next : null;
     }
 
     /**
