@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The 2-D matrix-multiply kernel behind {@link Kernels#matmul}: {@code C += op(A) · op(B)}
@@ -231,43 +232,35 @@ final class Gemm {
             int ldb = tb ? k : n;
             // Chosen, and B's use counted, for the whole product, so that its blocks run the kernel one thread would run on it.
             Object panels = Blas.VECTOR_PRODUCTS ? SimdLoops.LOOPS.gemmPanels(ta, tb, m, n, k, b, bo) : null;
-            try {
-                int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
-                // One block per thread (Note [Kernel threads] on Parallelism). On the Vector API kernel, whole panels
-                // of B: each thread reads only its share of B, each chunk of A's rows staying in cache. On OpenBLAS, whole
-                // 8-row groups of a product with many rows, else whole column groups, since OpenBLAS runs a block of
-                // few rows slower than one of few columns.
-                boolean byRows = panels == null && m >= NATIVE_ROW_SPLIT_MIN_ROWS;
-                int group = panels != null ? VectorGemm.width(a.dtype) : byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
-                int groups = ((byRows ? m : n) + group - 1) / group;
-                int tasks = Math.min(threads, groups);
-                if (tasks <= 1) {
-                    if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, 0, n, k, a, ao, ta, panels, c, co, n, accumulate);
-                    } else {
-                        nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
-                    }
-                    return;
-                }
-                Parallelism.run(tasks, t -> {
-                    int g0 = (int) ((long) groups * t / tasks);
-                    int g1 = (int) ((long) groups * (t + 1) / tasks);
-                    if (panels != null) {
-                        SimdLoops.LOOPS.gemm(m, group * g0, Math.min(n, group * g1), k, a, ao, ta, panels, c, co, n, accumulate);
-                    } else if (byRows) {
-                        int i0 = Math.min(m, VectorGemm.ROWS * g0);
-                        int i1 = Math.min(m, VectorGemm.ROWS * g1);
-                        nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k, accumulate);
-                    } else {
-                        int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
-                        int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
-                        nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
-                    }
-                });
+            if (panels != null) {
+                onPanels(panels, a.dtype, n, work, (j0, j1) -> SimdLoops.LOOPS.gemm(m, j0, j1, k, a, ao, ta, panels, c, co, n, accumulate));
                 return;
-            } finally {
-                KeptPanels.release(panels);   // Note [Panels handed on]
             }
+            int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
+            // One block per thread (Note [Kernel threads] on Parallelism): whole 8-row groups of a product with many
+            // rows, else whole column groups, since OpenBLAS runs a block of few rows slower than one of few columns.
+            boolean byRows = m >= NATIVE_ROW_SPLIT_MIN_ROWS;
+            int group = byRows ? VectorGemm.ROWS : NATIVE_COLUMN_GROUP;
+            int groups = ((byRows ? m : n) + group - 1) / group;
+            int tasks = Math.min(threads, groups);
+            if (tasks <= 1) {
+                nativeBlock(blas, a, ao, ta, lda, b, bo, tb, ldb, c, co, n, m, n, k, accumulate);
+                return;
+            }
+            Parallelism.run(tasks, t -> {
+                int g0 = (int) ((long) groups * t / tasks);
+                int g1 = (int) ((long) groups * (t + 1) / tasks);
+                if (byRows) {
+                    int i0 = Math.min(m, VectorGemm.ROWS * g0);
+                    int i1 = Math.min(m, VectorGemm.ROWS * g1);
+                    nativeBlock(blas, a, ta ? ao + i0 : ao + i0 * k, ta, lda, b, bo, tb, ldb, c, co + i0 * n, n, i1 - i0, n, k, accumulate);
+                } else {
+                    int j0 = Math.min(n, NATIVE_COLUMN_GROUP * g0);
+                    int j1 = Math.min(n, NATIVE_COLUMN_GROUP * g1);
+                    nativeBlock(blas, a, ao, ta, lda, b, tb ? bo + j0 * k : bo + j0, tb, ldb, c, co + j0, n, m, j1 - j0, k, accumulate);
+                }
+            });
+            return;
         }
         // A(i, p) = A[ao + i*ais + p*aps]; B(p, j) = B[bo + p*bps + j*bjs].
         int ais = ta ? 1 : k;
@@ -310,6 +303,83 @@ final class Gemm {
                 block(a, ao, ais, aps, b, bo, tb, c, co, n, k, g0 * 4, Math.min(m, g1 * 4), 0, n);
             }
         });
+    }
+
+    /** Columns {@code [j0, j1)} of a product on the Vector API kernel. */
+    private interface PanelBlock {
+        void run(int j0, int j1);
+    }
+
+    /**
+     * A product on the Vector API kernel, in one block of whole panels of B per kernel thread (Note
+     * [Kernel threads] on {@link Parallelism}): each thread reads only its share of B, each chunk of A's
+     * rows staying in cache. Lets go of kept panels once every block is done (Note [Panels handed on]).
+     */
+    private static void onPanels(Object panels, DType dtype, int n, long work, PanelBlock block) {
+        try {
+            int threads = work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.threads() : 1;
+            int group = VectorGemm.width(dtype);
+            int groups = (n + group - 1) / group;
+            int tasks = Math.min(threads, groups);
+            if (tasks <= 1) {
+                block.run(0, n);
+                return;
+            }
+            Parallelism.run(tasks, t -> {
+                int g0 = (int) ((long) groups * t / tasks);
+                int g1 = (int) ((long) groups * (t + 1) / tasks);
+                block.run(group * g0, Math.min(n, group * g1));
+            });
+        } finally {
+            KeptPanels.release(panels);
+        }
+    }
+
+    /**
+     * Whether {@link #stacked} takes {@code [a₁; a₂; …]ᵀ·[b₁; b₂; …]} ({@code a_s [k_s, m]},
+     * {@code b_s [k_s, n]}, {@code k = Σ k_s}) with its factors where they lie: on the native backend,
+     * when the Vector API kernel takes the shape and no factor is one-hot. Otherwise the factors are
+     * stacked into one tensor each for the kernel that takes the product.
+     */
+    static boolean takesStacked(List<Tensor> as, List<Tensor> bs, int m, int n, int k) {
+        long work = (long) m * n * k;
+        if (!Blas.VECTOR_PRODUCTS || work < Blas.NATIVE_MIN_WORK || Blas.nativeKernel() == null
+                || !SimdLoops.LOOPS.gemmTakesStacked(m, n, k, as.get(0).dtype)) {
+            return false;
+        }
+        for (int s = 0; s < as.size(); s++) {
+            if (as.get(s).hotColumns != null || bs.get(s).hotColumns != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code C = Aᵀ·B} or with {@code accumulate} {@code C += Aᵀ·B}, A and B stacked along k from
+     * {@code as} and {@code bs} as {@link #takesStacked} says, which must hold, the factors read where
+     * they lie: the bits of the product of the stacked tensors. With {@code start}, started on another
+     * kernel thread as {@link #start} does, else, or when none is free, run now (then null).
+     */
+    static Parallelism.Started stacked(List<Tensor> as, List<Tensor> bs, Tensor c, int m, int n, int k, boolean accumulate,
+                                       boolean start) {
+        Tensor[] a = as.toArray(new Tensor[0]);
+        Tensor[] b = bs.toArray(new Tensor[0]);
+        MatmulTrace.record(m, n, k, true, false, c.dtype);
+        MatmulTrace.Clock clock = MatmulTrace.clock();
+        Runnable product = () -> {
+            long begun = clock == null ? 0 : System.nanoTime();
+            Object panels = SimdLoops.LOOPS.gemmPanelsStacked(n, k, b);
+            onPanels(panels, c.dtype, n, (long) m * n * k, (j0, j1) -> SimdLoops.LOOPS.gemmStacked(m, j0, j1, k, a, panels, c, n, accumulate));
+            if (clock != null) {
+                clock.add(m, n, k, true, false, c.dtype, System.nanoTime() - begun);
+            }
+        };
+        Parallelism.Started started = start && (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.start(product) : null;
+        if (started == null) {
+            product.run();
+        }
+        return started;
     }
 
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */

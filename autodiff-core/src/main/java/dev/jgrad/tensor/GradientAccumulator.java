@@ -293,7 +293,9 @@ public final class GradientAccumulator {
     /**
      * Adds the pending products to the sum as one product of the stacked operands; when {@code start},
      * on another kernel thread if one is free, while the walk goes on (Note [Started work] on
-     * {@link Parallelism}), {@link #settle} waiting for it before the sum is next touched.
+     * {@link Parallelism}), {@link #settle} waiting for it before the sum is next touched. The kernel
+     * that packs its operands anyway reads them where they lie ({@link Gemm#takesStacked}); for the
+     * others they are stacked first.
      */
     private void flush(boolean start) {
         settle();
@@ -305,35 +307,42 @@ public final class GradientAccumulator {
         // The first total is the product itself, written without zero-filling its buffer first.
         boolean first = sum == null;
         own(a0.dtype, Shape.matrix(m, n), false);
-        Tensor a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);
-        Tensor b = pendingB.size() == 1 ? b0 : Kernels.concat(pendingB, 0);
-        if (start && pendingRows > 0) {
-            // Started, or run now when no kernel thread is free (then null).
-            flushing = Gemm.start(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows, !first);
-            if (flushing != null) {
-                // The factors stay held, and the stacks too, until the started product ends.
-                List<Tensor> reads = new ArrayList<>(pendingA);
-                reads.addAll(pendingB);
-                if (a != a0) {
-                    Workspace.hold(a);
-                    reads.add(a);
-                }
-                if (b != b0) {
-                    Workspace.hold(b);
-                    reads.add(b);
-                }
-                flushingReads = reads;
-                pendingA = List.of();
-                pendingB = List.of();
-                pendingRows = 0;
-                return;
-            }
-        } else if (first) {
-            Gemm.product(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+        start &= pendingRows > 0;
+        Tensor a = a0;
+        Tensor b = b0;
+        if (pendingA.size() > 1 && Gemm.takesStacked(pendingA, pendingB, m, n, pendingRows)) {
+            flushing = Gemm.stacked(pendingA, pendingB, sum, m, n, pendingRows, !first, start);
         } else {
-            Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+            a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);
+            b = pendingB.size() == 1 ? b0 : Kernels.concat(pendingB, 0);
+            if (start) {
+                // Started, or run now when no kernel thread is free (then null).
+                flushing = Gemm.start(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows, !first);
+            } else if (first) {
+                Gemm.product(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+            } else {
+                Gemm.gemm(a, 0, true, b, 0, false, sum, 0, m, n, pendingRows);
+            }
         }
-        dropPending();
+        if (flushing == null) {
+            dropPending();
+            return;
+        }
+        // The factors stay held, and the stacks too, until the started product ends.
+        List<Tensor> reads = new ArrayList<>(pendingA);
+        reads.addAll(pendingB);
+        if (a != a0) {
+            Workspace.hold(a);
+            reads.add(a);
+        }
+        if (b != b0) {
+            Workspace.hold(b);
+            reads.add(b);
+        }
+        flushingReads = reads;
+        pendingA = List.of();
+        pendingB = List.of();
+        pendingRows = 0;
     }
 
     /** Waits for a started flush to end and lets go of what it read. */

@@ -82,6 +82,26 @@ interface SimdLoops {
     /** Whether {@link #gemm} runs here at all (512-bit vectors). */
     boolean gemmUsable();
 
+    /**
+     * Whether {@link #gemmStacked} takes a product {@code Aᵀ·B} of {@code m × n} by an inner dimension
+     * {@code k} in {@code dtype}.
+     */
+    boolean gemmTakesStacked(int m, int n, int k, DType dtype);
+
+    /**
+     * For a product {@code Aᵀ·B} that {@link #gemmTakesStacked} takes, with A and B each stacked along
+     * k from row blocks: the panels of the stacked B, made from {@code bParts} ({@code [k_s, n]} each)
+     * where they lie.
+     */
+    Object gemmPanelsStacked(int n, int k, Tensor[] bParts);
+
+    /**
+     * {@link #gemm} of a transposed A stacked along k from {@code aParts} ({@code [k_s, m]} each, read
+     * where they lie), with the panels of {@link #gemmPanelsStacked}: the bits of the same product of the
+     * stacked tensors.
+     */
+    void gemmStacked(int m, int j0, int j1, int k, Tensor[] aParts, Object panels, Tensor c, int ldc, boolean accumulate);
+
     /** Whether the Vector API loops are in use, for printing beside measured figures. */
     static String describe() {
         if (LOOPS != null) {

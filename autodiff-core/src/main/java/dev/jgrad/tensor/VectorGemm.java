@@ -181,7 +181,7 @@ final class VectorGemm {
     static void multiply(int m, int j0, int j1, int k, float[] a, int ao, boolean ta, float[] panels, float[] c, int co, int ldc,
                          boolean accumulate) {
         if (ta) {
-            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
+            multiplyTransposed(m, j0, j1, k, new float[][] {a}, new int[] {k}, ao, panels, c, co, ldc, accumulate);
             return;
         }
         Scratch scratch = SCRATCH.get();
@@ -193,17 +193,20 @@ final class VectorGemm {
     }
 
     /**
-     * {@link #multiply} for a transposed A, stored {@code [k, m]} at {@code ao}. A method of its own:
-     * compiled as one with the untransposed form, after that form's profile, its products ran slower
+     * {@link #multiply} for a transposed A, stored {@code [k, m]}: the rows of {@code parts} one after
+     * another, {@code rows[s]} of them from {@code ao} in {@code parts[s]}, so that the factors of
+     * stacked products ({@link GradientAccumulator}) are read where they lie. The chunks packed are
+     * those of the one stored A, so are the bits. A method of its own: compiled as one with the
+     * untransposed form, after that form's profile, its products ran slower
      * (docs/measurements/2026-12-02/packed-rows.txt).
      */
-    private static void multiplyTransposed(int m, int j0, int j1, int k, float[] a, int ao, float[] panels, float[] c, int co, int ldc,
-                                           boolean accumulate) {
+    static void multiplyTransposed(int m, int j0, int j1, int k, float[][] parts, int[] rows, int ao, float[] panels, float[] c, int co,
+                                   int ldc, boolean accumulate) {
         Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int rows = Math.min(m - r0, MAX_ROWS);
-            float[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsF(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
+            int chunk = Math.min(m - r0, MAX_ROWS);
+            float[] x = packColumns(parts, rows, ao + r0, m, chunk, k, scratch.rowsF(chunk * k));
+            multiplyChunk(chunk, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -211,7 +214,7 @@ final class VectorGemm {
     static void multiply(int m, int j0, int j1, int k, double[] a, int ao, boolean ta, double[] panels, double[] c, int co, int ldc,
                          boolean accumulate) {
         if (ta) {
-            multiplyTransposed(m, j0, j1, k, a, ao, panels, c, co, ldc, accumulate);
+            multiplyTransposed(m, j0, j1, k, new double[][] {a}, new int[] {k}, ao, panels, c, co, ldc, accumulate);
             return;
         }
         Scratch scratch = SCRATCH.get();
@@ -222,14 +225,14 @@ final class VectorGemm {
         }
     }
 
-    /** The float64 form of {@link #multiplyTransposed(int, int, int, int, float[], int, float[], float[], int, int, boolean)}. */
-    private static void multiplyTransposed(int m, int j0, int j1, int k, double[] a, int ao, double[] panels, double[] c, int co, int ldc,
-                                           boolean accumulate) {
+    /** The float64 form of {@link #multiplyTransposed(int, int, int, int, float[][], int[], int, float[], float[], int, int, boolean)}. */
+    static void multiplyTransposed(int m, int j0, int j1, int k, double[][] parts, int[] rows, int ao, double[] panels, double[] c, int co,
+                                   int ldc, boolean accumulate) {
         Scratch scratch = SCRATCH.get();
         for (int r0 = 0; r0 < m; r0 += MAX_ROWS) {
-            int rows = Math.min(m - r0, MAX_ROWS);
-            double[] x = packColumns(a, ao + r0, m, rows, k, scratch.rowsD(rows * k));
-            multiplyChunk(rows, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
+            int chunk = Math.min(m - r0, MAX_ROWS);
+            double[] x = packColumns(parts, rows, ao + r0, m, chunk, k, scratch.rowsD(chunk * k));
+            multiplyChunk(chunk, j0, j1, k, x, panels, c, co + r0 * ldc, ldc, accumulate, scratch);
         }
     }
 
@@ -415,27 +418,35 @@ final class VectorGemm {
     }
 
     /**
-     * Rows {@code [0, rows)} of A from a transposed A stored {@code [k, lda]} from {@code at}, packed
-     * block by block: {@code x[(i/8)·8k + p·8 + i%8] = A(i, p) = a[at + p·lda + i]}, so a block reads
-     * its 8 rows' values of each step side by side at a constant stride. Eight values are contiguous
-     * in A too, so packing moves whole vectors, where transposing would move single elements.
+     * Rows {@code [0, rows)} of A from a transposed A stored {@code [k, lda]}, its rows {@code p} those
+     * of {@code parts} one after another ({@code partRows[s]} of them in {@code parts[s]}), each read
+     * from {@code at}; packed block by block: {@code x[(i/8)·8k + p·8 + i%8] = A(i, p)}, which is
+     * {@code a[at + p·lda + i]} for one part {@code a}, so a block reads its 8 rows' values of each
+     * step side by side at a constant stride. Eight values are contiguous in A too, so packing moves
+     * whole vectors, where transposing would move single elements.
      */
-    private static float[] packColumns(float[] a, int at, int lda, int rows, int k, float[] x) {
-        for (int p = 0; p < k; p++) {
-            int from = at + p * lda;
-            for (int i = 0; i < rows; i += ROWS) {
-                FloatVector.fromArray(F8, a, from + i).intoArray(x, i * k + p * ROWS);
+    private static float[] packColumns(float[][] parts, int[] partRows, int at, int lda, int rows, int k, float[] x) {
+        int p = 0;
+        for (int s = 0; s < parts.length; s++) {
+            float[] a = parts[s];
+            for (int r = 0, from = at; r < partRows[s]; r++, p++, from += lda) {
+                for (int i = 0; i < rows; i += ROWS) {
+                    FloatVector.fromArray(F8, a, from + i).intoArray(x, i * k + p * ROWS);
+                }
             }
         }
         return x;
     }
 
-    /** The float64 form of {@link #packColumns(float[], int, int, int, int, float[])}. */
-    private static double[] packColumns(double[] a, int at, int lda, int rows, int k, double[] x) {
-        for (int p = 0; p < k; p++) {
-            int from = at + p * lda;
-            for (int i = 0; i < rows; i += ROWS) {
-                DoubleVector.fromArray(D, a, from + i).intoArray(x, i * k + p * ROWS);
+    /** The float64 form of {@link #packColumns(float[][], int[], int, int, int, int, float[])}. */
+    private static double[] packColumns(double[][] parts, int[] partRows, int at, int lda, int rows, int k, double[] x) {
+        int p = 0;
+        for (int s = 0; s < parts.length; s++) {
+            double[] a = parts[s];
+            for (int r = 0, from = at; r < partRows[s]; r++, p++, from += lda) {
+                for (int i = 0; i < rows; i += ROWS) {
+                    DoubleVector.fromArray(D, a, from + i).intoArray(x, i * k + p * ROWS);
+                }
             }
         }
         return x;
@@ -492,35 +503,59 @@ final class VectorGemm {
      * stride W.
      */
     static Object pack(Tensor b, boolean transposed, int n, int k, Object out) {
-        int width = width(b.dtype);
-        Object from = b.storage();
         if (!transposed) {
-            // Row by row of B, read in order, each row's panel widths moved as vectors: reading a panel down
-            // B's columns instead strides by a row, which maps every read to a few cache sets.
-            if (from instanceof float[] f) {
-                float[] o = (float[]) out;
-                int l = F.length();
-                for (int p = 0; p < k; p++) {
-                    for (int q = 0, at = p * n; q < n; q += width, at += width) {
-                        FloatVector.fromArray(F, f, at).intoArray(o, q * k + p * width);
-                        FloatVector.fromArray(F, f, at + l).intoArray(o, q * k + p * width + l);
-                    }
-                }
-            } else {
-                double[] d = (double[]) from;
-                double[] o = (double[]) out;
-                int l = D.length();
-                for (int p = 0; p < k; p++) {
-                    for (int q = 0, at = p * n; q < n; q += width, at += width) {
-                        DoubleVector.fromArray(D, d, at).intoArray(o, q * k + p * width);
-                        DoubleVector.fromArray(D, d, at + l).intoArray(o, q * k + p * width + l);
-                    }
+            packRowsOfB(b.storage(), 0, k, n, k, out);
+        } else {
+            packTransposed(b.storage(), n, k, out, width(b.dtype));
+        }
+        return out;
+    }
+
+    /**
+     * The panels of a B {@code [k, n]} stacked from {@code parts}, each {@code [k_s, n]} from the start
+     * of its storage, one after another, in this thread's scratch: {@link #pack} of the stacked B,
+     * without making it.
+     */
+    static Object panelsForStacked(int n, int k, Tensor[] parts) {
+        Object out = SCRATCH.get().panels(parts[0].dtype, n * k);
+        int p0 = 0;
+        for (Tensor part : parts) {
+            int rows = part.shape.dim(0);
+            packRowsOfB(part.storage(), p0, rows, n, k, out);
+            p0 += rows;
+        }
+        return out;
+    }
+
+    /**
+     * Rows {@code [p0, p0 + rows)} of the panels of a B of {@code k} rows and {@code n} columns, from
+     * {@code rows} rows of {@code n} values at the start of {@code from}. Row by row, read in order,
+     * each row's panel widths moved as vectors: reading a panel down B's columns instead strides by a
+     * row, which maps every read to a few cache sets.
+     */
+    private static void packRowsOfB(Object from, int p0, int rows, int n, int k, Object out) {
+        if (from instanceof float[] f) {
+            float[] o = (float[]) out;
+            int l = F.length();
+            int width = 2 * l;
+            for (int r = 0, p = p0; r < rows; r++, p++) {
+                for (int q = 0, at = r * n; q < n; q += width, at += width) {
+                    FloatVector.fromArray(F, f, at).intoArray(o, q * k + p * width);
+                    FloatVector.fromArray(F, f, at + l).intoArray(o, q * k + p * width + l);
                 }
             }
-            return out;
+        } else {
+            double[] d = (double[]) from;
+            double[] o = (double[]) out;
+            int l = D.length();
+            int width = 2 * l;
+            for (int r = 0, p = p0; r < rows; r++, p++) {
+                for (int q = 0, at = r * n; q < n; q += width, at += width) {
+                    DoubleVector.fromArray(D, d, at).intoArray(o, q * k + p * width);
+                    DoubleVector.fromArray(D, d, at + l).intoArray(o, q * k + p * width + l);
+                }
+            }
         }
-        packTransposed(from, n, k, out, width);
-        return out;
     }
 
     /**

@@ -45,6 +45,37 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
+    public boolean gemmTakesStacked(int m, int n, int k, DType dtype) {
+        return VectorGemm.USABLE && VectorGemm.fits(m, n, k, dtype);
+    }
+
+    @Override
+    public Object gemmPanelsStacked(int n, int k, Tensor[] bParts) {
+        return VectorGemm.panelsForStacked(n, k, bParts);
+    }
+
+    @Override
+    public void gemmStacked(int m, int j0, int j1, int k, Tensor[] aParts, Object panels, Tensor c, int ldc, boolean accumulate) {
+        int[] rows = new int[aParts.length];
+        for (int s = 0; s < rows.length; s++) {
+            rows[s] = aParts[s].shape.dim(0);
+        }
+        if (panels instanceof float[] p) {
+            float[][] a = new float[aParts.length][];
+            for (int s = 0; s < a.length; s++) {
+                a[s] = aParts[s].f32();
+            }
+            VectorGemm.multiplyTransposed(m, j0, j1, k, a, rows, 0, p, c.f32(), 0, ldc, accumulate);
+        } else {
+            double[][] a = new double[aParts.length][];
+            for (int s = 0; s < a.length; s++) {
+                a[s] = aParts[s].f64();
+            }
+            VectorGemm.multiplyTransposed(m, j0, j1, k, a, rows, 0, (double[]) panels, c.f64(), 0, ldc, accumulate);
+        }
+    }
+
+    @Override
     public boolean unary(Kernels.Unary op, double[] x, double[] o, int lo, int hi) {
         switch (op) {
             case EXP -> exp(x, o, lo, hi);

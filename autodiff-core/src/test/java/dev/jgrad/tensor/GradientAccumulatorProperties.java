@@ -183,6 +183,65 @@ class GradientAccumulatorProperties {
     }
 
     /**
+     * Pending products whose factors the Vector API kernel reads where they lie ({@link Gemm#takesStacked}):
+     * parts whose row counts cut across the kernel's 8-row tiles, an A of one chunk of rows and one of
+     * two, each dtype, the sum's first total and one added to a plain term, on one thread and two. Each
+     * sum has the bits of the product of the stacked tensors; a one-hot factor, or a shape the kernel
+     * does not take, is stacked instead.
+     */
+    @Test
+    void productsOfFactorsReadWhereTheyLieHaveTheBitsOfTheStackedProduct() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Blas.VECTOR_PRODUCTS && Blas.nativeAvailable(), "native products with 512-bit vectors");
+        int[] rows = {13, 35, 64, 1, 7, 100};
+        int k = java.util.Arrays.stream(rows).sum();
+        for (int threads = 1; threads <= 2; threads++) {
+            for (DType dt : DType.values()) {
+                for (int m : new int[] {40, 128}) {
+                    for (boolean withPlainTerm : new boolean[] {false, true}) {
+                        String what = dt + " m " + m + (withPlainTerm ? " added" : " first") + " on " + threads + " threads";
+                        BlasBackends.on(Blas.Backend.NATIVE, threads, () -> {
+                            Rng rng = Rng.seeded(m + k);
+                            int n = 64;
+                            java.util.List<Tensor> as = new java.util.ArrayList<>();
+                            java.util.List<Tensor> bs = new java.util.ArrayList<>();
+                            for (int r : rows) {
+                                as.add(Tensor.uniform(rng, dt, -1, 1, r, m));
+                                bs.add(Tensor.uniform(rng, dt, -1, 1, r, n));
+                            }
+                            assertTrue(Gemm.takesStacked(as, bs, m, n, k), what);
+                            Tensor plain = Tensor.uniform(rng, dt, -1, 1, m, n);
+                            GradientAccumulator acc = GradientAccumulator.create();
+                            Tensor want = Tensor.zeros(dt, m, n);
+                            if (withPlainTerm) {
+                                acc.add(plain);
+                                want = Kernels.binary(Kernels.Binary.ADD, want, plain);
+                                addStackedProduct(as, bs, want);
+                            } else {
+                                Gemm.product(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, want, 0, m, n, k);
+                            }
+                            for (int t = 0; t < rows.length; t++) {
+                                acc.addProduct(as.get(t), bs.get(t));
+                            }
+                            assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, what);
+                        });
+                    }
+                }
+            }
+        }
+        Tensor hot = Tensor.oneHot(DType.F32, new int[] {0, 63, 1, 2, 0, 3, 1, 2}, 64, 8);
+        Tensor g = Tensor.ones(DType.F32, 8, 64);
+        Tensor narrow = Tensor.ones(DType.F32, 8, 33);
+        java.util.List<Tensor> gs = java.util.List.of(g, g);
+        assertTrue(BlasBackends.on(Blas.Backend.NATIVE, () -> Gemm.takesStacked(gs, gs, 64, 64, 16)), "dense factors");
+        assertFalse(BlasBackends.on(Blas.Backend.NATIVE, () -> Gemm.takesStacked(java.util.List.of(hot, hot), gs, 64, 64, 16)),
+                "a one-hot factor");
+        assertFalse(BlasBackends.on(Blas.Backend.NATIVE, () -> Gemm.takesStacked(gs, java.util.List.of(narrow, narrow), 64, 33, 16)),
+                "33 columns are not whole panels");
+        assertFalse(BlasBackends.on(Blas.Backend.JAVA, () -> Gemm.takesStacked(gs, gs, 64, 64, 16)),
+                "the Java backend");
+    }
+
+    /**
      * Note [Started work] on {@link Parallelism}: on two threads a flush large enough to pay for a
      * handover runs beside the caller, inside a workspace's recycling region. The sum has the bits of
      * the same stacked products run at once, and what the started products read stays held until they
