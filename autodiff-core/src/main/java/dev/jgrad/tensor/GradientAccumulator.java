@@ -293,9 +293,10 @@ public final class GradientAccumulator {
     /**
      * Adds the pending products to the sum as one product of the stacked operands; when {@code start},
      * on another kernel thread if one is free, while the walk goes on (Note [Started work] on
-     * {@link Parallelism}), {@link #settle} waiting for it before the sum is next touched. The kernel
-     * that packs its operands anyway reads them where they lie ({@link Gemm#takesStacked}); for the
-     * others they are stacked first.
+     * {@link Parallelism}), {@link #settle} waiting for it before the sum is next touched. A one-hot
+     * product's scatter-add ({@link OneHotProducts#multiplyStacked}) and the kernel that packs its
+     * operands anyway ({@link Gemm#takesStacked}) read the factors where they lie; for the others they
+     * are stacked first.
      */
     private void flush(boolean start) {
         settle();
@@ -310,7 +311,12 @@ public final class GradientAccumulator {
         start &= pendingRows > 0;
         Tensor a = a0;
         Tensor b = b0;
-        if (pendingA.size() > 1 && Gemm.takesStacked(pendingA, pendingB, m, n, pendingRows)) {
+        boolean parts = pendingA.size() > 1 && pendingRows > 0;
+        if (parts && OneHotProducts.multiplyStacked(pendingA, pendingB, sum, m, n, pendingRows, !first)) {
+            dropPending();   // a scatter-add, run now as Gemm.start runs one
+            return;
+        }
+        if (parts && Gemm.takesStacked(pendingA, pendingB, m, n, pendingRows)) {
             flushing = Gemm.stacked(pendingA, pendingB, sum, m, n, pendingRows, !first, start);
         } else {
             a = pendingA.size() == 1 ? a0 : Kernels.concat(pendingA, 0);

@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Matrix products with a one-hot operand, computed by reading the other operand at the ones instead of
@@ -178,6 +179,79 @@ final class OneHotProducts {
             xo = 0;
             ps = len;
         }
+        Object[] vectors = s.vectors(k);
+        int[] at = s.at(k);
+        for (int p = 0; p < k; p++) {
+            vectors[p] = x;
+            at[p] = xo + p * ps;
+        }
+        return scatterVectors(hot, h0, vectors, at, c, co, ls, cs, lines, len, k, accumulate);
+    }
+
+    /**
+     * {@link #multiply} of {@code Aᵀ·B} for A and B stacked along k from {@code as} ({@code [k_s, m]} each)
+     * and {@code bs} ({@code [k_s, n]}), when every part of one of them is one-hot rows and the other's
+     * are dense: the stacked product's scatter-add, reading the parts where they lie, with its bits;
+     * false, C untouched, when not, or when the values are not all finite.
+     */
+    static boolean multiplyStacked(List<Tensor> as, List<Tensor> bs, Tensor c, int m, int n, int k, boolean accumulate) {
+        if (!ENABLED) {
+            return false;
+        }
+        boolean hotA = allHot(as, m);
+        if (!hotA && !allHot(bs, n)) {
+            return false;
+        }
+        List<Tensor> hot = hotA ? as : bs;
+        List<Tensor> dense = hotA ? bs : as;
+        int len = hotA ? n : m;
+        Scratch s = SCRATCH.get();
+        int[] h = s.hot(k);
+        Object[] vectors = s.vectors(k);
+        int[] at = s.at(k);
+        int p = 0;
+        for (int part = 0; part < hot.size(); part++) {
+            Tensor ones = hot.get(part);
+            ones.storage();   // refuses rows whose storage a workspace took back, as reading their values would
+            Object x = dense.get(part).storage();
+            int rows = ones.shape.dim(0);
+            System.arraycopy(ones.hotColumns, 0, h, p, rows);
+            for (int q = 0; q < rows; q++, p++) {
+                vectors[p] = x;
+                at[p] = q * len;
+            }
+        }
+        // Row p of B goes to row h_p of C, or column p of Aᵀ to column h_p.
+        return hotA ? scatterVectors(h, 0, vectors, at, c, 0, n, 1, m, n, k, accumulate)
+                : scatterVectors(h, 0, vectors, at, c, 0, 1, n, n, m, k, accumulate);
+    }
+
+    /** Whether every part is one-hot along rows of {@code len}. */
+    private static boolean allHot(List<Tensor> parts, int len) {
+        for (Tensor t : parts) {
+            if (t.hotColumns == null || t.shape.dim(1) != len || t.hotColumns.length < t.shape.dim(0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Line {@code h_p} of C += the {@code k} vectors {@code v_p}, {@code len} values from
+     * {@code vectors[p][at[p]]}, in the Java kernel's order; line h of C is {@code C[co + h*ls + e*cs]},
+     * one of {@code lines}. Lets go of the vectors' arrays when done.
+     */
+    private static boolean scatterVectors(int[] hot, int h0, Object[] vectors, int[] at, Tensor c, int co, int ls, int cs,
+                                          int lines, int len, int k, boolean accumulate) {
+        try {
+            return addVectors(SCRATCH.get(), hot, h0, vectors, at, c, co, ls, cs, lines, len, k, accumulate);
+        } finally {
+            Arrays.fill(vectors, 0, k, null);
+        }
+    }
+
+    private static boolean addVectors(Scratch s, int[] hot, int h0, Object[] vectors, int[] at, Tensor c, int co, int ls, int cs,
+                                      int lines, int len, int k, boolean accumulate) {
         Object dst = c.storage();
         boolean f64 = dst instanceof double[];
         Object sum = s.buffer(Scratch.SUM, f64, lines * len);       // the product, line by line, until it is known to be finite
@@ -206,24 +280,26 @@ final class OneHotProducts {
                     if (g > 0 && (hot[h0 + p] == h || (g > 1 && hot[h0 + p + 1] == h) || (g > 2 && hot[h0 + p + 2] == h))) {
                         continue;   // folded into this line's group term with the first of its rows
                     }
-                    Object term = x;
-                    int at = xo + (p + g) * ps;
+                    Object term = vectors[p + g];
+                    int from = at[p + g];
+                    boolean grouped = false;
                     for (int r = g + 1; r < 4; r++) {
                         if (hot[h0 + p + r] == h) {
-                            if (term == x) {
-                                sum(group, 0, x, at, x, xo + (p + r) * ps, len);
+                            if (!grouped) {
+                                sum(group, 0, term, from, vectors[p + r], at[p + r], len);
                                 term = group;
-                                at = 0;
+                                from = 0;
+                                grouped = true;
                             } else {
-                                add(group, 0, x, xo + (p + r) * ps, len, true);
+                                add(group, 0, vectors[p + r], at[p + r], len, true);
                             }
                         }
                     }
-                    used = addToBlock(block, touched, order, used, h, len, term, at);
+                    used = addToBlock(block, touched, order, used, h, len, term, from);
                 }
             }
             for (; p < end; p++) {
-                used = addToBlock(block, touched, order, used, hot[h0 + p], len, x, xo + p * ps);
+                used = addToBlock(block, touched, order, used, hot[h0 + p], len, vectors[p], at[p]);
             }
             for (int u = 0; u < used; u++) {
                 int h = order[u];
@@ -382,6 +458,27 @@ final class OneHotProducts {
         /** {@link #inRows} into this thread's buffer for it. */
         Object transpose(Object x, int xo, int rows, int cols) {
             return inRows(x, xo, rows, cols, buffer(TRANSPOSED, x instanceof double[], rows * cols));
+        }
+
+        /** A stacked one-hot factor's positions of its ones. */
+        private int[] hot = new int[0];
+        /** Where each vector a scatter-add adds lies: its array and its first index. */
+        private Object[] vectors = new Object[0];
+        private int[] at = new int[0];
+
+        int[] hot(int k) {
+            if (hot.length < k) hot = new int[k];
+            return hot;
+        }
+
+        Object[] vectors(int k) {
+            if (vectors.length < k) vectors = new Object[k];
+            return vectors;
+        }
+
+        int[] at(int k) {
+            if (at.length < k) at = new int[k];
+            return at;
         }
 
         boolean[] touched(int lines) {

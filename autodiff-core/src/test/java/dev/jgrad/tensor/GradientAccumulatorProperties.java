@@ -242,6 +242,69 @@ class GradientAccumulatorProperties {
     }
 
     /**
+     * Pending products with a one-hot factor (a step's characters against the input weight's gradient),
+     * the ones on either side, read where they lie by the scatter-add: parts whose row counts cut across
+     * the Java kernel's groups of four and blocks of {@link Gemm#KC}, rows repeating a character inside a
+     * group, each dtype, written and added to, on each backend. Each sum has the bits of the product of
+     * the stacked tensors, also when a NaN among the dense values sends the product to the dense kernels.
+     */
+    @Test
+    void oneHotProductsReadWhereTheFactorsLieHaveTheBitsOfTheStackedProduct() {
+        int[] rows = {13, 35, 64, 1, 7, 100};
+        int k = java.util.Arrays.stream(rows).sum();
+        int classes = 11;
+        int width = 48;
+        for (Blas.Backend backend : BlasBackends.available()) {
+            for (DType dt : DType.values()) {
+                for (boolean hotOnTheLeft : new boolean[] {true, false}) {
+                    for (boolean withPlainTerm : new boolean[] {false, true}) {
+                        for (boolean nan : new boolean[] {false, true}) {
+                            String what = backend + " " + dt + (hotOnTheLeft ? " Xᵀ·G" : " Gᵀ·X") + (withPlainTerm ? " added" : " first")
+                                    + (nan ? " with a NaN" : "");
+                            BlasBackends.on(backend, () -> {
+                                Rng rng = Rng.seeded(k + classes);
+                                java.util.List<Tensor> hot = new java.util.ArrayList<>();
+                                java.util.List<Tensor> dense = new java.util.ArrayList<>();
+                                for (int r : rows) {
+                                    int[] ids = new int[r];
+                                    for (int i = 0; i < r; i++) {
+                                        ids[i] = i % 5 == 3 ? ids[i - 1] : rng.nextInt(classes);   // repeats within a group of four
+                                    }
+                                    hot.add(Tensor.oneHot(dt, ids, classes, r));
+                                    dense.add(Tensor.uniform(rng, dt, -1, 1, r, width));
+                                }
+                                if (nan) {
+                                    double[] d = dense.get(2).toDoubleArray();
+                                    d[5] = Double.NaN;
+                                    dense.set(2, Tensor.of(dt, d, 64, width));
+                                }
+                                java.util.List<Tensor> as = hotOnTheLeft ? hot : dense;
+                                java.util.List<Tensor> bs = hotOnTheLeft ? dense : hot;
+                                int m = as.get(0).shape.dim(1);
+                                int n = bs.get(0).shape.dim(1);
+                                Tensor plain = Tensor.uniform(rng, dt, -1, 1, m, n);
+                                GradientAccumulator acc = GradientAccumulator.create();
+                                Tensor want = Tensor.zeros(dt, m, n);
+                                if (withPlainTerm) {
+                                    acc.add(plain);
+                                    want = Kernels.binary(Kernels.Binary.ADD, want, plain);
+                                    addStackedProduct(as, bs, want);
+                                } else {
+                                    Gemm.product(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, want, 0, m, n, k);
+                                }
+                                for (int t = 0; t < rows.length; t++) {
+                                    acc.addProduct(as.get(t), bs.get(t));
+                                }
+                                assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, what);
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Note [Started work] on {@link Parallelism}: on two threads a flush large enough to pay for a
      * handover runs beside the caller, inside a workspace's recycling region. The sum has the bits of
      * the same stacked products run at once, and what the started products read stays held until they
