@@ -209,20 +209,7 @@ class GradientAccumulatorProperties {
                                 bs.add(Tensor.uniform(rng, dt, -1, 1, r, n));
                             }
                             assertTrue(Gemm.takesStacked(as, bs, m, n, k), what);
-                            Tensor plain = Tensor.uniform(rng, dt, -1, 1, m, n);
-                            GradientAccumulator acc = GradientAccumulator.create();
-                            Tensor want = Tensor.zeros(dt, m, n);
-                            if (withPlainTerm) {
-                                acc.add(plain);
-                                want = Kernels.binary(Kernels.Binary.ADD, want, plain);
-                                addStackedProduct(as, bs, want);
-                            } else {
-                                Gemm.product(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, want, 0, m, n, k);
-                            }
-                            for (int t = 0; t < rows.length; t++) {
-                                acc.addProduct(as.get(t), bs.get(t));
-                            }
-                            assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, what);
+                            assertSumHasTheStackedProductsBits(as, bs, withPlainTerm ? Tensor.uniform(rng, dt, -1, 1, m, n) : null, what);
                         });
                     }
                 }
@@ -280,22 +267,8 @@ class GradientAccumulatorProperties {
                                 }
                                 java.util.List<Tensor> as = hotOnTheLeft ? hot : dense;
                                 java.util.List<Tensor> bs = hotOnTheLeft ? dense : hot;
-                                int m = as.get(0).shape.dim(1);
-                                int n = bs.get(0).shape.dim(1);
-                                Tensor plain = Tensor.uniform(rng, dt, -1, 1, m, n);
-                                GradientAccumulator acc = GradientAccumulator.create();
-                                Tensor want = Tensor.zeros(dt, m, n);
-                                if (withPlainTerm) {
-                                    acc.add(plain);
-                                    want = Kernels.binary(Kernels.Binary.ADD, want, plain);
-                                    addStackedProduct(as, bs, want);
-                                } else {
-                                    Gemm.product(Kernels.concat(as, 0), 0, true, Kernels.concat(bs, 0), 0, false, want, 0, m, n, k);
-                                }
-                                for (int t = 0; t < rows.length; t++) {
-                                    acc.addProduct(as.get(t), bs.get(t));
-                                }
-                                assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, what);
+                                Tensor plain = Tensor.uniform(rng, dt, -1, 1, as.get(0).shape.dim(1), bs.get(0).shape.dim(1));
+                                assertSumHasTheStackedProductsBits(as, bs, withPlainTerm ? plain : null, what);
                             });
                         }
                     }
@@ -472,6 +445,30 @@ class GradientAccumulatorProperties {
         } finally {
             Parallelism.setThreads(saved);
         }
+    }
+
+    /**
+     * The products {@code as[t]ᵀ·bs[t]}, after {@code plain} when not null, summed by an accumulator: the
+     * bits of {@code plain} (copied) plus, or else the product of, the stacked tensors.
+     */
+    private static void assertSumHasTheStackedProductsBits(java.util.List<Tensor> as, java.util.List<Tensor> bs, Tensor plain, String what) {
+        Tensor a = Kernels.concat(as, 0);
+        Tensor b = Kernels.concat(bs, 0);
+        int m = a.shape.dim(1);
+        int n = b.shape.dim(1);
+        GradientAccumulator acc = GradientAccumulator.create();
+        Tensor want = Tensor.zeros(a.dtype(), m, n);
+        if (plain != null) {
+            acc.add(plain);
+            want = Kernels.binary(Kernels.Binary.ADD, want, plain);
+            Gemm.gemm(a, 0, true, b, 0, false, want, 0, m, n, a.shape.dim(0));
+        } else {
+            Gemm.product(a, 0, true, b, 0, false, want, 0, m, n, a.shape.dim(0));
+        }
+        for (int t = 0; t < as.size(); t++) {
+            acc.addProduct(as.get(t), bs.get(t));
+        }
+        assertArrayEquals(want.toDoubleArray(), acc.sum().toDoubleArray(), 0.0, what);
     }
 
     /** {@code into += Aᵀ·B} for A and B the {@code as} and {@code bs} stacked by rows, as one product, as a flush runs it. */
