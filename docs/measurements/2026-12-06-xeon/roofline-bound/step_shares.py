@@ -3,7 +3,7 @@
 Usage: python3 step_shares.py PROFILE.collapsed [...]
 
 Only samples under NnLanguageModel.step count. Each sample goes to the first kind, in this order, that one of
-its frames names: matrix products (under Gemm.timed, the code the bench's in-GEMM clock times), one-hot products
+its frames names: matrix products (under Gemm.timed, or Gemm.stacked since f05c935: the code the bench's in-GEMM clock times), one-hot products
 (OneHotProducts), the gradient totals' stacking of their pending factors (Kernels.concat under
 GradientAccumulator.flush), the optimizer (OptimizerState.step), gradient clipping (GradientClipping), then
 elementwise kernels by the innermost jgrad frame (VectorLoops, Transcendentals, Kernels' elementwise, sums and
@@ -22,7 +22,7 @@ COPIES = ('Kernels.copyBlocks', 'Kernels.concat', 'Kernels.slice', 'Kernels.copy
 
 def kind(frames):
     names = [f.rsplit('/', 1)[-1].replace('_[j]', '').replace('_[i]', '') for f in frames]
-    if any(n.startswith('Gemm.timed') for n in names):
+    if any(n.startswith(('Gemm.timed', 'Gemm.stacked', 'Gemm.lambda$stacked')) for n in names):
         return 'matrix products (in the in-GEMM clock)'
     if any(n.startswith('OneHotProducts.') for n in names):
         return 'one-hot products (gathers, scatter-adds)'
