@@ -1,9 +1,6 @@
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
 import javax.management.ObjectName;
 
@@ -32,31 +29,10 @@ public final class KeptHeapTrace {
         int shards = Integer.parseInt(args[4]);
         double seconds = Double.parseDouble(args[5]);
         double period = args.length > 6 ? Double.parseDouble(args[6]) : 3;
-        ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-        Class<?> benchConfig = loader.loadClass("dev.jgrad.examples.bench.BenchConfig");
-        Object cfg = benchConfig.getMethod("named", String.class).invoke(null, config);
-        Class<?> cellKind = loader.loadClass("dev.jgrad.nn.cell.CellKind");
-        Object kind = cellKind.getMethod("parse", String.class).invoke(null, cell);
-        Class<?> dType = loader.loadClass("dev.jgrad.tensor.DType");
-        Object dt = dType.getField(dtype.toUpperCase()).get(null);
-        Class<?> rngClass = loader.loadClass("dev.jgrad.tensor.Rng");
-        Object rng = rngClass.getMethod("seeded", long.class).invoke(null, 1L);
-        Class<?> tokensClass = loader.loadClass("dev.jgrad.examples.bench.TrainingBench$Tokens");
-        Method random = tokensClass.getDeclaredMethod("random", benchConfig, rngClass);
-        random.setAccessible(true);
-        Object tok = random.invoke(null, cfg, rng);
-        Method in = tokensClass.getDeclaredMethod("inputs");
-        Method tg = tokensClass.getDeclaredMethod("targets");
-        in.setAccessible(true);
-        tg.setAccessible(true);
-        int[][] inputs = (int[][]) in.invoke(tok);
-        int[] targets = (int[]) tg.invoke(tok);
-        Class<?> modelClass = loader.loadClass("dev.jgrad.examples.bench.NnLanguageModel");
-        Constructor<?> ctor = modelClass.getDeclaredConstructor(cellKind, benchConfig, dType, rngClass, double.class, int.class);
-        ctor.setAccessible(true);
-        Object model = ctor.newInstance(kind, cfg, dt, rng, 1.0, shards);
-        Method step = modelClass.getDeclaredMethod("trainStep", int[][].class, int[].class, double.class);
-        step.setAccessible(true);
+        BenchModel bench = new BenchModel(jar, config, cell, dtype, 1, shards);
+        ClassLoader loader = bench.loader;
+        Object model = bench.model;
+        Class<?> modelClass = model.getClass();
         Class<?> workspaceClass = loader.loadClass("dev.jgrad.tensor.Workspace");
         Method idle = workspaceClass.getMethod("idleBytes");
         Field own = modelClass.getDeclaredField("workspace");
@@ -74,6 +50,7 @@ public final class KeptHeapTrace {
         while (true) {
             double t = (System.nanoTime() - start) / 1e9;
             if (t >= next) {
+                // Parsed here rather than by the jar's MachineFacts, so that the trace also reads builds from before it counted live objects.
                 String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                         new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
                         new Object[] {new String[0]}, new String[] {String[].class.getName()});
@@ -108,7 +85,7 @@ public final class KeptHeapTrace {
                 }
                 next += period;
             }
-            step.invoke(model, inputs, targets, 1.0);
+            bench.step();
             steps++;
         }
     }

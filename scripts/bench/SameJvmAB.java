@@ -1,7 +1,3 @@
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -27,13 +23,9 @@ public final class SameJvmAB {
     private SameJvmAB() {
     }
 
-    /** One build's model and its training step, reached by reflection (the bench's classes are package-private). */
+    /** One build's model, run as its WAY says. */
     private static final class Side {
-        final Object model;
-        final Method step;
-        final int[][] inputs;
-        final int[] targets;
-        final int tokens;
+        final BenchModel bench;
 
         Side(Path jar, String config, String cell, String dtype, String way) throws Exception {
             int kernelThreads = switch (way) {
@@ -41,35 +33,7 @@ public final class SameJvmAB {
                 case "kernels2" -> 2;
                 default -> throw new IllegalArgumentException("unknown way '" + way + "': 1, kernels2 or shards2");
             };
-            int shards = way.equals("shards2") ? 2 : 1;
-            ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> par = loader.loadClass("dev.jgrad.tensor.Parallelism");
-            par.getMethod("setThreads", int.class).invoke(null, kernelThreads);
-            Class<?> benchConfig = loader.loadClass("dev.jgrad.examples.bench.BenchConfig");
-            Object cfg = benchConfig.getMethod("named", String.class).invoke(null, config);
-            Class<?> cellKind = loader.loadClass("dev.jgrad.nn.cell.CellKind");
-            Object kind = cellKind.getMethod("parse", String.class).invoke(null, cell);
-            Class<?> dType = loader.loadClass("dev.jgrad.tensor.DType");
-            Object dt = dType.getField(dtype.toUpperCase()).get(null);
-            Class<?> rngClass = loader.loadClass("dev.jgrad.tensor.Rng");
-            Object rng = rngClass.getMethod("seeded", long.class).invoke(null, 1L);
-            Class<?> tokensClass = loader.loadClass("dev.jgrad.examples.bench.TrainingBench$Tokens");
-            Method random = tokensClass.getDeclaredMethod("random", benchConfig, rngClass);
-            random.setAccessible(true);
-            Object tok = random.invoke(null, cfg, rng);
-            Method in = tokensClass.getDeclaredMethod("inputs");
-            Method tg = tokensClass.getDeclaredMethod("targets");
-            in.setAccessible(true);
-            tg.setAccessible(true);
-            inputs = (int[][]) in.invoke(tok);
-            targets = (int[]) tg.invoke(tok);
-            tokens = targets.length;
-            Class<?> modelClass = loader.loadClass("dev.jgrad.examples.bench.NnLanguageModel");
-            Constructor<?> ctor = modelClass.getDeclaredConstructor(cellKind, benchConfig, dType, rngClass, double.class, int.class);
-            ctor.setAccessible(true);
-            model = ctor.newInstance(kind, cfg, dt, rng, 1.0, shards);
-            step = modelClass.getDeclaredMethod("trainStep", int[][].class, int[].class, double.class);
-            step.setAccessible(true);
+            bench = new BenchModel(jar, config, cell, dtype, kernelThreads, way.equals("shards2") ? 2 : 1);
         }
 
         /** Tokens per second over training steps run for at least {@code nanos}. */
@@ -78,11 +42,11 @@ public final class SameJvmAB {
             long steps = 0;
             long now;
             do {
-                step.invoke(model, inputs, targets, 1.0);
+                bench.step();
                 steps++;
                 now = System.nanoTime();
             } while (now - start < nanos);
-            return steps * (double) tokens / ((now - start) / 1e9);
+            return steps * (double) bench.tokens / ((now - start) / 1e9);
         }
     }
 
