@@ -115,9 +115,9 @@ public record MachineFacts(int cores, String cpu, List<String> isa, String cache
     /**
      * The objects that survive a full collection, in MiB: what the program keeps between steps. HotSpot's class
      * histogram collects and then counts them, less the filler objects the collector leaves in space it did not
-     * compact: the heap's "used" figure counts those too, and moved by 12 MiB from one step to the next over the same
-     * live objects. Where the histogram is not available, the heap in use after {@link System#gc()}. Meant for outside
-     * timed regions (either costs a full collection).
+     * compact: the heap's "used" figure counts those too, and they come and go from one step to the next while the live
+     * objects stay (docs/measurements/2026-12-06-xeon/kept-heap-live/). Where the histogram is not available, the heap in
+     * use after {@link System#gc()}. Meant for outside timed regions (either costs a full collection).
      */
     public static double keptHeapMib() {
         long live;
