@@ -186,10 +186,17 @@ final class Gemm {
         if (m == 0 || n == 0 || OneHotProducts.multiply(a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate)) return null;
         MatmulTrace.record(m, n, k, ta, tb, a.dtype);
         MatmulTrace.Clock clock = MatmulTrace.clock();
-        Parallelism.Started started = (long) m * n * k < NATIVE_PARALLEL_MIN_WORK ? null
-                : Parallelism.start(() -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
+        return startedOrRun(true, (long) m * n * k, () -> timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate));
+    }
+
+    /**
+     * {@code product} started on a kernel thread when {@code start} and its {@code work} pays for a handover
+     * ({@link #NATIVE_PARALLEL_MIN_WORK}), else, or when no thread is free, run now (then null).
+     */
+    private static Parallelism.Started startedOrRun(boolean start, long work, Runnable product) {
+        Parallelism.Started started = start && work >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.start(product) : null;
         if (started == null) {
-            timed(clock, a, ao, ta, b, bo, tb, c, co, m, n, k, accumulate);
+            product.run();
         }
         return started;
     }
@@ -375,11 +382,7 @@ final class Gemm {
                 clock.add(m, n, k, true, false, c.dtype, System.nanoTime() - begun);
             }
         };
-        Parallelism.Started started = start && (long) m * n * k >= NATIVE_PARALLEL_MIN_WORK ? Parallelism.start(product) : null;
-        if (started == null) {
-            product.run();
-        }
-        return started;
+        return startedOrRun(start, (long) m * n * k, product);
     }
 
     /** Rows {@code [i0, i1)} × columns {@code [j0, j1)} of C, on the calling thread. */
