@@ -180,7 +180,7 @@ final class OneHotProducts {
             ps = len;
         }
         Object[] vectors = s.vectors(k);
-        int[] at = s.at(k);
+        int[] at = s.ints(Scratch.AT, k);
         for (int p = 0; p < k; p++) {
             vectors[p] = x;
             at[p] = xo + p * ps;
@@ -206,9 +206,9 @@ final class OneHotProducts {
         List<Tensor> dense = hotA ? bs : as;
         int len = hotA ? n : m;
         Scratch s = SCRATCH.get();
-        int[] h = s.hot(k);
+        int[] h = s.ints(Scratch.HOT, k);
         Object[] vectors = s.vectors(k);
-        int[] at = s.at(k);
+        int[] at = s.ints(Scratch.AT, k);
         int p = 0;
         for (int part = 0; part < hot.size(); part++) {
             Tensor ones = hot.get(part);
@@ -258,7 +258,7 @@ final class OneHotProducts {
         Object block = s.buffer(Scratch.BLOCK, f64, lines * len);   // each line's sum over the current KC block
         Object group = s.buffer(Scratch.GROUP, f64, len);           // a line's terms within one group of four
         boolean[] touched = s.touched(lines);
-        int[] order = s.order(lines);
+        int[] order = s.ints(Scratch.ORDER, lines);
         if (accumulate) {
             lines(dst, co, ls, cs, sum, lines, len, true);
             for (int i = 0; i < lines * len; i++) {   // C + 0, as the first block's sum adds it: −0 becomes +0
@@ -440,10 +440,18 @@ final class OneHotProducts {
         static final int BLOCK = 2;
         /** The buffer of a line's term within one group of four. */
         static final int GROUP = 3;
+        /** The index buffer of a stacked one-hot factor's positions of its ones. */
+        static final int HOT = 0;
+        /** The index buffer of where in its array each vector a scatter-add adds starts. */
+        static final int AT = 1;
+        /** The index buffer of the lines a KC block touched, in the order it touched them. */
+        static final int ORDER = 2;
         private final double[][] doubles = new double[4][0];
         private final float[][] floats = new float[4][0];
+        private final int[][] ints = new int[3][0];
         private boolean[] touched = new boolean[0];
-        private int[] order = new int[0];
+        /** Where each vector a scatter-add adds lies: its array, and its first index in {@link #AT}. */
+        private Object[] vectors = new Object[0];
 
         /** The buffer for {@code use}, of at least {@code size} values of the dtype. */
         Object buffer(int use, boolean f64, int size) {
@@ -460,15 +468,10 @@ final class OneHotProducts {
             return inRows(x, xo, rows, cols, buffer(TRANSPOSED, x instanceof double[], rows * cols));
         }
 
-        /** A stacked one-hot factor's positions of its ones. */
-        private int[] hot = new int[0];
-        /** Where each vector a scatter-add adds lies: its array and its first index. */
-        private Object[] vectors = new Object[0];
-        private int[] at = new int[0];
-
-        int[] hot(int k) {
-            if (hot.length < k) hot = new int[k];
-            return hot;
+        /** The index buffer for {@code use}, of at least {@code size} values. */
+        int[] ints(int use, int size) {
+            if (ints[use].length < size) ints[use] = new int[size];
+            return ints[use];
         }
 
         Object[] vectors(int k) {
@@ -476,19 +479,9 @@ final class OneHotProducts {
             return vectors;
         }
 
-        int[] at(int k) {
-            if (at.length < k) at = new int[k];
-            return at;
-        }
-
         boolean[] touched(int lines) {
             if (touched.length < lines) touched = new boolean[lines];
             return touched;
-        }
-
-        int[] order(int lines) {
-            if (order.length < lines) order = new int[lines];
-            return order;
         }
     }
 }
