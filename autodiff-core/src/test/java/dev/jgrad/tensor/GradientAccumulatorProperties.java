@@ -452,18 +452,17 @@ class GradientAccumulatorProperties {
      * bits of {@code plain} (copied) plus, or else the product of, the stacked tensors.
      */
     private static void assertSumHasTheStackedProductsBits(java.util.List<Tensor> as, java.util.List<Tensor> bs, Tensor plain, String what) {
-        Tensor a = Kernels.concat(as, 0);
-        Tensor b = Kernels.concat(bs, 0);
-        int m = a.shape.dim(1);
-        int n = b.shape.dim(1);
+        int m = as.get(0).shape.dim(1);
+        int n = bs.get(0).shape.dim(1);
         GradientAccumulator acc = GradientAccumulator.create();
-        Tensor want = Tensor.zeros(a.dtype(), m, n);
+        Tensor want = Tensor.zeros(as.get(0).dtype(), m, n);
         if (plain != null) {
             acc.add(plain);
             want = Kernels.binary(Kernels.Binary.ADD, want, plain);
-            Gemm.gemm(a, 0, true, b, 0, false, want, 0, m, n, a.shape.dim(0));
+            addStackedProduct(as, bs, want);
         } else {
-            Gemm.product(a, 0, true, b, 0, false, want, 0, m, n, a.shape.dim(0));
+            Tensor a = Kernels.concat(as, 0);
+            Gemm.product(a, 0, true, Kernels.concat(bs, 0), 0, false, want, 0, m, n, a.shape.dim(0));
         }
         for (int t = 0; t < as.size(); t++) {
             acc.addProduct(as.get(t), bs.get(t));
