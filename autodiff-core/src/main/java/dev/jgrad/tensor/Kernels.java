@@ -112,7 +112,7 @@ public final class Kernels {
      */
     private static final int TRANSCENDENTAL_CHUNK = 8192;
     /** Ranges shorter than this run the scalar loops rather than {@link SimdLoops}: four 512-bit vectors of doubles. */
-    private static final int SIMD_MIN = 32;
+    static final int SIMD_MIN = 32;
     /** The exponentials cross-entropy takes at once, in elements: whole rows, a few KiB, in the L1 cache. */
     private static final int CE_BLOCK = 1024;
     private static final int CHEAP_CHUNK = 16384;

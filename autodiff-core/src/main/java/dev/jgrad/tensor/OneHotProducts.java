@@ -378,48 +378,59 @@ final class OneHotProducts {
      * value as the Java kernel's sum has it, where C takes +0 from a block of zero products before the value.
      */
     private static void put(Object dst, int d, Object src, int s, int len, boolean accumulate) {
+        SimdLoops simd = simd(len);
         if (dst instanceof double[] to) {
             double[] from = (double[]) src;
-            for (int e = 0; e < len; e++) to[d + e] = (accumulate ? to[d + e] + 0.0 : 0.0) + from[s + e];
+            if (simd != null) simd.put(from, s, to, d, len, accumulate);
+            else for (int e = 0; e < len; e++) to[d + e] = (accumulate ? to[d + e] + 0.0 : 0.0) + from[s + e];
         } else {
             float[] to = (float[]) dst;
             float[] from = (float[]) src;
-            for (int e = 0; e < len; e++) to[d + e] = (accumulate ? to[d + e] + 0f : 0f) + from[s + e];
+            if (simd != null) simd.put(from, s, to, d, len, accumulate);
+            else for (int e = 0; e < len; e++) to[d + e] = (accumulate ? to[d + e] + 0f : 0f) + from[s + e];
         }
     }
 
     /** {@code dst[d + e] = (dst[d + e] if accumulate, else +0) + src[s + e]} for {@code e < len}; dst and src distinct arrays. */
     private static void add(Object dst, int d, Object src, int s, int len, boolean accumulate) {
-        if (dst instanceof double[] to) {
+        SimdLoops simd = simd(len);
+        if (!accumulate) {
+            put(dst, d, src, s, len, false);
+        } else if (dst instanceof double[] to) {
             double[] from = (double[]) src;
-            if (accumulate) {
-                for (int e = 0; e < len; e++) to[d + e] += from[s + e];
-            } else {
-                for (int e = 0; e < len; e++) to[d + e] = 0.0 + from[s + e];
-            }
+            if (simd != null) simd.binary(Kernels.Binary.ADD, to, d, from, s, to, d, len);
+            else for (int e = 0; e < len; e++) to[d + e] += from[s + e];
         } else {
             float[] to = (float[]) dst;
             float[] from = (float[]) src;
-            if (accumulate) {
-                for (int e = 0; e < len; e++) to[d + e] += from[s + e];
-            } else {
-                for (int e = 0; e < len; e++) to[d + e] = 0f + from[s + e];
-            }
+            if (simd != null) simd.binary(Kernels.Binary.ADD, to, d, from, s, to, d, len);
+            else for (int e = 0; e < len; e++) to[d + e] += from[s + e];
         }
     }
 
     /** {@code dst[d + e] = src[s1 + e] + src[s2 + e]} for {@code e < len}. */
     private static void sum(Object dst, int d, Object src, int s1, Object src2, int s2, int len) {
+        SimdLoops simd = simd(len);
         if (dst instanceof double[] to) {
             double[] x = (double[]) src;
             double[] y = (double[]) src2;
-            for (int e = 0; e < len; e++) to[d + e] = x[s1 + e] + y[s2 + e];
+            if (simd != null) simd.binary(Kernels.Binary.ADD, x, s1, y, s2, to, d, len);
+            else for (int e = 0; e < len; e++) to[d + e] = x[s1 + e] + y[s2 + e];
         } else {
             float[] to = (float[]) dst;
             float[] x = (float[]) src;
             float[] y = (float[]) src2;
-            for (int e = 0; e < len; e++) to[d + e] = x[s1 + e] + y[s2 + e];
+            if (simd != null) simd.binary(Kernels.Binary.ADD, x, s1, y, s2, to, d, len);
+            else for (int e = 0; e < len; e++) to[d + e] = x[s1 + e] + y[s2 + e];
         }
+    }
+
+    /**
+     * The Vector API loops for a line of {@code len} values, or null for the scalar loops: C2 does not
+     * vectorise a loop over two arrays at two offsets, which a gather's rows and a scatter-add's lines are.
+     */
+    private static SimdLoops simd(int len) {
+        return len >= Kernels.SIMD_MIN ? SimdLoops.LOOPS : null;
     }
 
     // The scalar loop: Vector API code allocates its vectors until the JIT has compiled it, and a one-hot product

@@ -37,6 +37,17 @@ interface SimdLoops {
     void binary(Kernels.Binary op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
     /**
+     * {@code o[oo + i] = ((o[oo + i] + 0) if accumulate, else +0) + x[xo + i]} for {@code i ∈ [0, n)}: a row a
+     * one-hot product gathers, or the first term of a line its scatter-add sums, as the Java kernel's sum has it
+     * (Note [One-hot products] on {@link OneHotProducts}). Each lane repeats the scalar loop's operations, so the
+     * bits equal it; C2 does not vectorise that loop over two arrays at two offsets.
+     */
+    void put(double[] x, int xo, double[] o, int oo, int n, boolean accumulate);
+
+    /** The float32 form of {@link #put(double[], int, double[], int, int, boolean)}. */
+    void put(float[] x, int xo, float[] o, int oo, int n, boolean accumulate);
+
+    /**
      * {@code acc[j] += x[b·m + j]} for the rows {@code b} of {@code x[0, n)} in increasing order, in double
      * ({@code n} a multiple of {@code m}), for the columns {@code j} below the returned count, a whole number of
      * vectors: the float32 bias gradient, whose remaining columns the scalar loop adds. Each lane adds its column's

@@ -128,6 +128,24 @@ final class VectorLoops implements SimdLoops {
     }
 
     @Override
+    public void put(double[] x, int xo, double[] o, int oo, int n, boolean accumulate) {
+        if (accumulate) {
+            putAdded(x, xo, o, oo, n);
+        } else {
+            putFresh(x, xo, o, oo, n);
+        }
+    }
+
+    @Override
+    public void put(float[] x, int xo, float[] o, int oo, int n, boolean accumulate) {
+        if (accumulate) {
+            putAdded(x, xo, o, oo, n);
+        } else {
+            putFresh(x, xo, o, oo, n);
+        }
+    }
+
+    @Override
     public int sumRowsInto(float[] x, int n, int m, double[] acc) {
         int upper = D.loopBound(m);
         int at = 0;
@@ -272,10 +290,36 @@ final class VectorLoops implements SimdLoops {
         for (; i < n; i++) o[oo + i] = Kernels.sigmoidGrad(x[xo + i], y[yo + i]);
     }
 
+    private static void putAdded(double[] x, int xo, double[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) DoubleVector.fromArray(D, o, oo + i).add(0.0).add(DoubleVector.fromArray(D, x, xo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = (o[oo + i] + 0.0) + x[xo + i];
+    }
+
+    private static void putFresh(double[] x, int xo, double[] o, int oo, int n) {
+        int i = 0;
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) zero.add(DoubleVector.fromArray(D, x, xo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = 0.0 + x[xo + i];
+    }
+
     private static void add(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(o, oo + i);
         for (; i < n; i++) o[oo + i] = x[xo + i] + y[yo + i];
+    }
+
+    private static void putAdded(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) FloatVector.fromArray(F, o, oo + i).add(0f).add(FloatVector.fromArray(F, x, xo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = (o[oo + i] + 0f) + x[xo + i];
+    }
+
+    private static void putFresh(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(F);
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) zero.add(FloatVector.fromArray(F, x, xo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = 0f + x[xo + i];
     }
 
     private static void sub(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
