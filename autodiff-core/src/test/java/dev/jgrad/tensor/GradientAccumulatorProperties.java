@@ -241,6 +241,7 @@ class GradientAccumulatorProperties {
         int k = java.util.Arrays.stream(rows).sum();
         int classes = 11;
         int width = 48;
+        int[] cases = {0};   // each case its own ones, so that positions a scratch buffer kept from the case before do not pass
         for (Blas.Backend backend : BlasBackends.available()) {
             for (DType dt : DType.values()) {
                 for (boolean hotOnTheLeft : new boolean[] {true, false}) {
@@ -249,7 +250,7 @@ class GradientAccumulatorProperties {
                             String what = backend + " " + dt + (hotOnTheLeft ? " Xᵀ·G" : " Gᵀ·X") + (withPlainTerm ? " added" : " first")
                                     + (nan ? " with a NaN" : "");
                             BlasBackends.on(backend, () -> {
-                                Rng rng = Rng.seeded(k + classes);
+                                Rng rng = Rng.seeded(k + classes + 31L * cases[0]++);
                                 java.util.List<Tensor> hot = new java.util.ArrayList<>();
                                 java.util.List<Tensor> dense = new java.util.ArrayList<>();
                                 for (int r : rows) {
