@@ -393,10 +393,12 @@ final class OneHotProducts {
 
     /** {@code dst[d + e] = (dst[d + e] if accumulate, else +0) + src[s + e]} for {@code e < len}; dst and src distinct arrays. */
     private static void add(Object dst, int d, Object src, int s, int len, boolean accumulate) {
-        SimdLoops simd = simd(len);
         if (!accumulate) {
             put(dst, d, src, s, len, false);
-        } else if (dst instanceof double[] to) {
+            return;
+        }
+        SimdLoops simd = simd(len);
+        if (dst instanceof double[] to) {
             double[] from = (double[]) src;
             if (simd != null) simd.binary(Kernels.Binary.ADD, to, d, from, s, to, d, len);
             else for (int e = 0; e < len; e++) to[d + e] += from[s + e];
@@ -433,8 +435,8 @@ final class OneHotProducts {
         return len >= Kernels.SIMD_MIN ? SimdLoops.LOOPS : null;
     }
 
-    // The scalar loop: Vector API code allocates its vectors until the JIT has compiled it, and a one-hot product
-    // allocates nothing once its buffers have grown.
+    // The scalar loop: Vector API code allocates its vectors until the JIT has compiled it, and a one-hot product of
+    // lines shorter than Kernels.SIMD_MIN allocates nothing once its buffers have grown.
     private static boolean finite(Object x, int from, int len) {
         return x instanceof double[] d ? Kernels.firstNonFiniteScalar(d, from, from + len) < 0
                 : Kernels.firstNonFiniteScalar((float[]) x, from, from + len) < 0;
